@@ -1,0 +1,62 @@
+// Softmax followed by cross-entropy, fused: the gradient of the pair is simply
+// (softmax(logits) - onehot(label)) / N.
+//
+// Glossary: N = batch, K = classes.
+
+import { Tensor, allocLike, shapeStr } from '../tensor.ts';
+
+export type Labels = ArrayLike<number>;
+
+/** Softmax of each row, computed stably by subtracting the row's maximum first. (N, K) -> (N, K) */
+export function softmax(logits: Tensor): Tensor {
+  if (logits.rank !== 2) throw new Error(`softmax: logits must be rank 2 (N, K), got ${shapeStr(logits.shape)}`);
+  const [N, K] = logits.shape;
+  const z = logits.data;
+  const p = allocLike(z, N * K);
+  for (let n = 0; n < N; n++) {
+    let max = -Infinity;
+    for (let k = 0; k < K; k++) max = Math.max(max, z[n * K + k]);
+    let sum = 0;
+    for (let k = 0; k < K; k++) { const e = Math.exp(z[n * K + k] - max); p[n * K + k] = e; sum += e; }
+    for (let k = 0; k < K; k++) p[n * K + k] /= sum;
+  }
+  return new Tensor([N, K], p);
+}
+
+/**
+ * loss = -(1/N) sum_n log softmax(logits)[n, label[n]]
+ *      = (1/N) sum_n ( logsumexp(logits[n,:]) - logits[n, label[n]] )
+ * grad[n,k] = (softmax(logits)[n,k] - [k == label[n]]) / N
+ *
+ * @param logits (N, K)
+ * @param labels (N) class indices in 0..K-1
+ * @returns the mean loss over the batch, and grad = dLoss/dLogits (N, K)
+ */
+export function softmaxCrossEntropy(logits: Tensor, labels: Labels): { loss: number; grad: Tensor } {
+  const who = 'softmaxCrossEntropy';
+  if (logits.rank !== 2) throw new Error(`${who}: logits must be rank 2 (N, K), got rank ${logits.rank} ${shapeStr(logits.shape)}`);
+  const [N, K] = logits.shape;
+  if (labels.length !== N) throw new Error(`${who}: got ${labels.length} labels for a batch of ${N} logits ${shapeStr(logits.shape)}`);
+  const z = logits.data;
+  for (let i = 0; i < z.length; i++) {
+    if (!Number.isFinite(z[i])) {
+      throw new RangeError(`${who}: logits hold ${z[i]} at row ${Math.floor(i / K)}, column ${i % K}; expected finite numbers (the model diverged: lower the learning rate)`);
+    }
+  }
+  const grad = allocLike(z, N * K); // (N, K)
+  let loss = 0;
+  for (let n = 0; n < N; n++) {
+    const y = labels[n];
+    if (!Number.isInteger(y) || y < 0 || y >= K) {
+      throw new RangeError(`${who}: label ${y} at index ${n} is out of range; expected an integer in 0..${K - 1}`);
+    }
+    let max = -Infinity;
+    for (let k = 0; k < K; k++) max = Math.max(max, z[n * K + k]);
+    let sum = 0;
+    for (let k = 0; k < K; k++) sum += Math.exp(z[n * K + k] - max);
+    const logSum = Math.log(sum) + max;
+    loss += logSum - z[n * K + y];
+    for (let k = 0; k < K; k++) grad[n * K + k] = (Math.exp(z[n * K + k] - logSum) - (k === y ? 1 : 0)) / N;
+  }
+  return { loss: loss / N, grad: new Tensor([N, K], grad) };
+}

@@ -1,0 +1,131 @@
+// A Tensor is a shape plus one flat typed array, in row-major (C) order.
+// Images are NCHW: N = batch, C = channels, H = height, W = width.
+// Features are [N, F]. Float32 is the working precision; Float64 is accepted
+// everywhere so that gradient checks can run in double precision.
+
+export type FloatArray = Float32Array | Float64Array;
+export type DType = 'float32' | 'float64';
+
+/** Nested number arrays, as written by hand: [[1, 2], [3, 4]]. */
+export type NestedArray = number | NestedArray[];
+
+export class Tensor {
+  readonly shape: readonly number[];
+  readonly data: FloatArray;
+
+  /**
+   * @param shape dimensions, each a non-negative integer
+   * @param data  Float32Array or Float64Array (kept, not copied), or number[] (copied to float32);
+   *              omitted: zeros. Its length must equal the product of the shape.
+   */
+  constructor(shape: readonly number[], data?: FloatArray | ArrayLike<number>) {
+    if (!Array.isArray(shape)) throw new TypeError(`Tensor: shape must be an array of integers, got ${String(shape)}`);
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 0) {
+        throw new RangeError(`Tensor: shape must hold non-negative integers, got [${shape.join(', ')}]`);
+      }
+    }
+    const size = shapeSize(shape);
+    let arr: FloatArray;
+    if (data === undefined) arr = new Float32Array(size);
+    else if (data instanceof Float32Array || data instanceof Float64Array) arr = data;
+    else arr = Float32Array.from(data as ArrayLike<number>);
+    if (arr.length !== size) {
+      throw new RangeError(
+        `Tensor: data length ${arr.length} does not match shape [${shape.join(', ')}], which needs ${size} values`,
+      );
+    }
+    this.shape = Object.freeze([...shape]);
+    this.data = arr;
+  }
+
+  get size(): number { return this.data.length; }
+  get rank(): number { return this.shape.length; }
+  get dtype(): DType { return this.data instanceof Float64Array ? 'float64' : 'float32'; }
+
+  static zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+    const n = shapeSize(shape);
+    return new Tensor(shape, dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+  }
+
+  /** Builds a tensor from nested arrays; the shape is read off the nesting. */
+  static from(nested: NestedArray, dtype: DType = 'float32'): Tensor {
+    const shape: number[] = [];
+    let level: NestedArray = nested;
+    while (Array.isArray(level)) { shape.push(level.length); level = level[0] as NestedArray; }
+    const flat: number[] = [];
+    const walk = (v: NestedArray, depth: number): void => {
+      if (depth === shape.length) {
+        if (typeof v !== 'number') throw new TypeError('Tensor.from: expected a number at the innermost level');
+        flat.push(v);
+        return;
+      }
+      if (!Array.isArray(v) || v.length !== shape[depth]) {
+        throw new RangeError(`Tensor.from: ragged array at depth ${depth}: expected length ${shape[depth]}`);
+      }
+      for (const item of v) walk(item, depth + 1);
+    };
+    walk(nested, 0);
+    return new Tensor(shape, dtype === 'float64' ? Float64Array.from(flat) : Float32Array.from(flat));
+  }
+
+  /** Same data, new shape (no copy). One dimension may be -1. */
+  reshape(shape: readonly number[]): Tensor {
+    const known = shape.reduce((a, d) => (d === -1 ? a : a * d), 1);
+    const resolved = shape.map((d) => (d === -1 ? this.size / known : d));
+    return new Tensor(resolved, this.data);
+  }
+
+  clone(): Tensor { return new Tensor(this.shape, this.data.slice()); }
+
+  /** A copy in the given precision. */
+  to(dtype: DType): Tensor {
+    return new Tensor(this.shape, dtype === 'float64' ? Float64Array.from(this.data) : Float32Array.from(this.data));
+  }
+
+  /** Nested number arrays, the inverse of Tensor.from. */
+  toArray(): NestedArray {
+    const build = (dim: number, offset: number): NestedArray => {
+      if (dim === this.shape.length) return this.data[offset];
+      const stride = shapeSize(this.shape.slice(dim + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, offset + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** A compact printout: every value for small tensors, the first few for large ones. */
+  toString(): string {
+    const head = `Tensor[${this.shape.join(', ')}] ${this.dtype}`;
+    if (this.size <= 64) {
+      const fmt = (v: NestedArray): string =>
+        Array.isArray(v) ? `[${v.map(fmt).join(', ')}]` : String(Number((v as number).toPrecision(5)));
+      return `${head} ${fmt(this.toArray())}`;
+    }
+    const first = Array.from(this.data.subarray(0, 8), (v) => Number(v.toPrecision(5)));
+    return `${head} [${first.join(', ')}, ... ${this.size - 8} more]`;
+  }
+}
+
+export function shapeSize(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function shapeStr(shape: readonly (number | string)[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** A typed array of the same precision as `like`. */
+export function allocLike(like: FloatArray, n: number): FloatArray {
+  return like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
+}
+
+/** Throws `who: name must have shape [..], got [..]` unless t has exactly that shape. */
+export function checkShape(who: string, name: string, t: Tensor, expected: readonly number[]): void {
+  if (t.rank !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
+    throw new Error(`${who}: ${name} must have shape ${shapeStr(expected)}, got ${shapeStr(t.shape)}`);
+  }
+}
