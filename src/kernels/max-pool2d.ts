@@ -30,6 +30,7 @@ export function maxPool2dDims(x: Tensor, p: MaxPool2dParams, who = 'maxPool2d') 
 /**
  * out[n,c,i,j] = max over 0 <= m, k < K of x[n, c, i*S + m, j*S + k]
  * The position of each maximum (the first one, on ties) is kept for the backward pass.
+ * A NaN in a window wins it, so that it propagates (as in PyTorch) instead of hiding.
  *
  * @param x (N, C, H, W)
  * @returns out (N, C, OH, OW)
@@ -49,7 +50,7 @@ export function maxPool2dForwardNaive(x: Tensor, p: MaxPool2dParams): { out: Ten
           for (let m = 0; m < K; m++) {
             for (let k = 0; k < K; k++) {
               const idx = plane + (i * S + m) * W + (j * S + k);
-              if (xd[idx] > best || where < 0) { best = xd[idx]; where = idx; }
+              if (xd[idx] > best || where < 0 || xd[idx] !== xd[idx]) { best = xd[idx]; where = idx; }
             }
           }
           const o = ((n * C + c) * OH + i) * OW + j;

@@ -6,11 +6,11 @@ export interface ReluCache {
   x: Tensor; // the input, any shape
 }
 
-/** out = max(0, x) */
+/** out = max(0, x). (Written `x < 0 ? 0 : x` so that a NaN passes through, as in PyTorch, instead of hiding.) */
 export function reluForwardNaive(x: Tensor): { out: Tensor; cache: ReluCache } {
   const out = allocLike(x.data, x.size);
   const xd = x.data;
-  for (let i = 0; i < xd.length; i++) out[i] = xd[i] > 0 ? xd[i] : 0;
+  for (let i = 0; i < xd.length; i++) out[i] = xd[i] < 0 ? 0 : xd[i];
   return { out: new Tensor(x.shape, out), cache: { x } };
 }
 

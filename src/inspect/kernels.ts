@@ -1,0 +1,165 @@
+// Kernels as pictures: every 2-D slice w[f, c, :, :] of a Conv2D weight (F, C, KH, KW), drawn with
+// the diverging colour map (blue < 0 < red), enlarged with nearest-neighbour so each weight is a
+// visible square, with a colour bar that gives the scale.
+//
+// Layout: one row per filter f and one column per input channel c; a layer that reads a single
+// channel (the first layer of a digit classifier) has one slice per filter, so its F kernels are
+// arranged in a compact grid instead. A kernel is drawn the way it is applied to the image (miniconv
+// computes a cross-correlation, so there is no flip): w[f, c, 0, 0] is the top-left square.
+//
+// A figure is computed in two steps: planKernelFigure() decides where everything goes (exported so
+// that tests and callers can find a kernel's pixels), then the renderers paint.
+
+import type { Conv2D } from '../layers/conv2d.ts';
+import { type Tensor, shapeStr } from '../tensor.ts';
+import { Canvas, type Legend, THEME, drawLegend, formatScale, gridColumns, legendHeight, legendMinWidth, textHeight, textWidth } from './canvas.ts';
+import { divergingColor, maxAbsOf } from './colormap.ts';
+
+export interface KernelPngOptions {
+  /** Screen pixels per kernel weight (default: about 60 px per kernel side, between 4 and 16). */
+  scale?: number;
+  /** Pixels between kernel cells (default: a third of the scale, at least 3). */
+  gap?: number;
+  /** The colour scale is [-maxAbs, +maxAbs] (default: the largest |w| in the figure). */
+  maxAbs?: number;
+  /** Headings and filter/channel indices (default true). The colour bar is always drawn. */
+  title?: boolean;
+}
+
+export interface KernelGridOptions extends KernelPngOptions {
+  /** One heading per snapshot, e.g. ['init', 'epoch 1', 'epoch 2']. */
+  labels?: string[];
+}
+
+/** Where one kernel slice w[f, c] is drawn: its top-left pixel. */
+export interface KernelCell { f: number; c: number; x: number; y: number }
+
+export interface KernelFigurePlan {
+  width: number;
+  height: number;
+  scale: number;
+  gap: number;
+  maxAbs: number;
+  /** One block per weight tensor, left to right. */
+  blocks: Array<{ x: number; y: number; heading?: string; cells: KernelCell[]; texts: Array<{ x: number; y: number; s: string }> }>;
+  legend: { x: number; y: number; width: number };
+}
+
+/** A PNG of one Conv2D layer's kernels (see the layout notes at the top of this file). */
+export function renderKernelsPng(conv: Conv2D, opts: KernelPngOptions = {}): Buffer {
+  const w = conv.weight.value;
+  const heading = `${conv.name || 'conv2d'}  ${w.shape.join('×')}`; // e.g. 'conv2d_1  8×1×5×5'
+  return renderKernelGridPng([w], { ...opts, labels: [heading] });
+}
+
+/**
+ * Several snapshots of the same layer's weight (F, C, KH, KW) side by side, one block each, on one
+ * shared colour scale, so that a kernel's change from block to block is a change in its weights.
+ */
+export function renderKernelGridPng(weights: Tensor[], opts: KernelGridOptions = {}): Buffer {
+  const plan = planKernelFigure(weights, opts);
+  const cv = new Canvas(plan.width, plan.height);
+  plan.blocks.forEach((block, k) => {
+    if (block.heading) cv.text(block.x, block.y, block.heading, THEME.text);
+    for (const t of block.texts) cv.text(t.x, t.y, t.s, THEME.muted);
+    for (const cell of block.cells) paintKernel(cv, weights[k], cell, plan.scale, plan.maxAbs);
+  });
+  drawLegend(cv, plan.legend.x, plan.legend.y, plan.legend.width, divergingLegend(plan.maxAbs));
+  return cv.toPng();
+}
+
+/** The colour bar of the diverging map: -maxAbs at the left end, 0 in the middle, +maxAbs at the right. */
+function divergingLegend(maxAbs: number): Legend {
+  const m = formatScale(maxAbs);
+  return {
+    colorAt: (t) => divergingColor((2 * t - 1) * maxAbs, maxAbs),
+    left: maxAbs === 0 ? '0' : `-${m}`, middle: '0', right: maxAbs === 0 ? '0' : `+${m}`,
+  };
+}
+
+/** Decides the figure's size and where each heading, index label and kernel goes. */
+export function planKernelFigure(weights: Tensor[], opts: KernelGridOptions = {}): KernelFigurePlan {
+  const shape = checkWeights(weights, opts.labels);
+  const [F, C, KH, KW] = shape;
+  const scale = intOpt('scale', opts.scale ?? Math.max(4, Math.min(16, Math.round(60 / Math.max(KH, KW)))), 1);
+  const gap = intOpt('gap', opts.gap ?? Math.max(3, Math.round(scale / 3)), 0);
+  const maxAbs = opts.maxAbs ?? Math.max(...weights.map((w) => maxAbsOf(w.data)));
+  if (!Number.isFinite(maxAbs) || maxAbs < 0) throw new RangeError(`renderKernels: maxAbs must be a finite number >= 0, got ${maxAbs}`);
+  const title = opts.title ?? true;
+  const compact = C === 1;
+
+  // One block, in coordinates relative to its top-left corner.
+  const cols = compact ? gridColumns(F) : C;
+  const rows = compact ? Math.ceil(F / cols) : F;
+  const th = textHeight();
+  const headingH = title && opts.labels ? th + 8 : 0;
+  const colLabelH = title && !compact ? th + 4 : 0; // 'c0', 'c1', ... above the columns
+  const rowLabelW = title && !compact ? textWidth(`f${F - 1}`) + 6 : 0; // 'f0', 'f1', ... left of the rows
+  const cellLabelH = title && compact ? th + 3 : 0; // the filter index above each kernel
+  const pitchX = KW * scale + gap, pitchY = cellLabelH + KH * scale + gap;
+  const gridW = rowLabelW + cols * pitchX - gap;
+  const headingW = title && opts.labels ? Math.max(...opts.labels.map((l) => textWidth(l))) : 0;
+  const blockW = Math.max(gridW, headingW);
+  const blockH = headingH + colLabelH + rows * pitchY - gap;
+
+  const margin = Math.max(10, 2 * gap);
+  const blockGap = Math.max(24, 4 * gap);
+  const innerW = weights.length * blockW + (weights.length - 1) * blockGap;
+  const legendW = Math.max(legendMinWidth(divergingLegend(maxAbs)), Math.min(256, innerW));
+  const legendY = margin + blockH + Math.max(14, 2 * gap);
+
+  const blocks = weights.map((_, k) => {
+    const bx = margin + k * (blockW + blockGap), by = margin;
+    const cells: KernelCell[] = [];
+    const texts: Array<{ x: number; y: number; s: string }> = [];
+    const gridX = bx + rowLabelW, gridY = by + headingH + colLabelH;
+    for (let f = 0; f < F; f++) {
+      for (let c = 0; c < C; c++) {
+        const r = compact ? Math.floor(f / cols) : f;
+        const col = compact ? f % cols : c;
+        const x = gridX + col * pitchX, y = gridY + r * pitchY + cellLabelH;
+        cells.push({ f, c, x, y });
+        if (title && compact) texts.push({ x, y: y - cellLabelH, s: `${f}` });
+      }
+      if (title && !compact) texts.push({ x: bx, y: gridY + f * pitchY + Math.floor((KH * scale - th) / 2), s: `f${f}` });
+    }
+    if (title && !compact) for (let c = 0; c < C; c++) texts.push({ x: gridX + c * pitchX, y: by + headingH, s: `c${c}` });
+    return { x: bx, y: by, heading: title ? opts.labels?.[k] : undefined, cells, texts };
+  });
+
+  return {
+    width: 2 * margin + Math.max(innerW, legendW),
+    height: legendY + legendHeight() + margin,
+    scale, gap, maxAbs, blocks,
+    legend: { x: margin, y: legendY, width: legendW },
+  };
+}
+
+/** Paints w[f, c, :, :] as KH x KW squares of scale x scale pixels. */
+function paintKernel(cv: Canvas, w: Tensor, cell: KernelCell, scale: number, maxAbs: number): void {
+  const [, C, KH, KW] = w.shape;
+  const base = (cell.f * C + cell.c) * KH * KW;
+  for (let m = 0; m < KH; m++) {
+    for (let n = 0; n < KW; n++) {
+      cv.fillRect(cell.x + n * scale, cell.y + m * scale, scale, scale, divergingColor(w.data[base + m * KW + n], maxAbs));
+    }
+  }
+}
+
+/** All snapshots must be rank-4 weights of one shape; returns that shape. */
+function checkWeights(weights: Tensor[], labels: string[] | undefined): readonly number[] {
+  const who = 'renderKernels';
+  if (!Array.isArray(weights) || weights.length === 0) throw new TypeError(`${who}: expected a non-empty array of weight tensors (F, C, KH, KW)`);
+  const shape = weights[0].shape;
+  weights.forEach((w, k) => {
+    if (w.rank !== 4) throw new Error(`${who}: weight ${k} must be rank 4 (F, C, KH, KW), got ${shapeStr(w.shape)}`);
+    if (w.shape.some((d, i) => d !== shape[i])) throw new Error(`${who}: weight ${k} has shape ${shapeStr(w.shape)}, expected ${shapeStr(shape)} like weight 0 (snapshots of one layer)`);
+  });
+  if (labels && labels.length !== weights.length) throw new RangeError(`${who}: got ${labels.length} labels for ${weights.length} weight tensors`);
+  return shape;
+}
+
+function intOpt(name: string, v: number, min: number): number {
+  if (!Number.isInteger(v) || v < min) throw new RangeError(`renderKernels: ${name} must be an integer >= ${min}, got ${v}`);
+  return v;
+}

@@ -1,0 +1,38 @@
+// The default digit classifier that `miniconv train` (and `npm start`) builds, and its settings.
+
+import { Conv2D } from '../layers/conv2d.ts';
+import { Dense } from '../layers/dense.ts';
+import { Flatten } from '../layers/flatten.ts';
+import { MaxPool2D } from '../layers/max-pool2d.ts';
+import { ReLU } from '../layers/relu.ts';
+import { Sequential } from '../layers/sequential.ts';
+import { createRng } from '../rng.ts';
+
+export const DIGIT_INPUT_SHAPE = [1, 28, 28] as const;
+
+export const DIGIT_DEFAULTS = {
+  epochs: 8,
+  batchSize: 32,
+  lr: 0.01,
+  momentum: 0.9,
+  weightDecay: 0,
+  seed: 1,
+};
+
+/**
+ * 28x28 digit -> Conv 5x5 (16 filters, pad 2) -> ReLU -> MaxPool 2 -> Conv 5x5 (32 filters, pad 2)
+ * -> ReLU -> MaxPool 2 -> Flatten (32*7*7 = 1568) -> Dense 10.
+ */
+export function createDigitModel(seed: number = DIGIT_DEFAULTS.seed): Sequential {
+  const rng = createRng(seed);
+  return new Sequential([
+    new Conv2D({ inChannels: 1, outChannels: 16, kernelSize: 5, padding: 2, rng }), // (N, 16, 28, 28)
+    new ReLU(),
+    new MaxPool2D({ size: 2 }), // (N, 16, 14, 14)
+    new Conv2D({ inChannels: 16, outChannels: 32, kernelSize: 5, padding: 2, rng }), // (N, 32, 14, 14)
+    new ReLU(),
+    new MaxPool2D({ size: 2 }), // (N, 32, 7, 7)
+    new Flatten(), // (N, 1568)
+    new Dense({ inFeatures: 32 * 7 * 7, outFeatures: 10, rng, weightInit: 'xavierUniform' }), // (N, 10)
+  ]);
+}

@@ -1,0 +1,151 @@
+// The training loop: seeded shuffling every epoch, mini-batch SGD, per-epoch evaluation.
+// fit() runs to the end; fitAsync() yields to the event loop between batches, so that the same
+// loop can run in a browser page without freezing it.
+
+import type { Dataset } from '../../datasets/dataset.ts';
+import type { Layer } from '../layers/layer.ts';
+import type { SGD } from '../optim/sgd.ts';
+import { softmaxCrossEntropy } from '../kernels/softmax-xent.ts';
+import { createRng } from '../rng.ts';
+import { Tensor } from '../tensor.ts';
+import { type Evaluation, argmaxRow, evaluate } from './metrics.ts';
+
+export interface BatchInfo {
+  epoch: number; // 1-based
+  batch: number; // 1-based, within the epoch
+  batches: number; // batches per epoch
+  loss: number; // mean loss of this batch
+  accuracy: number; // accuracy on this batch
+  seen: number; // images seen so far in this epoch
+  seconds: number; // since the epoch started
+}
+
+export interface EpochInfo {
+  epoch: number;
+  trainLoss: number; // mean over the epoch's batches, weighted by batch size
+  trainAccuracy: number;
+  testLoss?: number;
+  testAccuracy?: number;
+  seconds: number; // training time of the epoch (evaluation excluded)
+  imagesPerSec: number;
+  test?: Evaluation;
+}
+
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  optimizer: SGD;
+  /** Seed of the per-epoch shuffle (default 0). */
+  seed?: number;
+  /** Evaluated after every epoch when given. */
+  testSet?: Dataset;
+  onBatchEnd?: (info: BatchInfo) => void;
+  onEpochEnd?: (info: EpochInfo) => void;
+}
+
+export interface History {
+  epochs: EpochInfo[];
+}
+
+/** One SGD step on one batch: forward, loss, backward, update. Returns the loss and the number right. */
+export function trainStep(model: Layer, optimizer: SGD, x: Tensor, y: ArrayLike<number>): { loss: number; correct: number } {
+  optimizer.zeroGrad();
+  const logits = model.forward(x);
+  const { loss, grad } = softmaxCrossEntropy(logits, y);
+  model.backward(grad);
+  optimizer.step();
+  let correct = 0;
+  const K = logits.shape[1];
+  for (let i = 0; i < y.length; i++) if (argmaxRow(logits.data, i, K) === y[i]) correct++;
+  return { loss, correct };
+}
+
+/** Trains synchronously. Throws, naming the epoch and batch, if the loss becomes NaN or infinite. */
+export function fit(model: Layer, train: Dataset, opts: FitOptions): History {
+  const run = trainingRun(model, train, opts);
+  let r = run.next();
+  while (!r.done) r = run.next();
+  return r.value;
+}
+
+/** Trains like fit(), but yields to the event loop after every batch. */
+export async function fitAsync(model: Layer, train: Dataset, opts: FitOptions): Promise<History> {
+  const run = trainingRun(model, train, opts);
+  let r = run.next();
+  while (!r.done) {
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    r = run.next();
+  }
+  return r.value;
+}
+
+function checkFitOptions(train: Dataset, opts: FitOptions): void {
+  if (!opts || typeof opts !== 'object') throw new TypeError('fit: expected options { epochs, batchSize, optimizer, ... }');
+  if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new RangeError(`fit: epochs must be an integer >= 1, got ${opts.epochs}`);
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new RangeError(`fit: batchSize must be an integer >= 1, got ${opts.batchSize}`);
+  if (!opts.optimizer || typeof opts.optimizer.step !== 'function') throw new TypeError('fit: optimizer must be an optimiser such as new SGD(model.params(), { lr })');
+  if (!train || train.count < 1) throw new RangeError('fit: the training set is empty');
+}
+
+/** The loop itself, as a generator that pauses after every batch (fit and fitAsync drive it). */
+function* trainingRun(model: Layer, train: Dataset, opts: FitOptions): Generator<void, History, void> {
+  checkFitOptions(train, opts);
+  const { epochs, batchSize, optimizer } = opts;
+  const rng = createRng(`fit-${opts.seed ?? 0}`);
+  const per = train.shape[0] * train.shape[1] * train.shape[2];
+  const order = Int32Array.from({ length: train.count }, (_, i) => i);
+  const batches = Math.ceil(train.count / batchSize);
+  // Batch buffers, allocated once: a full batch and, if the set does not divide evenly, the last one.
+  const full = new Tensor([batchSize, ...train.shape]); // (B, C, H, W)
+  const lastN = train.count - (batches - 1) * batchSize;
+  const last = lastN === batchSize ? full : new Tensor([lastN, ...train.shape]);
+  const labels = new Uint8Array(batchSize);
+  const history: History = { epochs: [] };
+
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    rng.shuffle(order);
+    const t0 = performance.now();
+    let lossSum = 0, correct = 0;
+    for (let b = 0; b < batches; b++) {
+      const x = b === batches - 1 ? last : full;
+      const n = x.shape[0];
+      for (let i = 0; i < n; i++) {
+        const src = order[b * batchSize + i];
+        x.data.set(train.images.subarray(src * per, (src + 1) * per), i * per);
+        labels[i] = train.labels[src];
+      }
+      const y = labels.subarray(0, n);
+      let r: { loss: number; correct: number };
+      try {
+        r = trainStep(model, optimizer, x, y);
+      } catch (e) {
+        if (e instanceof RangeError && /not finite|finite numbers/.test(e.message)) {
+          throw new Error(`fit: training diverged at epoch ${epoch}, batch ${b + 1}: ${e.message}`);
+        }
+        throw e;
+      }
+      if (!Number.isFinite(r.loss)) {
+        throw new Error(`fit: the loss is ${r.loss} at epoch ${epoch}, batch ${b + 1}; lower the learning rate`);
+      }
+      lossSum += r.loss * n;
+      correct += r.correct;
+      opts.onBatchEnd?.({
+        epoch, batch: b + 1, batches, loss: r.loss, accuracy: r.correct / n,
+        seen: Math.min((b + 1) * batchSize, train.count), seconds: (performance.now() - t0) / 1000,
+      });
+      yield;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const info: EpochInfo = {
+      epoch, trainLoss: lossSum / train.count, trainAccuracy: correct / train.count, seconds, imagesPerSec: train.count / seconds,
+    };
+    if (opts.testSet) {
+      info.test = evaluate(model, opts.testSet);
+      info.testLoss = info.test.loss;
+      info.testAccuracy = info.test.accuracy;
+    }
+    history.epochs.push(info);
+    opts.onEpochEnd?.(info);
+  }
+  return history;
+}

@@ -1,0 +1,2 @@
+export { fit, fitAsync, trainStep, type FitOptions, type History, type BatchInfo, type EpochInfo } from './fit.ts';
+export { evaluate, formatConfusion, argmaxRow, type Evaluation } from './metrics.ts';

@@ -1,0 +1,50 @@
+// Evaluation: loss, accuracy and the confusion matrix of a model on a labelled set.
+
+import type { Dataset } from '../../datasets/dataset.ts';
+import type { Layer } from '../layers/layer.ts';
+import { softmaxCrossEntropy } from '../kernels/softmax-xent.ts';
+import { Tensor } from '../tensor.ts';
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  /** confusion[true][predicted]: how many images of each class went to each prediction. */
+  confusion: number[][];
+  count: number;
+}
+
+/** Index of the largest value in row n of an (N, K) array. */
+export function argmaxRow(data: ArrayLike<number>, n: number, K: number): number {
+  let best = 0;
+  for (let k = 1; k < K; k++) if (data[n * K + k] > data[n * K + best]) best = k;
+  return best;
+}
+
+/** Runs the model over a whole set in batches and scores it. */
+export function evaluate(model: Layer, set: Dataset, opts: { batchSize?: number; classes?: number } = {}): Evaluation {
+  const batchSize = opts.batchSize ?? 200;
+  const K = opts.classes ?? 10;
+  const per = set.shape[0] * set.shape[1] * set.shape[2];
+  const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
+  let lossSum = 0, correct = 0;
+  for (let start = 0; start < set.count; start += batchSize) {
+    const n = Math.min(batchSize, set.count - start);
+    const x = new Tensor([n, ...set.shape], set.images.subarray(start * per, (start + n) * per));
+    const y = set.labels.subarray(start, start + n);
+    const logits = model.forward(x);
+    lossSum += softmaxCrossEntropy(logits, y).loss * n;
+    for (let i = 0; i < n; i++) {
+      const p = argmaxRow(logits.data, i, K);
+      confusion[y[i]][p]++;
+      if (p === y[i]) correct++;
+    }
+  }
+  return { loss: lossSum / set.count, accuracy: correct / set.count, confusion, count: set.count };
+}
+
+/** The confusion matrix as aligned text, true classes down, predictions across. */
+export function formatConfusion(confusion: number[][]): string {
+  const w = Math.max(4, ...confusion.flat().map((v) => String(v).length + 1));
+  const head = 'true\\pred'.padEnd(10) + confusion.map((_, k) => String(k).padStart(w)).join('');
+  return [head, ...confusion.map((row, t) => String(t).padEnd(10) + row.map((v) => String(v).padStart(w)).join(''))].join('\n');
+}

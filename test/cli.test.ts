@@ -1,0 +1,126 @@
+// The command line: exit codes, messages, and predict on a PNG that the test writes.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { describe, expect, it } from 'vitest';
+import { main, type CliIO } from '../src/cli.ts';
+import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, createRng, softmax } from '../src/index.ts';
+import { saveModel } from '../src/io/model-file.ts';
+import { fit } from '../src/train/index.ts';
+import { loadDigits } from '../datasets/mnist.ts';
+import { takeFirst } from '../datasets/dataset.ts';
+import { encodeIdx } from '../datasets/idx.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'miniconv-cli-'));
+async function run(...argv: string[]) {
+  const out: string[] = [], err: string[] = [];
+  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), isTTY: false };
+  const code = await main(argv, io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+// A small model trained briefly on the bundled digits, saved for eval, predict and summary.
+const { train, test } = loadDigits();
+const rng = createRng(11);
+const model = new Sequential([
+  new Conv2D({ inChannels: 1, outChannels: 6, kernelSize: 5, padding: 2, rng }), new ReLU(), new MaxPool2D({ size: 2 }),
+  new Conv2D({ inChannels: 6, outChannels: 8, kernelSize: 3, padding: 1, rng }), new ReLU(), new MaxPool2D({ size: 2 }),
+  new Flatten(), new Dense({ inFeatures: 8 * 7 * 7, outFeatures: 10, rng, weightInit: 'xavierUniform' }),
+]);
+fit(model, takeFirst(train, 1500), { epochs: 1, batchSize: 16, optimizer: new SGD(model.params(), { lr: 0.02, momentum: 0.9 }), seed: 1 });
+const modelFile = join(dir, 'digits.json');
+saveModel(modelFile, model, [1, 28, 28], { seed: 1 });
+
+describe('miniconv CLI', () => {
+  it('bad arguments print the usage and exit with code 2', async () => {
+    for (const argv of [[], ['bogus'], ['train', '--epochs', 'x'], ['train', '--lr', '-1'], ['train', '--nope'], ['eval'], ['predict', modelFile], ['train', 'extra']]) {
+      const r = await run(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toMatch(/^miniconv: /);
+      expect(r.err).toContain('Usage: miniconv <command>');
+    }
+    expect((await run('train', '--epochs', '0')).err).toContain("train: --epochs must be an integer >= 1, got '0'");
+  });
+
+  it('a missing or unreadable file gives a one-line error and exit code 1', async () => {
+    const missing = await run('eval', join(dir, 'none.json'));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toBe(`miniconv: loadModel: no such file: ${join(dir, 'none.json')}`);
+    writeFileSync(join(dir, 'junk.json'), '{"format": "miniconv-model", "version": 1');
+    const junk = await run('summary', join(dir, 'junk.json'));
+    expect(junk.code).toBe(1);
+    expect(junk.err.split('\n')).toHaveLength(1);
+    const png = await run('predict', modelFile, join(dir, 'none.png'));
+    expect(png.code).toBe(1);
+    expect(png.err).toBe(`miniconv: no such file: ${join(dir, 'none.png')}`);
+    writeFileSync(join(dir, 'not.png'), 'hello');
+    expect((await run('predict', modelFile, join(dir, 'not.png'))).err).toMatch(/not\.png is not a readable PNG image/);
+  });
+
+  it('the real binary exits with the same codes and prints no stack trace', () => {
+    const bin = join(import.meta.dirname, '..', 'bin', 'miniconv.js');
+    const bad = spawnSync(process.execPath, [bin, 'bogus'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    const missing = spawnSync(process.execPath, [bin, 'summary', join(dir, 'none.json')], { encoding: 'utf8' });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.trim()).toBe(`miniconv: loadModel: no such file: ${join(dir, 'none.json')}`);
+    expect(execFileSync(process.execPath, [bin, 'help'], { encoding: 'utf8' })).toContain('Usage: miniconv');
+  });
+
+  it('summary prints the layer table', async () => {
+    const r = await run('summary', modelFile);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/conv2d_1 \(Conv2D\)\s+\[N, 6, 28, 28\]\s+156/);
+  });
+
+  it('eval prints the accuracy and the confusion matrix', async () => {
+    const r = await run('eval', modelFile);
+    expect(r.code).toBe(0);
+    const acc = Number(/Accuracy ([\d.]+)%/.exec(r.out)![1]);
+    expect(acc).toBeGreaterThan(80);
+    expect(r.out).toContain('true\\pred');
+  });
+
+  it('predict reads a PNG of a digit of any size, dark on light, in colour', async () => {
+    // Take a test digit the model gets right, draw it 3x larger in dark blue on cream paper, off-centre.
+    const probsOf = (i: number) => softmax(model.forward(new Tensor([1, 1, 28, 28], test.images.slice(i * 784, (i + 1) * 784)))).data;
+    let i = 0;
+    while (probsOf(i)[test.labels[i]] < 0.9) i++;
+    const W = 120, H = 100, png = new PNG({ width: W, height: H });
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const sx = Math.floor((x - 30) / 3), sy = Math.floor((y - 5) / 3);
+        const v = sx >= 0 && sx < 28 && sy >= 0 && sy < 28 ? test.images[i * 784 + sy * 28 + sx] : 0;
+        const o = 4 * (y * W + x);
+        png.data[o] = 250 - 230 * v; png.data[o + 1] = 245 - 225 * v; png.data[o + 2] = 230 - 100 * v; png.data[o + 3] = 255;
+      }
+    }
+    const file = join(dir, 'digit.png');
+    writeFileSync(file, PNG.sync.write(png));
+    const r = await run('predict', modelFile, file);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`Predicted digit: ${test.labels[i]}`);
+    const probs = [...r.out.matchAll(/^\s+\d: +([\d.]+)%/gm)].map((m) => Number(m[1]));
+    expect(probs).toHaveLength(10);
+    expect(probs.reduce((a, v) => a + v, 0)).toBeCloseTo(100, 0);
+  });
+
+  it('train on IDX files given with --data, saving a model that eval can read', async () => {
+    const data = join(dir, 'idx');
+    mkdirSync(data);
+    const a = encodeIdx(takeFirst(train, 64)), b = encodeIdx(takeFirst(test, 32));
+    writeFileSync(join(data, 'train-images-idx3-ubyte'), a.images); writeFileSync(join(data, 'train-labels-idx1-ubyte'), a.labels);
+    writeFileSync(join(data, 't10k-images-idx3-ubyte'), b.images); writeFileSync(join(data, 't10k-labels-idx1-ubyte'), b.labels);
+    const out = join(dir, 'idx-model.json');
+    const r = await run('train', '--data', data, '--epochs', '1', '--batch-size', '16', '--out', out, '--snapshots');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('64 train, 32 test images');
+    expect(r.out).toMatch(/epoch 1\/1: train loss [\d.]+, train acc [\d.]+%, test loss [\d.]+, test acc [\d.]+%/);
+    expect(r.out).toContain(`Model saved to ${out}`);
+    const e = await run('eval', out, '--data', data);
+    expect(e.code).toBe(0);
+    expect(e.out).toMatch(/\(\d+\/32\)/);
+  });
+});
