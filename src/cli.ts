@@ -3,6 +3,7 @@
 // Exit codes: 0 success, 1 a file or run-time problem (one line, no stack trace), 2 bad arguments.
 
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -31,6 +32,7 @@ Commands:
       --seed N               seed of the weights and the data order (default ${DIGIT_DEFAULTS.seed})
       --data DIR             train on the full MNIST IDX files in DIR instead of the bundled digits
       --out FILE             where to save the model (default models/digits.json)
+      --threads N            threads that share each batch (default: the number of cores, here ${availableParallelism()})
       --snapshots            keep the first layer's kernels after initialisation and each epoch
   eval MODEL [--data DIR]    test accuracy and confusion matrix
   predict MODEL IMAGE.png    the predicted digit and the ten probabilities for a picture of a digit
@@ -87,7 +89,7 @@ function loadData(dir: string | undefined, seed: number): { train: Dataset; test
 async function train(args: string[], io: CliIO): Promise<number> {
   const { values } = parse(args, {
     epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, momentum: { type: 'string' },
-    seed: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, snapshots: { type: 'boolean' },
+    seed: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, snapshots: { type: 'boolean' }, threads: { type: 'string' },
   }, 0, 'train');
   const cmd = 'train';
   const epochs = num(values, 'epochs', DIGIT_DEFAULTS.epochs, 'int', 1, cmd);
@@ -97,12 +99,13 @@ async function train(args: string[], io: CliIO): Promise<number> {
   if (momentum >= 1) throw new UsageError(`train: --momentum must be below 1, got ${momentum}`);
   const seed = num(values, 'seed', DIGIT_DEFAULTS.seed, 'int', 0, cmd);
   const out = resolve((values.out as string | undefined) ?? 'models/digits.json');
+  const threads = num(values, 'threads', availableParallelism(), 'int', 1, cmd);
 
   const t0 = performance.now();
   const data = loadData(values.data as string | undefined, seed);
   const model = createDigitModel(seed);
   const optimizer = new SGD(model.params(), { lr, momentum, weightDecay: DIGIT_DEFAULTS.weightDecay });
-  io.out(`Training on the ${data.name}: ${data.train.count} train, ${data.test.count} test images`);
+  io.out(`Training on the ${data.name}: ${data.train.count} train, ${data.test.count} test images, ${threads} thread${threads === 1 ? '' : 's'}`);
   io.out(model.summary([...DIGIT_INPUT_SHAPE], false));
 
   // --snapshots: the first layer's kernels at initialisation and after every epoch, kept in the model file.
@@ -113,7 +116,7 @@ async function train(args: string[], io: CliIO): Promise<number> {
 
   const progress = makeProgress(io, epochs);
   const history = fit(model, data.train, {
-    epochs, batchSize, optimizer, seed, testSet: data.test,
+    epochs, batchSize, optimizer, seed, testSet: data.test, threads,
     onBatchEnd: progress.batch,
     onEpochEnd: (e) => { progress.epoch(e); snap(`epoch ${e.epoch}`); },
   });
@@ -121,7 +124,7 @@ async function train(args: string[], io: CliIO): Promise<number> {
   const seconds = (performance.now() - t0) / 1000;
 
   const metadata: ModelMetadata = {
-    seed, epochs, batchSize, optimizer: optimizer.config(), dataset: data.name, date: new Date().toISOString(),
+    seed, epochs, batchSize, threads, optimizer: optimizer.config(), dataset: data.name, date: new Date().toISOString(),
     history: history.epochs.map(({ test: _test, imagesPerSec: _ips, ...rest }) => rest),
     confusion: last.test?.confusion,
     wallSeconds: seconds,

@@ -116,7 +116,7 @@ describe('miniconv CLI', () => {
     const out = join(dir, 'idx-model.json');
     const r = await run('train', '--data', data, '--epochs', '1', '--batch-size', '16', '--out', out, '--snapshots');
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain('64 train, 32 test images');
+    expect(r.out).toMatch(/64 train, 32 test images, \d+ threads?/);
     expect(r.out).toMatch(/epoch 1\/1: train loss [\d.]+, train acc [\d.]+%, test loss [\d.]+, test acc [\d.]+%/);
     expect(r.out).toContain(`Model saved to ${out}`);
     const e = await run('eval', out, '--data', data);

@@ -7,13 +7,9 @@
 
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { Conv2D } from '../layers/conv2d.ts';
-import { Dense } from '../layers/dense.ts';
-import { Flatten } from '../layers/flatten.ts';
-import type { Layer, LayerConfig } from '../layers/layer.ts';
-import { MaxPool2D } from '../layers/max-pool2d.ts';
-import { ReLU } from '../layers/relu.ts';
-import { Sequential } from '../layers/sequential.ts';
+import type { LayerConfig } from '../layers/layer.ts';
+import { modelFromConfig } from '../layers/from-config.ts';
+import type { Sequential } from '../layers/sequential.ts';
 import { Tensor, shapeSize, shapeStr } from '../tensor.ts';
 
 export const MODEL_FORMAT = 'miniconv-model';
@@ -120,21 +116,6 @@ export function saveModel(path: string, model: Sequential, inputShape: readonly 
   writeFileAtomic(path, serializeModel(model, inputShape, metadata));
 }
 
-const LAYER_BUILDERS: Record<string, (c: LayerConfig) => Layer> = {
-  Conv2D: (c) => new Conv2D({
-    name: c.name as string, inChannels: c.inChannels as number, outChannels: c.outChannels as number,
-    kernelSize: c.kernelSize as [number, number], stride: c.stride as number, padding: c.padding as number,
-    bias: c.bias as boolean, weightInit: 'zeros', biasInit: 'zeros',
-  }),
-  Dense: (c) => new Dense({
-    name: c.name as string, inFeatures: c.inFeatures as number, outFeatures: c.outFeatures as number,
-    bias: c.bias as boolean, weightInit: 'zeros', biasInit: 'zeros',
-  }),
-  ReLU: (c) => new ReLU({ name: c.name as string }),
-  MaxPool2D: (c) => new MaxPool2D({ name: c.name as string, size: c.size as number, stride: c.stride as number }),
-  Flatten: (c) => new Flatten({ name: c.name as string }),
-};
-
 /** Parses and validates the text of a model file; builds the model only once everything checks out. */
 export function deserializeModel(text: string, file = 'model'): { model: Sequential; inputShape: number[]; metadata: ModelMetadata } {
   let doc: Partial<ModelDocument>;
@@ -162,12 +143,7 @@ export function deserializeModel(text: string, file = 'model'): { model: Sequent
   // Build the layers (their options are validated by the constructors), then check every shape.
   let model: Sequential;
   try {
-    const layers = (arch.layers as LayerConfig[]).map((c, i) => {
-      const build = c && typeof c === 'object' ? LAYER_BUILDERS[c.type] : undefined;
-      if (!build) throw new Error(`layer ${i} has unknown type ${JSON.stringify(c?.type)}, expected one of ${Object.keys(LAYER_BUILDERS).join(', ')}`);
-      return build(c);
-    });
-    model = new Sequential(layers);
+    model = modelFromConfig(arch);
     model.outputShape([1, ...inputShape]);
   } catch (e) {
     throw new Error(`loadModel: ${file}: invalid architecture: ${(e as Error).message}`);

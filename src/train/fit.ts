@@ -9,6 +9,8 @@ import { softmaxCrossEntropy } from '../kernels/softmax-xent.ts';
 import { createRng } from '../rng.ts';
 import { Tensor } from '../tensor.ts';
 import { type Evaluation, argmaxRow, evaluate } from './metrics.ts';
+import { ParallelTrainer } from './parallel.ts';
+import { Sequential } from '../layers/sequential.ts';
 
 export interface BatchInfo {
   epoch: number; // 1-based
@@ -41,6 +43,12 @@ export interface FitOptions {
   testSet?: Dataset;
   onBatchEnd?: (info: BatchInfo) => void;
   onEpochEnd?: (info: EpochInfo) => void;
+  /**
+   * Threads (default 1). With more than one, every batch is split across worker threads that share
+   * the weights (see parallel.ts); a seeded run stays bit-reproducible for a given thread count.
+   * Needs a Sequential model and Node's worker_threads; in a browser page keep 1.
+   */
+  threads?: number;
 }
 
 export interface History {
@@ -80,6 +88,9 @@ export async function fitAsync(model: Layer, train: Dataset, opts: FitOptions): 
 }
 
 function checkFitOptions(train: Dataset, opts: FitOptions): void {
+  if (opts?.threads !== undefined && (!Number.isInteger(opts.threads) || opts.threads < 1)) {
+    throw new RangeError(`fit: threads must be an integer >= 1, got ${opts.threads}`);
+  }
   if (!opts || typeof opts !== 'object') throw new TypeError('fit: expected options { epochs, batchSize, optimizer, ... }');
   if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new RangeError(`fit: epochs must be an integer >= 1, got ${opts.epochs}`);
   if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new RangeError(`fit: batchSize must be an integer >= 1, got ${opts.batchSize}`);
@@ -101,51 +112,64 @@ function* trainingRun(model: Layer, train: Dataset, opts: FitOptions): Generator
   const last = lastN === batchSize ? full : new Tensor([lastN, ...train.shape]);
   const labels = new Uint8Array(batchSize);
   const history: History = { epochs: [] };
+  const threads = opts.threads ?? 1;
+  if (threads > 1 && !(model instanceof Sequential)) throw new TypeError('fit: threads > 1 needs a Sequential model');
+  const parallel = threads > 1 ? new ParallelTrainer(model as Sequential, train.shape, { threads, maxBatch: Math.max(batchSize, 256) }) : null;
+  const step = (x: Tensor, y: Uint8Array) => {
+    if (!parallel) return trainStep(model, optimizer, x, y);
+    const r = parallel.computeGradients(x, y);
+    optimizer.step();
+    return r;
+  };
+  try {
 
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    rng.shuffle(order);
-    const t0 = performance.now();
-    let lossSum = 0, correct = 0;
-    for (let b = 0; b < batches; b++) {
-      const x = b === batches - 1 ? last : full;
-      const n = x.shape[0];
-      for (let i = 0; i < n; i++) {
-        const src = order[b * batchSize + i];
-        x.data.set(train.images.subarray(src * per, (src + 1) * per), i * per);
-        labels[i] = train.labels[src];
-      }
-      const y = labels.subarray(0, n);
-      let r: { loss: number; correct: number };
-      try {
-        r = trainStep(model, optimizer, x, y);
-      } catch (e) {
-        if (e instanceof RangeError && /not finite|finite numbers/.test(e.message)) {
-          throw new Error(`fit: training diverged at epoch ${epoch}, batch ${b + 1}: ${e.message}`);
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      rng.shuffle(order);
+      const t0 = performance.now();
+      let lossSum = 0, correct = 0;
+      for (let b = 0; b < batches; b++) {
+        const x = b === batches - 1 ? last : full;
+        const n = x.shape[0];
+        for (let i = 0; i < n; i++) {
+          const src = order[b * batchSize + i];
+          x.data.set(train.images.subarray(src * per, (src + 1) * per), i * per);
+          labels[i] = train.labels[src];
         }
-        throw e;
+        const y = labels.subarray(0, n);
+        let r: { loss: number; correct: number };
+        try {
+          r = step(x, y);
+        } catch (e) {
+          if (e instanceof Error && /finite numbers/.test(e.message)) {
+            throw new Error(`fit: training diverged at epoch ${epoch}, batch ${b + 1}: ${e.message}`);
+          }
+          throw e;
+        }
+        if (!Number.isFinite(r.loss)) {
+          throw new Error(`fit: the loss is ${r.loss} at epoch ${epoch}, batch ${b + 1}; lower the learning rate`);
+        }
+        lossSum += r.loss * n;
+        correct += r.correct;
+        opts.onBatchEnd?.({
+          epoch, batch: b + 1, batches, loss: r.loss, accuracy: r.correct / n,
+          seen: Math.min((b + 1) * batchSize, train.count), seconds: (performance.now() - t0) / 1000,
+        });
+        yield;
       }
-      if (!Number.isFinite(r.loss)) {
-        throw new Error(`fit: the loss is ${r.loss} at epoch ${epoch}, batch ${b + 1}; lower the learning rate`);
+      const seconds = (performance.now() - t0) / 1000;
+      const info: EpochInfo = {
+        epoch, trainLoss: lossSum / train.count, trainAccuracy: correct / train.count, seconds, imagesPerSec: train.count / seconds,
+      };
+      if (opts.testSet) {
+        info.test = evaluate(model, opts.testSet, { predict: parallel ? (x) => parallel.predict(x) : undefined });
+        info.testLoss = info.test.loss;
+        info.testAccuracy = info.test.accuracy;
       }
-      lossSum += r.loss * n;
-      correct += r.correct;
-      opts.onBatchEnd?.({
-        epoch, batch: b + 1, batches, loss: r.loss, accuracy: r.correct / n,
-        seen: Math.min((b + 1) * batchSize, train.count), seconds: (performance.now() - t0) / 1000,
-      });
-      yield;
+      history.epochs.push(info);
+      opts.onEpochEnd?.(info);
     }
-    const seconds = (performance.now() - t0) / 1000;
-    const info: EpochInfo = {
-      epoch, trainLoss: lossSum / train.count, trainAccuracy: correct / train.count, seconds, imagesPerSec: train.count / seconds,
-    };
-    if (opts.testSet) {
-      info.test = evaluate(model, opts.testSet);
-      info.testLoss = info.test.loss;
-      info.testAccuracy = info.test.accuracy;
-    }
-    history.epochs.push(info);
-    opts.onEpochEnd?.(info);
+  } finally {
+    parallel?.close();
   }
   return history;
 }

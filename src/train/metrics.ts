@@ -21,7 +21,11 @@ export function argmaxRow(data: ArrayLike<number>, n: number, K: number): number
 }
 
 /** Runs the model over a whole set in batches and scores it. */
-export function evaluate(model: Layer, set: Dataset, opts: { batchSize?: number; classes?: number } = {}): Evaluation {
+export function evaluate(
+  model: Layer, set: Dataset,
+  opts: { batchSize?: number; classes?: number; /** How to run the model on a batch (default model.forward), e.g. on several threads. */ predict?: (x: Tensor) => Tensor } = {},
+): Evaluation {
+  const predict = opts.predict ?? ((x: Tensor) => model.forward(x));
   const batchSize = opts.batchSize ?? 200;
   const K = opts.classes ?? 10;
   const per = set.shape[0] * set.shape[1] * set.shape[2];
@@ -31,7 +35,7 @@ export function evaluate(model: Layer, set: Dataset, opts: { batchSize?: number;
     const n = Math.min(batchSize, set.count - start);
     const x = new Tensor([n, ...set.shape], set.images.subarray(start * per, (start + n) * per));
     const y = set.labels.subarray(start, start + n);
-    const logits = model.forward(x);
+    const logits = predict(x);
     lossSum += softmaxCrossEntropy(logits, y).loss * n;
     for (let i = 0; i < n; i++) {
       const p = argmaxRow(logits.data, i, K);

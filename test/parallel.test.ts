@@ -1,0 +1,70 @@
+// Data parallelism over worker threads: the same gradients as one thread, reproducible runs, clear errors.
+import { afterAll, describe, expect, it } from 'vitest';
+import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, createRng, softmaxCrossEntropy } from '../src/index.ts';
+import { fit } from '../src/train/index.ts';
+import { ParallelTrainer } from '../src/train/parallel.ts';
+import { loadDigits } from '../datasets/mnist.ts';
+import { takeFirst } from '../datasets/dataset.ts';
+
+const { train, test } = loadDigits();
+const build = (seed: number) => {
+  const rng = createRng(seed);
+  return new Sequential([
+    new Conv2D({ inChannels: 1, outChannels: 4, kernelSize: 5, padding: 2, rng }), new ReLU(), new MaxPool2D({ size: 2 }),
+    new Conv2D({ inChannels: 4, outChannels: 6, kernelSize: 3, stride: 2, rng }), new ReLU(),
+    new Flatten(), new Dense({ inFeatures: 6 * 6 * 6, outFeatures: 10, rng }),
+  ]);
+};
+const x = new Tensor([13, 1, 28, 28], train.images.slice(0, 13 * 784)); // 13: slices of 5, 4, 4 on 3 threads
+const y = train.labels.subarray(0, 13);
+
+describe('ParallelTrainer', () => {
+  const reference = build(1);
+  const { loss: refLoss, grad } = softmaxCrossEntropy(reference.forward(x), y);
+  reference.backward(grad);
+  const trainers: ParallelTrainer[] = [];
+  afterAll(() => trainers.forEach((t) => t.close()));
+
+  for (const threads of [2, 3]) {
+    it(`${threads} threads give the gradients and loss of one thread (float32 rounding aside)`, () => {
+      const model = build(1);
+      const t = new ParallelTrainer(model, [1, 28, 28], { threads });
+      trainers.push(t);
+      const { loss } = t.computeGradients(x, y);
+      expect(loss).toBeCloseTo(refLoss, 5);
+      model.params().forEach((p, k) => {
+        const want = reference.params()[k].grad.data;
+        let maxErr = 0, maxVal = 0;
+        for (let i = 0; i < want.length; i++) { maxErr = Math.max(maxErr, Math.abs(p.grad.data[i] - want[i])); maxVal = Math.max(maxVal, Math.abs(want[i])); }
+        expect(maxErr / maxVal, p.name).toBeLessThan(1e-5);
+      });
+      // Inference on every thread equals the plain forward pass.
+      const logits = t.predict(x);
+      const plain = build(1).forward(x);
+      for (let i = 0; i < plain.size; i++) expect(logits.data[i]).toBeCloseTo(plain.data[i], 4);
+    });
+  }
+
+  it('a seeded two-thread run is bit-reproducible and learns', () => {
+    const run = () => {
+      const model = build(2);
+      const h = fit(model, takeFirst(train, 600), { epochs: 1, batchSize: 16, optimizer: new SGD(model.params(), { lr: 0.02, momentum: 0.9 }), seed: 2, threads: 2, testSet: takeFirst(test, 200) });
+      return { w: model.params().map((p) => Array.from(p.value.data)), h };
+    };
+    const a = run(), b = run();
+    expect(a.w).toEqual(b.w);
+    expect(a.h.epochs[0].testAccuracy).toBeGreaterThan(0.4);
+  });
+
+  it('an error on a worker stops training with its message, naming the epoch and batch', () => {
+    const model = build(3);
+    const set = takeFirst(train, 64);
+    const images = set.images.slice().fill(NaN);
+    expect(() => fit(model, { ...set, images }, { epochs: 1, batchSize: 32, optimizer: new SGD(model.params(), { lr: 0.01 }), threads: 2 }))
+      .toThrow(/^fit: training diverged at epoch 1, batch 1: .*logits hold NaN/);
+  });
+
+  it('rejects a bad thread count', () => {
+    expect(() => new ParallelTrainer(build(4), [1, 28, 28], { threads: 0 })).toThrow('ParallelTrainer: threads must be an integer >= 1, got 0');
+  });
+});
