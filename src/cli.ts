@@ -14,6 +14,7 @@ import type { Dataset } from '../datasets/dataset.ts';
 import { readDigitPng } from './io/digit-image.ts';
 import { type ModelMetadata, type Snapshot, loadModel, saveModel } from './io/model-file.ts';
 import { runExplainCli } from './explain.ts';
+import { runInspectCli } from './inspect/inspect-command.ts';
 import { softmax } from './kernels/softmax-xent.ts';
 import { SGD } from './optim/sgd.ts';
 import { Tensor } from './tensor.ts';
@@ -37,6 +38,9 @@ Commands:
   eval MODEL [--data DIR]    test accuracy and confusion matrix
   predict MODEL IMAGE.png    the predicted digit and the ten probabilities for a picture of a digit
   summary MODEL              the layer table
+  inspect MODEL [--index N | --image PNG] [--out DIR]
+                             kernels and feature maps as PNGs, and report.html
+                             (default DIR: <model>-inspect beside the model)
   explain [--input JSON --kernel JSON --stride N --padding N --dy JSON]
                              forward and backward pass of one small convolution, step by step
                              (default: the seed article's 3x3 input and 2x2 kernel)
@@ -207,6 +211,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIO) => number | Promise<n
   eval: evalCommand,
   predict: predictCommand,
   summary: summaryCommand,
+  inspect: (args, io) => runInspectCli(args, io),
   explain: (args, io) => runExplainCli(args, { stdout: io.out, stderr: io.err }),
 };
 

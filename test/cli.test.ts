@@ -1,6 +1,6 @@
 // The command line: exit codes, messages, and predict on a PNG that the test writes.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -122,5 +122,22 @@ describe('miniconv CLI', () => {
     const e = await run('eval', out, '--data', data);
     expect(e.code).toBe(0);
     expect(e.out).toMatch(/\(\d+\/32\)/);
+  });
+});
+
+describe('miniconv inspect and explain through the CLI', () => {
+  it('inspect writes the pictures and the report', async () => {
+    const out = join(dir, 'inspect');
+    const r = await run('inspect', modelFile, '--index', '3', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(readdirSync(out)).toEqual(expect.arrayContaining(['kernels-conv2d_1.png', 'kernels-conv2d_2.png', 'featuremaps-conv2d_1.png', 'report.html']));
+    expect((await run('inspect', modelFile, '--index', '99999', '--out', out)).code).toBe(1);
+    expect((await run('inspect', modelFile, '--index', '1', '--image', 'x.png')).code).toBe(2);
+  });
+  it('explain narrates the seed example', async () => {
+    const r = await run('explain', '--no-color');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('out[0][0] = 1*-1 + 2*0 + 4*0 + 5*1 = 4');
+    expect((await run('explain', '--kernel', '[[1,2],[3]]')).code).toBe(2);
   });
 });

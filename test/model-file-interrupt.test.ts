@@ -9,9 +9,9 @@ vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
   return {
     ...fs,
-    writeSync: (fd: number, text: string) => {
-      if (fail.write) { fs.writeSync(fd, text.slice(0, 100)); throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); }
-      return fs.writeSync(fd, text);
+    writeSync: (fd: number, bytes: Uint8Array, offset: number, length: number) => {
+      if (fail.write) { fs.writeSync(fd, bytes, offset, Math.min(length, 100)); throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); }
+      return fs.writeSync(fd, bytes, offset, length);
     },
     renameSync: (a: string, b: string) => {
       if (fail.rename) throw new Error('EIO: i/o error, rename');

@@ -93,13 +93,14 @@ export function serializeModel(model: Sequential, inputShape: readonly number[],
   return JSON.stringify(doc);
 }
 
-/** Writes `text` to `path` atomically: a temporary file in the same folder, flushed, then renamed over the target. */
-export function writeFileAtomic(path: string, text: string): void {
+/** Writes `text` (or bytes) to `path` atomically: a temporary file in the same folder, flushed, then renamed over the target. */
+export function writeFileAtomic(path: string, text: string | Uint8Array): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   let fd: number | null = null;
   try {
     fd = openSync(tmp, 'w');
-    writeSync(fd, text);
+    const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+    for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
     fsyncSync(fd);
     closeSync(fd);
     fd = null;

@@ -4,3 +4,11 @@ export * from './max-pool2d.ts';
 export * from './relu.ts';
 export * from './dense.ts';
 export * from './softmax-xent.ts';
+// The fast kernels: same results as the naive ones, with workspaces and WebAssembly SIMD (float32).
+export * from './gemm.ts';
+export * from './conv2d-fast.ts';
+export * from './max-pool2d-fast.ts';
+export * from './dense-fast.ts';
+export * from './relu-fast.ts';
+export * from './workspace.ts';
+export { getWasmKernels, initWasmKernels, initWasmKernelsAsync, setWasmEnabled, wasmStatus } from './wasm/loader.ts';

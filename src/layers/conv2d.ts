@@ -3,7 +3,9 @@
 import { type Rng, type Initializer, initTensor } from '../rng.ts';
 import { Tensor, shapeStr } from '../tensor.ts';
 import { type Conv2dCache, conv2dBackwardNaive, conv2dForwardNaive, convOutSize } from '../kernels/conv2d.ts';
-import { Layer, type LayerConfig, type Param, addInto, intOption, makeParam, rankError } from './layer.ts';
+import { conv2dBackwardFast, conv2dForwardFast } from '../kernels/conv2d-fast.ts';
+import { createWorkspace } from '../kernels/workspace.ts';
+import { Layer, type KernelChoice, type LayerConfig, type Param, addInto, intOption, kernelOption, makeParam, rankError } from './layer.ts';
 
 export interface Conv2DOptions {
   inChannels: number;
@@ -17,6 +19,7 @@ export interface Conv2DOptions {
   rng?: Rng;
   weightInit?: Initializer; // default 'heNormal' (fan in = C*KH*KW)
   biasInit?: Initializer; // default 'zeros'
+  kernels?: KernelChoice; // default 'fast'
   name?: string;
 }
 
@@ -29,7 +32,9 @@ export class Conv2D extends Layer {
   readonly padding: number;
   readonly weight: Param; // (F, C, KH, KW)
   readonly bias: Param | null; // (F)
+  readonly kernels: KernelChoice;
   private cache: Conv2dCache | null = null;
+  private readonly ws = createWorkspace(); // the fast kernels' reusable buffers
 
   constructor(opts: Conv2DOptions) {
     super();
@@ -42,6 +47,7 @@ export class Conv2D extends Layer {
     this.kernelSize = [intOption(who, 'kernelSize', ks[0], 1), intOption(who, 'kernelSize', ks[1], 1)];
     this.stride = intOption(who, 'stride', opts.stride ?? 1, 1);
     this.padding = intOption(who, 'padding', opts.padding ?? 0, 0);
+    this.kernels = kernelOption(who, opts.kernels);
     const [KH, KW] = this.kernelSize;
     const wShape = [this.outChannels, this.inChannels, KH, KW];
     const fans = { fanIn: this.inChannels * KH * KW, fanOut: this.outChannels * KH * KW };
@@ -49,18 +55,33 @@ export class Conv2D extends Layer {
     this.bias = opts.bias === false ? null : makeParam('bias', initTensor(opts.biasInit ?? 'zeros', [this.outChannels], fans, opts.rng, who));
   }
 
+  /** (N, C, H, W) -> (N, F, OH, OW). With the fast kernels the output is valid until the next forward. */
   forward(x: Tensor): Tensor {
     this.outputShape(x.shape);
-    const { out, cache } = conv2dForwardNaive(x, this.weight.value, this.bias?.value ?? null, this.convParams());
+    const w = this.weight.value, b = this.bias?.value ?? null, p = { stride: this.stride, padding: this.padding };
+    const { out, cache } = this.kernels === 'naive' ? conv2dForwardNaive(x, w, b, p) : conv2dForwardFast(x, w, b, p, this.ws);
     this.cache = cache;
     return out;
   }
 
+  /** dy (N, F, OH, OW) -> dx (N, C, H, W); adds dL/dW and dL/db into weight.grad and bias.grad. */
   backward(dy: Tensor): Tensor {
-    const { dx, dw, db } = conv2dBackwardNaive(dy, this.needCache(this.cache));
-    addInto(this.weight.grad, dw);
-    if (this.bias && db) addInto(this.bias.grad, db);
-    return dx;
+    return this.backwardInto(dy, true) as Tensor;
+  }
+
+  override backwardParamsOnly(dy: Tensor): void {
+    this.backwardInto(dy, false);
+  }
+
+  private backwardInto(dy: Tensor, computeDx: boolean): Tensor | null {
+    const cache = this.needCache(this.cache);
+    if (this.kernels === 'naive') {
+      const { dx, dw, db } = conv2dBackwardNaive(dy, cache);
+      addInto(this.weight.grad, dw);
+      if (this.bias && db) addInto(this.bias.grad, db);
+      return dx;
+    }
+    return conv2dBackwardFast(dy, cache, { ws: this.ws, computeDx, dwInto: this.weight.grad, dbInto: this.bias?.grad ?? null }).dx;
   }
 
   outputShape(s: readonly number[]): number[] {
@@ -84,9 +105,5 @@ export class Conv2D extends Layer {
       type: this.type, name: this.name, inChannels: this.inChannels, outChannels: this.outChannels,
       kernelSize: [...this.kernelSize], stride: this.stride, padding: this.padding, bias: this.bias !== null,
     };
-  }
-
-  private convParams() {
-    return { stride: this.stride, padding: this.padding };
   }
 }

@@ -15,6 +15,19 @@ export function makeParam(name: string, value: Tensor): Param {
   return { name, value, grad: Tensor.zeros(value.shape, value.dtype) };
 }
 
+/**
+ * Which kernels a layer runs: 'fast' (default: im2col + GEMM, WebAssembly SIMD for float32, buffers
+ * reused between calls) or 'naive' (the plain loops of the formulas, for reading and as the oracle).
+ * Both compute the same numbers; see src/kernels/.
+ */
+export type KernelChoice = 'fast' | 'naive';
+
+export function kernelOption(who: string, value: unknown): KernelChoice {
+  if (value === undefined) return 'fast';
+  if (value !== 'fast' && value !== 'naive') throw new RangeError(`${who}: kernels must be 'fast' or 'naive', got ${JSON.stringify(value)}`);
+  return value;
+}
+
 /** The options a layer was built with, enough to build it again (model files store these). */
 export interface LayerConfig {
   type: string;
@@ -34,6 +47,14 @@ export abstract class Layer {
 
   params(): Param[] {
     return [];
+  }
+
+  /**
+   * Like backward(dy), but only the parameter gradients are wanted: a network's first layer has no
+   * use for dL/dx, and a conv layer saves a third of its backward pass by skipping it.
+   */
+  backwardParamsOnly(dy: Tensor): void {
+    this.backward(dy);
   }
 
   /** `Conv2D(conv2d_1)`: how errors name the layer. */

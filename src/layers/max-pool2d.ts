@@ -3,13 +3,16 @@
 import type { Tensor } from '../tensor.ts';
 import { shapeStr } from '../tensor.ts';
 import { type MaxPool2dCache, maxPool2dBackwardNaive, maxPool2dForwardNaive } from '../kernels/max-pool2d.ts';
-import { Layer, type LayerConfig, intOption, rankError } from './layer.ts';
+import { maxPool2dBackwardFast, maxPool2dForwardFast } from '../kernels/max-pool2d-fast.ts';
+import { createWorkspace } from '../kernels/workspace.ts';
+import { Layer, type KernelChoice, type LayerConfig, intOption, kernelOption, rankError } from './layer.ts';
 
 export interface MaxPool2DOptions {
   /** Window size (square). */
   size: number;
   /** Step between windows; default: the window size (non-overlapping windows, as in PyTorch). */
   stride?: number;
+  kernels?: KernelChoice; // default 'fast'
   name?: string;
 }
 
@@ -17,7 +20,9 @@ export class MaxPool2D extends Layer {
   readonly type = 'MaxPool2D';
   readonly size: number;
   readonly stride: number;
+  readonly kernels: KernelChoice;
   private cache: MaxPool2dCache | null = null;
+  private readonly ws = createWorkspace();
 
   constructor(opts: MaxPool2DOptions) {
     super();
@@ -26,17 +31,20 @@ export class MaxPool2D extends Layer {
     this.name = opts.name ?? '';
     this.size = intOption(who, 'size', opts.size, 1);
     this.stride = intOption(who, 'stride', opts.stride ?? this.size, 1);
+    this.kernels = kernelOption(who, opts.kernels);
   }
 
   forward(x: Tensor): Tensor {
     this.outputShape(x.shape);
-    const { out, cache } = maxPool2dForwardNaive(x, { size: this.size, stride: this.stride });
+    const p = { size: this.size, stride: this.stride };
+    const { out, cache } = this.kernels === 'naive' ? maxPool2dForwardNaive(x, p) : maxPool2dForwardFast(x, p, this.ws);
     this.cache = cache;
     return out;
   }
 
   backward(dy: Tensor): Tensor {
-    return maxPool2dBackwardNaive(dy, this.needCache(this.cache)).dx;
+    const cache = this.needCache(this.cache);
+    return (this.kernels === 'naive' ? maxPool2dBackwardNaive(dy, cache) : maxPool2dBackwardFast(dy, cache, this.ws)).dx;
   }
 
   outputShape(s: readonly number[]): number[] {

@@ -28,16 +28,28 @@ export class Sequential extends Layer {
     this.layers = [...layers];
   }
 
+  /**
+   * Runs the layers in order. The intermediate activations live in the layers' reused buffers;
+   * the returned output is a fresh copy, yours to keep.
+   */
   forward(x: Tensor): Tensor {
     let h = x;
     for (const l of this.layers) h = l.forward(h);
-    return h;
+    return h.clone();
   }
 
+  /** Runs the layers' backward passes in reverse; returns dL/dx of the model's input. */
   backward(dy: Tensor): Tensor {
     let g = dy;
     for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g);
     return g;
+  }
+
+  /** The backward pass for training: every parameter gradient, but not dL/dx of the input. */
+  override backwardParamsOnly(dy: Tensor): void {
+    let g = dy;
+    for (let i = this.layers.length - 1; i > 0; i--) g = this.layers[i].backward(g);
+    this.layers[0].backwardParamsOnly(g);
   }
 
   outputShape(s: readonly number[]): number[] {

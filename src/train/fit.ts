@@ -60,7 +60,7 @@ export function trainStep(model: Layer, optimizer: SGD, x: Tensor, y: ArrayLike<
   optimizer.zeroGrad();
   const logits = model.forward(x);
   const { loss, grad } = softmaxCrossEntropy(logits, y);
-  model.backward(grad);
+  model.backwardParamsOnly(grad);
   optimizer.step();
   let correct = 0;
   const K = logits.shape[1];

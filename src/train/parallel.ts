@@ -249,7 +249,7 @@ export function trainSlice(
   const { loss, grad } = softmaxCrossEntropy(logits, y);
   const scale = count / n; // the slice's share of the batch mean
   for (let i = 0; i < grad.size; i++) grad.data[i] *= scale;
-  model.backward(grad);
+  model.backwardParamsOnly(grad);
   let correct = 0;
   const K = logits.shape[1];
   for (let i = 0; i < count; i++) if (argmaxRow(logits.data, i, K) === y[i]) correct++;

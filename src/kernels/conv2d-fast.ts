@@ -1,0 +1,309 @@
+// 2-D convolution, the fast pair: im2col + GEMM. Same results as conv2dForwardNaive /
+// conv2dBackwardNaive in conv2d.ts (within float rounding), same arguments, plus optional extras
+// for speed (a workspace, skipping dx, accumulating the parameter gradients in place).
+//
+// Glossary of dimension letters:
+//   N = batch, C = input channels, H, W = input height and width,
+//   F = filters (output channels), KH, KW = kernel height and width, S = stride, P = padding,
+//   OH, OW = output height and width: OH = floor((H + 2P - KH) / S) + 1, likewise OW,
+//   K = C*KH*KW, the length of one receptive field, Q = OH*OW, the output pixels of one image.
+//
+// The idea (im2col, as in Caffe and CS231n's fast_layers.py). Copy every receptive field of image n
+// into a column of a matrix:
+//   col[(c*KH + m)*KW + k, i*OW + j] = x[n, c, i*S + m - P, j*S + k - P]     (0 in the padding)   (K, Q)
+// Then each sum of the naive loops is a row-times-column product, and the whole layer is three GEMMs:
+//   forward:  out[n] (F, Q)  = w (F, K) . col (K, Q)  + b[f] on row f
+//   dw:       dw (F, K)     += dout[n] (F, Q) . col^T (Q, K)       (summed over the batch)
+//   dx:       dcol (K, Q)    = w^T (K, F) . dout[n] (F, Q),  then col2im adds each dcol entry back
+//                              onto the input pixel its col entry was copied from
+// and db[f] is the sum of dout over n, i, j. The weight (F, C, KH, KW) is already the (F, K) matrix.
+//
+// Two paths compute this:
+//   - float32 with the wasm kernels loaded: all of it runs in WebAssembly SIMD (wasm/assembly/conv.ts
+//     follows the same steps, one image at a time; with stride 1 it gets dx from a second forward-style
+//     im2col + GEMM instead, dx being the convolution of dout with the flipped kernel: see there);
+//   - anything else (float64, or backend 'ts'): the TypeScript below, with the GEMM of gemm.ts.
+// See workspace.ts for the backend choice and the buffer-reuse contract.
+// Optional fusion: forward { relu: true } applies a ReLU to the output, and backward { reluOutput }
+// passes dout back through that ReLU first, so a Conv2D + ReLU pair costs one kernel call each way.
+
+import { Tensor, checkShape, type FloatArray } from '../tensor.ts';
+import { type Conv2dCache, type Conv2dParams, conv2dDims } from './conv2d.ts';
+import { gemm } from './gemm.ts';
+import { type Workspace, pickWasm, wsFloat, wsTensor } from './workspace.ts';
+import { type WasmKernels, alignUp } from './wasm/loader.ts';
+
+type Dims = ReturnType<typeof conv2dDims>;
+
+/** Options of conv2dForwardFast. */
+export interface Conv2dForwardOptions {
+  /**
+   * Also apply a ReLU: out = max(0, conv(x)), written `v < 0 ? 0 : v` like reluForwardNaive. Fusing
+   * saves the separate ReLU layer's trips through memory (and, on the wasm path, its copies in and
+   * out of wasm memory). Then give the output to conv2dBackwardFast as `reluOutput`.
+   */
+  relu?: boolean;
+}
+
+/**
+ * out[n,f,i,j] = b[f] + sum_c sum_m sum_k x[n, c, i*S + m - P, j*S + k - P] * w[f, c, m, k]
+ *
+ * @param x (N, C, H, W)
+ * @param w (F, C, KH, KW)
+ * @param b (F) or null
+ * @param ws optional workspace: `out` is then its buffer, overwritten by the next forward with it
+ * @param opts { relu: true } fuses a ReLU after the convolution
+ * @returns out (N, F, OH, OW), and the cache for conv2dBackwardFast (the same as the naive cache:
+ *          either backward accepts either cache)
+ */
+export function conv2dForwardFast(
+  x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, ws?: Workspace, opts: Conv2dForwardOptions = {},
+): { out: Tensor; cache: Conv2dCache } {
+  const who = 'conv2dForwardFast';
+  const d = conv2dDims(x, w, b, p, who);
+  const relu = opts.relu === true;
+  const out = wsTensor(ws, 'out', [d.N, d.F, d.OH, d.OW], x.dtype); // (N, F, OH, OW)
+  const wasm = pickWasm(ws, who, x.data, w.data, b?.data);
+  if (wasm) forwardWasm(wasm, d, x.data, w.data, b ? b.data : null, out.data, relu);
+  else forwardTs(d, x.data, w.data, b ? b.data : null, out.data, relu, ws);
+  return { out, cache: { x, w, hasBias: b !== null, p } };
+}
+
+/** Options of conv2dBackwardFast; all optional. */
+export interface Conv2dBackwardOptions {
+  /** Reuse buffers (dx, dw, db, im2col) across calls; dx, dw, db are then overwritten by the next backward. */
+  ws?: Workspace;
+  /** false: do not compute dx (a network's first layer has no use for it) and return dx = null. Default true. */
+  computeDx?: boolean;
+  /** (F, C, KH, KW): ADD dw into this tensor (a layer's weight.grad) instead of returning a new one; it is returned as dw. */
+  dwInto?: Tensor;
+  /** (F): likewise ADD db into it. Ignored when the layer has no bias. */
+  dbInto?: Tensor | null;
+  /**
+   * (N, F, OH, OW): the output of a forward pass with { relu: true }. dout is then taken as the
+   * gradient with respect to that ReLU's output, and passed back through the ReLU first
+   * (zeroed where reluOutput <= 0) - the ReLU layer's backward pass, fused.
+   */
+  reluOutput?: Tensor;
+}
+
+/** The gradients: dx (N, C, H, W), dw (F, C, KH, KW), db (F) or null without bias. */
+export interface Conv2dGrads {
+  dx: Tensor;
+  dw: Tensor;
+  db: Tensor | null;
+}
+
+/**
+ * The backward pass: dx, dw, db as conv2dBackwardNaive computes them (see conv2d.ts).
+ * @param dout (N, F, OH, OW)
+ * @param cache from conv2dForwardFast or conv2dForwardNaive
+ * @returns dx (N, C, H, W) or null when computeDx is false; dw (F, C, KH, KW); db (F) or null
+ */
+export function conv2dBackwardFast(dout: Tensor, cache: Conv2dCache, opts?: Conv2dBackwardOptions & { computeDx?: true }): Conv2dGrads;
+export function conv2dBackwardFast(dout: Tensor, cache: Conv2dCache, opts?: Conv2dBackwardOptions): Omit<Conv2dGrads, 'dx'> & { dx: Tensor | null };
+export function conv2dBackwardFast(dout: Tensor, cache: Conv2dCache, opts: Conv2dBackwardOptions = {}): Omit<Conv2dGrads, 'dx'> & { dx: Tensor | null } {
+  const who = 'conv2dBackwardFast';
+  const { x, w, hasBias, p } = cache;
+  const { ws, computeDx = true, dwInto, dbInto, reluOutput } = opts;
+  const d = conv2dDims(x, w, null, p, who);
+  checkShape(who, 'dout', dout, [d.N, d.F, d.OH, d.OW]);
+  if (reluOutput) checkShape(who, 'reluOutput', reluOutput, dout.shape);
+  if (dwInto) checkShape(who, 'dwInto', dwInto, w.shape);
+  if (hasBias && dbInto) checkShape(who, 'dbInto', dbInto, [d.F]);
+
+  const dx = computeDx ? wsTensor(ws, 'dx', x.shape, x.dtype) : null; //       (N, C, H, W)
+  const dw = dwInto ?? wsTensor(ws, 'dw', w.shape, x.dtype); //                 (F, C, KH, KW)
+  const db = hasBias ? (dbInto ?? wsTensor(ws, 'db', [d.F], x.dtype)) : null; // (F)
+  const accumulate = { dw: dwInto !== undefined, db: hasBias && dbInto != null };
+
+  const mask = reluOutput?.data ?? null;
+  const wasm = pickWasm(ws, who, x.data, w.data, dout.data, dwInto?.data, hasBias ? dbInto?.data : null, mask);
+  if (wasm) backwardWasm(wasm, d, x.data, w.data, dout.data, mask, dx?.data ?? null, dw.data, db?.data ?? null, accumulate);
+  else {
+    let g = dout.data; // (N, F, OH, OW)
+    if (mask) {
+      // Through the fused ReLU first (reluBackwardNaive's rule), into a scratch copy: dout is the caller's.
+      const gm = wsFloat(ws, 'doutMasked', dout.dtype, g.length);
+      for (let i = 0; i < g.length; i++) gm[i] = mask[i] > 0 ? g[i] : 0;
+      g = gm;
+    }
+    backwardTs(d, x.data, w.data, g, dx?.data ?? null, dw.data, db?.data ?? null, accumulate, ws);
+  }
+  return { dx, dw, db };
+}
+
+// ---- the TypeScript path (any dtype) ----
+
+function forwardTs(d: Dims, x: FloatArray, w: FloatArray, b: FloatArray | null, out: FloatArray, relu: boolean, ws?: Workspace): void {
+  const { N, C, H, W, F, KH, KW, OH, OW, S, P } = d;
+  const K = C * KH * KW, Q = OH * OW;
+  const col = wsFloat(ws, 'col', dtypeOf(x), K * Q); // (K, Q)
+  for (let n = 0; n < N; n++) {
+    im2col(x, n * C * H * W, C, H, W, KH, KW, S, P, OH, OW, col);
+    const o = n * F * Q; // out[n] (F, Q)
+    if (b) for (let f = 0; f < F; f++) out.fill(b[f], o + f * Q, o + (f + 1) * Q);
+    gemm(false, false, F, Q, K, 1, w, 0, K, col, 0, Q, b ? 1 : 0, out, o, Q);
+    if (relu) for (let q = o; q < o + F * Q; q++) out[q] = out[q] < 0 ? 0 : out[q];
+  }
+}
+
+function backwardTs(
+  d: Dims, x: FloatArray, w: FloatArray, dout: FloatArray, dx: FloatArray | null, dw: FloatArray,
+  db: FloatArray | null, accumulate: { dw: boolean; db: boolean }, ws?: Workspace,
+): void {
+  const { N, C, H, W, F, KH, KW, OH, OW, S, P } = d;
+  const K = C * KH * KW, Q = OH * OW;
+  if (!accumulate.dw) dw.fill(0);
+  if (db && !accumulate.db) db.fill(0);
+  const col = wsFloat(ws, 'col', dtypeOf(x), K * Q); //                    (K, Q)
+  const dcol = dx ? wsFloat(ws, 'dcol', dtypeOf(x), K * Q) : null; //       (K, Q)
+  for (let n = 0; n < N; n++) {
+    const o = n * F * Q; // dout[n] (F, Q)
+    im2col(x, n * C * H * W, C, H, W, KH, KW, S, P, OH, OW, col);
+    // dw (F, K) += dout[n] (F, Q) . col^T: col is stored (K, Q), hence transB.
+    gemm(false, true, F, K, Q, 1, dout, o, Q, col, 0, Q, 1, dw, 0, K);
+    if (db) {
+      for (let f = 0; f < F; f++) {
+        let s = 0;
+        for (let q = o + f * Q; q < o + (f + 1) * Q; q++) s += dout[q];
+        db[f] += s;
+      }
+    }
+    if (dx && dcol) {
+      // dcol (K, Q) = w^T . dout[n]: w is stored (F, K), hence transA.
+      gemm(true, false, K, Q, F, 1, w, 0, K, dout, o, Q, 0, dcol, 0, Q);
+      col2im(dcol, C, H, W, KH, KW, S, P, OH, OW, dx, n * C * H * W);
+    }
+  }
+}
+
+/**
+ * One image x[xOff ...] (C, H, W) -> col (K, Q):
+ * col[(c*KH + m)*KW + k, i*OW + j] = x[c, i*S + m - P, j*S + k - P], or 0 where that is padding.
+ */
+export function im2col(
+  x: FloatArray, xOff: number, C: number, H: number, W: number, KH: number, KW: number,
+  S: number, P: number, OH: number, OW: number, col: FloatArray,
+): void {
+  let dst = 0; // walks col row by row: (K, OH, OW)
+  for (let c = 0; c < C; c++) {
+    for (let m = 0; m < KH; m++) {
+      for (let k = 0; k < KW; k++) {
+        // The output columns j whose input column j*S + k - P is inside the image: jlo <= j < jhi.
+        const jlo = firstInside(P - k, S, OW);
+        const jhi = Math.max(jlo, endInside(W - 1 + P - k, S, OW));
+        for (let i = 0; i < OH; i++, dst += OW) {
+          const y = i * S + m - P;
+          if (y < 0 || y >= H) {
+            for (let j = 0; j < OW; j++) col[dst + j] = 0; // this window row lies in the padding
+            continue;
+          }
+          let src = xOff + (c * H + y) * W + jlo * S + k - P;
+          for (let j = 0; j < jlo; j++) col[dst + j] = 0;
+          for (let j = jlo; j < jhi; j++, src += S) col[dst + j] = x[src];
+          for (let j = jhi; j < OW; j++) col[dst + j] = 0;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The adjoint of im2col: dx[dxOff ...] (C, H, W) = for each input pixel, the sum of the dcol (K, Q)
+ * entries that im2col copied from it. dx's image is overwritten.
+ */
+export function col2im(
+  dcol: FloatArray, C: number, H: number, W: number, KH: number, KW: number,
+  S: number, P: number, OH: number, OW: number, dx: FloatArray, dxOff: number,
+): void {
+  dx.fill(0, dxOff, dxOff + C * H * W);
+  let src = 0; // walks dcol row by row: (K, OH, OW)
+  for (let c = 0; c < C; c++) {
+    for (let m = 0; m < KH; m++) {
+      for (let k = 0; k < KW; k++) {
+        const jlo = firstInside(P - k, S, OW);
+        const jhi = Math.max(jlo, endInside(W - 1 + P - k, S, OW));
+        for (let i = 0; i < OH; i++, src += OW) {
+          const y = i * S + m - P;
+          if (y < 0 || y >= H) continue; // padding: no input pixel to send the gradient to
+          let dst = dxOff + (c * H + y) * W + jlo * S + k - P;
+          for (let j = jlo; j < jhi; j++, dst += S) dx[dst] += dcol[src + j];
+        }
+      }
+    }
+  }
+}
+
+/** The first j >= 0 with j*S >= lead: ceil(lead / S), clamped to 0..OW. */
+function firstInside(lead: number, S: number, OW: number): number {
+  return lead <= 0 ? 0 : Math.min(OW, Math.ceil(lead / S));
+}
+
+/** One past the last j with j*S <= last: floor(last / S) + 1, clamped to 0..OW. */
+function endInside(last: number, S: number, OW: number): number {
+  return last < 0 ? 0 : Math.min(OW, Math.floor(last / S) + 1);
+}
+
+function dtypeOf(a: FloatArray): 'float32' | 'float64' {
+  return a instanceof Float64Array ? 'float64' : 'float32';
+}
+
+// ---- the WebAssembly path (float32) ----
+// Each call lays its buffers out in wasm memory from wasm.base upwards, copies the inputs in, runs
+// the whole pass in wasm (wasm/assembly/conv.ts) and copies the results out.
+
+function forwardWasm(wasm: WasmKernels, d: Dims, x: FloatArray, w: FloatArray, b: FloatArray | null, out: FloatArray, relu: boolean): void {
+  const { N, C, H, W, F, KH, KW, OH, OW, S, P } = d;
+  const e = wasm.exports;
+  const xPtr = wasm.base; //                                      (N, C, H, W)
+  const wPtr = alignUp(xPtr + 4 * x.length); //                   (F, K)
+  const bPtr = alignUp(wPtr + 4 * w.length); //                   (F)
+  const outPtr = alignUp(bPtr + 4 * F); //                        (N, F, Q)
+  const colPtr = alignUp(outPtr + 4 * out.length); //             (K, Q) and slack
+  const xpPtr = alignUp(colPtr + 4 * e.conv2dColFloats(C, H, W, F, KH, KW, S, P, OH, OW)); // padded image
+  const scratch = alignUp(xpPtr + 4 * e.conv2dPadFloats(C, H, W, F, KH, KW, S, P, OH, OW)); // GEMM packing
+  wasm.reserve(scratch + wasm.gemmScratch);
+  const mem = wasm.f32();
+  mem.set(x, xPtr >> 2);
+  mem.set(w, wPtr >> 2);
+  if (b) mem.set(b, bPtr >> 2);
+  e.conv2dForward(xPtr, wPtr, b ? bPtr : 0, outPtr, N, C, H, W, F, KH, KW, S, P, OH, OW, colPtr, xpPtr, scratch, relu ? 1 : 0);
+  out.set(mem.subarray(outPtr >> 2, (outPtr >> 2) + out.length));
+}
+
+function backwardWasm(
+  wasm: WasmKernels, d: Dims, x: FloatArray, w: FloatArray, dout: FloatArray, mask: FloatArray | null, dx: FloatArray | null,
+  dw: FloatArray, db: FloatArray | null, accumulate: { dw: boolean; db: boolean },
+): void {
+  const { N, C, H, W, F, KH, KW, OH, OW, S, P } = d;
+  const e = wasm.exports;
+  const xPtr = wasm.base; //                                      (N, C, H, W)
+  const wPtr = alignUp(xPtr + 4 * x.length); //                   (F, K)
+  const doutPtr = alignUp(wPtr + 4 * w.length); //                (N, F, Q)
+  const maskPtr = alignUp(doutPtr + 4 * dout.length); //          (N, F, Q) the fused ReLU's output
+  const dxPtr = alignUp(maskPtr + (mask ? 4 * dout.length : 0)); // (N, C, H, W)
+  const dwPtr = alignUp(dxPtr + (dx ? 4 * x.length : 0)); //      (F, K)
+  const dbPtr = alignUp(dwPtr + 4 * w.length); //                 (F)
+  const wflipPtr = alignUp(dbPtr + 4 * F); //                     (C, F, KH, KW)
+  const colPtr = alignUp(wflipPtr + 4 * w.length); //             the im2col matrices, and slack
+  const xpPtr = alignUp(colPtr + 4 * e.conv2dColFloats(C, H, W, F, KH, KW, S, P, OH, OW)); // padded images
+  const scratch = alignUp(xpPtr + 4 * e.conv2dPadFloats(C, H, W, F, KH, KW, S, P, OH, OW)); // GEMM packing
+  wasm.reserve(scratch + wasm.gemmScratch);
+  const mem = wasm.f32();
+  mem.set(x, xPtr >> 2);
+  mem.set(w, wPtr >> 2);
+  mem.set(dout, doutPtr >> 2);
+  if (mask) mem.set(mask, maskPtr >> 2);
+  e.conv2dBackward(xPtr, wPtr, doutPtr, dx ? dxPtr : 0, dwPtr, db ? dbPtr : 0,
+    N, C, H, W, F, KH, KW, S, P, OH, OW, colPtr, xpPtr, wflipPtr, scratch, mask ? maskPtr : 0);
+  if (dx) dx.set(mem.subarray(dxPtr >> 2, (dxPtr >> 2) + dx.length));
+  copyOrAdd(mem, dwPtr >> 2, dw, accumulate.dw);
+  if (db) copyOrAdd(mem, dbPtr >> 2, db, accumulate.db);
+}
+
+/** dst = mem[from ...] or dst += mem[from ...], over dst's length. */
+function copyOrAdd(mem: Float32Array, from: number, dst: FloatArray, add: boolean): void {
+  if (!add) { dst.set(mem.subarray(from, from + dst.length)); return; }
+  for (let i = 0; i < dst.length; i++) dst[i] += mem[from + i];
+}

@@ -1,0 +1,118 @@
+// 2-D max pooling, the fast pair: the same results and cache as maxPool2dForwardNaive /
+// maxPool2dBackwardNaive (max-pool2d.ts), with reusable buffers; in WebAssembly for float32
+// (wasm/assembly/pool.ts: branch-free, four 2x2 windows per SIMD step), else the TypeScript below.
+//
+// Glossary: N = batch, C = channels, H, W = input size, K = window size (K x K), S = stride,
+// OH, OW = output size: OH = floor((H - K) / S) + 1, OW = floor((W - K) / S) + 1 (no padding).
+//
+// The forward pass stores, for each output, the flat input index of its window's maximum (the first
+// one in reading order on ties, and a NaN if the window holds one, exactly as the naive kernel), so
+// the backward pass is a scatter. The test `v > best || v !== v` is "v wins": larger, or NaN.
+
+import { Tensor, shapeStr, type FloatArray } from '../tensor.ts';
+import { type MaxPool2dCache, type MaxPool2dParams, maxPool2dDims } from './max-pool2d.ts';
+import { type Workspace, pickWasm, wsInt32, wsTensor } from './workspace.ts';
+import { alignUp } from './wasm/loader.ts';
+
+/**
+ * out[n,c,i,j] = max over 0 <= m, k < K of x[n, c, i*S + m, j*S + k]
+ *
+ * @param x (N, C, H, W)
+ * @param ws optional workspace: `out` and the cache's argmax are then its buffers, overwritten by the
+ *           next forward with it
+ * @returns out (N, C, OH, OW), and the cache (argmax (N, C, OH, OW)), interchangeable with the naive one
+ */
+export function maxPool2dForwardFast(x: Tensor, p: MaxPool2dParams, ws?: Workspace): { out: Tensor; cache: MaxPool2dCache } {
+  const who = 'maxPool2dForwardFast';
+  const { N, C, H, W, K, S, OH, OW } = maxPool2dDims(x, p, who);
+  const out = wsTensor(ws, 'out', [N, C, OH, OW], x.dtype); // (N, C, OH, OW)
+  const argmax = wsInt32(ws, 'argmax', out.size); //           (N, C, OH, OW)
+  const cache: MaxPool2dCache = { inShape: x.shape, argmax, dtype: x.dtype };
+  const wasm = pickWasm(ws, who, x.data);
+  if (wasm) {
+    const xPtr = wasm.base; //                                 (N, C, H, W)
+    const outPtr = alignUp(xPtr + 4 * x.size); //              (N, C, OH, OW)
+    const argPtr = alignUp(outPtr + 4 * out.size); //          (N, C, OH, OW)
+    wasm.reserve(argPtr + 4 * out.size);
+    wasm.f32().set(x.data, xPtr >> 2);
+    wasm.exports.maxPool2dForward(xPtr, N, C, H, W, K, S, OH, OW, outPtr, argPtr);
+    out.data.set(wasm.f32().subarray(outPtr >> 2, (outPtr >> 2) + out.size));
+    argmax.set(wasm.i32().subarray(argPtr >> 2, (argPtr >> 2) + out.size));
+    return { out, cache };
+  }
+  const xd = x.data, od = out.data;
+  let o = 0; // walks out and argmax in order
+  for (let plane = 0; plane < N * C; plane++) {
+    const base = plane * H * W; // x[n, c] (H, W)
+    if (K === 2 && S === 2) pool2x2(xd, base, W, OH, OW, od, argmax, o);
+    else poolAny(xd, base, W, K, S, OH, OW, od, argmax, o);
+    o += OH * OW;
+  }
+  return { out, cache };
+}
+
+/** One plane, 2x2 windows, stride 2, unrolled: the four candidates in the naive kernel's order. */
+function pool2x2(xd: FloatArray, base: number, W: number, OH: number, OW: number, od: FloatArray, argmax: Int32Array, o: number): void {
+  for (let i = 0; i < OH; i++) {
+    const r0 = base + 2 * i * W, r1 = r0 + W; // the window's two input rows
+    for (let j = 0; j < OW; j++, o++) {
+      let where = r0 + 2 * j, best = xd[where], v = 0;
+      v = xd[r0 + 2 * j + 1]; if (v > best || v !== v) { where = r0 + 2 * j + 1; best = v; }
+      v = xd[r1 + 2 * j]; if (v > best || v !== v) { where = r1 + 2 * j; best = v; }
+      v = xd[r1 + 2 * j + 1]; if (v > best || v !== v) { where = r1 + 2 * j + 1; best = v; }
+      od[o] = best;
+      argmax[o] = where;
+    }
+  }
+}
+
+/** One plane, any window and stride. */
+function poolAny(xd: FloatArray, base: number, W: number, K: number, S: number, OH: number, OW: number, od: FloatArray, argmax: Int32Array, o: number): void {
+  for (let i = 0; i < OH; i++) {
+    for (let j = 0; j < OW; j++, o++) {
+      const corner = base + i * S * W + j * S; // x[n, c, i*S, j*S]
+      let where = corner, best = xd[corner];
+      for (let m = 0; m < K; m++) {
+        for (let idx = corner + m * W; idx < corner + m * W + K; idx++) {
+          const v = xd[idx];
+          if (v > best || v !== v) { best = v; where = idx; } // strict >: the first maximum wins ties
+        }
+      }
+      od[o] = best;
+      argmax[o] = where;
+    }
+  }
+}
+
+/**
+ * dx[argmax[o]] += dout[o]: the gradient goes to each window's winner.
+ *
+ * @param dout (N, C, OH, OW)
+ * @param ws optional workspace: `dx` is then its buffer, overwritten by the next backward with it
+ * @returns dx (N, C, H, W)
+ */
+export function maxPool2dBackwardFast(dout: Tensor, cache: MaxPool2dCache, ws?: Workspace): { dx: Tensor } {
+  const who = 'maxPool2dBackwardFast';
+  const [N, C] = cache.inShape;
+  const { argmax } = cache;
+  if (dout.size !== argmax.length || dout.shape[0] !== N || dout.shape[1] !== C) {
+    throw new Error(`${who}: dout must have ${argmax.length} values in shape [${N}, ${C}, OH, OW], got ${shapeStr(dout.shape)}`);
+  }
+  const dx = wsTensor(ws, 'dx', cache.inShape, cache.dtype); // (N, C, H, W)
+  const dxd = dx.data, dd = dout.data;
+  const wasm = pickWasm(ws, who, dd, cache.dtype);
+  if (wasm) {
+    const doutPtr = wasm.base; //                              (N, C, OH, OW)
+    const argPtr = alignUp(doutPtr + 4 * dd.length); //        (N, C, OH, OW)
+    const dxPtr = alignUp(argPtr + 4 * argmax.length); //      (N, C, H, W)
+    wasm.reserve(dxPtr + 4 * dxd.length);
+    wasm.f32().set(dd, doutPtr >> 2);
+    wasm.i32().set(argmax, argPtr >> 2);
+    wasm.exports.maxPool2dBackward(doutPtr, argPtr, argmax.length, dxPtr, dxd.length);
+    dxd.set(wasm.f32().subarray(dxPtr >> 2, (dxPtr >> 2) + dxd.length));
+    return { dx };
+  }
+  dxd.fill(0);
+  for (let o = 0; o < argmax.length; o++) dxd[argmax[o]] += dd[o];
+  return { dx };
+}

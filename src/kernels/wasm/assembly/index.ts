@@ -1,0 +1,15 @@
+// @ts-nocheck -- this file is AssemblyScript (compiled by asc, see ../build.ts), not TypeScript.
+//
+// The entry point of miniconv's WebAssembly kernels: everything exported here is callable from
+// ../loader.ts. The module has no allocator and no garbage collector (asc --runtime stub): the
+// TypeScript side owns the linear memory and hands every function byte addresses into it.
+
+export { gemm, gemmScratchBytes } from './gemm';
+export { maxPool2dForward, maxPool2dBackward } from './pool';
+export { reluForward, reluBackward } from './relu';
+export { im2col, col2im, conv2dForward, conv2dBackward, conv2dColFloats, conv2dPadFloats } from './conv';
+
+/** The first byte the module's own static data does not use: the TypeScript side allocates from here. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,89 @@
+// Workspaces: the buffers a fast kernel reuses from one call to the next, and its choice of backend.
+//
+// The fast kernels (conv2d-fast, max-pool2d-fast, dense-fast, relu-fast) take an optional workspace.
+// Without one they allocate fresh outputs, like the naive kernels. With one, every buffer (outputs,
+// gradients, im2col matrices, argmax indices) is allocated on the first call of a given shape and
+// reused by every later call: training allocates nothing per batch after the first.
+//
+// The price: a tensor a kernel returns is a view of a workspace buffer, and the NEXT call of the
+// same kind with the same workspace overwrites it (the next forward overwrites `out`, the next
+// backward overwrites `dx` and `dw`). A layer keeps one workspace and uses each output before its
+// next call, which is exactly how forward/backward use them; copy (tensor.clone()) to keep one.
+//
+// The backend:
+//   'auto' (default)  WebAssembly SIMD when every operand is float32 and the wasm module is loaded,
+//                     else the TypeScript kernels
+//   'ts'              always the TypeScript kernels (tests, a browser page without the .wasm file)
+//   'wasm'            always WebAssembly; throws if it is unavailable or an operand is not float32
+
+import { Tensor, type DType, type FloatArray } from '../tensor.ts';
+import { type WasmKernels, getWasmKernels, wasmStatus } from './wasm/loader.ts';
+
+export type KernelBackend = 'auto' | 'ts' | 'wasm';
+
+export interface Workspace {
+  readonly backend: KernelBackend;
+  /** Named buffers, each reused while its type and length stay the same. */
+  readonly buffers: Map<string, FloatArray | Int32Array>;
+  /** Named output tensors wrapping those buffers, reused while their shape stays the same. */
+  readonly tensors: Map<string, Tensor>;
+}
+
+/** A workspace for one layer (give each layer its own). */
+export function createWorkspace(opts: { backend?: KernelBackend } = {}): Workspace {
+  const backend = opts.backend ?? 'auto';
+  if (backend !== 'auto' && backend !== 'ts' && backend !== 'wasm') {
+    throw new RangeError(`createWorkspace: backend must be 'auto', 'ts' or 'wasm', got '${String(backend)}'`);
+  }
+  return { backend, buffers: new Map(), tensors: new Map() };
+}
+
+/** A float buffer of exactly `length` values in `dtype`: the workspace's if it fits, else a new one (kept). */
+export function wsFloat(ws: Workspace | undefined, name: string, dtype: DType, length: number): FloatArray {
+  const old = ws?.buffers.get(name);
+  const Ctor = dtype === 'float64' ? Float64Array : Float32Array;
+  if (old instanceof Ctor && old.length === length) return old;
+  const buf = new Ctor(length);
+  ws?.buffers.set(name, buf);
+  return buf;
+}
+
+/** An Int32Array of exactly `length` values, reused like wsFloat. */
+export function wsInt32(ws: Workspace | undefined, name: string, length: number): Int32Array {
+  const old = ws?.buffers.get(name);
+  if (old instanceof Int32Array && old.length === length) return old;
+  const buf = new Int32Array(length);
+  ws?.buffers.set(name, buf);
+  return buf;
+}
+
+/** A tensor of `shape` and `dtype` over the workspace buffer `name` (contents unspecified: the caller fills it). */
+export function wsTensor(ws: Workspace | undefined, name: string, shape: readonly number[], dtype: DType): Tensor {
+  const old = ws?.tensors.get(name);
+  if (old && old.dtype === dtype && sameShape(old.shape, shape)) return old;
+  let size = 1;
+  for (const d of shape) size *= d;
+  const t = new Tensor(shape, wsFloat(ws, name, dtype, size));
+  ws?.tensors.set(name, t);
+  return t;
+}
+
+/**
+ * The wasm kernels if this call should use them, else null (take the TypeScript path).
+ * 'auto' uses wasm only when every operand is float32; 'wasm' insists and throws, naming `who`.
+ */
+export function pickWasm(ws: Workspace | undefined, who: string, ...operands: (FloatArray | DType | null | undefined)[]): WasmKernels | null {
+  const backend = ws?.backend ?? 'auto';
+  if (backend === 'ts') return null;
+  // An operand is an array, or the dtype of one the kernel will create (null: absent).
+  const allF32 = operands.every((a) => a == null || a instanceof Float32Array || a === 'float32');
+  if (backend === 'auto') return allF32 ? getWasmKernels() : null;
+  if (!allF32) throw new TypeError(`${who}: the 'wasm' backend is float32 only, but an operand is float64`);
+  const wasm = getWasmKernels();
+  if (!wasm) throw new Error(`${who}: the 'wasm' backend was requested but is unavailable: ${wasmStatus()}`);
+  return wasm;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
