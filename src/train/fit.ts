@@ -10,6 +10,7 @@ import { createRng } from '../rng.ts';
 import { Tensor } from '../tensor.ts';
 import { type Evaluation, argmaxRow, evaluate } from './metrics.ts';
 import { ParallelTrainer } from './parallel.ts';
+import type { Augment } from './augment.ts';
 import { Sequential } from '../layers/sequential.ts';
 
 export interface BatchInfo {
@@ -49,6 +50,8 @@ export interface FitOptions {
    * Needs a Sequential model and Node's worker_threads; in a browser page keep 1.
    */
   threads?: number;
+  /** Changes each training batch in place before the step (e.g. randomShift(2)); drawn from a seeded rng. */
+  augment?: Augment;
 }
 
 export interface History {
@@ -103,6 +106,7 @@ function* trainingRun(model: Layer, train: Dataset, opts: FitOptions): Generator
   checkFitOptions(train, opts);
   const { epochs, batchSize, optimizer } = opts;
   const rng = createRng(`fit-${opts.seed ?? 0}`);
+  const augmentRng = createRng(`augment-${opts.seed ?? 0}`);
   const per = train.shape[0] * train.shape[1] * train.shape[2];
   const order = Int32Array.from({ length: train.count }, (_, i) => i);
   const batches = Math.ceil(train.count / batchSize);
@@ -136,6 +140,7 @@ function* trainingRun(model: Layer, train: Dataset, opts: FitOptions): Generator
           labels[i] = train.labels[src];
         }
         const y = labels.subarray(0, n);
+        opts.augment?.(x.data as Float32Array, n, train.shape, augmentRng);
         let r: { loss: number; correct: number };
         try {
           r = step(x, y);

@@ -1,0 +1,255 @@
+// Shared by the peer benchmark scripts (tfjs.ts, convnetjs.ts, check-*.ts): command-line
+// parsing, the fixture format, weight-layout conversions, timing statistics and the JSON report.
+//
+// The reference network (ConvNetJS's MNIST demo), input 28x28x1:
+//   conv1 5x5x8 pad 2 -> ReLU -> maxpool 2/2 -> conv2 5x5x16 pad 2 -> ReLU -> maxpool 3/3 (14 -> 4)
+//   -> flatten 4*4*16 = 256 -> dense 10 -> softmax cross-entropy (mean over the batch).
+// Fixture weights use PyTorch layouts (NCHW, conv [F, C, KH, KW], dense [out, in], and the dense
+// layer's 256 inputs flattened in CHW order: index = c*16 + y*4 + x).
+import { readFileSync } from 'node:fs';
+import { loadDigits } from '../../datasets/mnist.ts';
+import type { Dataset } from '../../datasets/dataset.ts';
+
+export const IMG = 28;
+export const PIXELS = IMG * IMG;
+export const CLASSES = 10;
+export const C1 = 8; // conv1 filters
+export const C2 = 16; // conv2 filters
+export const K = 5; // conv kernel size
+export const P2 = 4; // spatial size after the second pool
+export const FLAT = P2 * P2 * C2; // 256
+
+/** Expected element count of every fixture weight, in PyTorch layout. */
+export const WEIGHT_SHAPES: Record<WeightName, number[]> = {
+  'conv1.weight': [C1, 1, K, K],
+  'conv1.bias': [C1],
+  'conv2.weight': [C2, C1, K, K],
+  'conv2.bias': [C2],
+  'dense.weight': [CLASSES, FLAT],
+  'dense.bias': [CLASSES],
+};
+export type WeightName = 'conv1.weight' | 'conv1.bias' | 'conv2.weight' | 'conv2.bias' | 'dense.weight' | 'dense.bias';
+export const WEIGHT_NAMES = Object.keys(WEIGHT_SHAPES) as WeightName[];
+
+export interface Fixture {
+  weights: Record<WeightName, number[]>;
+  trainOrder: number[];
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  inferBatch: number;
+  inferImages: number;
+}
+
+export interface PeerArgs {
+  fixture: string;
+  backend: string | null;
+  threads: number;
+  /** Overrides (truncates) the fixture's trainOrder. */
+  trainImages: number | null;
+  /** Overrides the fixture's inferImages. */
+  inferImages: number | null;
+  /** How many timed inference passes over the test images (median reported). */
+  inferRuns: number;
+}
+
+export function parseArgs(argv: string[] = process.argv.slice(2)): PeerArgs {
+  const out: PeerArgs = { fixture: '', backend: null, threads: 1, trainImages: null, inferImages: null, inferRuns: 3 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    const int = (min: number): number => {
+      const s = value();
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer >= ${min}, got '${s}'`);
+      return n;
+    };
+    switch (flag) {
+      case '--fixture': out.fixture = value(); break;
+      case '--backend': out.backend = value(); break;
+      case '--threads': out.threads = int(1); break;
+      case '--train-images': out.trainImages = int(0); break;
+      case '--infer-images': out.inferImages = int(1); break;
+      case '--infer-runs': out.inferRuns = int(1); break;
+      default: throw new Error(`unknown argument '${a}'`);
+    }
+  }
+  if (!out.fixture) throw new Error('--fixture FILE is required (make one with: npx tsx bench/peers/make-fixture.ts --out FILE)');
+  return out;
+}
+
+export function loadFixture(file: string): Fixture {
+  const f = JSON.parse(readFileSync(file, 'utf8')) as Partial<Fixture>;
+  if (!f.weights || typeof f.weights !== 'object') throw new Error(`${file}: no 'weights' object`);
+  for (const name of WEIGHT_NAMES) {
+    const w = f.weights[name];
+    const n = WEIGHT_SHAPES[name].reduce((a, b) => a * b, 1);
+    if (!Array.isArray(w) || w.length !== n) {
+      throw new Error(`${file}: weights['${name}'] must be an array of ${n} numbers (shape [${WEIGHT_SHAPES[name].join(', ')}]), got ${Array.isArray(w) ? w.length : typeof w}`);
+    }
+  }
+  if (!Array.isArray(f.trainOrder)) throw new Error(`${file}: no 'trainOrder' array`);
+  for (const key of ['batchSize', 'lr', 'momentum', 'inferBatch', 'inferImages'] as const) {
+    if (typeof f[key] !== 'number' || !(f[key] >= 0)) throw new Error(`${file}: '${key}' must be a non-negative number`);
+  }
+  return f as Fixture;
+}
+
+/** The fixture with the command-line overrides applied, checked against the data set. */
+export function resolveRun(fx: Fixture, args: PeerArgs, data: { train: Dataset; test: Dataset }) {
+  const order = args.trainImages === null ? fx.trainOrder : fx.trainOrder.slice(0, args.trainImages);
+  for (const i of order) {
+    if (!Number.isInteger(i) || i < 0 || i >= data.train.count) throw new Error(`trainOrder holds ${i}, not an index into the ${data.train.count} training images`);
+  }
+  const batches = Math.floor(order.length / fx.batchSize);
+  const inferImages = Math.min(args.inferImages ?? fx.inferImages, data.test.count);
+  return { order, batches, trainImages: batches * fx.batchSize, inferImages };
+}
+
+export function loadData(): { train: Dataset; test: Dataset } {
+  return loadDigits();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weight layouts
+
+/** PyTorch conv weight [F, C, KH, KW] -> TF.js filter [KH, KW, C, F]. */
+export function convToTf(w: ArrayLike<number>, f: number, c: number, kh: number, kw: number): Float32Array {
+  const out = new Float32Array(f * c * kh * kw);
+  for (let o = 0; o < f; o++)
+    for (let i = 0; i < c; i++)
+      for (let y = 0; y < kh; y++)
+        for (let x = 0; x < kw; x++)
+          out[((y * kw + x) * c + i) * f + o] = w[((o * c + i) * kh + y) * kw + x];
+  return out;
+}
+
+/**
+ * PyTorch dense weight [out, in] with the inputs in CHW order (c*hw + y*w + x) ->
+ * TF.js kernel [in, out] with the inputs in HWC order ((y*w + x)*C + c), the order of flattening NHWC.
+ */
+export function denseToTfHwc(w: ArrayLike<number>, out: number, c: number, h: number, wd: number): Float32Array {
+  const res = new Float32Array(c * h * wd * out);
+  for (let o = 0; o < out; o++)
+    for (let ch = 0; ch < c; ch++)
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < wd; x++)
+          res[((y * wd + x) * c + ch) * out + o] = w[o * c * h * wd + (ch * h + y) * wd + x];
+  return res;
+}
+
+/** PyTorch conv weight of filter `o`, [C, KH, KW] -> a ConvNetJS Vol(sx=KW, sy=KH, depth=C), index (KW*y + x)*C + c. */
+export function convFilterToConvnet(w: ArrayLike<number>, o: number, c: number, kh: number, kw: number, dst: { [i: number]: number }): void {
+  for (let i = 0; i < c; i++)
+    for (let y = 0; y < kh; y++)
+      for (let x = 0; x < kw; x++)
+        dst[(kw * y + x) * c + i] = w[((o * c + i) * kh + y) * kw + x];
+}
+
+/** Row `o` of a PyTorch dense weight (inputs in CHW order) -> ConvNetJS fc filter (inputs in HWC order, (w*y + x)*C + c). */
+export function denseRowToConvnet(w: ArrayLike<number>, o: number, c: number, h: number, wd: number, dst: { [i: number]: number }): void {
+  for (let ch = 0; ch < c; ch++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < wd; x++)
+        dst[(wd * y + x) * c + ch] = w[o * c * h * wd + (ch * h + y) * wd + x];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timing and reporting
+
+export function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Batches per throughput chunk: about 1000 images, but at least ~5 chunks on a short run
+ * (the TF.js cpu backend is only run for a few hundred images).
+ */
+export function chunkBatches(batchSize: number, batches: number): number {
+  return Math.max(1, Math.min(Math.round(1000 / batchSize), Math.floor(batches / 5)));
+}
+
+export interface Chunk { images: number; seconds: number; imagesPerSec: number; meanLoss: number }
+
+/** Collects per-chunk throughput (and mean loss) while training; progress goes to stderr. */
+export class ChunkTimer {
+  /** Full chunks of `perChunk` batches. */
+  readonly chunks: Chunk[] = [];
+  /** A trailing partial chunk (left out of the median unless there is no full chunk). */
+  partial: Chunk | null = null;
+  private images = 0;
+  private ms = 0;
+  private lossSum = 0;
+  private lossCount = 0;
+  private done = 0;
+
+  constructor(private readonly perChunk: number, private readonly label: string, private readonly totalImages: number) {}
+
+  /** Records batch number `batchIndex` of `images` images that took `ms`, with its mean loss (NaN if not known). */
+  add(images: number, ms: number, loss: number, batchIndex: number): void {
+    this.images += images;
+    this.ms += ms;
+    this.done += images;
+    if (Number.isFinite(loss)) { this.lossSum += loss; this.lossCount++; }
+    if ((batchIndex + 1) % this.perChunk === 0) this.flush(true);
+  }
+
+  /** Closes the current chunk (call with false after the last batch). */
+  flush(full: boolean): void {
+    if (this.images === 0) return;
+    const c: Chunk = { images: this.images, seconds: this.ms / 1000, imagesPerSec: this.images / (this.ms / 1000), meanLoss: this.lossSum / Math.max(1, this.lossCount) };
+    if (full) this.chunks.push(c); else this.partial = c;
+    process.stderr.write(`[${this.label}] ${this.done}/${this.totalImages} images: ${c.imagesPerSec.toFixed(1)} img/s over the last ${c.images}, mean loss ${c.meanLoss.toFixed(4)}\n`);
+    this.images = 0; this.ms = 0; this.lossSum = 0; this.lossCount = 0;
+  }
+
+  medianImagesPerSec(): number {
+    const src = this.chunks.length > 0 ? this.chunks : this.partial ? [this.partial] : [];
+    return median(src.map((c) => c.imagesPerSec));
+  }
+}
+
+export function peakRssMB(): number {
+  // maxRSS is in kilobytes on Linux.
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+export function round(x: number | null, digits = 4): number | null {
+  if (x === null || !Number.isFinite(x)) return x === null ? null : x;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** Writes the report as the last line of stdout and exits once it is flushed. */
+export function finish(report: Record<string, unknown>, code = 0): void {
+  const line = JSON.stringify(report) + '\n';
+  process.stdout.write(line, () => process.exit(code));
+}
+
+/** Runs `main`; on an exception prints {"library", "error"} as the last stdout line and exits 1. */
+export function runPeer(library: string, extra: Record<string, unknown>, main: () => Promise<void>): void {
+  main().catch((e: unknown) => {
+    const msg = e instanceof Error ? e.message : typeof e === 'object' && e !== null && 'message' in e ? String((e as { message: unknown }).message) : String(e);
+    process.stderr.write(`[${library}] error: ${e instanceof Error && e.stack ? e.stack : msg}\n`);
+    finish({ library, ...extra, error: msg }, 1);
+  });
+}
+
+/** Argmax over each row of `logits` (rows of `classes`), counted against labels. */
+export function countCorrect(logits: ArrayLike<number>, labels: ArrayLike<number>, rows: number, classes = CLASSES): number {
+  let correct = 0;
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let k = 1; k < classes; k++) if (logits[r * classes + k] > logits[r * classes + best]) best = k;
+    if (best === labels[r]) correct++;
+  }
+  return correct;
+}

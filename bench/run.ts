@@ -1,0 +1,139 @@
+// `npm run bench`: miniconv against TensorFlow.js (cpu and wasm backends) and ConvNetJS, side by
+// side in one run, on the reference network of ConvNetJS's MNIST demo (see bench/peers/README.md).
+//
+// Every library gets the same fixture: the same initial weights, the same order of the same
+// training images, the same batch size and SGD settings. Each runs in its own child process, one
+// after the other (never two at once: they would share the 2 cores), so its peak memory is its own.
+// Training throughput is the median over chunks of ~1,000 images; inference is the median of three
+// passes over the test images in batches of 100.
+//
+//   npm run bench [-- --quick] [-- --json FILE] [-- --train-images N] [-- --only miniconv,convnetjs]
+//
+// --quick trains a few hundred images per library (a smoke test; one test runs it).
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runGemmBench } from './gemm.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** FLOPs of the reference network per image: forward, and a training step (forward + backward = 3x). */
+const FORWARD_FLOP = 2 * (8 * 25 * 28 * 28 + 16 * 200 * 14 * 14 + 256 * 10); // 1,573,120
+const TRAIN_FLOP = 3 * FORWARD_FLOP;
+
+interface Entry { id: string; label: string; script: string; args: string[]; trainImages?: number }
+interface Result {
+  id: string; label: string; error?: string;
+  threads?: number; trainImages?: number; trainImagesPerSec?: number; trainImagesPerSecMedian?: number;
+  inferImagesPerSec?: number; inferImagesPerSecFused?: number | null; testAccuracy?: number; peakRssMB?: number;
+  initialLoss?: number; notes?: string;
+}
+
+function entries(quick: boolean, trainImages: number | null): Entry[] {
+  const cores = availableParallelism();
+  const full = trainImages ?? (quick ? 320 : 8000);
+  const cpuImages = Math.min(full, quick ? 32 : 320); // TF.js's cpu backend trains at ~9 images/s
+  return [
+    { id: 'miniconv-1', label: 'miniconv, 1 thread', script: 'miniconv.ts', args: ['--threads', '1'] },
+    { id: `miniconv-${cores}`, label: `miniconv, ${cores} threads`, script: 'miniconv.ts', args: ['--threads', String(cores)] },
+    { id: 'tfjs-wasm-1', label: 'TF.js 4.22 wasm SIMD, 1 thread', script: 'peers/tfjs.ts', args: ['--backend', 'wasm', '--threads', '1'] },
+    { id: `tfjs-wasm-${cores}`, label: `TF.js 4.22 wasm SIMD, ${cores} threads*`, script: 'peers/tfjs.ts', args: ['--backend', 'wasm', '--threads', String(cores)] },
+    { id: 'tfjs-cpu', label: 'TF.js 4.22 cpu (pure JS)', script: 'peers/tfjs.ts', args: ['--backend', 'cpu'], trainImages: cpuImages },
+    { id: 'convnetjs', label: 'ConvNetJS 0.3.0 (float64)', script: 'peers/convnetjs.ts', args: [] },
+  ].filter((e, i, all) => all.findIndex((o) => o.id === e.id) === i) // one core: the 1-thread entries only
+    .map((e) => ({ ...e, trainImages: e.trainImages ?? full }));
+}
+
+function runEntry(e: Entry, fixture: string, quick: boolean): Result {
+  const args = ['--import', 'tsx', join(here, e.script), '--fixture', fixture, ...e.args, '--train-images', String(e.trainImages)];
+  if (quick) args.push('--infer-images', '300', '--infer-runs', '1');
+  process.stderr.write(`\n== ${e.label}: training ${e.trainImages} images ==\n`);
+  const child = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20, timeout: 60 * 60_000 });
+  const last = child.stdout?.trim().split('\n').pop() ?? '';
+  try {
+    const r = JSON.parse(last) as Result;
+    return { ...r, id: e.id, label: e.label };
+  } catch {
+    return { id: e.id, label: e.label, error: `exit ${child.status ?? child.signal}: no JSON report (${last.slice(0, 200)})` };
+  }
+}
+
+const fmt = (v: number | null | undefined, digits = 0) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+
+function table(results: Result[]): string {
+  const best = (id: string) => results.find((r) => r.id === id && !r.error);
+  const mc1 = best('miniconv-1');
+  const mcN = results.filter((r) => r.id.startsWith('miniconv') && !r.error).sort((a, b) => (b.trainImagesPerSecMedian ?? 0) - (a.trainImagesPerSecMedian ?? 0))[0];
+  const rows = [['library', 'train img/s', 'infer img/s', 'train GFLOP/s', 'infer GFLOP/s', 'peak RSS MB', 'test acc', 'miniconv train x', 'miniconv infer x']];
+  for (const r of results) {
+    if (r.error) { rows.push([r.label, `error: ${r.error.slice(0, 60)}`, '', '', '', '', '', '', '']); continue; }
+    // Compare like with like: miniconv on as many threads as the peer, where that peer has a thread count.
+    const mine = r.threads && r.threads > 1 ? mcN : mc1;
+    const infer = Math.max(r.inferImagesPerSec ?? 0, r.inferImagesPerSecFused ?? 0);
+    const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}` : '-');
+    rows.push([
+      r.label, fmt(r.trainImagesPerSecMedian), `${fmt(r.inferImagesPerSec)}${r.inferImagesPerSecFused ? ` (fused ${fmt(r.inferImagesPerSecFused)})` : ''}`,
+      fmt(((r.trainImagesPerSecMedian ?? NaN) * TRAIN_FLOP) / 1e9, 2), fmt((infer * FORWARD_FLOP) / 1e9, 2), fmt(r.peakRssMB),
+      r.testAccuracy !== undefined ? `${(100 * r.testAccuracy).toFixed(2)}% (${fmt(r.trainImages)} img)` : '-',
+      r.id.startsWith('miniconv') ? '' : ratio(mine?.trainImagesPerSecMedian, r.trainImagesPerSecMedian),
+      r.id.startsWith('miniconv') ? '' : ratio(Math.max(mine?.inferImagesPerSec ?? 0), infer),
+    ]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  const line = (row: string[]) => `| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
+  return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean' }, json: { type: 'string' }, 'train-images': { type: 'string' }, only: { type: 'string' }, 'no-gemm': { type: 'boolean' } },
+    strict: true,
+  });
+  const quick = Boolean(values.quick);
+  const trainImages = values['train-images'] ? Number(values['train-images']) : null;
+  if (trainImages !== null && !(Number.isInteger(trainImages) && trainImages >= 32)) throw new Error(`bench: --train-images must be an integer >= 32, got ${values['train-images']}`);
+  const only = values.only ? values.only.split(',') : null;
+  const list = entries(quick, trainImages).filter((e) => !only || only.some((o) => e.id.startsWith(o)));
+
+  // One fixture for every library: seeded He-normal weights and a seeded permutation of the training set.
+  const fixture = join(mkdtempSync(join(tmpdir(), 'miniconv-bench-')), 'fixture.json');
+  const made = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'peers', 'make-fixture.ts'), '--out', fixture], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (made.status !== 0) throw new Error('bench: could not write the fixture');
+
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const results = list.map((e) => runEntry(e, fixture, quick));
+
+  let gemm: Awaited<ReturnType<typeof runGemmBench>> | null = null;
+  if (!values['no-gemm']) {
+    process.stderr.write('\n== GEMM micro-benchmark ==\n');
+    gemm = await runGemmBench({ quick, log: (s) => process.stderr.write(`${s}\n`) });
+  }
+
+  const date = new Date().toISOString();
+  console.log(`\nminiconv benchmark, ${date.slice(0, 10)}, ${machine}`);
+  console.log(`Reference network (ConvNetJS MNIST demo), batch 32, SGD lr 0.01 momentum 0.9; ${TRAIN_FLOP / 1e6} MFLOP per training image, ${FORWARD_FLOP / 1e6} per inference.`);
+  console.log('Train img/s: median over chunks of ~1,000 images; infer img/s: median of passes over the test images, batch 100.\n');
+  console.log(table(results));
+  console.log('\n* TF.js-wasm on Node runs one thread unless forced (bench/peers/README.md); every TF.js-wasm run registers a');
+  console.log("  Conv2DBackpropFilter kernel built from wasm's own Transpose and Conv2D, which 4.22 lacks for training.");
+  console.log('  "miniconv x" compares miniconv on the same number of threads as the peer (1 for ConvNetJS and TF.js cpu).');
+  if (gemm) {
+    console.log(`\nGEMM ceiling (miniconv's kernels, GFLOP/s median, one core; wasm: ${gemm.wasm}):`);
+    for (const g of gemm.gemm) console.log(`  ${g.label.padEnd(40)} TypeScript ${g.ts.median.toFixed(1).padStart(5)}   wasm ${g.wasm ? g.wasm.median.toFixed(1).padStart(5) : '    -'}`);
+  }
+  const failed = results.filter((r) => r.error);
+  if (values.json) {
+    writeFileSync(values.json, JSON.stringify({ date, machine, quick, trainFlopPerImage: TRAIN_FLOP, forwardFlopPerImage: FORWARD_FLOP, results, gemm }, null, 2));
+    console.log(`\nFigures written to ${values.json}`);
+  }
+  return failed.length ? 1 : 0;
+}
+
+main().then((code) => { process.exitCode = code; }, (e: unknown) => {
+  console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,29 @@
+// The benchmark must not rot: a quick run of every library (a few hundred images each) completes,
+// and every library reports sensible figures from the same starting point.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+describe('npm run bench -- --quick', () => {
+  it('runs miniconv, TF.js (wasm and cpu) and ConvNetJS side by side and writes the figures', () => {
+    const json = join(mkdtempSync(join(tmpdir(), 'miniconv-bench-test-')), 'bench.json');
+    const bench = join(import.meta.dirname, '..', 'bench', 'run.ts');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', bench, '--quick', '--json', json], { encoding: 'utf8', timeout: 600_000 });
+    expect(r.status, r.stderr.slice(-2000)).toBe(0);
+    expect(r.stdout).toContain('| library');
+    const out = JSON.parse(readFileSync(json, 'utf8'));
+    const ids = out.results.map((x: { id: string }) => x.id);
+    expect(ids).toEqual(expect.arrayContaining(['miniconv-1', 'tfjs-wasm-1', 'tfjs-cpu', 'convnetjs']));
+    for (const res of out.results) {
+      expect(res.error, res.id).toBeUndefined();
+      expect(res.trainImagesPerSecMedian, res.id).toBeGreaterThan(0);
+      expect(res.inferImagesPerSec, res.id).toBeGreaterThan(0);
+      expect(res.peakRssMB, res.id).toBeGreaterThan(10);
+      // Same weights, same first batch: the same initial loss in every library.
+      expect(res.initialLoss, res.id).toBeCloseTo(out.results[0].initialLoss, 4);
+    }
+    expect(out.gemm.gemm.length).toBeGreaterThan(0);
+  }, 600_000);
+});
