@@ -3,33 +3,37 @@
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
-  Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, createRng, evaluate, fit, formatConfusion, saveModel,
+  Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, createRng, evaluate, fit, formatConfusion, randomAffine, saveModel,
 } from '../src/index.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 
 const seed = 1;
 const { train, test } = loadDigits({ seed }); // 8,000 / 2,000 images, [N, 1, 28, 28] in 0..1
 
-// Two conv-relu-pool stages, then a linear classifier.
+// Two conv-relu-pool stages, then a small fully connected classifier.
 const rng = createRng(seed);
 const model = new Sequential([
-  new Conv2D({ inChannels: 1, outChannels: 16, kernelSize: 5, padding: 2, rng }), // (N, 16, 28, 28)
+  new Conv2D({ inChannels: 1, outChannels: 16, kernelSize: 5, padding: 2, rng, weightInit: 'xavierUniform' }), // (N, 16, 28, 28)
   new ReLU(),
   new MaxPool2D({ size: 2 }), // (N, 16, 14, 14)
   new Conv2D({ inChannels: 16, outChannels: 32, kernelSize: 5, padding: 2, rng }), // (N, 32, 14, 14)
   new ReLU(),
   new MaxPool2D({ size: 2 }), // (N, 32, 7, 7)
   new Flatten(), // (N, 1568)
-  new Dense({ inFeatures: 32 * 7 * 7, outFeatures: 10, rng, weightInit: 'xavierUniform' }), // (N, 10)
+  new Dense({ inFeatures: 32 * 7 * 7, outFeatures: 128, rng }), // (N, 128)
+  new ReLU(),
+  new Dense({ inFeatures: 128, outFeatures: 10, rng, weightInit: 'xavierUniform' }), // (N, 10)
 ]);
 model.summary([1, 28, 28]);
 
-const optimizer = new SGD(model.params(), { lr: 0.01, momentum: 0.9 });
+const optimizer = new SGD(model.params(), { lr: 0.02, momentum: 0.9, weightDecay: 5e-4 });
 const history = fit(model, train, {
-  epochs: 8,
+  epochs: 15,
   batchSize: 32,
   optimizer,
   seed,
+  lrDecay: 0.85, // lr *= 0.85 after every epoch
+  augment: randomAffine(), // a slightly rotated, scaled, shifted copy of each digit, every epoch
   threads: availableParallelism(), // each batch is shared by worker threads
   testSet: test,
   onEpochEnd: (e) =>

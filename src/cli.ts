@@ -21,6 +21,7 @@ import { Tensor } from './tensor.ts';
 import { DIGIT_DEFAULTS, DIGIT_INPUT_SHAPE, createDigitModel } from './train/digit-model.ts';
 import { type BatchInfo, type EpochInfo, fit } from './train/fit.ts';
 import { evaluate, formatConfusion } from './train/metrics.ts';
+import { type Augment, randomAffine, randomShift } from './train/augment.ts';
 
 export const USAGE = `Usage: miniconv <command> [options]
 
@@ -30,6 +31,9 @@ Commands:
       --batch-size N         images per SGD step (default ${DIGIT_DEFAULTS.batchSize})
       --lr X                 learning rate (default ${DIGIT_DEFAULTS.lr})
       --momentum X           SGD momentum (default ${DIGIT_DEFAULTS.momentum})
+      --lr-decay X           multiply the learning rate by X after every epoch (default ${DIGIT_DEFAULTS.lrDecay})
+      --weight-decay X       L2 penalty (default ${DIGIT_DEFAULTS.weightDecay})
+      --augment KIND         affine (small random rotation, scale and shift), shift, or none (default ${DIGIT_DEFAULTS.augment})
       --seed N               seed of the weights and the data order (default ${DIGIT_DEFAULTS.seed})
       --data DIR             train on the full MNIST IDX files in DIR instead of the bundled digits
       --out FILE             where to save the model (default models/digits.json)
@@ -45,6 +49,13 @@ Commands:
                              forward and backward pass of one small convolution, step by step
                              (default: the seed article's 3x3 input and 2x2 kernel)
   help                       this text`;
+
+/** The training-set augmentations `train --augment` offers. */
+const AUGMENTS: Record<string, () => Augment | undefined> = {
+  affine: () => randomAffine(),
+  shift: () => randomShift(2),
+  none: () => undefined,
+};
 
 /** Bad arguments: the CLI prints the message and the usage, and exits with code 2. */
 export class UsageError extends Error {}
@@ -94,6 +105,7 @@ async function train(args: string[], io: CliIO): Promise<number> {
   const { values } = parse(args, {
     epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, momentum: { type: 'string' },
     seed: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, snapshots: { type: 'boolean' }, threads: { type: 'string' },
+    'lr-decay': { type: 'string' }, 'weight-decay': { type: 'string' }, augment: { type: 'string' },
   }, 0, 'train');
   const cmd = 'train';
   const epochs = num(values, 'epochs', DIGIT_DEFAULTS.epochs, 'int', 1, cmd);
@@ -101,6 +113,11 @@ async function train(args: string[], io: CliIO): Promise<number> {
   const lr = num(values, 'lr', DIGIT_DEFAULTS.lr, 'float', 0, cmd);
   const momentum = num(values, 'momentum', DIGIT_DEFAULTS.momentum, 'float', 0, cmd);
   if (momentum >= 1) throw new UsageError(`train: --momentum must be below 1, got ${momentum}`);
+  const lrDecay = num(values, 'lr-decay', DIGIT_DEFAULTS.lrDecay, 'float', 0, cmd);
+  if (lrDecay === 0 || lrDecay > 1) throw new UsageError(`train: --lr-decay must be in (0, 1], got ${lrDecay}`);
+  const weightDecay = num(values, 'weight-decay', DIGIT_DEFAULTS.weightDecay, 'float', 0, cmd);
+  const augmentName = (values.augment as string | undefined) ?? DIGIT_DEFAULTS.augment;
+  if (!(augmentName in AUGMENTS)) throw new UsageError(`train: --augment must be one of ${Object.keys(AUGMENTS).join(', ')}, got '${augmentName}'`);
   const seed = num(values, 'seed', DIGIT_DEFAULTS.seed, 'int', 0, cmd);
   const out = resolve((values.out as string | undefined) ?? 'models/digits.json');
   const threads = num(values, 'threads', availableParallelism(), 'int', 1, cmd);
@@ -108,7 +125,7 @@ async function train(args: string[], io: CliIO): Promise<number> {
   const t0 = performance.now();
   const data = loadData(values.data as string | undefined, seed);
   const model = createDigitModel(seed);
-  const optimizer = new SGD(model.params(), { lr, momentum, weightDecay: DIGIT_DEFAULTS.weightDecay });
+  const optimizer = new SGD(model.params(), { lr, momentum, weightDecay });
   io.out(`Training on the ${data.name}: ${data.train.count} train, ${data.test.count} test images, ${threads} thread${threads === 1 ? '' : 's'}`);
   io.out(model.summary([...DIGIT_INPUT_SHAPE], false));
 
@@ -120,7 +137,7 @@ async function train(args: string[], io: CliIO): Promise<number> {
 
   const progress = makeProgress(io, epochs);
   const history = fit(model, data.train, {
-    epochs, batchSize, optimizer, seed, testSet: data.test, threads,
+    epochs, batchSize, optimizer, seed, testSet: data.test, threads, lrDecay, augment: AUGMENTS[augmentName](),
     onBatchEnd: progress.batch,
     onEpochEnd: (e) => { progress.epoch(e); snap(`epoch ${e.epoch}`); },
   });
@@ -128,7 +145,7 @@ async function train(args: string[], io: CliIO): Promise<number> {
   const seconds = (performance.now() - t0) / 1000;
 
   const metadata: ModelMetadata = {
-    seed, epochs, batchSize, threads, optimizer: optimizer.config(), dataset: data.name, date: new Date().toISOString(),
+    seed, epochs, batchSize, threads, optimizer: { ...optimizer.config(), lr, lrDecay }, augment: augmentName, dataset: data.name, date: new Date().toISOString(),
     history: history.epochs.map(({ test: _test, imagesPerSec: _ips, ...rest }) => rest),
     confusion: last.test?.confusion,
     wallSeconds: seconds,

@@ -33,3 +33,51 @@ export function randomShift(max: number): Augment {
     }
   };
 }
+
+export interface AffineOptions {
+  /** Largest rotation either way, in degrees (default 10). */
+  degrees?: number;
+  /** Largest relative change of size either way (default 0.1: 90% to 110%). */
+  scale?: number;
+  /** Largest shift either way, in pixels (default 2). */
+  shift?: number;
+}
+
+/**
+ * Rotates, scales and shifts each image by a small random amount about its centre, sampling the
+ * source bilinearly (zeros outside). Like torchvision's RandomAffine: the digit stays a digit, but
+ * the model never sees quite the same picture twice.
+ */
+export function randomAffine(opts: AffineOptions = {}): Augment {
+  const degrees = opts.degrees ?? 10, scale = opts.scale ?? 0.1, shift = opts.shift ?? 2;
+  if (!(degrees >= 0 && scale >= 0 && scale < 1 && shift >= 0)) {
+    throw new RangeError(`randomAffine: expected degrees >= 0, 0 <= scale < 1, shift >= 0; got ${JSON.stringify(opts)}`);
+  }
+  let copy = new Float32Array(0); // one image, reused
+  return (images, n, [C, H, W], rng) => {
+    const per = C * H * W;
+    if (copy.length !== per) copy = new Float32Array(per);
+    const cy = (H - 1) / 2, cx = (W - 1) / 2;
+    for (let k = 0; k < n; k++) {
+      const angle = ((2 * rng.uniform() - 1) * degrees * Math.PI) / 180;
+      const s = 1 + (2 * rng.uniform() - 1) * scale;
+      const ty = (2 * rng.uniform() - 1) * shift, tx = (2 * rng.uniform() - 1) * shift;
+      // Inverse map: for each output pixel, where in the source does it come from?
+      const cos = Math.cos(angle) / s, sin = Math.sin(angle) / s;
+      const img = images.subarray(k * per, (k + 1) * per);
+      copy.set(img);
+      for (let c = 0; c < C; c++) {
+        const plane = c * H * W;
+        for (let y = 0; y < H; y++) {
+          for (let x = 0; x < W; x++) {
+            const dy = y - cy - ty, dx = x - cx - tx;
+            const sy = cos * dy - sin * dx + cy, sx = sin * dy + cos * dx + cx;
+            const y0 = Math.floor(sy), x0 = Math.floor(sx), fy = sy - y0, fx = sx - x0;
+            const at = (yy: number, xx: number) => (yy >= 0 && yy < H && xx >= 0 && xx < W ? copy[plane + yy * W + xx] : 0);
+            img[plane + y * W + x] = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) + fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
+          }
+        }
+      }
+    }
+  };
+}

@@ -52,6 +52,11 @@ export interface FitOptions {
   threads?: number;
   /** Changes each training batch in place before the step (e.g. randomShift(2)); drawn from a seeded rng. */
   augment?: Augment;
+  /**
+   * Learning rate decay: the optimiser's lr is multiplied by this factor after every epoch
+   * (PyTorch's ExponentialLR). Default 1 (constant).
+   */
+  lrDecay?: number;
 }
 
 export interface History {
@@ -97,6 +102,7 @@ function checkFitOptions(train: Dataset, opts: FitOptions): void {
   if (!opts || typeof opts !== 'object') throw new TypeError('fit: expected options { epochs, batchSize, optimizer, ... }');
   if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new RangeError(`fit: epochs must be an integer >= 1, got ${opts.epochs}`);
   if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new RangeError(`fit: batchSize must be an integer >= 1, got ${opts.batchSize}`);
+  if (opts.lrDecay !== undefined && !(opts.lrDecay > 0 && opts.lrDecay <= 1)) throw new RangeError(`fit: lrDecay must be in (0, 1], got ${opts.lrDecay}`);
   if (!opts.optimizer || typeof opts.optimizer.step !== 'function') throw new TypeError('fit: optimizer must be an optimiser such as new SGD(model.params(), { lr })');
   if (!train || train.count < 1) throw new RangeError('fit: the training set is empty');
 }
@@ -172,6 +178,7 @@ function* trainingRun(model: Layer, train: Dataset, opts: FitOptions): Generator
       }
       history.epochs.push(info);
       opts.onEpochEnd?.(info);
+      optimizer.lr *= opts.lrDecay ?? 1;
     }
   } finally {
     parallel?.close();
