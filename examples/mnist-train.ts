@@ -32,7 +32,7 @@ const history = fit(model, train, {
   batchSize: 32,
   optimizer,
   seed,
-  lrDecay: 0.85, // lr *= 0.85 after every epoch
+  lrDecay: 0.8, // lr *= 0.8 after every epoch
   augment: randomAffine(), // a slightly rotated, scaled, shifted copy of each digit, every epoch
   threads: availableParallelism(), // each batch is shared by worker threads
   testSet: test,
