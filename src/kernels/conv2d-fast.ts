@@ -19,9 +19,11 @@
 // and db[f] is the sum of dout over n, i, j. The weight (F, C, KH, KW) is already the (F, K) matrix.
 //
 // Two paths compute this:
-//   - float32 with the wasm kernels loaded: all of it runs in WebAssembly SIMD (wasm/assembly/conv.ts
-//     follows the same steps, one image at a time; with stride 1 it gets dx from a second forward-style
-//     im2col + GEMM instead, dx being the convolution of dout with the flipped kernel: see there);
+//   - float32 with the wasm kernels loaded: all of it runs in WebAssembly SIMD (wasm/assembly/conv.ts,
+//     one image at a time). Same products, but col is never written out: each of its entries is read
+//     straight from the zero-padded image through two small offset tables (col[k, q] sits at
+//     koff[k] + pix[q]), which saves the memory traffic of a matrix 25x the image's size. dx is
+//     computed there as the convolution of dout with the flipped kernel, the same kernel again;
 //   - anything else (float64, or backend 'ts'): the TypeScript below, with the GEMM of gemm.ts.
 // See workspace.ts for the backend choice and the buffer-reuse contract.
 // Optional fusion: forward { relu: true } applies a ReLU to the output, and backward { reluOutput }
@@ -31,7 +33,7 @@ import { Tensor, checkShape, type FloatArray } from '../tensor.ts';
 import { type Conv2dCache, type Conv2dParams, conv2dDims } from './conv2d.ts';
 import { gemm } from './gemm.ts';
 import { type Workspace, pickWasm, wsFloat, wsTensor } from './workspace.ts';
-import { type WasmKernels, alignUp } from './wasm/loader.ts';
+import type { WasmKernels } from './wasm/loader.ts';
 
 type Dims = ReturnType<typeof conv2dDims>;
 
@@ -62,8 +64,8 @@ export function conv2dForwardFast(
   const who = 'conv2dForwardFast';
   const d = conv2dDims(x, w, b, p, who);
   const relu = opts.relu === true;
-  const out = wsTensor(ws, 'out', [d.N, d.F, d.OH, d.OW], x.dtype); // (N, F, OH, OW)
   const wasm = pickWasm(ws, who, x.data, w.data, b?.data);
+  const out = wsTensor(ws, 'out', [d.N, d.F, d.OH, d.OW], x.dtype, wasm); // (N, F, OH, OW)
   if (wasm) forwardWasm(wasm, d, x.data, w.data, b ? b.data : null, out.data, relu);
   else forwardTs(d, x.data, w.data, b ? b.data : null, out.data, relu, ws);
   return { out, cache: { x, w, hasBias: b !== null, p } };
@@ -112,13 +114,13 @@ export function conv2dBackwardFast(dout: Tensor, cache: Conv2dCache, opts: Conv2
   if (dwInto) checkShape(who, 'dwInto', dwInto, w.shape);
   if (hasBias && dbInto) checkShape(who, 'dbInto', dbInto, [d.F]);
 
-  const dx = computeDx ? wsTensor(ws, 'dx', x.shape, x.dtype) : null; //       (N, C, H, W)
+  const mask = reluOutput?.data ?? null;
+  const wasm = pickWasm(ws, who, x.data, w.data, dout.data, dwInto?.data, hasBias ? dbInto?.data : null, mask);
+  const dx = computeDx ? wsTensor(ws, 'dx', x.shape, x.dtype, wasm) : null; //   (N, C, H, W)
   const dw = dwInto ?? wsTensor(ws, 'dw', w.shape, x.dtype); //                 (F, C, KH, KW)
   const db = hasBias ? (dbInto ?? wsTensor(ws, 'db', [d.F], x.dtype)) : null; // (F)
   const accumulate = { dw: dwInto !== undefined, db: hasBias && dbInto != null };
 
-  const mask = reluOutput?.data ?? null;
-  const wasm = pickWasm(ws, who, x.data, w.data, dout.data, dwInto?.data, hasBias ? dbInto?.data : null, mask);
   if (wasm) backwardWasm(wasm, d, x.data, w.data, dout.data, mask, dx?.data ?? null, dw.data, db?.data ?? null, accumulate);
   else {
     let g = dout.data; // (N, F, OH, OW)
@@ -250,26 +252,22 @@ function dtypeOf(a: FloatArray): 'float32' | 'float64' {
 }
 
 // ---- the WebAssembly path (float32) ----
-// Each call lays its buffers out in wasm memory from wasm.base upwards, copies the inputs in, runs
-// the whole pass in wasm (wasm/assembly/conv.ts) and copies the results out.
+// Each call lays out its operands in wasm memory (wasm/memory.ts: inputs that already live there are
+// used in place, others copied in), runs the whole pass in wasm (wasm/assembly/conv.ts) and copies
+// out the results that do not live there.
 
 function forwardWasm(wasm: WasmKernels, d: Dims, x: FloatArray, w: FloatArray, b: FloatArray | null, out: FloatArray, relu: boolean): void {
   const { N, C, H, W, F, KH, KW, OH, OW, S, P } = d;
   const e = wasm.exports;
-  const xPtr = wasm.base; //                                      (N, C, H, W)
-  const wPtr = alignUp(xPtr + 4 * x.length); //                   (F, K)
-  const bPtr = alignUp(wPtr + 4 * w.length); //                   (F)
-  const outPtr = alignUp(bPtr + 4 * F); //                        (N, F, Q)
-  const colPtr = alignUp(outPtr + 4 * out.length); //             (K, Q) and slack
-  const xpPtr = alignUp(colPtr + 4 * e.conv2dColFloats(C, H, W, F, KH, KW, S, P, OH, OW)); // padded image
-  const scratch = alignUp(xpPtr + 4 * e.conv2dPadFloats(C, H, W, F, KH, KW, S, P, OH, OW)); // GEMM packing
-  wasm.reserve(scratch + wasm.gemmScratch);
-  const mem = wasm.f32();
-  mem.set(x, xPtr >> 2);
-  mem.set(w, wPtr >> 2);
-  if (b) mem.set(b, bPtr >> 2);
-  e.conv2dForward(xPtr, wPtr, b ? bPtr : 0, outPtr, N, C, H, W, F, KH, KW, S, P, OH, OW, colPtr, xpPtr, scratch, relu ? 1 : 0);
-  out.set(mem.subarray(outPtr >> 2, (outPtr >> 2) + out.length));
+  const call = wasm.call();
+  const xPtr = call.input(x); //       (N, C, H, W)
+  const wPtr = call.input(w); //       (F, K)
+  const bPtr = b ? call.input(b) : 0; // (F)
+  const outPtr = call.output(out); //  (N, F, Q)
+  const scratch = call.scratch(e.conv2dForwardScratch(C, H, W, F, KH, KW, S, P, OH, OW)); // packed weights, tables, padded image
+  call.ready();
+  e.conv2dForward(xPtr, wPtr, bPtr, outPtr, N, C, H, W, F, KH, KW, S, P, OH, OW, scratch, relu ? 1 : 0);
+  call.done();
 }
 
 function backwardWasm(
@@ -278,32 +276,16 @@ function backwardWasm(
 ): void {
   const { N, C, H, W, F, KH, KW, OH, OW, S, P } = d;
   const e = wasm.exports;
-  const xPtr = wasm.base; //                                      (N, C, H, W)
-  const wPtr = alignUp(xPtr + 4 * x.length); //                   (F, K)
-  const doutPtr = alignUp(wPtr + 4 * w.length); //                (N, F, Q)
-  const maskPtr = alignUp(doutPtr + 4 * dout.length); //          (N, F, Q) the fused ReLU's output
-  const dxPtr = alignUp(maskPtr + (mask ? 4 * dout.length : 0)); // (N, C, H, W)
-  const dwPtr = alignUp(dxPtr + (dx ? 4 * x.length : 0)); //      (F, K)
-  const dbPtr = alignUp(dwPtr + 4 * w.length); //                 (F)
-  const wflipPtr = alignUp(dbPtr + 4 * F); //                     (C, F, KH, KW)
-  const colPtr = alignUp(wflipPtr + 4 * w.length); //             the im2col matrices, and slack
-  const xpPtr = alignUp(colPtr + 4 * e.conv2dColFloats(C, H, W, F, KH, KW, S, P, OH, OW)); // padded images
-  const scratch = alignUp(xpPtr + 4 * e.conv2dPadFloats(C, H, W, F, KH, KW, S, P, OH, OW)); // GEMM packing
-  wasm.reserve(scratch + wasm.gemmScratch);
-  const mem = wasm.f32();
-  mem.set(x, xPtr >> 2);
-  mem.set(w, wPtr >> 2);
-  mem.set(dout, doutPtr >> 2);
-  if (mask) mem.set(mask, maskPtr >> 2);
-  e.conv2dBackward(xPtr, wPtr, doutPtr, dx ? dxPtr : 0, dwPtr, db ? dbPtr : 0,
-    N, C, H, W, F, KH, KW, S, P, OH, OW, colPtr, xpPtr, wflipPtr, scratch, mask ? maskPtr : 0);
-  if (dx) dx.set(mem.subarray(dxPtr >> 2, (dxPtr >> 2) + dx.length));
-  copyOrAdd(mem, dwPtr >> 2, dw, accumulate.dw);
-  if (db) copyOrAdd(mem, dbPtr >> 2, db, accumulate.db);
-}
-
-/** dst = mem[from ...] or dst += mem[from ...], over dst's length. */
-function copyOrAdd(mem: Float32Array, from: number, dst: FloatArray, add: boolean): void {
-  if (!add) { dst.set(mem.subarray(from, from + dst.length)); return; }
-  for (let i = 0; i < dst.length; i++) dst[i] += mem[from + i];
+  const call = wasm.call();
+  const xPtr = call.input(x); //                                  (N, C, H, W)
+  const wPtr = call.input(w); //                                  (F, K)
+  const doutPtr = call.input(dout); //                            (N, F, Q)
+  const maskPtr = mask ? call.input(mask) : 0; //                 (N, F, Q) the fused ReLU's output
+  const dxPtr = dx ? call.output(dx) : 0; //                      (N, C, H, W)
+  const dwPtr = call.output(dw, accumulate.dw ? 'add' : 'copy'); // (F, K)
+  const dbPtr = db ? call.output(db, accumulate.db ? 'add' : 'copy') : 0; // (F)
+  const scratch = call.scratch(e.conv2dBackwardScratch(C, H, W, F, KH, KW, S, P, OH, OW)); // tables, packed operands, padded images
+  call.ready();
+  e.conv2dBackward(xPtr, wPtr, doutPtr, dxPtr, dwPtr, dbPtr, N, C, H, W, F, KH, KW, S, P, OH, OW, scratch, maskPtr);
+  call.done();
 }

@@ -21,10 +21,11 @@ import { type Workspace, pickWasm, wsTensor } from './workspace.ts';
 export function denseForwardFast(x: Tensor, w: Tensor, b: Tensor | null, ws?: Workspace): { out: Tensor; cache: DenseCache } {
   const who = 'denseForwardFast';
   const { N, I, O } = denseDims(x, w, b, who);
-  const out = wsTensor(ws, 'out', [N, O], x.dtype); // (N, O)
+  const wasm = pickWasm(ws, who, x.data, w.data, b?.data);
+  const out = wsTensor(ws, 'out', [N, O], x.dtype, wasm); // (N, O)
   const od = out.data;
   if (b) for (let n = 0; n < N; n++) od.set(b.data, n * O); // start each row at the bias; the GEMM adds (beta = 1)
-  const mm = pickWasm(ws, who, x.data, w.data, b?.data) ? gemmWasm : gemm;
+  const mm = wasm ? gemmWasm : gemm;
   mm(false, true, N, O, I, 1, x.data, 0, I, w.data, 0, I, b ? 1 : 0, od, 0, O);
   return { out, cache: { x, w, hasBias: b !== null } };
 }
@@ -55,12 +56,12 @@ export function denseBackwardFast(dout: Tensor, cache: DenseCache, opts: DenseBa
   checkShape(who, 'dout', dout, [N, O]);
   if (dwInto) checkShape(who, 'dwInto', dwInto, [O, I]);
   if (hasBias && dbInto) checkShape(who, 'dbInto', dbInto, [O]);
-  const dx = computeDx ? wsTensor(ws, 'dx', [N, I], x.dtype) : null; //         (N, I)
+  const dd = dout.data;
+  const wasm = pickWasm(ws, who, x.data, w.data, dd, dwInto?.data, hasBias ? dbInto?.data : null);
+  const dx = computeDx ? wsTensor(ws, 'dx', [N, I], x.dtype, wasm) : null; //   (N, I)
   const dw = dwInto ?? wsTensor(ws, 'dw', [O, I], x.dtype); //                  (O, I)
   const db = hasBias ? (dbInto ?? wsTensor(ws, 'db', [O], x.dtype)) : null; //   (O)
-
-  const dd = dout.data;
-  const mm = pickWasm(ws, who, x.data, w.data, dd, dwInto?.data, hasBias ? dbInto?.data : null) ? gemmWasm : gemm;
+  const mm = wasm ? gemmWasm : gemm;
   if (dx) mm(false, false, N, I, O, 1, dd, 0, O, w.data, 0, I, 0, dx.data, 0, I);
   mm(true, false, O, I, N, 1, dd, 0, O, x.data, 0, I, dwInto ? 1 : 0, dw.data, 0, I);
   if (db) columnSums(dd, N, O, db.data, hasBias && dbInto != null);

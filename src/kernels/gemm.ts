@@ -19,7 +19,7 @@
 // so that the big im2col matrix never crosses between JavaScript and WebAssembly memory.
 
 import type { FloatArray } from '../tensor.ts';
-import { alignUp, getWasmKernels, wasmStatus } from './wasm/loader.ts';
+import { getWasmKernels, wasmStatus } from './wasm/loader.ts';
 
 /**
  * C = alpha * op(A) * op(B) + beta * C, by the definition. With beta = 0, C's old values are
@@ -211,19 +211,16 @@ export function gemmWasm(
   const aLen = transA ? (K - 1) * lda + M : (M - 1) * lda + K;
   const bLen = transB ? (N - 1) * ldb + K : (K - 1) * ldb + N;
   const cLen = (M - 1) * ldc + N;
-  const aPtr = wasm.base;
-  const bPtr = alignUp(aPtr + 4 * Math.max(aLen, 0));
-  const cPtr = alignUp(bPtr + 4 * Math.max(bLen, 0));
-  const scratch = alignUp(cPtr + 4 * cLen);
-  wasm.reserve(scratch + wasm.gemmScratch);
-  const mem = wasm.f32();
-  if (K > 0) {
-    mem.set(A.subarray(aOff, aOff + aLen), aPtr >> 2);
-    mem.set(B.subarray(bOff, bOff + bLen), bPtr >> 2);
-  }
-  if (beta !== 0) mem.set(C.subarray(cOff, cOff + cLen), cPtr >> 2);
+  const Cs = C.subarray(cOff, cOff + cLen);
+  const call = wasm.call(); // see wasm/memory.ts: operands already in wasm memory are used in place
+  const aPtr = K > 0 ? call.input(A.subarray(aOff, aOff + aLen)) : 0;
+  const bPtr = K > 0 ? call.input(B.subarray(bOff, bOff + bLen)) : 0;
+  // C is read when beta != 0. And when ldc > N its rows are interleaved with data the GEMM must not
+  // change: copied in as well (inout), that data goes back out unchanged with the whole extent.
+  const resident = wasm.addressOf(Cs) !== null;
+  const cPtr = beta !== 0 || (ldc !== N && !resident) ? call.inout(Cs) : call.output(Cs);
+  const scratch = call.scratch(wasm.gemmScratch);
+  call.ready();
   wasm.exports.gemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, alpha, aPtr, lda, bPtr, ldb, beta, cPtr, ldc, scratch);
-  // Copy back row by row: C's rows may be interleaved with other data when ldc > N.
-  if (ldc === N) C.set(mem.subarray(cPtr >> 2, (cPtr >> 2) + cLen), cOff);
-  else for (let i = 0; i < M; i++) C.set(mem.subarray((cPtr >> 2) + i * ldc, (cPtr >> 2) + i * ldc + N), cOff + i * ldc);
+  call.done();
 }

@@ -12,7 +12,6 @@
 import { Tensor, shapeStr, type FloatArray } from '../tensor.ts';
 import { type MaxPool2dCache, type MaxPool2dParams, maxPool2dDims } from './max-pool2d.ts';
 import { type Workspace, pickWasm, wsInt32, wsTensor } from './workspace.ts';
-import { alignUp } from './wasm/loader.ts';
 
 /**
  * out[n,c,i,j] = max over 0 <= m, k < K of x[n, c, i*S + m, j*S + k]
@@ -25,19 +24,18 @@ import { alignUp } from './wasm/loader.ts';
 export function maxPool2dForwardFast(x: Tensor, p: MaxPool2dParams, ws?: Workspace): { out: Tensor; cache: MaxPool2dCache } {
   const who = 'maxPool2dForwardFast';
   const { N, C, H, W, K, S, OH, OW } = maxPool2dDims(x, p, who);
-  const out = wsTensor(ws, 'out', [N, C, OH, OW], x.dtype); // (N, C, OH, OW)
-  const argmax = wsInt32(ws, 'argmax', out.size); //           (N, C, OH, OW)
-  const cache: MaxPool2dCache = { inShape: x.shape, argmax, dtype: x.dtype };
   const wasm = pickWasm(ws, who, x.data);
+  const out = wsTensor(ws, 'out', [N, C, OH, OW], x.dtype, wasm); // (N, C, OH, OW)
+  const argmax = wsInt32(ws, 'argmax', out.size, wasm); //           (N, C, OH, OW)
+  const cache: MaxPool2dCache = { inShape: x.shape, argmax, dtype: x.dtype };
   if (wasm) {
-    const xPtr = wasm.base; //                                 (N, C, H, W)
-    const outPtr = alignUp(xPtr + 4 * x.size); //              (N, C, OH, OW)
-    const argPtr = alignUp(outPtr + 4 * out.size); //          (N, C, OH, OW)
-    wasm.reserve(argPtr + 4 * out.size);
-    wasm.f32().set(x.data, xPtr >> 2);
+    const call = wasm.call(); // see wasm/memory.ts: operands in wasm memory are used in place
+    const xPtr = call.input(x.data);
+    const outPtr = call.output(out.data);
+    const argPtr = call.output(argmax);
+    call.ready();
     wasm.exports.maxPool2dForward(xPtr, N, C, H, W, K, S, OH, OW, outPtr, argPtr);
-    out.data.set(wasm.f32().subarray(outPtr >> 2, (outPtr >> 2) + out.size));
-    argmax.set(wasm.i32().subarray(argPtr >> 2, (argPtr >> 2) + out.size));
+    call.done();
     return { out, cache };
   }
   const xd = x.data, od = out.data;
@@ -98,18 +96,17 @@ export function maxPool2dBackwardFast(dout: Tensor, cache: MaxPool2dCache, ws?: 
   if (dout.size !== argmax.length || dout.shape[0] !== N || dout.shape[1] !== C) {
     throw new Error(`${who}: dout must have ${argmax.length} values in shape [${N}, ${C}, OH, OW], got ${shapeStr(dout.shape)}`);
   }
-  const dx = wsTensor(ws, 'dx', cache.inShape, cache.dtype); // (N, C, H, W)
+  const wasm = pickWasm(ws, who, dout.data, cache.dtype);
+  const dx = wsTensor(ws, 'dx', cache.inShape, cache.dtype, wasm); // (N, C, H, W)
   const dxd = dx.data, dd = dout.data;
-  const wasm = pickWasm(ws, who, dd, cache.dtype);
   if (wasm) {
-    const doutPtr = wasm.base; //                              (N, C, OH, OW)
-    const argPtr = alignUp(doutPtr + 4 * dd.length); //        (N, C, OH, OW)
-    const dxPtr = alignUp(argPtr + 4 * argmax.length); //      (N, C, H, W)
-    wasm.reserve(dxPtr + 4 * dxd.length);
-    wasm.f32().set(dd, doutPtr >> 2);
-    wasm.i32().set(argmax, argPtr >> 2);
+    const call = wasm.call();
+    const doutPtr = call.input(dd);
+    const argPtr = call.input(argmax);
+    const dxPtr = call.output(dxd);
+    call.ready();
     wasm.exports.maxPool2dBackward(doutPtr, argPtr, argmax.length, dxPtr, dxd.length);
-    dxd.set(wasm.f32().subarray(dxPtr >> 2, (dxPtr >> 2) + dxd.length));
+    call.done();
     return { dx };
   }
   dxd.fill(0);

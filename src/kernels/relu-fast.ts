@@ -13,7 +13,6 @@
 import { Tensor, checkShape } from '../tensor.ts';
 import type { ReluCache } from './relu.ts';
 import { type Workspace, pickWasm, wsTensor } from './workspace.ts';
-import { alignUp } from './wasm/loader.ts';
 
 export interface ReluFastOptions {
   /** Reuse the output buffer across calls (overwritten by the next call with this workspace). */
@@ -27,16 +26,16 @@ export interface ReluFastOptions {
  * @returns out (x's shape) and the cache for reluBackwardFast (or reluBackwardNaive): { x: out }
  */
 export function reluForwardFast(x: Tensor, opts: ReluFastOptions = {}): { out: Tensor; cache: ReluCache } {
-  const out = opts.inPlace ? x : wsTensor(opts.ws, 'out', x.shape, x.dtype);
+  const wasm = pickWasm(opts.ws, 'reluForwardFast', x.data);
+  const out = opts.inPlace ? x : wsTensor(opts.ws, 'out', x.shape, x.dtype, wasm);
   const xd = x.data, od = out.data;
-  const wasm = pickWasm(opts.ws, 'reluForwardFast', xd);
   if (wasm) {
-    const ptr = wasm.base; // (x's shape), transformed in place in wasm memory
-    wasm.reserve(ptr + 4 * xd.length);
-    const mem = wasm.f32();
-    mem.set(xd, ptr >> 2);
-    wasm.exports.reluForward(ptr, xd.length, ptr);
-    od.set(mem.subarray(ptr >> 2, (ptr >> 2) + xd.length));
+    const call = wasm.call(); // see wasm/memory.ts: operands in wasm memory are used in place
+    const xPtr = call.input(xd);
+    const outPtr = opts.inPlace ? call.inout(od) : call.output(od);
+    call.ready();
+    wasm.exports.reluForward(xPtr, xd.length, outPtr);
+    call.done();
   } else {
     for (let i = 0; i < xd.length; i++) od[i] = xd[i] < 0 ? 0 : xd[i];
   }
@@ -50,18 +49,18 @@ export function reluForwardFast(x: Tensor, opts: ReluFastOptions = {}): { out: T
 export function reluBackwardFast(dout: Tensor, cache: ReluCache, opts: ReluFastOptions = {}): { dx: Tensor } {
   const who = 'reluBackwardFast';
   checkShape(who, 'dout', dout, cache.x.shape);
-  const dx = opts.inPlace ? dout : wsTensor(opts.ws, 'dx', dout.shape, cache.x.dtype);
-  const md = cache.x.data, dd = dout.data, dxd = dx.data;
-  const wasm = pickWasm(opts.ws, who, md, dd, dxd);
+  const md = cache.x.data, dd = dout.data;
+  const wasm = pickWasm(opts.ws, who, md, dd);
+  const dx = opts.inPlace ? dout : wsTensor(opts.ws, 'dx', dout.shape, cache.x.dtype, wasm);
+  const dxd = dx.data;
   if (wasm) {
-    const yPtr = wasm.base; //                      the forward output (the mask)
-    const dPtr = alignUp(yPtr + 4 * md.length); //  dout, turned into dx in place
-    wasm.reserve(dPtr + 4 * dd.length);
-    const mem = wasm.f32();
-    mem.set(md, yPtr >> 2);
-    mem.set(dd, dPtr >> 2);
-    wasm.exports.reluBackward(yPtr, dPtr, dd.length, dPtr);
-    dxd.set(mem.subarray(dPtr >> 2, (dPtr >> 2) + dd.length));
+    const call = wasm.call();
+    const yPtr = call.input(md); //    the forward output (the mask)
+    const dPtr = call.input(dd); //    dout
+    const dxPtr = opts.inPlace ? call.inout(dxd) : call.output(dxd);
+    call.ready();
+    wasm.exports.reluBackward(yPtr, dPtr, dd.length, dxPtr);
+    call.done();
   } else {
     for (let i = 0; i < dd.length; i++) dxd[i] = md[i] > 0 ? dd[i] : 0;
   }

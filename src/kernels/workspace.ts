@@ -10,6 +10,10 @@
 // backward overwrites `dx` and `dw`). A layer keeps one workspace and uses each output before its
 // next call, which is exactly how forward/backward use them; copy (tensor.clone()) to keep one.
 //
+// On the wasm path, with a shared wasm memory (the relaxed build), the outputs are allocated IN wasm
+// memory (wasm/memory.ts): a Float32Array like any other to JavaScript, but the next layer's kernel
+// reads it in place instead of copying it in, and the kernel writes it without a copy out.
+//
 // The backend:
 //   'auto' (default)  WebAssembly SIMD when every operand is float32 and the wasm module is loaded,
 //                     else the TypeScript kernels
@@ -18,6 +22,7 @@
 
 import { Tensor, type DType, type FloatArray } from '../tensor.ts';
 import { type WasmKernels, getWasmKernels, wasmStatus } from './wasm/loader.ts';
+import type { WasmArray } from './wasm/memory.ts';
 
 export type KernelBackend = 'auto' | 'ts' | 'wasm';
 
@@ -38,32 +43,43 @@ export function createWorkspace(opts: { backend?: KernelBackend } = {}): Workspa
   return { backend, buffers: new Map(), tensors: new Map() };
 }
 
-/** A float buffer of exactly `length` values in `dtype`: the workspace's if it fits, else a new one (kept). */
-export function wsFloat(ws: Workspace | undefined, name: string, dtype: DType, length: number): FloatArray {
+/**
+ * A float buffer of exactly `length` values in `dtype`: the workspace's if it fits, else a new one (kept).
+ * With `wasm` (a float32 buffer for a wasm kernel's output), one that lives in wasm memory when it can.
+ */
+export function wsFloat(ws: Workspace | undefined, name: string, dtype: DType, length: number, wasm?: WasmKernels | null): FloatArray {
   const old = ws?.buffers.get(name);
   const Ctor = dtype === 'float64' ? Float64Array : Float32Array;
-  if (old instanceof Ctor && old.length === length) return old;
-  const buf = new Ctor(length);
+  if (old instanceof Ctor && old.length === length && keeps(old, wasm)) return old;
+  const buf = (ws && wasm && dtype === 'float32' ? wasm.residentF32(length) : null) ?? new Ctor(length);
   ws?.buffers.set(name, buf);
   return buf;
 }
 
-/** An Int32Array of exactly `length` values, reused like wsFloat. */
-export function wsInt32(ws: Workspace | undefined, name: string, length: number): Int32Array {
+/** An Int32Array of exactly `length` values, reused like wsFloat (and like it in wasm memory with `wasm`). */
+export function wsInt32(ws: Workspace | undefined, name: string, length: number, wasm?: WasmKernels | null): Int32Array {
   const old = ws?.buffers.get(name);
-  if (old instanceof Int32Array && old.length === length) return old;
-  const buf = new Int32Array(length);
+  if (old instanceof Int32Array && old.length === length && keeps(old, wasm)) return old;
+  const buf = (ws && wasm ? wasm.residentI32(length) : null) ?? new Int32Array(length);
   ws?.buffers.set(name, buf);
   return buf;
 }
 
-/** A tensor of `shape` and `dtype` over the workspace buffer `name` (contents unspecified: the caller fills it). */
-export function wsTensor(ws: Workspace | undefined, name: string, shape: readonly number[], dtype: DType): Tensor {
+/** Whether a buffer serves: any buffer without `wasm`; with it, one in its memory if it has a shared one. */
+function keeps(buf: WasmArray, wasm: WasmKernels | null | undefined): boolean {
+  return !wasm || !wasm.shared || wasm.addressOf(buf) !== null;
+}
+
+/**
+ * A tensor of `shape` and `dtype` over the workspace buffer `name` (contents unspecified: the caller
+ * fills it). With `wasm`, its data lives in wasm memory when it can (see wsFloat).
+ */
+export function wsTensor(ws: Workspace | undefined, name: string, shape: readonly number[], dtype: DType, wasm?: WasmKernels | null): Tensor {
   const old = ws?.tensors.get(name);
-  if (old && old.dtype === dtype && sameShape(old.shape, shape)) return old;
+  if (old && old.dtype === dtype && sameShape(old.shape, shape) && keeps(old.data, wasm)) return old;
   let size = 1;
   for (const d of shape) size *= d;
-  const t = new Tensor(shape, wsFloat(ws, name, dtype, size));
+  const t = new Tensor(shape, wsFloat(ws, name, dtype, size, wasm));
   ws?.tensors.set(name, t);
   return t;
 }

@@ -4,6 +4,7 @@ import { type Rng, type Initializer, initTensor } from '../rng.ts';
 import { Tensor, shapeStr } from '../tensor.ts';
 import { type Conv2dCache, conv2dBackwardNaive, conv2dForwardNaive, convOutSize } from '../kernels/conv2d.ts';
 import { conv2dBackwardFast, conv2dForwardFast } from '../kernels/conv2d-fast.ts';
+import { reluBackwardNaive, reluForwardNaive } from '../kernels/relu.ts';
 import { createWorkspace } from '../kernels/workspace.ts';
 import { Layer, type KernelChoice, type LayerConfig, type Param, addInto, intOption, kernelOption, makeParam, rankError } from './layer.ts';
 
@@ -34,6 +35,8 @@ export class Conv2D extends Layer {
   readonly bias: Param | null; // (F)
   readonly kernels: KernelChoice;
   private cache: Conv2dCache | null = null;
+  /** The output of the last forward when it applied a fused ReLU (its backward needs it), else null. */
+  private reluOutput: Tensor | null = null;
   private readonly ws = createWorkspace(); // the fast kernels' reusable buffers
 
   constructor(opts: Conv2DOptions) {
@@ -55,12 +58,20 @@ export class Conv2D extends Layer {
     this.bias = opts.bias === false ? null : makeParam('bias', initTensor(opts.biasInit ?? 'zeros', [this.outChannels], fans, opts.rng, who));
   }
 
-  /** (N, C, H, W) -> (N, F, OH, OW). With the fast kernels the output is valid until the next forward. */
-  forward(x: Tensor): Tensor {
+  /**
+   * (N, C, H, W) -> (N, F, OH, OW). With the fast kernels the output is valid until the next forward.
+   * opts.relu: also apply a ReLU, max(0, .), in the same pass; backward then passes dy back through
+   * that ReLU first. Sequential asks for this when a ReLU layer follows (see sequential.ts).
+   */
+  forward(x: Tensor, opts: { relu?: boolean } = {}): Tensor {
     this.outputShape(x.shape);
+    const relu = opts.relu === true;
     const w = this.weight.value, b = this.bias?.value ?? null, p = { stride: this.stride, padding: this.padding };
-    const { out, cache } = this.kernels === 'naive' ? conv2dForwardNaive(x, w, b, p) : conv2dForwardFast(x, w, b, p, this.ws);
-    this.cache = cache;
+    const naive = this.kernels === 'naive';
+    const r = naive ? conv2dForwardNaive(x, w, b, p) : conv2dForwardFast(x, w, b, p, this.ws, { relu });
+    this.cache = r.cache;
+    const out = relu && naive ? reluForwardNaive(r.out).out : r.out; // the fast kernel has applied it
+    this.reluOutput = relu ? out : null;
     return out;
   }
 
@@ -75,13 +86,17 @@ export class Conv2D extends Layer {
 
   private backwardInto(dy: Tensor, computeDx: boolean): Tensor | null {
     const cache = this.needCache(this.cache);
+    const reluOutput = this.reluOutput ?? undefined; // set: dy is the gradient after the fused ReLU
     if (this.kernels === 'naive') {
-      const { dx, dw, db } = conv2dBackwardNaive(dy, cache);
+      const g = reluOutput ? reluBackwardNaive(dy, { x: reluOutput }).dx : dy;
+      const { dx, dw, db } = conv2dBackwardNaive(g, cache);
       addInto(this.weight.grad, dw);
       if (this.bias && db) addInto(this.bias.grad, db);
       return dx;
     }
-    return conv2dBackwardFast(dy, cache, { ws: this.ws, computeDx, dwInto: this.weight.grad, dbInto: this.bias?.grad ?? null }).dx;
+    return conv2dBackwardFast(dy, cache, {
+      ws: this.ws, computeDx, dwInto: this.weight.grad, dbInto: this.bias?.grad ?? null, reluOutput,
+    }).dx;
   }
 
   outputShape(s: readonly number[]): number[] {

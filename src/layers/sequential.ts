@@ -1,7 +1,17 @@
 // Sequential: layers applied in order; backward runs them in reverse.
+//
+// One shortcut, for speed only: a Conv2D directly followed by a ReLU, both on the fast kernels, runs
+// as one fused step. The conv applies the ReLU to its output as it writes it (conv2dForwardFast's
+// { relu: true }), and its backward passes the gradient back through that ReLU first; the ReLU
+// layer's own forward and backward are then skipped. The numbers are exactly those of running the
+// two layers one after the other; what is saved is a pass over the activations each way (and on the
+// wasm path their copies in and out of wasm memory). Layer by layer, e.g. featureMaps() in
+// inspect/, nothing is fused: the ReLU layer is still there and still works on its own.
 
 import { Tensor, shapeStr } from '../tensor.ts';
+import { Conv2D } from './conv2d.ts';
 import { Layer, type LayerConfig, type Param } from './layer.ts';
+import { ReLU } from './relu.ts';
 
 export class Sequential extends Layer {
   readonly type = 'Sequential';
@@ -26,7 +36,14 @@ export class Sequential extends Layer {
       for (const p of l.params()) p.name = `${l.name}.${p.name.split('.').pop()}`;
     }
     this.layers = [...layers];
+    this.fusedRelu = this.layers.map((l, i) => {
+      const next = this.layers[i + 1];
+      return l instanceof Conv2D && next instanceof ReLU && l.kernels === 'fast' && next.kernels === 'fast';
+    });
   }
+
+  /** fusedRelu[i]: layer i is a Conv2D that applies layer i+1, a ReLU, itself (see the header). */
+  private readonly fusedRelu: readonly boolean[];
 
   /**
    * Runs the layers in order. The intermediate activations live in the layers' reused buffers;
@@ -34,22 +51,34 @@ export class Sequential extends Layer {
    */
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const l of this.layers) h = l.forward(h);
+    for (let i = 0; i < this.layers.length; i++) {
+      if (this.fusedRelu[i]) h = (this.layers[i++] as Conv2D).forward(h, { relu: true }); // and skip the ReLU
+      else h = this.layers[i].forward(h);
+    }
     return h.clone();
   }
 
   /** Runs the layers' backward passes in reverse; returns dL/dx of the model's input. */
   backward(dy: Tensor): Tensor {
     let g = dy;
-    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g);
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      if (!this.isFusedAway(i)) g = this.layers[i].backward(g);
+    }
     return g;
   }
 
   /** The backward pass for training: every parameter gradient, but not dL/dx of the input. */
   override backwardParamsOnly(dy: Tensor): void {
     let g = dy;
-    for (let i = this.layers.length - 1; i > 0; i--) g = this.layers[i].backward(g);
+    for (let i = this.layers.length - 1; i > 0; i--) {
+      if (!this.isFusedAway(i)) g = this.layers[i].backward(g);
+    }
     this.layers[0].backwardParamsOnly(g);
+  }
+
+  /** Layer i is a ReLU that the Conv2D before it applies (forward and backward): skip it. */
+  private isFusedAway(i: number): boolean {
+    return i > 0 && this.fusedRelu[i - 1];
   }
 
   outputShape(s: readonly number[]): number[] {

@@ -7,7 +7,12 @@
 export { gemm, gemmScratchBytes } from './gemm';
 export { maxPool2dForward, maxPool2dBackward } from './pool';
 export { reluForward, reluBackward } from './relu';
-export { im2col, col2im, conv2dForward, conv2dBackward, conv2dColFloats, conv2dPadFloats } from './conv';
+export { conv2dForward, conv2dBackward, conv2dForwardScratch, conv2dBackwardScratch } from './conv';
+
+/** 1 if this build uses relaxed SIMD (fused multiply-add, see madd in ./conv.ts), else 0. */
+export function relaxedSimd(): bool {
+  return ASC_FEATURE_RELAXED_SIMD;
+}
 
 /** The first byte the module's own static data does not use: the TypeScript side allocates from here. */
 export function heapBase(): usize {
