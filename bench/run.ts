@@ -120,7 +120,8 @@ async function main(): Promise<number> {
   console.log(table(results));
   console.log('\n* TF.js-wasm on Node runs one thread unless forced (bench/peers/README.md); every TF.js-wasm run registers a');
   console.log("  Conv2DBackpropFilter kernel built from wasm's own Transpose and Conv2D, which 4.22 lacks for training.");
-  console.log('  "miniconv x" compares miniconv on the same number of threads as the peer (1 for ConvNetJS and TF.js cpu).');
+  console.log('  "miniconv x": miniconv 1 thread against 1-thread peers (TF.js-wasm 1 thread, TF.js cpu, ConvNetJS); miniconv at its');
+  console.log('  faster thread count against the multi-threaded TF.js-wasm run.');
   if (gemm) {
     console.log(`\nGEMM ceiling (miniconv's kernels, GFLOP/s median, one core; wasm: ${gemm.wasm}):`);
     for (const g of gemm.gemm) console.log(`  ${g.label.padEnd(40)} TypeScript ${g.ts.median.toFixed(1).padStart(5)}   wasm ${g.wasm ? g.wasm.median.toFixed(1).padStart(5) : '    -'}`);
