@@ -169,8 +169,12 @@ export class ParallelTrainer {
   private waitAll(): void {
     for (let w = 1; w < this.threads; w++) {
       const o = (w - 1) * CTRL_STRIDE;
-      while (Atomics.load(this.ctrl, o + C_DONE) !== this.seq) {
-        Atomics.wait(this.ctrl, o + C_DONE, Atomics.load(this.ctrl, o + C_DONE));
+      // Read the flag once per round and sleep only while it still holds that value: reading it a
+      // second time for the wait could see the worker's "done" and then sleep forever.
+      for (;;) {
+        const done = Atomics.load(this.ctrl, o + C_DONE);
+        if (done === this.seq) break;
+        Atomics.wait(this.ctrl, o + C_DONE, done);
       }
       if (this.ctrl[o + C_ERROR]) throw new Error(`worker ${w}: ${readError(this.errors, w)}`);
     }
