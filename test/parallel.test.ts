@@ -64,6 +64,18 @@ describe('ParallelTrainer', () => {
       .toThrow(/^fit: training diverged at epoch 1, batch 1: .*logits hold NaN/);
   });
 
+  it('many short steps in a row never hang (a lost wake-up once stalled training)', () => {
+    // A tiny model makes each step a few microseconds, so the workers finish while the main thread
+    // is between reading the "done" flag and going to sleep: the window where a wake-up can be lost.
+    const rng = createRng(5);
+    const tiny = new Sequential([new Flatten(), new Dense({ inFeatures: 784, outFeatures: 10, rng })]);
+    const t = new ParallelTrainer(tiny, [1, 28, 28], { threads: 2 });
+    trainers.push(t);
+    const xs = new Tensor([2, 1, 28, 28], train.images.slice(0, 2 * 784));
+    for (let i = 0; i < 3000; i++) t.computeGradients(xs, train.labels.subarray(0, 2));
+    expect(tiny.params()[0].grad.data.some((v) => v !== 0)).toBe(true);
+  }, 60_000);
+
   it('rejects a bad thread count', () => {
     expect(() => new ParallelTrainer(build(4), [1, 28, 28], { threads: 0 })).toThrow('ParallelTrainer: threads must be an integer >= 1, got 0');
   });

@@ -174,7 +174,7 @@ export class ParallelTrainer {
       for (;;) {
         const done = Atomics.load(this.ctrl, o + C_DONE);
         if (done === this.seq) break;
-        Atomics.wait(this.ctrl, o + C_DONE, done);
+        Atomics.wait(this.ctrl, o + C_DONE, done, 1000); // bounded: a missed wake-up costs a second, never a hang
       }
       if (this.ctrl[o + C_ERROR]) throw new Error(`worker ${w}: ${readError(this.errors, w)}`);
     }
