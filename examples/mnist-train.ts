@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
-  Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, createRng, evaluate, fit, formatConfusion, randomAffine, saveModel,
+  Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, createRng, evaluate, fit, formatConfusion, randomElastic, saveModel,
 } from '../src/index.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 
@@ -28,12 +28,12 @@ model.summary([1, 28, 28]);
 
 const optimizer = new SGD(model.params(), { lr: 0.02, momentum: 0.9, weightDecay: 5e-4 });
 const history = fit(model, train, {
-  epochs: 15,
+  epochs: 20,
   batchSize: 32,
   optimizer,
   seed,
-  lrDecay: 0.8, // lr *= 0.8 after every epoch
-  augment: randomAffine(), // a slightly rotated, scaled, shifted copy of each digit, every epoch
+  lrDecay: 0.85, // lr *= 0.85 after every epoch
+  augment: randomElastic(), // a slightly rotated, scaled, shifted and warped copy of each digit, every epoch
   threads: availableParallelism(), // each batch is shared by worker threads
   testSet: test,
   onEpochEnd: (e) =>

@@ -21,7 +21,7 @@ import { Tensor } from './tensor.ts';
 import { DIGIT_DEFAULTS, DIGIT_INPUT_SHAPE, createDigitModel } from './train/digit-model.ts';
 import { type BatchInfo, type EpochInfo, fit } from './train/fit.ts';
 import { evaluate, formatConfusion } from './train/metrics.ts';
-import { type Augment, randomAffine, randomShift } from './train/augment.ts';
+import { type Augment, randomAffine, randomElastic, randomShift } from './train/augment.ts';
 
 export const USAGE = `Usage: miniconv <command> [options]
 
@@ -33,7 +33,8 @@ Commands:
       --momentum X           SGD momentum (default ${DIGIT_DEFAULTS.momentum})
       --lr-decay X           multiply the learning rate by X after every epoch (default ${DIGIT_DEFAULTS.lrDecay})
       --weight-decay X       L2 penalty (default ${DIGIT_DEFAULTS.weightDecay})
-      --augment KIND         affine (small random rotation, scale and shift), shift, or none (default ${DIGIT_DEFAULTS.augment})
+      --augment KIND         elastic (affine plus a smooth random warp), affine (small random
+                             rotation, scale and shift), shift, or none (default ${DIGIT_DEFAULTS.augment})
       --seed N               seed of the weights and the data order (default ${DIGIT_DEFAULTS.seed})
       --data DIR             train on the full MNIST IDX files in DIR instead of the bundled digits
       --out FILE             where to save the model (default models/digits.json)
@@ -52,6 +53,7 @@ Commands:
 
 /** The training-set augmentations `train --augment` offers. */
 const AUGMENTS: Record<string, () => Augment | undefined> = {
+  elastic: () => randomElastic(),
   affine: () => randomAffine(),
   shift: () => randomShift(2),
   none: () => undefined,

@@ -12,7 +12,7 @@ export { softmaxCrossEntropy, softmax } from './losses/softmax-cross-entropy.ts'
 export { SGD, type SGDOptions } from './optim/sgd.ts';
 export { gradCheck, relError, type GradCheckOptions, type GradCheckResult } from './gradcheck.ts';
 export * as kernels from './kernels/index.ts';
-export { fit, fitAsync, evaluate, formatConfusion, randomAffine, randomShift, type Augment, type FitOptions, type History, type Evaluation } from './train/index.ts';
+export { fit, fitAsync, evaluate, formatConfusion, randomAffine, randomElastic, randomShift, type Augment, type FitOptions, type History, type Evaluation } from './train/index.ts';
 export { ParallelTrainer } from './train/parallel.ts';
 export { createDigitModel, DIGIT_DEFAULTS } from './train/digit-model.ts';
 export { saveModel, loadModel, type ModelMetadata } from './io/model-file.ts';

@@ -1,6 +1,6 @@
 // Data augmentation: exact shifts, identity when switched off, reproducible from the seed.
 import { describe, expect, it } from 'vitest';
-import { createRng, randomAffine, randomShift, type Rng } from '../src/index.ts';
+import { createRng, randomAffine, randomElastic, randomShift, type Rng } from '../src/index.ts';
 
 /** An rng whose int(n) answers come from a list: to force known shifts. */
 const scripted = (ints: number[]): Rng => ({ ...createRng(0), int: () => ints.shift() as number });
@@ -48,4 +48,58 @@ describe('randomAffine', () => {
     expect(Math.max(...a)).toBeLessThanOrEqual(1 + 1e-6);
   });
   it('rejects bad options', () => expect(() => randomAffine({ scale: 1.5 })).toThrow(/randomAffine: expected/));
+});
+
+describe('randomElastic', () => {
+  const still = { degrees: 0, scale: 0, shift: 0 }; // the elastic part alone
+
+  it('with alpha 0 and no affine change it leaves the images unchanged', () => {
+    const x = image();
+    randomElastic({ ...still, alpha: 0 })(x, 1, [2, 4, 5], createRng(1));
+    for (let i = 0; i < x.length; i++) expect(x[i]).toBeCloseTo(i + 1, 5);
+  });
+
+  it('moves pixels by a smooth random field of the expected size', () => {
+    // On the ramp img[y, x] = x, a bilinear sample at (sy, sx) is sx itself, so out - x is the
+    // horizontal displacement. Simard's field (uniform noise, Gaussian of width sigma, times alpha)
+    // has standard deviation alpha * sqrt(1/3) / (2 * sigma * sqrt(pi)): 1.38 px for 34 and 4.
+    const H = 28, W = 28, n = 200;
+    const ramp = Float32Array.from({ length: n * H * W }, (_, i) => i % W);
+    randomElastic({ ...still, alpha: 34, sigma: 4 })(ramp, n, [1, H, W], createRng(2));
+    let sum = 0, sum2 = 0, count = 0, neighbour = 0, far = 0;
+    for (let k = 0; k < n; k++) {
+      for (let y = 8; y < 20; y++) {
+        for (let x = 8; x < 20; x++) { // well inside, so that no sample falls off the picture
+          const d = (i: number, j: number) => ramp[k * H * W + i * W + j] - j;
+          sum += d(y, x); sum2 += d(y, x) ** 2; count++;
+          neighbour += Math.abs(d(y, x) - d(y, x + 1));
+          far += Math.abs(d(y, x) - d(y, x + 8 < W ? x + 8 : x - 8));
+        }
+      }
+    }
+    const mean = sum / count, std = Math.sqrt(sum2 / count - mean ** 2);
+    const theory = (34 * Math.sqrt(1 / 3)) / (2 * 4 * Math.sqrt(Math.PI));
+    expect(Math.abs(mean)).toBeLessThan(0.15);
+    expect(std).toBeGreaterThan(0.85 * theory);
+    expect(std).toBeLessThan(1.15 * theory);
+    // Smooth: next-door pixels move almost together, pixels 8 apart much less so.
+    expect(neighbour / count).toBeLessThan(0.25 * (far / count));
+  });
+
+  it('is reproducible from the seed, and a different seed gives a different distortion', () => {
+    const digit = Float32Array.from({ length: 2 * 28 * 28 }, (_, i) => ((i * 7) % 11) / 11);
+    const a = digit.slice(), b = digit.slice(), c = digit.slice();
+    randomElastic()(a, 2, [1, 28, 28], createRng(4));
+    randomElastic()(b, 2, [1, 28, 28], createRng(4));
+    randomElastic()(c, 2, [1, 28, 28], createRng(5));
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+    expect(a).not.toEqual(digit);
+  });
+
+  it('rejects bad options', () => {
+    expect(() => randomElastic({ sigma: 0 })).toThrow(/randomElastic: expected alpha >= 0 and sigma > 0/);
+    expect(() => randomElastic({ alpha: -1 })).toThrow(/randomElastic: expected alpha >= 0/);
+    expect(() => randomElastic({ degrees: -5 })).toThrow(/randomElastic: expected degrees >= 0/);
+  });
 });

@@ -1,6 +1,6 @@
 // The command line: exit codes, messages, and predict on a PNG that the test writes.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -42,6 +42,7 @@ describe('miniconv CLI', () => {
       expect(r.err).toContain('Usage: miniconv <command>');
     }
     expect((await run('train', '--epochs', '0')).err).toContain("train: --epochs must be an integer >= 1, got '0'");
+    expect((await run('train', '--augment', 'warp')).err).toContain("train: --augment must be one of elastic, affine, shift, none, got 'warp'");
   });
 
   it('a missing or unreadable file gives a one-line error and exit code 1', async () => {
@@ -119,6 +120,7 @@ describe('miniconv CLI', () => {
     expect(r.out).toMatch(/64 train, 32 test images, \d+ threads?/);
     expect(r.out).toMatch(/epoch 1\/1: train loss [\d.]+, train acc [\d.]+%, test loss [\d.]+, test acc [\d.]+%/);
     expect(r.out).toContain(`Model saved to ${out}`);
+    expect(JSON.parse(readFileSync(out, 'utf8')).metadata.augment).toBe('elastic'); // the default
     const e = await run('eval', out, '--data', data);
     expect(e.code).toBe(0);
     expect(e.out).toMatch(/\(\d+\/32\)/);

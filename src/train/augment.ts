@@ -1,6 +1,7 @@
 // Data augmentation: small random changes to each training image, drawn from the training loop's
 // seeded rng, so that the model sees a slightly different digit every epoch. With only 8,000
-// training digits this is what lifts test accuracy past 98.5% (see README).
+// training digits this is what lifts test accuracy past 98.5%: without it the default model stops
+// near 96%, with random affine changes near 98.4%, with elastic warps as well near 98.8% (README).
 
 import type { Rng } from '../rng.ts';
 
@@ -43,38 +44,163 @@ export interface AffineOptions {
   shift?: number;
 }
 
+export interface ElasticOptions extends AffineOptions {
+  /**
+   * Strength of the warp (default 34, as Simard et al.): the smoothed noise is multiplied by alpha,
+   * which moves pixels by alpha * 0.577 / (2 * sigma * sqrt(pi)) pixels on average (root mean
+   * square): 1.4 px for 34 and 4, 0.8 px for 20 and 4.
+   */
+  alpha?: number;
+  /**
+   * Width of the Gaussian that smooths the noise, in pixels (default 4): how far apart two pixels
+   * can be and still move together. Meant for a few pixels; much below 1 the warp is just noise.
+   */
+  sigma?: number;
+}
+
 /**
  * Rotates, scales and shifts each image by a small random amount about its centre, sampling the
  * source bilinearly (zeros outside). Like torchvision's RandomAffine: the digit stays a digit, but
  * the model never sees quite the same picture twice.
  */
 export function randomAffine(opts: AffineOptions = {}): Augment {
-  const degrees = opts.degrees ?? 10, scale = opts.scale ?? 0.1, shift = opts.shift ?? 2;
+  checkAffine('randomAffine', opts);
+  return warp(opts, 0, 0);
+}
+
+/**
+ * randomAffine followed by an elastic distortion (Simard, Steinkraus & Platt, 2003): every pixel is
+ * moved by a random displacement, smoothed with a Gaussian of width sigma so that neighbours move
+ * together, and scaled by alpha. Strokes bend and wobble the way handwriting does. Both changes are
+ * made in one bilinear resampling, so the image is blurred only once.
+ */
+export function randomElastic(opts: ElasticOptions = {}): Augment {
+  const alpha = opts.alpha ?? 34, sigma = opts.sigma ?? 4;
+  checkAffine('randomElastic', opts);
+  if (!(alpha >= 0 && sigma > 0)) throw new RangeError(`randomElastic: expected alpha >= 0 and sigma > 0; got ${JSON.stringify(opts)}`);
+  return warp(opts, alpha, sigma);
+}
+
+function checkAffine(who: string, opts: AffineOptions): void {
+  const { degrees = 10, scale = 0.1, shift = 2 } = opts;
   if (!(degrees >= 0 && scale >= 0 && scale < 1 && shift >= 0)) {
-    throw new RangeError(`randomAffine: expected degrees >= 0, 0 <= scale < 1, shift >= 0; got ${JSON.stringify(opts)}`);
+    throw new RangeError(`${who}: expected degrees >= 0, 0 <= scale < 1, shift >= 0; got ${JSON.stringify(opts)}`);
   }
+}
+
+/** A normalised 1-D Gaussian, truncated at 3 sigma: g[k] for k = -r..r, stored at g[k + r]. */
+function gaussian1d(sigma: number): Float64Array {
+  const r = Math.ceil(3 * sigma);
+  const g = new Float64Array(2 * r + 1);
+  let sum = 0;
+  for (let k = -r; k <= r; k++) sum += g[k + r] = Math.exp(-(k * k) / (2 * sigma * sigma));
+  for (let k = 0; k < g.length; k++) g[k] /= sum;
+  return g;
+}
+
+/**
+ * A smooth random displacement field for an H x W image, in pixels: uniform noise in [-1, 1),
+ * smoothed with a Gaussian of width sigma, times alpha (Simard et al.).
+ *
+ * The field varies on a scale of sigma (4) pixels, so it is worked out on a grid of every other
+ * pixel and read bilinearly in between, which is 8 times less work and looks the same. On that
+ * coarse grid the Gaussian is sigma/2 wide and the noise is drawn once per coarse cell, which makes
+ * the smoothed noise twice as strong as at full resolution: hence alpha/2. The noise grid is larger
+ * than the image by the Gaussian's radius on every side, so the border is as random as the middle.
+ * The noise comes from a small fast generator (mulberry32) seeded from the training rng: seedrandom
+ * is too slow for thousands of numbers per image, and the run stays reproducible.
+ */
+class DisplacementField {
+  readonly values: Float64Array; // (H, W)
+  private readonly g: Float64Array; // the Gaussian on the coarse grid
+  private readonly h: number; private readonly w: number; // coarse field size
+  private readonly noise: Float64Array; // (h + 2r, w + 2r)
+  private readonly rows: Float64Array; // (h + 2r, w): the noise smoothed along rows
+  private readonly coarse: Float64Array; // (h, w)
+
+  constructor(readonly H: number, readonly W: number, private readonly alpha: number, sigma: number) {
+    this.g = gaussian1d(sigma / 2);
+    const r = (this.g.length - 1) / 2;
+    this.h = Math.ceil(H / 2) + 1; this.w = Math.ceil(W / 2) + 1; // coarse point i sits on pixel 2i
+    this.noise = new Float64Array((this.h + 2 * r) * (this.w + 2 * r));
+    this.rows = new Float64Array((this.h + 2 * r) * this.w);
+    this.coarse = new Float64Array(this.h * this.w);
+    this.values = new Float64Array(H * W);
+  }
+
+  /** Draws a new field into `values`. */
+  draw(seed: number): void {
+    const { g, h, w, noise, rows, coarse, H, W } = this;
+    const taps = g.length, PW = w + taps - 1;
+    let state = seed >>> 0;
+    for (let i = 0; i < noise.length; i++) {
+      // mulberry32 (Tommy Ettinger): 32 bits of state, a few integer operations per number
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      noise[i] = ((t ^ (t >>> 14)) >>> 0) / 2147483648 - 1;
+    }
+    for (let y = 0; y < h + taps - 1; y++) { // along rows: noise -> rows
+      for (let x = 0; x < w; x++) {
+        let s = 0;
+        for (let k = 0; k < taps; k++) s += g[k] * noise[y * PW + x + k];
+        rows[y * w + x] = s;
+      }
+    }
+    for (let y = 0; y < h; y++) { // along columns: rows -> coarse, scaled
+      for (let x = 0; x < w; x++) {
+        let s = 0;
+        for (let k = 0; k < taps; k++) s += g[k] * rows[(y + k) * w + x];
+        coarse[y * w + x] = (this.alpha / 2) * s;
+      }
+    }
+    for (let y = 0; y < H; y++) { // bilinear, back to full resolution
+      const cy = y >> 1, fy = (y & 1) / 2;
+      for (let x = 0; x < W; x++) {
+        const cx = x >> 1, fx = (x & 1) / 2, i = cy * w + cx;
+        this.values[y * W + x] = (1 - fy) * ((1 - fx) * coarse[i] + fx * coarse[i + 1]) + fy * ((1 - fx) * coarse[i + w] + fx * coarse[i + w + 1]);
+      }
+    }
+  }
+}
+
+/** Bilinear sample of the plane src[offset ..] (H x W) at the real position (sy, sx); zero outside. */
+function bilinear(src: Float32Array, offset: number, H: number, W: number, sy: number, sx: number): number {
+  const y0 = Math.floor(sy), x0 = Math.floor(sx), wy = sy - y0, wx = sx - x0;
+  return (1 - wy) * ((1 - wx) * pixel(src, offset, H, W, y0, x0) + wx * pixel(src, offset, H, W, y0, x0 + 1)) +
+    wy * ((1 - wx) * pixel(src, offset, H, W, y0 + 1, x0) + wx * pixel(src, offset, H, W, y0 + 1, x0 + 1));
+}
+
+function pixel(src: Float32Array, offset: number, H: number, W: number, y: number, x: number): number {
+  return y >= 0 && y < H && x >= 0 && x < W ? src[offset + y * W + x] : 0;
+}
+
+/** The shared resampler: a random affine map, plus a smooth random displacement when alpha > 0. */
+function warp(opts: AffineOptions, alpha: number, sigma: number): Augment {
+  const degrees = opts.degrees ?? 10, scale = opts.scale ?? 0.1, shift = opts.shift ?? 2;
   let copy = new Float32Array(0); // one image, reused
+  let dy: DisplacementField | null = null, dx: DisplacementField | null = null;
   return (images, n, [C, H, W], rng) => {
     const per = C * H * W;
     if (copy.length !== per) copy = new Float32Array(per);
+    if (alpha > 0 && (dy?.H !== H || dy?.W !== W)) { dy = new DisplacementField(H, W, alpha, sigma); dx = new DisplacementField(H, W, alpha, sigma); }
     const cy = (H - 1) / 2, cx = (W - 1) / 2;
     for (let k = 0; k < n; k++) {
       const angle = ((2 * rng.uniform() - 1) * degrees * Math.PI) / 180;
       const s = 1 + (2 * rng.uniform() - 1) * scale;
       const ty = (2 * rng.uniform() - 1) * shift, tx = (2 * rng.uniform() - 1) * shift;
+      if (dy && dx) { dy.draw(rng.int(2 ** 32)); dx.draw(rng.int(2 ** 32)); }
       // Inverse map: for each output pixel, where in the source does it come from?
       const cos = Math.cos(angle) / s, sin = Math.sin(angle) / s;
       const img = images.subarray(k * per, (k + 1) * per);
       copy.set(img);
       for (let c = 0; c < C; c++) {
-        const plane = c * H * W;
         for (let y = 0; y < H; y++) {
           for (let x = 0; x < W; x++) {
-            const dy = y - cy - ty, dx = x - cx - tx;
-            const sy = cos * dy - sin * dx + cy, sx = sin * dy + cos * dx + cx;
-            const y0 = Math.floor(sy), x0 = Math.floor(sx), fy = sy - y0, fx = sx - x0;
-            const at = (yy: number, xx: number) => (yy >= 0 && yy < H && xx >= 0 && xx < W ? copy[plane + yy * W + xx] : 0);
-            img[plane + y * W + x] = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) + fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
+            const oy = y - cy - ty, ox = x - cx - tx;
+            let sy = cos * oy - sin * ox + cy, sx = sin * oy + cos * ox + cx;
+            if (dy && dx) { sy += dy.values[y * W + x]; sx += dx.values[y * W + x]; }
+            img[c * H * W + y * W + x] = bilinear(copy, c * H * W, H, W, sy, sx);
           }
         }
       }

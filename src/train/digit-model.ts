@@ -12,18 +12,20 @@ import type { KernelChoice } from '../layers/layer.ts';
 export const DIGIT_INPUT_SHAPE = [1, 28, 28] as const;
 
 /**
- * Chosen by measurement on the bundled digits (8,000 train / 2,000 test): a constant lr of 0.01
- * without augmentation stalls near 96% (the model memorises the small training set); random
- * rotation/scale/shift plus a decaying learning rate and a little weight decay reach 98.5%+.
+ * Chosen by measurement on the bundled digits (8,000 train / 2,000 test), seeds 1-3: without
+ * augmentation the model memorises the small training set and stalls near 96%; random rotation,
+ * scale and shift (randomAffine) with 15 epochs of a decaying learning rate reach about 98.4%;
+ * adding Simard's elastic warps (randomElastic) and training 20 epochs with a slower decay reach
+ * 98.65% to 99.05% (mean 98.8%).
  */
 export const DIGIT_DEFAULTS = {
-  epochs: 15,
+  epochs: 20,
   batchSize: 32,
   lr: 0.02,
-  lrDecay: 0.8,
+  lrDecay: 0.85,
   momentum: 0.9,
   weightDecay: 5e-4,
-  augment: 'affine' as 'affine' | 'shift' | 'none',
+  augment: 'elastic' as 'elastic' | 'affine' | 'shift' | 'none',
   seed: 1,
 };
 
