@@ -111,4 +111,19 @@ describe('layer outputs in wasm memory (the shared-memory build)', () => {
     expect(c.data).not.toBe(a.data);
     expect(wasm!.addressOf(c.data)).not.toBeNull();
   });
+
+  it.runIf(shared)('alternating batch sizes in a synchronous loop do not pile up blocks (training, then evaluating, every epoch)', () => {
+    // Garbage collection cannot free the dropped blocks here: finalizers wait for the event loop,
+    // and this loop never yields, like fit(). The workspace must free a block when it replaces it.
+    const w = rand([4, 2, 3, 3], 'w5'), ws = createWorkspace(), poolWs = createWorkspace();
+    const live: number[] = [];
+    for (let epoch = 0; epoch < 40; epoch++) {
+      for (const n of [8, 3]) { // the "training" batch size, then the "evaluation" one
+        const c = conv2dForwardFast(rand([n, 2, 9, 9], `x${n}`), w, null, { stride: 1, padding: 1 }, ws);
+        maxPool2dForwardFast(c.out, { size: 2, stride: 2 }, poolWs);
+      }
+      live.push(wasm!.blocks.liveBytes);
+    }
+    expect(live[live.length - 1]).toBe(live[1]); // it grew by a block per buffer per round without the fix
+  });
 });

@@ -9,6 +9,9 @@
 // same kind with the same workspace overwrites it (the next forward overwrites `out`, the next
 // backward overwrites `dx` and `dw`). A layer keeps one workspace and uses each output before its
 // next call, which is exactly how forward/backward use them; copy (tensor.clone()) to keep one.
+// When a call of another shape replaces a buffer that lives in wasm memory, the old one is freed at
+// once (so that alternating batch sizes, training then evaluating, do not pile up blocks), and its
+// bytes may then belong to any other layer's next output.
 //
 // On the wasm path, with a shared wasm memory (the relaxed build), the outputs are allocated IN wasm
 // memory (wasm/memory.ts): a Float32Array like any other to JavaScript, but the next layer's kernel
@@ -51,6 +54,7 @@ export function wsFloat(ws: Workspace | undefined, name: string, dtype: DType, l
   const old = ws?.buffers.get(name);
   const Ctor = dtype === 'float64' ? Float64Array : Float32Array;
   if (old instanceof Ctor && old.length === length && keeps(old, wasm)) return old;
+  if (old && !(old instanceof Float64Array)) wasm?.releaseResident(old); // free its wasm block now, see releaseResident
   const buf = (ws && wasm && dtype === 'float32' ? wasm.residentF32(length) : null) ?? new Ctor(length);
   ws?.buffers.set(name, buf);
   return buf;
@@ -60,6 +64,7 @@ export function wsFloat(ws: Workspace | undefined, name: string, dtype: DType, l
 export function wsInt32(ws: Workspace | undefined, name: string, length: number, wasm?: WasmKernels | null): Int32Array {
   const old = ws?.buffers.get(name);
   if (old instanceof Int32Array && old.length === length && keeps(old, wasm)) return old;
+  if (old) wasm?.releaseResident(old);
   const buf = (ws && wasm ? wasm.residentI32(length) : null) ?? new Int32Array(length);
   ws?.buffers.set(name, buf);
   return buf;

@@ -80,6 +80,8 @@ export class WasmKernels {
   /** Every ArrayBuffer object this memory has shown (a shared memory gives a new one after each growth). */
   private readonly buffers = new WeakSet<object>();
   private readonly finalizer = new FinalizationRegistry<number>((at) => this.blocks.release(at));
+  /** The arrays that residentF32/residentI32 handed out and that are still allocated: their block address. */
+  private readonly resident = new WeakMap<WasmArray, number>();
 
   constructor(exports: KernelExports) {
     this.exports = exports;
@@ -134,7 +136,8 @@ export class WasmKernels {
     if (!this.shared) return null;
     const at = this.allocZeroed(4 * length);
     const a = new Float32Array(this.exports.memory.buffer, at, length);
-    this.finalizer.register(a, at);
+    this.resident.set(a, at);
+    this.finalizer.register(a, at, a);
     return a;
   }
 
@@ -143,8 +146,25 @@ export class WasmKernels {
     if (!this.shared) return null;
     const at = this.allocZeroed(4 * length);
     const a = new Int32Array(this.exports.memory.buffer, at, length);
-    this.finalizer.register(a, at);
+    this.resident.set(a, at);
+    this.finalizer.register(a, at, a);
     return a;
+  }
+
+  /**
+   * Frees the block under `a` now (an array from residentF32/residentI32 that its owner replaces)
+   * instead of when it is garbage-collected; anything else is left alone. Garbage collection alone
+   * is not enough: finalizers run only when the event loop turns, and a synchronous training loop
+   * never lets it, so every block a workspace dropped (a new batch size, e.g. for evaluation) stayed
+   * allocated until the loop ended and the memory grew by ~25 MB per epoch. After this call `a`
+   * must not be read: its bytes go to the next block allocated.
+   */
+  releaseResident(a: WasmArray): void {
+    const at = this.resident.get(a);
+    if (at === undefined) return;
+    this.resident.delete(a);
+    this.finalizer.unregister(a);
+    this.blocks.release(at);
   }
 
   /** The byte address of `a` if it lives in this wasm memory (a view on it), else null. */
