@@ -4,7 +4,7 @@
 // Every library gets the same fixture: the same initial weights, the same order of the same
 // training images, the same batch size and SGD settings. Each runs in its own child process, one
 // after the other (never two at once: they would share the 2 cores), so its peak memory is its own.
-// Training throughput is the median over chunks of ~1,000 images; inference is the median of three
+// Training throughput is the median over chunks of ~1,000 images; inference is the median of seven
 // passes over the test images in batches of 100.
 //
 //   npm run bench [-- --quick] [-- --json FILE] [-- --train-images N] [-- --only miniconv,convnetjs]

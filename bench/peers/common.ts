@@ -54,7 +54,7 @@ export interface PeerArgs {
 }
 
 export function parseArgs(argv: string[] = process.argv.slice(2)): PeerArgs {
-  const out: PeerArgs = { fixture: '', backend: null, threads: 1, trainImages: null, inferImages: null, inferRuns: 3 };
+  const out: PeerArgs = { fixture: '', backend: null, threads: 1, trainImages: null, inferImages: null, inferRuns: 7 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];

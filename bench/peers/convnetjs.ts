@@ -2,7 +2,7 @@
 // (float64, one image at a time, its own Trainer) and prints a JSON report as the last line of
 // stdout (progress goes to stderr).
 //
-//   npx tsx bench/peers/convnetjs.ts --fixture FILE [--train-images N] [--infer-images N] [--infer-runs 3]
+//   npx tsx bench/peers/convnetjs.ts --fixture FILE [--train-images N] [--infer-images N] [--infer-runs 7]
 //
 // The Trainer accumulates gradients over batch_size images and divides by batch_size (= a mean
 // loss); its momentum update gsum = mu*gsum - lr*g; w += gsum equals PyTorch's v = mu*v + g; w -= lr*v.

@@ -2,7 +2,7 @@
 // prints a JSON report as the last line of stdout (progress goes to stderr).
 //
 //   npx tsx bench/peers/tfjs.ts --fixture FILE [--backend cpu|wasm] [--threads N]
-//        [--train-images N] [--infer-images N] [--infer-runs 3]
+//        [--train-images N] [--infer-images N] [--infer-runs 7]
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ChunkTimer, PIXELS, chunkBatches, finish, loadData, loadFixture, median, parseArgs, peakRssMB, resolveRun, round, runPeer,
