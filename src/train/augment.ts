@@ -103,7 +103,8 @@ function gaussian1d(sigma: number): Float64Array {
  * smoothed with a Gaussian of width sigma, times alpha (Simard et al.).
  *
  * The field varies on a scale of sigma (4) pixels, so it is worked out on a grid of every other
- * pixel and read bilinearly in between, which is 8 times less work and looks the same. On that
+ * pixel and read bilinearly in between: a quarter of the arithmetic, and the same size of
+ * displacement (test/augment.test.ts checks it against the formula in ElasticOptions). On that
  * coarse grid the Gaussian is sigma/2 wide and the noise is drawn once per coarse cell, which makes
  * the smoothed noise twice as strong as at full resolution: hence alpha/2. The noise grid is larger
  * than the image by the Gaussian's radius on every side, so the border is as random as the middle.
