@@ -7,9 +7,11 @@
 // Training throughput is the median over chunks of ~1,000 images; inference is the median of seven
 // passes over the test images in batches of 100.
 //
-//   npm run bench [-- --quick] [-- --json FILE] [-- --train-images N] [-- --only miniconv,convnetjs]
+//   npm run bench [-- --quick] [-- --json FILE] [-- --train-images N] [-- --only miniconv,convnetjs] [-- --rounds N]
 //
 // --quick trains a few hundred images per library (a smoke test; one test runs it).
+// --rounds N runs every library N times in turns and reports medians (see rounds.ts): use it when the
+// machine is noisy and the ratios matter.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -18,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runGemmBench } from './gemm.ts';
+import { combineRounds } from './rounds.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -90,12 +93,17 @@ function table(results: Result[]): string {
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean' }, json: { type: 'string' }, 'train-images': { type: 'string' }, only: { type: 'string' }, 'no-gemm': { type: 'boolean' } },
+    options: {
+      quick: { type: 'boolean' }, json: { type: 'string' }, 'train-images': { type: 'string' }, only: { type: 'string' }, 'no-gemm': { type: 'boolean' },
+      rounds: { type: 'string' },
+    },
     strict: true,
   });
   const quick = Boolean(values.quick);
   const trainImages = values['train-images'] ? Number(values['train-images']) : null;
   if (trainImages !== null && !(Number.isInteger(trainImages) && trainImages >= 32)) throw new Error(`bench: --train-images must be an integer >= 32, got ${values['train-images']}`);
+  const rounds = values.rounds ? Number(values.rounds) : 1;
+  if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 20)) throw new Error(`bench: --rounds must be an integer from 1 to 20, got ${values.rounds}`);
   const only = values.only ? values.only.split(',') : null;
   const list = entries(quick, trainImages).filter((e) => !only || only.some((o) => e.id.startsWith(o)));
 
@@ -105,7 +113,12 @@ async function main(): Promise<number> {
   if (made.status !== 0) throw new Error('bench: could not write the fixture');
 
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  const results = list.map((e) => runEntry(e, fixture, quick));
+  const perRound: Result[][] = [];
+  for (let r = 1; r <= rounds; r++) {
+    if (rounds > 1) process.stderr.write(`\n==== round ${r} of ${rounds} ====\n`);
+    perRound.push(list.map((e) => runEntry(e, fixture, quick)));
+  }
+  const results = combineRounds(perRound);
 
   let gemm: Awaited<ReturnType<typeof runGemmBench>> | null = null;
   if (!values['no-gemm']) {
@@ -116,8 +129,21 @@ async function main(): Promise<number> {
   const date = new Date().toISOString();
   console.log(`\nminiconv benchmark, ${date.slice(0, 10)}, ${machine}`);
   console.log(`Reference network (ConvNetJS MNIST demo), batch 32, SGD lr 0.01 momentum 0.9; ${TRAIN_FLOP / 1e6} MFLOP per training image, ${FORWARD_FLOP / 1e6} per inference.`);
-  console.log('Train img/s: median over chunks of ~1,000 images; infer img/s: median of passes over the test images, batch 100.\n');
+  console.log('Train img/s: median over chunks of ~1,000 images; infer img/s: median of passes over the test images, batch 100.');
+  if (rounds > 1) console.log(`Every library ran ${rounds} times, in turns; each figure is the median over the rounds, peak RSS the largest.`);
+  console.log('');
   console.log(table(results));
+  if (rounds > 1) {
+    console.log('\nEach round (train img/s / infer img/s, fused where the library has it):');
+    for (const [k, e] of list.entries()) {
+      const cells = perRound.map((round) => {
+        const r = round[k];
+        if (r.error) return 'error';
+        return `${fmt(r.trainImagesPerSecMedian)} / ${fmt(Math.max(r.inferImagesPerSec ?? 0, r.inferImagesPerSecFused ?? 0))}`;
+      });
+      console.log(`  ${e.label.padEnd(34)} ${cells.join('   ')}`);
+    }
+  }
   console.log('\n* TF.js-wasm on Node runs one thread unless forced (bench/peers/README.md); every TF.js-wasm run registers a');
   console.log("  Conv2DBackpropFilter kernel built from wasm's own Transpose and Conv2D, which 4.22 lacks for training.");
   console.log('  "miniconv x": miniconv 1 thread against 1-thread peers (TF.js-wasm 1 thread, TF.js cpu, ConvNetJS); miniconv at its');
@@ -128,7 +154,7 @@ async function main(): Promise<number> {
   }
   const failed = results.filter((r) => r.error);
   if (values.json) {
-    writeFileSync(values.json, JSON.stringify({ date, machine, quick, trainFlopPerImage: TRAIN_FLOP, forwardFlopPerImage: FORWARD_FLOP, results, gemm }, null, 2));
+    writeFileSync(values.json, JSON.stringify({ date, machine, quick, rounds, trainFlopPerImage: TRAIN_FLOP, forwardFlopPerImage: FORWARD_FLOP, results, perRound, gemm }, null, 2));
     console.log(`\nFigures written to ${values.json}`);
   }
   return failed.length ? 1 : 0;
