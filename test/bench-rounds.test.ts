@@ -1,9 +1,11 @@
 // `npm run bench -- --rounds N`: how the rounds are summed up into one table.
 import { describe, expect, it } from 'vitest';
-import { combineRounds, median } from '../bench/rounds.ts';
+import { type RoundResult, combineRounds, median } from '../bench/rounds.ts';
+
+type Run = RoundResult & { initialLoss?: number };
 
 describe('combineRounds', () => {
-  const run = (id: string, train: number, infer: number, fused: number | null, rss: number) =>
+  const run = (id: string, train: number, infer: number, fused: number | null, rss: number): Run =>
     ({ id, trainImagesPerSecMedian: train, inferImagesPerSec: infer, inferImagesPerSecFused: fused, peakRssMB: rss, initialLoss: 2.3 });
 
   it('takes each library\'s median over the rounds, and its largest peak memory', () => {
@@ -19,7 +21,7 @@ describe('combineRounds', () => {
   });
 
   it('keeps a failed round\'s error, and refuses rounds that list the libraries differently', () => {
-    const failed = { id: 'a', error: 'exit 1: no JSON report' };
+    const failed: Run = { id: 'a', error: 'exit 1: no JSON report' };
     expect(combineRounds([[run('a', 1, 1, null, 1)], [failed]])).toEqual([failed]);
     expect(() => combineRounds([[run('a', 1, 1, null, 1)], [run('b', 1, 1, null, 1)]])).toThrow(/library 0 is not a in every round/);
   });
