@@ -129,23 +129,23 @@ export class WasmKernels {
   }
 
   /**
-   * A Float32Array of `length` zeros that lives in wasm memory (a block, freed when the array is
-   * garbage-collected), or null when the memory is not shared (then use an ordinary array).
+   * A Float32Array of `length` zeros that lives in wasm memory (a block, freed by releaseResident or
+   * when the array is garbage-collected), or null when the memory is not shared (then use an
+   * ordinary array).
    */
   residentF32(length: number): Float32Array | null {
-    if (!this.shared) return null;
-    const at = this.allocZeroed(4 * length);
-    const a = new Float32Array(this.exports.memory.buffer, at, length);
-    this.resident.set(a, at);
-    this.finalizer.register(a, at, a);
-    return a;
+    return this.residentArray(Float32Array, length);
   }
 
   /** residentF32 for Int32 values (max-pool's argmax). */
   residentI32(length: number): Int32Array | null {
+    return this.residentArray(Int32Array, length);
+  }
+
+  private residentArray<T extends Float32Array | Int32Array>(Ctor: new (buffer: ArrayBufferLike, at: number, length: number) => T, length: number): T | null {
     if (!this.shared) return null;
-    const at = this.allocZeroed(4 * length);
-    const a = new Int32Array(this.exports.memory.buffer, at, length);
+    const at = this.allocZeroed(4 * length); // both kinds hold 4-byte values
+    const a = new Ctor(this.exports.memory.buffer, at, length);
     this.resident.set(a, at);
     this.finalizer.register(a, at, a);
     return a;
