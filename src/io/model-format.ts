@@ -1,0 +1,160 @@
+// The model file format: one versioned JSON document holding the architecture (layer types and
+// options), the weights (float32, base64) and the training metadata. Text in, text out: no file
+// system here, so a browser page reads and writes the very same format (model-file.ts adds the disk).
+//
+// Loading validates everything (format, version, layer list, every shape and length) before it
+// builds a model, and rejects anything else with an error.
+
+import type { LayerConfig } from '../layers/layer.ts';
+import { modelFromConfig } from '../layers/from-config.ts';
+import type { Sequential } from '../layers/sequential.ts';
+import { Tensor, shapeSize, shapeStr } from '../tensor.ts';
+
+export const MODEL_FORMAT = 'miniconv-model';
+export const MODEL_VERSION = 1;
+
+/** A saved copy of one parameter at one moment (e.g. first-layer kernels after each epoch). */
+export interface Snapshot {
+  label: string; // 'init', 'epoch 1', ...
+  param: string; // parameter name, e.g. 'conv2d_1.weight'
+  value: Tensor;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testLoss?: number;
+  testAccuracy?: number;
+  seconds: number;
+}
+
+export interface ModelMetadata {
+  seed?: number;
+  epochs?: number;
+  batchSize?: number;
+  optimizer?: Record<string, unknown>;
+  history?: EpochRecord[];
+  /** Confusion matrix on the test set after the last epoch. */
+  confusion?: number[][];
+  dataset?: string;
+  date?: string;
+  snapshots?: Snapshot[];
+  [key: string]: unknown;
+}
+
+interface EncodedTensor { shape: number[]; dtype: 'float32'; data: string }
+interface ModelDocument {
+  format: string;
+  version: number;
+  inputShape: number[];
+  architecture: LayerConfig;
+  weights: Record<string, EncodedTensor>;
+  metadata: Omit<ModelMetadata, 'snapshots'> & { snapshots?: Array<{ label: string; param: string; value: EncodedTensor }> };
+}
+
+function encode(t: Tensor): EncodedTensor {
+  const f32 = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
+  return { shape: [...t.shape], dtype: 'float32', data: bytesToBase64(new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength)) };
+}
+
+function decode(e: unknown, where: string, file: string): Tensor {
+  const bad = (what: string) => new Error(`loadModel: ${file}: ${where} ${what}`);
+  if (!e || typeof e !== 'object') throw bad('is missing or not an object');
+  const { shape, dtype, data } = e as Partial<EncodedTensor>;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw bad('has no valid shape');
+  if (dtype !== 'float32') throw bad(`has dtype ${String(dtype)}, expected float32`);
+  if (typeof data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) throw bad('has no base64 data');
+  const bytes = base64ToBytes(data);
+  const n = shapeSize(shape);
+  if (bytes.length !== n * 4) throw bad(`holds ${bytes.length / 4} values, expected ${n} for shape ${shapeStr(shape)}`);
+  const f32 = new Float32Array(n);
+  new Uint8Array(f32.buffer).set(bytes);
+  for (let i = 0; i < n; i++) if (!Number.isFinite(f32[i])) throw bad(`holds a non-finite value (${f32[i]}) at index ${i}`);
+  return new Tensor(shape, f32);
+}
+
+/** Serialises a model (and its metadata) to the JSON text of a model file. */
+export function serializeModel(model: Sequential, inputShape: readonly number[], metadata: ModelMetadata = {}): string {
+  model.outputShape([1, ...inputShape]); // the architecture must accept the input shape it is saved with
+  const weights: Record<string, EncodedTensor> = {};
+  for (const p of model.params()) weights[p.name] = encode(p.value);
+  const { snapshots, ...rest } = metadata;
+  const doc: ModelDocument = {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    inputShape: [...inputShape],
+    architecture: model.config(),
+    weights,
+    metadata: { ...rest, ...(snapshots ? { snapshots: snapshots.map((s) => ({ label: s.label, param: s.param, value: encode(s.value) })) } : {}) },
+  };
+  return JSON.stringify(doc);
+}
+
+/** Parses and validates the text of a model file; builds the model only once everything checks out. */
+export function deserializeModel(text: string, file = 'model'): { model: Sequential; inputShape: number[]; metadata: ModelMetadata } {
+  let doc: Partial<ModelDocument>;
+  try {
+    doc = JSON.parse(text) as Partial<ModelDocument>;
+  } catch (e) {
+    throw new Error(`loadModel: ${file} is not a miniconv model file: not valid JSON (${(e as Error).message}); it may be truncated`);
+  }
+  if (!doc || typeof doc !== 'object' || doc.format !== MODEL_FORMAT) {
+    throw new Error(`loadModel: ${file} is not a miniconv model file (format ${JSON.stringify((doc as { format?: unknown })?.format)}, expected "${MODEL_FORMAT}")`);
+  }
+  if (doc.version !== MODEL_VERSION) {
+    throw new Error(`loadModel: ${file} has version ${JSON.stringify(doc.version)}; this miniconv reads version ${MODEL_VERSION}`);
+  }
+  const inputShape = doc.inputShape;
+  if (!Array.isArray(inputShape) || inputShape.length < 1 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`loadModel: ${file} has no valid inputShape, expected e.g. [1, 28, 28]`);
+  }
+  const arch = doc.architecture;
+  if (!arch || arch.type !== 'Sequential' || !Array.isArray(arch.layers) || arch.layers.length === 0) {
+    throw new Error(`loadModel: ${file}: architecture must be a Sequential with a non-empty layer list`);
+  }
+  if (!doc.weights || typeof doc.weights !== 'object') throw new Error(`loadModel: ${file} has no weights`);
+
+  // Build the layers (their options are validated by the constructors), then check every shape.
+  let model: Sequential;
+  try {
+    model = modelFromConfig(arch);
+    model.outputShape([1, ...inputShape]);
+  } catch (e) {
+    throw new Error(`loadModel: ${file}: invalid architecture: ${(e as Error).message}`);
+  }
+  const params = model.params();
+  const names = new Set(params.map((p) => p.name));
+  for (const key of Object.keys(doc.weights)) {
+    if (!names.has(key)) throw new Error(`loadModel: ${file}: weight '${key}' belongs to no layer of the architecture`);
+  }
+  const values = params.map((p) => {
+    const t = decode(doc.weights![p.name], `weight '${p.name}'`, file);
+    if (shapeStr(t.shape) !== shapeStr(p.value.shape)) {
+      throw new Error(`loadModel: ${file}: weight '${p.name}' has shape ${shapeStr(t.shape)}, expected ${shapeStr(p.value.shape)}`);
+    }
+    return t;
+  });
+  const { snapshots: rawSnaps, ...meta } = (doc.metadata ?? {}) as ModelDocument['metadata'];
+  const snapshots = Array.isArray(rawSnaps)
+    ? rawSnaps.map((s, i) => ({ label: String(s?.label), param: String(s?.param), value: decode(s?.value, `snapshot ${i}`, file) }))
+    : undefined;
+  // Everything checked: only now fill the model.
+  params.forEach((p, i) => p.value.data.set(values[i].data));
+  return { model, inputShape: [...inputShape], metadata: { ...meta, ...(snapshots ? { snapshots } : {}) } };
+}
+
+// base64 through the btoa/atob that Node 20 and every browser have, in chunks that keep the
+// intermediate binary strings short.
+function bytesToBase64(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  for (let i = 0; i < bytes.length; i += 0x8000) parts.push(String.fromCharCode(...bytes.subarray(i, i + 0x8000)));
+  return btoa(parts.join(''));
+}
+
+function base64ToBytes(text: string): Uint8Array {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
