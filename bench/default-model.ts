@@ -5,7 +5,7 @@
 //   npx tsx bench/default-model.ts [--batches N]
 import { parseArgs } from 'node:util';
 import { SGD, Tensor, createDigitModel, ParallelTrainer } from '../src/index.ts';
-import { trainStep } from '../src/train/fit.ts';
+import { trainStep } from '../src/train/step.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 import { median } from './peers/common.ts';
 

@@ -7,7 +7,7 @@ import {
   Conv2D, Dense, Flatten, MaxPool2D, ParallelTrainer, ReLU, SGD, Sequential, Tensor, softmaxCrossEntropy,
 } from '../src/index.ts';
 import { setWasmEnabled, wasmStatus } from '../src/kernels/index.ts';
-import { trainStep } from '../src/train/fit.ts';
+import { trainStep } from '../src/train/step.ts';
 import {
   C1, C2, CLASSES, ChunkTimer, FLAT, K, PIXELS, chunkBatches, countCorrect, finish, loadData, loadFixture, median,
   parseArgs, peakRssMB, resolveRun, round, runPeer, type Fixture,

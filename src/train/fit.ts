@@ -5,11 +5,11 @@
 import type { Dataset } from '../../datasets/dataset.ts';
 import type { Layer } from '../layers/layer.ts';
 import type { SGD } from '../optim/sgd.ts';
-import { softmaxCrossEntropy } from '../kernels/softmax-xent.ts';
 import { createRng } from '../rng.ts';
 import { Tensor } from '../tensor.ts';
 import { type Evaluation, argmaxRow, evaluate } from './metrics.ts';
 import { ParallelTrainer } from './parallel.ts';
+import { trainStep } from './step.ts';
 import type { Augment } from './augment.ts';
 import { Sequential } from '../layers/sequential.ts';
 
@@ -61,19 +61,6 @@ export interface FitOptions {
 
 export interface History {
   epochs: EpochInfo[];
-}
-
-/** One SGD step on one batch: forward, loss, backward, update. Returns the loss and the number right. */
-export function trainStep(model: Layer, optimizer: SGD, x: Tensor, y: ArrayLike<number>): { loss: number; correct: number } {
-  optimizer.zeroGrad();
-  const logits = model.forward(x);
-  const { loss, grad } = softmaxCrossEntropy(logits, y);
-  model.backwardParamsOnly(grad);
-  optimizer.step();
-  let correct = 0;
-  const K = logits.shape[1];
-  for (let i = 0; i < y.length; i++) if (argmaxRow(logits.data, i, K) === y[i]) correct++;
-  return { loss, correct };
 }
 
 /** Trains synchronously. Throws, naming the epoch and batch, if the loss becomes NaN or infinite. */
