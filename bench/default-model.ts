@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { SGD, Tensor, createDigitModel, ParallelTrainer } from '../src/index.ts';
 import { trainStep } from '../src/train/step.ts';
+import type { Backend } from '../src/kernels/backend.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 import { median } from './peers/common.ts';
 
@@ -14,8 +15,8 @@ const batches = Number(values.batches ?? 8);
 const { train } = loadDigits();
 const B = 32;
 
-function timeBatches(kernels: 'naive' | 'fast', threads: number): number {
-  const model = createDigitModel(1, { kernels });
+function timeBatches(backend: Backend, threads: number): number {
+  const model = createDigitModel(1, { backend });
   const opt = new SGD(model.params(), { lr: 0.02, momentum: 0.9 });
   const parallel = threads > 1 ? new ParallelTrainer(model, [1, 28, 28], { threads }) : null;
   const times: number[] = [];
@@ -31,8 +32,8 @@ function timeBatches(kernels: 'naive' | 'fast', threads: number): number {
 }
 
 const naive = timeBatches('naive', 1);
-const fast1 = timeBatches('fast', 1);
-const fast2 = timeBatches('fast', 2);
+const fast1 = timeBatches('wasm', 1);
+const fast2 = timeBatches('wasm', 2);
 console.log(`default digit model, training images/s (median of ${batches} batches of ${B}):`);
 console.log(`  naive kernels, 1 thread   ${naive.toFixed(1)}`);
 console.log(`  fast kernels, 1 thread    ${fast1.toFixed(1)}   (${(fast1 / naive).toFixed(1)}x)`);

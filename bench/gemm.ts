@@ -168,17 +168,17 @@ export async function runGemmBench(opts: GemmBenchOptions = {}): Promise<GemmBen
     const dwGrad = Tensor.zeros(c.w), dbGrad = Tensor.zeros([c.w[0]]);
     const fwd = (backend: KernelBackend) => {
       const ws = createWorkspace({ backend });
-      return () => { conv2dForwardFast(x, w, b, p, ws); };
+      return () => { conv2dForwardFast(x, w, b, p, { ws }); };
     };
     const bwd = (backend: KernelBackend) => {
       const ws = createWorkspace({ backend });
-      const { cache } = conv2dForwardFast(x, w, b, p, ws);
+      const { cache } = conv2dForwardFast(x, w, b, p, { ws });
       // As a layer calls it: gradients added into param.grad, dx only when the layer below needs it.
       return () => { conv2dBackwardFast(dout, cache, { ws, computeDx: c.needDx, dwInto: dwGrad, dbInto: dbGrad }); };
     };
     const fwdRelu = (backend: KernelBackend) => {
       const ws = createWorkspace({ backend });
-      return () => { conv2dForwardFast(x, w, b, p, ws, { relu: true }); };
+      return () => { conv2dForwardFast(x, w, b, p, { ws: ws, relu: true }); };
     };
     const rows: Array<[LayerRow['pass'] | 'forward+relu', () => void, (be: KernelBackend) => () => void, number]> = [
       ['forward', () => { conv2dForwardNaive(x, w, b, p); }, fwd, 2 * macs],
@@ -197,8 +197,8 @@ export async function runGemmBench(opts: GemmBenchOptions = {}): Promise<GemmBen
 
   // The other layers of the network. Max-pool and ReLU have wasm kernels too (branch-free SIMD).
   const pools = [
-    { name: 'maxpool 2/2 on 28x28x8', x: [BATCH, 8, 28, 28], p: { size: 2, stride: 2 } },
-    { name: 'maxpool 3/3 on 14x14x16', x: [BATCH, 16, 14, 14], p: { size: 3, stride: 3 } },
+    { name: 'maxpool 2/2 on 28x28x8', x: [BATCH, 8, 28, 28], p: { kernelSize: 2, stride: 2 } },
+    { name: 'maxpool 3/3 on 14x14x16', x: [BATCH, 16, 14, 14], p: { kernelSize: 3, stride: 3 } },
   ];
   for (const [i, c] of pools.entries()) {
     const x = randomTensor(c.x, 500 + i);
@@ -206,8 +206,8 @@ export async function runGemmBench(opts: GemmBenchOptions = {}): Promise<GemmBen
     const dout = randomTensor([...ref.out.shape], 600 + i);
     const time = (backend: KernelBackend, pass: 'forward' | 'backward') => {
       const ws = createWorkspace({ backend });
-      const { cache } = maxPool2dForwardFast(x, c.p, ws);
-      const fn = pass === 'forward' ? () => { maxPool2dForwardFast(x, c.p, ws); } : () => { maxPool2dBackwardFast(dout, cache, ws); };
+      const { cache } = maxPool2dForwardFast(x, c.p, { ws });
+      const fn = pass === 'forward' ? () => { maxPool2dForwardFast(x, c.p, { ws }); } : () => { maxPool2dBackwardFast(dout, cache, { ws }); };
       return median(timeIt(fn, samples, ms));
     };
     const nf = median(timeIt(() => { maxPool2dForwardNaive(x, c.p); }, naiveSamples, ms));
@@ -243,9 +243,9 @@ export async function runGemmBench(opts: GemmBenchOptions = {}): Promise<GemmBen
     const ref = denseForwardNaive(x, w, b);
     const time = (backend: KernelBackend, pass: 'forward' | 'backward') => {
       const ws = createWorkspace({ backend });
-      const { cache } = denseForwardFast(x, w, b, ws);
+      const { cache } = denseForwardFast(x, w, b, { ws });
       const gw = Tensor.zeros([10, 256]), gb = Tensor.zeros([10]);
-      const fn = pass === 'forward' ? () => { denseForwardFast(x, w, b, ws); } : () => { denseBackwardFast(dout, cache, { ws, dwInto: gw, dbInto: gb }); };
+      const fn = pass === 'forward' ? () => { denseForwardFast(x, w, b, { ws }); } : () => { denseBackwardFast(dout, cache, { ws, dwInto: gw, dbInto: gb }); };
       return median(timeIt(fn, samples, ms));
     };
     const nf = median(timeIt(() => { denseForwardNaive(x, w, b); }, naiveSamples, ms));

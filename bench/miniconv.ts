@@ -6,7 +6,7 @@
 import {
   Conv2D, Dense, Flatten, MaxPool2D, ParallelTrainer, ReLU, SGD, Sequential, Tensor, softmaxCrossEntropy,
 } from '../src/index.ts';
-import { setWasmEnabled, wasmStatus } from '../src/kernels/index.ts';
+import { checkBackend, setDefaultBackend, wasmStatus } from '../src/kernels/index.ts';
 import { trainStep } from '../src/train/step.ts';
 import {
   C1, C2, CLASSES, ChunkTimer, FLAT, K, PIXELS, chunkBatches, countCorrect, finish, loadData, loadFixture, median,
@@ -35,8 +35,7 @@ export function buildReference(fx: Fixture): Sequential {
 }
 
 runPeer(library, { threads: args.threads }, async () => {
-  if (args.backend === 'ts') setWasmEnabled(false);
-  else if (args.backend !== null && args.backend !== 'wasm') throw new Error(`--backend must be wasm or ts, got '${args.backend}'`);
+  if (args.backend !== null) setDefaultBackend(checkBackend(args.backend, 'bench --backend'));
   const fx = loadFixture(args.fixture);
   const data = loadData();
   const run = resolveRun(fx, args, data);

@@ -22,12 +22,12 @@ describe('errors', () => {
   });
   it('input smaller than the kernel', () => {
     expect(() => conv().forward(Tensor.zeros([1, 3, 4, 9]))).toThrow(/Conv2D\(c1\): input 4x9 \[1, 3, 4, 9\] with padding 0 is smaller than the 5x5 kernel; expected at least 5x5/);
-    expect(() => new MaxPool2D({ size: 3 }).forward(Tensor.zeros([1, 1, 2, 2]))).toThrow(/MaxPool2D: input 2x2 .* smaller than the 3x3 window/);
+    expect(() => new MaxPool2D({ kernelSize: 3 }).forward(Tensor.zeros([1, 1, 2, 2]))).toThrow(/MaxPool2D: input 2x2 .* smaller than the 3x3 window/);
   });
   it('stride 0', () => {
     expect(() => new Conv2D({ inChannels: 1, outChannels: 1, kernelSize: 3, stride: 0, rng })).toThrow(RangeError);
     expect(() => new Conv2D({ inChannels: 1, outChannels: 1, kernelSize: 3, stride: 0, rng })).toThrow('Conv2D: stride must be an integer >= 1, got 0');
-    expect(() => new MaxPool2D({ size: 2, stride: 0 })).toThrow('MaxPool2D: stride must be an integer >= 1, got 0');
+    expect(() => new MaxPool2D({ kernelSize: 2, stride: 0 })).toThrow('MaxPool2D: stride must be an integer >= 1, got 0');
   });
   it('negative padding', () => {
     expect(() => new Conv2D({ inChannels: 1, outChannels: 1, kernelSize: 3, padding: -1, rng })).toThrow(new RangeError('Conv2D: padding must be an integer >= 0, got -1'));
@@ -35,7 +35,9 @@ describe('errors', () => {
   it('non-integer sizes', () => {
     expect(() => new Conv2D({ inChannels: 1, outChannels: 2.5, kernelSize: 3, rng })).toThrow(new RangeError('Conv2D: outChannels must be an integer >= 1, got 2.5'));
     expect(() => new Conv2D({ inChannels: 1, outChannels: 2, kernelSize: 1.5, rng })).toThrow(RangeError);
-    expect(() => new MaxPool2D({ size: 1.5 })).toThrow('MaxPool2D: size must be an integer >= 1, got 1.5');
+    expect(() => new MaxPool2D({ kernelSize: 1.5 })).toThrow('MaxPool2D: kernelSize must be an integer >= 1, got 1.5');
+    expect(() => new MaxPool2D({ size: 1.5 })).toThrow('MaxPool2D: kernelSize must be an integer >= 1, got 1.5');
+    expect(() => new MaxPool2D({ kernelSize: 2, size: 3 })).toThrow(/kernelSize 2 and size 3 disagree/);
     expect(() => new Dense({ inFeatures: 10.2, outFeatures: 2, rng })).toThrow('Dense: inFeatures must be an integer >= 1, got 10.2');
   });
   it('label out of range', () => {

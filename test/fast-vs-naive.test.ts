@@ -20,7 +20,7 @@ import { maxPool2dBackwardFast, maxPool2dForwardFast } from '../src/kernels/max-
 import { denseBackwardFast, denseForwardFast } from '../src/kernels/dense-fast.ts';
 import { reluBackwardFast, reluForwardFast } from '../src/kernels/relu-fast.ts';
 import { type KernelBackend, createWorkspace } from '../src/kernels/workspace.ts';
-import { getWasmKernels, setWasmEnabled, wasmStatus } from '../src/kernels/wasm/loader.ts';
+import { getWasmKernels, wasmStatus } from '../src/kernels/wasm/loader.ts';
 import { ensureWasmBuilt } from '../src/kernels/wasm/build.ts';
 import { shapeName } from './helpers.ts';
 
@@ -83,7 +83,7 @@ describe.each(paths)('conv2d fast == naive ($label)', ({ backend, dtype, tol }) 
       const b = c.bias ? randomTensor(rng, [c.F], dtype) : null;
       const p = { stride: c.S, padding: c.P };
       const ws = createWorkspace({ backend });
-      const fast = conv2dForwardFast(x, w, b, p, ws);
+      const fast = conv2dForwardFast(x, w, b, p, { ws });
       const dout = randomTensor(rng, [...fast.out.shape], dtype);
       const grads = conv2dBackwardFast(dout, fast.cache, { ws });
 
@@ -112,7 +112,7 @@ describe.each(paths)('conv2d fast == naive ($label)', ({ backend, dtype, tol }) 
       const w = randomTensor(rng, [c.F, c.C, c.KH, c.KW], dtype);
       const b = c.bias ? randomTensor(rng, [c.F], dtype) : null;
       const p = { stride: c.S, padding: c.P };
-      const fast = conv2dForwardFast(x, w, b, p, createWorkspace({ backend }));
+      const fast = conv2dForwardFast(x, w, b, p, { ws: createWorkspace({ backend }) });
       const ref = conv2dForwardNaive(x, w, b, p);
       const dout = randomTensor(rng, [...ref.out.shape], dtype);
       const g = conv2dBackwardFast(dout, fast.cache, { ws: createWorkspace({ backend }) });
@@ -132,7 +132,7 @@ describe.each(paths)('conv2d fast == naive ($label)', ({ backend, dtype, tol }) 
       const b = c.bias ? randomTensor(rng, [c.F], dtype) : null;
       const p = { stride: c.S, padding: c.P };
       const ws = createWorkspace({ backend });
-      const fast = conv2dForwardFast(x, w, b, p, ws, { relu: true });
+      const fast = conv2dForwardFast(x, w, b, p, { ws: ws, relu: true });
       const dout = randomTensor(rng, [...fast.out.shape], dtype);
       const dout0 = [...dout.data];
       const g = conv2dBackwardFast(dout, fast.cache, { ws, reluOutput: fast.out });
@@ -158,7 +158,7 @@ describe.each(paths)('conv2d fast == naive ($label)', ({ backend, dtype, tol }) 
     const inputs = [0, 1].map(() => ({ x: randomTensor(rng, [2, 3, 9, 7], dtype), dout: randomTensor(rng, [2, 4, 9, 7], dtype) }));
     let firstOut: Tensor | null = null;
     for (const { x, dout } of inputs) {
-      const f = conv2dForwardFast(x, w, b, p, ws);
+      const f = conv2dForwardFast(x, w, b, p, { ws });
       firstOut ??= f.out;
       const g = conv2dBackwardFast(dout, f.cache, { ws });
       results.push({ out: [...f.out.data], dx: [...g.dx.data], dw: [...g.dw.data], db: [...g.db!.data] });
@@ -171,13 +171,13 @@ describe.each(paths)('conv2d fast == naive ($label)', ({ backend, dtype, tol }) 
       expect(relMaxError(g.db!.data, r.db!.data)).toBeLessThanOrEqual(tol);
     }
     // The output buffer really is reused (that is the point, and the documented caveat).
-    expect(conv2dForwardFast(inputs[0].x, w, b, p, ws).out).toBe(firstOut);
+    expect(conv2dForwardFast(inputs[0].x, w, b, p, { ws }).out).toBe(firstOut);
 
     // Accumulating: grad starts at g0, two backward passes add dw(batch 0) + dw(batch 1).
     const dwInto = randomTensor(rng, [4, 3, 5, 5], dtype), dbInto = randomTensor(rng, [4], dtype);
     const dw0 = [...dwInto.data], db0 = [...dbInto.data];
     for (const [i, { x, dout }] of inputs.entries()) {
-      const f = conv2dForwardFast(x, w, b, p, ws);
+      const f = conv2dForwardFast(x, w, b, p, { ws });
       const g = conv2dBackwardFast(dout, f.cache, { ws, dwInto, dbInto, computeDx: i === 0 });
       expect(g.dw).toBe(dwInto);
       expect(g.db).toBe(dbInto);
@@ -190,7 +190,7 @@ describe.each(paths)('conv2d fast == naive ($label)', ({ backend, dtype, tol }) 
 
     // A new shape with the same workspace: buffers are reallocated, results still right.
     const x2 = randomTensor(rng, [3, 3, 6, 11], dtype);
-    const f2 = conv2dForwardFast(x2, w, b, p, ws);
+    const f2 = conv2dForwardFast(x2, w, b, p, { ws });
     const ref2 = conv2dForwardNaive(x2.to('float64'), w.to('float64'), b.to('float64'), p);
     expect(f2.out.shape).toEqual([3, 4, 6, 11]);
     expect(relMaxError(f2.out.data, ref2.out.data)).toBeLessThanOrEqual(tol);
@@ -203,25 +203,12 @@ describe('conv2d fast: backend selection', () => {
     const x = randomTensor(rng, [2, 2, 6, 5], 'float64'), w = randomTensor(rng, [3, 2, 3, 3], 'float64');
     const p = { stride: 1, padding: 1 };
     const a = conv2dForwardFast(x, w, null, p);
-    const t = conv2dForwardFast(x, w, null, p, createWorkspace({ backend: 'ts' }));
+    const t = conv2dForwardFast(x, w, null, p, { ws: createWorkspace({ backend: 'ts' }) });
     expect([...a.out.data]).toEqual([...t.out.data]);
   });
   it("'wasm' refuses float64 loudly", () => {
     const x = Tensor.zeros([1, 1, 4, 4], 'float64'), w = Tensor.zeros([1, 1, 3, 3], 'float64');
-    expect(() => conv2dForwardFast(x, w, null, { stride: 1, padding: 0 }, createWorkspace({ backend: 'wasm' }))).toThrow(/float32 only/);
-  });
-  it("setWasmEnabled(false) sends 'auto' to TypeScript and makes 'wasm' throw", () => {
-    const x = Tensor.zeros([1, 1, 4, 4]), w = Tensor.zeros([1, 1, 3, 3]);
-    const p = { stride: 1, padding: 0 };
-    setWasmEnabled(false);
-    try {
-      expect(wasmStatus()).toMatch(/disabled/);
-      expect(conv2dForwardFast(x, w, null, p).out.shape).toEqual([1, 1, 2, 2]);
-      expect(() => conv2dForwardFast(x, w, null, p, createWorkspace({ backend: 'wasm' }))).toThrow(/unavailable/);
-    } finally {
-      setWasmEnabled(true);
-    }
-    expect(wasmStatus()).toBe('wasm');
+    expect(() => conv2dForwardFast(x, w, null, { stride: 1, padding: 0 }, { ws: createWorkspace({ backend: 'wasm' }) })).toThrow(/float32 only/);
   });
   it('wasm memory grows for a big call and stays correct for a small one after it', () => {
     const rng = createRng('grow');
@@ -229,7 +216,7 @@ describe('conv2d fast: backend selection', () => {
     const p = { stride: 1, padding: 2 };
     for (const shape of [[2, 1, 8, 8], [16, 3, 40, 40], [1, 1, 8, 8]]) {
       const x = randomTensor(rng, shape, 'float32'), w = randomTensor(rng, [5, shape[1], 5, 5], 'float32');
-      const f = conv2dForwardFast(x, w, null, p, ws);
+      const f = conv2dForwardFast(x, w, null, p, { ws });
       const ref = conv2dForwardNaive(x.to('float64'), w.to('float64'), null, p);
       expect(relMaxError(f.out.data, ref.out.data), shapeName(shape)).toBeLessThanOrEqual(1e-5);
     }
@@ -245,35 +232,35 @@ describe('maxPool2d fast == naive (exactly: same maxima, same argmax on ties, sa
       const K = 1 + rng.int(4), S = 1 + rng.int(4);
       if (H < K || W < K) continue;
       // done % 8 === 0: the 2x2/2 fast path, whatever was drawn.
-      const p = done % 8 === 0 && H >= 2 && W >= 2 ? { size: 2, stride: 2 } : { size: K, stride: S };
+      const p = done % 8 === 0 && H >= 2 && W >= 2 ? { kernelSize: 2, stride: 2 } : { kernelSize: K, stride: S };
       const dtype: DType = done % 3 ? 'float32' : 'float64';
       const backend: KernelBackend = done % 3 === 1 ? 'wasm' : 'ts';
       const x = Tensor.zeros([N, C, H, W], dtype);
       for (let i = 0; i < x.size; i++) x.data[i] = rng.uniform() < 0.03 ? NaN : rng.int(4) - 2; // few distinct values: ties everywhere; a few NaNs
       const ws = createWorkspace({ backend });
-      const fast = maxPool2dForwardFast(x, p, ws);
+      const fast = maxPool2dForwardFast(x, p, { ws });
       const ref = maxPool2dForwardNaive(x, p);
-      const name = `x=${shapeName([N, C, H, W])} size=${p.size} stride=${p.stride} ${dtype} ${backend}`;
+      const name = `x=${shapeName([N, C, H, W])} size=${p.kernelSize} stride=${p.stride} ${dtype} ${backend}`;
       expect(fast.out.shape, name).toEqual(ref.out.shape);
       expect([...fast.out.data], name).toEqual([...ref.out.data]);
       expect([...fast.cache.argmax], name).toEqual([...ref.cache.argmax]);
       const dout = randomTensor(rng, [...ref.out.shape], dtype);
-      const dx = maxPool2dBackwardFast(dout, fast.cache, ws).dx;
+      const dx = maxPool2dBackwardFast(dout, fast.cache, { ws }).dx;
       const dxRef = maxPool2dBackwardNaive(dout, ref.cache).dx;
       expect(dx.dtype, name).toBe(dtype);
       expect([...dx.data], name).toEqual([...dxRef.data]);
       // Reuse: a second backward with other values overwrites dx entirely.
       const dout2 = randomTensor(rng, [...ref.out.shape], dtype);
-      expect([...maxPool2dBackwardFast(dout2, fast.cache, ws).dx.data], name).toEqual([...maxPool2dBackwardNaive(dout2, ref.cache).dx.data]);
+      expect([...maxPool2dBackwardFast(dout2, fast.cache, { ws }).dx.data], name).toEqual([...maxPool2dBackwardNaive(dout2, ref.cache).dx.data]);
       done++;
     }
   });
   it('NaN inputs: the same choice as the naive kernel (a NaN wins its window)', () => {
     const x = Tensor.from([[[[NaN, 1, 2, NaN, 4], [3, NaN, 0, 5, 1], [1, 2, NaN, 0, 7]]]], 'float64');
-    for (const p of [{ size: 2, stride: 2 }, { size: 2, stride: 1 }, { size: 3, stride: 1 }]) {
+    for (const p of [{ kernelSize: 2, stride: 2 }, { kernelSize: 2, stride: 1 }, { kernelSize: 3, stride: 1 }]) {
       for (const backend of ['ts', 'wasm'] as const) {
         const x32 = x.to('float32');
-        const fast = maxPool2dForwardFast(x32, p, createWorkspace({ backend }));
+        const fast = maxPool2dForwardFast(x32, p, { ws: createWorkspace({ backend }) });
         const ref = maxPool2dForwardNaive(x32, p);
         expect([...fast.cache.argmax], backend).toEqual([...ref.cache.argmax]);
         expect([...fast.out.data], backend).toEqual([...ref.out.data]);
@@ -291,7 +278,7 @@ describe.each(paths)('dense fast == naive ($label)', ({ backend, dtype, tol }) =
       const x = randomTensor(rng, [N, I], dtype), w = randomTensor(rng, [O, I], dtype);
       const b = bias ? randomTensor(rng, [O], dtype) : null;
       const ws = createWorkspace({ backend });
-      const fast = denseForwardFast(x, w, b, ws);
+      const fast = denseForwardFast(x, w, b, { ws });
       const ref = denseForwardNaive(x.to('float64'), w.to('float64'), b ? b.to('float64') : null);
       const dout = randomTensor(rng, [N, O], dtype);
       const g = denseBackwardFast(dout, fast.cache, { ws });

@@ -1,5 +1,5 @@
 // Speed shortcuts must not change the numbers:
-//   - Sequential fuses a Conv2D followed by a ReLU (both on the fast kernels) into one step: the
+//   - Sequential fuses a Conv2D followed by a ReLU into one step (on every backend): the
 //     output, every parameter gradient and dL/dx equal, bit for bit, running the two layers one
 //     after the other (on the wasm path and on the TypeScript path);
 //   - the two WebAssembly builds (plain SIMD, and relaxed SIMD with fused multiply-add) both agree
@@ -10,7 +10,8 @@ import { Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU, Sequential, Tensor, cre
 import { conv2dBackwardNaive, conv2dForwardNaive } from '../src/kernels/conv2d.ts';
 import { conv2dBackwardFast, conv2dForwardFast } from '../src/kernels/conv2d-fast.ts';
 import { createWorkspace } from '../src/kernels/workspace.ts';
-import { getWasmKernels, initWasmKernels, setWasmEnabled, wasmStatus } from '../src/kernels/wasm/loader.ts';
+import { getWasmKernels, initWasmKernels, wasmStatus } from '../src/kernels/wasm/loader.ts';
+import { type Backend, setDefaultBackend } from '../src/kernels/backend.ts';
 import { WASM_OUTPUT, WASM_RELAXED_OUTPUT, ensureWasmBuilt } from '../src/kernels/wasm/build.ts';
 
 beforeAll(async () => {
@@ -18,12 +19,12 @@ beforeAll(async () => {
   if (!getWasmKernels()) throw new Error(`wasm kernels unavailable: ${wasmStatus()}`);
 }, 180_000);
 
-function net(seed: number, kernels: 'fast' | 'naive' = 'fast'): Sequential {
+function net(seed: number): Sequential {
   const rng = createRng(seed);
   return new Sequential([
     new Conv2D({ inChannels: 2, outChannels: 5, kernelSize: 3, padding: 1, rng, biasInit: 'heNormal' }),
-    new ReLU({ kernels }),
-    new MaxPool2D({ size: 2 }),
+    new ReLU(),
+    new MaxPool2D({ kernelSize: 2 }),
     new Conv2D({ inChannels: 5, outChannels: 6, kernelSize: [3, 2], stride: 2, rng, biasInit: 'heNormal' }),
     new ReLU(),
     new Flatten(),
@@ -50,9 +51,9 @@ function input(seed: number): { x: Tensor; labels: number[] } {
 
 const grads = (m: Layer) => m.params().map((p) => Array.from(p.grad.data));
 
-describe.each([{ backend: 'wasm' }, { backend: 'ts' }])('Sequential fuses Conv2D + ReLU ($backend path)', ({ backend }) => {
-  beforeAll(() => setWasmEnabled(backend === 'wasm'));
-  afterAll(() => setWasmEnabled(true));
+describe.each<{ backend: Backend }>([{ backend: 'wasm' }, { backend: 'ts' }, { backend: 'naive' }])('Sequential fuses Conv2D + ReLU ($backend backend)', ({ backend }) => {
+  beforeAll(() => setDefaultBackend(backend));
+  afterAll(() => setDefaultBackend(undefined));
 
   it('forward, backward and backwardParamsOnly equal running the layers one by one, bit for bit', () => {
     const { x, labels } = input(1);
@@ -73,9 +74,17 @@ describe.each([{ backend: 'wasm' }, { backend: 'ts' }])('Sequential fuses Conv2D
     expect(grads(fused)).toEqual(grads(plain));
   });
 
-  it('a ReLU on the naive kernels is not fused, and the answer is the same', () => {
+  it('fusion is what the layers declare: a Conv2D that declines (canFuse false) runs unfused, same answer', () => {
     const { x, labels } = input(2);
-    const fast = net(3), mixed = net(3, 'naive');
+    class PlainConv2D extends Conv2D {
+      override canFuse(): boolean { return false; }
+    }
+    const fast = net(3), other = net(3);
+    const conv = other.layers[0] as Conv2D;
+    const plainConv = new PlainConv2D({ inChannels: 2, outChannels: 5, kernelSize: 3, padding: 1, rng: createRng(0), name: conv.name });
+    plainConv.weight.value.data.set(conv.weight.value.data);
+    plainConv.bias!.value.data.set(conv.bias!.value.data);
+    const mixed = new Sequential([plainConv, ...other.layers.slice(1)]);
     const out = fast.forward(x), outMixed = mixed.forward(x);
     expect(Array.from(out.data)).toEqual(Array.from(outMixed.data));
     const { grad } = softmaxCrossEntropy(out, labels);
@@ -94,12 +103,12 @@ describe.each([{ backend: 'wasm' }, { backend: 'ts' }])('Sequential fuses Conv2D
   });
 });
 
-describe('Conv2D.forward(x, { relu: true })', () => {
-  it('naive and fast kernels agree, forward and backward', () => {
+describe("Conv2D.forwardView(x, { fuse: 'relu' })", () => {
+  it('the naive and fast backends agree, forward and backward', () => {
     const { x } = input(5);
-    const mk = (kernels: 'fast' | 'naive') => new Conv2D({ inChannels: 2, outChannels: 3, kernelSize: 3, padding: 1, rng: createRng(9), biasInit: 'heNormal', kernels });
-    const fast = mk('fast'), naive = mk('naive');
-    const yf = fast.forward(x, { relu: true }), yn = naive.forward(x, { relu: true });
+    const mk = (backend: Backend) => new Conv2D({ inChannels: 2, outChannels: 3, kernelSize: 3, padding: 1, rng: createRng(9), biasInit: 'heNormal', backend });
+    const fast = mk('wasm'), naive = mk('naive');
+    const yf = fast.forwardView(x, { fuse: 'relu' }).clone(), yn = naive.forwardView(x, { fuse: 'relu' }).clone();
     for (let i = 0; i < yn.size; i++) expect(yf.data[i]).toBeCloseTo(yn.data[i], 5);
     const dy = new Tensor([...yn.shape], Float32Array.from({ length: yn.size }, (_, i) => Math.sin(i)));
     const dxf = fast.backward(dy), dxn = naive.backward(dy);
@@ -142,7 +151,7 @@ describe('both WebAssembly builds agree with the naive convolution', () => {
         const t = (shape: number[]) => new Tensor(shape, Float32Array.from({ length: shape.reduce((a, d) => a * d, 1) }, () => rng.normal()));
         const x = t([N, C, H, W]), w = t([F, C, KH, KW]), b = t([F]);
         const p = { stride: S, padding: P };
-        const fast = conv2dForwardFast(x, w, b, p, createWorkspace({ backend: 'wasm' }), { relu: true });
+        const fast = conv2dForwardFast(x, w, b, p, { ws: createWorkspace({ backend: 'wasm' }), relu: true });
         const dout = t([...fast.out.shape]);
         const g = conv2dBackwardFast(dout, fast.cache, { ws: createWorkspace({ backend: 'wasm' }), reluOutput: fast.out });
         const ref = conv2dForwardNaive(x.to('float64'), w.to('float64'), b.to('float64'), p);

@@ -32,14 +32,15 @@ const convCases: Array<{ x: number[]; w: number[]; s: number; p: number; bias: b
   convCases.push({ x: [2, 3, 9, 4], w: [2, 3, 5, 2], s: 3, p: 2, bias: true }); // non-square kernel
 }
 
-const KERNELS = ['naive', 'fast'] as const;
+// 'wasm' runs float64 (these checks) through the 'ts' code: see src/backend/backend.ts.
+const BACKENDS = ['naive', 'ts', 'wasm'] as const;
 
-describe.each(KERNELS)('conv2d gradient checks, %s kernels', (kernels) => {
+describe.each(BACKENDS)('conv2d gradient checks, %s backend', (backend) => {
   for (const [i, c] of convCases.entries()) {
-    const name = `conv2d dx,dw,db x=${shapeName(c.x)} w=${shapeName(c.w)} s=${c.s} p=${c.p}${c.bias ? '' : ' nobias'} ${kernels}`;
+    const name = `conv2d dx,dw,db x=${shapeName(c.x)} w=${shapeName(c.w)} s=${c.s} p=${c.p}${c.bias ? '' : ' nobias'} ${backend}`;
     it(name, () => {
       const conv = new Conv2D({
-        kernels, inChannels: c.w[1], outChannels: c.w[0], kernelSize: [c.w[2], c.w[3]], stride: c.s, padding: c.p,
+        backend, inChannels: c.w[1], outChannels: c.w[0], kernelSize: [c.w[2], c.w[3]], stride: c.s, padding: c.p,
         bias: c.bias, rng: createRng(i), biasInit: (shape, rng) => Array.from({ length: shape[0] }, () => rng.normal()),
       });
       const r = gradCheck(conv, randn(c.x, `conv-x-${i}`), { seed: i });
@@ -49,7 +50,7 @@ describe.each(KERNELS)('conv2d gradient checks, %s kernels', (kernels) => {
   }
 });
 
-describe.each(KERNELS)('max-pool2d gradient checks, %s kernels', (kernels) => {
+describe.each(BACKENDS)('max-pool2d gradient checks, %s backend', (backend) => {
   const cases = [
     { x: [1, 1, 4, 4], size: 2, stride: 2 },
     { x: [3, 2, 7, 5], size: 2, stride: 2 }, // stride does not divide: last row/column dropped
@@ -59,43 +60,43 @@ describe.each(KERNELS)('max-pool2d gradient checks, %s kernels', (kernels) => {
     { x: [3, 1, 5, 8], size: 3, stride: 1 },
   ];
   for (const [i, c] of cases.entries()) {
-    const name = `maxPool2d dx x=${shapeName(c.x)} size=${c.size} stride=${c.stride} ${kernels}`;
-    it(name, () => expectPass(name, gradCheck(new MaxPool2D({ size: c.size, stride: c.stride, kernels }), distinct(c.x, `pool-${i}`), { seed: i })));
+    const name = `maxPool2d dx x=${shapeName(c.x)} size=${c.size} stride=${c.stride} ${backend}`;
+    it(name, () => expectPass(name, gradCheck(new MaxPool2D({ kernelSize: c.size, stride: c.stride, backend }), distinct(c.x, `pool-${i}`), { seed: i })));
   }
 });
 
-describe.each(KERNELS)('relu, flatten and dense gradient checks, %s kernels', (kernels) => {
+describe.each(BACKENDS)('relu, flatten and dense gradient checks, %s backend', (backend) => {
   for (const shape of [[1, 5], [3, 2, 4, 5]]) {
-    const name = `relu dx x=${shapeName(shape)} ${kernels}`;
-    it(name, () => expectPass(name, gradCheck(new ReLU({ kernels }), awayFromZero(shape, name))));
+    const name = `relu dx x=${shapeName(shape)} ${backend}`;
+    it(name, () => expectPass(name, gradCheck(new ReLU({ backend }), awayFromZero(shape, name))));
   }
-  it(`flatten dx x=[3,2,4,5]`, () => expectPass(`flatten dx x=[3,2,4,5] ${kernels}`, gradCheck(new Flatten(), randn([3, 2, 4, 5], 'fl'))));
+  it(`flatten dx x=[3,2,4,5]`, () => expectPass(`flatten dx x=[3,2,4,5] ${backend}`, gradCheck(new Flatten(), randn([3, 2, 4, 5], 'fl'))));
   for (const [N, I, O, bias] of [[1, 7, 3, true], [4, 12, 10, true], [3, 5, 6, false]] as const) {
-    const name = `dense dx,dw,db x=[${N},${I}] w=[${O},${I}]${bias ? '' : ' nobias'} ${kernels}`;
+    const name = `dense dx,dw,db x=[${N},${I}] w=[${O},${I}]${bias ? '' : ' nobias'} ${backend}`;
     it(name, () => {
-      const d = new Dense({ inFeatures: I, outFeatures: O, bias, rng: createRng(name), biasInit: 'xavierUniform', kernels });
+      const d = new Dense({ inFeatures: I, outFeatures: O, bias, rng: createRng(name), biasInit: 'xavierUniform', backend });
       expectPass(name, gradCheck(d, randn([N, I], name)));
     });
   }
 });
 
-describe.each(KERNELS)('a whole small CNN with softmax cross-entropy, %s kernels', (kernels) => {
+describe.each(BACKENDS)('a whole small CNN with softmax cross-entropy, %s backend', (backend) => {
   it('conv-relu-pool-conv-relu-pool-flatten-dense x=[2,2,12,10], end to end', () => {
     const rng = createRng(7);
     const model = new Sequential([
-      new Conv2D({ inChannels: 2, outChannels: 4, kernelSize: 3, padding: 1, rng, kernels }),
-      new ReLU({ kernels }),
-      new MaxPool2D({ size: 2, kernels }),
-      new Conv2D({ inChannels: 4, outChannels: 3, kernelSize: 3, stride: 1, padding: 1, rng, kernels }),
-      new ReLU({ kernels }),
-      new MaxPool2D({ size: 2, stride: 2, kernels }),
+      new Conv2D({ inChannels: 2, outChannels: 4, kernelSize: 3, padding: 1, rng, backend }),
+      new ReLU({ backend }),
+      new MaxPool2D({ kernelSize: 2, backend }),
+      new Conv2D({ inChannels: 4, outChannels: 3, kernelSize: 3, stride: 1, padding: 1, rng, backend }),
+      new ReLU({ backend }),
+      new MaxPool2D({ kernelSize: 2, stride: 2, backend }),
       new Flatten(),
-      new Dense({ inFeatures: 3 * 3 * 2, outFeatures: 5, rng, kernels }),
+      new Dense({ inFeatures: 3 * 3 * 2, outFeatures: 5, rng, backend }),
     ]);
     const r = gradCheck(model, randn([2, 2, 12, 10], 'cnn-x'), { labels: [3, 1] });
     expect(Object.keys(r.errors)).toEqual(['x', ...model.params().map((p) => p.name)]);
-    expectPass(`cnn end to end ${kernels}`, r);
-    if (kernels === 'naive') return;
+    expectPass(`cnn end to end ${backend}`, r);
+    if (backend !== 'wasm') return;
     console.log('gradient-check relative errors (max over each check):\n' +
       Object.entries(measured).map(([k, v]) => `  ${v.toExponential(2)}  ${k}`).join('\n'));
   });

@@ -55,13 +55,13 @@ describe('layer outputs in wasm memory (the shared-memory build)', () => {
     const p = { stride: 1, padding: 1 };
     const run = (useWs: boolean) => {
       const ws = () => (useWs ? createWorkspace() : undefined); // no workspace: fresh ordinary arrays
-      const c = conv2dForwardFast(x, w1, b1, p, ws());
+      const c = conv2dForwardFast(x, w1, b1, p, { ws: ws() });
       const r = reluForwardFast(c.out, { ws: ws() });
-      const m = maxPool2dForwardFast(r.out, { size: 2, stride: 2 }, ws());
+      const m = maxPool2dForwardFast(r.out, { kernelSize: 2, stride: 2 }, { ws: ws() });
       const flat = m.out.reshape([3, 4 * 5 * 4]);
-      const d = denseForwardFast(flat, w2, b2, ws());
+      const d = denseForwardFast(flat, w2, b2, { ws: ws() });
       const gd = denseBackwardFast(dy, d.cache, { ws: ws() });
-      const gm = maxPool2dBackwardFast(gd.dx.reshape(m.out.shape), m.cache, ws());
+      const gm = maxPool2dBackwardFast(gd.dx.reshape(m.out.shape), m.cache, { ws: ws() });
       const gr = reluBackwardFast(gm.dx, r.cache, { ws: ws() });
       const gc = conv2dBackwardFast(gr.dx, c.cache, { ws: ws() });
       return { outs: [c.out, r.out, m.out, d.out, gd.dx, gm.dx, gr.dx, gc.dx], grads: [gd.dw, gc.dw, gc.db!] };
@@ -76,7 +76,7 @@ describe('layer outputs in wasm memory (the shared-memory build)', () => {
   it.runIf(shared)('kernels do not modify their inputs (conv backward with a fused ReLU masks a copy of dout)', () => {
     const x = rand([2, 3, 7, 7], 'x2'), w = rand([4, 3, 3, 3], 'w2');
     const ws = createWorkspace();
-    const f = conv2dForwardFast(x, w, null, { stride: 1, padding: 1 }, ws, { relu: true });
+    const f = conv2dForwardFast(x, w, null, { stride: 1, padding: 1 }, { ws: ws, relu: true });
     const relu = reluForwardFast(rand([2, 4, 7, 7], 'd'), { ws: createWorkspace() }); // a dout that lives in wasm memory
     const dout = relu.out;
     expect(wasm!.addressOf(dout.data)).not.toBeNull();
@@ -90,14 +90,14 @@ describe('layer outputs in wasm memory (the shared-memory build)', () => {
   it.runIf(shared)('outputs stay valid when the memory grows, and the next kernel still reads them in place', () => {
     const x = rand([2, 3, 8, 8], 'x3'), w = rand([5, 3, 3, 3], 'w3');
     const ws = createWorkspace();
-    const out = conv2dForwardFast(x, w, null, { stride: 1, padding: 0 }, ws).out;
+    const out = conv2dForwardFast(x, w, null, { stride: 1, padding: 0 }, { ws }).out;
     const values = Array.from(out.data);
     const pagesBefore = wasm!.exports.memory.buffer.byteLength;
     const big = wasm!.residentF32(4 << 20); // 16 MB: the memory must grow
     expect(wasm!.exports.memory.buffer.byteLength).toBeGreaterThan(pagesBefore);
     expect(Array.from(out.data)).toEqual(values); // the old view still reads the same bytes
-    const pooled = maxPool2dForwardFast(out, { size: 2, stride: 2 }, createWorkspace()).out;
-    const ref = maxPool2dForwardFast(new Tensor(out.shape, Float32Array.from(values)), { size: 2, stride: 2 }).out;
+    const pooled = maxPool2dForwardFast(out, { kernelSize: 2, stride: 2 }, { ws: createWorkspace() }).out;
+    const ref = maxPool2dForwardFast(new Tensor(out.shape, Float32Array.from(values)), { kernelSize: 2, stride: 2 }).out;
     expect(Array.from(pooled.data)).toEqual(Array.from(ref.data));
     expect(big!.length).toBe(4 << 20);
   });
@@ -119,8 +119,8 @@ describe('layer outputs in wasm memory (the shared-memory build)', () => {
     const live: number[] = [];
     for (let epoch = 0; epoch < 40; epoch++) {
       for (const n of [8, 3]) { // the "training" batch size, then the "evaluation" one
-        const c = conv2dForwardFast(rand([n, 2, 9, 9], `x${n}`), w, null, { stride: 1, padding: 1 }, ws);
-        maxPool2dForwardFast(c.out, { size: 2, stride: 2 }, poolWs);
+        const c = conv2dForwardFast(rand([n, 2, 9, 9], `x${n}`), w, null, { stride: 1, padding: 1 }, { ws });
+        maxPool2dForwardFast(c.out, { kernelSize: 2, stride: 2 }, { ws: poolWs });
       }
       live.push(wasm!.blocks.liveBytes);
     }

@@ -30,7 +30,9 @@
 // passes dout back through that ReLU first, so a Conv2D + ReLU pair costs one kernel call each way.
 
 import { Tensor, checkShape, type FloatArray } from '../tensor.ts';
-import { type Conv2dCache, type Conv2dParams, conv2dDims } from './conv2d.ts';
+import { type Conv2dCache, type Conv2dParams, conv2dBackwardNaive, conv2dDims, conv2dForwardNaive } from './conv2d.ts';
+import { type KernelFamily, accumulating } from './backend.ts';
+import { reluBackwardNaive, reluForwardNaive } from './relu.ts';
 import { gemm } from './gemm.ts';
 import { type Workspace, pickWasm, wsFloat, wsTensor } from './workspace.ts';
 import type { WasmKernels } from './wasm/loader.ts';
@@ -39,6 +41,8 @@ type Dims = ReturnType<typeof conv2dDims>;
 
 /** Options of conv2dForwardFast. */
 export interface Conv2dForwardOptions {
+  /** Reuse buffers across calls: `out` is then the workspace's, overwritten by the next forward with it. */
+  ws?: Workspace;
   /**
    * Also apply a ReLU: out = max(0, conv(x)), written `v < 0 ? 0 : v` like reluForwardNaive. Fusing
    * saves the separate ReLU layer's trips through memory (and, on the wasm path, its copies in and
@@ -53,15 +57,16 @@ export interface Conv2dForwardOptions {
  * @param x (N, C, H, W)
  * @param w (F, C, KH, KW)
  * @param b (F) or null
- * @param ws optional workspace: `out` is then its buffer, overwritten by the next forward with it
- * @param opts { relu: true } fuses a ReLU after the convolution
+ * @param opts.ws optional workspace: `out` is then its buffer, overwritten by the next forward with it
+ * @param opts.relu true fuses a ReLU after the convolution
  * @returns out (N, F, OH, OW), and the cache for conv2dBackwardFast (the same as the naive cache:
  *          either backward accepts either cache)
  */
 export function conv2dForwardFast(
-  x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, ws?: Workspace, opts: Conv2dForwardOptions = {},
+  x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, opts: Conv2dForwardOptions = {},
 ): { out: Tensor; cache: Conv2dCache } {
   const who = 'conv2dForwardFast';
+  const { ws } = opts;
   const d = conv2dDims(x, w, b, p, who);
   const relu = opts.relu === true;
   const wasm = pickWasm(ws, who, x.data, w.data, b?.data);
@@ -289,3 +294,25 @@ function backwardWasm(
   e.conv2dBackward(xPtr, wPtr, doutPtr, dxPtr, dwPtr, dbPtr, N, C, H, W, F, KH, KW, S, P, OH, OW, scratch, maskPtr);
   call.done();
 }
+
+type Conv2dForward = (x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, opts?: Conv2dForwardOptions) => { out: Tensor; cache: Conv2dCache };
+type Conv2dBackward = (dy: Tensor, cache: Conv2dCache, opts?: Conv2dBackwardOptions) => Omit<Conv2dGrads, 'dx'> & { dx: Tensor | null };
+
+/**
+ * The conv family for the backends (see backend.ts): the naive pair (the formulas) and this fast pair.
+ * The naive pair does a fused ReLU the plain way, with the ReLU's own naive kernels after the conv
+ * (forward) and before it (backward), so that every backend honours the same options.
+ */
+export const conv2dKernels: KernelFamily<Conv2dForward, Conv2dBackward> = {
+  naive: {
+    forward(x, w, b, p, opts = {}) {
+      const r = conv2dForwardNaive(x, w, b, p);
+      return opts.relu ? { out: reluForwardNaive(r.out).out, cache: r.cache } : r;
+    },
+    backward(dy, cache, opts = {}) {
+      const g = opts.reluOutput ? reluBackwardNaive(dy, { y: opts.reluOutput }).dx : dy;
+      return accumulating(conv2dBackwardNaive)(g, cache, opts);
+    },
+  },
+  fast: { forward: conv2dForwardFast, backward: conv2dBackwardFast },
+};

@@ -11,4 +11,5 @@ export * from './max-pool2d-fast.ts';
 export * from './dense-fast.ts';
 export * from './relu-fast.ts';
 export * from './workspace.ts';
-export { getWasmKernels, initWasmKernels, initWasmKernelsAsync, setWasmEnabled, wasmStatus } from './wasm/loader.ts';
+export { getWasmKernels, initWasmKernels, initWasmKernelsAsync, wasmStatus } from './wasm/loader.ts';
+export * from './backend.ts';

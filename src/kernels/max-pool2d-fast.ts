@@ -2,28 +2,30 @@
 // maxPool2dBackwardNaive (max-pool2d.ts), with reusable buffers; in WebAssembly for float32
 // (wasm/assembly/pool.ts: branch-free, four 2x2 windows per SIMD step), else the TypeScript below.
 //
-// Glossary: N = batch, C = channels, H, W = input size, K = window size (K x K), S = stride,
-// OH, OW = output size: OH = floor((H - K) / S) + 1, OW = floor((W - K) / S) + 1 (no padding).
+// Glossary: N = batch, C = channels, H, W = input size, KH x KW = window (square here: KW = KH), S = stride,
+// OH, OW = output size: OH = floor((H - KH) / S) + 1, OW = floor((W - KH) / S) + 1 (no padding).
 //
 // The forward pass stores, for each output, the flat input index of its window's maximum (the first
 // one in reading order on ties, and a NaN if the window holds one, exactly as the naive kernel), so
 // the backward pass is a scatter. The test `v > best || v !== v` is "v wins": larger, or NaN.
 
 import { Tensor, shapeStr, type FloatArray } from '../tensor.ts';
-import { type MaxPool2dCache, type MaxPool2dParams, maxPool2dDims } from './max-pool2d.ts';
+import { type MaxPool2dCache, type MaxPool2dParams, maxPool2dBackwardNaive, maxPool2dDims, maxPool2dForwardNaive } from './max-pool2d.ts';
+import type { KernelFamily } from './backend.ts';
 import { type Workspace, pickWasm, wsInt32, wsTensor } from './workspace.ts';
 
 /**
- * out[n,c,i,j] = max over 0 <= m, k < K of x[n, c, i*S + m, j*S + k]
+ * out[n,c,i,j] = max over 0 <= m, k < KH of x[n, c, i*S + m, j*S + k]
  *
  * @param x (N, C, H, W)
- * @param ws optional workspace: `out` and the cache's argmax are then its buffers, overwritten by the
+ * @param opts.ws optional workspace: `out` and the cache's argmax are then its buffers, overwritten by the
  *           next forward with it
  * @returns out (N, C, OH, OW), and the cache (argmax (N, C, OH, OW)), interchangeable with the naive one
  */
-export function maxPool2dForwardFast(x: Tensor, p: MaxPool2dParams, ws?: Workspace): { out: Tensor; cache: MaxPool2dCache } {
+export function maxPool2dForwardFast(x: Tensor, p: MaxPool2dParams, opts: { ws?: Workspace } = {}): { out: Tensor; cache: MaxPool2dCache } {
+  const { ws } = opts;
   const who = 'maxPool2dForwardFast';
-  const { N, C, H, W, K, S, OH, OW } = maxPool2dDims(x, p, who);
+  const { N, C, H, W, KH, S, OH, OW } = maxPool2dDims(x, p, who);
   const wasm = pickWasm(ws, who, x.data);
   const out = wsTensor(ws, 'out', [N, C, OH, OW], x.dtype, wasm); // (N, C, OH, OW)
   const argmax = wsInt32(ws, 'argmax', out.size, wasm); //           (N, C, OH, OW)
@@ -34,7 +36,7 @@ export function maxPool2dForwardFast(x: Tensor, p: MaxPool2dParams, ws?: Workspa
     const outPtr = call.output(out.data);
     const argPtr = call.output(argmax);
     call.ready();
-    wasm.exports.maxPool2dForward(xPtr, N, C, H, W, K, S, OH, OW, outPtr, argPtr);
+    wasm.exports.maxPool2dForward(xPtr, N, C, H, W, KH, S, OH, OW, outPtr, argPtr);
     call.done();
     return { out, cache };
   }
@@ -42,8 +44,8 @@ export function maxPool2dForwardFast(x: Tensor, p: MaxPool2dParams, ws?: Workspa
   let o = 0; // walks out and argmax in order
   for (let plane = 0; plane < N * C; plane++) {
     const base = plane * H * W; // x[n, c] (H, W)
-    if (K === 2 && S === 2) pool2x2(xd, base, W, OH, OW, od, argmax, o);
-    else poolAny(xd, base, W, K, S, OH, OW, od, argmax, o);
+    if (KH === 2 && S === 2) pool2x2(xd, base, W, OH, OW, od, argmax, o);
+    else poolAny(xd, base, W, KH, S, OH, OW, od, argmax, o);
     o += OH * OW;
   }
   return { out, cache };
@@ -65,13 +67,13 @@ function pool2x2(xd: FloatArray, base: number, W: number, OH: number, OW: number
 }
 
 /** One plane, any window and stride. */
-function poolAny(xd: FloatArray, base: number, W: number, K: number, S: number, OH: number, OW: number, od: FloatArray, argmax: Int32Array, o: number): void {
+function poolAny(xd: FloatArray, base: number, W: number, KH: number, S: number, OH: number, OW: number, od: FloatArray, argmax: Int32Array, o: number): void {
   for (let i = 0; i < OH; i++) {
     for (let j = 0; j < OW; j++, o++) {
       const corner = base + i * S * W + j * S; // x[n, c, i*S, j*S]
       let where = corner, best = xd[corner];
-      for (let m = 0; m < K; m++) {
-        for (let idx = corner + m * W; idx < corner + m * W + K; idx++) {
+      for (let m = 0; m < KH; m++) {
+        for (let idx = corner + m * W; idx < corner + m * W + KH; idx++) {
           const v = xd[idx];
           if (v > best || v !== v) { best = v; where = idx; } // strict >: the first maximum wins ties
         }
@@ -83,22 +85,23 @@ function poolAny(xd: FloatArray, base: number, W: number, K: number, S: number, 
 }
 
 /**
- * dx[argmax[o]] += dout[o]: the gradient goes to each window's winner.
+ * dx[argmax[o]] += dy[o]: the gradient goes to each window's winner.
  *
- * @param dout (N, C, OH, OW)
- * @param ws optional workspace: `dx` is then its buffer, overwritten by the next backward with it
+ * @param dy (N, C, OH, OW)
+ * @param opts.ws optional workspace: `dx` is then its buffer, overwritten by the next backward with it
  * @returns dx (N, C, H, W)
  */
-export function maxPool2dBackwardFast(dout: Tensor, cache: MaxPool2dCache, ws?: Workspace): { dx: Tensor } {
+export function maxPool2dBackwardFast(dy: Tensor, cache: MaxPool2dCache, opts: { ws?: Workspace } = {}): { dx: Tensor } {
+  const { ws } = opts;
   const who = 'maxPool2dBackwardFast';
   const [N, C] = cache.inShape;
   const { argmax } = cache;
-  if (dout.size !== argmax.length || dout.shape[0] !== N || dout.shape[1] !== C) {
-    throw new Error(`${who}: dout must have ${argmax.length} values in shape [${N}, ${C}, OH, OW], got ${shapeStr(dout.shape)}`);
+  if (dy.size !== argmax.length || dy.shape[0] !== N || dy.shape[1] !== C) {
+    throw new Error(`${who}: dy must have ${argmax.length} values in shape [${N}, ${C}, OH, OW], got ${shapeStr(dy.shape)}`);
   }
-  const wasm = pickWasm(ws, who, dout.data, cache.dtype);
+  const wasm = pickWasm(ws, who, dy.data, cache.dtype);
   const dx = wsTensor(ws, 'dx', cache.inShape, cache.dtype, wasm); // (N, C, H, W)
-  const dxd = dx.data, dd = dout.data;
+  const dxd = dx.data, dd = dy.data;
   if (wasm) {
     const call = wasm.call();
     const doutPtr = call.input(dd);
@@ -113,3 +116,9 @@ export function maxPool2dBackwardFast(dout: Tensor, cache: MaxPool2dCache, ws?: 
   for (let o = 0; o < argmax.length; o++) dxd[argmax[o]] += dd[o];
   return { dx };
 }
+
+/** The max-pool family for the backends (see backend.ts): the naive pair (the formulas) and this fast pair. */
+export const maxPool2dKernels: KernelFamily<typeof maxPool2dForwardFast, typeof maxPool2dBackwardFast> = {
+  naive: { forward: maxPool2dForwardNaive, backward: maxPool2dBackwardNaive },
+  fast: { forward: maxPool2dForwardFast, backward: maxPool2dBackwardFast },
+};

@@ -1,13 +1,13 @@
 // 2-D max pooling, forward and backward.
 //
-// Glossary: N = batch, C = channels, H, W = input size, K = window size (K x K), S = stride,
-// OH, OW = output size: OH = floor((H - K) / S) + 1, OW = floor((W - K) / S) + 1 (no padding).
-// A window may overlap its neighbours (S < K) or skip pixels (S > K).
+// Glossary: N = batch, C = channels, H, W = input size, KH x KW = window (square here: KW = KH), S = stride,
+// OH, OW = output size: OH = floor((H - KH) / S) + 1, OW = floor((W - KH) / S) + 1 (no padding).
+// A window may overlap its neighbours (S < KH) or skip pixels (S > KH).
 
 import { Tensor, allocLike, shapeStr } from '../tensor.ts';
 
 export interface MaxPool2dParams {
-  size: number;
+  kernelSize: number; // the window is kernelSize x kernelSize
   stride: number;
 }
 
@@ -20,15 +20,15 @@ export interface MaxPool2dCache {
 export function maxPool2dDims(x: Tensor, p: MaxPool2dParams, who = 'maxPool2d') {
   if (x.rank !== 4) throw new Error(`${who}: input must be rank 4 (N, C, H, W), but got rank ${x.rank} ${shapeStr(x.shape)}`);
   const [N, C, H, W] = x.shape;
-  const { size: K, stride: S } = p;
-  if (!Number.isInteger(K) || K < 1) throw new RangeError(`${who}: size must be an integer >= 1, got ${K}`);
+  const { kernelSize: KH, stride: S } = p;
+  if (!Number.isInteger(KH) || KH < 1) throw new RangeError(`${who}: kernelSize must be an integer >= 1, got ${KH}`);
   if (!Number.isInteger(S) || S < 1) throw new RangeError(`${who}: stride must be an integer >= 1, got ${S}`);
-  if (H < K || W < K) throw new Error(`${who}: window ${K}x${K} is larger than the input ${H}x${W} ${shapeStr(x.shape)}`);
-  return { N, C, H, W, K, S, OH: Math.floor((H - K) / S) + 1, OW: Math.floor((W - K) / S) + 1 };
+  if (H < KH || W < KH) throw new Error(`${who}: window ${KH}x${KH} is larger than the input ${H}x${W} ${shapeStr(x.shape)}`);
+  return { N, C, H, W, KH, S, OH: Math.floor((H - KH) / S) + 1, OW: Math.floor((W - KH) / S) + 1 };
 }
 
 /**
- * out[n,c,i,j] = max over 0 <= m, k < K of x[n, c, i*S + m, j*S + k]
+ * out[n,c,i,j] = max over 0 <= m, k < KH of x[n, c, i*S + m, j*S + k]
  * The position of each maximum (the first one, on ties) is kept for the backward pass.
  * A NaN in a window wins it, so that it propagates (as in PyTorch) instead of hiding.
  *
@@ -36,7 +36,7 @@ export function maxPool2dDims(x: Tensor, p: MaxPool2dParams, who = 'maxPool2d') 
  * @returns out (N, C, OH, OW)
  */
 export function maxPool2dForwardNaive(x: Tensor, p: MaxPool2dParams): { out: Tensor; cache: MaxPool2dCache } {
-  const { N, C, H, W, K, S, OH, OW } = maxPool2dDims(x, p);
+  const { N, C, H, W, KH, S, OH, OW } = maxPool2dDims(x, p);
   const out = allocLike(x.data, N * C * OH * OW); // (N, C, OH, OW)
   const argmax = new Int32Array(out.length); // (N, C, OH, OW)
   const xd = x.data;
@@ -47,8 +47,8 @@ export function maxPool2dForwardNaive(x: Tensor, p: MaxPool2dParams): { out: Ten
         for (let j = 0; j < OW; j++) {
           let best = -Infinity;
           let where = -1;
-          for (let m = 0; m < K; m++) {
-            for (let k = 0; k < K; k++) {
+          for (let m = 0; m < KH; m++) {
+            for (let k = 0; k < KH; k++) {
               const idx = plane + (i * S + m) * W + (j * S + k);
               if (xd[idx] > best || where < 0 || xd[idx] !== xd[idx]) { best = xd[idx]; where = idx; }
             }
@@ -64,21 +64,21 @@ export function maxPool2dForwardNaive(x: Tensor, p: MaxPool2dParams): { out: Ten
 }
 
 /**
- * The gradient flows only to the input that won each window: dx[argmax[o]] += dout[o].
+ * The gradient flows only to the input that won each window: dx[argmax[o]] += dy[o].
  * (With overlapping windows one input can win several times; the += sums them.)
  *
- * @param dout (N, C, OH, OW)
+ * @param dy (N, C, OH, OW)
  * @returns dx (N, C, H, W)
  */
-export function maxPool2dBackwardNaive(dout: Tensor, cache: MaxPool2dCache): { dx: Tensor } {
+export function maxPool2dBackwardNaive(dy: Tensor, cache: MaxPool2dCache): { dx: Tensor } {
   const [N, C] = cache.inShape;
   const outLen = cache.argmax.length;
-  if (dout.size !== outLen || dout.shape[0] !== N || dout.shape[1] !== C) {
-    throw new Error(`maxPool2d backward: dout must have ${outLen} values in shape [${N}, ${C}, OH, OW], got ${shapeStr(dout.shape)}`);
+  if (dy.size !== outLen || dy.shape[0] !== N || dy.shape[1] !== C) {
+    throw new Error(`maxPool2d backward: dy must have ${outLen} values in shape [${N}, ${C}, OH, OW], got ${shapeStr(dy.shape)}`);
   }
   const n = cache.inShape.reduce((a, d) => a * d, 1);
   const dx = cache.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
-  const dd = dout.data;
+  const dd = dy.data;
   for (let o = 0; o < outLen; o++) dx[cache.argmax[o]] += dd[o];
   return { dx: new Tensor(cache.inShape, dx) };
 }

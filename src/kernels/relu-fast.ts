@@ -6,12 +6,11 @@
 // activations (half negative, in no pattern) it mispredicts half the time: ~8 ns per value measured,
 // against ~0.1 ns per value to copy into wasm memory, one SIMD instruction per four, and copy out.
 //
-// The cache holds the OUTPUT rather than the input: out > 0 exactly where x > 0 (NaN and -0 included),
-// so the backward mask is the same, and the input's buffer may then be overwritten (in place, or by
-// the layer below).
+// The cache holds the output y, as the naive kernel's does (see ReluCache).
 
 import { Tensor, checkShape } from '../tensor.ts';
-import type { ReluCache } from './relu.ts';
+import { type ReluCache, reluBackwardNaive, reluForwardNaive } from './relu.ts';
+import type { KernelFamily } from './backend.ts';
 import { type Workspace, pickWasm, wsTensor } from './workspace.ts';
 
 export interface ReluFastOptions {
@@ -23,7 +22,7 @@ export interface ReluFastOptions {
 
 /**
  * out = max(0, x), elementwise; written `x < 0 ? 0 : x` like the naive kernel, so a NaN passes through.
- * @returns out (x's shape) and the cache for reluBackwardFast (or reluBackwardNaive): { x: out }
+ * @returns out (x's shape) and the cache for reluBackwardFast (or reluBackwardNaive): { y: out }
  */
 export function reluForwardFast(x: Tensor, opts: ReluFastOptions = {}): { out: Tensor; cache: ReluCache } {
   const wasm = pickWasm(opts.ws, 'reluForwardFast', x.data);
@@ -39,24 +38,24 @@ export function reluForwardFast(x: Tensor, opts: ReluFastOptions = {}): { out: T
   } else {
     for (let i = 0; i < xd.length; i++) od[i] = xd[i] < 0 ? 0 : xd[i];
   }
-  return { out, cache: { x: out } };
+  return { out, cache: { y: out } };
 }
 
 /**
- * dx = dout where the forward output was > 0 (i.e. x > 0), else 0.
- * With inPlace, dout is overwritten and returned as dx.
+ * dx = dy where the forward output was > 0 (i.e. x > 0), else 0.
+ * With inPlace, dy is overwritten and returned as dx.
  */
-export function reluBackwardFast(dout: Tensor, cache: ReluCache, opts: ReluFastOptions = {}): { dx: Tensor } {
+export function reluBackwardFast(dy: Tensor, cache: ReluCache, opts: ReluFastOptions = {}): { dx: Tensor } {
   const who = 'reluBackwardFast';
-  checkShape(who, 'dout', dout, cache.x.shape);
-  const md = cache.x.data, dd = dout.data;
+  checkShape(who, 'dy', dy, cache.y.shape);
+  const md = cache.y.data, dd = dy.data;
   const wasm = pickWasm(opts.ws, who, md, dd);
-  const dx = opts.inPlace ? dout : wsTensor(opts.ws, 'dx', dout.shape, cache.x.dtype, wasm);
+  const dx = opts.inPlace ? dy : wsTensor(opts.ws, 'dx', dy.shape, cache.y.dtype, wasm);
   const dxd = dx.data;
   if (wasm) {
     const call = wasm.call();
     const yPtr = call.input(md); //    the forward output (the mask)
-    const dPtr = call.input(dd); //    dout
+    const dPtr = call.input(dd); //    dy
     const dxPtr = opts.inPlace ? call.inout(dxd) : call.output(dxd);
     call.ready();
     wasm.exports.reluBackward(yPtr, dPtr, dd.length, dxPtr);
@@ -66,3 +65,9 @@ export function reluBackwardFast(dout: Tensor, cache: ReluCache, opts: ReluFastO
   }
   return { dx };
 }
+
+/** The ReLU family for the backends (see backend.ts): the naive pair (the formulas) and this fast pair. */
+export const reluKernels: KernelFamily<typeof reluForwardFast, typeof reluBackwardFast> = {
+  naive: { forward: reluForwardNaive, backward: reluBackwardNaive },
+  fast: { forward: reluForwardFast, backward: reluBackwardFast },
+};

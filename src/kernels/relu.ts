@@ -3,7 +3,11 @@
 import { Tensor, allocLike, checkShape } from '../tensor.ts';
 
 export interface ReluCache {
-  x: Tensor; // the input, any shape
+  /**
+   * The OUTPUT y, any shape. y > 0 exactly where x > 0 (NaN and -0 included), so it gives backward the
+   * same mask as the input would, and lets the input's buffer be overwritten (in place, or by the layer below).
+   */
+  y: Tensor;
 }
 
 /** out = max(0, x). (Written `x < 0 ? 0 : x` so that a NaN passes through, as in PyTorch, instead of hiding.) */
@@ -11,14 +15,15 @@ export function reluForwardNaive(x: Tensor): { out: Tensor; cache: ReluCache } {
   const out = allocLike(x.data, x.size);
   const xd = x.data;
   for (let i = 0; i < xd.length; i++) out[i] = xd[i] < 0 ? 0 : xd[i];
-  return { out: new Tensor(x.shape, out), cache: { x } };
+  const y = new Tensor(x.shape, out);
+  return { out: y, cache: { y } };
 }
 
-/** dx = dout where x > 0, else 0 (the derivative at exactly 0 is taken as 0, as in PyTorch). */
-export function reluBackwardNaive(dout: Tensor, cache: ReluCache): { dx: Tensor } {
-  checkShape('relu backward', 'dout', dout, cache.x.shape);
-  const xd = cache.x.data, dd = dout.data;
-  const dx = allocLike(xd, xd.length);
-  for (let i = 0; i < xd.length; i++) dx[i] = xd[i] > 0 ? dd[i] : 0;
-  return { dx: new Tensor(cache.x.shape, dx) };
+/** dx = dy where x > 0 (read off y > 0), else 0 (the derivative at exactly 0 is taken as 0, as in PyTorch). */
+export function reluBackwardNaive(dy: Tensor, cache: ReluCache): { dx: Tensor } {
+  checkShape('relu backward', 'dy', dy, cache.y.shape);
+  const yd = cache.y.data, dd = dy.data;
+  const dx = allocLike(yd, yd.length);
+  for (let i = 0; i < yd.length; i++) dx[i] = yd[i] > 0 ? dd[i] : 0;
+  return { dx: new Tensor(cache.y.shape, dx) };
 }

@@ -17,11 +17,13 @@
 // memory (wasm/memory.ts): a Float32Array like any other to JavaScript, but the next layer's kernel
 // reads it in place instead of copying it in, and the kernel writes it without a copy out.
 //
-// The backend:
-//   'auto' (default)  WebAssembly SIMD when every operand is float32 and the wasm module is loaded,
-//                     else the TypeScript kernels
-//   'ts'              always the TypeScript kernels (tests, a browser page without the .wasm file)
-//   'wasm'            always WebAssembly; throws if it is unavailable or an operand is not float32
+// The workspace also carries the kernel-level form of the backend (see backend.ts, where a layer's
+// 'ts' or 'wasm' is turned into one of these by resolveKernels):
+//   'ts'    always the TypeScript code
+//   'wasm'  WebAssembly SIMD; throws if it is unavailable or an operand is not float32
+//   'auto'  (what the 'wasm' backend resolves to, and the default for a direct kernel call) WebAssembly
+//           SIMD when every operand is float32 and the module is loaded, else the TypeScript code:
+//           float64 tensors (gradient checks) are computed in TypeScript, in the precision asked for
 
 import { Tensor, type DType, type FloatArray } from '../tensor.ts';
 import { type WasmKernels, getWasmKernels, wasmStatus } from './wasm/loader.ts';

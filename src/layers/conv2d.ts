@@ -2,11 +2,10 @@
 
 import { type Rng, type Initializer, initTensor } from '../rng.ts';
 import { Tensor, shapeStr } from '../tensor.ts';
-import { type Conv2dCache, conv2dBackwardNaive, conv2dForwardNaive, convOutSize } from '../kernels/conv2d.ts';
-import { conv2dBackwardFast, conv2dForwardFast } from '../kernels/conv2d-fast.ts';
-import { reluBackwardNaive, reluForwardNaive } from '../kernels/relu.ts';
-import { createWorkspace } from '../kernels/workspace.ts';
-import { Layer, type KernelChoice, type LayerConfig, type Param, addInto, intOption, kernelOption, makeParam, rankError } from './layer.ts';
+import type { Backend } from '../kernels/backend.ts';
+import { type Conv2dCache, convOutSize } from '../kernels/conv2d.ts';
+import { conv2dKernels } from '../kernels/conv2d-fast.ts';
+import { type Activation, type ForwardOptions, Layer, type LayerConfig, type Param, intOption, makeParam, rankError } from './layer.ts';
 
 export interface Conv2DOptions {
   inChannels: number;
@@ -20,7 +19,8 @@ export interface Conv2DOptions {
   rng?: Rng;
   weightInit?: Initializer; // default 'heNormal' (fan in = C*KH*KW)
   biasInit?: Initializer; // default 'zeros'
-  kernels?: KernelChoice; // default 'fast'
+  /** 'naive' | 'ts' | 'wasm'; default: the process default (see kernels/backend.ts). */
+  backend?: Backend;
   name?: string;
 }
 
@@ -33,11 +33,9 @@ export class Conv2D extends Layer {
   readonly padding: number;
   readonly weight: Param; // (F, C, KH, KW)
   readonly bias: Param | null; // (F)
-  readonly kernels: KernelChoice;
   private cache: Conv2dCache | null = null;
   /** The output of the last forward when it applied a fused ReLU (its backward needs it), else null. */
   private reluOutput: Tensor | null = null;
-  private readonly ws = createWorkspace(); // the fast kernels' reusable buffers
 
   constructor(opts: Conv2DOptions) {
     super();
@@ -50,7 +48,7 @@ export class Conv2D extends Layer {
     this.kernelSize = [intOption(who, 'kernelSize', ks[0], 1), intOption(who, 'kernelSize', ks[1], 1)];
     this.stride = intOption(who, 'stride', opts.stride ?? 1, 1);
     this.padding = intOption(who, 'padding', opts.padding ?? 0, 0);
-    this.kernels = kernelOption(who, opts.kernels);
+    this.setBackend(opts.backend);
     const [KH, KW] = this.kernelSize;
     const wShape = [this.outChannels, this.inChannels, KH, KW];
     const fans = { fanIn: this.inChannels * KH * KW, fanOut: this.outChannels * KH * KW };
@@ -59,43 +57,42 @@ export class Conv2D extends Layer {
   }
 
   /**
-   * (N, C, H, W) -> (N, F, OH, OW). With the fast kernels the output is valid until the next forward.
-   * opts.relu: also apply a ReLU, max(0, .), in the same pass; backward then passes dy back through
-   * that ReLU first. Sequential asks for this when a ReLU layer follows (see sequential.ts).
+   * (N, C, H, W) -> (N, F, OH, OW). The arithmetic, and the formulas, are in kernels/conv2d.ts
+   * (conv2dForwardNaive); the fast backends run conv2d-fast.ts. opts.fuse 'relu' also applies a ReLU
+   * in the same pass; backward then passes dy back through that ReLU first.
    */
-  forward(x: Tensor, opts: { relu?: boolean } = {}): Tensor {
+  forwardView(x: Tensor, opts?: ForwardOptions): Tensor {
     this.outputShape(x.shape);
-    const relu = opts.relu === true;
-    const w = this.weight.value, b = this.bias?.value ?? null, p = { stride: this.stride, padding: this.padding };
-    const naive = this.kernels === 'naive';
-    const r = naive ? conv2dForwardNaive(x, w, b, p) : conv2dForwardFast(x, w, b, p, this.ws, { relu });
-    this.cache = r.cache;
-    const out = relu && naive ? reluForwardNaive(r.out).out : r.out; // the fast kernel has applied it
+    const relu = this.checkFuse(opts) === 'relu';
+    const k = this.kernels(conv2dKernels);
+    const p = { stride: this.stride, padding: this.padding };
+    const { out, cache } = k.forward(x, this.weight.value, this.bias?.value ?? null, p, { ws: k.ws, relu });
+    this.cache = cache;
     this.reluOutput = relu ? out : null;
     return out;
   }
 
-  /** dy (N, F, OH, OW) -> dx (N, C, H, W); adds dL/dW and dL/db into weight.grad and bias.grad. */
-  backward(dy: Tensor): Tensor {
-    return this.backwardInto(dy, true) as Tensor;
+  /**
+   * dy (N, F, OH, OW) -> dx (N, C, H, W); adds dL/dw and dL/db into weight.grad and bias.grad.
+   * The maths is conv2dBackwardNaive in kernels/conv2d.ts; the default backend runs conv2dBackwardFast.
+   */
+  backwardView(dy: Tensor): Tensor {
+    return this.backwardPass(dy, true) as Tensor;
   }
 
   override backwardParamsOnly(dy: Tensor): void {
-    this.backwardInto(dy, false);
+    this.backwardPass(dy, false);
   }
 
-  private backwardInto(dy: Tensor, computeDx: boolean): Tensor | null {
+  override canFuse(activation: Activation): boolean {
+    return activation === 'relu';
+  }
+
+  private backwardPass(dy: Tensor, computeDx: boolean): Tensor | null {
     const cache = this.needCache(this.cache);
-    const reluOutput = this.reluOutput ?? undefined; // set: dy is the gradient after the fused ReLU
-    if (this.kernels === 'naive') {
-      const g = reluOutput ? reluBackwardNaive(dy, { x: reluOutput }).dx : dy;
-      const { dx, dw, db } = conv2dBackwardNaive(g, cache);
-      addInto(this.weight.grad, dw);
-      if (this.bias && db) addInto(this.bias.grad, db);
-      return dx;
-    }
-    return conv2dBackwardFast(dy, cache, {
-      ws: this.ws, computeDx, dwInto: this.weight.grad, dbInto: this.bias?.grad ?? null, reluOutput,
+    const k = this.kernels(conv2dKernels);
+    return k.backward(dy, cache, {
+      ws: k.ws, computeDx, dwInto: this.weight.grad, dbInto: this.bias?.grad ?? null, reluOutput: this.reluOutput ?? undefined,
     }).dx;
   }
 

@@ -1,12 +1,12 @@
-// Dense (fully connected): owns a weight (O, I), as in PyTorch's nn.Linear, and a bias (O);
+// Dense (fully connected): owns a weight (OUT, IN), as in PyTorch's nn.Linear, and a bias (OUT);
 // the arithmetic is in kernels/dense.ts.
 
 import { type Initializer, type Rng, initTensor } from '../rng.ts';
 import { type Tensor, shapeStr } from '../tensor.ts';
-import { type DenseCache, denseBackwardNaive, denseForwardNaive } from '../kernels/dense.ts';
-import { denseBackwardFast, denseForwardFast } from '../kernels/dense-fast.ts';
-import { createWorkspace } from '../kernels/workspace.ts';
-import { Layer, type KernelChoice, type LayerConfig, type Param, addInto, intOption, kernelOption, makeParam, rankError } from './layer.ts';
+import type { Backend } from '../kernels/backend.ts';
+import type { DenseCache } from '../kernels/dense.ts';
+import { denseKernels } from '../kernels/dense-fast.ts';
+import { Layer, type LayerConfig, type Param, intOption, makeParam, rankError } from './layer.ts';
 
 export interface DenseOptions {
   inFeatures: number;
@@ -15,7 +15,8 @@ export interface DenseOptions {
   rng?: Rng;
   weightInit?: Initializer; // default 'heNormal' (fan in = inFeatures)
   biasInit?: Initializer; // default 'zeros'
-  kernels?: KernelChoice; // default 'fast'
+  /** 'naive' | 'ts' | 'wasm'; default: the process default (see kernels/backend.ts). */
+  backend?: Backend;
   name?: string;
 }
 
@@ -23,11 +24,9 @@ export class Dense extends Layer {
   readonly type = 'Dense';
   readonly inFeatures: number;
   readonly outFeatures: number;
-  readonly weight: Param; // (O, I)
-  readonly bias: Param | null; // (O)
-  readonly kernels: KernelChoice;
+  readonly weight: Param; // (OUT, IN)
+  readonly bias: Param | null; // (OUT)
   private cache: DenseCache | null = null;
-  private readonly ws = createWorkspace(); // the fast kernels' reusable buffers
 
   constructor(opts: DenseOptions) {
     super();
@@ -36,43 +35,38 @@ export class Dense extends Layer {
     this.name = opts.name ?? '';
     this.inFeatures = intOption(who, 'inFeatures', opts.inFeatures, 1);
     this.outFeatures = intOption(who, 'outFeatures', opts.outFeatures, 1);
-    this.kernels = kernelOption(who, opts.kernels);
+    this.setBackend(opts.backend);
     const fans = { fanIn: this.inFeatures, fanOut: this.outFeatures };
     this.weight = makeParam('weight', initTensor(opts.weightInit ?? 'heNormal', [this.outFeatures, this.inFeatures], fans, opts.rng, who));
     this.bias = opts.bias === false ? null : makeParam('bias', initTensor(opts.biasInit ?? 'zeros', [this.outFeatures], fans, opts.rng, who));
   }
 
-  /** (N, I) -> (N, O). With the fast kernels the output is valid until the next forward. */
-  forward(x: Tensor): Tensor {
+  /** (N, IN) -> (N, OUT): the formula is denseForwardNaive in kernels/dense.ts. */
+  forwardView(x: Tensor): Tensor {
     this.outputShape(x.shape);
-    const w = this.weight.value, b = this.bias?.value ?? null;
-    const { out, cache } = this.kernels === 'naive' ? denseForwardNaive(x, w, b) : denseForwardFast(x, w, b, this.ws);
+    const k = this.kernels(denseKernels);
+    const { out, cache } = k.forward(x, this.weight.value, this.bias?.value ?? null, { ws: k.ws });
     this.cache = cache;
     return out;
   }
 
-  /** dy (N, O) -> dx (N, I); adds dL/dW and dL/db into weight.grad and bias.grad. */
-  backward(dy: Tensor): Tensor {
-    return this.backwardInto(dy, true) as Tensor;
+  /** dy (N, OUT) -> dx (N, IN); adds dL/dw and dL/db into weight.grad and bias.grad (denseBackwardNaive). */
+  backwardView(dy: Tensor): Tensor {
+    return this.backwardPass(dy, true) as Tensor;
   }
 
   override backwardParamsOnly(dy: Tensor): void {
-    this.backwardInto(dy, false);
+    this.backwardPass(dy, false);
   }
 
-  private backwardInto(dy: Tensor, computeDx: boolean): Tensor | null {
+  private backwardPass(dy: Tensor, computeDx: boolean): Tensor | null {
     const cache = this.needCache(this.cache);
-    if (this.kernels === 'naive') {
-      const { dx, dw, db } = denseBackwardNaive(dy, cache);
-      addInto(this.weight.grad, dw);
-      if (this.bias && db) addInto(this.bias.grad, db);
-      return dx;
-    }
-    return denseBackwardFast(dy, cache, { ws: this.ws, computeDx, dwInto: this.weight.grad, dbInto: this.bias?.grad ?? null }).dx;
+    const k = this.kernels(denseKernels);
+    return k.backward(dy, cache, { ws: k.ws, computeDx, dwInto: this.weight.grad, dbInto: this.bias?.grad ?? null }).dx;
   }
 
   outputShape(s: readonly number[]): number[] {
-    if (s.length !== 2) throw rankError(this.label, ['N', 'I'], s);
+    if (s.length !== 2) throw rankError(this.label, ['N', 'IN'], s);
     if (s[1] !== this.inFeatures) throw new Error(`${this.label}: input has ${s[1]} features ${shapeStr(s)}, expected ${this.inFeatures}`);
     return [s[0], this.outFeatures];
   }

@@ -13,13 +13,13 @@ export class Flatten extends Layer {
     this.name = opts.name ?? '';
   }
 
-  forward(x: Tensor): Tensor {
+  forwardView(x: Tensor): Tensor {
     const s = this.outputShape(x.shape);
     this.inShape = x.shape;
     return x.reshape(s);
   }
 
-  backward(dy: Tensor): Tensor {
+  backwardView(dy: Tensor): Tensor {
     const inShape = this.needCache(this.inShape);
     if (dy.size !== inShape.reduce((a, d) => a * d, 1)) {
       throw new Error(`${this.label}: dy ${shapeStr(dy.shape)} does not match the forward output [${inShape[0]}, ${dy.size / inShape[0]}]`);

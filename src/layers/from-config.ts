@@ -20,7 +20,7 @@ const LAYER_BUILDERS: Record<string, (c: LayerConfig) => Layer> = {
     bias: c.bias as boolean, weightInit: 'zeros', biasInit: 'zeros',
   }),
   ReLU: (c) => new ReLU({ name: c.name as string }),
-  MaxPool2D: (c) => new MaxPool2D({ name: c.name as string, size: c.size as number, stride: c.stride as number }),
+  MaxPool2D: (c) => new MaxPool2D({ name: c.name as string, kernelSize: c.kernelSize as number | undefined, size: c.size as number | undefined, stride: c.stride as number }),
   Flatten: (c) => new Flatten({ name: c.name as string }),
 };
 

@@ -1,8 +1,32 @@
-// What every layer is: forward(x) caches what backward needs; backward(dy) returns dL/dx and
-// ADDS the parameter gradients into param.grad (accumulate, like PyTorch; the optimiser's
-// zeroGrad() clears them).
+// What every layer is. Three rules, stated here once:
+//
+// 1. Gradients. forward(x) caches what backward needs; backward(dy) returns dx = dL/dx and ADDS the
+//    parameter gradients into param.grad (accumulate, like PyTorch; the optimizer's zeroGrad() clears them).
+//
+// 2. Who owns a result. forward() and backward() return tensors the caller owns: call conv.forward(x)
+//    twice and you hold two separate results. forwardView() and backwardView() are the same passes
+//    without that copy: their result may be this layer's reused buffer, valid until the layer's next
+//    forwardView (resp. backwardView); containers (Sequential) chain layers through them so that
+//    training copies nothing. A layer implements the two View methods; the base class adds the copies.
+//
+// 3. Which arithmetic. A layer names the kernel families it uses (this.kernels(conv2dKernels)) and
+//    gets them resolved once for its backend, 'naive' | 'ts' | 'wasm' (src/kernels/backend.ts: the
+//    default, and how to change it for a layer, a model or the process). No layer dispatches itself.
+//
+// Fusion: an elementwise activation layer (ReLU) declares `activation`; a layer that can apply that
+// activation to its own output in the same pass says so in canFuse(). A container then runs the pair
+// as forwardView(x, { fuse }) on the first and skips the second (forward and backward): see sequential.ts.
 
 import { Tensor, shapeStr } from '../tensor.ts';
+import { type Backend, type KernelFamily, type Kernels, checkBackend, defaultBackend, resolveKernels } from '../kernels/backend.ts';
+
+/** An elementwise activation that a layer before it may apply in its own pass. */
+export type Activation = 'relu';
+
+/** Options of forwardView: `fuse` asks the layer to apply that activation to its output too (only if canFuse said yes). */
+export interface ForwardOptions {
+  fuse?: Activation;
+}
 
 /** A trainable tensor and the gradient accumulated for it. */
 export interface Param {
@@ -15,19 +39,6 @@ export function makeParam(name: string, value: Tensor): Param {
   return { name, value, grad: Tensor.zeros(value.shape, value.dtype) };
 }
 
-/**
- * Which kernels a layer runs: 'fast' (default: im2col + GEMM, WebAssembly SIMD for float32, buffers
- * reused between calls) or 'naive' (the plain loops of the formulas, for reading and as the oracle).
- * Both compute the same numbers; see src/kernels/.
- */
-export type KernelChoice = 'fast' | 'naive';
-
-export function kernelOption(who: string, value: unknown): KernelChoice {
-  if (value === undefined) return 'fast';
-  if (value !== 'fast' && value !== 'naive') throw new RangeError(`${who}: kernels must be 'fast' or 'naive', got ${JSON.stringify(value)}`);
-  return value;
-}
-
 /** The options a layer was built with, enough to build it again (model files store these). */
 export interface LayerConfig {
   type: string;
@@ -38,15 +49,30 @@ export abstract class Layer {
   abstract readonly type: string;
   /** A name unique within a model (Sequential assigns one if the user gave none). */
   name = '';
+  /** Set by an elementwise activation layer: the layer before it may apply it (see the header). */
+  readonly activation?: Activation;
 
-  abstract forward(x: Tensor): Tensor;
-  abstract backward(dy: Tensor): Tensor;
+  /** The backend this layer was given (undefined: the process default, resolved on first use). */
+  private ownBackend: Backend | undefined;
+  /** The kernel families this layer uses, resolved for its backend (cleared by setBackend). */
+  private readonly resolved = new Map<KernelFamily<unknown, unknown>, Kernels<unknown, unknown>>();
+
+  /** The pass: a result that may be this layer's reused buffer (see the header, rule 2). */
+  abstract forwardView(x: Tensor, opts?: ForwardOptions): Tensor;
+  /** The backward pass, with a result that may be this layer's reused buffer (rule 2). */
+  abstract backwardView(dy: Tensor): Tensor;
   /** The output shape (batch included) for an input shape; throws on a shape the layer cannot take. */
   abstract outputShape(inputShape: readonly number[]): number[];
   abstract config(): LayerConfig;
 
-  params(): Param[] {
-    return [];
+  /** y = layer(x), a tensor you own. */
+  forward(x: Tensor): Tensor {
+    return this.forwardView(x).clone();
+  }
+
+  /** dx = dL/dx for dy = dL/dy (a tensor you own); adds the parameter gradients into param.grad. */
+  backward(dy: Tensor): Tensor {
+    return this.backwardView(dy).clone();
   }
 
   /**
@@ -54,7 +80,38 @@ export abstract class Layer {
    * use for dL/dx, and a conv layer saves a third of its backward pass by skipping it.
    */
   backwardParamsOnly(dy: Tensor): void {
-    this.backward(dy);
+    this.backwardView(dy);
+  }
+
+  params(): Param[] {
+    return [];
+  }
+
+  /** Whether forwardView(x, { fuse: activation }) can apply `activation` in this layer's own pass. */
+  canFuse(_activation: Activation): boolean {
+    return false;
+  }
+
+  /** The backend this layer's kernels run (its own, else the process default). */
+  get backend(): Backend {
+    return this.ownBackend ?? defaultBackend();
+  }
+
+  /** Runs this layer on `backend` from its next pass on (undefined: the process default). Returns the layer. */
+  setBackend(backend: Backend | undefined): this {
+    this.ownBackend = checkBackend(backend, this.label, true);
+    this.resolved.clear();
+    return this;
+  }
+
+  /** The kernels of `family` for this layer's backend, resolved on first use (with this layer's own workspace). */
+  protected kernels<F, B>(family: KernelFamily<F, B>): Kernels<F, B> {
+    let k = this.resolved.get(family as KernelFamily<unknown, unknown>) as Kernels<F, B> | undefined;
+    if (!k) {
+      k = resolveKernels(family, this.backend, this.label);
+      this.resolved.set(family as KernelFamily<unknown, unknown>, k as Kernels<unknown, unknown>);
+    }
+    return k;
   }
 
   /** `Conv2D(conv2d_1)`: how errors name the layer. */
@@ -66,6 +123,13 @@ export abstract class Layer {
   protected needCache<T>(cache: T | null): T {
     if (cache === null) throw new Error(`${this.label}: backward called before forward`);
     return cache;
+  }
+
+  /** Throws when asked to fuse an activation this layer cannot apply (a container checks canFuse first). */
+  protected checkFuse(opts: ForwardOptions | undefined): Activation | undefined {
+    const fuse = opts?.fuse;
+    if (fuse !== undefined && !this.canFuse(fuse)) throw new Error(`${this.label}: cannot apply a fused ${fuse}`);
+    return fuse;
   }
 }
 
@@ -80,10 +144,4 @@ export function intOption(who: string, name: string, value: unknown, min: number
 /** `Conv2D(conv2d_1): input must be rank 4 (N, C, H, W), but got rank 3 [1, 28, 28]` */
 export function rankError(who: string, dims: string[], shape: readonly number[]): Error {
   return new Error(`${who}: input must be rank ${dims.length} (${dims.join(', ')}), but got rank ${shape.length} ${shapeStr(shape)}`);
-}
-
-/** grad += delta, element by element (gradients accumulate across backward calls). */
-export function addInto(grad: Tensor, delta: Tensor): void {
-  const g = grad.data, d = delta.data;
-  for (let i = 0; i < g.length; i++) g[i] += d[i];
 }

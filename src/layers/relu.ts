@@ -1,32 +1,33 @@
-// ReLU: no parameters; the arithmetic is in kernels/relu.ts.
+// ReLU: no parameters; the formula is in kernels/relu.ts. It declares itself an `activation`, so the
+// layer before it may apply it in its own pass (see layer.ts, Fusion).
 
 import type { Tensor } from '../tensor.ts';
-import { type ReluCache, reluBackwardNaive, reluForwardNaive } from '../kernels/relu.ts';
-import { reluBackwardFast, reluForwardFast } from '../kernels/relu-fast.ts';
-import { createWorkspace } from '../kernels/workspace.ts';
-import { Layer, type KernelChoice, type LayerConfig, kernelOption } from './layer.ts';
+import type { Backend } from '../kernels/backend.ts';
+import type { ReluCache } from '../kernels/relu.ts';
+import { reluKernels } from '../kernels/relu-fast.ts';
+import { Layer, type LayerConfig } from './layer.ts';
 
 export class ReLU extends Layer {
   readonly type = 'ReLU';
-  readonly kernels: KernelChoice;
+  override readonly activation = 'relu' as const;
   private cache: ReluCache | null = null;
-  private readonly ws = createWorkspace();
 
-  constructor(opts: { name?: string; kernels?: KernelChoice } = {}) {
+  constructor(opts: { name?: string; backend?: Backend } = {}) {
     super();
     this.name = opts.name ?? '';
-    this.kernels = kernelOption('ReLU', opts.kernels);
+    this.setBackend(opts.backend);
   }
 
-  forward(x: Tensor): Tensor {
-    const { out, cache } = this.kernels === 'naive' ? reluForwardNaive(x) : reluForwardFast(x, { ws: this.ws });
+  forwardView(x: Tensor): Tensor {
+    const k = this.kernels(reluKernels);
+    const { out, cache } = k.forward(x, { ws: k.ws });
     this.cache = cache;
     return out;
   }
 
-  backward(dy: Tensor): Tensor {
-    const cache = this.needCache(this.cache);
-    return (this.kernels === 'naive' ? reluBackwardNaive(dy, cache) : reluBackwardFast(dy, cache, { ws: this.ws })).dx;
+  backwardView(dy: Tensor): Tensor {
+    const k = this.kernels(reluKernels);
+    return k.backward(dy, this.needCache(this.cache), { ws: k.ws }).dx;
   }
 
   outputShape(s: readonly number[]): number[] {

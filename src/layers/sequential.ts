@@ -1,17 +1,16 @@
 // Sequential: layers applied in order; backward runs them in reverse.
 //
-// One shortcut, for speed only: a Conv2D directly followed by a ReLU, both on the fast kernels, runs
-// as one fused step. The conv applies the ReLU to its output as it writes it (conv2dForwardFast's
-// { relu: true }), and its backward passes the gradient back through that ReLU first; the ReLU
-// layer's own forward and backward are then skipped. The numbers are exactly those of running the
-// two layers one after the other; what is saved is a pass over the activations each way (and on the
-// wasm path their copies in and out of wasm memory). Layer by layer, e.g. featureMaps() in
-// inspect/, nothing is fused: the ReLU layer is still there and still works on its own.
+// Fusion, for speed only: when a layer's canFuse(next.activation) says yes (Conv2D followed by a
+// ReLU), the pair runs as one step: forwardView(h, { fuse: 'relu' }) on the first, which applies the
+// activation as it writes its output and passes dy back through it first in backward; the activation
+// layer's own passes are skipped. The numbers are exactly those of the two layers one after the
+// other; what is saved is a pass over the activations each way (and on the wasm path their copies in
+// and out of wasm memory). Sequential knows no layer class: the layers declare what they can fuse
+// (layer.ts). Layer by layer, e.g. featureMaps() in inspect/, nothing is fused.
 
 import { Tensor, shapeStr } from '../tensor.ts';
-import { Conv2D } from './conv2d.ts';
+import type { Backend } from '../kernels/backend.ts';
 import { Layer, type LayerConfig, type Param } from './layer.ts';
-import { ReLU } from './relu.ts';
 
 export class Sequential extends Layer {
   readonly type = 'Sequential';
@@ -36,33 +35,31 @@ export class Sequential extends Layer {
       for (const p of l.params()) p.name = `${l.name}.${p.name.split('.').pop()}`;
     }
     this.layers = [...layers];
-    this.fusedRelu = this.layers.map((l, i) => {
-      const next = this.layers[i + 1];
-      return l instanceof Conv2D && next instanceof ReLU && l.kernels === 'fast' && next.kernels === 'fast';
-    });
+    this.fused = this.layers.map(() => false);
   }
 
-  /** fusedRelu[i]: layer i is a Conv2D that applies layer i+1, a ReLU, itself (see the header). */
-  private readonly fusedRelu: readonly boolean[];
+  /** fused[i]: in the last forward, layer i applied layer i+1 (an activation) itself (see the header). */
+  private fused: boolean[];
 
-  /**
-   * Runs the layers in order. The intermediate activations live in the layers' reused buffers;
-   * the returned output is a fresh copy, yours to keep.
-   */
-  forward(x: Tensor): Tensor {
+  /** Runs the layers in order, fusing the pairs that allow it; the result may be the last layer's buffer. */
+  forwardView(x: Tensor): Tensor {
     let h = x;
     for (let i = 0; i < this.layers.length; i++) {
-      if (this.fusedRelu[i]) h = (this.layers[i++] as Conv2D).forward(h, { relu: true }); // and skip the ReLU
-      else h = this.layers[i].forward(h);
+      const layer = this.layers[i], act = this.layers[i + 1]?.activation;
+      this.fused[i] = act !== undefined && layer.canFuse(act);
+      if (this.fused[i]) {
+        h = layer.forwardView(h, { fuse: act });
+        this.fused[++i] = false; // the activation layer is skipped
+      } else h = layer.forwardView(h);
     }
-    return h.clone();
+    return h;
   }
 
   /** Runs the layers' backward passes in reverse; returns dL/dx of the model's input. */
-  backward(dy: Tensor): Tensor {
+  backwardView(dy: Tensor): Tensor {
     let g = dy;
     for (let i = this.layers.length - 1; i >= 0; i--) {
-      if (!this.isFusedAway(i)) g = this.layers[i].backward(g);
+      if (!this.isFusedAway(i)) g = this.layers[i].backwardView(g);
     }
     return g;
   }
@@ -71,14 +68,21 @@ export class Sequential extends Layer {
   override backwardParamsOnly(dy: Tensor): void {
     let g = dy;
     for (let i = this.layers.length - 1; i > 0; i--) {
-      if (!this.isFusedAway(i)) g = this.layers[i].backward(g);
+      if (!this.isFusedAway(i)) g = this.layers[i].backwardView(g);
     }
     this.layers[0].backwardParamsOnly(g);
   }
 
-  /** Layer i is a ReLU that the Conv2D before it applies (forward and backward): skip it. */
+  /** Layer i is an activation that the layer before it applied in the last forward: skip it. */
   private isFusedAway(i: number): boolean {
-    return i > 0 && this.fusedRelu[i - 1];
+    return i > 0 && this.fused[i - 1];
+  }
+
+  /** Runs every layer (and this container) on `backend` (undefined: the process default). */
+  override setBackend(backend: Backend | undefined): this {
+    super.setBackend(backend);
+    for (const l of this.layers) l.setBackend(backend);
+    return this;
   }
 
   outputShape(s: readonly number[]): number[] {

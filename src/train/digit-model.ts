@@ -7,7 +7,7 @@ import { MaxPool2D } from '../layers/max-pool2d.ts';
 import { ReLU } from '../layers/relu.ts';
 import { Sequential } from '../layers/sequential.ts';
 import { createRng } from '../rng.ts';
-import type { KernelChoice } from '../layers/layer.ts';
+import type { Backend } from '../kernels/backend.ts';
 
 export const DIGIT_INPUT_SHAPE = [1, 28, 28] as const;
 
@@ -34,21 +34,21 @@ export const DIGIT_DEFAULTS = {
  * -> ReLU -> MaxPool 2 -> Flatten (32*7*7 = 1568) -> Dense 128 -> ReLU -> Dense 10.
  * About 6.0 MFLOP per image forward (18 per training step), 215,370 parameters.
  */
-export function createDigitModel(seed: number = DIGIT_DEFAULTS.seed, opts: { kernels?: KernelChoice } = {}): Sequential {
+export function createDigitModel(seed: number = DIGIT_DEFAULTS.seed, opts: { backend?: Backend } = {}): Sequential {
   const rng = createRng(seed);
-  const kernels = opts.kernels ?? 'fast';
-  return new Sequential([
+  const model = new Sequential([
     // The first layer starts small (Xavier, as Keras does) so that what training writes into its
     // kernels stands out from the random start when you look at them (miniconv inspect).
-    new Conv2D({ inChannels: 1, outChannels: 16, kernelSize: 5, padding: 2, rng, weightInit: 'xavierUniform', kernels }), // (N, 16, 28, 28)
-    new ReLU({ kernels }),
-    new MaxPool2D({ size: 2, kernels }), // (N, 16, 14, 14)
-    new Conv2D({ inChannels: 16, outChannels: 32, kernelSize: 5, padding: 2, rng, kernels }), // (N, 32, 14, 14)
-    new ReLU({ kernels }),
-    new MaxPool2D({ size: 2, kernels }), // (N, 32, 7, 7)
+    new Conv2D({ inChannels: 1, outChannels: 16, kernelSize: 5, padding: 2, rng, weightInit: 'xavierUniform' }), // (N, 16, 28, 28)
+    new ReLU(),
+    new MaxPool2D({ kernelSize: 2 }), // (N, 16, 14, 14)
+    new Conv2D({ inChannels: 16, outChannels: 32, kernelSize: 5, padding: 2, rng }), // (N, 32, 14, 14)
+    new ReLU(),
+    new MaxPool2D({ kernelSize: 2 }), // (N, 32, 7, 7)
     new Flatten(), // (N, 1568)
-    new Dense({ inFeatures: 32 * 7 * 7, outFeatures: 128, rng, kernels }), // (N, 128)
-    new ReLU({ kernels }),
-    new Dense({ inFeatures: 128, outFeatures: 10, rng, weightInit: 'xavierUniform', kernels }), // (N, 10)
+    new Dense({ inFeatures: 32 * 7 * 7, outFeatures: 128, rng }), // (N, 128)
+    new ReLU(),
+    new Dense({ inFeatures: 128, outFeatures: 10, rng, weightInit: 'xavierUniform' }), // (N, 10)
   ]);
+  return opts.backend === undefined ? model : model.setBackend(opts.backend);
 }

@@ -12,19 +12,19 @@
 // In Node the relaxed build is used when the engine accepts it. Node 22 does by default; Node 20's
 // V8 (11.3) has relaxed SIMD implemented behind its --experimental-wasm-relaxed-simd flag (it
 // shipped on by default in the next version, 11.4), which this loader switches on. If the relaxed
-// build cannot be used the plain one is; set MINICONV_WASM_RELAXED=0 to choose the plain one. A
-// browser page passes the bytes of either to initWasmKernels (the relaxed one needs a page that is
-// cross-origin isolated, for the shared memory).
+// build cannot be used the plain one is (to insist on the plain one, pass its bytes to
+// initWasmKernels). A browser page passes the bytes of either to initWasmKernels (the relaxed one
+// needs a page that is cross-origin isolated, for the shared memory).
 //
 // The module is instantiated synchronously, on first use, from the file's bytes, so the kernels keep
 // plain synchronous signatures. It has no allocator of its own: the TypeScript side lays out its
 // memory (see ./memory.ts): blocks that hold tensors between calls (the relaxed build's memory is
 // shared, which makes that safe), and above them each call's own buffers.
 //
-// The fast kernels ask getWasmKernels() and fall back to their TypeScript path when it returns null:
-// the file was not built, WebAssembly SIMD is missing, there is no file system (a browser: call
-// initWasmKernels(bytes) with the fetched module instead), or wasm was switched off with
-// setWasmEnabled(false) or the environment variable MINICONV_WASM=0. wasmStatus() says which.
+// getWasmKernels() returns null when the module cannot be used: the file was not built, WebAssembly
+// SIMD is missing, or there is no file system (a browser: call initWasmKernels(bytes) with the fetched
+// module instead); wasmStatus() says which. The backend choice (../backend.ts) reads it: the default
+// backend is 'wasm' only when the module is loaded, and asking for 'wasm' without it is an error.
 
 import { Blocks, type WasmArray, WasmCall, alignUp } from './memory.ts';
 
@@ -184,14 +184,12 @@ export class WasmKernels {
 let kernels: WasmKernels | null = null;
 let triedLoading = false;
 let unavailable: string | null = null;
-let enabled = readEnvEnabled();
 
 /**
  * The WebAssembly kernels, loaded on first call; null when they cannot be used (see wasmStatus()).
  * The fast kernels call this and take their TypeScript path on null.
  */
 export function getWasmKernels(): WasmKernels | null {
-  if (!enabled) return null;
   if (!triedLoading) {
     triedLoading = true;
     for (const file of moduleFiles()) { // the preferred build first
@@ -228,17 +226,8 @@ export async function initWasmKernelsAsync(bytes: Uint8Array | ArrayBuffer): Pro
   return kernels;
 }
 
-/**
- * Switches the WebAssembly kernels on or off for the whole process (off: every fast kernel takes
- * its TypeScript path). Tests use this, or a workspace's backend, to check both paths.
- */
-export function setWasmEnabled(on: boolean): void {
-  enabled = on;
-}
-
 /** 'wasm' when the kernels are loaded and enabled, else why not. */
 export function wasmStatus(): string {
-  if (!enabled) return 'disabled (setWasmEnabled(false) or MINICONV_WASM=0)';
   if (getWasmKernels()) return 'wasm';
   return unavailable ?? 'not loaded';
 }
@@ -270,7 +259,7 @@ function moduleFiles(): Array<{ name: string; bytes: Uint8Array }> {
   const fs = getBuiltin('node:fs') as typeof import('node:fs');
   const files: Array<{ name: string; bytes: Uint8Array }> = [];
   const relaxedUrl = new URL('../../../build/kernels-relaxed.wasm', import.meta.url);
-  if (readEnvFlag('MINICONV_WASM_RELAXED') && fs.existsSync(relaxedUrl)) {
+  if (fs.existsSync(relaxedUrl)) {
     const bytes = fs.readFileSync(relaxedUrl);
     const wa = webAssembly();
     if (!wa.validate(bytes)) {
@@ -283,17 +272,6 @@ function moduleFiles(): Array<{ name: string; bytes: Uint8Array }> {
   if (fs.existsSync(url)) files.push({ name: 'build/kernels.wasm', bytes: fs.readFileSync(url) });
   else if (files.length === 0) unavailable = `build/kernels.wasm not found (run: npm run build:wasm)`;
   return files;
-}
-
-function readEnvEnabled(): boolean {
-  return readEnvFlag('MINICONV_WASM');
-}
-
-/** An on/off environment variable, on unless set to 0, false or off. */
-function readEnvFlag(name: string): boolean {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  const v = env?.[name];
-  return !(v === '0' || v === 'false' || v === 'off');
 }
 
 // asc's `abort` import: only reached on an AssemblyScript runtime error (there are none with --noAssert).

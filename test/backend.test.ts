@@ -1,0 +1,156 @@
+// The backend choice (src/kernels/backend.ts) and the layer contract (src/layers/layer.ts):
+//   - every layer gives the same numbers on 'naive', 'ts' and 'wasm', forward and backward;
+//   - the choice is made for a layer, a model or the process, in one documented way each;
+//   - forward()/backward() return tensors the caller owns; the View passes may share a buffer.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Conv2D, Dense, Flatten, type Layer, MaxPool2D, ReLU, Sequential, Tensor, createRng } from '../src/index.ts';
+import { type Backend, BACKENDS, checkBackend, defaultBackend, resolveKernels, setDefaultBackend } from '../src/kernels/backend.ts';
+import { conv2dKernels } from '../src/kernels/conv2d-fast.ts';
+import { getWasmKernels, wasmStatus } from '../src/kernels/wasm/loader.ts';
+import { ensureWasmBuilt } from '../src/kernels/wasm/build.ts';
+import { modelFromConfig } from '../src/layers/from-config.ts';
+
+beforeAll(async () => {
+  await ensureWasmBuilt();
+  if (!getWasmKernels()) throw new Error(`wasm kernels unavailable: ${wasmStatus()}`);
+}, 180_000);
+afterEach(() => setDefaultBackend(undefined));
+
+function rand(shape: number[], seed: string): Tensor {
+  const rng = createRng(seed);
+  const t = new Tensor(shape);
+  for (let i = 0; i < t.size; i++) t.data[i] = rng.normal();
+  return t;
+}
+
+const LAYERS: Array<{ name: string; make: (b: Backend) => Layer; x: number[] }> = [
+  { name: 'Conv2D 3x3 s2 p1', make: (backend) => new Conv2D({ inChannels: 3, outChannels: 4, kernelSize: 3, stride: 2, padding: 1, rng: createRng(1), biasInit: 'heNormal', backend }), x: [2, 3, 9, 8] },
+  { name: 'Dense', make: (backend) => new Dense({ inFeatures: 12, outFeatures: 5, rng: createRng(2), biasInit: 'heNormal', backend }), x: [3, 12] },
+  { name: 'ReLU', make: (backend) => new ReLU({ backend }), x: [2, 3, 4, 5] },
+  { name: 'MaxPool2D 2/2', make: (backend) => new MaxPool2D({ kernelSize: 2, backend }), x: [2, 3, 6, 7] },
+  { name: 'Flatten', make: () => new Flatten(), x: [2, 3, 2, 2] },
+  {
+    name: 'Sequential conv-relu-pool-flatten-dense (fused pair)',
+    make: (backend) => {
+      const rng = createRng(3);
+      return new Sequential([
+        new Conv2D({ inChannels: 1, outChannels: 3, kernelSize: 3, padding: 1, rng }), new ReLU(), new MaxPool2D({ kernelSize: 2 }),
+        new Flatten(), new Dense({ inFeatures: 3 * 4 * 4, outFeatures: 4, rng }),
+      ]).setBackend(backend);
+    },
+    x: [2, 1, 8, 8],
+  },
+];
+
+describe.each(LAYERS)('$name gives the same numbers on every backend', ({ make, x: shape }) => {
+  it('forward, dx and every parameter gradient agree with naive (float32, relative 1e-5)', () => {
+    const x = rand(shape, 'x');
+    const runs = BACKENDS.map((backend) => {
+      const layer = make(backend);
+      const y = layer.forward(x);
+      const dy = rand([...y.shape], 'dy');
+      const dx = layer.backward(dy);
+      return { backend, y, dx, grads: layer.params().map((p) => p.grad) };
+    });
+    const close = (a: Tensor, b: Tensor, what: string) => {
+      expect(a.shape, what).toEqual(b.shape);
+      let scale = 1e-6, err = 0;
+      for (let i = 0; i < a.size; i++) { scale = Math.max(scale, Math.abs(b.data[i])); err = Math.max(err, Math.abs(a.data[i] - b.data[i])); }
+      expect(err / scale, what).toBeLessThan(1e-5);
+    };
+    const [naive, ...fast] = runs;
+    for (const r of fast) {
+      close(r.y, naive.y, `${r.backend} y`);
+      close(r.dx, naive.dx, `${r.backend} dx`);
+      r.grads.forEach((g, i) => close(g, naive.grads[i], `${r.backend} grad ${i}`));
+    }
+  });
+});
+
+describe('choosing the backend', () => {
+  it('the default is the fastest available: wasm here', () => {
+    expect(defaultBackend()).toBe('wasm');
+    expect(new ReLU().backend).toBe('wasm');
+  });
+
+  it('for the process: setDefaultBackend, which a layer with its own choice ignores', () => {
+    setDefaultBackend('ts');
+    expect(new ReLU().backend).toBe('ts');
+    expect(new ReLU({ backend: 'naive' }).backend).toBe('naive');
+    setDefaultBackend(undefined);
+    expect(new ReLU().backend).toBe('wasm');
+  });
+
+  it('for a model: setBackend reaches every layer; for a layer: the option or setBackend', () => {
+    const model = new Sequential([new Flatten(), new Dense({ inFeatures: 4, outFeatures: 2, rng: createRng(0) }), new ReLU()]);
+    model.setBackend('naive');
+    expect(model.layers.map((l) => l.backend)).toEqual(['naive', 'naive', 'naive']);
+    model.layers[1].setBackend('ts');
+    expect(model.layers[1].backend).toBe('ts');
+  });
+
+  it('a layer resolves its kernels once, and again after setBackend', () => {
+    const conv = new Conv2D({ inChannels: 1, outChannels: 2, kernelSize: 3, rng: createRng(4) });
+    const x = rand([1, 1, 5, 5], 'once');
+    const y1 = conv.forward(x);
+    conv.setBackend('naive');
+    const y2 = conv.forward(x);
+    for (let i = 0; i < y1.size; i++) expect(y2.data[i]).toBeCloseTo(y1.data[i], 5);
+    expect(conv.backend).toBe('naive');
+  });
+
+  it('resolveKernels gives the family for a backend, with its own workspace on the fast ones', () => {
+    expect(resolveKernels(conv2dKernels, 'naive').ws).toBeUndefined();
+    const a = resolveKernels(conv2dKernels, 'wasm'), b = resolveKernels(conv2dKernels, 'wasm');
+    expect(a.ws).toBeDefined();
+    expect(a.ws).not.toBe(b.ws);
+    expect(a.forward).toBe(conv2dKernels.fast.forward);
+  });
+
+  it('a bad name is a RangeError naming the layer and the three choices', () => {
+    expect(() => new Conv2D({ inChannels: 1, outChannels: 1, kernelSize: 1, backend: 'fast' as Backend, name: 'c' }))
+      .toThrow("Conv2D(c): backend must be 'naive', 'ts', 'wasm', got \"fast\"");
+    expect(() => setDefaultBackend('gpu' as Backend)).toThrow(/setDefaultBackend: backend must be/);
+    expect(() => checkBackend(undefined, 'x')).toThrow(RangeError);
+  });
+});
+
+describe('who owns a result (layer.ts, rule 2)', () => {
+  it.each<Backend>(['naive', 'ts', 'wasm'])('conv.forward(x) twice gives two separate results (%s)', (backend) => {
+    const conv = new Conv2D({ inChannels: 1, outChannels: 2, kernelSize: 3, padding: 1, rng: createRng(5), backend });
+    const x1 = rand([1, 1, 4, 4], 'a'), x2 = rand([1, 1, 4, 4], 'b');
+    const y1 = conv.forward(x1);
+    const before = Array.from(y1.data);
+    const y2 = conv.forward(x2);
+    expect(y2.data).not.toBe(y1.data);
+    expect(Array.from(y1.data)).toEqual(before);
+    const dx1 = conv.backward(rand([...y2.shape], 'd1'));
+    const dx1Copy = Array.from(dx1.data);
+    conv.backward(rand([...y2.shape], 'd2'));
+    expect(Array.from(dx1.data)).toEqual(dx1Copy);
+  });
+
+  it('forwardView may hand back the layer buffer, overwritten by the next forwardView (fast backends)', () => {
+    const conv = new Conv2D({ inChannels: 1, outChannels: 2, kernelSize: 3, padding: 1, rng: createRng(5), backend: 'ts' });
+    const v1 = conv.forwardView(rand([1, 1, 4, 4], 'a'));
+    const v2 = conv.forwardView(rand([1, 1, 4, 4], 'b'));
+    expect(v2.data).toBe(v1.data); // the documented price of the View passes
+  });
+
+  it("Sequential's forward returns a tensor the caller owns", () => {
+    const model = new Sequential([new Flatten(), new Dense({ inFeatures: 4, outFeatures: 3, rng: createRng(6) })]);
+    const y1 = model.forward(rand([2, 1, 2, 2], 'p'));
+    const keep = Array.from(y1.data);
+    model.forward(rand([2, 1, 2, 2], 'q'));
+    expect(Array.from(y1.data)).toEqual(keep);
+  });
+});
+
+describe('MaxPool2D takes kernelSize, as PyTorch; old model files say size', () => {
+  it('a config with size (model files before kernelSize) builds the same layer', () => {
+    const model = modelFromConfig({ type: 'Sequential', layers: [{ type: 'MaxPool2D', name: 'p', size: 3, stride: 2 }] });
+    const pool = model.layers[0] as MaxPool2D;
+    expect(pool.kernelSize).toBe(3);
+    expect(pool.config()).toEqual({ type: 'MaxPool2D', name: 'p', kernelSize: 3, stride: 2 });
+  });
+});
