@@ -9,6 +9,8 @@ function expectPass(label: string, r: ReturnType<typeof gradCheck>) {
   measured[label] = r.maxRelError;
   if (!r.passed) throw new Error(`${label}: ${JSON.stringify(r.errors)}`);
   expect(r.maxRelError).toBeLessThan(TOL);
+  // These inputs keep away from kinks (helpers.ts): every entry must be judged by the central difference.
+  expect(Object.values(r.kinks).reduce((a, b) => a + b, 0), `${label}: entries taken for kinks`).toBe(0);
 }
 
 // A grid over batch, channels, non-square sizes, kernel 1/2/3/5, stride 1/2/3, padding 0/1/2,
@@ -111,6 +113,16 @@ describe('the checker itself', () => {
     expect(r.passed).toBe(false);
     expect(r.errors.weight).toBeGreaterThan(1e-3);
     expect(r.errors.x).toBeLessThan(TOL);
+  });
+  it('rejects a wrong backward pass at a kink too (the analytic value on neither one-sided slope)', () => {
+    const relu = new ReLU();
+    const realBackward = relu.backwardView.bind(relu);
+    relu.backwardView = (dy) => { const dx = realBackward(dy).clone(); dx.data[0] = 0.5 * dy.data[0]; return dx; };
+    const x = randn([1, 4], 'kink'); x.data[0] = 0; // exactly on the kink
+    const r = gradCheck(relu, x);
+    expect(r.kinks.x).toBe(1);
+    expect(r.passed).toBe(false);
+    expect(r.kinkFailures.map((k) => k.index)).toEqual([0]);
   });
   it('relError is CS231n\'s elementwise form', () => {
     expect(relError([1, 2], [1, 2])).toBe(0);

@@ -5,7 +5,7 @@ import { Tensor, shapeStr } from '../tensor.ts';
 import type { Backend } from '../kernels/backend.ts';
 import { type Conv2dCache, convOutSize } from '../kernels/conv2d.ts';
 import { conv2dKernels } from '../kernels/conv2d-fast.ts';
-import { type Activation, type ForwardOptions, Layer, type LayerConfig, type Param, intOption, makeParam, rankError } from './layer.ts';
+import { type Activation, type ForwardOptions, Layer, type LayerConfig, type Param, intOption, makeParam, rankError, reluPattern } from './layer.ts';
 
 export interface Conv2DOptions {
   inChannels: number;
@@ -82,6 +82,11 @@ export class Conv2D extends Layer {
 
   override backwardParamsOnly(dy: Tensor): void {
     this.backwardPass(dy, false);
+  }
+
+  /** Smooth, unless its last forward applied a fused ReLU: then that ReLU's on/off pattern. */
+  override kinkState(): Int32Array | null {
+    return this.reluOutput ? reluPattern(this.reluOutput) : null;
   }
 
   override canFuse(activation: Activation): boolean {

@@ -87,6 +87,15 @@ export abstract class Layer {
     return [];
   }
 
+  /**
+   * For a layer with kinks (ReLU at 0, max-pool at ties): the choices its last forward made (which
+   * units were on, which input won each window), so that gradCheck can tell a step that crossed a
+   * kink. null for a smooth layer.
+   */
+  kinkState(): Int32Array | null {
+    return null;
+  }
+
   /** Whether forwardView(x, { fuse: activation }) can apply `activation` in this layer's own pass. */
   canFuse(_activation: Activation): boolean {
     return false;
@@ -131,6 +140,13 @@ export abstract class Layer {
     if (fuse !== undefined && !this.canFuse(fuse)) throw new Error(`${this.label}: cannot apply a fused ${fuse}`);
     return fuse;
   }
+}
+
+/** The on/off pattern of a ReLU output: 1 where y > 0 (the kinkState of ReLU, and of a layer that applied a fused ReLU). */
+export function reluPattern(y: Tensor): Int32Array {
+  const on = new Int32Array(y.size);
+  for (let i = 0; i < y.size; i++) on[i] = y.data[i] > 0 ? 1 : 0;
+  return on;
 }
 
 /** Checks that an option is an integer >= min, throwing a RangeError that names layer and option. */

@@ -51,6 +51,11 @@ export class MaxPool2D extends Layer {
     return k.backward(dy, this.needCache(this.cache), { ws: k.ws }).dx;
   }
 
+  /** Which input won each window (a step that changes a winner crossed a tie). */
+  override kinkState(): Int32Array | null {
+    return this.cache ? this.cache.argmax.slice() : null;
+  }
+
   outputShape(s: readonly number[]): number[] {
     if (s.length !== 4) throw rankError(this.label, ['N', 'C', 'H', 'W'], s);
     const [N, C, H, W] = s;

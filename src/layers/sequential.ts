@@ -78,6 +78,16 @@ export class Sequential extends Layer {
     return i > 0 && this.fused[i - 1];
   }
 
+  /** The choices of every layer that ran in the last forward (a fused-away activation's are its partner's). */
+  override kinkState(): Int32Array | null {
+    const parts = this.layers.flatMap((l, i) => (this.isFusedAway(i) ? [] : [l.kinkState()])).filter((p) => p !== null);
+    if (parts.length === 0) return null;
+    const all = new Int32Array(parts.reduce((a, p) => a + p.length, 0));
+    let at = 0;
+    for (const p of parts) { all.set(p, at); at += p.length; }
+    return all;
+  }
+
   /** Runs every layer (and this container) on `backend` (undefined: the process default). */
   override setBackend(backend: Backend | undefined): this {
     super.setBackend(backend);
