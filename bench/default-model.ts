@@ -4,7 +4,9 @@
 //
 //   npx tsx bench/default-model.ts [--batches N]
 import { parseArgs } from 'node:util';
-import { SGD, Tensor, createDigitModel, ParallelTrainer } from '../src/index.ts';
+import { SGD, Tensor } from '../src/index.ts';
+import { createDigitModel } from '../src/digits.ts';
+import { ParallelTrainer } from '../src/train/parallel.ts';
 import { trainStep } from '../src/train/step.ts';
 import type { Backend } from '../src/kernels/backend.ts';
 import { loadDigits } from '../datasets/mnist.ts';

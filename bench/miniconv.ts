@@ -4,10 +4,11 @@
 //
 //   npx tsx bench/miniconv.ts --fixture FILE [--threads N] [--backend wasm|ts] [--train-images N] [--infer-images N]
 import {
-  Conv2D, Dense, Flatten, MaxPool2D, ParallelTrainer, ReLU, SGD, Sequential, Tensor, softmaxCrossEntropy,
+  Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, softmaxCrossEntropy,
 } from '../src/index.ts';
 import { checkBackend, setDefaultBackend, wasmStatus } from '../src/kernels/index.ts';
 import { trainStep } from '../src/train/step.ts';
+import { ParallelTrainer } from '../src/train/parallel.ts';
 import {
   C1, C2, CLASSES, ChunkTimer, FLAT, K, PIXELS, chunkBatches, countCorrect, finish, loadData, loadFixture, median,
   parseArgs, peakRssMB, resolveRun, round, runPeer, type Fixture,

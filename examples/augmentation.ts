@@ -3,9 +3,9 @@
 // random warp, as `npm start` trains with), twice, since every draw differs.
 // Run: npx tsx examples/augmentation.ts   (writes out/augmentation.png)
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { Tensor, createRng, randomAffine, randomElastic, type Augment } from '../src/index.ts';
-import { renderFeatureMapStackPng } from '../src/inspect/index.ts';
-import { loadDigits } from '../datasets/mnist.ts';
+import { Tensor, createRng, randomAffine, randomElastic, type Augment } from 'miniconv';
+import { renderFeatureMapStackPng } from '../src/inspect/index.ts'; // a figure helper, not part of the public API
+import { loadDigits } from 'miniconv/datasets';
 
 const { train } = loadDigits({ seed: 1 });
 const per = 28 * 28;

@@ -5,9 +5,8 @@
 // For a whole report of a saved model: npm run miniconv -- inspect models/digits.json
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, createRng, fit, softmax } from '../src/index.ts';
-import { loadDigits } from '../datasets/mnist.ts';
-import { kernelsToAnsi, renderKernelGridPng, renderKernelsPng, renderModelFeatureMapsPng } from '../src/inspect/index.ts';
+import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, createRng, fit, kernelsToAnsi, renderKernelGridPng, renderKernelsPng, renderModelFeatureMapsPng, softmax } from 'miniconv';
+import { loadDigits } from 'miniconv/datasets';
 
 const seed = 7;
 const rng = createRng(seed);
@@ -15,7 +14,7 @@ const conv = new Conv2D({ inChannels: 1, outChannels: 8, kernelSize: 5, padding:
 const model = new Sequential([
   conv, // (N, 8, 28, 28)
   new ReLU(),
-  new MaxPool2D({ size: 2 }), // (N, 8, 14, 14)
+  new MaxPool2D({ kernelSize: 2 }), // (N, 8, 14, 14)
   new Flatten(), // (N, 1568)
   new Dense({ inFeatures: 8 * 14 * 14, outFeatures: 10, rng }), // (N, 10)
 ]);

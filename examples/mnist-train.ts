@@ -4,8 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
   Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, createRng, evaluate, fit, formatConfusion, randomElastic, saveModel,
-} from '../src/index.ts';
-import { loadDigits } from '../datasets/mnist.ts';
+} from 'miniconv';
+import { loadDigits } from 'miniconv/datasets';
 
 const seed = 1;
 const { train, test } = loadDigits({ seed }); // 8,000 / 2,000 images, [N, 1, 28, 28] in 0..1
@@ -15,10 +15,10 @@ const rng = createRng(seed);
 const model = new Sequential([
   new Conv2D({ inChannels: 1, outChannels: 16, kernelSize: 5, padding: 2, rng, weightInit: 'xavierUniform' }), // (N, 16, 28, 28)
   new ReLU(),
-  new MaxPool2D({ size: 2 }), // (N, 16, 14, 14)
+  new MaxPool2D({ kernelSize: 2 }), // (N, 16, 14, 14)
   new Conv2D({ inChannels: 16, outChannels: 32, kernelSize: 5, padding: 2, rng }), // (N, 32, 14, 14)
   new ReLU(),
-  new MaxPool2D({ size: 2 }), // (N, 32, 7, 7)
+  new MaxPool2D({ kernelSize: 2 }), // (N, 32, 7, 7)
   new Flatten(), // (N, 1568)
   new Dense({ inFeatures: 32 * 7 * 7, outFeatures: 128, rng }), // (N, 128)
   new ReLU(),

@@ -5,7 +5,8 @@
 //   dX[y][x] = sum of the kernel entries K[m][n] whose window covered (y, x): corners -1, 0, 0, 1;
 //              the centre is covered by all four windows, -1 + 0 + 0 + 1 = 0.
 import { describe, expect, it } from 'vitest';
-import { Tensor, createRng, kernels } from '../src/index.ts';
+import { Tensor, createRng } from '../src/index.ts';
+import * as kernels from '../src/kernels/index.ts';
 import { SEED_INPUT, SEED_KERNEL, explainConv, runExplainCli } from '../src/explain.ts';
 
 type M = number[][];

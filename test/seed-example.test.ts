@@ -1,7 +1,8 @@
 // The worked example of the seed article (shared/seed/000_47a39b498b92941a.txt, section 4):
 // a 3x3 input and a 2x2 kernel [[-1, 0], [0, 1]] give the 2x2 feature map [[4, 4], [4, 4]].
 import { describe, expect, it } from 'vitest';
-import { Conv2D, Tensor, kernels } from '../src/index.ts';
+import { Conv2D, Tensor } from '../src/index.ts';
+import * as kernels from '../src/kernels/index.ts';
 
 const input = Tensor.from([[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]); // (N=1, C=1, H=3, W=3)
 const kernel = Tensor.from([[[[-1, 0], [0, 1]]]]); // (F=1, C=1, KH=2, KW=2)
