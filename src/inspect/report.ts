@@ -13,7 +13,7 @@
 // buildReport() computes the figures and returns the page together with the PNG files it embeds,
 // so that a caller can also write them out one by one (see inspect-command.ts).
 
-import type { Dataset } from '../../datasets/dataset.ts';
+import type { Dataset } from '../train/dataset.ts';
 import type { ModelMetadata } from '../io/model-file.ts';
 import { softmax } from '../kernels/softmax-xent.ts';
 import { Conv2D } from '../layers/conv2d.ts';
