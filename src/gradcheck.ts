@@ -86,15 +86,8 @@ export function gradCheck(layer: Layer, x: Tensor, opts: GradCheckOptions = {}):
     const errors: Record<string, number> = {};
     for (const [name, v, grad] of analytic) {
       const idx = pickEntries(v.length, opts.maxPerTensor, rng);
-      const a = new Float64Array(idx.length), n = new Float64Array(idx.length);
-      idx.forEach((i, k) => {
-        const old = v[i];
-        v[i] = old + h; const lp = lossAt();
-        v[i] = old - h; const lm = lossAt();
-        v[i] = old;
-        n[k] = (lp - lm) / (2 * h);
-        a[k] = grad[i];
-      });
+      const n = numericGradient(lossAt, v, h, idx);
+      const a = Float64Array.from(idx, (i) => grad[i]);
       errors[name] = relError(a, n);
     }
     const maxRelError = Math.max(...Object.values(errors));
@@ -108,4 +101,26 @@ function pickEntries(n: number, max: number | undefined, rng: ReturnType<typeof 
   const all = Array.from({ length: n }, (_, i) => i);
   if (max === undefined || max >= n) return all;
   return rng.shuffle(all).slice(0, max).sort((a, b) => a - b);
+}
+
+/**
+ * Central finite differences, one entry at a time, in the precision of `v`:
+ *
+ *   numeric[k] = (f() with v[i] + h  -  f() with v[i] - h) / (2h),   i = indices[k] (default: every i)
+ *
+ * `f` reads `v`, which is changed in place while it runs and restored entry by entry. gradCheck and
+ * `miniconv explain` both take their numeric gradients from here.
+ */
+export function numericGradient(f: () => number, v: { length: number; [i: number]: number }, h = 1e-5, indices?: ArrayLike<number>): Float64Array {
+  const idx = indices ?? Array.from({ length: v.length }, (_, i) => i);
+  const out = new Float64Array(idx.length);
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k];
+    const old = v[i];
+    v[i] = old + h; const lp = f();
+    v[i] = old - h; const lm = f();
+    v[i] = old;
+    out[k] = (lp - lm) / (2 * h);
+  }
+  return out;
 }

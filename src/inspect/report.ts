@@ -11,7 +11,7 @@
 //   mistakes       the test digits the model got wrong with the highest confidence
 //
 // buildReport() computes the figures and returns the page together with the PNG files it embeds,
-// so that a caller can also write them out one by one (see inspect-command.ts).
+// so that a caller can also write them out one by one (see inspect-model.ts).
 
 import type { Dataset } from '../train/dataset.ts';
 import type { ModelMetadata } from '../io/model-file.ts';
