@@ -12,7 +12,7 @@ import { evalCommand } from './eval.ts';
 import { explainCommand } from './explain.ts';
 import { helpCommand } from './help.ts';
 import { inspectCommand } from './inspect.ts';
-import { configureCommand } from './parse.ts';
+import { configureCommand, helpText } from './parse.ts';
 import { predictCommand } from './predict.ts';
 import { summaryCommand } from './summary.ts';
 import { trainCommand } from './train.ts';
@@ -43,7 +43,7 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
   // The command whose usage a bad argument shows: the one named first, if there is one.
   const command = program.commands.find((c) => c.name() === argv[0]) ?? null;
   const who = command ? `miniconv ${command.name()}` : 'miniconv';
-  const usage = () => (command ?? program).helpInformation().replace(/\n$/, '');
+  const usage = () => helpText(command ?? program);
   try {
     if (argv.length === 0) throw new UsageError('no command given');
     await program.parseAsync(argv, { from: 'user' });

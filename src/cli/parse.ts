@@ -73,3 +73,16 @@ export function pathArg(flag: string, what: string): (value: string) => string {
     return value;
   };
 }
+
+/** A command's whole --help text (helpInformation() leaves out what addHelpText added). */
+export function helpText(cmd: Command): string {
+  let text = '';
+  const saved = cmd.configureOutput();
+  cmd.configureOutput({ ...saved, writeOut: (s) => { text += s; } });
+  try {
+    cmd.outputHelp();
+  } finally {
+    cmd.configureOutput(saved);
+  }
+  return text.replace(/\n$/, '');
+}
