@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import {
   Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, createRng, evaluate, fit, formatConfusion, randomElastic, saveModel,
 } from '../src/index.ts';
+import '../src/train/parallel.ts'; // the threaded trainer that fit({ threads }) uses (Node only)
 import { loadDigits } from '../datasets/mnist.ts';
 
 const seed = 1;
