@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The `miniconv` command: runs the TypeScript CLI through tsx's loader.
+// The `miniconv` command: runs the TypeScript entry (bin/main.ts) through tsx's loader.
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../src/cli.ts');
-process.exitCode = await main(process.argv.slice(2));
+const { run } = await import('./main.ts');
+process.exitCode = await run(process.argv.slice(2));

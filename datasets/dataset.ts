@@ -1,18 +1,3 @@
-// A labelled image set held in two flat arrays, the layout every loader returns.
-
-export interface Dataset {
-  /** Pixels of all images, image after image, each C*H*W values in 0..1: (count, C, H, W). */
-  images: Float32Array;
-  /** One class index per image: (count). */
-  labels: Uint8Array;
-  count: number;
-  /** Shape of one image: [C, H, W]. */
-  shape: [number, number, number];
-}
-
-/** The first `n` images of a set (views, no copy). */
-export function takeFirst(set: Dataset, n: number): Dataset {
-  const k = Math.min(n, set.count);
-  const per = set.shape[0] * set.shape[1] * set.shape[2];
-  return { images: set.images.subarray(0, k * per), labels: set.labels.subarray(0, k), count: k, shape: set.shape };
-}
+// The Dataset type and takeFirst live in src/train/dataset.ts (src/ never imports datasets/); the
+// loaders here re-export them for scripts that import from datasets/.
+export { type Dataset, takeFirst, imageSize } from '../src/train/dataset.ts';

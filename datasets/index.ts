@@ -2,5 +2,5 @@
 // ships, split 8,000 / 2,000, and the full MNIST from IDX files. They import miniconv's src/; src/
 // never imports them.
 export { type Dataset, takeFirst } from './dataset.ts';
-export { loadDigits, loadRawDigits, IMAGE_SIZE, type DigitsOptions, type DigitsSplit } from './mnist.ts';
+export { loadDigits, loadRawDigits, type DigitsOptions, type DigitsSplit } from './mnist.ts';
 export { loadIdxMnist, readIdxImages, readIdxLabels, readIdxPair, encodeIdx } from './idx.ts';

@@ -7,9 +7,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createRng } from '../src/rng.ts';
 import type { Dataset } from './dataset.ts';
+import { DIGIT_SIZE } from '../src/io/preprocess.ts';
 
-export const IMAGE_SIZE = 28;
-const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
+const PIXELS = DIGIT_SIZE * DIGIT_SIZE;
 
 export interface DigitsOptions {
   /** Fraction of each digit's samples that go to the training set (default 0.8). */
@@ -74,7 +74,7 @@ export function loadDigits(options: DigitsOptions = {}): DigitsSplit {
       images.set(raw[digit].subarray(i * PIXELS, (i + 1) * PIXELS), k * PIXELS);
       labels[k] = digit;
     });
-    return { images, labels, count: idx.length, shape: [1, IMAGE_SIZE, IMAGE_SIZE] };
+    return { images, labels, count: idx.length, shape: [1, DIGIT_SIZE, DIGIT_SIZE] };
   };
   return { train: build(trainIdx), test: build(testIdx) };
 }

@@ -193,3 +193,26 @@ export function distinct(shape: readonly number[], seed: number | string): Tenso
   rng.shuffle(t.data);
   return t;
 }
+
+/**
+ * Central finite differences, one entry at a time, in the precision of `v`:
+ *
+ *   numeric[k] = (f() with v[i] + h  -  f() with v[i] - h) / (2h),   i = indices[k] (default: every i)
+ *
+ * `f` reads `v`, which is changed in place while it runs and restored entry by entry. `miniconv explain`
+ * takes its numeric gradients from here; gradCheck runs the same two steps per entry, and also keeps the
+ * one-sided slopes it needs at kinks.
+ */
+export function numericGradient(f: () => number, v: { length: number; [i: number]: number }, h = 1e-5, indices?: ArrayLike<number>): Float64Array {
+  const idx = indices ?? Array.from({ length: v.length }, (_, i) => i);
+  const out = new Float64Array(idx.length);
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k];
+    const old = v[i];
+    v[i] = old + h; const lp = f();
+    v[i] = old - h; const lm = f();
+    v[i] = old;
+    out[k] = (lp - lm) / (2 * h);
+  }
+  return out;
+}

@@ -18,7 +18,7 @@ export { gradCheck, relError, randn, awayFromZero, distinct, type GradCheckOptio
 export { trainStep } from './train/step.ts';
 export { evaluate, formatConfusion, argmaxRow, type Evaluation } from './train/metrics.ts';
 export { randomAffine, randomElastic, randomShift, type Augment, type AffineOptions, type ElasticOptions } from './train/augment.ts';
-export { fitAsync, type FitOptions, type History, type BatchInfo, type EpochInfo } from './train/fit.ts';
+export { fit, fitAsync, type FitOptions, type History, type BatchInfo, type EpochInfo } from './train/fit.ts';
 export { serializeModel, deserializeModel, MODEL_FORMAT, MODEL_VERSION, type ModelMetadata, type Snapshot, type EpochRecord } from './io/model-format.ts';
 export { featureMaps, type FeatureMap } from './inspect/feature-maps.ts';
 export { divergingColor, greyColor, maxAbsOf, type RGB } from './inspect/colormap.ts';

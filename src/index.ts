@@ -5,9 +5,9 @@
 // and miniconv/datasets loads the bundled digits and MNIST IDX files. In a browser bundle this entry
 // is src/index.browser.ts: the same minus what needs Node (files, threads, PNG encoding).
 export * from './index.browser.ts';
+import './train/parallel.ts'; // registers the threaded trainer that fit({ threads }) uses (worker_threads)
 export { saveModel, loadModel, writeFileAtomic } from './io/model-file.ts';
 export { readDigitPng, digitToPng } from './io/digit-image.ts';
-export { fit } from './train/fit.ts';
 export {
   renderKernelsPng, renderKernelGridPng, renderFeatureMapsPng, renderModelFeatureMapsPng,
   kernelsToAnsi, weightsToAnsi, type KernelPngOptions, type KernelGridOptions, type FeatureMapPngOptions, type KernelsAnsiOptions,

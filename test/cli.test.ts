@@ -1,23 +1,25 @@
 // The command line: exit codes, messages, and predict on a PNG that the test writes.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { main, type CliIO } from '../src/cli.ts';
+import { type CliIO, main } from '../src/cli/main.ts';
+import { dataLoaders } from '../bin/main.ts';
+import { defaultBackend, setDefaultBackend } from '../src/kernels/index.ts';
 import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, createRng, softmax } from '../src/index.ts';
 import { saveModel } from '../src/io/model-file.ts';
 import { fit } from '../src/train/index.ts';
 import { loadDigits } from '../datasets/mnist.ts';
-import { takeFirst } from '../datasets/dataset.ts';
+import { takeFirst } from '../src/train/dataset.ts';
 import { encodeIdx } from '../datasets/idx.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'miniconv-cli-'));
 async function run(...argv: string[]) {
   const out: string[] = [], err: string[] = [];
   const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), isTTY: false };
-  const code = await main(argv, io);
+  const code = await main(argv, { io, data: dataLoaders });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -38,24 +40,94 @@ describe('miniconv CLI', () => {
     for (const argv of [[], ['bogus'], ['train', '--epochs', 'x'], ['train', '--lr', '-1'], ['train', '--nope'], ['eval'], ['predict', modelFile], ['train', 'extra']]) {
       const r = await run(...argv);
       expect(r.code, argv.join(' ')).toBe(2);
-      expect(r.err).toMatch(/^miniconv: /);
-      expect(r.err).toContain('Usage: miniconv <command>');
+      expect(r.err).toMatch(/^miniconv( [a-z]+)?: /);
+      expect(r.err).toMatch(/\n\nUsage: miniconv /);
+      expect(r.out).toBe('');
     }
-    expect((await run('train', '--epochs', '0')).err).toContain("train: --epochs must be an integer >= 1, got '0'");
-    expect((await run('train', '--augment', 'warp')).err).toContain("train: --augment must be one of elastic, affine, shift, none, got 'warp'");
+    expect((await run('train', '--epochs', '0')).err).toMatch(/^miniconv train: --epochs must be an integer >= 1 \(for example --epochs 3\), got '0'\n\nUsage: miniconv train \[options\]/);
+    expect((await run('train', '--augment', 'warp')).err).toContain("miniconv train: --augment must be one of elastic, affine, shift, none, got 'warp'");
+    expect((await run('bogus')).err).toMatch(/^miniconv: unknown command 'bogus'\n\nUsage: miniconv <command>/);
+  });
+
+  it('every bad argument exits with code 2, on every command', async () => {
+    const cases = [
+      ['train', '--momentum', '1'], ['train', '--lr-decay', '0'], ['train', '--threads', '0'], ['train', '--seed', '1.5'], ['train', '--backend', 'gpu'],
+      ['train', '--out', ''], ['eval', modelFile, '--backend', 'fast'], ['eval', modelFile, 'extra'], ['predict', modelFile, 'a.png', 'b.png'],
+      ['summary'], ['summary', modelFile, '--data', 'x'], ['inspect'], ['inspect', modelFile, '--index', 'abc'], ['inspect', modelFile, '--index', '-1'],
+      ['inspect', modelFile, '--index', '1.5'], ['inspect', modelFile, '--index', '99999'], ['inspect', modelFile, '--out'],
+      ['explain', '--stride', '0'], ['explain', '--input', '[[1,2'], ['explain', '--dy', '[[1]]'], ['explain', 'extra'],
+      ['help', 'bogus'], ['--bogus'],
+    ];
+    for (const argv of cases) {
+      const r = await run(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toMatch(/^miniconv[^\n]*: [^\n]+\n\nUsage: miniconv /);
+    }
+  });
+
+  it('a negative number after a space is read as the value, and the message says what to type', async () => {
+    expect((await run('explain', '--padding', '-1')).err).toMatch(/^miniconv explain: --padding must be an integer >= 0 \(for example --padding 1\), got '-1'/);
+    expect((await run('train', '--lr', '-0.5')).err).toMatch(/^miniconv train: --lr must be a number >= 0 \(for example --lr 0.02\), got '-0.5'/);
+    expect((await run('inspect', modelFile, '--index', '-3')).err).toMatch(/^miniconv inspect: --index must be an integer >= 0 \(for example --index 3\), got '-3'/);
+    // A negative entry inside JSON is fine, after a space or an '='.
+    const r = await run('explain', '--no-color', '--kernel', '[[-1,0],[0,1]]', '--dy=[[-1,2],[3,-4]]');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('dw[0][0] = -1*1 + 2*2 + 3*4 + -4*5 = -5');
+  });
+
+  it('--help on every command prints its usage and exits 0; --version prints package.json\'s version', async () => {
+    const version = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')).version as string;
+    for (const flag of ['--version', '-V']) {
+      const v = await run(flag);
+      expect(v.code).toBe(0);
+      expect(v.out).toBe(version);
+    }
+    const top = await run('--help');
+    expect(top.code).toBe(0);
+    expect(top.out).toMatch(/^Usage: miniconv <command> \[options\]/);
+    expect((await run('help')).out).toBe(top.out);
+    expect((await run('-h')).out).toBe(top.out);
+    for (const command of ['train', 'eval', 'predict', 'summary', 'inspect', 'explain', 'help']) {
+      expect(top.out, command).toMatch(new RegExp(`\\n  ${command} `));
+      for (const argv of [[command, '--help'], [command, '-h'], ['help', command]]) {
+        const r = await run(...argv);
+        expect(r.code, argv.join(' ')).toBe(0);
+        expect(r.err).toBe('');
+        expect(r.out, argv.join(' ')).toMatch(new RegExp(`^Usage: miniconv ${command} `));
+      }
+      // The usage a bad argument prints is the same text as --help.
+      const bad = await run(command, '--no-such-option');
+      expect(bad.code).toBe(2);
+      expect(bad.err.split('\n\n').slice(1).join('\n\n')).toBe((await run(command, '--help')).out);
+    }
+    // The defaults the help shows are the ones used.
+    const train = (await run('train', '--help')).out;
+    expect(train).toMatch(/--epochs <N> +passes over the training set \(default: 20\)/);
+    expect(train).toMatch(/--backend <NAME> +the kernels to run: naive, ts, wasm/);
+  });
+
+  it('--backend chooses the kernels for the process', async () => {
+    try {
+      const r = await run('eval', modelFile, '--backend', 'ts');
+      expect(r.code, r.err).toBe(0);
+      expect(defaultBackend()).toBe('ts');
+      expect(r.out).toMatch(/Accuracy [\d.]+%/);
+    } finally {
+      setDefaultBackend(undefined);
+    }
   });
 
   it('a missing or unreadable file gives a one-line error and exit code 1', async () => {
     const missing = await run('eval', join(dir, 'none.json'));
     expect(missing.code).toBe(1);
-    expect(missing.err).toBe(`miniconv: loadModel: no such file: ${join(dir, 'none.json')}`);
+    expect(missing.err).toBe(`miniconv eval: loadModel: no such file: ${join(dir, 'none.json')}`);
     writeFileSync(join(dir, 'junk.json'), '{"format": "miniconv-model", "version": 1');
     const junk = await run('summary', join(dir, 'junk.json'));
     expect(junk.code).toBe(1);
     expect(junk.err.split('\n')).toHaveLength(1);
     const png = await run('predict', modelFile, join(dir, 'none.png'));
     expect(png.code).toBe(1);
-    expect(png.err).toBe(`miniconv: no such file: ${join(dir, 'none.png')}`);
+    expect(png.err).toBe(`miniconv predict: no such file: ${join(dir, 'none.png')}`);
     writeFileSync(join(dir, 'not.png'), 'hello');
     expect((await run('predict', modelFile, join(dir, 'not.png'))).err).toMatch(/not\.png is not a readable PNG image/);
   });
@@ -66,9 +138,32 @@ describe('miniconv CLI', () => {
     expect(bad.status).toBe(2);
     const missing = spawnSync(process.execPath, [bin, 'summary', join(dir, 'none.json')], { encoding: 'utf8' });
     expect(missing.status).toBe(1);
-    expect(missing.stderr.trim()).toBe(`miniconv: loadModel: no such file: ${join(dir, 'none.json')}`);
+    expect(missing.stderr.trim()).toBe(`miniconv summary: loadModel: no such file: ${join(dir, 'none.json')}`);
     expect(execFileSync(process.execPath, [bin, 'help'], { encoding: 'utf8' })).toContain('Usage: miniconv');
-  });
+    const badIndex = spawnSync(process.execPath, [bin, 'inspect', modelFile, '--index', 'abc'], { encoding: 'utf8' });
+    expect(badIndex.status).toBe(2);
+    expect(badIndex.stderr).not.toMatch(/\n +at /);
+  }, 120_000);
+
+  it('a closed stdout (miniconv explain | head -1) ends quietly, without an EPIPE stack trace', async () => {
+    // A 40x40 input makes about 380 kB of text, far more than a pipe holds, so the writes go on
+    // after the reader has gone.
+    const input = JSON.stringify(Array.from({ length: 40 }, (_, i) => Array.from({ length: 40 }, (_, j) => (7 * i + 3 * j) % 10)));
+    const bin = join(import.meta.dirname, '..', 'bin', 'miniconv.js');
+    const child = spawn(process.execPath, [bin, 'explain', '--input', input, '--kernel', '[[1,2,3],[4,5,6],[7,8,9]]'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '', first = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const code = await new Promise<number | null>((done) => {
+      child.stdout.once('data', (d: Buffer) => {
+        first = d.toString().split('\n')[0];
+        child.stdout.destroy(); // like head -1: read one line, then close the pipe
+      });
+      child.on('close', (c) => done(c));
+    });
+    expect(first).toBe('One convolution, forward and backward, every number written out');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  }, 60_000);
 
   it('summary prints the layer table', async () => {
     const r = await run('summary', modelFile);
@@ -133,13 +228,14 @@ describe('miniconv inspect and explain through the CLI', () => {
     const r = await run('inspect', modelFile, '--index', '3', '--out', out);
     expect(r.code, r.err).toBe(0);
     expect(readdirSync(out)).toEqual(expect.arrayContaining(['kernels-conv2d_1.png', 'kernels-conv2d_2.png', 'featuremaps-conv2d_1.png', 'report.html']));
-    expect((await run('inspect', modelFile, '--index', '99999', '--out', out)).code).toBe(1);
+    expect((await run('inspect', modelFile, '--index', '99999', '--out', out)).code).toBe(2);
+    expect((await run('inspect', join(dir, 'none.json'), '--out', out)).code).toBe(1);
     expect((await run('inspect', modelFile, '--index', '1', '--image', 'x.png')).code).toBe(2);
   });
   it('explain narrates the seed example', async () => {
     const r = await run('explain', '--no-color');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('out[0][0] = 1*-1 + 2*0 + 4*0 + 5*1 = 4');
+    expect(r.out).toContain('y[0][0] = 1*-1 + 2*0 + 4*0 + 5*1 = 4');
     expect((await run('explain', '--kernel', '[[1,2],[3]]')).code).toBe(2);
   });
 });

@@ -1,13 +1,15 @@
 // `miniconv explain`: the narrated numbers must be miniconv's kernels' numbers, and the gradients
 // must match central finite differences. The seed example's gradients were worked out by hand:
-//   dW[m][n] = sum of the 2x2 window of X at (m, n), as dY is all ones:  1+2+4+5 = 12, 2+3+5+6 = 16,
-//              4+5+7+8 = 24, 5+6+8+9 = 28;
-//   dX[y][x] = sum of the kernel entries K[m][n] whose window covered (y, x): corners -1, 0, 0, 1;
-//              the centre is covered by all four windows, -1 + 0 + 0 + 1 = 0.
+//   dw[u][v]   = sum of the 2x2 window of x at (u, v), as dy is all ones:  1+2+4+5 = 12, 2+3+5+6 = 16,
+//                4+5+7+8 = 24, 5+6+8+9 = 28;
+//   dx[ih][iw] = sum of the kernel entries w[u][v] whose window covered (ih, iw): corners -1, 0, 0, 1;
+//                the centre is covered by all four windows, -1 + 0 + 0 + 1 = 0.
 import { describe, expect, it } from 'vitest';
 import { Tensor, createRng } from '../src/index.ts';
 import * as kernels from '../src/kernels/index.ts';
-import { SEED_INPUT, SEED_KERNEL, explainConv, runExplainCli } from '../src/explain.ts';
+import { SEED_INPUT, SEED_KERNEL, explainConv } from '../src/explain/index.ts';
+import { main } from '../src/cli/main.ts';
+import { dataLoaders } from '../bin/main.ts';
 
 type M = number[][];
 
@@ -49,27 +51,27 @@ function randomMatrix(rows: number, cols: number, seed: number): M {
 describe('explainConv on the seed example', () => {
   const e = explainConv({ input: SEED_INPUT, kernel: SEED_KERNEL });
 
-  it('out = 4 4 / 4 4, dW = [[12,16],[24,28]], dX = [[-1,-1,0],[-1,0,1],[0,1,1]]', () => {
-    expect(e.out).toEqual([[4, 4], [4, 4]]);
-    expect(e.dW).toEqual([[12, 16], [24, 28]]);
-    expect(e.dX).toEqual([[-1, -1, 0], [-1, 0, 1], [0, 1, 1]]);
+  it('y = 4 4 / 4 4, dw = [[12,16],[24,28]], dx = [[-1,-1,0],[-1,0,1],[0,1,1]]', () => {
+    expect(e.y).toEqual([[4, 4], [4, 4]]);
+    expect(e.dw).toEqual([[12, 16], [24, 28]]);
+    expect(e.dx).toEqual([[-1, -1, 0], [-1, 0, 1], [0, 1, 1]]);
   });
 
   it('the numbers are the kernels\' numbers, and the finite differences agree', () => {
     const k = kernelResults(SEED_INPUT, SEED_KERNEL, 1, 0, [[1, 1], [1, 1]]);
-    expect(e.out.flat()).toEqual(k.out);
-    expect(e.dW.flat()).toEqual(k.dW);
-    expect(e.dX.flat()).toEqual(k.dX);
-    expectClose(e.numericDW, e.dW, 1e-8);
-    expectClose(e.numericDX, e.dX, 1e-8);
+    expect(e.y.flat()).toEqual(k.out);
+    expect(e.dw.flat()).toEqual(k.dW);
+    expect(e.dx.flat()).toEqual(k.dX);
+    expectClose(e.numericDw, e.dw, 1e-8);
+    expectClose(e.numericDx, e.dx, 1e-8);
   });
 
   it('writes out the dot products the way the article does', () => {
-    expect(e.text).toContain('out[0][0] = 1*-1 + 2*0 + 4*0 + 5*1 = 4');
-    expect(e.text).toContain('out[0][1] = 2*-1 + 3*0 + 5*0 + 6*1 = 4');
-    expect(e.text).toContain('out[1][1] = 5*-1 + 6*0 + 8*0 + 9*1 = 4');
-    expect(e.text).toMatch(/dW\[0\]\[0\] = 1\*1 \+ 1\*2 \+ 1\*4 \+ 1\*5 = 12 +✓ finite difference 12\.000000/);
-    expect(e.text).toMatch(/dX\[0\]\[0\] = 0\*1 \+ 0\*0 \+ 0\*0 \+ 1\*-1 = -1 +✓/);
+    expect(e.text).toContain('y[0][0] = 1*-1 + 2*0 + 4*0 + 5*1 = 4');
+    expect(e.text).toContain('y[0][1] = 2*-1 + 3*0 + 5*0 + 6*1 = 4');
+    expect(e.text).toContain('y[1][1] = 5*-1 + 6*0 + 8*0 + 9*1 = 4');
+    expect(e.text).toMatch(/dw\[0\]\[0\] = 1\*1 \+ 1\*2 \+ 1\*4 \+ 1\*5 = 12 +✓ finite difference 12\.000000/);
+    expect(e.text).toMatch(/dx\[0\]\[0\] = 0\*1 \+ 0\*0 \+ 0\*0 \+ 1\*-1 = -1 +✓/);
     expect(e.text.match(/✓/g)).toHaveLength(4 + 9);
     expect(e.text).not.toContain('✗');
     expect(e.text).not.toContain('\x1b');
@@ -98,17 +100,17 @@ describe('explainConv with stride and padding', () => {
     it(c.name, () => {
       const ref0 = reference(c.X, c.K, c.s, c.p, null);
       const dY = randomMatrix(ref0.out.length, ref0.out[0].length, 7);
-      const e = explainConv({ input: c.X, kernel: c.K, stride: c.s, padding: c.p, dY });
+      const e = explainConv({ input: c.X, kernel: c.K, stride: c.s, padding: c.p, dy: dY });
       const k = kernelResults(c.X, c.K, c.s, c.p, dY);
-      expect(e.out.flat()).toEqual(k.out);
-      expect(e.dW.flat()).toEqual(k.dW);
-      expect(e.dX.flat()).toEqual(k.dX);
+      expect(e.y.flat()).toEqual(k.out);
+      expect(e.dw.flat()).toEqual(k.dW);
+      expect(e.dx.flat()).toEqual(k.dX);
       const ref = reference(c.X, c.K, c.s, c.p, dY);
-      expectClose(e.out, ref.out, 1e-12);
-      expectClose(e.dW, ref.dW, 1e-12);
-      expectClose(e.dX, ref.dX, 1e-12);
-      expectClose(e.numericDW, e.dW);
-      expectClose(e.numericDX, e.dX);
+      expectClose(e.y, ref.out, 1e-12);
+      expectClose(e.dw, ref.dW, 1e-12);
+      expectClose(e.dx, ref.dX, 1e-12);
+      expectClose(e.numericDw, e.dw);
+      expectClose(e.numericDx, e.dx);
       expect(e.text).not.toContain('✗');
       if (c.s > 1) expect(e.text).toMatch(/dilated/);
       if (c.p > 0) expect(e.text).toMatch(/cropped/);
@@ -117,9 +119,9 @@ describe('explainConv with stride and padding', () => {
 
   it('padding: padded zeros appear as 0 in the sums and are counted', () => {
     const e = explainConv({ input: SEED_INPUT, kernel: SEED_KERNEL, padding: 1 });
-    // The top-left window covers three padded zeros and X[0][0] = 1 under K[1][1] = 1.
-    expect(e.text).toContain('out[0][0] = 0*-1 + 0*0 + 0*0 + 1*1 = 1   (3 of 4 terms read the zero padding)');
-    expect(e.out).toEqual([[1, 2, 3, 0], [4, 4, 4, -3], [7, 4, 4, -6], [0, -7, -8, -9]]);
+    // The top-left window covers three padded zeros and x[0][0] = 1 under w[1][1] = 1.
+    expect(e.text).toContain('y[0][0] = 0*-1 + 0*0 + 0*0 + 1*1 = 1   (3 of 4 terms read the zero padding)');
+    expect(e.y).toEqual([[1, 2, 3, 0], [4, 4, 4, -3], [7, 4, 4, -6], [0, -7, -8, -9]]);
   });
 });
 
@@ -137,51 +139,66 @@ describe('explainConv input checks', () => {
     expect(() => explainConv({ ...ok, padding: -1 })).toThrow('explainConv: padding must be an integer >= 0, got -1');
     expect(() => explainConv({ input: [[1, 2], [3, 4]], kernel: [[1, 2, 3], [4, 5, 6], [7, 8, 9]] })).toThrow(
       'explainConv: kernel 3×3 is larger than the padded input 2×2 (input 2×2, padding 0); expected a kernel of at most 2×2, or more padding');
-    expect(() => explainConv({ ...ok, dY: [[1, 1, 1]] })).toThrow("explainConv: dY must have the output's size 2×2, got 1×3");
+    expect(() => explainConv({ ...ok, dy: [[1, 1, 1]] })).toThrow("explainConv: dy must have the output's size 2×2, got 1×3");
   });
   it('a kernel larger than the input is fine once padding makes room', () => {
-    expect(explainConv({ input: [[1, 2], [3, 4]], kernel: [[1, 1, 1], [1, 1, 1], [1, 1, 1]], padding: 1 }).out).toEqual([[10, 10], [10, 10]]);
+    expect(explainConv({ input: [[1, 2], [3, 4]], kernel: [[1, 1, 1], [1, 1, 1], [1, 1, 1]], padding: 1 }).y).toEqual([[10, 10], [10, 10]]);
   });
 });
 
-describe('runExplainCli', () => {
-  const run = (argv: string[]) => {
-    let stdout = '', stderr = '';
-    const code = runExplainCli(argv, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
-    return { code, stdout, stderr };
+describe('the seed article', () => {
+  it('is cited by its title, and its worked example is reproduced number for number', () => {
+    const e = explainConv({ input: SEED_INPUT, kernel: SEED_KERNEL });
+    expect(e.text).toContain('The worked example of 《从零开始大模型开发与微调：卷积运算的基本概念》 (the seed article), section 4.');
+    // The article: "(1*-1 + 2*0 + 4*0 + 5*1) = 4", then one step right "(2*-1 + 3*0 + 5*0 + 6*1) = 4", output "4 4".
+    expect(e.text).toContain('y[0][0] = 1*-1 + 2*0 + 4*0 + 5*1 = 4');
+    expect(e.text).toContain('y[0][1] = 2*-1 + 3*0 + 5*0 + 6*1 = 4');
+    expect(e.text).toMatch(/Output \(feature map\) y \(2×2\):\n {2}4 {2}4\n {2}4 {2}4/);
+    expect(e.text).not.toMatch(/shared\/seed|\.txt/);
+    expect(explainConv({ input: SEED_INPUT, kernel: [[1, 0], [0, 1]] }).text).not.toContain('The worked example of');
+  });
+});
+
+describe('miniconv explain', () => {
+  const run = async (argv: string[]) => {
+    const out: string[] = [], err: string[] = [];
+    const code = await main(['explain', ...argv], { io: { out: (s) => out.push(s), err: (s) => err.push(s), isTTY: false }, data: dataLoaders });
+    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
   };
 
-  it('with no arguments explains the seed example', () => {
-    const r = run(['--no-color']);
+  it('with no arguments explains the seed example', async () => {
+    const r = await run(['--no-color']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('out[0][0] = 1*-1 + 2*0 + 4*0 + 5*1 = 4');
+    expect(r.stdout).toContain('y[0][0] = 1*-1 + 2*0 + 4*0 + 5*1 = 4');
     expect(r.stdout).not.toContain('\x1b');
     expect(r.stderr).toBe('');
   });
 
-  it('parses --input, --kernel, --stride, --padding and --dy', () => {
-    const r = run(['--input', '[[1,2,3],[4,5,6],[7,8,9]]', '--kernel', '[[1,0],[0,1]]', '--stride', '2', '--padding=1', '--dy', '[[1,0],[0,2]]', '--no-color']);
+  it('parses --input, --kernel, --stride, --padding and --dy', async () => {
+    const r = await run(['--input', '[[1,2,3],[4,5,6],[7,8,9]]', '--kernel', '[[1,0],[0,1]]', '--stride', '2', '--padding=1', '--dy', '[[1,0],[0,2]]', '--no-color']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('stride s = 2, padding p = 1');
-    expect(r.stdout).toMatch(/Upstream gradient dY[^\n]*\n {2}1 {2}0\n {2}0 {2}2/);
+    expect(r.stdout).toContain('stride = 2, pad = 1');
+    expect(r.stdout).toMatch(/Upstream gradient dy[^\n]*\n {2}1 {2}0\n {2}0 {2}2/);
   });
 
-  it('bad JSON or arguments: a one-line error and the usage on stderr, exit code 2', () => {
-    for (const argv of [['--input', '[[1,2'], ['--kernel', '[[1],[2,3]]'], ['--stride', 'two'], ['--stride', '-1'], ['--padding=-1'], ['--bogus'], ['extra']]) {
-      const r = run(argv);
+  it('bad JSON or arguments: a one-line error and the usage on stderr, exit code 2', async () => {
+    for (const argv of [['--input', '[[1,2'], ['--kernel', '[[1],[2,3]]'], ['--stride', 'two'], ['--stride', '-1'], ['--padding=-1'], ['--padding', '-1'], ['--bogus'], ['extra']]) {
+      const r = await run(argv);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.stdout).toBe('');
-      const [first, second] = r.stderr.split('\n');
+      const [first, second, third] = r.stderr.split('\n');
       expect(first).toMatch(/^miniconv explain: /);
-      expect(second).toMatch(/^usage: miniconv explain/);
+      expect(second).toBe('');
+      expect(third).toMatch(/^Usage: miniconv explain/);
     }
-    expect(run(['--input', '[[1,2']).stderr).toMatch(/^miniconv explain: --input is not valid JSON \(.*\); expected a 2-D array/);
-    expect(run(['--padding=-1']).stderr).toMatch(/^miniconv explain: padding must be an integer >= 0, got -1\n/);
+    expect((await run(['--input', '[[1,2'])).stderr).toMatch(/^miniconv explain: --input is not valid JSON \(.*\); expected a 2-D array/);
+    expect((await run(['--padding=-1'])).stderr).toMatch(/^miniconv explain: --padding must be an integer >= 0 \(for example --padding 1\), got '-1'\n/);
+    expect((await run(['--kernel', '[[1],[2,3]]'])).stderr).toMatch(/^miniconv explain: kernel is not rectangular: row 1 has 2 numbers, expected 1 like row 0\n/);
   });
 
-  it('--help prints the usage', () => {
-    const r = run(['--help']);
+  it('--help prints the usage', async () => {
+    const r = await run(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^usage: miniconv explain/);
+    expect(r.stdout).toMatch(/^Usage: miniconv explain/);
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, createRng, softmaxCrossEntropy } from '../src/index.ts';
 import { fit } from '../src/train/index.ts';
 import { ParallelTrainer } from '../src/train/parallel.ts';
+import { TrainingDivergedError } from '../src/errors.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 import { takeFirst } from '../datasets/dataset.ts';
 
@@ -62,6 +63,17 @@ describe('ParallelTrainer', () => {
     const images = set.images.slice().fill(NaN);
     expect(() => fit(model, { ...set, images }, { epochs: 1, batchSize: 32, optimizer: new SGD(model.params(), { lr: 0.01 }), threads: 2 }))
       .toThrow(/^fit: training diverged at epoch 1, batch 1: .*logits hold NaN/);
+    // Only a worker's slice holds the NaN: the error keeps its class across the thread boundary.
+    // fit shuffles with createRng('fit-<seed>'); with one batch of 64 on 2 threads, shuffled
+    // positions 32..63 are worker 1's slice: spoil the image that lands at position 40.
+    const order = createRng('fit-0').shuffle(Int32Array.from({ length: 64 }, (_, i) => i));
+    const half = set.images.slice();
+    half.fill(NaN, order[40] * 784, (order[40] + 1) * 784);
+    let caught: unknown;
+    try { fit(build(3), { ...set, images: half }, { epochs: 1, batchSize: 64, optimizer: new SGD(build(3).params(), { lr: 0.01 }), threads: 2 }); } catch (e) { caught = e; }
+    expect(caught).toBeInstanceOf(TrainingDivergedError);
+    expect((caught as TrainingDivergedError).message).toMatch(/^fit: training diverged at epoch 1, batch 1: worker 1: .*logits hold NaN/);
+    expect([(caught as TrainingDivergedError).epoch, (caught as TrainingDivergedError).batch]).toEqual([1, 1]);
   });
 
   it('many short steps in a row never hang (a lost wake-up once stalled training)', () => {

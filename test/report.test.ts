@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDigits } from '../datasets/mnist.ts';
-import { takeFirst } from '../datasets/dataset.ts';
+import { takeFirst } from '../src/train/dataset.ts';
 import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, createRng } from '../src/index.ts';
 import { digitToPng } from '../src/io/digit-image.ts';
 import { type ModelMetadata, type Snapshot, saveModel } from '../src/io/model-file.ts';
-import { buildReport, fileSafe, planKernelFigure, runInspectCli } from '../src/inspect/index.ts';
+import { buildReport, fileSafe, planKernelFigure } from '../src/inspect/index.ts';
+import { main } from '../src/cli/main.ts';
+import { dataLoaders } from '../bin/main.ts';
 import { niceTicks } from '../src/inspect/svg.ts';
 import { evaluate, fit } from '../src/train/index.ts';
 
@@ -33,10 +35,10 @@ function tinyModel(seed = 3): Sequential {
   ]);
 }
 
-/** Runs the command, collecting what it prints. */
-function run(...argv: string[]) {
+/** Runs `miniconv inspect ...argv`, collecting what it prints. */
+async function run(...argv: string[]) {
   const out: string[] = [], err: string[] = [];
-  const code = runInspectCli(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
+  const code = await main(['inspect', ...argv], { io: { out: (s) => out.push(s), err: (s) => err.push(s), isTTY: false }, data: dataLoaders });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -88,12 +90,12 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('miniconv inspect MODEL --index N --out DIR', () => {
-  let result: ReturnType<typeof run>;
+  let result: Awaited<ReturnType<typeof run>>;
   let out: string;
   let html: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     out = join(dir, 'out', 'nested'); // created if missing
-    result = run(modelPath, '--index', '3', '--out', out);
+    result = await run(modelPath, '--index', '3', '--out', out);
     html = readFileSync(join(out, 'report.html'), 'utf8');
   }, 30_000);
 
@@ -185,11 +187,11 @@ describe('miniconv inspect MODEL --index N --out DIR', () => {
 });
 
 describe('inspect with --image, without metadata, and with escaping', () => {
-  it('--image: feature maps of a picture, the file name as its caption', () => {
+  it('--image: feature maps of a picture, the file name as its caption', async () => {
     const img = join(dir, 'digit.png');
     writeFileSync(img, digitToPng(test.images.subarray(5 * 784, 6 * 784)));
     const out = join(dir, 'out-image');
-    const r = run(modelPath, '--image', img, '--out', out);
+    const r = await run(modelPath, '--image', img, '--out', out);
     expect(r.code).toBe(0);
     expect(r.out).toContain('Prediction for digit.png');
     expect(sectionOf(readFileSync(join(out, 'report.html'), 'utf8'), 'featuremaps')).toContain('digit.png');
@@ -230,53 +232,54 @@ describe('inspect with --image, without metadata, and with escaping', () => {
 describe('inspect errors: one line and exit code 1 for bad data, usage and exit code 2 for bad arguments', () => {
   const notWritten = () => join(dir, 'never');
   it.each([
-    ['a non-integer --index', ['--index', 'two'], /--index must be an integer from 0 to 1999 \(the bundled test set has 2,000 digits\), got 'two'/],
-    ['an --index past the end', ['--index', '2000'], /from 0 to 1999 .* got '2000'/],
-    ['a negative --index', ['--index=-1'], /from 0 to 1999 .* got '-1'/],
-    ['a missing --image', ['--image', '/no/such/digit.png'], /--image: no such file: \/no\/such\/digit\.png/],
-  ])('%s', (_, args, message) => {
-    const r = run(modelPath, ...args, '--out', notWritten());
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(message);
-    expect(r.err.split('\n')).toHaveLength(1);
+    ['a non-integer --index', ['--index', 'two'], 2, /^miniconv inspect: --index must be an integer >= 0 \(for example --index 3\), got 'two'\n\nUsage: miniconv inspect/],
+    ['an --index past the end', ['--index', '2000'], 2, /^miniconv inspect: --index must be an integer from 0 to 1999 \(the bundled test set has 2,000 digits\), got '2000'\n\nUsage/],
+    ['a negative --index', ['--index=-1'], 2, /--index must be an integer >= 0 .* got '-1'/],
+    ['a missing --image', ['--image', '/no/such/digit.png'], 1, /^miniconv inspect: --image: no such file: \/no\/such\/digit\.png$/],
+  ])('%s', async (_, args, code, message) => {
+    const r = await run(modelPath, ...(args as string[]), '--out', notWritten());
+    expect(r.code).toBe(code);
+    expect(r.err).toMatch(message as RegExp);
+    if (code === 1) expect(r.err.split('\n')).toHaveLength(1);
     expect(existsSync(notWritten())).toBe(false);
   });
 
-  it('a model without Conv2D layers', () => {
+  it('a model without Conv2D layers', async () => {
     const path = join(dir, 'dense.json');
     saveModel(path, new Sequential([new Flatten(), new Dense({ inFeatures: 784, outFeatures: 10, rng: createRng(1) })]), [1, 28, 28]);
-    const r = run(path, '--out', notWritten());
+    const r = await run(path, '--out', notWritten());
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^miniconv inspect: .*dense\.json has no Conv2D layer \(layers: Flatten, Dense\)/);
   });
 
-  it('a missing or corrupt model file', () => {
-    const missing = run(join(dir, 'nope.json'));
+  it('a missing or corrupt model file', async () => {
+    const missing = await run(join(dir, 'nope.json'));
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/^miniconv inspect: loadModel: no such file: .*nope\.json$/);
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, readFileSync(modelPath, 'utf8').slice(0, 500));
-    const corrupt = run(bad, '--out', notWritten());
+    const corrupt = await run(bad, '--out', notWritten());
     expect(corrupt.code).toBe(1);
     expect(corrupt.err).toMatch(/not valid JSON.*truncated/);
     expect(corrupt.err.split('\n')).toHaveLength(1);
   });
 
   it.each([
-    ['an unknown flag', ['MODEL', '--colour'], /Unknown option '--colour'/],
+    ['an unknown flag', ['MODEL', '--colour'], /unknown option '--colour'/],
     ['both --image and --index', ['MODEL', '--image', 'a.png', '--index', '1'], /either --index or --image, not both/],
-    ['no MODEL', ['--index', '1'], /missing MODEL/],
-    ['two MODELs', ['a.json', 'b.json'], /expected one MODEL file, got 2/],
-  ])('%s', (_, args, message) => {
-    const r = run(...args);
+    ['no MODEL', ['--index', '1'], /missing required argument 'MODEL'/],
+    ['two MODELs', ['a.json', 'b.json'], /too many arguments for 'inspect'. Expected 1 argument but got 2/],
+  ])('%s', async (_, args, message) => {
+    const r = await run(...args);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
-    expect(r.err).toContain('Usage: miniconv inspect MODEL');
+    expect(r.err).toContain('Usage: miniconv inspect [options] <MODEL>');
   });
 
-  it('--help prints the usage and exits 0', () => {
-    const r = run('--help');
+  it('--help prints the usage, with what it writes, and exits 0', async () => {
+    const r = await run('--help');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('Usage: miniconv inspect MODEL');
+    expect(r.out).toMatch(/^Usage: miniconv inspect \[options\] <MODEL>/);
+    expect(r.out).toContain('report.html               one self-contained page');
   });
 });

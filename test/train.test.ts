@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, createRng } from '../src/index.ts';
 import { evaluate, fit, fitAsync } from '../src/train/index.ts';
+import { TrainingDivergedError } from '../src/errors.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 import { takeFirst } from '../datasets/dataset.ts';
 
@@ -65,6 +66,12 @@ describe('fit', () => {
     expect(() => fit(model, { ...set, images }, { epochs: 1, batchSize: 20, optimizer, seed: 1, onBatchEnd: (b) => seen.push(b.batch) }))
       .toThrow(new RegExp(`^fit: training diverged at epoch 1, batch ${seen.length + 1}: softmaxCrossEntropy: logits hold NaN`));
     expect(seen.length).toBeLessThan(3);
+    // The error is typed: callers catch it by class and read where it happened.
+    let caught: unknown;
+    try { fit(small(7), { ...set, images }, { epochs: 1, batchSize: 20, optimizer: new SGD(small(7).params(), { lr: 0.01 }), seed: 1 }); } catch (e) { caught = e; }
+    expect(caught).toBeInstanceOf(TrainingDivergedError);
+    const d = caught as TrainingDivergedError;
+    expect([d.epoch, d.batch, Number.isNaN(d.value)]).toEqual([1, seen.length + 1, true]);
   });
 
   it('rejects bad options', () => {

@@ -6,6 +6,8 @@ export {
   featureMaps, renderFeatureMapsPng, renderFeatureMapStackPng, renderModelFeatureMapsPng, planFeatureMapFigure, planFeatureBlock,
 } from './feature-maps.ts';
 export { type AnsiColorMode, type KernelsAnsiOptions, detectColorMode, kernelsToAnsi, weightsToAnsi } from './terminal.ts';
-export { type ReportOptions, type ReportDigit, type Report, type WrongDigit, type ConfusionResult, buildReport, predictSet, scoreSet, fileSafe, greyImagePng } from './report.ts';
+export { type ReportOptions, type ReportDigit, type Report, type WrongDigit, type ConfusionResult, buildReport } from './report.ts';
+export { confidentMistakes, fileSafe } from './report-numbers.ts';
+export { greyImagePng } from './report-png.ts';
 export { type ChartSeries, type LineChartOptions, lineChartSvg, niceTicks, escapeHtml } from './svg.ts';
-export { type InspectIo, type InspectOptions, INSPECT_USAGE, runInspectCli, inspectModelFile, defaultOutDir } from './inspect-command.ts';
+export { type InspectOptions, inspectModelFile, defaultOutDir, checkDigitIndex } from './inspect-model.ts';

@@ -4,6 +4,7 @@
 // Glossary: N = batch, K = classes.
 
 import { Tensor, allocLike, shapeStr } from '../tensor.ts';
+import { TrainingDivergedError } from '../errors.ts';
 
 export type Labels = ArrayLike<number>;
 
@@ -40,7 +41,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Labels): { loss: num
   const z = logits.data;
   for (let i = 0; i < z.length; i++) {
     if (!Number.isFinite(z[i])) {
-      throw new RangeError(`${who}: logits hold ${z[i]} at row ${Math.floor(i / K)}, column ${i % K}; expected finite numbers (the model diverged: lower the learning rate)`);
+      throw new TrainingDivergedError(`${who}: logits hold ${z[i]} at row ${Math.floor(i / K)}, column ${i % K}; expected finite numbers (the model diverged: lower the learning rate)`, { value: z[i] });
     }
   }
   const grad = allocLike(z, N * K); // (N, K)

@@ -1,17 +1,19 @@
 // The training loop: seeded shuffling every epoch, mini-batch SGD, per-epoch evaluation.
 // fit() runs to the end; fitAsync() yields to the event loop between batches, so that the same
-// loop can run in a browser page without freezing it.
+// loop can run in a browser page without freezing it. Nothing here imports a Node-only module: the
+// threaded trainer (threads > 1) is reached through parallel-factory.ts.
 
-import type { Dataset } from '../../datasets/dataset.ts';
+import type { Dataset } from './dataset.ts';
 import type { Layer } from '../layers/layer.ts';
 import type { SGD } from '../optim/sgd.ts';
 import { createRng } from '../rng.ts';
 import { Tensor } from '../tensor.ts';
-import { type Evaluation, argmaxRow, evaluate } from './metrics.ts';
-import { ParallelTrainer } from './parallel.ts';
+import { type Evaluation, evaluate } from './metrics.ts';
+import { type ParallelTrainerFactory, registeredParallelTrainer } from './parallel-factory.ts';
 import { trainStep } from './step.ts';
 import type { Augment } from './augment.ts';
 import { Sequential } from '../layers/sequential.ts';
+import { TrainingDivergedError } from '../errors.ts';
 
 export interface BatchInfo {
   epoch: number; // 1-based
@@ -47,9 +49,12 @@ export interface FitOptions {
   /**
    * Threads (default 1). With more than one, every batch is split across worker threads that share
    * the weights (see parallel.ts); a seeded run stays bit-reproducible for a given thread count.
-   * Needs a Sequential model and Node's worker_threads; in a browser page keep 1.
+   * Needs a Sequential model and Node's worker_threads (import src/train/parallel.ts once, or pass
+   * `parallelTrainer`); in a browser page keep 1.
    */
   threads?: number;
+  /** Builds the threaded trainer for threads > 1 (default: the one parallel.ts registers when loaded). */
+  parallelTrainer?: ParallelTrainerFactory;
   /** Changes each training batch in place before the step (e.g. randomShift(2)); drawn from a seeded rng. */
   augment?: Augment;
   /**
@@ -63,7 +68,10 @@ export interface History {
   epochs: EpochInfo[];
 }
 
-/** Trains synchronously. Throws, naming the epoch and batch, if the loss becomes NaN or infinite. */
+/**
+ * Trains synchronously. Throws a TrainingDivergedError, naming the epoch and batch, if the logits or
+ * the loss become NaN or infinite.
+ */
 export function fit(model: Layer, train: Dataset, opts: FitOptions): History {
   const run = trainingRun(model, train, opts);
   let r = run.next();
@@ -111,7 +119,11 @@ function* trainingRun(model: Layer, train: Dataset, opts: FitOptions): Generator
   const history: History = { epochs: [] };
   const threads = opts.threads ?? 1;
   if (threads > 1 && !(model instanceof Sequential)) throw new TypeError('fit: threads > 1 needs a Sequential model');
-  const parallel = threads > 1 ? new ParallelTrainer(model as Sequential, train.shape, { threads, maxBatch: Math.max(batchSize, 256) }) : null;
+  const makeParallel = threads > 1 ? (opts.parallelTrainer ?? registeredParallelTrainer()) : null;
+  if (threads > 1 && !makeParallel) {
+    throw new Error('fit: threads > 1 needs the threaded trainer: import src/train/parallel.ts first (Node only), or pass parallelTrainer');
+  }
+  const parallel = makeParallel ? makeParallel(model as Sequential, train.shape, { threads, maxBatch: Math.max(batchSize, 256) }) : null;
   const step = (x: Tensor, y: Uint8Array) => {
     if (!parallel) return trainStep(model, optimizer, x, y);
     const r = parallel.computeGradients(x, y);
@@ -138,13 +150,13 @@ function* trainingRun(model: Layer, train: Dataset, opts: FitOptions): Generator
         try {
           r = step(x, y);
         } catch (e) {
-          if (e instanceof Error && /finite numbers/.test(e.message)) {
-            throw new Error(`fit: training diverged at epoch ${epoch}, batch ${b + 1}: ${e.message}`);
+          if (e instanceof TrainingDivergedError) {
+            throw new TrainingDivergedError(`fit: training diverged at epoch ${epoch}, batch ${b + 1}: ${e.message}`, { value: e.value, epoch, batch: b + 1 });
           }
           throw e;
         }
         if (!Number.isFinite(r.loss)) {
-          throw new Error(`fit: the loss is ${r.loss} at epoch ${epoch}, batch ${b + 1}; lower the learning rate`);
+          throw new TrainingDivergedError(`fit: the loss is ${r.loss} at epoch ${epoch}, batch ${b + 1}; lower the learning rate`, { value: r.loss, epoch, batch: b + 1 });
         }
         lossSum += r.loss * n;
         correct += r.correct;

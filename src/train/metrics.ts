@@ -1,8 +1,8 @@
 // Evaluation: loss, accuracy and the confusion matrix of a model on a labelled set.
 
-import type { Dataset } from '../../datasets/dataset.ts';
+import type { Dataset } from './dataset.ts';
 import type { Layer } from '../layers/layer.ts';
-import { softmaxCrossEntropy } from '../kernels/softmax-xent.ts';
+import { softmax, softmaxCrossEntropy } from '../kernels/softmax-xent.ts';
 import { Tensor } from '../tensor.ts';
 
 export interface Evaluation {
@@ -11,39 +11,49 @@ export interface Evaluation {
   /** confusion[true][predicted]: how many images of each class went to each prediction. */
   confusion: number[][];
   count: number;
+  /** The softmax probabilities (count, classes), image by image, when asked for with `keepProbs`. */
+  probs?: Float32Array;
 }
 
-/** Index of the largest value in row n of an (N, K) array. */
-export function argmaxRow(data: ArrayLike<number>, n: number, K: number): number {
+/** Index of the largest value in row n of an (N, classes) array (the first one on a tie). */
+export function argmaxRow(data: ArrayLike<number>, n: number, classes: number): number {
   let best = 0;
-  for (let k = 1; k < K; k++) if (data[n * K + k] > data[n * K + best]) best = k;
+  for (let k = 1; k < classes; k++) if (data[n * classes + k] > data[n * classes + best]) best = k;
   return best;
 }
 
 /** Runs the model over a whole set in batches and scores it. */
 export function evaluate(
   model: Layer, set: Dataset,
-  opts: { batchSize?: number; classes?: number; /** How to run the model on a batch (default model.forward), e.g. on several threads. */ predict?: (x: Tensor) => Tensor } = {},
+  opts: {
+    batchSize?: number; classes?: number;
+    /** How to run the model on a batch (default model.forward), e.g. on several threads. */
+    predict?: (x: Tensor) => Tensor;
+    /** Also return every image's softmax probabilities (the report's confident mistakes use them). */
+    keepProbs?: boolean;
+  } = {},
 ): Evaluation {
   const predict = opts.predict ?? ((x: Tensor) => model.forward(x));
   const batchSize = opts.batchSize ?? 200;
-  const K = opts.classes ?? 10;
+  const classes = opts.classes ?? 10;
   const per = set.shape[0] * set.shape[1] * set.shape[2];
-  const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  const probs = opts.keepProbs ? new Float32Array(set.count * classes) : undefined; // (count, classes)
   let lossSum = 0, correct = 0;
   for (let start = 0; start < set.count; start += batchSize) {
     const n = Math.min(batchSize, set.count - start);
     const x = new Tensor([n, ...set.shape], set.images.subarray(start * per, (start + n) * per));
     const y = set.labels.subarray(start, start + n);
-    const logits = predict(x);
+    const logits = predict(x); // (n, classes)
     lossSum += softmaxCrossEntropy(logits, y).loss * n;
+    probs?.set(softmax(logits).data, start * classes);
     for (let i = 0; i < n; i++) {
-      const p = argmaxRow(logits.data, i, K);
+      const p = argmaxRow(logits.data, i, classes);
       confusion[y[i]][p]++;
       if (p === y[i]) correct++;
     }
   }
-  return { loss: lossSum / set.count, accuracy: correct / set.count, confusion, count: set.count };
+  return { loss: lossSum / set.count, accuracy: correct / set.count, confusion, count: set.count, ...(probs ? { probs } : {}) };
 }
 
 /** The confusion matrix as aligned text, true classes down, predictions across. */

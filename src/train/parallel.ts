@@ -7,60 +7,22 @@
 // itself, then adds the workers' gradients in a fixed order (1, 2, ...), so a seeded run is
 // bit-reproducible for a given thread count. Only then does the optimiser update the shared weights.
 //
-// Threads wake each other with Atomics.wait / Atomics.notify on a small shared control array:
-// a step costs microseconds of synchronisation, not a message round trip.
+// Threads wake each other with Atomics.wait / Atomics.notify on a small shared control array
+// (its layout: parallel-protocol.mjs): a step costs microseconds of synchronisation, not a message
+// round trip. Each thread's step on its slice is worker-step.ts.
 
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
+import { TrainingDivergedError } from '../errors.ts';
 import type { Sequential } from '../layers/sequential.ts';
 import type { Param } from '../layers/layer.ts';
-import { softmaxCrossEntropy } from '../kernels/softmax-xent.ts';
 import { Tensor } from '../tensor.ts';
-import { argmaxRow } from './metrics.ts';
-
-// Control array layout (Int32): one block of CTRL_STRIDE ints per worker.
-export const CTRL_STRIDE = 8;
-export const C_SEQ = 0; // bumped by the main thread to start a job
-export const C_DONE = 1; // set to the job's seq by the worker when finished
-export const C_CMD = 2; // CMD_TRAIN or CMD_PREDICT or CMD_EXIT
-export const C_START = 3; // first image of the slice
-export const C_COUNT = 4; // images in the slice
-export const C_BATCH = 5; // images in the whole batch (N)
-export const C_ERROR = 6; // 1 if the worker's last job failed; the message is in its error block
-export const C_STATUS = 7; // STARTING, READY or FAILED (set by the worker once it has loaded)
-export const CMD_TRAIN = 1, CMD_PREDICT = 2, CMD_EXIT = 3;
-export const STARTING = 0, READY = 1, FAILED = 2;
-export const ERROR_BYTES = 1024; // per worker: an error message, UTF-8, zero-padded
-
-/** Writes a worker's error message into its block of the shared error buffer. */
-export function writeError(errors: SharedArrayBuffer, index: number, message: string): void {
-  const block = new Uint8Array(errors, (index - 1) * ERROR_BYTES, ERROR_BYTES);
-  block.fill(0);
-  block.set(new TextEncoder().encode(message).subarray(0, ERROR_BYTES - 4));
-}
-
-function readError(errors: SharedArrayBuffer, index: number): string {
-  const block = new Uint8Array(errors, (index - 1) * ERROR_BYTES, ERROR_BYTES).slice();
-  const end = block.indexOf(0);
-  return new TextDecoder().decode(block.subarray(0, end < 0 ? block.length : end));
-}
-
-/** What a worker is given once, at start. */
-export interface WorkerSetup {
-  config: ReturnType<Sequential['config']>;
-  inputShape: number[]; // one image: [C, H, W]
-  classes: number;
-  maxBatch: number;
-  index: number; // worker number, 1-based (0 is the main thread)
-  ctrl: SharedArrayBuffer; // Int32 control blocks
-  input: SharedArrayBuffer; // (maxBatch, C, H, W) float32
-  labels: SharedArrayBuffer; // (maxBatch) int32
-  logits: SharedArrayBuffer; // (maxBatch, K) float32
-  results: SharedArrayBuffer; // per worker: [lossSum, correct] float64
-  errors: SharedArrayBuffer; // per worker: ERROR_BYTES of message text
-  values: SharedArrayBuffer[]; // one per param: the shared weights
-  grads: SharedArrayBuffer[]; // one per param: this worker's gradients
-}
+import {
+  CMD_EXIT, CMD_PREDICT, CMD_TRAIN, CTRL_STRIDE, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START, C_STATUS,
+  ERROR_BYTES, FAILED, JOB_DIVERGED, NO_ERROR, RESULTS_STRIDE, STARTING, ctrlOffset, readError,
+} from './parallel-protocol.mjs';
+import { type WorkerSetup, predictSlice, trainSlice } from './worker-step.ts';
+import { registerParallelTrainer } from './parallel-factory.ts';
 
 export class ParallelTrainer {
   readonly threads: number;
@@ -92,7 +54,7 @@ export class ParallelTrainer {
     const sab = (bytes: number) => new SharedArrayBuffer(Math.max(8, bytes));
     const ctrl = sab(4 * CTRL_STRIDE * Math.max(1, W));
     const input = sab(4 * maxBatch * this.per), labels = sab(4 * maxBatch), logits = sab(4 * maxBatch * classes);
-    const results = sab(8 * 2 * Math.max(1, W));
+    const results = sab(8 * RESULTS_STRIDE * Math.max(1, W));
     const errors = sab(ERROR_BYTES * Math.max(1, W));
     this.errors = errors;
     this.ctrl = new Int32Array(ctrl);
@@ -115,7 +77,7 @@ export class ParallelTrainer {
       const grads = this.params.map((p) => sab(4 * p.value.size));
       this.workerGrads.push(grads.map((g) => new Float32Array(g)));
       const setup: WorkerSetup = {
-        config: model.config(), inputShape: [...inputShape], classes, maxBatch, index: w,
+        config: model.config(), backend: model.backend, inputShape: [...inputShape], classes, maxBatch, index: w,
         ctrl, input, labels, logits, results, errors, values, grads,
       };
       const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: setup });
@@ -124,7 +86,7 @@ export class ParallelTrainer {
     }
     // Wait (synchronously) until every worker has loaded its replica, or one has failed.
     for (let w = 1; w <= W; w++) {
-      const o = (w - 1) * CTRL_STRIDE;
+      const o = ctrlOffset(w);
       const deadline = Date.now() + 60_000;
       while (Atomics.load(this.ctrl, o + C_STATUS) === STARTING) {
         if (Date.now() > deadline) { this.close(); throw new Error(`ParallelTrainer: worker ${w} did not start within 60 s`); }
@@ -155,7 +117,7 @@ export class ParallelTrainer {
     const slices = this.slices(n);
     this.seq++;
     for (let w = 1; w < this.threads; w++) {
-      const o = (w - 1) * CTRL_STRIDE;
+      const o = ctrlOffset(w);
       this.ctrl[o + C_CMD] = cmd;
       this.ctrl[o + C_START] = slices[w][0];
       this.ctrl[o + C_COUNT] = slices[w][1];
@@ -168,7 +130,7 @@ export class ParallelTrainer {
 
   private waitAll(): void {
     for (let w = 1; w < this.threads; w++) {
-      const o = (w - 1) * CTRL_STRIDE;
+      const o = ctrlOffset(w);
       // Read the flag once per round and sleep only while it still holds that value: reading it a
       // second time for the wait could see the worker's "done" and then sleep forever.
       for (;;) {
@@ -176,7 +138,12 @@ export class ParallelTrainer {
         if (done === this.seq) break;
         Atomics.wait(this.ctrl, o + C_DONE, done, 1000); // bounded: a missed wake-up costs a second, never a hang
       }
-      if (this.ctrl[o + C_ERROR]) throw new Error(`worker ${w}: ${readError(this.errors, w)}`);
+      const failure = this.ctrl[o + C_ERROR];
+      if (failure === NO_ERROR) continue;
+      const message = `worker ${w}: ${readError(this.errors, w)}`;
+      // A divergence keeps its class across the thread boundary, so that fit() can catch it by class.
+      if (failure === JOB_DIVERGED) throw new TrainingDivergedError(message, { value: this.results[RESULTS_STRIDE * (w - 1)] });
+      throw new Error(message);
     }
   }
 
@@ -207,8 +174,8 @@ export class ParallelTrainer {
         const g = p.grad.data, d = this.workerGrads[w - 1][k];
         for (let i = 0; i < g.length; i++) g[i] += d[i];
       });
-      lossSum += this.results[2 * (w - 1)];
-      correct += this.results[2 * (w - 1) + 1];
+      lossSum += this.results[RESULTS_STRIDE * (w - 1)];
+      correct += this.results[RESULTS_STRIDE * (w - 1) + 1];
     }
     return { loss: lossSum / n, correct };
   }
@@ -226,7 +193,7 @@ export class ParallelTrainer {
   /** Stops the workers. The model keeps its (shared-memory) weights and works on as before. */
   close(): void {
     for (let w = 1; w < this.threads; w++) {
-      const o = (w - 1) * CTRL_STRIDE;
+      const o = ctrlOffset(w);
       this.ctrl[o + C_CMD] = CMD_EXIT;
       Atomics.store(this.ctrl, o + C_SEQ, ++this.seq);
       Atomics.notify(this.ctrl, o + C_SEQ);
@@ -236,35 +203,5 @@ export class ParallelTrainer {
   }
 }
 
-/**
- * Forward and backward over images [start, start + count) of the shared batch, with the loss
- * gradient scaled by count / N. Parameter gradients are ADDED into the model's grads (zeroed by the
- * caller). Returns the slice's summed loss and number of right predictions.
- */
-export function trainSlice(
-  model: Sequential, input: Float32Array, labels: Int32Array, inputShape: readonly number[],
-  start: number, count: number, n: number,
-): { lossSum: number; correct: number } {
-  if (count === 0) return { lossSum: 0, correct: 0 };
-  const per = inputShape.reduce((a, d) => a * d, 1);
-  const x = new Tensor([count, ...inputShape], input.subarray(start * per, (start + count) * per));
-  const y = labels.subarray(start, start + count);
-  const logits = model.forward(x);
-  const { loss, grad } = softmaxCrossEntropy(logits, y);
-  const scale = count / n; // the slice's share of the batch mean
-  for (let i = 0; i < grad.size; i++) grad.data[i] *= scale;
-  model.backwardParamsOnly(grad);
-  let correct = 0;
-  const K = logits.shape[1];
-  for (let i = 0; i < count; i++) if (argmaxRow(logits.data, i, K) === y[i]) correct++;
-  return { lossSum: loss * count, correct };
-}
-
-/** Forward over images [start, start + count) of the shared batch, logits into the shared output. */
-export function predictSlice(model: Sequential, input: Float32Array, logits: Float32Array, inputShape: readonly number[], start: number, count: number): void {
-  if (count === 0) return;
-  const per = inputShape.reduce((a, d) => a * d, 1);
-  const out = model.forward(new Tensor([count, ...inputShape], input.subarray(start * per, (start + count) * per)));
-  const K = out.shape[1];
-  logits.set(out.data, start * K);
-}
+// fit({ threads > 1 }) finds the trainer through this registration (see parallel-factory.ts).
+registerParallelTrainer((model, inputShape, opts) => new ParallelTrainer(model, inputShape, opts));

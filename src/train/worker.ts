@@ -1,17 +1,20 @@
 // A training worker: a replica of the model whose weights are views on the shared weights and
 // whose gradients go to this worker's own shared buffers. It sleeps on its control block until
-// the main thread starts a job (see parallel.ts), runs it on its slice of the batch, and reports.
+// the main thread starts a job (parallel-protocol.mjs), runs it on its slice of the batch
+// (worker-step.ts), and reports.
 
 import { workerData } from 'node:worker_threads';
+import { TrainingDivergedError } from '../errors.ts';
 import { modelFromConfig } from '../layers/from-config.ts';
 import { Tensor } from '../tensor.ts';
 import {
-  CMD_EXIT, CMD_PREDICT, CMD_TRAIN, CTRL_STRIDE, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START, C_STATUS, READY,
-  type WorkerSetup, predictSlice, trainSlice, writeError,
-} from './parallel.ts';
+  CMD_EXIT, CMD_PREDICT, CMD_TRAIN, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START,
+  JOB_DIVERGED, JOB_FAILED, NO_ERROR, READY, RESULTS_STRIDE, ctrlOffset, setStatus, writeError,
+} from './parallel-protocol.mjs';
+import { type WorkerSetup, predictSlice, trainSlice } from './worker-step.ts';
 
 const setup = workerData as WorkerSetup;
-const model = modelFromConfig(setup.config);
+const model = modelFromConfig(setup.config).setBackend(setup.backend);
 const params = model.params();
 params.forEach((p, k) => {
   p.value = new Tensor(p.value.shape, new Float32Array(setup.values[k]));
@@ -22,11 +25,10 @@ const input = new Float32Array(setup.input);
 const labels = new Int32Array(setup.labels);
 const logits = new Float32Array(setup.logits);
 const results = new Float64Array(setup.results);
-const o = (setup.index - 1) * CTRL_STRIDE;
-const r = 2 * (setup.index - 1);
+const o = ctrlOffset(setup.index);
+const r = RESULTS_STRIDE * (setup.index - 1);
 
-Atomics.store(ctrl, o + C_STATUS, READY);
-Atomics.notify(ctrl, o + C_STATUS);
+setStatus(setup.ctrl, setup.index, READY);
 
 let seen = 0;
 for (;;) {
@@ -44,10 +46,11 @@ for (;;) {
     } else if (cmd === CMD_PREDICT) {
       predictSlice(model, input, logits, setup.inputShape, start, count);
     }
-    ctrl[o + C_ERROR] = 0;
+    ctrl[o + C_ERROR] = NO_ERROR;
   } catch (e) {
     writeError(setup.errors, setup.index, e instanceof Error ? e.message : String(e));
-    ctrl[o + C_ERROR] = 1;
+    if (e instanceof TrainingDivergedError) results[r] = e.value;
+    ctrl[o + C_ERROR] = e instanceof TrainingDivergedError ? JOB_DIVERGED : JOB_FAILED;
   }
   Atomics.store(ctrl, o + C_DONE, seen);
   Atomics.notify(ctrl, o + C_DONE);

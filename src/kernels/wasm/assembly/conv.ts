@@ -1,4 +1,5 @@
-// @ts-nocheck -- this file is AssemblyScript (compiled by asc, see ../build.ts), not TypeScript.
+// This file is AssemblyScript (compiled by asc, see ../build.ts), not TypeScript: the root
+// tsconfig.json excludes this folder, whose own tsconfig.json uses AssemblyScript's types.
 //
 // 2-D convolution, float32, forward and backward, one image at a time: im2col + GEMM without the
 // im2col matrix. Read the TypeScript twin first (../../conv2d-fast.ts): it builds the im2col matrix

@@ -1,4 +1,5 @@
-// @ts-nocheck -- this file is AssemblyScript (compiled by asc, see ../build.ts), not TypeScript.
+// This file is AssemblyScript (compiled by asc, see ../build.ts), not TypeScript: the root
+// tsconfig.json excludes this folder, whose own tsconfig.json uses AssemblyScript's types.
 //
 // Single-precision GEMM with WebAssembly SIMD (f32x4, four floats per v128 register):
 //

@@ -1,4 +1,5 @@
-// @ts-nocheck -- this file is AssemblyScript (compiled by asc, see ../build.ts), not TypeScript.
+// This file is AssemblyScript (compiled by asc, see ../build.ts), not TypeScript: the root
+// tsconfig.json excludes this folder, whose own tsconfig.json uses AssemblyScript's types.
 //
 // The entry point of miniconv's WebAssembly kernels: everything exported here is callable from
 // ../loader.ts. The module has no allocator and no garbage collector (asc --runtime stub): the

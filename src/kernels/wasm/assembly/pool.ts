@@ -1,4 +1,5 @@
-// @ts-nocheck -- this file is AssemblyScript (compiled by asc, see ../build.ts), not TypeScript.
+// This file is AssemblyScript (compiled by asc, see ../build.ts), not TypeScript: the root
+// tsconfig.json excludes this folder, whose own tsconfig.json uses AssemblyScript's types.
 //
 // Max pooling, forward (with the argmax the backward pass needs) and backward, float32.
 // The TypeScript twin is ../../max-pool2d-fast.ts; the semantics are the naive kernel's exactly:

@@ -1,4 +1,5 @@
-// @ts-nocheck -- this file is AssemblyScript (compiled by asc, see ../build.ts), not TypeScript.
+// This file is AssemblyScript (compiled by asc, see ../build.ts), not TypeScript: the root
+// tsconfig.json excludes this folder, whose own tsconfig.json uses AssemblyScript's types.
 //
 // ReLU, forward and backward, float32, four values per v128. The TypeScript twin is ../../relu-fast.ts.
 // In JavaScript `x < 0 ? 0 : x` is a branch that mispredicts on half of real activations; here it is

@@ -1,0 +1,24 @@
+// The composition of the `miniconv` command: the command line (src/cli/) with the dataset loaders
+// (datasets/), which src/ never imports. `npm start` and `npm run miniconv` run this file with tsx;
+// bin/miniconv.js runs it for the installed command.
+
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadIdxMnist } from '../datasets/idx.ts';
+import { loadDigits } from '../datasets/mnist.ts';
+import { type DataLoaders, main } from '../src/cli/main.ts';
+import { processIO } from '../src/cli/io.ts';
+
+export const dataLoaders: DataLoaders = {
+  digits: ({ seed }) => loadDigits({ seed }),
+  idx: (dir) => loadIdxMnist(resolve(dir)),
+};
+
+/** Runs `miniconv <argv>` on the process's stdout and stderr; resolves to the exit code. */
+export function run(argv: string[]): Promise<number> {
+  return main(argv, { io: processIO(), data: dataLoaders });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  process.exitCode = await run(process.argv.slice(2));
+}

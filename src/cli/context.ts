@@ -1,0 +1,25 @@
+// What every command is given: where to print, and how to load data. The data loaders live in
+// datasets/, which src/ never imports: the entry point (bin/main.ts) passes them in.
+
+import type { Dataset } from '../train/dataset.ts';
+import type { CliIO } from './io.ts';
+
+export interface Split { train: Dataset; test: Dataset }
+
+export interface DataLoaders {
+  /** The bundled digits of the mnist package, split 8,000 / 2,000 and shuffled with `seed`. */
+  digits(opts: { seed: number }): Split;
+  /** The full MNIST from the four standard IDX files in a folder. */
+  idx(dir: string): Split;
+}
+
+export interface CliContext {
+  io: CliIO;
+  data: DataLoaders;
+}
+
+/** The data of `--data DIR` when given, else the bundled digits; with the name the output shows. */
+export function loadData(ctx: CliContext, dir: string | undefined, seed: number): Split & { name: string } {
+  if (dir !== undefined) return { ...ctx.data.idx(dir), name: `MNIST IDX files in ${dir}` };
+  return { ...ctx.data.digits({ seed }), name: 'bundled digits of the mnist package (8,000 train / 2,000 test)' };
+}

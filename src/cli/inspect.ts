@@ -1,0 +1,52 @@
+// `miniconv inspect MODEL`: the kernels, feature maps and report.html of a trained model
+// (the work is src/inspect/inspect-model.ts).
+
+import { basename, join } from 'node:path';
+import { Command } from 'commander';
+import { checkDigitIndex, inspectModelFile } from '../inspect/inspect-model.ts';
+import { BACKEND_HELP, applyBackendOption } from './backend.ts';
+import type { CliContext } from './context.ts';
+import { UsageError } from './errors.ts';
+import { configureCommand, intArg, pathArg } from './parse.ts';
+
+const WRITES = `
+Writes into DIR (created if missing):
+  kernels-<layer>.png       the kernels of every Conv2D layer
+  featuremaps-<layer>.png   every layer's output for one digit (featuremaps.png: all layers in one picture)
+  kernels-snapshots.png     the first layer's kernels at initialisation and after each epoch (models
+                            trained with --snapshots)
+  report.html               one self-contained page: the model, training curves, kernels, feature maps,
+                            confusion matrix and the most confidently wrong test digits`;
+
+export function inspectCommand(ctx: CliContext): Command {
+  return configureCommand(new Command('inspect'), ctx.io)
+    .description('kernels and feature maps as PNGs, and report.html')
+    .argument('<MODEL>', 'a model file of 28x28 digits with at least one Conv2D layer')
+    .option('--index <N>', 'the digit for the feature maps: number N of the bundled test set (default 0)', intArg('--index', 0, 3))
+    .option('--image <FILE>', 'the digit for the feature maps: a PNG picture of a digit instead', pathArg('--image', 'a PNG file'))
+    .option('--out <DIR>', 'where to write (default: a folder beside the model named after it, e.g. models/digits-inspect for models/digits.json)',
+      pathArg('--out', 'a folder name'))
+    .option('--backend <NAME>', BACKEND_HELP)
+    .addHelpText('after', WRITES)
+    .action((file: string, o: { index?: number; image?: string; out?: string; backend?: string }) => {
+      const { io } = ctx;
+      if (o.index !== undefined && o.image !== undefined) throw new UsageError('give either --index or --image, not both');
+      if (o.backend !== undefined) applyBackendOption(o.backend);
+      // The bundled test set in the fixed order of seed 0, so that --index N is always the same digit.
+      const testSet = ctx.data.digits({ seed: 0 }).test;
+      if (o.index !== undefined) {
+        try { checkDigitIndex(o.index, testSet.count); } catch (e) { throw new UsageError((e as Error).message); }
+      }
+      const result = inspectModelFile(file, { testSet, index: o.index, image: o.image, outDir: o.out, log: io.out });
+      const { report, outDir, written } = result;
+      if (report.prediction) {
+        const { predicted, probs } = report.prediction;
+        const p = probs[predicted];
+        io.out(`Prediction for ${result.digit.source}: ${predicted} (${p > 0.999 && p < 1 ? '> 99.9' : (100 * p).toFixed(1)}%)`);
+      }
+      if (report.test) io.out(`Test accuracy ${(100 * report.test.accuracy).toFixed(2)}% on ${report.test.count.toLocaleString('en-US')} bundled test digits`);
+      io.out(`Wrote ${written.length} files to ${outDir}:`);
+      for (const f of written) io.out(`  ${basename(f)}`);
+      io.out(`Open ${join(outDir, 'report.html')} in a browser.`);
+    });
+}

@@ -1,0 +1,16 @@
+// `miniconv summary MODEL`: the layer table.
+
+import { Command } from 'commander';
+import { loadModel } from '../io/model-file.ts';
+import type { CliContext } from './context.ts';
+import { configureCommand } from './parse.ts';
+
+export function summaryCommand(ctx: CliContext): Command {
+  return configureCommand(new Command('summary'), ctx.io)
+    .description('the layer table of a saved model')
+    .argument('<MODEL>', 'a model file')
+    .action((file: string) => {
+      const { model, inputShape } = loadModel(file);
+      ctx.io.out(model.summary(inputShape, false));
+    });
+}

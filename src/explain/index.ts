@@ -1,0 +1,4 @@
+// `miniconv explain` as a library: explainConv narrates one convolution (narrate.ts); its options
+// are checked in validate.ts; the command line is src/cli/explain.ts.
+export { type Explanation, SEED_ARTICLE, SEED_INPUT, SEED_KERNEL, explainConv } from './narrate.ts';
+export { type ExplainOptions, checkMatrix } from './validate.ts';

@@ -1,0 +1,51 @@
+// What one thread does with its slice of a shared batch: the main thread runs it on slice 0, every
+// worker (worker.ts) on its own. The arithmetic is forwardBackward from step.ts, the same as a
+// single-threaded trainStep, with the loss gradient scaled by the slice's share of the batch.
+
+import type { Backend } from '../kernels/backend.ts';
+import type { Sequential } from '../layers/sequential.ts';
+import { Tensor } from '../tensor.ts';
+import { forwardBackward } from './step.ts';
+
+/** What a worker is given once, at start (workerData). */
+export interface WorkerSetup {
+  config: ReturnType<Sequential['config']>;
+  backend: Backend; // the main model's backend: every replica runs the same arithmetic
+  inputShape: number[]; // one image: [C, H, W]
+  classes: number;
+  maxBatch: number;
+  index: number; // worker number, 1-based (0 is the main thread)
+  ctrl: SharedArrayBuffer; // Int32 control blocks (parallel-protocol.mjs)
+  input: SharedArrayBuffer; // (maxBatch, C, H, W) float32
+  labels: SharedArrayBuffer; // (maxBatch) int32
+  logits: SharedArrayBuffer; // (maxBatch, classes) float32
+  results: SharedArrayBuffer; // per worker: [lossSum, correct] float64
+  errors: SharedArrayBuffer; // per worker: ERROR_BYTES of message text
+  values: SharedArrayBuffer[]; // one per param: the shared weights
+  grads: SharedArrayBuffer[]; // one per param: this worker's gradients
+}
+
+/**
+ * Forward and backward over images [start, start + count) of the shared batch of n, with the loss
+ * gradient scaled by count / n. Parameter gradients are ADDED into the model's grads (zeroed by the
+ * caller). Returns the slice's summed loss and number of right predictions.
+ */
+export function trainSlice(
+  model: Sequential, input: Float32Array, labels: Int32Array, inputShape: readonly number[],
+  start: number, count: number, n: number,
+): { lossSum: number; correct: number } {
+  if (count === 0) return { lossSum: 0, correct: 0 };
+  const per = inputShape.reduce((a, d) => a * d, 1);
+  const x = new Tensor([count, ...inputShape], input.subarray(start * per, (start + count) * per)); // (count, C, H, W)
+  const y = labels.subarray(start, start + count);
+  const { loss, correct } = forwardBackward(model, x, y, count / n);
+  return { lossSum: loss * count, correct };
+}
+
+/** Forward over images [start, start + count) of the shared batch, logits into the shared output. */
+export function predictSlice(model: Sequential, input: Float32Array, logits: Float32Array, inputShape: readonly number[], start: number, count: number): void {
+  if (count === 0) return;
+  const per = inputShape.reduce((a, d) => a * d, 1);
+  const out = model.forward(new Tensor([count, ...inputShape], input.subarray(start * per, (start + count) * per))); // (count, classes)
+  logits.set(out.data, start * out.shape[1]);
+}
