@@ -20,5 +20,5 @@ export { evaluate, formatConfusion, argmaxRow, type Evaluation } from './train/m
 export { randomAffine, randomElastic, randomShift, type Augment, type AffineOptions, type ElasticOptions } from './train/augment.ts';
 export { fit, fitAsync, type FitOptions, type History, type BatchInfo, type EpochInfo } from './train/fit.ts';
 export { serializeModel, deserializeModel, MODEL_FORMAT, MODEL_VERSION, type ModelMetadata, type Snapshot, type EpochRecord } from './io/model-format.ts';
-export { featureMaps, type FeatureMap } from './inspect/feature-maps.ts';
+export { featureMaps, type FeatureMap } from './inspect/layer-outputs.ts';
 export { divergingColor, greyColor, maxAbsOf, type RGB } from './inspect/colormap.ts';

@@ -1,6 +1,6 @@
 // Feature maps: what each layer of a model produces for one input image.
 //
-// featureMaps() runs a Sequential model one layer at a time and keeps every intermediate output.
+// featureMaps() (layer-outputs.ts) runs a Sequential model one layer at a time and keeps every output.
 // The renderers draw an output (1, C, H, W) as C tiles in a grid, one per channel, enlarged with
 // nearest-neighbour. All tiles of one layer share one colour scale ("normalised per layer"), so a
 // bright tile is a channel that responded strongly compared with its neighbours, not just compared
@@ -8,37 +8,14 @@
 // in greyscale from 0 (black) to the layer's maximum (white); outputs with negative values (a
 // convolution before its ReLU) use the diverging map, blue < 0 < red, like the kernels.
 
-import type { Layer } from '../layers/layer.ts';
 import type { Sequential } from '../layers/sequential.ts';
 import { Tensor, shapeStr } from '../tensor.ts';
+import { type FeatureMap, featureMaps } from './layer-outputs.ts';
+
 import { Canvas, type Legend, THEME, drawLegend, formatScale, gridColumns, legendHeight, legendMinWidth, textHeight, textWidth } from './canvas.ts';
 import { type RGB, divergingColor, greyColor, maxAbsOf, rangeOf } from './colormap.ts';
 
-export interface FeatureMap {
-  layer: Layer;
-  /** The layer's output for the one input: (1, C, H, W) for image layers, (1, F) for Flatten and Dense. */
-  output: Tensor;
-}
-
-/**
- * Runs `model` on one image, layer by layer, and returns each layer's output.
- * @param x (1, C, H, W)
- */
-export function featureMaps(model: Sequential, x: Tensor): FeatureMap[] {
-  if (x.rank !== 4 || x.shape[0] !== 1) {
-    throw new Error(`featureMaps: input must have shape (1, C, H, W), one image, got ${shapeStr(x.shape)}`);
-  }
-  model.outputShape(x.shape); // a shape mismatch fails here, naming the layer, before anything runs
-  const maps: FeatureMap[] = [];
-  let h = x;
-  for (const layer of model.layers) {
-    h = layer.forward(h);
-    // A copy: layers may reuse their output buffers on the next call (and Flatten returns a view of
-    // its input), so a kept reference could change under the caller.
-    maps.push({ layer, output: h.clone() });
-  }
-  return maps;
-}
+export { type FeatureMap, featureMaps };
 
 export type FeatureColormap = 'auto' | 'grey' | 'diverging';
 
