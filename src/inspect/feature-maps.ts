@@ -95,7 +95,7 @@ export function planFeatureBlock(output: Tensor, heading: string, opts: FeatureM
   const gap = intOpt('gap', opts.gap ?? 5, 0);
   const cols = Math.min(C, intOpt('cols', opts.cols ?? gridColumns(C), 1));
   const tileLabels = (opts.title ?? true) && C > 1;
-  const { color, legend } = colourScale(planes.data, opts.colormap ?? 'auto');
+  const { color, legend } = colorScale(planes.data, opts.colormap ?? 'auto');
 
   const th = textHeight();
   const headingH = heading ? th + 8 : 0;
@@ -142,7 +142,7 @@ function asPlanes(t: Tensor): FeatureBlockPlan['planes'] {
 }
 
 /** The colour of each value, and the bar that explains it, from the layer's own range. */
-function colourScale(data: ArrayLike<number>, map: FeatureColormap): { color: (v: number) => RGB; legend: Legend } {
+function colorScale(data: ArrayLike<number>, map: FeatureColormap): { color: (v: number) => RGB; legend: Legend } {
   const { min, max } = rangeOf(data);
   const useDiverging = map === 'diverging' || (map === 'auto' && min < 0);
   if (useDiverging) {

@@ -52,7 +52,7 @@ export function weightsToAnsi(w: Tensor, opts: KernelsAnsiOptions & { heading?: 
   const width = opts.width ?? process.stdout.columns ?? 80;
   const [F, C, KH, KW] = w.shape;
 
-  const pixel = (v: number): string => (mode === 'truecolor' ? colourCell(v, maxAbs) : blockCell(v, maxAbs));
+  const pixel = (v: number): string => (mode === 'truecolor' ? colorCell(v, maxAbs) : blockCell(v, maxAbs));
   // One text line of the kernel slice w[f, c] (row m), reset after so colours do not leak.
   const kernelRow = (f: number, c: number, m: number): string => {
     let s = '';
@@ -94,12 +94,12 @@ export function weightsToAnsi(w: Tensor, opts: KernelsAnsiOptions & { heading?: 
 function header(heading: string | undefined, shape: readonly number[], maxAbs: number, mode: AnsiColorMode): string {
   const m = formatScale(maxAbs);
   const key = mode === 'truecolor'
-    ? `${colourCell(-maxAbs, maxAbs)}${RESET} -${m}  ${colourCell(0, maxAbs)}${RESET} 0  ${colourCell(maxAbs, maxAbs)}${RESET} +${m}`
+    ? `${colorCell(-maxAbs, maxAbs)}${RESET} -${m}  ${colorCell(0, maxAbs)}${RESET} 0  ${colorCell(maxAbs, maxAbs)}${RESET} +${m}`
     : `shade = |w| from 0 (' ·') to ${m} ('█'), sign '+' or '-'`;
   return `${heading ? `${heading}  ` : ''}${shape.join('×')}   ${key}\n`;
 }
 
-function colourCell(v: number, maxAbs: number): string {
+function colorCell(v: number, maxAbs: number): string {
   const [r, g, b] = divergingColor(v, maxAbs);
   return `\x1b[48;2;${r};${g};${b}m  `;
 }
