@@ -22,3 +22,7 @@ export { fit, fitAsync, type FitOptions, type History, type BatchInfo, type Epoc
 export { serializeModel, deserializeModel, MODEL_FORMAT, MODEL_VERSION, type ModelMetadata, type Snapshot, type EpochRecord } from './io/model-format.ts';
 export { featureMaps, type FeatureMap } from './inspect/layer-outputs.ts';
 export { divergingColor, greyColor, maxAbsOf, type RGB } from './inspect/colormap.ts';
+export { TrainingDivergedError } from './errors.ts';
+export { type Dataset, takeFirst } from './train/dataset.ts';
+export { numericGradient } from './gradcheck.ts';
+export { explainConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions } from './explain/index.ts';

@@ -8,8 +8,10 @@ import { ReLU } from '../layers/relu.ts';
 import { Sequential } from '../layers/sequential.ts';
 import { createRng } from '../rng.ts';
 import type { Backend } from '../kernels/backend.ts';
+import { DIGIT_SIZE } from '../io/preprocess.ts';
 
-export const DIGIT_INPUT_SHAPE = [1, 28, 28] as const;
+/** One digit, without the batch dimension: [1, 28, 28]. */
+export const DIGIT_INPUT_SHAPE = [1, DIGIT_SIZE, DIGIT_SIZE] as const;
 
 /**
  * Chosen by measurement on the bundled digits (8,000 train / 2,000 test), seeds 1-3: without

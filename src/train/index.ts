@@ -1,4 +1,8 @@
-export { trainStep } from './step.ts';
+// The training loop and what it needs, browser-safe (the threaded trainer, Node only, is parallel.ts).
+export { trainStep, forwardBackward } from './step.ts';
 export { fit, fitAsync, type FitOptions, type History, type BatchInfo, type EpochInfo } from './fit.ts';
 export { evaluate, formatConfusion, argmaxRow, type Evaluation } from './metrics.ts';
 export { randomAffine, randomElastic, randomShift, type Augment, type AffineOptions, type ElasticOptions } from './augment.ts';
+export { type Dataset, takeFirst, imageSize } from './dataset.ts';
+export { type BatchTrainer, type ParallelTrainerFactory, registerParallelTrainer } from './parallel-factory.ts';
+export { TrainingDivergedError } from '../errors.ts';
