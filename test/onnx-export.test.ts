@@ -54,10 +54,10 @@ describe('exportOnnx: the default digit model', () => {
     expect(Number(proto.irVersion)).toBe(ONNX_IR_VERSION);
     expect(proto.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', ONNX_OPSET]]);
     expect(ONNX_OPSET).toBeGreaterThanOrEqual(13);
-    const dim = proto.graph!.input[0].type!.tensorType!.shape!.dim;
+    const dim = proto.graph!.input![0].type!.tensorType!.shape!.dim!;
     expect(dim.map((d) => d.dimParam || Number(d.dimValue))).toEqual(['N', 1, 28, 28]);
-    expect(proto.graph!.output.map((o) => o.name)).toEqual(['logits', 'probs']);
-    expect(proto.graph!.node.map((n) => n.opType)).toEqual(['Conv', 'Relu', 'MaxPool', 'Conv', 'Relu', 'MaxPool', 'Flatten', 'Gemm', 'Relu', 'Gemm', 'Softmax']);
+    expect(proto.graph!.output!.map((o) => o.name)).toEqual(['logits', 'probs']);
+    expect(proto.graph!.node!.map((n) => n.opType)).toEqual(['Conv', 'Relu', 'MaxPool', 'Conv', 'Relu', 'MaxPool', 'Flatten', 'Gemm', 'Relu', 'Gemm', 'Softmax']);
   });
 
   it('runs any batch size: batch 1 and batch 3 give the rows of the batch-2000 run', async () => {

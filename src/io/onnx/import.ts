@@ -365,7 +365,7 @@ function decodeModel(bytes: Uint8Array): DecodedModel {
   try {
     return onnx.ModelProto.decode(bytes);
   } catch (e) {
-    throw new Error(`importOnnx: not an ONNX model (the protobuf does not decode: ${(e as Error).message})`);
+    throw new Error(`importOnnx: not an ONNX model (the protobuf does not decode: ${(e as Error).message}); the file may be truncated or of another kind`);
   }
 }
 
@@ -378,7 +378,7 @@ function decodeModel(bytes: Uint8Array): DecodedModel {
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportResult {
   const proto = decodeModel(bytes);
   const graph: GraphProto | null | undefined = proto.graph;
-  if (!graph || !graph.node || graph.node.length === 0) throw new Error('importOnnx: the ONNX model has no graph (or an empty one)');
+  if (!graph || !graph.node || graph.node.length === 0) throw new Error('importOnnx: the file holds no ONNX graph (or an empty one); expected an .onnx model file');
   const opsetEntry = (proto.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
   const opset = opsetEntry ? toNumber(opsetEntry.version, 'importOnnx: opset') : 0;
   if (opset < IMPORT_OPSETS.min || opset > IMPORT_OPSETS.max) {
