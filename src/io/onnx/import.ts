@@ -54,6 +54,11 @@ export class ImportContext {
     this.shape = inputShape;
   }
 
+  /** Records a node that became no layer: `node 'softmax' (Softmax): why`. */
+  note(who: string, why: string): void {
+    this.dropped.push(`${who.replace(/^importOnnx: /, '')}: ${why}`);
+  }
+
   /** A constant input of a node (initializer or Constant node), or an error naming the node. */
   constant(name: string | undefined, who: string, what: string): ConstTensor {
     const c = name ? this.constants.get(name) : undefined;
@@ -177,7 +182,7 @@ function flatten(ctx: ImportContext, who: string): void {
 
 const passThrough = (name: string): OpImporter => (node, ctx, who) => {
   if ((node.output ?? []).slice(1).some((o) => o && ctx.consumers(o).length > 0)) throw new Error(`${who}: only its first output may be used`);
-  ctx.dropped.push(`${who}: ${name}`);
+  ctx.note(who, name);
 };
 
 export const OP_IMPORTERS: Record<string, OpImporter> = {
@@ -433,7 +438,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
     if (outputs.has(x)) {
       // Done, unless more follows; a Softmax to a second output (miniconv's own `probs`) may.
       const heads = next.filter((nd) => FINAL_SOFTMAX.has(nd.opType ?? '') && outputs.has(nd.output?.[0] ?? ''));
-      heads.forEach((nd) => { visited.add(nd); ctx.dropped.push(`${labels.get(nd)}: a second output, the softmax of '${x}'`); });
+      heads.forEach((nd) => { visited.add(nd); ctx.note(labels.get(nd)!, `a second output, the softmax of '${x}'`); });
       if (next.length === heads.length) break;
     }
     if (next.length === 0) throw new Error(`importOnnx: value '${x}' leads nowhere: no node uses it and it is not a graph output`);
@@ -451,7 +456,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
       if (ctx.shape.length !== 2) throw new Error(`${who}: a softmax over ${shapeStr(['N', ...ctx.shape.slice(1)])}; expected (N, classes)`);
       const axis = new Attributes(node, who).int('axis', opset >= 13 ? -1 : 1);
       if (axis !== 1 && axis !== -1) throw new Error(`${who}: axis ${axis}; expected the class axis (1 or -1)`);
-      ctx.dropped.push(`${who}: the final ${op}; the model outputs the logits, whose ${op === 'Softmax' ? 'softmax' : 'log-softmax'} is the file's output`);
+      ctx.note(who, `the final ${op}; the model outputs the logits, whose ${op === 'Softmax' ? 'softmax' : 'log-softmax'} is the file's output`);
       x = y;
       break;
     }
