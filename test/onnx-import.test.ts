@@ -343,7 +343,7 @@ describe('importOnnx: errors name the node, its op type and what is supported', 
     expect(() => importOnnx(withNodes([conv({ strides: [1, 2] })], 'c', [cw]))).toThrow(/node 'conv' \(Conv\): strides \[1, 2\] differ between height and width/);
     expect(() => importOnnx(withNodes([conv({ strides: 2 })], 'c', [cw]))).toThrow(/node 'conv' \(Conv\): attribute strides has type INT, expected INTS/);
     expect(() => importOnnx(withNodes([conv({ auto_pad: 'SAME_UPPER', kernel_shape: [2, 2] }, 'cw2')], 'c', [randomWeight('cw2', [1, 1, 2, 2], 'x')])))
-      .toThrow(/auto_pad SAME_UPPER needs padding 1 and 1 here, split unevenly/);
+      .toThrow(/auto_pad SAME_UPPER needs a total padding of 1 \(height\) and 1 \(width\) here, which equal padding on every side cannot give/);
     expect(() => importOnnx(withNodes([conv({ kernel_shape: [3, 3] })], 'c', [cw]))).toThrow(/kernel_shape \[3, 3\] does not match the weight's \[1, 1\]/);
     expect(() => importOnnx(withNodes([conv({}, 'cw3')], 'c', [randomWeight('cw3', [1, 3, 1, 1], 'x')]))).toThrow(/takes 3 channels, but the input has 1/);
     expect(() => importOnnx(withNodes([conv({}, 'cw4')], 'c', [randomWeight('cw4', [1, 1, 3], 'x')]))).toThrow(/weight has dims \[1, 1, 3\], expected 4 \(F, C\/group, KH, KW\)/);

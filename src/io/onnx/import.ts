@@ -31,6 +31,8 @@ interface LayerSpec {
   config: LayerConfig;
   weight?: Float32Array;
   bias?: Float32Array;
+  /** Options that the built layer must report back (a layer that does not know one would drop it silently). */
+  requires?: string[];
 }
 
 /** The state of the walk: the value it stands on and what is known about it. */
@@ -77,9 +79,9 @@ export class ImportContext {
       const layer = modelFromConfig({ type: 'Sequential', layers: [spec.config] }).layers[0];
       // An option this miniconv's layer does not know (e.g. groups, before Conv2D had it) would be dropped silently.
       const built = layer.config();
-      for (const [key, value] of Object.entries(spec.config)) {
-        if (key !== 'name' && JSON.stringify(built[key]) !== JSON.stringify(value)) {
-          throw new Error(`${key} ${JSON.stringify(value)} is not supported by this miniconv's ${spec.config.type}`);
+      for (const key of spec.requires ?? []) {
+        if (JSON.stringify(built[key]) !== JSON.stringify(spec.config[key])) {
+          throw new Error(`${key} ${JSON.stringify(spec.config[key])} is not supported by this miniconv's ${spec.config.type}`);
         }
       }
       out = layer.outputShape(this.shape);
@@ -93,8 +95,9 @@ export class ImportContext {
 }
 
 /**
- * Reads one node; `x` is the current value (one of the node's inputs). Returns the layer whose output
- * the node's output is when a following constant Add may be folded into that layer's bias.
+ * Reads one node whose one computed input is the walk's current value (its other inputs are
+ * constants). Returns the layer that made the node's output when a constant Add after it may fold
+ * into that layer's bias.
  */
 export type OpImporter = (node: NodeProto, ctx: ImportContext, who: string) => LayerSpec | void;
 
@@ -120,7 +123,7 @@ function symmetricPadding(a: Attributes, who: string, H: number, W: number, K: [
     // Output ceil(H / stride); the padding needed for that, split between the two sides.
     const total = [H, W].map((size, i) => Math.max(0, (Math.ceil(size / S[i]) - 1) * S[i] + (K[i] - 1) * D[i] + 1 - size));
     if (total[0] !== total[1] || total[0] % 2 !== 0) {
-      throw new Error(`${who}: auto_pad ${autoPad} needs padding ${total.join(' and ')} here, split unevenly between the sides; miniconv pads every side equally`);
+      throw new Error(`${who}: auto_pad ${autoPad} needs a total padding of ${total[0]} (height) and ${total[1]} (width) here, which equal padding on every side cannot give; miniconv pads every side equally`);
     }
     return total[0] / 2;
   }
@@ -202,9 +205,11 @@ export const OP_IMPORTERS: Record<string, OpImporter> = {
     const padding = symmetricPadding(a, who, H, W, [KH, KW], [stride, stride], [dilation, dilation]);
     const hasBias = !!node.input?.[2];
     const config: LayerConfig = { type: 'Conv2D', inChannels: C, outChannels: F, kernelSize: [KH, KW], stride, padding, bias: hasBias };
-    if (dilation !== 1) config.dilation = dilation; // only when used: a Conv2D without these options still imports plain convolutions
-    if (group !== 1) config.groups = group;
-    const spec: LayerSpec = { config, weight: w.floats };
+    // Only when used, so that a Conv2D without these options still imports plain convolutions.
+    const requires: string[] = [];
+    if (dilation !== 1) { config.dilation = dilation; requires.push('dilation'); }
+    if (group !== 1) { config.groups = group; requires.push('groups'); }
+    const spec: LayerSpec = { config, weight: w.floats, requires };
     if (hasBias) {
       const b = ctx.constant(node.input![2], who, 'bias');
       if (!b.floats || prod(b.dims) !== F || b.dims.length !== 1) throw new Error(`${who}: bias has dims [${b.dims.join(', ')}], expected [${F}]`);
@@ -232,7 +237,7 @@ export const OP_IMPORTERS: Record<string, OpImporter> = {
     if (a.int('ceil_mode', 0) === 1 && ((H - size) % stride !== 0 || (W - size) % stride !== 0)) {
       throw new Error(`${who}: ceil_mode 1 keeps a partial window on this ${H}x${W} input; miniconv's MaxPool2D drops it (ceil_mode 0)`);
     }
-    ctx.push({ config: { type: 'MaxPool2D', size, stride } }, who);
+    ctx.push({ config: { type: 'MaxPool2D', kernelSize: size, size, stride } }, who); // `size` is the option's older name
   },
 
   Flatten: (node, ctx, who) => {
