@@ -1,0 +1,194 @@
+// exportOnnx: a miniconv Sequential -> an ONNX model (protobuf bytes) that ONNX Runtime, PyTorch's
+// onnx2torch, Netron or a phone app can open. No file system here (exportOnnxFile in file.ts adds it).
+//
+// The graph:  input (N, C, H, W) -> one or a few ONNX nodes per layer -> logits (N, classes)
+//                                                                   \-> Softmax -> probs (N, classes)
+// N is a symbolic dimension ('N'), so any batch size runs. Layouts need no conversion: miniconv's are
+// ONNX's (NCHW images, Conv weight (F, C/G, KH, KW), Flatten in C-H-W order), and a Dense weight
+// (OUT, IN) is Gemm's B with transB = 1, exactly as PyTorch's nn.Linear exports.
+//
+// One entry of LAYER_EXPORTERS per layer type: a new layer is one more entry.
+
+import type { Layer, LayerConfig } from '../../layers/layer.ts';
+import type { Sequential } from '../../layers/sequential.ts';
+import { shapeStr } from '../../tensor.ts';
+import { type AttributeProto, type NodeProto, type TensorProto, attr, floatTensor, onnx, tensorValueInfo } from './proto.ts';
+import { type Preprocess, checkPreprocess } from './preprocess.ts';
+
+/**
+ * Opset 13 (ONNX 1.8) is the oldest that has every op we write with its present meaning (Softmax
+ * over one axis); IR version 7 is the one that goes with it, so the widest range of runtimes reads
+ * the file. ONNX Runtime runs opset 7 to 2x.
+ */
+export const ONNX_OPSET = 13;
+export const ONNX_IR_VERSION = 7;
+export const ONNX_INPUT = 'input';
+export const ONNX_LOGITS = 'logits';
+export const ONNX_PROBS = 'probs';
+
+/** What a layer's exporter gets: nodes and initializers go in here; value names come from fresh(). */
+export class GraphBuilder {
+  readonly nodes: NodeProto[] = [];
+  readonly initializers: TensorProto[] = [];
+  private readonly used = new Set<string>([ONNX_INPUT, ONNX_LOGITS, ONNX_PROBS]);
+
+  /** A value name not used before: `conv2d_1.y`, then `conv2d_1.y_2`, ... */
+  fresh(base: string): string {
+    let name = base;
+    for (let k = 2; this.used.has(name); k++) name = `${base}_${k}`;
+    this.used.add(name);
+    return name;
+  }
+
+  /** Adds a float32 initializer (a weight); returns its name. */
+  weight(name: string, shape: readonly number[], values: ArrayLike<number>): string {
+    const n = this.fresh(name);
+    this.initializers.push(floatTensor(n, shape, values));
+    return n;
+  }
+
+  /** Adds a node; returns the name of its (single) output. */
+  node(opType: string, name: string, inputs: string[], attributes: AttributeProto[] = []): string {
+    const y = this.fresh(`${name}.y`);
+    this.nodes.push(onnx.NodeProto.create({ opType, name: this.fresh(name), input: inputs, output: [y], attribute: attributes }));
+    return y;
+  }
+}
+
+/**
+ * Writes one layer: its input value is `x`, its input shape `shape` (batch included); returns the
+ * name of its output value. `emit` exports a nested layer (a Residual's block) the same way.
+ */
+export type LayerExporter = (layer: Layer, x: string, shape: readonly number[], g: GraphBuilder, emit: EmitLayer) => string;
+export type EmitLayer = (layer: Layer, x: string, shape: readonly number[]) => string;
+
+/** An option that is a number or a [height, width] pair, as a pair. */
+function pair(v: unknown, fallback: number): [number, number] {
+  if (v === undefined || v === null) return [fallback, fallback];
+  if (Array.isArray(v) && v.length === 2) return [Number(v[0]), Number(v[1])];
+  return [Number(v), Number(v)];
+}
+
+/** The layer's value for a parameter (`weight`, `bias`), or null when it has none. */
+function param(layer: Layer, suffix: string): { shape: readonly number[]; data: ArrayLike<number> } | null {
+  const p = layer.params().find((q) => q.name === suffix || q.name.endsWith(`.${suffix}`));
+  return p ? { shape: p.value.shape, data: p.value.data } : null;
+}
+
+function needParam(layer: Layer, suffix: string): { shape: readonly number[]; data: ArrayLike<number> } {
+  const p = param(layer, suffix);
+  if (!p) throw new Error(`exportOnnx: layer '${layer.name}' (${layer.type}) has no ${suffix}`);
+  return p;
+}
+
+export const LAYER_EXPORTERS: Record<string, LayerExporter> = {
+  // y = Conv(x, w, b): pads [top, left, bottom, right], weight (F, C/G, KH, KW).
+  Conv2D: (layer, x, _shape, g) => {
+    const c: LayerConfig = layer.config();
+    const [KH, KW] = pair(c.kernelSize, 1);
+    const [SH, SW] = pair(c.stride, 1);
+    const [PH, PW] = pair(c.padding, 0);
+    const [DH, DW] = pair(c.dilation, 1);
+    const group = Number(c.groups ?? 1);
+    const w = needParam(layer, 'weight');
+    const b = param(layer, 'bias');
+    const inputs = [x, g.weight(`${layer.name}.weight`, w.shape, w.data)];
+    if (b) inputs.push(g.weight(`${layer.name}.bias`, b.shape, b.data));
+    return g.node('Conv', layer.name, inputs, [
+      attr.ints('kernel_shape', [KH, KW]), attr.ints('strides', [SH, SW]), attr.ints('pads', [PH, PW, PH, PW]),
+      attr.ints('dilations', [DH, DW]), attr.int('group', group),
+    ]);
+  },
+  ReLU: (layer, x, _shape, g) => g.node('Relu', layer.name, [x]),
+  // miniconv pools without padding and drops a partial last window (floor), i.e. ceil_mode 0.
+  MaxPool2D: (layer, x, _shape, g) => {
+    const c = layer.config();
+    const [KH, KW] = pair(c.kernelSize ?? c.size, 1);
+    const [SH, SW] = pair(c.stride, KH);
+    const [PH, PW] = pair(c.padding, 0);
+    return g.node('MaxPool', layer.name, [x], [
+      attr.ints('kernel_shape', [KH, KW]), attr.ints('strides', [SH, SW]), attr.ints('pads', [PH, PW, PH, PW]),
+    ]);
+  },
+  // (N, C, H, W) -> (N, C*H*W): ONNX's Flatten with axis 1 keeps the batch, C-H-W order like ours.
+  Flatten: (layer, x, _shape, g) => g.node('Flatten', layer.name, [x], [attr.int('axis', 1)]),
+  // y = x w^T + b: Gemm with transB = 1 takes the (OUT, IN) weight as it is.
+  Dense: (layer, x, _shape, g) => {
+    const w = needParam(layer, 'weight');
+    const b = param(layer, 'bias');
+    const inputs = [x, g.weight(`${layer.name}.weight`, w.shape, w.data)];
+    if (b) inputs.push(g.weight(`${layer.name}.bias`, b.shape, b.data));
+    return g.node('Gemm', layer.name, inputs, [attr.float('alpha', 1), attr.float('beta', 1), attr.int('transB', 1)]);
+  },
+};
+
+export interface ExportOptions {
+  /** The graph's name (default: the model's name, or 'miniconv'). */
+  graphName?: string;
+  /**
+   * The input normalisation the model expects (from its model file's metadata), recorded in the
+   * ONNX model's metadata_props as `miniconv.preprocess` so that importOnnx restores it. The graph
+   * itself still expects normalised input.
+   */
+  preprocess?: Preprocess;
+  /** producer_version (default '0.1.0'). */
+  producerVersion?: string;
+}
+
+/**
+ * Converts a model to ONNX (opset 13, IR version 7) with a symbolic batch dimension.
+ * Outputs: `logits` (N, classes), what model.forward returns, and `probs`, their softmax.
+ * @param model a Sequential of layers that have an ONNX form (see LAYER_EXPORTERS)
+ * @param inputShape one input without the batch dimension, e.g. [1, 28, 28]
+ * @returns the bytes of an .onnx file
+ */
+export function exportOnnx(model: Sequential, inputShape: readonly number[], opts: ExportOptions = {}): Uint8Array {
+  if (!model || !Array.isArray((model as Partial<Sequential>).layers)) throw new TypeError('exportOnnx: expected a Sequential model');
+  if (!Array.isArray(inputShape) || inputShape.length < 1 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new RangeError(`exportOnnx: inputShape must be one input's shape without the batch, positive integers such as [1, 28, 28], got ${JSON.stringify(inputShape)}`);
+  }
+  const outShape = model.outputShape([1, ...inputShape]); // throws, naming the layer, if the shapes do not fit
+  if (outShape.length !== 2) {
+    throw new Error(`exportOnnx: the model's output is ${shapeStr(['N', ...outShape.slice(1)])}, expected logits (N, classes); end the model with a Dense layer`);
+  }
+  const g = new GraphBuilder();
+  const emit: EmitLayer = (layer, x, shape) => {
+    const exporter = LAYER_EXPORTERS[layer.type];
+    if (!exporter) {
+      throw new Error(`exportOnnx: layer '${layer.name}' has type ${layer.type}, which has no ONNX form here; supported: ${Object.keys(LAYER_EXPORTERS).join(', ')}`);
+    }
+    return exporter(layer, x, shape, g, emit);
+  };
+  let x = ONNX_INPUT;
+  let shape: readonly number[] = [1, ...inputShape];
+  for (const layer of model.layers) {
+    x = emit(layer, x, shape);
+    shape = layer.outputShape(shape);
+  }
+  // Name the last value `logits`: rename the output of the node that made it, or copy the input.
+  const last = g.nodes.find((nd) => nd.output?.[0] === x);
+  if (last) last.output = [ONNX_LOGITS];
+  else g.nodes.push(onnx.NodeProto.create({ opType: 'Identity', name: 'logits', input: [x], output: [ONNX_LOGITS] }));
+  g.nodes.push(onnx.NodeProto.create({ opType: 'Softmax', name: 'softmax', input: [ONNX_LOGITS], output: [ONNX_PROBS], attribute: [attr.int('axis', 1)] }));
+
+  const classes = outShape[1];
+  const metadataProps = opts.preprocess
+    ? [{ key: 'miniconv.preprocess', value: JSON.stringify(checkPreprocess(opts.preprocess, inputShape[0], 'exportOnnx: preprocess')) }]
+    : [];
+  const proto = onnx.ModelProto.create({
+    irVersion: ONNX_IR_VERSION,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    producerName: 'miniconv',
+    producerVersion: opts.producerVersion ?? '0.1.0',
+    docString: `A miniconv Sequential (${model.layers.map((l) => l.type).join(' -> ')}); input ${shapeStr(['N', ...inputShape])}, logits and softmax probabilities (N, ${classes}).`,
+    metadataProps,
+    graph: {
+      name: opts.graphName ?? (model.name || 'miniconv'),
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [tensorValueInfo(ONNX_INPUT, ['N', ...inputShape])],
+      output: [tensorValueInfo(ONNX_LOGITS, ['N', classes]), tensorValueInfo(ONNX_PROBS, ['N', classes])],
+    },
+  });
+  return onnx.ModelProto.encode(proto).finish();
+}

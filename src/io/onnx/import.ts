@@ -1,0 +1,225 @@
+// importOnnx: an ONNX model -> a miniconv Sequential with its weights, which eval, predict, inspect and
+// summary then use as if it had been trained here. No file system here (importOnnxFile in file.ts).
+//
+// It reads what the common exporters write for a chain of layers:
+//   PyTorch (torch.onnx.export, opsets 9-20): Conv with bias, Relu, MaxPool, Flatten, or Reshape with
+//     a constant shape, Gemm with transB = 1; old exporters also list the initializers as graph inputs.
+//   Keras through tf2onnx: an NHWC input, Transpose(perm 0,3,1,2) before the convolutions and
+//     Transpose(perm 0,2,3,1) after them, then Reshape, MatMul + Add and often a final Softmax.
+//   Any exporter: a bias as a separate Add after Conv, Gemm or MatMul; Dense as MatMul + Add.
+// The walk follows the single path from the graph's input to its output, node by node, and hands
+// each node to its entry in OP_IMPORTERS (import-ops.ts). Anything else is an error naming the node,
+// its op type and what is supported.
+
+import type { LayerConfig } from '../../layers/layer.ts';
+import { modelFromConfig } from '../../layers/from-config.ts';
+import type { Sequential } from '../../layers/sequential.ts';
+import { shapeStr } from '../../tensor.ts';
+import { ImportContext, OP_IMPORTERS, perm } from './import-ops.ts';
+import { Attributes, type ConstTensor, type GraphProto, type NodeProto, type TensorProto, DataType, onnx, readTensor, toNumber } from './proto.ts';
+import { type Preprocess, checkPreprocess } from './preprocess.ts';
+
+export const IMPORT_OPSETS = { min: 9, max: 20 } as const;
+
+/** The ops a final Softmax may be: the model then outputs the logits, whose softmax is the file's output. */
+const FINAL_SOFTMAX = new Set(['Softmax', 'LogSoftmax']);
+
+export interface ImportOptions {
+  /** The input normalisation the model expects, recorded with it (default: what the file's miniconv metadata says, if any). */
+  preprocess?: Preprocess;
+  /** The model's name (default: the graph's name). */
+  name?: string;
+}
+
+export interface ImportInfo {
+  producer: string;
+  irVersion: number;
+  opset: number;
+  /** The ONNX graph's input and output value names. */
+  input: string;
+  output: string;
+  /** NHWC when the ONNX model takes NHWC input (Keras); the miniconv model always takes NCHW. */
+  inputLayout: 'NCHW' | 'NHWC' | 'features';
+  /** Nodes that became no layer, and why (e.g. a final Softmax). */
+  dropped: string[];
+}
+
+export interface ImportResult {
+  model: Sequential;
+  /** One input without the batch, NCHW: [C, H, W] (or [features]). */
+  inputShape: number[];
+  preprocess?: Preprocess;
+  info: ImportInfo;
+}
+
+type DecodedModel = ReturnType<typeof onnx.ModelProto.decode>;
+
+function decodeModel(bytes: Uint8Array): DecodedModel {
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new TypeError('importOnnx: expected the bytes of an .onnx file (a non-empty Uint8Array)');
+  try {
+    return onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new Error(`importOnnx: not an ONNX model (the protobuf does not decode: ${(e as Error).message}); the file may be truncated or of another kind`);
+  }
+}
+
+/**
+ * Builds a miniconv model from an ONNX model of a chain of layers (see the header for what is read).
+ * @param bytes the contents of an .onnx file
+ * @returns the model (its weights filled), the input shape without the batch, NCHW, the
+ *   preprocessing it expects, and what was read
+ */
+export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportResult {
+  const proto = decodeModel(bytes);
+  const graph: GraphProto | null | undefined = proto.graph;
+  if (!graph || !graph.node || graph.node.length === 0) throw new Error('importOnnx: the file holds no ONNX graph (or an empty one); expected an .onnx model file');
+  const opsetEntry = (proto.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
+  const opset = opsetEntry ? toNumber(opsetEntry.version, 'importOnnx: opset') : 0;
+  if (opset < IMPORT_OPSETS.min || opset > IMPORT_OPSETS.max) {
+    throw new Error(`importOnnx: the model uses ONNX opset ${opset || '(none declared)'}; supported: ${IMPORT_OPSETS.min} to ${IMPORT_OPSETS.max} (re-export with e.g. torch.onnx.export(..., opset_version=17))`);
+  }
+
+  // Constants: initializers and Constant nodes.
+  const constants = new Map<string, ConstTensor>();
+  for (const t of graph.initializer ?? []) constants.set(t.name ?? '', readTensor(t, `importOnnx: initializer '${t.name}'`));
+  const nodes: NodeProto[] = [];
+  graph.node.forEach((nd, i) => {
+    const who = nodeLabel(nd, i);
+    if (nd.domain && nd.domain !== 'ai.onnx') throw new Error(`${who}: op domain '${nd.domain}' is not supported; expected the standard ONNX ops`);
+    if (nd.opType === 'Constant') {
+      constants.set(nd.output?.[0] ?? '', constantNodeValue(nd, who));
+    } else nodes.push(nd);
+  });
+  const labels = new Map(graph.node.map((nd, i) => [nd, nodeLabel(nd, i)]));
+  const consumers = (value: string) => nodes.filter((nd) => (nd.input ?? []).includes(value));
+
+  // The one real input (old PyTorch exports also list every initializer as an input).
+  const inputs = (graph.input ?? []).filter((v) => !constants.has(v.name ?? ''));
+  if (inputs.length !== 1) throw new Error(`importOnnx: the graph has ${inputs.length} inputs that are not initializers (${inputs.map((v) => v.name).join(', ')}); expected one`);
+  const input = inputs[0];
+  const inputName = input.name ?? '';
+  const tensorType = input.type?.tensorType;
+  if (!tensorType || tensorType.elemType !== DataType.FLOAT) {
+    throw new Error(`importOnnx: input '${inputName}' is not a float tensor (type ${DataType[tensorType?.elemType ?? 0] ?? '?'}); expected FLOAT`);
+  }
+  const dims = (tensorType.shape?.dim ?? []).map((d, i) => {
+    if (i === 0) return 1; // the batch: any size, often symbolic
+    const v = toNumber(d.dimValue, `importOnnx: input '${inputName}' dim ${i}`);
+    if (!(v > 0)) throw new Error(`importOnnx: input '${inputName}' has no fixed size at dim ${i} (${d.dimParam || '?'}); miniconv needs fixed sizes except the batch`);
+    return v;
+  });
+  if (dims.length !== 4 && dims.length !== 2) throw new Error(`importOnnx: input '${inputName}' has rank ${dims.length}; expected (N, C, H, W), (N, H, W, C) or (N, features)`);
+
+  // Keras files take NHWC and transpose it first.
+  const first = consumers(inputName);
+  const nhwc = dims.length === 4 && first.length === 1 && first[0].opType === 'Transpose' &&
+    perm(new Attributes(first[0], labels.get(first[0])!).ints('perm', [])) === '0,3,1,2';
+  const shape = nhwc ? [1, dims[3], dims[1], dims[2]] : dims;
+  const ctx = new ImportContext(constants, shape, consumers);
+  ctx.layout = nhwc ? 'NHWC' : 'NCHW';
+
+  // Walk the chain from the input to an output.
+  const outputs = new Set((graph.output ?? []).map((v) => v.name ?? ''));
+  const visited = new Set<NodeProto>();
+  let x = inputName;
+  for (;;) {
+    const next = consumers(x).filter((nd) => !visited.has(nd));
+    if (outputs.has(x)) {
+      // Done, unless more follows; a Softmax to a second output (miniconv's own `probs`) may.
+      const heads = next.filter((nd) => FINAL_SOFTMAX.has(nd.opType ?? '') && outputs.has(nd.output?.[0] ?? ''));
+      heads.forEach((nd) => { visited.add(nd); ctx.note(labels.get(nd)!, `a second output, the softmax of '${x}'`); });
+      if (next.length === heads.length) break;
+    }
+    if (next.length === 0) throw new Error(`importOnnx: value '${x}' leads nowhere: no node uses it and it is not a graph output`);
+    if (next.length > 1) {
+      const hint = next.some((nd) => nd.opType === 'Shape') ? ' (a Shape node: a reshape computed at run time; in PyTorch use nn.Flatten or x.view(-1, features))' : '';
+      throw new Error(`importOnnx: value '${x}' goes to ${next.length} nodes (${next.map((nd) => labels.get(nd)).join(', ')})${hint}; this importer reads a chain of layers`);
+    }
+    const node = next[0];
+    visited.add(node);
+    const who = labels.get(node)!;
+    const op = node.opType ?? '';
+    const y = node.output?.[0];
+    if (!y) throw new Error(`${who}: has no output`);
+    if (FINAL_SOFTMAX.has(op) && outputs.has(y) && consumers(y).length === 0) {
+      if (ctx.shape.length !== 2) throw new Error(`${who}: a softmax over ${shapeStr(['N', ...ctx.shape.slice(1)])}; expected (N, classes)`);
+      const axis = new Attributes(node, who).int('axis', opset >= 13 ? -1 : 1);
+      if (axis !== 1 && axis !== -1) throw new Error(`${who}: axis ${axis}; expected the class axis (1 or -1)`);
+      ctx.note(who, `the final ${op}; the model outputs the logits, whose ${op === 'Softmax' ? 'softmax' : 'log-softmax'} is the file's output`);
+      x = y;
+      break;
+    }
+    const importer = OP_IMPORTERS[op];
+    if (!importer) {
+      throw new Error(`${who}: op type ${op} is not supported; supported: ${[...Object.keys(OP_IMPORTERS), 'Constant', 'Softmax/LogSoftmax (last)'].join(', ')}`);
+    }
+    if ((node.input ?? []).filter((v) => v && !ctx.isConstant(v)).some((v) => v !== x)) {
+      throw new Error(`${who}: takes a computed value other than '${x}' (${(node.input ?? []).join(', ')}); this importer reads a chain of layers`);
+    }
+    ctx.biasTarget = importer(node, ctx, who) ?? null;
+    x = y;
+  }
+  const leftover = nodes.filter((nd) => !visited.has(nd));
+  if (leftover.length > 0) {
+    throw new Error(`importOnnx: ${leftover.map((nd) => labels.get(nd)).join(', ')} ${leftover.length === 1 ? 'is' : 'are'} not on the path from input '${inputName}' to output '${x}'; this importer reads a chain of layers`);
+  }
+  if (ctx.flatOrder) throw new Error(`importOnnx: the graph flattens an NHWC tensor and outputs it without a Dense layer; miniconv would list the values in another order`);
+  if (ctx.specs.length === 0) throw new Error('importOnnx: the graph has no layers miniconv can build');
+
+  // Build the model, then fill in the weights.
+  const config: LayerConfig = { type: 'Sequential', name: opts.name ?? (graph.name || ''), layers: ctx.specs.map((s) => s.config) };
+  const model = modelFromConfig(config);
+  model.layers.forEach((layer, i) => {
+    for (const p of layer.params()) {
+      const key = p.name.split('.').pop() as 'weight' | 'bias';
+      const values = ctx.specs[i][key];
+      if (!values || values.length !== p.value.size) throw new Error(`importOnnx: layer ${layer.name}: ${key} has ${values?.length ?? 0} values, expected ${p.value.size}`);
+      p.value.data.set(values);
+    }
+  });
+
+  const inputShape = shape.slice(1);
+  const fromFile = (proto.metadataProps ?? []).find((e) => e.key === 'miniconv.preprocess')?.value;
+  let preprocess: Preprocess | undefined;
+  if (opts.preprocess) preprocess = checkPreprocess(opts.preprocess, inputShape[0], 'importOnnx: preprocess');
+  else if (fromFile) {
+    try {
+      preprocess = checkPreprocess(JSON.parse(fromFile), inputShape[0], 'importOnnx: metadata miniconv.preprocess');
+    } catch (e) {
+      throw new Error(`importOnnx: the file's metadata miniconv.preprocess is invalid: ${(e as Error).message}`);
+    }
+  }
+  return {
+    model,
+    inputShape,
+    ...(preprocess ? { preprocess } : {}),
+    info: {
+      producer: [proto.producerName, proto.producerVersion].filter(Boolean).join(' ') || 'unknown',
+      irVersion: toNumber(proto.irVersion, 'importOnnx: ir_version'),
+      opset,
+      input: inputName,
+      output: x,
+      inputLayout: dims.length === 2 ? 'features' : nhwc ? 'NHWC' : 'NCHW',
+      dropped: ctx.dropped,
+    },
+  };
+}
+
+function nodeLabel(nd: NodeProto, i: number): string {
+  return `importOnnx: node ${nd.name ? `'${nd.name}'` : `#${i}`} (${nd.opType})`;
+}
+
+/** A Constant node's value: `value` (a tensor), or value_float(s) / value_int(s) from opset 12. */
+function constantNodeValue(nd: NodeProto, who: string): ConstTensor {
+  const a = new Attributes(nd, who);
+  const t: TensorProto | null = a.tensor('value');
+  if (t) return readTensor(t, who);
+  if (a.has('value_ints')) { const ints = a.ints('value_ints', []); return { dims: [ints.length], ints }; }
+  if (a.has('value_int')) return { dims: [], ints: [a.int('value_int', 0)] };
+  if (a.has('value_floats')) {
+    const v = (nd.attribute ?? []).find((x) => x.name === 'value_floats')?.floats ?? [];
+    return { dims: [v.length], floats: Float32Array.from(v) };
+  }
+  if (a.has('value_float')) return { dims: [], floats: Float32Array.of(a.float('value_float', 0)) };
+  throw new Error(`${who}: has none of value, value_float(s), value_int(s) (got ${a.names().join(', ') || 'no attributes'}); sparse and string constants are not supported`);
+}

@@ -1,0 +1,184 @@
+// The ONNX protobuf messages, and the few conversions between them and plain arrays that both the
+// exporter and the importer need.
+//
+// The messages come from `onnx-proto`: onnx.proto (ONNX 1.10.2, IR version 8) compiled by protobufjs
+// into static JavaScript with TypeScript declarations. Why that and not a hand-written encoder: every
+// field number and wire type is the official schema's, the types catch a misspelt field at compile
+// time, and unknown fields written by newer exporters are skipped on decoding, as protobuf requires.
+// It is a CommonJS package, hence the default import.
+//
+// Tensors: ONNX stores a tensor as `dims` plus its values either in a typed repeated field
+// (float_data, int64_data, ...) or as little-endian bytes in raw_data. We write raw_data (the compact
+// form every exporter uses) and read both.
+
+import onnxProto from 'onnx-proto';
+
+export const onnx = onnxProto.onnx;
+export type ModelProto = onnxProto.onnx.IModelProto;
+export type GraphProto = onnxProto.onnx.IGraphProto;
+export type NodeProto = onnxProto.onnx.INodeProto;
+export type TensorProto = onnxProto.onnx.ITensorProto;
+export type AttributeProto = onnxProto.onnx.IAttributeProto;
+export type ValueInfoProto = onnxProto.onnx.IValueInfoProto;
+
+export const DataType = onnx.TensorProto.DataType;
+export const AttributeType = onnx.AttributeProto.AttributeType;
+
+/** An int64 as protobufjs gives it (a Long object, or a number) -> a JS number, checked to be exact. */
+export function toNumber(v: number | { toNumber(): number } | null | undefined, what: string): number {
+  if (v === null || v === undefined) return 0;
+  const n = typeof v === 'number' ? v : v.toNumber();
+  if (!Number.isSafeInteger(n)) throw new RangeError(`${what}: ${String(v)} is not an integer that fits in a double`);
+  return n;
+}
+
+/** The value of a constant tensor: float32 values, or int64/int32 values as numbers. */
+export interface ConstTensor {
+  dims: number[];
+  floats?: Float32Array;
+  ints?: number[];
+}
+
+/** Sane limits, checked before anything is allocated (a corrupt file must not ask for 2^40 floats). */
+const MAX_TENSOR_VALUES = 1 << 28;
+
+/** Reads a TensorProto (initializer or Constant value) into plain arrays. `who` names it in errors. */
+export function readTensor(t: TensorProto, who: string): ConstTensor {
+  const dims = (t.dims ?? []).map((d) => toNumber(d, `${who}: dims`));
+  if (dims.some((d) => d < 0)) throw new RangeError(`${who}: dims [${dims.join(', ')}] has a negative size`);
+  const n = dims.reduce((a, d) => a * d, 1);
+  if (n > MAX_TENSOR_VALUES) throw new RangeError(`${who}: dims [${dims.join(', ')}] hold ${n} values, more than the ${MAX_TENSOR_VALUES} this reader accepts`);
+  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
+    throw new Error(`${who}: the values are stored in an external file; save the ONNX model with its weights inside (onnx.save(..., save_as_external_data=False))`);
+  }
+  const raw = t.rawData && t.rawData.length > 0 ? t.rawData : null;
+  const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : null;
+  const expectBytes = (size: number) => {
+    if (raw!.length !== n * size) throw new Error(`${who}: raw_data holds ${raw!.length} bytes, expected ${n * size} for dims [${dims.join(', ')}]`);
+  };
+  const expectCount = (count: number, field: string) => {
+    if (count !== n) throw new Error(`${who}: ${field} holds ${count} values, expected ${n} for dims [${dims.join(', ')}]`);
+  };
+  switch (t.dataType) {
+    case DataType.FLOAT: {
+      const floats = new Float32Array(n);
+      if (view) { expectBytes(4); for (let i = 0; i < n; i++) floats[i] = view.getFloat32(4 * i, true); }
+      else { expectCount(t.floatData?.length ?? 0, 'float_data'); floats.set(t.floatData!); }
+      return { dims, floats };
+    }
+    case DataType.DOUBLE: {
+      const floats = new Float32Array(n);
+      if (view) { expectBytes(8); for (let i = 0; i < n; i++) floats[i] = view.getFloat64(8 * i, true); }
+      else { expectCount(t.doubleData?.length ?? 0, 'double_data'); floats.set(t.doubleData!); }
+      return { dims, floats };
+    }
+    case DataType.INT64: {
+      let ints: number[];
+      if (view) {
+        expectBytes(8);
+        ints = Array.from({ length: n }, (_, i) => {
+          const v = view.getBigInt64(8 * i, true);
+          if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) throw new RangeError(`${who}: value ${v} does not fit in a double`);
+          return Number(v);
+        });
+      } else {
+        expectCount(t.int64Data?.length ?? 0, 'int64_data');
+        ints = t.int64Data!.map((v) => toNumber(v, who));
+      }
+      return { dims, ints };
+    }
+    case DataType.INT32: {
+      let ints: number[];
+      if (view) { expectBytes(4); ints = Array.from({ length: n }, (_, i) => view.getInt32(4 * i, true)); }
+      else { expectCount(t.int32Data?.length ?? 0, 'int32_data'); ints = [...t.int32Data!]; }
+      return { dims, ints };
+    }
+    default: {
+      const name = DataType[t.dataType ?? 0] ?? String(t.dataType);
+      throw new Error(`${who}: data type ${name} is not supported; expected FLOAT or DOUBLE (weights) or INT64/INT32 (shapes)`);
+    }
+  }
+}
+
+/** A float32 initializer, values as little-endian raw_data. */
+export function floatTensor(name: string, dims: readonly number[], values: ArrayLike<number>): TensorProto {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat32(4 * i, values[i], true);
+  return onnx.TensorProto.create({ name, dims: [...dims], dataType: DataType.FLOAT, rawData: bytes });
+}
+
+/** Attributes: `ints('strides', [1, 1])`, `int('group', 1)`, `float('alpha', 1)`. */
+export const attr = {
+  int: (name: string, i: number): AttributeProto => onnx.AttributeProto.create({ name, type: AttributeType.INT, i }),
+  ints: (name: string, ints: readonly number[]): AttributeProto => onnx.AttributeProto.create({ name, type: AttributeType.INTS, ints: [...ints] }),
+  float: (name: string, f: number): AttributeProto => onnx.AttributeProto.create({ name, type: AttributeType.FLOAT, f }),
+};
+
+/** Reads a node's attributes by name, with defaults; a wrong attribute type is an error naming the node. */
+export class Attributes {
+  private readonly byName = new Map<string, AttributeProto>();
+  constructor(node: NodeProto, private readonly who: string) {
+    for (const a of node.attribute ?? []) this.byName.set(a.name ?? '', a);
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  int(name: string, fallback: number): number {
+    const a = this.byName.get(name);
+    if (!a) return fallback;
+    if (a.type !== AttributeType.INT) throw this.typeError(name, a, 'INT');
+    return toNumber(a.i, `${this.who}: attribute ${name}`);
+  }
+
+  ints(name: string, fallback: number[]): number[] {
+    const a = this.byName.get(name);
+    if (!a) return fallback;
+    if (a.type !== AttributeType.INTS) throw this.typeError(name, a, 'INTS');
+    return (a.ints ?? []).map((v) => toNumber(v, `${this.who}: attribute ${name}`));
+  }
+
+  float(name: string, fallback: number): number {
+    const a = this.byName.get(name);
+    if (!a) return fallback;
+    if (a.type !== AttributeType.FLOAT) throw this.typeError(name, a, 'FLOAT');
+    return a.f ?? 0;
+  }
+
+  string(name: string, fallback: string): string {
+    const a = this.byName.get(name);
+    if (!a) return fallback;
+    if (a.type !== AttributeType.STRING) throw this.typeError(name, a, 'STRING');
+    return new TextDecoder().decode(a.s ?? new Uint8Array());
+  }
+
+  tensor(name: string): TensorProto | null {
+    const a = this.byName.get(name);
+    if (!a) return null;
+    if (a.type !== AttributeType.TENSOR || !a.t) throw this.typeError(name, a, 'TENSOR');
+    return a.t;
+  }
+
+  private typeError(name: string, a: AttributeProto, expected: string): Error {
+    return new Error(`${this.who}: attribute ${name} has type ${AttributeType[a.type ?? 0] ?? a.type}, expected ${expected}`);
+  }
+}
+
+/** A float tensor's type with a shape; a string dimension is symbolic (the batch, 'N'). */
+export function tensorValueInfo(name: string, dims: ReadonlyArray<number | string>): ValueInfoProto {
+  return onnx.ValueInfoProto.create({
+    name,
+    type: {
+      tensorType: {
+        elemType: DataType.FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
+      },
+    },
+  });
+}
