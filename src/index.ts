@@ -8,6 +8,7 @@ export * from './index.browser.ts';
 import './train/parallel.ts'; // registers the threaded trainer that fit({ threads }) uses (worker_threads)
 export { saveModel, loadModel, writeFileAtomic } from './io/model-file.ts';
 export { readDigitPng, digitToPng } from './io/digit-image.ts';
+export { exportOnnxFile, importOnnxFile } from './io/onnx/file.ts';
 export {
   renderKernelsPng, renderKernelGridPng, renderFeatureMapsPng, renderModelFeatureMapsPng,
   kernelsToAnsi, weightsToAnsi, type KernelPngOptions, type KernelGridOptions, type FeatureMapPngOptions, type KernelsAnsiOptions,

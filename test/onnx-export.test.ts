@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDigits } from '../datasets/mnist.ts';
-import { Conv2D, Dense, Flatten, Layer, type LayerConfig, MaxPool2D, ReLU, SGD, Sequential, Tensor, createDigitModel, createRng } from '../src/index.ts';
+import { Conv2D, Dense, Flatten, Layer, type LayerConfig, MaxPool2D, ReLU, SGD, Sequential, Tensor, createRng } from '../src/index.ts';
+import { createDigitModel } from '../src/digits.ts';
 import { exportOnnx, exportOnnxFile, LAYER_EXPORTERS, ONNX_IR_VERSION, ONNX_OPSET } from '../src/io/onnx/index.ts';
 import { onnx } from '../src/io/onnx/proto.ts';
 import { saveModel } from '../src/io/model-file.ts';
@@ -99,8 +100,8 @@ describe('exportOnnx: every layer kind, on the 2,000 held-out digits', () => {
     ['Conv2D with a 3x5 kernel and pad 2, two convolutions, naive kernels', () => {
       const r = rng();
       return new Sequential([
-        new Conv2D({ inChannels: 1, outChannels: 3, kernelSize: [3, 5], padding: 2, rng: r, biasInit: 'heNormal', kernels: 'naive' }), // (N, 3, 30, 28)
-        new ReLU({ kernels: 'naive' }),
+        new Conv2D({ inChannels: 1, outChannels: 3, kernelSize: [3, 5], padding: 2, rng: r, biasInit: 'heNormal', backend: 'naive' }), // (N, 3, 30, 28)
+        new ReLU({ backend: 'naive' }),
         new Conv2D({ inChannels: 3, outChannels: 5, kernelSize: 1, rng: r, biasInit: 'heNormal' }), // (N, 5, 30, 28)
         new MaxPool2D({ size: 2 }), new Flatten(), // (N, 5*15*14)
         new Dense({ inFeatures: 1050, outFeatures: 10, rng: r }),
@@ -158,8 +159,8 @@ describe('exportOnnx: errors', () => {
   it('rejects a layer type that has no ONNX form, naming the layer and the supported types', () => {
     class Square extends Layer {
       readonly type = 'Square';
-      forward(x: Tensor) { return new Tensor(x.shape, x.data.map((v) => v * v)); }
-      backward(dy: Tensor) { return dy; }
+      forwardView(x: Tensor) { return new Tensor(x.shape, x.data.map((v) => v * v)); }
+      backwardView(dy: Tensor) { return dy; }
       outputShape(s: readonly number[]) { return [...s]; }
       config(): LayerConfig { return { type: this.type, name: this.name }; }
     }
