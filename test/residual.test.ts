@@ -159,6 +159,7 @@ describe('model.train() / model.eval(), as in PyTorch', () => {
     expect(every(model).every((l) => l.training)).toBe(true);
     model.train(false);
     expect(every(model).some((l) => l.training)).toBe(false);
+    expect(() => model.train('no' as never)).toThrow("Sequential: train(mode) takes true or false, got no");
   });
 
   it('evaluation mode: the same input gives the same output, and the running statistics stay put', () => {

@@ -109,6 +109,7 @@ export abstract class Layer {
 
   /** Training mode (mode true, the default) or evaluation mode (false); a container passes it on. Returns the layer. */
   train(mode = true): this {
+    if (typeof mode !== 'boolean') throw new TypeError(`${this.label}: train(mode) takes true or false, got ${String(mode)}`);
     this.training = mode;
     return this;
   }
