@@ -20,7 +20,8 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
-export class Adam extends Optimizer {
+/** What Adam and AdamW share: everything but where the weight decay goes. */
+abstract class AdamBase extends Optimizer {
   readonly betas: readonly [number, number];
   readonly eps: number;
   readonly weightDecay: number;
@@ -29,9 +30,9 @@ export class Adam extends Optimizer {
   private readonly m: Float64Array[]; // one per param
   private readonly v: Float64Array[]; // one per param
   /** true for AdamW: weight decay applied to the weights, not added to the gradient. */
-  protected readonly decoupled: boolean = false;
+  private readonly decoupled: boolean;
 
-  constructor(params: Param[], opts: AdamOptions = {}, who = 'Adam', defaultWeightDecay = 0) {
+  protected constructor(who: 'Adam' | 'AdamW', params: Param[], opts: AdamOptions, defaultWeightDecay: number) {
     if (!opts || typeof opts !== 'object') throw new TypeError(`${who}: expected options { lr?, betas?, eps?, weightDecay? }`);
     super(who, params, opts.lr ?? 1e-3);
     const betas = opts.betas ?? [0.9, 0.999];
@@ -39,6 +40,7 @@ export class Adam extends Optimizer {
     this.betas = [this.option('betas[0]', betas[0], 0, 1), this.option('betas[1]', betas[1], 0, 1)];
     this.eps = this.option('eps', opts.eps ?? 1e-8, 0);
     this.weightDecay = this.option('weightDecay', opts.weightDecay ?? defaultWeightDecay, 0);
+    this.decoupled = who === 'AdamW';
     this.m = params.map((p) => new Float64Array(p.value.size));
     this.v = params.map((p) => new Float64Array(p.value.size));
   }
@@ -67,11 +69,16 @@ export class Adam extends Optimizer {
   }
 }
 
-/** Adam with decoupled weight decay: w = w * (1 - lr * weightDecay) before the Adam step (default weightDecay 0.01, as PyTorch). */
-export class AdamW extends Adam {
-  protected override readonly decoupled: boolean = true;
-
+/** Adam: weight decay (default 0) added to the gradient as an L2 penalty. */
+export class Adam extends AdamBase {
   constructor(params: Param[], opts: AdamOptions = {}) {
-    super(params, opts, 'AdamW', 0.01);
+    super('Adam', params, opts, 0);
+  }
+}
+
+/** AdamW: decoupled weight decay, w = w * (1 - lr * weightDecay) before the Adam step (default weightDecay 0.01, as PyTorch). */
+export class AdamW extends AdamBase {
+  constructor(params: Param[], opts: AdamOptions = {}) {
+    super('AdamW', params, opts, 0.01);
   }
 }
