@@ -38,7 +38,7 @@ describe('model files', () => {
     ['truncated', JSON.stringify(good).slice(0, 500), /not valid JSON .* it may be truncated/],
     ['not JSON', 'hello', /is not a miniconv model file: not valid JSON/],
     ['foreign JSON', '{"name":"package"}', /is not a miniconv model file \(format undefined, expected "miniconv-model"\)/],
-    ['wrong version', bad((d) => { d.version = 99; }), /has version 99; this miniconv reads version 1/],
+    ['wrong version', bad((d) => { d.version = 99; }), /has version 99; this miniconv reads versions 1 to 2/],
     ['wrong shape', bad((d) => { d.weights['dense_1.weight'].shape = [10, 47]; }), /weight 'dense_1.weight' holds 480 values, expected 470 for shape \[10, 47\]/],
     ['shape not matching the layer', bad((d) => { d.weights['conv2d_1.weight'].shape = [3, 1, 1, 9]; }), /weight 'conv2d_1.weight' has shape \[3, 1, 1, 9\], expected \[3, 1, 3, 3\]/],
     ['short data', bad((d) => { d.weights['conv2d_1.bias'].data = Buffer.alloc(8).toString('base64'); }), /weight 'conv2d_1.bias' holds 2 values, expected 3/],

@@ -1,6 +1,6 @@
 // Data parallelism over worker threads: the same gradients as one thread, reproducible runs, clear errors.
 import { afterAll, describe, expect, it } from 'vitest';
-import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, createRng, softmaxCrossEntropy } from '../src/index.ts';
+import { BatchNorm2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, createRng, softmaxCrossEntropy } from '../src/index.ts';
 import { fit } from '../src/train/index.ts';
 import { ParallelTrainer } from '../src/train/parallel.ts';
 import { TrainingDivergedError } from '../src/errors.ts';
@@ -90,5 +90,37 @@ describe('ParallelTrainer', () => {
 
   it('rejects a bad thread count', () => {
     expect(() => new ParallelTrainer(build(4), [1, 28, 28], { threads: 0 })).toThrow('ParallelTrainer: threads must be an integer >= 1, got 0');
+  });
+});
+
+describe('ParallelTrainer with batch norm and dropout', () => {
+  const build2 = () => {
+    const rng = createRng(5);
+    return new Sequential([
+      new Conv2D({ inChannels: 1, outChannels: 4, kernelSize: 3, padding: 1, bias: false, rng }), new BatchNorm2D({ numFeatures: 4 }), new ReLU(),
+      new MaxPool2D({ kernelSize: 2 }), new Flatten(), new Dropout({ p: 0.3, rng }), new Dense({ inFeatures: 4 * 14 * 14, outFeatures: 10, rng }),
+    ]);
+  };
+
+  it("predicts in evaluation mode on every thread, from the main thread's running statistics", () => {
+    const model = build2();
+    const t = new ParallelTrainer(model, [1, 28, 28], { threads: 2 });
+    try {
+      const opt = new SGD(model.params(), { lr: 0.05, momentum: 0.9 });
+      for (let b = 0; b < 5; b++) {
+        const xb = new Tensor([16, 1, 28, 28], train.images.slice(b * 16 * 784, (b + 1) * 16 * 784));
+        t.computeGradients(xb, train.labels.subarray(b * 16, (b + 1) * 16));
+        opt.step();
+      }
+      const bn = model.layers[1] as BatchNorm2D;
+      expect(Array.from(bn.runningMean.data).some((v) => v !== 0)).toBe(true); // the main thread updated them
+      const xt = new Tensor([20, 1, 28, 28], test.images.slice(0, 20 * 784));
+      const threaded = t.predict(xt);
+      model.eval();
+      const single = model.forward(xt);
+      for (let i = 0; i < single.size; i++) expect(threaded.data[i]).toBeCloseTo(single.data[i], 4);
+    } finally {
+      t.close();
+    }
   });
 });

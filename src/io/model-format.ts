@@ -4,6 +4,10 @@
 //
 // Loading validates everything (format, version, layer list, every shape and length) before it
 // builds a model, and rejects anything else with an error.
+//
+// Versions: 1 held the weights only; 2 (this one) adds `buffers`, the tensors a layer keeps that are
+// not trained (BatchNorm2D's running statistics), encoded like the weights. A version-1 file still
+// loads: it has no buffers, and its layers (which all predate BatchNorm2D) need none.
 
 import type { LayerConfig } from '../layers/layer.ts';
 import { modelFromConfig } from '../layers/from-config.ts';
@@ -11,7 +15,9 @@ import type { Sequential } from '../layers/sequential.ts';
 import { Tensor, shapeSize, shapeStr } from '../tensor.ts';
 
 export const MODEL_FORMAT = 'miniconv-model';
-export const MODEL_VERSION = 1;
+export const MODEL_VERSION = 2;
+/** The oldest version this code reads. */
+export const MODEL_VERSION_MIN = 1;
 
 /** A saved copy of one parameter at one moment (e.g. first-layer kernels after each epoch). */
 export interface Snapshot {
@@ -50,6 +56,8 @@ interface ModelDocument {
   inputShape: number[];
   architecture: LayerConfig;
   weights: Record<string, EncodedTensor>;
+  /** Version 2 on: every buffer of the model, by name. */
+  buffers?: Record<string, EncodedTensor>;
   metadata: Omit<ModelMetadata, 'snapshots'> & { snapshots?: Array<{ label: string; param: string; value: EncodedTensor }> };
 }
 
@@ -74,11 +82,22 @@ function decode(e: unknown, where: string, file: string): Tensor {
   return new Tensor(shape, f32);
 }
 
+/** Decodes the saved tensor of weight or buffer `name`, checking it has the shape of `like`, the model's own. */
+function decodeAs(e: unknown, kind: 'weight' | 'buffer', name: string, like: Tensor, file: string): Tensor {
+  const t = decode(e, `${kind} '${name}'`, file);
+  if (shapeStr(t.shape) !== shapeStr(like.shape)) {
+    throw new Error(`loadModel: ${file}: ${kind} '${name}' has shape ${shapeStr(t.shape)}, expected ${shapeStr(like.shape)}`);
+  }
+  return t;
+}
+
 /** Serialises a model (and its metadata) to the JSON text of a model file. */
 export function serializeModel(model: Sequential, inputShape: readonly number[], metadata: ModelMetadata = {}): string {
   model.outputShape([1, ...inputShape]); // the architecture must accept the input shape it is saved with
   const weights: Record<string, EncodedTensor> = {};
   for (const p of model.params()) weights[p.name] = encode(p.value);
+  const buffers: Record<string, EncodedTensor> = {};
+  for (const b of model.buffers()) buffers[b.name] = encode(b.value);
   const { snapshots, ...rest } = metadata;
   const doc: ModelDocument = {
     format: MODEL_FORMAT,
@@ -86,12 +105,17 @@ export function serializeModel(model: Sequential, inputShape: readonly number[],
     inputShape: [...inputShape],
     architecture: model.config(),
     weights,
+    buffers,
     metadata: { ...rest, ...(snapshots ? { snapshots: snapshots.map((s) => ({ label: s.label, param: s.param, value: encode(s.value) })) } : {}) },
   };
   return JSON.stringify(doc);
 }
 
-/** Parses and validates the text of a model file; builds the model only once everything checks out. */
+/**
+ * Parses and validates the text of a model file; builds the model only once everything checks out.
+ * The model comes back in evaluation mode (model.eval(): running statistics, no dropout), ready to
+ * predict; call model.train() to train it further.
+ */
 export function deserializeModel(text: string, file = 'model'): { model: Sequential; inputShape: number[]; metadata: ModelMetadata } {
   let doc: Partial<ModelDocument>;
   try {
@@ -102,8 +126,8 @@ export function deserializeModel(text: string, file = 'model'): { model: Sequent
   if (!doc || typeof doc !== 'object' || doc.format !== MODEL_FORMAT) {
     throw new Error(`loadModel: ${file} is not a miniconv model file (format ${JSON.stringify((doc as { format?: unknown })?.format)}, expected "${MODEL_FORMAT}")`);
   }
-  if (doc.version !== MODEL_VERSION) {
-    throw new Error(`loadModel: ${file} has version ${JSON.stringify(doc.version)}; this miniconv reads version ${MODEL_VERSION}`);
+  if (typeof doc.version !== 'number' || !Number.isInteger(doc.version) || doc.version < MODEL_VERSION_MIN || doc.version > MODEL_VERSION) {
+    throw new Error(`loadModel: ${file} has version ${JSON.stringify(doc.version)}; this miniconv reads versions ${MODEL_VERSION_MIN} to ${MODEL_VERSION}`);
   }
   const inputShape = doc.inputShape;
   if (!Array.isArray(inputShape) || inputShape.length < 1 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
@@ -114,6 +138,8 @@ export function deserializeModel(text: string, file = 'model'): { model: Sequent
     throw new Error(`loadModel: ${file}: architecture must be a Sequential with a non-empty layer list`);
   }
   if (!doc.weights || typeof doc.weights !== 'object') throw new Error(`loadModel: ${file} has no weights`);
+  if (doc.version >= 2 && (!doc.buffers || typeof doc.buffers !== 'object')) throw new Error(`loadModel: ${file} has no buffers (a version-2 file lists them, {} for none)`);
+  const savedBuffers = doc.buffers ?? {};
 
   // Build the layers (their options are validated by the constructors), then check every shape.
   let model: Sequential;
@@ -128,19 +154,21 @@ export function deserializeModel(text: string, file = 'model'): { model: Sequent
   for (const key of Object.keys(doc.weights)) {
     if (!names.has(key)) throw new Error(`loadModel: ${file}: weight '${key}' belongs to no layer of the architecture`);
   }
-  const values = params.map((p) => {
-    const t = decode(doc.weights![p.name], `weight '${p.name}'`, file);
-    if (shapeStr(t.shape) !== shapeStr(p.value.shape)) {
-      throw new Error(`loadModel: ${file}: weight '${p.name}' has shape ${shapeStr(t.shape)}, expected ${shapeStr(p.value.shape)}`);
-    }
-    return t;
-  });
+  const values = params.map((p) => decodeAs(doc.weights![p.name], 'weight', p.name, p.value, file));
+  const buffers = model.buffers();
+  const bufferNames = new Set(buffers.map((b) => b.name));
+  for (const key of Object.keys(savedBuffers)) {
+    if (!bufferNames.has(key)) throw new Error(`loadModel: ${file}: buffer '${key}' belongs to no layer of the architecture`);
+  }
+  const bufferValues = buffers.map((b) => decodeAs(savedBuffers[b.name], 'buffer', b.name, b.value, file));
   const { snapshots: rawSnaps, ...meta } = (doc.metadata ?? {}) as ModelDocument['metadata'];
   const snapshots = Array.isArray(rawSnaps)
     ? rawSnaps.map((s, i) => ({ label: String(s?.label), param: String(s?.param), value: decode(s?.value, `snapshot ${i}`, file) }))
     : undefined;
   // Everything checked: only now fill the model.
   params.forEach((p, i) => p.value.data.set(values[i].data));
+  buffers.forEach((b, i) => b.value.data.set(bufferValues[i].data));
+  model.eval();
   return { model, inputShape: [...inputShape], metadata: { ...meta, ...(snapshots ? { snapshots } : {}) } };
 }
 

@@ -16,6 +16,13 @@
 // Fusion: an elementwise activation layer (ReLU) declares `activation`; a layer that can apply that
 // activation to its own output in the same pass says so in canFuse(). A container then runs the pair
 // as forwardView(x, { fuse }) on the first and skips the second (forward and backward): see sequential.ts.
+//
+// Modes, as in PyTorch: `training` is true from construction; model.eval() switches a model (every
+// layer in it: containers pass the call on) to evaluation, model.train() back. Only the layers whose
+// arithmetic differs read it (BatchNorm2D: batch or running statistics; Dropout: masks or identity).
+//
+// Buffers: tensors a layer keeps that are not trained (BatchNorm2D's running statistics). buffers()
+// lists them by name, like params(); model files save both.
 
 import { Tensor, shapeStr } from '../tensor.ts';
 import { type Backend, type KernelFamily, type Kernels, checkBackend, defaultBackend, resolveKernels } from '../kernels/backend.ts';
@@ -39,6 +46,12 @@ export function makeParam(name: string, value: Tensor): Param {
   return { name, value, grad: Tensor.zeros(value.shape, value.dtype) };
 }
 
+/** A tensor a layer keeps that is not trained (BatchNorm2D's runningMean): saved in model files beside the params. */
+export interface LayerBuffer {
+  name: string;
+  value: Tensor;
+}
+
 /** The options a layer was built with, enough to build it again (model files store these). */
 export interface LayerConfig {
   type: string;
@@ -51,6 +64,8 @@ export abstract class Layer {
   name = '';
   /** Set by an elementwise activation layer: the layer before it may apply it (see the header). */
   readonly activation?: Activation;
+  /** true: training mode (the default); false: evaluation mode. Set with train() and eval(). */
+  training = true;
 
   /** The backend this layer was given (undefined: the process default, resolved on first use). */
   private ownBackend: Backend | undefined;
@@ -94,6 +109,42 @@ export abstract class Layer {
    */
   kinkState(): Int32Array | null {
     return null;
+  }
+
+  /** The tensors this layer keeps that are not trained (see the header); none by default. */
+  buffers(): LayerBuffer[] {
+    return [];
+  }
+
+  /** Training mode (mode true, the default) or evaluation mode (false); a container passes it on. Returns the layer. */
+  train(mode = true): this {
+    if (typeof mode !== 'boolean') throw new TypeError(`${this.label}: train(mode) takes true or false, got ${String(mode)}`);
+    this.training = mode;
+    return this;
+  }
+
+  /**
+   * Makes this layer draw its random numbers (if it has any: Dropout) from stream `stream` of its
+   * seed, so that the replicas of a model on other threads (ParallelTrainer: stream = the worker's
+   * number) draw masks of their own instead of the main thread's. Containers pass it on.
+   */
+  useRandomStream(_stream: number): void {}
+
+  /** Evaluation mode: the same as train(false). Returns the layer. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /**
+   * Names this layer's params and buffers `prefix.weight`, `prefix.runningMean`, ... (a container
+   * calls it with each child's path, e.g. 'residual_1.block.conv2d_1'; a container overrides it to
+   * pass the paths on). Names are rebuilt from the path every time, so it can be called again.
+   */
+  prefixNames(prefix: string): void {
+    for (const t of [...this.params(), ...this.buffers()]) {
+      const own = t.name.split('.').pop() as string;
+      t.name = prefix ? `${prefix}.${own}` : own;
+    }
   }
 
   /** Whether forwardView(x, { fuse: activation }) can apply `activation` in this layer's own pass. */

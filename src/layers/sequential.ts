@@ -10,13 +10,16 @@
 
 import { Tensor, shapeStr } from '../tensor.ts';
 import type { Backend } from '../kernels/backend.ts';
-import { Layer, type LayerConfig, type Param } from './layer.ts';
+import { Layer, type LayerBuffer, type LayerConfig, type Param } from './layer.ts';
 
 export class Sequential extends Layer {
   readonly type = 'Sequential';
   readonly layers: readonly Layer[];
 
-  /** Layers without a name get a Keras-style one (conv2d_1, relu_2, ...); parameter names become `layer.weight`. */
+  /**
+   * Layers without a name get a Keras-style one (conv2d_1, relu_2, ...); parameter names become
+   * `layer.weight` (and `outer.inner.weight` for a container inside this one: see prefixNames).
+   */
   constructor(layers: Layer[], opts: { name?: string } = {}) {
     super();
     if (!Array.isArray(layers) || layers.length === 0) throw new TypeError('Sequential: expected a non-empty array of layers');
@@ -32,8 +35,8 @@ export class Sequential extends Layer {
       if (!l.name) l.name = `${l.type.toLowerCase()}_${n}`;
       if (seen.has(l.name)) throw new Error(`Sequential: two layers are named '${l.name}'; names must be unique`);
       seen.add(l.name);
-      for (const p of l.params()) p.name = `${l.name}.${p.name.split('.').pop()}`;
     }
+    for (const l of layers) l.prefixNames(l.name);
     this.layers = [...layers];
     this.fused = this.layers.map(() => false);
   }
@@ -95,6 +98,22 @@ export class Sequential extends Layer {
     return this;
   }
 
+  /** Passes the mode to every layer (see layer.ts, Modes). */
+  override useRandomStream(stream: number): void {
+    for (const l of this.layers) l.useRandomStream(stream);
+  }
+
+  override train(mode = true): this {
+    super.train(mode);
+    for (const l of this.layers) l.train(mode);
+    return this;
+  }
+
+  /** Names each layer's params and buffers by its path from here: `prefix.layer.weight`. */
+  override prefixNames(prefix: string): void {
+    for (const l of this.layers) l.prefixNames(prefix ? `${prefix}.${l.name}` : l.name);
+  }
+
   outputShape(s: readonly number[]): number[] {
     let shape = [...s];
     for (const l of this.layers) shape = l.outputShape(shape);
@@ -103,6 +122,10 @@ export class Sequential extends Layer {
 
   override params(): Param[] {
     return this.layers.flatMap((l) => l.params());
+  }
+
+  override buffers(): LayerBuffer[] {
+    return this.layers.flatMap((l) => l.buffers());
   }
 
   config(): LayerConfig {

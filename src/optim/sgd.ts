@@ -1,54 +1,48 @@
-// Stochastic gradient descent with momentum and weight decay, in PyTorch's formulation:
+// Stochastic gradient descent with momentum, Nesterov momentum and weight decay, in PyTorch's
+// formulation (torch.optim.SGD, dampening 0):
 //   g = grad + weightDecay * w
 //   v = momentum * v + g          (v starts at 0; the first step sets v = g)
-//   w = w - lr * v                (plain SGD when momentum = 0: w = w - lr * g)
+//   d = g + momentum * v          with nesterov: true (look ahead along the velocity)
+//   d = v                         otherwise (plain SGD when momentum = 0: d = g)
+//   w = w - lr * d
 
 import type { Param } from '../layers/layer.ts';
+import { Optimizer } from './optimizer.ts';
 
 export interface SGDOptions {
   lr: number;
   momentum?: number; // default 0
+  /** Nesterov momentum (needs momentum > 0); default false. */
+  nesterov?: boolean;
   weightDecay?: number; // default 0 (L2 penalty weightDecay/2 * |w|^2)
 }
 
-export class SGD {
-  readonly params: readonly Param[];
-  lr: number;
+export class SGD extends Optimizer {
   readonly momentum: number;
+  readonly nesterov: boolean;
   readonly weightDecay: number;
   private readonly velocity: Float64Array[]; // one per param, same length as its value
 
   constructor(params: Param[], opts: SGDOptions) {
-    if (!Array.isArray(params) || params.length === 0) throw new TypeError('SGD: expected a non-empty array of params, e.g. model.params()');
-    if (!opts || typeof opts !== 'object') throw new TypeError('SGD: expected options { lr, momentum?, weightDecay? }');
-    const check = (name: string, v: number, lo: number, hi = Infinity) => {
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v >= hi) {
-        throw new RangeError(`SGD: ${name} must be a number in [${lo}, ${hi === Infinity ? 'inf' : hi}), got ${String(v)}`);
-      }
-      return v;
-    };
-    this.params = [...params];
-    this.lr = check('lr', opts.lr, 0);
-    this.momentum = check('momentum', opts.momentum ?? 0, 0, 1);
-    this.weightDecay = check('weightDecay', opts.weightDecay ?? 0, 0);
+    if (!opts || typeof opts !== 'object') throw new TypeError('SGD: expected options { lr, momentum?, nesterov?, weightDecay? }');
+    super('SGD', params, opts.lr);
+    this.momentum = this.option('momentum', opts.momentum ?? 0, 0, 1);
+    this.weightDecay = this.option('weightDecay', opts.weightDecay ?? 0, 0);
+    if (opts.nesterov !== undefined && typeof opts.nesterov !== 'boolean') throw new TypeError(`SGD: nesterov must be true or false, got ${String(opts.nesterov)}`);
+    this.nesterov = opts.nesterov ?? false;
+    if (this.nesterov && this.momentum === 0) throw new RangeError('SGD: nesterov needs a momentum > 0 (as in PyTorch), got momentum 0');
     this.velocity = params.map((p) => new Float64Array(p.value.size));
   }
 
-  /** Clears every parameter's accumulated gradient. Call before each backward pass. */
-  zeroGrad(): void {
-    for (const p of this.params) p.grad.data.fill(0);
-  }
-
-  /** Applies one update to every parameter from its accumulated gradient. */
   step(): void {
-    const { lr, momentum: mu, weightDecay: wd } = this;
+    const { lr, momentum: mu, nesterov, weightDecay: wd } = this;
     this.params.forEach((p, k) => {
       const w = p.value.data, g = p.grad.data, v = this.velocity[k];
       for (let i = 0; i < w.length; i++) {
         const gi = g[i] + wd * w[i];
         if (mu !== 0) {
           v[i] = mu * v[i] + gi;
-          w[i] -= lr * v[i];
+          w[i] -= lr * (nesterov ? gi + mu * v[i] : v[i]);
         } else {
           w[i] -= lr * gi;
         }
@@ -56,8 +50,7 @@ export class SGD {
     });
   }
 
-  /** The optimiser's settings, for model files. */
   config() {
-    return { type: 'SGD', lr: this.lr, momentum: this.momentum, weightDecay: this.weightDecay };
+    return { type: 'SGD', lr: this.lr, momentum: this.momentum, ...(this.nesterov ? { nesterov: true } : {}), weightDecay: this.weightDecay };
   }
 }

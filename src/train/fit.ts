@@ -5,7 +5,7 @@
 
 import type { Dataset } from './dataset.ts';
 import type { Layer } from '../layers/layer.ts';
-import type { SGD } from '../optim/sgd.ts';
+import type { Optimizer } from '../optim/optimizer.ts';
 import { createRng } from '../rng.ts';
 import { Tensor } from '../tensor.ts';
 import { type Evaluation, evaluate } from './metrics.ts';
@@ -39,7 +39,7 @@ export interface EpochInfo {
 export interface FitOptions {
   epochs: number;
   batchSize: number;
-  optimizer: SGD;
+  optimizer: Optimizer;
   /** Seed of the per-epoch shuffle (default 0). */
   seed?: number;
   /** Evaluated after every epoch when given. */

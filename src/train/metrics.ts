@@ -22,17 +22,28 @@ export function argmaxRow(data: ArrayLike<number>, n: number, classes: number): 
   return best;
 }
 
-/** Runs the model over a whole set in batches and scores it. */
-export function evaluate(
-  model: Layer, set: Dataset,
-  opts: {
-    batchSize?: number; classes?: number;
-    /** How to run the model on a batch (default model.forward), e.g. on several threads. */
-    predict?: (x: Tensor) => Tensor;
-    /** Also return every image's softmax probabilities (the report's confident mistakes use them). */
-    keepProbs?: boolean;
-  } = {},
-): Evaluation {
+/** Options of evaluate. */
+export interface EvaluateOptions {
+  batchSize?: number;
+  classes?: number;
+  /** How to run the model on a batch (default model.forward), e.g. on several threads. */
+  predict?: (x: Tensor) => Tensor;
+  /** Also return every image's softmax probabilities (the report's confident mistakes use them). */
+  keepProbs?: boolean;
+}
+
+/** Runs the model over a whole set in batches and scores it, in evaluation mode (model.eval()); the model's mode is restored afterwards. */
+export function evaluate(model: Layer, set: Dataset, opts: EvaluateOptions = {}): Evaluation {
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    return score(model, set, opts);
+  } finally {
+    model.train(wasTraining);
+  }
+}
+
+function score(model: Layer, set: Dataset, opts: EvaluateOptions): Evaluation {
   const predict = opts.predict ?? ((x: Tensor) => model.forward(x));
   const batchSize = opts.batchSize ?? 200;
   const classes = opts.classes ?? 10;

@@ -65,20 +65,24 @@ export class ParallelTrainer {
 
     // Move the weights into shared memory; the model keeps working on the same values.
     this.params = model.params();
-    const values = this.params.map((p) => {
-      const buf = sab(4 * p.value.size);
+    const share = (t: { value: Tensor }) => {
+      const buf = sab(4 * t.value.size);
       const view = new Float32Array(buf);
-      view.set(p.value.data);
-      p.value = new Tensor(p.value.shape, view);
+      view.set(t.value.data);
+      t.value = new Tensor(t.value.shape, view);
       return buf;
-    });
+    };
+    const values = this.params.map(share);
+    // The buffers too (batch norm's running statistics), as in PyTorch's DataParallel: only the main
+    // thread's replica updates them (from its slice of each batch); the workers read them to predict.
+    const buffers = model.buffers().map(share);
     this.workerGrads = [];
     for (let w = 1; w <= W; w++) {
       const grads = this.params.map((p) => sab(4 * p.value.size));
       this.workerGrads.push(grads.map((g) => new Float32Array(g)));
       const setup: WorkerSetup = {
         config: model.config(), backend: model.backend, inputShape: [...inputShape], classes, maxBatch, index: w,
-        ctrl, input, labels, logits, results, errors, values, grads,
+        ctrl, input, labels, logits, results, errors, values, buffers, grads,
       };
       const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: setup });
       worker.unref();

@@ -2,13 +2,14 @@
 // layers (no threads, no file system), so a browser page's Web Worker runs exactly this.
 
 import type { Layer } from '../layers/layer.ts';
-import type { SGD } from '../optim/sgd.ts';
+import type { Optimizer } from '../optim/optimizer.ts';
 import { softmaxCrossEntropy } from '../kernels/softmax-xent.ts';
 import type { Tensor } from '../tensor.ts';
 import { argmaxRow } from './metrics.ts';
 
-/** One SGD step on one batch: forward, loss, backward, update. Returns the loss and the number right. */
-export function trainStep(model: Layer, optimizer: SGD, x: Tensor, y: ArrayLike<number>): { loss: number; correct: number } {
+/** One optimiser step on one batch, in training mode: forward, loss, backward, update. Returns the loss and the number right. */
+export function trainStep(model: Layer, optimizer: Optimizer, x: Tensor, y: ArrayLike<number>): { loss: number; correct: number } {
+  model.train();
   optimizer.zeroGrad();
   const r = forwardBackward(model, x, y);
   optimizer.step();

@@ -22,6 +22,7 @@ export interface WorkerSetup {
   results: SharedArrayBuffer; // per worker: [lossSum, correct] float64
   errors: SharedArrayBuffer; // per worker: ERROR_BYTES of message text
   values: SharedArrayBuffer[]; // one per param: the shared weights
+  buffers: SharedArrayBuffer[]; // one per buffer (batch norm's running statistics): the main thread's, read when predicting
   grads: SharedArrayBuffer[]; // one per param: this worker's gradients
 }
 
@@ -35,6 +36,7 @@ export function trainSlice(
   start: number, count: number, n: number,
 ): { lossSum: number; correct: number } {
   if (count === 0) return { lossSum: 0, correct: 0 };
+  model.train();
   const per = inputShape.reduce((a, d) => a * d, 1);
   const x = new Tensor([count, ...inputShape], input.subarray(start * per, (start + count) * per)); // (count, C, H, W)
   const y = labels.subarray(start, start + count);
@@ -45,7 +47,10 @@ export function trainSlice(
 /** Forward over images [start, start + count) of the shared batch, logits into the shared output. */
 export function predictSlice(model: Sequential, input: Float32Array, logits: Float32Array, inputShape: readonly number[], start: number, count: number): void {
   if (count === 0) return;
+  const wasTraining = model.training;
+  model.eval(); // predictions in evaluation mode (batch norm's running statistics, no dropout)
   const per = inputShape.reduce((a, d) => a * d, 1);
   const out = model.forward(new Tensor([count, ...inputShape], input.subarray(start * per, (start + count) * per))); // (count, classes)
+  model.train(wasTraining);
   logits.set(out.data, start * out.shape[1]);
 }

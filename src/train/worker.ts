@@ -15,11 +15,17 @@ import { type WorkerSetup, predictSlice, trainSlice } from './worker-step.ts';
 
 const setup = workerData as WorkerSetup;
 const model = modelFromConfig(setup.config).setBackend(setup.backend);
+model.useRandomStream(setup.index); // dropout masks of its own, not the main thread's
 const params = model.params();
 params.forEach((p, k) => {
   p.value = new Tensor(p.value.shape, new Float32Array(setup.values[k]));
   p.grad = new Tensor(p.value.shape, new Float32Array(setup.grads[k]));
 });
+// Batch norm's running statistics: the main thread's (shared) when predicting; while training, a
+// private copy that this replica may update and nobody reads (only the main thread's count).
+const buffers = model.buffers();
+const sharedBuffers = buffers.map((b, k) => new Tensor(b.value.shape, new Float32Array(setup.buffers[k])));
+const privateBuffers = buffers.map((b) => b.value.clone());
 const ctrl = new Int32Array(setup.ctrl);
 const input = new Float32Array(setup.input);
 const labels = new Int32Array(setup.labels);
@@ -39,11 +45,13 @@ for (;;) {
   try {
     const start = ctrl[o + C_START], count = ctrl[o + C_COUNT];
     if (cmd === CMD_TRAIN) {
+      buffers.forEach((b, k) => { b.value = privateBuffers[k]; });
       for (const p of params) p.grad.data.fill(0);
       const res = trainSlice(model, input, labels, setup.inputShape, start, count, ctrl[o + C_BATCH]);
       results[r] = res.lossSum;
       results[r + 1] = res.correct;
     } else if (cmd === CMD_PREDICT) {
+      buffers.forEach((b, k) => { b.value = sharedBuffers[k]; });
       predictSlice(model, input, logits, setup.inputShape, start, count);
     }
     ctrl[o + C_ERROR] = NO_ERROR;
