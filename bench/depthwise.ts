@@ -6,7 +6,8 @@
 // Shapes: a batch of 32 images of 32 channels, 14x14, 3x3 kernels, padding 1 (a MobileNet-style block
 // on MNIST's 14x14 maps), and the reference network's second layer size class. For each, per batch:
 //   - dense conv     32 -> 32 channels, groups 1: im2col + GEMM ('ts'), and the wasm SIMD conv ('wasm')
-//   - depthwise      32 -> 32 channels, groups 32: the direct kernel of src/kernels/depthwise.ts
+//   - depthwise      32 -> 32 channels, groups 32: the direct kernel, src/kernels/depthwise.ts ('ts')
+//                    and src/kernels/wasm/assembly/depthwise.ts ('wasm')
 //   - per-channel    the same depthwise conv as a loop of one-channel im2col + GEMM calls (what the
 //     im2col      direct kernel replaces), forward only
 //   - pointwise      32 -> 64, 1x1: the other half of a depthwise separable block
@@ -87,7 +88,8 @@ async function main(): Promise<void> {
     const wDepth = randomTensor([C, 1, KH, KH], 2);
     run(`dense conv ${C}->${C} 3x3, TypeScript`, wDense, p, 'ts');
     if (wasmOk) run(`dense conv ${C}->${C} 3x3, wasm SIMD`, wDense, p, 'wasm');
-    run(`depthwise ${C} 3x3, direct kernel`, wDepth, { ...p, groups: C }, 'ts');
+    run(`depthwise ${C} 3x3, direct, TypeScript`, wDepth, { ...p, groups: C }, 'ts');
+    if (wasmOk) run(`depthwise ${C} 3x3, direct, wasm SIMD`, wDepth, { ...p, groups: C }, 'wasm');
     {
       const y = new Float32Array(N * C * Q), col = new Float32Array(KH * KH * Q);
       rows.push({ label: `depthwise ${C} 3x3, per-channel im2col+GEMM`, macs: N * C * Q * 9, forwardMs: timeMs(() => perChannelIm2colForward(x, wDepth, { ...p, groups: C }, y, col)), backwardMs: null });

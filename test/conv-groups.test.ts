@@ -172,18 +172,23 @@ describe.each(paths)('grouped / depthwise / dilated conv2d fast == naive ($label
 });
 
 describe('which fast code runs (conv2d-fast.ts header)', () => {
-  it('groups 1, dilation 1 still runs the wasm conv on the wasm backend (its output lives in wasm memory)', () => {
+  it('the wasm backend runs groups 1 / dilation 1 and depthwise in wasm (outputs in wasm memory), other groups in TypeScript', () => {
     const wasm = getWasmKernels()!;
+    expect(wasm.shared).toBe(true); // the relaxed build, whose outputs live in wasm memory: what tells the paths apart here
     const rng = createRng('which');
     const x = randomTensor(rng, [2, 4, 9, 9], 'float32');
-    const plain = conv2dKernels.fast.forward(x, randomTensor(rng, [6, 4, 3, 3], 'float32'), null, { stride: 1, padding: 1 }, { ws: createWorkspace({ backend: 'auto' }) });
-    const grouped = conv2dKernels.fast.forward(x, randomTensor(rng, [6, 2, 3, 3], 'float32'), null, { stride: 1, padding: 1, groups: 2 }, { ws: createWorkspace({ backend: 'auto' }) });
-    if (wasm.shared) {
-      expect(wasm.addressOf(plain.out.data)).not.toBeNull();
-      expect(wasm.addressOf(grouped.out.data)).toBeNull(); // the TypeScript path's plain array
-    }
+    const run = (w: number[], p: Conv2dParams) => {
+      const ws = createWorkspace({ backend: 'auto' });
+      const f = conv2dKernels.fast.forward(x, randomTensor(rng, w, 'float32'), null, p, { ws });
+      const g = conv2dKernels.fast.backward(randomTensor(rng, [...f.out.shape], 'float32'), f.cache, { ws });
+      return [wasm.addressOf(f.out.data) !== null, wasm.addressOf(g.dx!.data) !== null];
+    };
+    expect(run([6, 4, 3, 3], { stride: 1, padding: 1 })).toEqual([true, true]); // wasm/assembly/conv.ts
+    expect(run([8, 1, 3, 3], { stride: 2, padding: 1, dilation: 2, groups: 4 })).toEqual([true, true]); // wasm/assembly/depthwise.ts
+    expect(run([6, 2, 3, 3], { stride: 1, padding: 1, groups: 2 })).toEqual([false, false]); // TypeScript im2col + GEMM
+    expect(run([6, 4, 3, 3], { stride: 1, padding: 2, dilation: 2 })).toEqual([false, false]);
     // A strict 'wasm' workspace does not throw for a grouped conv: the TypeScript code is the documented rule.
-    expect(() => conv2dForwardFast(x, randomTensor(rng, [4, 1, 3, 3], 'float32'), null, { stride: 1, padding: 0, groups: 4 }, { ws: createWorkspace({ backend: 'wasm' }) })).not.toThrow();
+    expect(() => conv2dForwardFast(x, randomTensor(rng, [4, 2, 3, 3], 'float32'), null, { stride: 1, padding: 0, groups: 2 }, { ws: createWorkspace({ backend: 'wasm' }) })).not.toThrow();
   });
 });
 

@@ -22,16 +22,17 @@
 // and db[f] is the sum of dy over n, i, j.
 //
 // Which code runs (the documented rule):
-//   - groups = C > 1 (depthwise): the direct kernel of depthwise.ts, on every fast backend and dtype.
-//     Each group's GEMM would have an inner dimension of KH*KW (9), too thin to pay for im2col;
+//   - groups = C > 1 (depthwise), any dilation: a direct kernel, as each group's GEMM would have an
+//     inner dimension of KH*KW (9), too thin to pay for im2col. In WebAssembly SIMD (wasm/assembly/
+//     depthwise.ts) for float32 with the wasm kernels loaded (backend 'wasm'), else depthwise.ts;
 //   - groups = 1, dilation = 1, float32, wasm kernels loaded (backend 'wasm'): all of it in
 //     WebAssembly SIMD (wasm/assembly/conv.ts, one image at a time). Same products, but col is never
 //     written out: each of its entries is read straight from the zero-padded image through two small
 //     offset tables (col[k, q] sits at koff[k] + pix[q]), which saves the memory traffic of a matrix
 //     25x the image's size. dx is computed there as the convolution of dy with the flipped kernel;
-//   - anything else (other groups, dilation > 1, float64, or backend 'ts'): the TypeScript im2col +
-//     GEMM below (gemm.ts), one group at a time. The wasm build has no grouped or dilated conv; on
-//     the 'wasm' backend such a layer runs this TypeScript code, reading and writing plain arrays.
+//   - anything else (1 < groups < C, or groups 1 with dilation > 1, float64, or backend 'ts'): the
+//     TypeScript im2col + GEMM below (gemm.ts), one group at a time. The wasm build has no such conv;
+//     on the 'wasm' backend these layers run this TypeScript code, reading and writing plain arrays.
 // See workspace.ts for the backend choice and the buffer-reuse contract.
 // Optional fusion: forward { relu: true } applies a ReLU to the output, and backward { reluOutput }
 // passes dy back through that ReLU first, so a Conv2D + ReLU pair costs one kernel call each way.
@@ -80,7 +81,8 @@ export function conv2dForwardFast(
   const relu = opts.relu === true;
   const wasm = wasmHasConv(d) ? pickWasm(ws, who, x.data, w.data, b?.data) : null;
   const out = wsTensor(ws, 'out', [d.N, d.F, d.OH, d.OW], x.dtype, wasm); // (N, F, OH, OW)
-  if (wasm) forwardWasm(wasm, d, x.data, w.data, b ? b.data : null, out.data, relu);
+  if (wasm && isDepthwise(d)) depthwiseForwardWasm(wasm, d, x.data, w.data, b ? b.data : null, out.data, relu);
+  else if (wasm) forwardWasm(wasm, d, x.data, w.data, b ? b.data : null, out.data, relu);
   else forwardTs(d, x.data, w.data, b ? b.data : null, out.data, relu, ws);
   return { out, cache: { x, w, hasBias: b !== null, p } };
 }
@@ -135,7 +137,8 @@ export function conv2dBackwardFast(dy: Tensor, cache: Conv2dCache, opts: Conv2dB
   const db = hasBias ? (dbInto ?? wsTensor(ws, 'db', [d.F], x.dtype)) : null; // (F)
   const accumulate = { dw: dwInto !== undefined, db: hasBias && dbInto != null };
 
-  if (wasm) backwardWasm(wasm, d, x.data, w.data, dy.data, mask, dx?.data ?? null, dw.data, db?.data ?? null, accumulate);
+  if (wasm && isDepthwise(d)) depthwiseBackwardWasm(wasm, d, x.data, w.data, dy.data, mask, dx?.data ?? null, dw.data, db?.data ?? null, accumulate);
+  else if (wasm) backwardWasm(wasm, d, x.data, w.data, dy.data, mask, dx?.data ?? null, dw.data, db?.data ?? null, accumulate);
   else {
     let g = dy.data; // (N, F, OH, OW)
     if (mask) {
@@ -206,9 +209,9 @@ function isDepthwise(d: Dims): boolean {
   return d.G > 1 && d.CG === 1;
 }
 
-/** Whether the wasm build's conv applies: groups 1 and dilation 1 (it has neither). */
+/** Whether the wasm build has a kernel for this conv: groups 1 with dilation 1 (conv.ts), or depthwise (depthwise.ts). */
 function wasmHasConv(d: Dims): boolean {
-  return d.G === 1 && d.D === 1;
+  return (d.G === 1 && d.D === 1) || isDepthwise(d);
 }
 
 /**
@@ -308,6 +311,40 @@ function backwardWasm(
   const scratch = call.scratch(e.conv2dBackwardScratch(C, H, W, F, KH, KW, S, P, OH, OW)); // tables, packed operands, padded images
   call.ready();
   e.conv2dBackward(xPtr, wPtr, dyPtr, dxPtr, dwPtr, dbPtr, N, C, H, W, F, KH, KW, S, P, OH, OW, scratch, maskPtr);
+  call.done();
+}
+
+function depthwiseForwardWasm(wasm: WasmKernels, d: Dims, x: FloatArray, w: FloatArray, b: FloatArray | null, y: FloatArray, relu: boolean): void {
+  const { N, C, H, W, F, KH, KW, OH, OW, S, P, D } = d;
+  const e = wasm.exports;
+  const call = wasm.call();
+  const xPtr = call.input(x); //          (N, C, H, W)
+  const wPtr = call.input(w); //          (F, 1, KH, KW)
+  const bPtr = b ? call.input(b) : 0; //  (F)
+  const yPtr = call.output(y); //         (N, F, OH, OW)
+  const scratch = call.scratch(e.depthwiseForwardScratch(H, W, P)); // one zero-padded plane
+  call.ready();
+  e.depthwiseForward(xPtr, wPtr, bPtr, yPtr, N, C, H, W, F, KH, KW, S, P, D, OH, OW, scratch, relu ? 1 : 0);
+  call.done();
+}
+
+function depthwiseBackwardWasm(
+  wasm: WasmKernels, d: Dims, x: FloatArray, w: FloatArray, dy: FloatArray, mask: FloatArray | null, dx: FloatArray | null,
+  dw: FloatArray, db: FloatArray | null, accumulate: { dw: boolean; db: boolean },
+): void {
+  const { N, C, H, W, F, KH, KW, OH, OW, S, P, D } = d;
+  const e = wasm.exports;
+  const call = wasm.call();
+  const xPtr = call.input(x); //                                  (N, C, H, W)
+  const wPtr = call.input(w); //                                  (F, 1, KH, KW)
+  const dyPtr = call.input(dy); //                                (N, F, OH, OW)
+  const maskPtr = mask ? call.input(mask) : 0; //                 (N, F, OH, OW) the fused ReLU's output
+  const dxPtr = dx ? call.output(dx) : 0; //                      (N, C, H, W)
+  const dwPtr = call.output(dw, accumulate.dw ? 'add' : 'copy'); // (F, 1, KH, KW)
+  const dbPtr = db ? call.output(db, accumulate.db ? 'add' : 'copy') : 0; // (F)
+  const scratch = call.scratch(e.depthwiseBackwardScratch(H, W, P, OH, OW)); // padded plane, its gradient, masked dy
+  call.ready();
+  e.depthwiseBackward(xPtr, wPtr, dyPtr, dxPtr, dwPtr, dbPtr, N, C, H, W, F, KH, KW, S, P, D, OH, OW, scratch, maskPtr);
   call.done();
 }
 
