@@ -150,6 +150,32 @@ describe.each(paths)('grouped / depthwise / dilated conv2d fast == naive ($label
     }
   });
 
+  it('depthwise 3x3 at stride 1 (the wasm kernel unrolls it): 80 configurations of padding, dilation, multiplier, narrow planes', () => {
+    const rng = createRng('dw3x3');
+    for (let t = 0; t < 80; t++) {
+      const C = 1 + rng.int(5), M = 1 + rng.int(3), D = 1 + rng.int(3), P = rng.int(2 * D + 2);
+      const span = 2 * D + 1, H = Math.max(1, span - 2 * P) + rng.int(9), W = Math.max(1, span - 2 * P) + rng.int(9);
+      const c: RandomCase = { N: 1 + rng.int(2), C, H, W, F: C * M, KH: 3, KW: 3, S: 1, P, D, G: C, bias: t % 3 !== 0 };
+      if (C === 1) c.G = 1; // one channel: groups 1 is the same convolution
+      const x = randomTensor(rng, [c.N, C, H, W], dtype), w = randomTensor(rng, [c.F, 1, 3, 3], dtype);
+      const b = c.bias ? randomTensor(rng, [c.F], dtype) : null;
+      const p: Conv2dParams = { stride: 1, padding: P, dilation: D, groups: c.G };
+      const ws = createWorkspace({ backend });
+      const relu = t % 2 === 1;
+      const f = conv2dForwardFast(x, w, b, p, { ws, relu });
+      const dy = randomTensor(rng, [...f.out.shape], dtype);
+      const g = conv2dBackwardFast(dy, f.cache, { ws, reluOutput: relu ? f.out : undefined });
+      const ref = conv2dForwardNaive(x.to('float64'), w.to('float64'), b ? b.to('float64') : null, p);
+      const r1 = relu ? reluForwardNaive(ref.out) : null;
+      const r = conv2dBackwardNaive(r1 ? reluBackwardNaive(dy.to('float64'), r1.cache).dx : dy.to('float64'), ref.cache);
+      const name = randomName(c);
+      expect(relMaxError(f.out.data, (r1 ?? ref).out.data), `${name} out`).toBeLessThanOrEqual(tol);
+      expect(relMaxError(g.dx.data, r.dx.data), `${name} dx`).toBeLessThanOrEqual(tol);
+      expect(relMaxError(g.dw.data, r.dw.data), `${name} dw`).toBeLessThanOrEqual(tol);
+      if (b) expect(relMaxError(g.db!.data, r.db!.data), `${name} db`).toBeLessThanOrEqual(tol);
+    }
+  });
+
   it('workspace reuse across shapes and kinds: no stale values; computeDx: false gives dx null', () => {
     const rng = createRng('g-reuse');
     const ws = createWorkspace({ backend });

@@ -342,7 +342,7 @@ function depthwiseBackwardWasm(
   const dxPtr = dx ? call.output(dx) : 0; //                      (N, C, H, W)
   const dwPtr = call.output(dw, accumulate.dw ? 'add' : 'copy'); // (F, 1, KH, KW)
   const dbPtr = db ? call.output(db, accumulate.db ? 'add' : 'copy') : 0; // (F)
-  const scratch = call.scratch(e.depthwiseBackwardScratch(H, W, P, OH, OW)); // padded plane, its gradient, masked dy
+  const scratch = call.scratch(e.depthwiseBackwardScratch(H, W, P, D, OH, OW)); // padded plane, its gradient, masked dy
   call.ready();
   e.depthwiseBackward(xPtr, wPtr, dyPtr, dxPtr, dwPtr, dbPtr, N, C, H, W, F, KH, KW, S, P, D, OH, OW, scratch, maskPtr);
   call.done();

@@ -47,7 +47,7 @@ export interface KernelExports {
     N: number, C: number, H: number, W: number, F: number, KH: number, KW: number, S: number, P: number,
     OH: number, OW: number, scratch: number, mask: number): void;
   depthwiseForwardScratch(H: number, W: number, P: number): number;
-  depthwiseBackwardScratch(H: number, W: number, P: number, OH: number, OW: number): number;
+  depthwiseBackwardScratch(H: number, W: number, P: number, D: number, OH: number, OW: number): number;
   depthwiseForward(x: number, w: number, b: number, y: number, N: number, C: number, H: number, W: number, F: number,
     KH: number, KW: number, S: number, P: number, D: number, OH: number, OW: number, scratch: number, relu: number): void;
   depthwiseBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, N: number, C: number, H: number, W: number,

@@ -41,6 +41,10 @@ export function depthwiseForward(
       const yp = y + (<usize>(n * F + f) * OH * OW << 2); // y[n, f]
       const wf = w + (<usize>f * KH * KW << 2); //           w[f, 0]
       const bias: f32 = b ? load<f32>(b + (<usize>f << 2)) : 0;
+      if (KH == 3 && KW == 3 && S == 1 && OW >= 4) {
+        forward3x3(xp, WP, D, wf, bias, OH, OW, yp, relu);
+        continue;
+      }
       for (let i = 0; i < OH; i++) {
         const row = yp + (<usize>i * OW << 2);
         let j = 0;
@@ -74,9 +78,35 @@ export function depthwiseForward(
   }
 }
 
-/** Bytes of scratch depthwiseBackward needs: the padded plane, its gradient, and one masked dy plane. */
-export function depthwiseBackwardScratch(H: i32, W: i32, P: i32, OH: i32, OW: i32): usize {
-  return (<usize>(2 * (H + 2 * P) * (W + 2 * P) + OH * OW) << 2) + 3 * 64;
+/**
+ * One filter plane for the commonest case, a 3x3 kernel at stride 1 (any dilation): the nine weights
+ * held in registers, the nine taps unrolled. Same sums, in the same order, as the general loop.
+ */
+function forward3x3(xp: usize, WP: i32, D: i32, wf: usize, bias: f32, OH: i32, OW: i32, yp: usize, relu: i32): void {
+  const w0 = v128.load32_splat(wf), w1 = v128.load32_splat(wf + 4), w2 = v128.load32_splat(wf + 8);
+  const w3 = v128.load32_splat(wf + 12), w4 = v128.load32_splat(wf + 16), w5 = v128.load32_splat(wf + 20);
+  const w6 = v128.load32_splat(wf + 24), w7 = v128.load32_splat(wf + 28), w8 = v128.load32_splat(wf + 32);
+  const b4 = f32x4.splat(bias), zero = f32x4.splat(0);
+  const dv = <usize>D << 2, du = <usize>(D * WP) << 2; // one tap right, one tap down, in bytes
+  for (let i = 0; i < OH; i++) {
+    const r0 = xp + (<usize>(i * WP) << 2), r1 = r0 + du, r2 = r1 + du; // the three input rows of output row i
+    const row = yp + (<usize>(i * OW) << 2);
+    for (let j = 0; j < OW; j += 4) {
+      if (j + 4 > OW) j = OW - 4;
+      const q = <usize>j << 2;
+      let acc = b4;
+      acc = madd(v128.load(r0 + q), w0, acc); acc = madd(v128.load(r0 + q + dv), w1, acc); acc = madd(v128.load(r0 + q + 2 * dv), w2, acc);
+      acc = madd(v128.load(r1 + q), w3, acc); acc = madd(v128.load(r1 + q + dv), w4, acc); acc = madd(v128.load(r1 + q + 2 * dv), w5, acc);
+      acc = madd(v128.load(r2 + q), w6, acc); acc = madd(v128.load(r2 + q + dv), w7, acc); acc = madd(v128.load(r2 + q + 2 * dv), w8, acc);
+      if (relu) acc = f32x4.pmax(acc, zero);
+      v128.store(row + q, acc);
+    }
+  }
+}
+
+/** Bytes of scratch depthwiseBackward needs: the padded plane, its gradient, and one masked dy plane (padded for the 3x3 path). */
+export function depthwiseBackwardScratch(H: i32, W: i32, P: i32, D: i32, OH: i32, OW: i32): usize {
+  return (<usize>(2 * (H + 2 * P) * (W + 2 * P) + (OH + 4 * D) * (OW + 4 * D)) << 2) + 3 * 64;
 }
 
 /**
@@ -96,6 +126,10 @@ export function depthwiseBackward(
   memory.fill(dw, 0, <usize>F * KH * KW << 2);
   if (db) memory.fill(db, 0, <usize>F << 2);
   const zero = f32x4.splat(0);
+  // The 3x3, stride-1 path keeps g with a zero border of E = max(0, 2D - P): see backward3x3.
+  const fast3x3 = KH == 3 && KW == 3 && S == 1;
+  const E = fast3x3 ? max(0, 2 * D - P) : 0, GW = OW + 2 * E;
+  if (fast3x3) memory.fill(g, 0, <usize>(OH + 2 * E) * GW << 2);
   for (let n = 0; n < N; n++) {
     for (let f = 0; f < F; f++) {
       const c = f / M;
@@ -103,23 +137,31 @@ export function depthwiseBackward(
         padPlane(x + (<usize>(n * C + c) * H * W << 2), H, W, P, xp);
         if (dx) memory.fill(dxp, 0, <usize>HP * WP << 2);
       }
-      // g = dy[n, f], through the mask; db[f] += its sum.
-      const o = <usize>(n * F + f) * Q << 2;
-      let t = 0, sum4 = zero;
-      for (; t + 4 <= Q; t += 4) {
-        let v = v128.load(dy + o + (<usize>t << 2));
-        if (mask) v = v128.and(v, f32x4.gt(v128.load(mask + o + (<usize>t << 2)), zero));
-        v128.store(g + (<usize>t << 2), v);
-        sum4 = f32x4.add(sum4, v);
-      }
-      let s: f32 = hsum(sum4);
-      for (; t < Q; t++) {
-        let v = load<f32>(dy + o + (<usize>t << 2));
-        if (mask && !(load<f32>(mask + o + (<usize>t << 2)) > 0)) v = 0;
-        store<f32>(g + (<usize>t << 2), v);
-        s += v;
+      // g = dy[n, f], through the mask (row by row, at (E, E) in a GW-wide plane); db[f] += its sum.
+      let s: f32 = 0;
+      for (let i = 0; i < OH; i++) {
+        const o = <usize>((n * F + f) * Q + i * OW) << 2, gi = g + (<usize>((i + E) * GW + E) << 2);
+        let t = 0, sum4 = zero;
+        for (; t + 4 <= OW; t += 4) {
+          let v = v128.load(dy + o + (<usize>t << 2));
+          if (mask) v = v128.and(v, f32x4.gt(v128.load(mask + o + (<usize>t << 2)), zero));
+          v128.store(gi + (<usize>t << 2), v);
+          sum4 = f32x4.add(sum4, v);
+        }
+        s += hsum(sum4);
+        for (; t < OW; t++) {
+          let v = load<f32>(dy + o + (<usize>t << 2));
+          if (mask && !(load<f32>(mask + o + (<usize>t << 2)) > 0)) v = 0;
+          store<f32>(gi + (<usize>t << 2), v);
+          s += v;
+        }
       }
       if (db) store<f32>(db + (<usize>f << 2), load<f32>(db + (<usize>f << 2)) + s);
+      if (fast3x3) {
+        backward3x3(xp, WP, g, GW, E, w + (<usize>f * 9 << 2), dw + (<usize>f * 9 << 2), H, W, P, D, OH, OW,
+          dx ? dx + (<usize>(n * C + c) * H * W << 2) : 0, f % M == 0);
+        continue;
+      }
 
       const wf = w + (<usize>f * KH * KW << 2), dwf = dw + (<usize>f * KH * KW << 2);
       for (let u = 0; u < KH; u++) {
@@ -157,6 +199,75 @@ export function depthwiseBackward(
       }
       // The channel's last filter: its padded gradient is complete; dx[n, c] is its interior.
       if (dx && f % M == M - 1) unpadPlane(dxp, H, W, P, dx + (<usize>(n * C + c) * H * W << 2));
+    }
+  }
+}
+
+/**
+ * One filter plane's backward pass for a 3x3 kernel at stride 1 (any dilation), all in registers:
+ *   dw[u, v] += sum over (i, j) of g[i, j] * xp[i + u*D, j + v*D]     (nine v128 accumulators)
+ *   dx[ih, iw] (+)= sum over (u, v) of w[u, v] * g[ih + P - u*D, iw + P - v*D]
+ * The second line is dx as the full correlation of g with the kernel flipped: g, read from the plane
+ * with its zero border E = max(0, 2D - P) (taps that fall off g read zeros), gathers its nine
+ * contributions into each dx value, which is written once (first: overwrite, else add: the channel's
+ * other filters) instead of nine read-modify-writes.
+ */
+function backward3x3(
+  xp: usize, WP: i32, g: usize, GW: i32, E: i32, wf: usize, dwf: usize, H: i32, W: i32, P: i32, D: i32,
+  OH: i32, OW: i32, dx: usize, first: bool,
+): void {
+  const dv = <usize>D << 2, du = <usize>(D * WP) << 2; // one tap right, one tap down in xp (bytes)
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+  let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0, t4: f32 = 0, t5: f32 = 0, t6: f32 = 0, t7: f32 = 0, t8: f32 = 0;
+  for (let i = 0; i < OH; i++) {
+    const gi = g + (<usize>((i + E) * GW + E) << 2);
+    const r0 = xp + (<usize>(i * WP) << 2), r1 = r0 + du, r2 = r1 + du;
+    let j = 0;
+    for (; j + 4 <= OW; j += 4) {
+      const q = <usize>j << 2, gv = v128.load(gi + q);
+      a0 = madd(gv, v128.load(r0 + q), a0); a1 = madd(gv, v128.load(r0 + q + dv), a1); a2 = madd(gv, v128.load(r0 + q + 2 * dv), a2);
+      a3 = madd(gv, v128.load(r1 + q), a3); a4 = madd(gv, v128.load(r1 + q + dv), a4); a5 = madd(gv, v128.load(r1 + q + 2 * dv), a5);
+      a6 = madd(gv, v128.load(r2 + q), a6); a7 = madd(gv, v128.load(r2 + q + dv), a7); a8 = madd(gv, v128.load(r2 + q + 2 * dv), a8);
+    }
+    for (; j < OW; j++) {
+      const q = <usize>j << 2, gs = load<f32>(gi + q);
+      t0 += gs * load<f32>(r0 + q); t1 += gs * load<f32>(r0 + q + dv); t2 += gs * load<f32>(r0 + q + 2 * dv);
+      t3 += gs * load<f32>(r1 + q); t4 += gs * load<f32>(r1 + q + dv); t5 += gs * load<f32>(r1 + q + 2 * dv);
+      t6 += gs * load<f32>(r2 + q); t7 += gs * load<f32>(r2 + q + dv); t8 += gs * load<f32>(r2 + q + 2 * dv);
+    }
+  }
+  store<f32>(dwf, load<f32>(dwf) + hsum(a0) + t0); store<f32>(dwf + 4, load<f32>(dwf + 4) + hsum(a1) + t1);
+  store<f32>(dwf + 8, load<f32>(dwf + 8) + hsum(a2) + t2); store<f32>(dwf + 12, load<f32>(dwf + 12) + hsum(a3) + t3);
+  store<f32>(dwf + 16, load<f32>(dwf + 16) + hsum(a4) + t4); store<f32>(dwf + 20, load<f32>(dwf + 20) + hsum(a5) + t5);
+  store<f32>(dwf + 24, load<f32>(dwf + 24) + hsum(a6) + t6); store<f32>(dwf + 28, load<f32>(dwf + 28) + hsum(a7) + t7);
+  store<f32>(dwf + 32, load<f32>(dwf + 32) + hsum(a8) + t8);
+  if (!dx) return;
+
+  const w0 = load<f32>(wf), w1 = load<f32>(wf + 4), w2 = load<f32>(wf + 8), w3 = load<f32>(wf + 12), w4 = load<f32>(wf + 16);
+  const w5 = load<f32>(wf + 20), w6 = load<f32>(wf + 24), w7 = load<f32>(wf + 28), w8 = load<f32>(wf + 32);
+  const v0 = f32x4.splat(w0), v1 = f32x4.splat(w1), v2 = f32x4.splat(w2), v3 = f32x4.splat(w3), v4 = f32x4.splat(w4);
+  const v5 = f32x4.splat(w5), v6 = f32x4.splat(w6), v7 = f32x4.splat(w7), v8 = f32x4.splat(w8);
+  const gv1 = <usize>D << 2, gu1 = <usize>(D * GW) << 2; // one tap left, one tap up in g (bytes)
+  for (let ih = 0; ih < H; ih++) {
+    // g's row for tap u = 0 sits at ih + P + E (the taps u = 1, 2 are D and 2D rows above it).
+    const g0 = g + (<usize>((ih + P + E) * GW + P + E) << 2), g1 = g0 - gu1, g2 = g1 - gu1;
+    const row = dx + (<usize>(ih * W) << 2);
+    let iw = 0;
+    for (; iw + 4 <= W; iw += 4) {
+      const q = <usize>iw << 2;
+      let acc = first ? f32x4.splat(0) : v128.load(row + q);
+      acc = madd(v128.load(g0 + q), v0, acc); acc = madd(v128.load(g0 + q - gv1), v1, acc); acc = madd(v128.load(g0 + q - 2 * gv1), v2, acc);
+      acc = madd(v128.load(g1 + q), v3, acc); acc = madd(v128.load(g1 + q - gv1), v4, acc); acc = madd(v128.load(g1 + q - 2 * gv1), v5, acc);
+      acc = madd(v128.load(g2 + q), v6, acc); acc = madd(v128.load(g2 + q - gv1), v7, acc); acc = madd(v128.load(g2 + q - 2 * gv1), v8, acc);
+      v128.store(row + q, acc);
+    }
+    for (; iw < W; iw++) {
+      const q = <usize>iw << 2;
+      let s: f32 = first ? 0 : load<f32>(row + q);
+      s += load<f32>(g0 + q) * w0 + load<f32>(g0 + q - gv1) * w1 + load<f32>(g0 + q - 2 * gv1) * w2;
+      s += load<f32>(g1 + q) * w3 + load<f32>(g1 + q - gv1) * w4 + load<f32>(g1 + q - 2 * gv1) * w5;
+      s += load<f32>(g2 + q) * w6 + load<f32>(g2 + q - gv1) * w7 + load<f32>(g2 + q - 2 * gv1) * w8;
+      store<f32>(row + q, s);
     }
   }
 }
