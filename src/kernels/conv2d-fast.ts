@@ -42,7 +42,7 @@ import { type Conv2dCache, type Conv2dParams, conv2dBackwardNaive, conv2dDims, c
 import { type KernelFamily, accumulating } from './backend.ts';
 import { reluBackwardNaive, reluForwardNaive } from './relu.ts';
 import { gemm } from './gemm.ts';
-import { depthwiseBackward, depthwiseForward, endInside, firstInside } from './depthwise.ts';
+import { depthwiseBackward, depthwiseForward, depthwiseScratchSizes, endInside, firstInside } from './depthwise.ts';
 import { type Workspace, pickWasm, wsFloat, wsTensor } from './workspace.ts';
 import type { WasmKernels } from './wasm/loader.ts';
 
@@ -155,7 +155,7 @@ export function conv2dBackwardFast(dy: Tensor, cache: Conv2dCache, opts: Conv2dB
 // ---- the TypeScript path (any dtype) ----
 
 function forwardTs(d: Dims, x: FloatArray, w: FloatArray, b: FloatArray | null, y: FloatArray, relu: boolean, ws?: Workspace): void {
-  if (isDepthwise(d)) return depthwiseForward(d, x, w, b, y, relu);
+  if (isDepthwise(d)) return depthwiseForward(d, x, w, b, y, relu, wsFloat(ws, 'xPadded', dtypeOf(x), depthwiseScratchSizes(d).xp));
   const { N, C, H, W, F, KH, KW, OH, OW, S, P, D, G, CG, FG } = d;
   const K = CG * KH * KW, Q = OH * OW;
   const col = wsFloat(ws, 'col', dtypeOf(x), K * Q); // (K, Q)
@@ -176,7 +176,11 @@ function backwardTs(
 ): void {
   if (!accumulate.dw) dw.fill(0);
   if (db && !accumulate.db) db.fill(0);
-  if (isDepthwise(d)) return depthwiseBackward(d, x, w, dy, dx, dw, db);
+  if (isDepthwise(d)) {
+    const sizes = depthwiseScratchSizes(d);
+    const scratch = { xp: wsFloat(ws, 'xPadded', dtypeOf(x), sizes.xp), gp: wsFloat(ws, 'dyBordered', dtypeOf(x), sizes.gp) };
+    return depthwiseBackward(d, x, w, dy, dx, dw, db, scratch);
+  }
   const { N, C, H, W, F, KH, KW, OH, OW, S, P, D, G, CG, FG } = d;
   const K = CG * KH * KW, Q = OH * OW;
   const col = wsFloat(ws, 'col', dtypeOf(x), K * Q); //                    (K, Q)
