@@ -10,6 +10,8 @@ export { ReLU } from './layers/relu.ts';
 export { MaxPool2D, type MaxPool2DOptions } from './layers/max-pool2d.ts';
 export { Dense, type DenseOptions } from './layers/dense.ts';
 export { Flatten } from './layers/flatten.ts';
+export { AvgPool2D, type AvgPool2DOptions } from './layers/avg-pool2d.ts';
+export { GlobalAvgPool2D } from './layers/global-avg-pool2d.ts';
 export { Sequential, countParams } from './layers/sequential.ts';
 export { modelFromConfig, layerFromConfig, type FromConfigOptions } from './layers/from-config.ts';
 export { BatchNorm2D, type BatchNorm2DOptions } from './layers/batch-norm2d.ts';

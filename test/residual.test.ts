@@ -117,7 +117,7 @@ describe('Residual forward, backward and bookkeeping', () => {
     expect((cfg.layers as any[])[2]).toEqual({
       type: 'Residual', name: 'residual_2',
       block: { type: 'Sequential', name: 'block', layers: [{ type: 'BatchNorm2D', name: 'batchnorm2d_1', numFeatures: 2, eps: 1e-5, momentum: 0.1 }] },
-      shortcut: { type: 'Conv2D', name: 'shortcut', inChannels: 2, outChannels: 2, kernelSize: [1, 1], stride: 1, padding: 0, bias: false },
+      shortcut: { type: 'Conv2D', name: 'shortcut', inChannels: 2, outChannels: 2, kernelSize: [1, 1], stride: 1, padding: 0, dilation: 1, groups: 1, bias: false },
     });
     const back = modelFromConfig(JSON.parse(JSON.stringify(cfg)));
     expect(back.config()).toEqual(cfg);

@@ -1,39 +1,48 @@
-// 2-D convolution, the fast pair: im2col + GEMM. Same results as conv2dForwardNaive /
-// conv2dBackwardNaive in conv2d.ts (within float rounding), same arguments, plus optional extras
-// for speed (a workspace, skipping dx, accumulating the parameter gradients in place).
+// 2-D convolution, the fast pair: im2col + GEMM, and a direct kernel for depthwise convolution. Same
+// results as conv2dForwardNaive / conv2dBackwardNaive in conv2d.ts (within float rounding), same
+// arguments, plus optional extras for speed (a workspace, skipping dx, accumulating the parameter
+// gradients in place).
 //
 // Glossary of dimension letters:
-//   N = batch, C = input channels, H, W = input height and width,
+//   N = batch, C = input channels, H, W = input height and width, G = groups,
 //   F = filters (output channels), KH, KW = kernel height and width, S = stride, P = padding,
-//   OH, OW = output height and width: OH = floor((H + 2P - KH) / S) + 1, likewise OW,
-//   K = C*KH*KW, the length of one receptive field, Q = OH*OW, the output pixels of one image.
+//   D = dilation, OH, OW = output height and width: OH = floor((H + 2P - D*(KH-1) - 1) / S) + 1, likewise OW,
+//   CG = C/G and FG = F/G, the input channels and filters of one group,
+//   K = CG*KH*KW, the length of one receptive field, Q = OH*OW, the output pixels of one image.
 //
 // The idea (im2col, as in Caffe and CS231n's fast_layers.py). Copy every receptive field of image n
-// into a column of a matrix:
-//   col[(c*KH + m)*KW + k, i*OW + j] = x[n, c, i*S + m - P, j*S + k - P]     (0 in the padding)   (K, Q)
-// Then each sum of the naive loops is a row-times-column product, and the whole layer is three GEMMs:
-//   forward:  out[n] (F, Q)  = w (F, K) . col (K, Q)  + b[f] on row f
-//   dw:       dw (F, K)     += dout[n] (F, Q) . col^T (Q, K)       (summed over the batch)
-//   dx:       dcol (K, Q)    = w^T (K, F) . dout[n] (F, Q),  then col2im adds each dcol entry back
-//                              onto the input pixel its col entry was copied from
-// and db[f] is the sum of dout over n, i, j. The weight (F, C, KH, KW) is already the (F, K) matrix.
+// (of group g's channels c = g*CG + cg) into a column of a matrix:
+//   col[(cg*KH + u)*KW + v, i*OW + j] = x[n, c, i*S + u*D - P, j*S + v*D - P]     (0 in the padding)   (K, Q)
+// Then each sum of the naive loops is a row-times-column product, and the whole layer is three GEMMs
+// per group (w[g] is rows g*FG .. (g+1)*FG - 1 of w, already an (FG, K) matrix):
+//   forward:  y[n, g] (FG, Q)  = w[g] (FG, K) . col (K, Q)  + b[f] on row f
+//   dw:       dw[g] (FG, K)   += dy[n, g] (FG, Q) . col^T (Q, K)       (summed over the batch)
+//   dx:       dcol (K, Q)      = w[g]^T (K, FG) . dy[n, g] (FG, Q),  then col2im adds each dcol entry
+//                                back onto the input pixel its col entry was copied from
+// and db[f] is the sum of dy over n, i, j.
 //
-// Two paths compute this:
-//   - float32 with the wasm kernels loaded: all of it runs in WebAssembly SIMD (wasm/assembly/conv.ts,
-//     one image at a time). Same products, but col is never written out: each of its entries is read
-//     straight from the zero-padded image through two small offset tables (col[k, q] sits at
-//     koff[k] + pix[q]), which saves the memory traffic of a matrix 25x the image's size. dx is
-//     computed there as the convolution of dout with the flipped kernel, the same kernel again;
-//   - anything else (float64, or backend 'ts'): the TypeScript below, with the GEMM of gemm.ts.
+// Which code runs (the documented rule):
+//   - groups = C > 1 (depthwise), any dilation: a direct kernel, as each group's GEMM would have an
+//     inner dimension of KH*KW (9), too thin to pay for im2col. In WebAssembly SIMD (wasm/assembly/
+//     depthwise.ts) for float32 with the wasm kernels loaded (backend 'wasm'), else depthwise.ts;
+//   - groups = 1, dilation = 1, float32, wasm kernels loaded (backend 'wasm'): all of it in
+//     WebAssembly SIMD (wasm/assembly/conv.ts, one image at a time). Same products, but col is never
+//     written out: each of its entries is read straight from the zero-padded image through two small
+//     offset tables (col[k, q] sits at koff[k] + pix[q]), which saves the memory traffic of a matrix
+//     25x the image's size. dx is computed there as the convolution of dy with the flipped kernel;
+//   - anything else (1 < groups < C, or groups 1 with dilation > 1, float64, or backend 'ts'): the
+//     TypeScript im2col + GEMM below (gemm.ts), one group at a time. The wasm build has no such conv;
+//     on the 'wasm' backend these layers run this TypeScript code, reading and writing plain arrays.
 // See workspace.ts for the backend choice and the buffer-reuse contract.
 // Optional fusion: forward { relu: true } applies a ReLU to the output, and backward { reluOutput }
-// passes dout back through that ReLU first, so a Conv2D + ReLU pair costs one kernel call each way.
+// passes dy back through that ReLU first, so a Conv2D + ReLU pair costs one kernel call each way.
 
 import { Tensor, checkShape, type FloatArray } from '../tensor.ts';
 import { type Conv2dCache, type Conv2dParams, conv2dBackwardNaive, conv2dDims, conv2dForwardNaive } from './conv2d.ts';
 import { type KernelFamily, accumulating } from './backend.ts';
 import { reluBackwardNaive, reluForwardNaive } from './relu.ts';
 import { gemm } from './gemm.ts';
+import { depthwiseBackward, depthwiseForward, depthwiseScratchSizes, endInside, firstInside } from './depthwise.ts';
 import { type Workspace, pickWasm, wsFloat, wsTensor } from './workspace.ts';
 import type { WasmKernels } from './wasm/loader.ts';
 
@@ -52,14 +61,15 @@ export interface Conv2dForwardOptions {
 }
 
 /**
- * out[n,f,i,j] = b[f] + sum_c sum_m sum_k x[n, c, i*S + m - P, j*S + k - P] * w[f, c, m, k]
+ * y[n,f,i,j] = b[f] + sum_cg sum_u sum_v x[n, g*CG + cg, i*S + u*D - P, j*S + v*D - P] * w[f, cg, u, v]
+ * with g = floor(f / FG), f's group (see conv2dForwardNaive).
  *
  * @param x (N, C, H, W)
- * @param w (F, C, KH, KW)
+ * @param w (F, C/G, KH, KW)
  * @param b (F) or null
  * @param opts.ws optional workspace: `out` is then its buffer, overwritten by the next forward with it
  * @param opts.relu true fuses a ReLU after the convolution
- * @returns out (N, F, OH, OW), and the cache for conv2dBackwardFast (the same as the naive cache:
+ * @returns out = y (N, F, OH, OW), and the cache for conv2dBackwardFast (the same as the naive cache:
  *          either backward accepts either cache)
  */
 export function conv2dForwardFast(
@@ -69,9 +79,10 @@ export function conv2dForwardFast(
   const { ws } = opts;
   const d = conv2dDims(x, w, b, p, who);
   const relu = opts.relu === true;
-  const wasm = pickWasm(ws, who, x.data, w.data, b?.data);
+  const wasm = wasmHasConv(d) ? pickWasm(ws, who, x.data, w.data, b?.data) : null;
   const out = wsTensor(ws, 'out', [d.N, d.F, d.OH, d.OW], x.dtype, wasm); // (N, F, OH, OW)
-  if (wasm) forwardWasm(wasm, d, x.data, w.data, b ? b.data : null, out.data, relu);
+  if (wasm && isDepthwise(d)) depthwiseForwardWasm(wasm, d, x.data, w.data, b ? b.data : null, out.data, relu);
+  else if (wasm) forwardWasm(wasm, d, x.data, w.data, b ? b.data : null, out.data, relu);
   else forwardTs(d, x.data, w.data, b ? b.data : null, out.data, relu, ws);
   return { out, cache: { x, w, hasBias: b !== null, p } };
 }
@@ -82,19 +93,19 @@ export interface Conv2dBackwardOptions {
   ws?: Workspace;
   /** false: do not compute dx (a network's first layer has no use for it) and return dx = null. Default true. */
   computeDx?: boolean;
-  /** (F, C, KH, KW): ADD dw into this tensor (a layer's weight.grad) instead of returning a new one; it is returned as dw. */
+  /** (F, C/G, KH, KW): ADD dw into this tensor (a layer's weight.grad) instead of returning a new one; it is returned as dw. */
   dwInto?: Tensor;
   /** (F): likewise ADD db into it. Ignored when the layer has no bias. */
   dbInto?: Tensor | null;
   /**
-   * (N, F, OH, OW): the output of a forward pass with { relu: true }. dout is then taken as the
+   * (N, F, OH, OW): the output of a forward pass with { relu: true }. dy is then taken as the
    * gradient with respect to that ReLU's output, and passed back through the ReLU first
    * (zeroed where reluOutput <= 0) - the ReLU layer's backward pass, fused.
    */
   reluOutput?: Tensor;
 }
 
-/** The gradients: dx (N, C, H, W), dw (F, C, KH, KW), db (F) or null without bias. */
+/** The gradients: dx (N, C, H, W), dw (F, C/G, KH, KW), db (F) or null without bias. */
 export interface Conv2dGrads {
   dx: Tensor;
   dw: Tensor;
@@ -103,35 +114,36 @@ export interface Conv2dGrads {
 
 /**
  * The backward pass: dx, dw, db as conv2dBackwardNaive computes them (see conv2d.ts).
- * @param dout (N, F, OH, OW)
+ * @param dy (N, F, OH, OW)
  * @param cache from conv2dForwardFast or conv2dForwardNaive
- * @returns dx (N, C, H, W) or null when computeDx is false; dw (F, C, KH, KW); db (F) or null
+ * @returns dx (N, C, H, W) or null when computeDx is false; dw (F, C/G, KH, KW); db (F) or null
  */
-export function conv2dBackwardFast(dout: Tensor, cache: Conv2dCache, opts?: Conv2dBackwardOptions & { computeDx?: true }): Conv2dGrads;
-export function conv2dBackwardFast(dout: Tensor, cache: Conv2dCache, opts?: Conv2dBackwardOptions): Omit<Conv2dGrads, 'dx'> & { dx: Tensor | null };
-export function conv2dBackwardFast(dout: Tensor, cache: Conv2dCache, opts: Conv2dBackwardOptions = {}): Omit<Conv2dGrads, 'dx'> & { dx: Tensor | null } {
+export function conv2dBackwardFast(dy: Tensor, cache: Conv2dCache, opts?: Conv2dBackwardOptions & { computeDx?: true }): Conv2dGrads;
+export function conv2dBackwardFast(dy: Tensor, cache: Conv2dCache, opts?: Conv2dBackwardOptions): Omit<Conv2dGrads, 'dx'> & { dx: Tensor | null };
+export function conv2dBackwardFast(dy: Tensor, cache: Conv2dCache, opts: Conv2dBackwardOptions = {}): Omit<Conv2dGrads, 'dx'> & { dx: Tensor | null } {
   const who = 'conv2dBackwardFast';
   const { x, w, hasBias, p } = cache;
   const { ws, computeDx = true, dwInto, dbInto, reluOutput } = opts;
   const d = conv2dDims(x, w, null, p, who);
-  checkShape(who, 'dout', dout, [d.N, d.F, d.OH, d.OW]);
-  if (reluOutput) checkShape(who, 'reluOutput', reluOutput, dout.shape);
+  checkShape(who, 'dy', dy, [d.N, d.F, d.OH, d.OW]);
+  if (reluOutput) checkShape(who, 'reluOutput', reluOutput, dy.shape);
   if (dwInto) checkShape(who, 'dwInto', dwInto, w.shape);
   if (hasBias && dbInto) checkShape(who, 'dbInto', dbInto, [d.F]);
 
   const mask = reluOutput?.data ?? null;
-  const wasm = pickWasm(ws, who, x.data, w.data, dout.data, dwInto?.data, hasBias ? dbInto?.data : null, mask);
+  const wasm = wasmHasConv(d) ? pickWasm(ws, who, x.data, w.data, dy.data, dwInto?.data, hasBias ? dbInto?.data : null, mask) : null;
   const dx = computeDx ? wsTensor(ws, 'dx', x.shape, x.dtype, wasm) : null; //   (N, C, H, W)
-  const dw = dwInto ?? wsTensor(ws, 'dw', w.shape, x.dtype); //                 (F, C, KH, KW)
+  const dw = dwInto ?? wsTensor(ws, 'dw', w.shape, x.dtype); //                 (F, C/G, KH, KW)
   const db = hasBias ? (dbInto ?? wsTensor(ws, 'db', [d.F], x.dtype)) : null; // (F)
   const accumulate = { dw: dwInto !== undefined, db: hasBias && dbInto != null };
 
-  if (wasm) backwardWasm(wasm, d, x.data, w.data, dout.data, mask, dx?.data ?? null, dw.data, db?.data ?? null, accumulate);
+  if (wasm && isDepthwise(d)) depthwiseBackwardWasm(wasm, d, x.data, w.data, dy.data, mask, dx?.data ?? null, dw.data, db?.data ?? null, accumulate);
+  else if (wasm) backwardWasm(wasm, d, x.data, w.data, dy.data, mask, dx?.data ?? null, dw.data, db?.data ?? null, accumulate);
   else {
-    let g = dout.data; // (N, F, OH, OW)
+    let g = dy.data; // (N, F, OH, OW)
     if (mask) {
-      // Through the fused ReLU first (reluBackwardNaive's rule), into a scratch copy: dout is the caller's.
-      const gm = wsFloat(ws, 'doutMasked', dout.dtype, g.length);
+      // Through the fused ReLU first (reluBackwardNaive's rule), into a scratch copy: dy is the caller's.
+      const gm = wsFloat(ws, 'dyMasked', dy.dtype, g.length);
       for (let i = 0; i < g.length; i++) gm[i] = mask[i] > 0 ? g[i] : 0;
       g = gm;
     }
@@ -142,71 +154,92 @@ export function conv2dBackwardFast(dout: Tensor, cache: Conv2dCache, opts: Conv2
 
 // ---- the TypeScript path (any dtype) ----
 
-function forwardTs(d: Dims, x: FloatArray, w: FloatArray, b: FloatArray | null, out: FloatArray, relu: boolean, ws?: Workspace): void {
-  const { N, C, H, W, F, KH, KW, OH, OW, S, P } = d;
-  const K = C * KH * KW, Q = OH * OW;
+function forwardTs(d: Dims, x: FloatArray, w: FloatArray, b: FloatArray | null, y: FloatArray, relu: boolean, ws?: Workspace): void {
+  if (isDepthwise(d)) return depthwiseForward(d, x, w, b, y, relu, wsFloat(ws, 'xPadded', dtypeOf(x), depthwiseScratchSizes(d).xp));
+  const { N, C, H, W, F, KH, KW, OH, OW, S, P, D, G, CG, FG } = d;
+  const K = CG * KH * KW, Q = OH * OW;
   const col = wsFloat(ws, 'col', dtypeOf(x), K * Q); // (K, Q)
   for (let n = 0; n < N; n++) {
-    im2col(x, n * C * H * W, C, H, W, KH, KW, S, P, OH, OW, col);
-    const o = n * F * Q; // out[n] (F, Q)
-    if (b) for (let f = 0; f < F; f++) out.fill(b[f], o + f * Q, o + (f + 1) * Q);
-    gemm(false, false, F, Q, K, 1, w, 0, K, col, 0, Q, b ? 1 : 0, out, o, Q);
-    if (relu) for (let q = o; q < o + F * Q; q++) out[q] = out[q] < 0 ? 0 : out[q];
+    for (let g = 0; g < G; g++) {
+      im2col(x, (n * C + g * CG) * H * W, CG, H, W, KH, KW, S, P, OH, OW, col, D);
+      const o = (n * F + g * FG) * Q; // y[n, g] (FG, Q)
+      if (b) for (let f = 0; f < FG; f++) y.fill(b[g * FG + f], o + f * Q, o + (f + 1) * Q);
+      gemm(false, false, FG, Q, K, 1, w, g * FG * K, K, col, 0, Q, b ? 1 : 0, y, o, Q);
+    }
+    if (relu) for (let q = n * F * Q; q < (n + 1) * F * Q; q++) y[q] = y[q] < 0 ? 0 : y[q];
   }
 }
 
 function backwardTs(
-  d: Dims, x: FloatArray, w: FloatArray, dout: FloatArray, dx: FloatArray | null, dw: FloatArray,
+  d: Dims, x: FloatArray, w: FloatArray, dy: FloatArray, dx: FloatArray | null, dw: FloatArray,
   db: FloatArray | null, accumulate: { dw: boolean; db: boolean }, ws?: Workspace,
 ): void {
-  const { N, C, H, W, F, KH, KW, OH, OW, S, P } = d;
-  const K = C * KH * KW, Q = OH * OW;
   if (!accumulate.dw) dw.fill(0);
   if (db && !accumulate.db) db.fill(0);
+  if (isDepthwise(d)) {
+    const sizes = depthwiseScratchSizes(d);
+    const scratch = { xp: wsFloat(ws, 'xPadded', dtypeOf(x), sizes.xp), gp: wsFloat(ws, 'dyBordered', dtypeOf(x), sizes.gp) };
+    return depthwiseBackward(d, x, w, dy, dx, dw, db, scratch);
+  }
+  const { N, C, H, W, F, KH, KW, OH, OW, S, P, D, G, CG, FG } = d;
+  const K = CG * KH * KW, Q = OH * OW;
   const col = wsFloat(ws, 'col', dtypeOf(x), K * Q); //                    (K, Q)
   const dcol = dx ? wsFloat(ws, 'dcol', dtypeOf(x), K * Q) : null; //       (K, Q)
   for (let n = 0; n < N; n++) {
-    const o = n * F * Q; // dout[n] (F, Q)
-    im2col(x, n * C * H * W, C, H, W, KH, KW, S, P, OH, OW, col);
-    // dw (F, K) += dout[n] (F, Q) . col^T: col is stored (K, Q), hence transB.
-    gemm(false, true, F, K, Q, 1, dout, o, Q, col, 0, Q, 1, dw, 0, K);
     if (db) {
       for (let f = 0; f < F; f++) {
         let s = 0;
-        for (let q = o + f * Q; q < o + (f + 1) * Q; q++) s += dout[q];
+        for (let q = (n * F + f) * Q; q < (n * F + f + 1) * Q; q++) s += dy[q];
         db[f] += s;
       }
     }
-    if (dx && dcol) {
-      // dcol (K, Q) = w^T . dout[n]: w is stored (F, K), hence transA.
-      gemm(true, false, K, Q, F, 1, w, 0, K, dout, o, Q, 0, dcol, 0, Q);
-      col2im(dcol, C, H, W, KH, KW, S, P, OH, OW, dx, n * C * H * W);
+    for (let g = 0; g < G; g++) {
+      const xOff = (n * C + g * CG) * H * W; // x[n, g*CG] (CG, H, W)
+      const o = (n * F + g * FG) * Q; //        dy[n, g] (FG, Q)
+      im2col(x, xOff, CG, H, W, KH, KW, S, P, OH, OW, col, D);
+      // dw[g] (FG, K) += dy[n, g] (FG, Q) . col^T: col is stored (K, Q), hence transB.
+      gemm(false, true, FG, K, Q, 1, dy, o, Q, col, 0, Q, 1, dw, g * FG * K, K);
+      if (dx && dcol) {
+        // dcol (K, Q) = w[g]^T . dy[n, g]: w[g] is stored (FG, K), hence transA.
+        gemm(true, false, K, Q, FG, 1, w, g * FG * K, K, dy, o, Q, 0, dcol, 0, Q);
+        col2im(dcol, CG, H, W, KH, KW, S, P, OH, OW, dx, xOff, D);
+      }
     }
   }
 }
 
+/** The depthwise case (groups = C > 1), which runs the direct kernel of depthwise.ts. */
+function isDepthwise(d: Dims): boolean {
+  return d.G > 1 && d.CG === 1;
+}
+
+/** Whether the wasm build has a kernel for this conv: groups 1 with dilation 1 (conv.ts), or depthwise (depthwise.ts). */
+function wasmHasConv(d: Dims): boolean {
+  return (d.G === 1 && d.D === 1) || isDepthwise(d);
+}
+
 /**
- * One image x[xOff ...] (C, H, W) -> col (K, Q):
- * col[(c*KH + m)*KW + k, i*OW + j] = x[c, i*S + m - P, j*S + k - P], or 0 where that is padding.
+ * One image's channels x[xOff ...] (C, H, W) -> col (K, Q), here C being the channels of one group:
+ * col[(c*KH + u)*KW + v, i*OW + j] = x[c, i*S + u*D - P, j*S + v*D - P], or 0 where that is padding.
  */
 export function im2col(
   x: FloatArray, xOff: number, C: number, H: number, W: number, KH: number, KW: number,
-  S: number, P: number, OH: number, OW: number, col: FloatArray,
+  S: number, P: number, OH: number, OW: number, col: FloatArray, D = 1,
 ): void {
   let dst = 0; // walks col row by row: (K, OH, OW)
   for (let c = 0; c < C; c++) {
-    for (let m = 0; m < KH; m++) {
-      for (let k = 0; k < KW; k++) {
-        // The output columns j whose input column j*S + k - P is inside the image: jlo <= j < jhi.
-        const jlo = firstInside(P - k, S, OW);
-        const jhi = Math.max(jlo, endInside(W - 1 + P - k, S, OW));
+    for (let u = 0; u < KH; u++) {
+      for (let v = 0; v < KW; v++) {
+        // The output columns j whose input column j*S + v*D - P is inside the image: jlo <= j < jhi.
+        const jlo = firstInside(P - v * D, S, OW);
+        const jhi = Math.max(jlo, endInside(W - 1 + P - v * D, S, OW));
         for (let i = 0; i < OH; i++, dst += OW) {
-          const y = i * S + m - P;
-          if (y < 0 || y >= H) {
+          const ih = i * S + u * D - P;
+          if (ih < 0 || ih >= H) {
             for (let j = 0; j < OW; j++) col[dst + j] = 0; // this window row lies in the padding
             continue;
           }
-          let src = xOff + (c * H + y) * W + jlo * S + k - P;
+          let src = xOff + (c * H + ih) * W + jlo * S + v * D - P;
           for (let j = 0; j < jlo; j++) col[dst + j] = 0;
           for (let j = jlo; j < jhi; j++, src += S) col[dst + j] = x[src];
           for (let j = jhi; j < OW; j++) col[dst + j] = 0;
@@ -218,38 +251,28 @@ export function im2col(
 
 /**
  * The adjoint of im2col: dx[dxOff ...] (C, H, W) = for each input pixel, the sum of the dcol (K, Q)
- * entries that im2col copied from it. dx's image is overwritten.
+ * entries that im2col copied from it. dx's C channels from dxOff are overwritten.
  */
 export function col2im(
   dcol: FloatArray, C: number, H: number, W: number, KH: number, KW: number,
-  S: number, P: number, OH: number, OW: number, dx: FloatArray, dxOff: number,
+  S: number, P: number, OH: number, OW: number, dx: FloatArray, dxOff: number, D = 1,
 ): void {
   dx.fill(0, dxOff, dxOff + C * H * W);
   let src = 0; // walks dcol row by row: (K, OH, OW)
   for (let c = 0; c < C; c++) {
-    for (let m = 0; m < KH; m++) {
-      for (let k = 0; k < KW; k++) {
-        const jlo = firstInside(P - k, S, OW);
-        const jhi = Math.max(jlo, endInside(W - 1 + P - k, S, OW));
+    for (let u = 0; u < KH; u++) {
+      for (let v = 0; v < KW; v++) {
+        const jlo = firstInside(P - v * D, S, OW);
+        const jhi = Math.max(jlo, endInside(W - 1 + P - v * D, S, OW));
         for (let i = 0; i < OH; i++, src += OW) {
-          const y = i * S + m - P;
-          if (y < 0 || y >= H) continue; // padding: no input pixel to send the gradient to
-          let dst = dxOff + (c * H + y) * W + jlo * S + k - P;
+          const ih = i * S + u * D - P;
+          if (ih < 0 || ih >= H) continue; // padding: no input pixel to send the gradient to
+          let dst = dxOff + (c * H + ih) * W + jlo * S + v * D - P;
           for (let j = jlo; j < jhi; j++, dst += S) dx[dst] += dcol[src + j];
         }
       }
     }
   }
-}
-
-/** The first j >= 0 with j*S >= lead: ceil(lead / S), clamped to 0..OW. */
-function firstInside(lead: number, S: number, OW: number): number {
-  return lead <= 0 ? 0 : Math.min(OW, Math.ceil(lead / S));
-}
-
-/** One past the last j with j*S <= last: floor(last / S) + 1, clamped to 0..OW. */
-function endInside(last: number, S: number, OW: number): number {
-  return last < 0 ? 0 : Math.min(OW, Math.floor(last / S) + 1);
 }
 
 function dtypeOf(a: FloatArray): 'float32' | 'float64' {
@@ -276,7 +299,7 @@ function forwardWasm(wasm: WasmKernels, d: Dims, x: FloatArray, w: FloatArray, b
 }
 
 function backwardWasm(
-  wasm: WasmKernels, d: Dims, x: FloatArray, w: FloatArray, dout: FloatArray, mask: FloatArray | null, dx: FloatArray | null,
+  wasm: WasmKernels, d: Dims, x: FloatArray, w: FloatArray, dy: FloatArray, mask: FloatArray | null, dx: FloatArray | null,
   dw: FloatArray, db: FloatArray | null, accumulate: { dw: boolean; db: boolean },
 ): void {
   const { N, C, H, W, F, KH, KW, OH, OW, S, P } = d;
@@ -284,14 +307,48 @@ function backwardWasm(
   const call = wasm.call();
   const xPtr = call.input(x); //                                  (N, C, H, W)
   const wPtr = call.input(w); //                                  (F, K)
-  const doutPtr = call.input(dout); //                            (N, F, Q)
+  const dyPtr = call.input(dy); //                            (N, F, Q)
   const maskPtr = mask ? call.input(mask) : 0; //                 (N, F, Q) the fused ReLU's output
   const dxPtr = dx ? call.output(dx) : 0; //                      (N, C, H, W)
   const dwPtr = call.output(dw, accumulate.dw ? 'add' : 'copy'); // (F, K)
   const dbPtr = db ? call.output(db, accumulate.db ? 'add' : 'copy') : 0; // (F)
   const scratch = call.scratch(e.conv2dBackwardScratch(C, H, W, F, KH, KW, S, P, OH, OW)); // tables, packed operands, padded images
   call.ready();
-  e.conv2dBackward(xPtr, wPtr, doutPtr, dxPtr, dwPtr, dbPtr, N, C, H, W, F, KH, KW, S, P, OH, OW, scratch, maskPtr);
+  e.conv2dBackward(xPtr, wPtr, dyPtr, dxPtr, dwPtr, dbPtr, N, C, H, W, F, KH, KW, S, P, OH, OW, scratch, maskPtr);
+  call.done();
+}
+
+function depthwiseForwardWasm(wasm: WasmKernels, d: Dims, x: FloatArray, w: FloatArray, b: FloatArray | null, y: FloatArray, relu: boolean): void {
+  const { N, C, H, W, F, KH, KW, OH, OW, S, P, D } = d;
+  const e = wasm.exports;
+  const call = wasm.call();
+  const xPtr = call.input(x); //          (N, C, H, W)
+  const wPtr = call.input(w); //          (F, 1, KH, KW)
+  const bPtr = b ? call.input(b) : 0; //  (F)
+  const yPtr = call.output(y); //         (N, F, OH, OW)
+  const scratch = call.scratch(e.depthwiseForwardScratch(H, W, P)); // one zero-padded plane
+  call.ready();
+  e.depthwiseForward(xPtr, wPtr, bPtr, yPtr, N, C, H, W, F, KH, KW, S, P, D, OH, OW, scratch, relu ? 1 : 0);
+  call.done();
+}
+
+function depthwiseBackwardWasm(
+  wasm: WasmKernels, d: Dims, x: FloatArray, w: FloatArray, dy: FloatArray, mask: FloatArray | null, dx: FloatArray | null,
+  dw: FloatArray, db: FloatArray | null, accumulate: { dw: boolean; db: boolean },
+): void {
+  const { N, C, H, W, F, KH, KW, OH, OW, S, P, D } = d;
+  const e = wasm.exports;
+  const call = wasm.call();
+  const xPtr = call.input(x); //                                  (N, C, H, W)
+  const wPtr = call.input(w); //                                  (F, 1, KH, KW)
+  const dyPtr = call.input(dy); //                                (N, F, OH, OW)
+  const maskPtr = mask ? call.input(mask) : 0; //                 (N, F, OH, OW) the fused ReLU's output
+  const dxPtr = dx ? call.output(dx) : 0; //                      (N, C, H, W)
+  const dwPtr = call.output(dw, accumulate.dw ? 'add' : 'copy'); // (F, 1, KH, KW)
+  const dbPtr = db ? call.output(db, accumulate.db ? 'add' : 'copy') : 0; // (F)
+  const scratch = call.scratch(e.depthwiseBackwardScratch(H, W, P, D, OH, OW)); // padded plane, its gradient, masked dy
+  call.ready();
+  e.depthwiseBackward(xPtr, wPtr, dyPtr, dxPtr, dwPtr, dbPtr, N, C, H, W, F, KH, KW, S, P, D, OH, OW, scratch, maskPtr);
   call.done();
 }
 

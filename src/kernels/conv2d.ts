@@ -1,124 +1,156 @@
-// 2-D convolution (cross-correlation, as in every deep-learning framework), forward and backward.
+// 2-D convolution (cross-correlation, as in every deep-learning framework), forward and backward,
+// with stride, zero padding, dilation and groups (PyTorch's semantics and weight layout).
 //
 // Glossary of dimension letters:
 //   N = batch, C = input channels, H, W = input height and width,
 //   F = filters (output channels), KH, KW = kernel height and width,
-//   OH, OW = output height and width, S = stride, P = padding.
-// Output size: OH = floor((H + 2P - KH) / S) + 1, OW = floor((W + 2P - KW) / S) + 1.
+//   OH, OW = output height and width, S = stride, P = padding, D = dilation, G = groups.
+// Index letters: n batch, c input channel, f filter, i, j output row and column, u, v kernel row and
+// column, ih, iw input row and column: ih = i*S + u*D - P, iw = j*S + v*D - P.
+//
+// Dilation D spreads the kernel's taps D pixels apart: a KH x KW kernel then spans (KH-1)*D + 1 rows
+// and (KW-1)*D + 1 columns, so
+//   OH = floor((H + 2P - D*(KH-1) - 1) / S) + 1,   OW = floor((W + 2P - D*(KW-1) - 1) / S) + 1
+// (with D = 1 this is the familiar floor((H + 2P - KH) / S) + 1).
+//
+// Groups G split the C input channels into G groups of C/G and the F filters into G groups of F/G:
+// filter f sees only the C/G input channels of its own group g = floor(f / (F/G)). So the weight is
+// (F, C/G, KH, KW), and input channel c of filter f is c = g*(C/G) + cg for cg = 0 .. C/G - 1.
+// G = 1 is the ordinary convolution; G = C is the depthwise convolution (each filter sees one
+// channel; F = C * multiplier), which a 1x1 convolution after it makes a depthwise separable block.
 //
 // The naive pair below mirrors the formulas with plain loops: it is the text to read and the
-// oracle the fast kernels (conv2d-fast.ts) are tested against.
+// oracle the fast kernels (conv2d-fast.ts, depthwise.ts) are tested against.
 
 import { Tensor, allocLike, checkShape, shapeStr } from '../tensor.ts';
 
 export interface Conv2dParams {
   stride: number;
   padding: number;
+  /** Spacing of the kernel's taps; default 1 (an ordinary kernel). */
+  dilation?: number;
+  /** Channel groups; default 1. C and F must both be multiples of it. */
+  groups?: number;
 }
 
 export interface Conv2dCache {
   x: Tensor; // (N, C, H, W)
-  w: Tensor; // (F, C, KH, KW)
+  w: Tensor; // (F, C/G, KH, KW)
   hasBias: boolean;
   p: Conv2dParams;
 }
 
-/** The output size along one axis: floor((in + 2*pad - k) / stride) + 1. */
-export function convOutSize(inSize: number, k: number, stride: number, pad: number): number {
-  return Math.floor((inSize + 2 * pad - k) / stride) + 1;
+/** The output size along one axis: floor((in + 2*pad - dilation*(k - 1) - 1) / stride) + 1. */
+export function convOutSize(inSize: number, k: number, stride: number, pad: number, dilation = 1): number {
+  return Math.floor((inSize + 2 * pad - dilation * (k - 1) - 1) / stride) + 1;
 }
 
 /** Checks shapes and options; returns the dimensions. Throws naming `who`, expected and received. */
 export function conv2dDims(x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, who = 'conv2d') {
   if (x.rank !== 4) throw new Error(`${who}: input must be rank 4 (N, C, H, W), but got rank ${x.rank} ${shapeStr(x.shape)}`);
-  if (w.rank !== 4) throw new Error(`${who}: weight must be rank 4 (F, C, KH, KW), but got rank ${w.rank} ${shapeStr(w.shape)}`);
-  const [N, C, H, W] = x.shape;
-  const [F, CW, KH, KW] = w.shape;
-  if (C !== CW) throw new Error(`${who}: input has ${C} channels ${shapeStr(x.shape)}, expected ${CW} (weight ${shapeStr(w.shape)})`);
-  if (b && (b.rank !== 1 || b.shape[0] !== F)) throw new Error(`${who}: bias must have shape [${F}], got ${shapeStr(b.shape)}`);
-  const { stride: S, padding: P } = p;
+  if (w.rank !== 4) throw new Error(`${who}: weight must be rank 4 (F, C/G, KH, KW), but got rank ${w.rank} ${shapeStr(w.shape)}`);
+  const { stride: S, padding: P, dilation: D = 1, groups: G = 1 } = p;
   if (!Number.isInteger(S) || S < 1) throw new RangeError(`${who}: stride must be an integer >= 1, got ${S}`);
   if (!Number.isInteger(P) || P < 0) throw new RangeError(`${who}: padding must be an integer >= 0, got ${P}`);
-  if (H + 2 * P < KH || W + 2 * P < KW) {
-    throw new Error(`${who}: kernel ${KH}x${KW} is larger than the padded input ${H + 2 * P}x${W + 2 * P} (input ${shapeStr(x.shape)}, padding ${P})`);
+  if (!Number.isInteger(D) || D < 1) throw new RangeError(`${who}: dilation must be an integer >= 1, got ${D}`);
+  if (!Number.isInteger(G) || G < 1) throw new RangeError(`${who}: groups must be an integer >= 1, got ${G}`);
+  const [N, C, H, W] = x.shape;
+  const [F, CG, KH, KW] = w.shape;
+  if (C % G !== 0 || F % G !== 0) {
+    throw new RangeError(`${who}: groups ${G} must divide the input channels ${C} and the filters ${F}`);
   }
-  const OH = convOutSize(H, KH, S, P);
-  const OW = convOutSize(W, KW, S, P);
-  return { N, C, H, W, F, KH, KW, OH, OW, S, P };
+  if (CG * G !== C) {
+    throw new Error(`${who}: input has ${C} channels ${shapeStr(x.shape)}, expected ${CG * G} (weight ${shapeStr(w.shape)}, groups ${G})`);
+  }
+  if (b && (b.rank !== 1 || b.shape[0] !== F)) throw new Error(`${who}: bias must have shape [${F}], got ${shapeStr(b.shape)}`);
+  const spanH = D * (KH - 1) + 1, spanW = D * (KW - 1) + 1; // the dilated kernel's extent
+  if (H + 2 * P < spanH || W + 2 * P < spanW) {
+    const dil = D > 1 ? ` (dilated ${D}: spans ${spanH}x${spanW})` : '';
+    throw new RangeError(`${who}: kernel ${KH}x${KW}${dil} is larger than the padded input ${H + 2 * P}x${W + 2 * P} (input ${shapeStr(x.shape)}, padding ${P})`);
+  }
+  const OH = convOutSize(H, KH, S, P, D);
+  const OW = convOutSize(W, KW, S, P, D);
+  return { N, C, H, W, F, KH, KW, OH, OW, S, P, D, G, CG, FG: F / G };
 }
 
 /**
- * out[n,f,i,j] = b[f] + sum_c sum_m sum_k x[n, c, i*S + m - P, j*S + k - P] * w[f, c, m, k]
+ * y[n,f,i,j] = b[f] + sum_cg sum_u sum_v x[n, c, i*S + u*D - P, j*S + v*D - P] * w[f, cg, u, v]
+ * where c = g*(C/G) + cg is the cg-th input channel of filter f's group g = floor(f / (F/G))
  * (terms whose input index falls in the zero padding are left out).
  *
  * @param x (N, C, H, W)
- * @param w (F, C, KH, KW)
+ * @param w (F, C/G, KH, KW)
  * @param b (F) or null
- * @returns out (N, F, OH, OW) and the cache that conv2dBackwardNaive needs
+ * @returns out = y (N, F, OH, OW) and the cache that conv2dBackwardNaive needs
  */
 export function conv2dForwardNaive(x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams): { out: Tensor; cache: Conv2dCache } {
-  const { N, C, H, W, F, KH, KW, OH, OW, S, P } = conv2dDims(x, w, b, p);
-  const out = allocLike(x.data, N * F * OH * OW); // (N, F, OH, OW)
+  const { N, C, H, W, F, KH, KW, OH, OW, S, P, D, CG, FG } = conv2dDims(x, w, b, p);
+  const y = allocLike(x.data, N * F * OH * OW); // (N, F, OH, OW)
   const xd = x.data, wd = w.data;
   for (let n = 0; n < N; n++) {
     for (let f = 0; f < F; f++) {
+      const g = Math.floor(f / FG);
       for (let i = 0; i < OH; i++) {
         for (let j = 0; j < OW; j++) {
           let sum = b ? b.data[f] : 0;
-          for (let c = 0; c < C; c++) {
-            for (let m = 0; m < KH; m++) {
-              const y = i * S + m - P;
-              if (y < 0 || y >= H) continue; // zero padding
-              for (let k = 0; k < KW; k++) {
-                const xx = j * S + k - P;
-                if (xx < 0 || xx >= W) continue;
-                sum += xd[((n * C + c) * H + y) * W + xx] * wd[((f * C + c) * KH + m) * KW + k];
+          for (let cg = 0; cg < CG; cg++) {
+            const c = g * CG + cg;
+            for (let u = 0; u < KH; u++) {
+              const ih = i * S + u * D - P;
+              if (ih < 0 || ih >= H) continue; // zero padding
+              for (let v = 0; v < KW; v++) {
+                const iw = j * S + v * D - P;
+                if (iw < 0 || iw >= W) continue;
+                sum += xd[((n * C + c) * H + ih) * W + iw] * wd[((f * CG + cg) * KH + u) * KW + v];
               }
             }
           }
-          out[((n * F + f) * OH + i) * OW + j] = sum;
+          y[((n * F + f) * OH + i) * OW + j] = sum;
         }
       }
     }
   }
-  return { out: new Tensor([N, F, OH, OW], out), cache: { x, w, hasBias: b !== null, p } };
+  return { out: new Tensor([N, F, OH, OW], y), cache: { x, w, hasBias: b !== null, p } };
 }
 
 /**
- * Backward pass. Each output value out[n,f,i,j] touched x[n,c,y,xx] through w[f,c,m,k], so:
- *   dx[n,c,y,xx] += dout[n,f,i,j] * w[f,c,m,k]   (dx is the full convolution of dout with the flipped kernel)
- *   dw[f,c,m,k]  += dout[n,f,i,j] * x[n,c,y,xx]  (dw is the correlation of x with dout)
- *   db[f]        += dout[n,f,i,j]
- * with y = i*S + m - P, xx = j*S + k - P, over every in-range position.
+ * Backward pass. Each output value y[n,f,i,j] touched x[n,c,ih,iw] through w[f,cg,u,v], so:
+ *   dx[n,c,ih,iw] += dy[n,f,i,j] * w[f,cg,u,v]
+ *   dw[f,cg,u,v]  += dy[n,f,i,j] * x[n,c,ih,iw]   (dw is the correlation of x with dy)
+ *   db[f]         += dy[n,f,i,j]
+ * with ih = i*S + u*D - P, iw = j*S + v*D - P, c = g*(C/G) + cg, over every in-range position.
+ * dx is the full correlation of dy with the kernel flipped — equivalently the transposed convolution of dy with w.
  *
- * @param dout (N, F, OH, OW), the gradient of the loss with respect to out
- * @returns dx (N, C, H, W), dw (F, C, KH, KW), db (F) or null when the layer has no bias
+ * @param dy (N, F, OH, OW), the gradient of the loss with respect to y
+ * @returns dx (N, C, H, W), dw (F, C/G, KH, KW), db (F) or null when the layer has no bias
  */
-export function conv2dBackwardNaive(dout: Tensor, cache: Conv2dCache): { dx: Tensor; dw: Tensor; db: Tensor | null } {
+export function conv2dBackwardNaive(dy: Tensor, cache: Conv2dCache): { dx: Tensor; dw: Tensor; db: Tensor | null } {
   const { x, w, p } = cache;
-  const { N, C, H, W, F, KH, KW, OH, OW, S, P } = conv2dDims(x, w, null, p);
-  checkShape('conv2d backward', 'dout', dout, [N, F, OH, OW]);
+  const { N, C, H, W, F, KH, KW, OH, OW, S, P, D, CG, FG } = conv2dDims(x, w, null, p);
+  checkShape('conv2d backward', 'dy', dy, [N, F, OH, OW]);
   const dx = allocLike(x.data, x.size); // (N, C, H, W)
-  const dw = allocLike(x.data, w.size); // (F, C, KH, KW)
+  const dw = allocLike(x.data, w.size); // (F, C/G, KH, KW)
   const db = allocLike(x.data, F); // (F)
-  const xd = x.data, wd = w.data, dd = dout.data;
+  const xd = x.data, wd = w.data, dyd = dy.data;
   for (let n = 0; n < N; n++) {
     for (let f = 0; f < F; f++) {
+      const g = Math.floor(f / FG);
       for (let i = 0; i < OH; i++) {
         for (let j = 0; j < OW; j++) {
-          const g = dd[((n * F + f) * OH + i) * OW + j];
-          db[f] += g;
-          for (let c = 0; c < C; c++) {
-            for (let m = 0; m < KH; m++) {
-              const y = i * S + m - P;
-              if (y < 0 || y >= H) continue;
-              for (let k = 0; k < KW; k++) {
-                const xx = j * S + k - P;
-                if (xx < 0 || xx >= W) continue;
-                const xi = ((n * C + c) * H + y) * W + xx;
-                const wi = ((f * C + c) * KH + m) * KW + k;
-                dx[xi] += g * wd[wi];
-                dw[wi] += g * xd[xi];
+          const d = dyd[((n * F + f) * OH + i) * OW + j];
+          db[f] += d;
+          for (let cg = 0; cg < CG; cg++) {
+            const c = g * CG + cg;
+            for (let u = 0; u < KH; u++) {
+              const ih = i * S + u * D - P;
+              if (ih < 0 || ih >= H) continue;
+              for (let v = 0; v < KW; v++) {
+                const iw = j * S + v * D - P;
+                if (iw < 0 || iw >= W) continue;
+                const xi = ((n * C + c) * H + ih) * W + iw;
+                const wi = ((f * CG + cg) * KH + u) * KW + v;
+                dx[xi] += d * wd[wi];
+                dw[wi] += d * xd[xi];
               }
             }
           }

@@ -1,6 +1,8 @@
 // The pure kernels, for readers and for tests: naive forward/backward pairs (and fast ones beside them).
 export * from './conv2d.ts';
 export * from './max-pool2d.ts';
+export * from './avg-pool2d.ts';
+export * from './global-avg-pool2d.ts';
 export * from './relu.ts';
 export * from './dense.ts';
 export * from './softmax-xent.ts';
@@ -8,6 +10,7 @@ export * from './softmax-xent.ts';
 export * from './gemm.ts';
 export * from './conv2d-fast.ts';
 export * from './max-pool2d-fast.ts';
+export * from './avg-pool2d-fast.ts';
 export * from './dense-fast.ts';
 export * from './relu-fast.ts';
 export * from './workspace.ts';

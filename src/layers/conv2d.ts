@@ -1,4 +1,5 @@
-// Conv2D: owns a weight (F, C, KH, KW) and a bias (F); the arithmetic is in kernels/conv2d.ts.
+// Conv2D: owns a weight (F, C/G, KH, KW) and a bias (F); the arithmetic is in kernels/conv2d.ts.
+// groups G and dilation as in PyTorch: groups = inChannels is a depthwise convolution.
 
 import { type Rng, type Initializer, initTensor } from '../rng.ts';
 import { Tensor, shapeStr } from '../tensor.ts';
@@ -14,10 +15,14 @@ export interface Conv2DOptions {
   kernelSize: number | [number, number];
   stride?: number; // default 1
   padding?: number; // default 0 (zeros on every side)
+  /** Spacing of the kernel's taps (a dilated, or atrous, convolution); default 1. */
+  dilation?: number;
+  /** Channel groups: inChannels and outChannels must both be multiples; inChannels = depthwise. Default 1. */
+  groups?: number;
   bias?: boolean; // default true
   /** Needed by the random initialisers. */
   rng?: Rng;
-  weightInit?: Initializer; // default 'heNormal' (fan in = C*KH*KW)
+  weightInit?: Initializer; // default 'heNormal' (fan in = C/G*KH*KW)
   biasInit?: Initializer; // default 'zeros'
   /** 'naive' | 'ts' | 'wasm'; default: the process default (see kernels/backend.ts). */
   backend?: Backend;
@@ -31,7 +36,9 @@ export class Conv2D extends Layer {
   readonly kernelSize: [number, number];
   readonly stride: number;
   readonly padding: number;
-  readonly weight: Param; // (F, C, KH, KW)
+  readonly dilation: number;
+  readonly groups: number;
+  readonly weight: Param; // (F, C/G, KH, KW)
   readonly bias: Param | null; // (F)
   private cache: Conv2dCache | null = null;
   /** The output of the last forward when it applied a fused ReLU (its backward needs it), else null. */
@@ -48,10 +55,17 @@ export class Conv2D extends Layer {
     this.kernelSize = [intOption(who, 'kernelSize', ks[0], 1), intOption(who, 'kernelSize', ks[1], 1)];
     this.stride = intOption(who, 'stride', opts.stride ?? 1, 1);
     this.padding = intOption(who, 'padding', opts.padding ?? 0, 0);
+    this.dilation = intOption(who, 'dilation', opts.dilation ?? 1, 1);
+    this.groups = intOption(who, 'groups', opts.groups ?? 1, 1);
+    const G = this.groups;
+    if (this.inChannels % G !== 0 || this.outChannels % G !== 0) {
+      throw new RangeError(`${who}: groups ${G} must divide inChannels ${this.inChannels} and outChannels ${this.outChannels}`);
+    }
     this.setBackend(opts.backend);
     const [KH, KW] = this.kernelSize;
-    const wShape = [this.outChannels, this.inChannels, KH, KW];
-    const fans = { fanIn: this.inChannels * KH * KW, fanOut: this.outChannels * KH * KW };
+    const wShape = [this.outChannels, this.inChannels / G, KH, KW];
+    // A filter sees C/G channels, and a channel feeds F/G filters: PyTorch's fans for a grouped conv.
+    const fans = { fanIn: (this.inChannels / G) * KH * KW, fanOut: (this.outChannels / G) * KH * KW };
     this.weight = makeParam('weight', initTensor(opts.weightInit ?? 'heNormal', wShape, fans, opts.rng, who));
     this.bias = opts.bias === false ? null : makeParam('bias', initTensor(opts.biasInit ?? 'zeros', [this.outChannels], fans, opts.rng, who));
   }
@@ -65,7 +79,7 @@ export class Conv2D extends Layer {
     this.outputShape(x.shape);
     const relu = this.checkFuse(opts) === 'relu';
     const k = this.kernels(conv2dKernels);
-    const p = { stride: this.stride, padding: this.padding };
+    const p = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
     const { out, cache } = k.forward(x, this.weight.value, this.bias?.value ?? null, p, { ws: k.ws, relu });
     this.cache = cache;
     this.reluOutput = relu ? out : null;
@@ -103,14 +117,16 @@ export class Conv2D extends Layer {
 
   outputShape(s: readonly number[]): number[] {
     const [KH, KW] = this.kernelSize;
-    const P = this.padding;
+    const P = this.padding, D = this.dilation;
     if (s.length !== 4) throw rankError(this.label, ['N', 'C', 'H', 'W'], s);
     const [N, C, H, W] = s;
     if (C !== this.inChannels) throw new Error(`${this.label}: input has ${C} channels ${shapeStr(s)}, expected ${this.inChannels}`);
-    if (H + 2 * P < KH || W + 2 * P < KW) {
-      throw new RangeError(`${this.label}: input ${H}x${W} ${shapeStr(s)} with padding ${P} is smaller than the ${KH}x${KW} kernel; expected at least ${KH - 2 * P}x${KW - 2 * P}`);
+    const spanH = D * (KH - 1) + 1, spanW = D * (KW - 1) + 1; // the kernel's extent, taps D apart
+    if (H + 2 * P < spanH || W + 2 * P < spanW) {
+      const kernel = D > 1 ? `${KH}x${KW} kernel dilated ${D} (spanning ${spanH}x${spanW})` : `${KH}x${KW} kernel`;
+      throw new RangeError(`${this.label}: input ${H}x${W} ${shapeStr(s)} with padding ${P} is smaller than the ${kernel}; expected at least ${Math.max(1, spanH - 2 * P)}x${Math.max(1, spanW - 2 * P)}`);
     }
-    return [N, this.outChannels, convOutSize(H, KH, this.stride, P), convOutSize(W, KW, this.stride, P)];
+    return [N, this.outChannels, convOutSize(H, KH, this.stride, P, D), convOutSize(W, KW, this.stride, P, D)];
   }
 
   override params(): Param[] {
@@ -120,7 +136,18 @@ export class Conv2D extends Layer {
   config(): LayerConfig {
     return {
       type: this.type, name: this.name, inChannels: this.inChannels, outChannels: this.outChannels,
-      kernelSize: [...this.kernelSize], stride: this.stride, padding: this.padding, bias: this.bias !== null,
+      kernelSize: [...this.kernelSize], stride: this.stride, padding: this.padding, dilation: this.dilation,
+      groups: this.groups, bias: this.bias !== null,
     };
+  }
+
+  /**
+   * Multiply-adds per image: each of the F*OH*OW outputs is a dot product over the C/G*KH*KW taps
+   * of its group (padding taps counted, as Keras and the papers count them; the bias add is not).
+   */
+  override macs(inputShape: readonly number[]): number {
+    const [, F, OH, OW] = this.outputShape(inputShape);
+    const [KH, KW] = this.kernelSize;
+    return F * OH * OW * (this.inChannels / this.groups) * KH * KW;
   }
 }

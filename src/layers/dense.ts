@@ -71,6 +71,12 @@ export class Dense extends Layer {
     return [s[0], this.outFeatures];
   }
 
+  /** Multiply-adds per image: IN * OUT (the bias add is not counted). */
+  override macs(inputShape: readonly number[]): number {
+    this.outputShape(inputShape);
+    return this.inFeatures * this.outFeatures;
+  }
+
   override params(): Param[] {
     return this.bias ? [this.weight, this.bias] : [this.weight];
   }

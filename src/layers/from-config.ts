@@ -2,9 +2,11 @@
 // and worker threads use it, then fill in the weights. Containers (Sequential, Residual) hold the
 // configs of their layers, and are rebuilt by rebuilding those first (layerFromConfig is recursive).
 
+import { AvgPool2D } from './avg-pool2d.ts';
 import { Conv2D } from './conv2d.ts';
 import { Dense } from './dense.ts';
 import { Flatten } from './flatten.ts';
+import { GlobalAvgPool2D } from './global-avg-pool2d.ts';
 import type { Layer, LayerConfig } from './layer.ts';
 import { MaxPool2D } from './max-pool2d.ts';
 import { ReLU } from './relu.ts';
@@ -20,6 +22,8 @@ const LAYER_BUILDERS: Record<string, (c: LayerConfig, opts: FromConfigOptions, w
   Conv2D: (c) => new Conv2D({
     name: c.name as string, inChannels: c.inChannels as number, outChannels: c.outChannels as number,
     kernelSize: c.kernelSize as [number, number], stride: c.stride as number, padding: c.padding as number,
+    // Files written before dilation and groups existed have neither: the defaults (1) are what they meant.
+    dilation: c.dilation as number | undefined, groups: c.groups as number | undefined,
     bias: c.bias as boolean, weightInit: 'zeros', biasInit: 'zeros',
   }),
   Dense: (c) => new Dense({
@@ -42,6 +46,8 @@ const LAYER_BUILDERS: Record<string, (c: LayerConfig, opts: FromConfigOptions, w
     c.shortcut == null ? null : layerFromConfig(c.shortcut as LayerConfig, o, `${where}.shortcut`),
     { name: c.name as string },
   ),
+  AvgPool2D: (c) => new AvgPool2D({ name: c.name as string, kernelSize: c.kernelSize as number, stride: c.stride as number }),
+  GlobalAvgPool2D: (c) => new GlobalAvgPool2D({ name: c.name as string }),
 };
 
 /** Options of layerFromConfig and modelFromConfig. */

@@ -147,6 +147,18 @@ export abstract class Layer {
     }
   }
 
+  /**
+   * Multiply-adds per image for an input of `inputShape` (batch included; the count is per image):
+   * what `summary` shows. A layer with weights counts one per weight use (Conv2D, Dense). The
+   * default, 0, is for layers that multiply nothing: activations, reshapes, and pooling, whose
+   * comparisons and adds are not counted (as in the MobileNet and ResNet papers' tables).
+   * Throws, like outputShape, on a shape the layer cannot take.
+   */
+  macs(inputShape: readonly number[]): number {
+    this.outputShape(inputShape);
+    return 0;
+  }
+
   /** Whether forwardView(x, { fuse: activation }) can apply `activation` in this layer's own pass. */
   canFuse(_activation: Activation): boolean {
     return false;

@@ -75,6 +75,22 @@ export class Residual extends Layer {
     );
   }
 
+  /** Multiply-adds of both branches (the sum itself multiplies nothing). */
+  override macs(inputShape: readonly number[]): number {
+    this.outputShape(inputShape);
+    return this.block.macs(inputShape) + (this.shortcut ? this.shortcut.macs(inputShape) : 0);
+  }
+
+  /** The kink choices of both branches (see Layer.kinkState), for gradCheck. */
+  override kinkState(): Int32Array | null {
+    const parts = [this.block.kinkState(), this.shortcut?.kinkState() ?? null].filter((p) => p !== null);
+    if (parts.length === 0) return null;
+    const all = new Int32Array(parts.reduce((a, p) => a + p.length, 0));
+    let at = 0;
+    for (const p of parts) { all.set(p, at); at += p.length; }
+    return all;
+  }
+
   override useRandomStream(stream: number): void {
     this.block.useRandomStream(stream);
     this.shortcut?.useRandomStream(stream);

@@ -132,28 +132,43 @@ export class Sequential extends Layer {
     return { type: this.type, name: this.name, layers: this.layers.map((l) => l.config()) };
   }
 
+  /** Multiply-adds per image: the sum over the layers, each at the shape the layer before hands it. */
+  override macs(inputShape: readonly number[]): number {
+    let shape = [...inputShape], total = 0;
+    for (const l of this.layers) {
+      total += l.macs(shape);
+      shape = l.outputShape(shape);
+    }
+    return total;
+  }
+
   /**
-   * A Keras-style table: each layer's name and type, output shape and parameter count, then the total.
+   * A Keras-style table: each layer's name and type, output shape, parameter count and multiply-adds
+   * per image (Layer.macs: weights used once each per output; pooling and activations count 0), then
+   * the totals.
    * @param inputShape the shape of one input, without the batch dimension, e.g. [1, 28, 28]
    * @param print also write the table to the console (default true)
    */
   summary(inputShape: readonly number[], print = true): string {
-    const rows: string[][] = [['Layer (type)', 'Output shape', 'Params']];
+    const rows: string[][] = [['Layer (type)', 'Output shape', 'Params', 'Mult-adds']];
     let shape = [1, ...inputShape];
-    let total = 0;
+    let total = 0, totalMacs = 0;
     for (const l of this.layers) {
+      const macs = l.macs(shape);
       shape = l.outputShape(shape);
       const count = l.params().reduce((a, p) => a + p.value.size, 0);
       total += count;
-      rows.push([`${l.name} (${l.type})`, shapeStr(['N', ...shape.slice(1)]), count.toLocaleString('en-US')]);
+      totalMacs += macs;
+      rows.push([`${l.name} (${l.type})`, shapeStr(['N', ...shape.slice(1)]), count.toLocaleString('en-US'), macs.toLocaleString('en-US')]);
     }
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    const line = (r: string[]) => r.map((cell, c) => (c === 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('   ');
-    const rule = '-'.repeat(widths.reduce((a, w) => a + w, 0) + 6);
+    const line = (r: string[]) => r.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('   ');
+    const rule = '-'.repeat(widths.reduce((a, w) => a + w, 0) + 3 * (widths.length - 1));
     const text = [
       `Input: ${shapeStr(['N', ...inputShape])}`,
       rule, line(rows[0]), rule, ...rows.slice(1).map(line), rule,
       `Total params: ${total.toLocaleString('en-US')}`,
+      `Mult-adds per image: ${totalMacs.toLocaleString('en-US')}`,
     ].join('\n');
     if (print) console.log(text);
     return text;

@@ -46,6 +46,12 @@ export interface KernelExports {
   conv2dBackward(x: number, w: number, dout: number, dx: number, dw: number, db: number,
     N: number, C: number, H: number, W: number, F: number, KH: number, KW: number, S: number, P: number,
     OH: number, OW: number, scratch: number, mask: number): void;
+  depthwiseForwardScratch(H: number, W: number, P: number): number;
+  depthwiseBackwardScratch(H: number, W: number, P: number, D: number, OH: number, OW: number): number;
+  depthwiseForward(x: number, w: number, b: number, y: number, N: number, C: number, H: number, W: number, F: number,
+    KH: number, KW: number, S: number, P: number, D: number, OH: number, OW: number, scratch: number, relu: number): void;
+  depthwiseBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, N: number, C: number, H: number, W: number,
+    F: number, KH: number, KW: number, S: number, P: number, D: number, OH: number, OW: number, scratch: number, mask: number): void;
   maxPool2dForward(x: number, N: number, C: number, H: number, W: number, K: number, S: number,
     OH: number, OW: number, out: number, argmax: number): void;
   maxPool2dBackward(dout: number, argmax: number, outLen: number, dx: number, len: number): void;

@@ -422,7 +422,7 @@ export function conv2dBackward(
  * multiply-add instruction where the CPU has one (rounded once: a hair more exact, and ~20% faster
  * here), without it a multiply and an add. Either way a given machine always gives the same bits.
  */
-@inline function madd(a: v128, b: v128, acc: v128): v128 {
+@inline export function madd(a: v128, b: v128, acc: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
   return f32x4.add(acc, f32x4.mul(a, b));
 }

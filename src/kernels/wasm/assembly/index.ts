@@ -9,6 +9,7 @@ export { gemm, gemmScratchBytes } from './gemm';
 export { maxPool2dForward, maxPool2dBackward } from './pool';
 export { reluForward, reluBackward } from './relu';
 export { conv2dForward, conv2dBackward, conv2dForwardScratch, conv2dBackwardScratch } from './conv';
+export { depthwiseForward, depthwiseBackward, depthwiseForwardScratch, depthwiseBackwardScratch } from './depthwise';
 
 /** 1 if this build uses relaxed SIMD (fused multiply-add, see madd in ./conv.ts), else 0. */
 export function relaxedSimd(): bool {
