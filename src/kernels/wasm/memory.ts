@@ -154,13 +154,13 @@ export class WasmCall {
   /** Makes room for everything laid out, then copies the inputs in. */
   ready(): void {
     this.wasm.reserve(this.end);
-    for (const { a, at } of this.ins) this.view(a).set(a, at >> 2);
+    for (const { a, at } of this.ins) this.view(a).set(a, at >>> 2); // >>>: addresses at or above 2 GiB stay positive
   }
 
   /** Copies (or adds) the outputs out. */
   done(): void {
     for (const { a, at, add } of this.outs) {
-      const src = this.view(a).subarray(at >> 2, (at >> 2) + a.length);
+      const src = this.view(a).subarray(at >>> 2, (at >>> 2) + a.length);
       if (!add) a.set(src);
       else for (let i = 0; i < a.length; i++) a[i] += src[i];
     }
