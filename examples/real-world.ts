@@ -1,0 +1,63 @@
+// How the default model fares on pictures people really have (issue 13): synthesised clean printed
+// and handwritten digits, ruled paper, side shadows, pale pencil, sticky notes, transparent canvases
+// and JPEG photos, each run through the same path as `miniconv predict` (decode, preprocessDigit,
+// the model). Prints one row per style.
+//
+//   npx tsx examples/real-world.ts [MODEL]   (default models/digits.json; train it with `npm start`)
+//   --save DIR writes every picture (PNG or JPEG) and the 28x28 input the network saw into DIR.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { Tensor } from '../src/tensor.ts';
+import { softmax } from '../src/kernels/softmax-xent.ts';
+import { decodePicture, digitToPng } from '../src/io/digit-image.ts';
+import { loadModel } from '../src/io/model-file.ts';
+import { preprocessDigit } from '../src/io/preprocess.ts';
+import { STYLES, type SynthPicture, TARGET_COUNTS, synthesise } from '../test/pictures.ts';
+
+export interface StyleResult { style: string; right: number; total: number; warned: number; wrong: string[] }
+
+/** Recognises every synthesised picture of every style with `modelFile`; `save` writes pictures and inputs. */
+export function measureRealWorld(modelFile: string, save?: string): StyleResult[] {
+  const { model } = loadModel(modelFile);
+  const results: StyleResult[] = [];
+  for (const style of STYLES) {
+    const r: StyleResult = { style, right: 0, total: 0, warned: 0, wrong: [] };
+    synthesise(style, TARGET_COUNTS[style]).forEach((pic: SynthPicture, i) => {
+      const decoded = pic.bytes ? decodePicture(pic.bytes, `${style}-${i}.jpg`) : { rgba: pic.rgba, width: pic.width, height: pic.height };
+      const { pixels, warnings } = preprocessDigit(decoded.rgba, decoded.width, decoded.height, { source: `${style} ${i}` });
+      const probs = softmax(model.forward(new Tensor([1, 1, 28, 28], pixels))).data;
+      let best = 0;
+      for (let k = 1; k < 10; k++) if (probs[k] > probs[best]) best = k;
+      r.total++;
+      if (best === pic.label) r.right++; else r.wrong.push(`${i} (${pic.variant}): ${pic.label} read as ${best}`);
+      if (warnings.length) r.warned++;
+      if (save) {
+        mkdirSync(save, { recursive: true });
+        const name = `${style}-${String(i).padStart(3, '0')}-${pic.label}`;
+        if (pic.bytes) writeFileSync(join(save, `${name}.jpg`), pic.bytes);
+        else { const png = new PNG({ width: pic.width, height: pic.height }); png.data.set(pic.rgba); writeFileSync(join(save, `${name}.png`), PNG.sync.write(png)); }
+        writeFileSync(join(save, `${name}-input-${best}.png`), digitToPng(pixels));
+      }
+    });
+    results.push(r);
+  }
+  return results;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const saveAt = args.indexOf('--save');
+  const save = saveAt >= 0 ? args.splice(saveAt, 2)[1] : undefined;
+  const modelFile = args[0] ?? 'models/digits.json';
+  const t0 = performance.now();
+  const results = measureRealWorld(modelFile, save);
+  console.log(`Model ${modelFile}\n`);
+  console.log('| style | right | with a warning |');
+  console.log('| --- | --- | --- |');
+  for (const r of results) console.log(`| ${r.style} | ${r.right} / ${r.total} | ${r.warned} |`);
+  console.log();
+  for (const r of results) for (const w of r.wrong) console.log(`${r.style} ${w}`);
+  console.log(`\n${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
