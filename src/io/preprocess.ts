@@ -221,12 +221,11 @@ export function inkPolarity(grey: Float32Array, width: number, height: number, k
 /**
  * The paper's brightness at every pixel, for dark ink on light paper: a morphological closing
  * (max over a k x k window, then min over the same window) erases every dark feature thinner than k
- * (the strokes, ruled lines) and keeps larger regions (a shadow, the edge of a sticky note) exactly;
- * a small box blur then smooths the blocky result.
+ * (the strokes, ruled lines) and keeps larger regions (a shadow, the edge of a sticky note on a desk)
+ * exactly, edges included. (Blurring it would smear those edges into false ink along their darker side.)
  */
 export function estimateBackground(grey: Float32Array, width: number, height: number, k = backgroundWindow(width, height)): Float32Array {
-  const closed = squareFilter(squareFilter(grey, width, height, k, true), width, height, k, false);
-  return boxMean(closed, width, height, Math.max(3, (k >> 2) | 1));
+  return squareFilter(squareFilter(grey, width, height, k, true), width, height, k, false);
 }
 
 /** Ink strength 0..1: how much darker than the paper under it each pixel is, relatively (1 - grey / background). */
@@ -276,12 +275,12 @@ export function thresholdInk(ink: Float32Array, width: number, height: number): 
  * Finds long thin straight horizontal and vertical lines in a mask: runs (gaps of up to 2 pixels
  * bridged) at least 60% of the picture's width (height) long and at least 20 times longer than thick.
  * A run's thickness is the median of its pixels' perpendicular run lengths; only its pixels no thicker
- * than that plus 2 are line, so a stroke that crosses or lies along the line keeps its pixels.
- * Returns the line pixels (1) without changing the mask.
+ * than that plus 2 are line, so a stroke that crosses or lies along the line keeps its pixels (where
+ * two lines cross, both are line). Returns the line pixels (1) without changing the mask.
  */
 export function findLines(mask: Uint8Array, width: number, height: number): Uint8Array {
-  const lines = new Uint8Array(mask.length);
   const scan = (horizontal: boolean) => {
+    const thin = new Uint8Array(mask.length), member = new Uint8Array(mask.length);
     const along = horizontal ? width : height, across = horizontal ? height : width;
     const at = (a: number, c: number) => (horizontal ? c * width + a : a * width + c); // a along the line, c across
     const minLength = Math.max(20, Math.ceil(0.6 * along));
@@ -307,12 +306,18 @@ export function findLines(mask: Uint8Array, width: number, height: number): Uint
         const sorted = thick.filter((t) => t > 0).sort((u, v) => u - v);
         const t0 = sorted[sorted.length >> 1];
         if ((a1 - a0) < 20 * t0) continue;
-        for (let p = a0; p < a1; p++) if (thick[p - a0] > 0 && thick[p - a0] <= t0 + 2) lines[at(p, c)] = 1;
+        for (let p = a0; p < a1; p++) {
+          if (thick[p - a0] === 0) continue;
+          member[at(p, c)] = 1;
+          if (thick[p - a0] <= t0 + 2) thin[at(p, c)] = 1;
+        }
       }
     }
+    return { thin, member };
   };
-  scan(true);
-  scan(false);
+  const h = scan(true), v = scan(false);
+  const lines = new Uint8Array(mask.length);
+  for (let i = 0; i < mask.length; i++) lines[i] = h.thin[i] | v.thin[i] | (h.member[i] & v.member[i]);
   return lines;
 }
 
@@ -373,9 +378,10 @@ export function connectedComponents(mask: Uint8Array, ink: Float32Array, width: 
  * centre (mass / (1 + 2 x distance from the centre / diagonal)) and, five to one, blobs clear of the
  * picture's edge (what touches the edge is more often the desk around a note or a page), then every blob with at least 4% of
  * its ink whose box lies within its box grown by a third of its height (the bar of a 5 drawn apart,
- * a pencil stroke broken in two). Warns of other digit-sized blobs it left out.
+ * a pencil stroke broken in two). Warns of other digit-sized blobs it left out. `edge` marks the
+ * blobs left out that touch the picture's edge.
  */
-export function selectDigit(mask: Uint8Array, ink: Float32Array, width: number, height: number): { digit: Uint8Array; box: { x0: number; y0: number; x1: number; y1: number }; warnings: string[] } | null {
+export function selectDigit(mask: Uint8Array, ink: Float32Array, width: number, height: number): { digit: Uint8Array; edge: Uint8Array; box: { x0: number; y0: number; x1: number; y1: number }; warnings: string[] } | null {
   const { labels, blobs } = connectedComponents(mask, ink, width, height);
   if (blobs.length === 0) return null;
   const diag = Math.hypot(width, height);
@@ -396,8 +402,12 @@ export function selectDigit(mask: Uint8Array, ink: Float32Array, width: number, 
       }
     }
   }
-  const digit = new Uint8Array(mask.length);
-  for (let i = 0; i < mask.length; i++) if (labels[i] && kept.has(labels[i])) digit[i] = 1;
+  const digit = new Uint8Array(mask.length), edge = new Uint8Array(mask.length);
+  const onEdge = new Set(blobs.filter((b) => border(b) && !kept.has(b.label)).map((b) => b.label));
+  for (let i = 0; i < mask.length; i++) {
+    if (labels[i] && kept.has(labels[i])) digit[i] = 1;
+    if (labels[i] && onEdge.has(labels[i])) edge[i] = 1;
+  }
   const warnings: string[] = [];
   const h = box.y1 - box.y0 + 1;
   const others = blobs.filter((b) => !kept.has(b.label) && !border(b) && b.y1 - b.y0 + 1 >= 0.5 * h && b.mass >= 0.3 * main.mass);
@@ -405,7 +415,7 @@ export function selectDigit(mask: Uint8Array, ink: Float32Array, width: number, 
     warnings.push(`${others.length + 1} digit-sized marks found; used the one at x ${box.x0}-${box.x1}, y ${box.y0}-${box.y1} ` +
       '(crop the picture to one digit)');
   }
-  return { digit, box, warnings };
+  return { digit, edge, box, warnings };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -550,19 +560,20 @@ export function preprocessDigit(rgba: ArrayLike<number>, width: number, height: 
   const background = estimateBackground(grey, W, H, k);
   const ink = flattenIllumination(grey, background);
   const { mask, threshold } = thresholdInk(ink, W, H);
-  let coverage = 0;
-  for (let i = 0; i < mask.length; i++) coverage += mask[i];
-  coverage /= mask.length;
-  if (coverage > 0.5) {
-    warnings.push(`ink covers ${Math.round(100 * coverage)}% of the picture: it may be mostly background or texture (crop it to the digit)`);
-  }
   const lines = findLines(mask, W, H);
   removeLines(mask, ink, lines, W, H);
 
   const found = selectDigit(mask, ink, W, H);
   if (!found) throw new Error(`${source}: no digit found (the picture is nearly uniform)`);
-  warnings.push(...found.warnings);
   const { digit, box } = found;
+  // Ink off the digit, not counting what touches the picture's edge (a desk around a note, a page edge).
+  let coverage = 0;
+  for (let i = 0; i < mask.length; i++) coverage += mask[i] && !found.edge[i] ? 1 : 0;
+  coverage /= mask.length;
+  if (coverage > 0.3) {
+    warnings.push(`ink covers ${Math.round(100 * coverage)}% of the picture: it may be mostly background or texture (crop it to the digit)`);
+  }
+  warnings.push(...found.warnings);
 
   // The digit's own contrast: the strong part of its strokes (90th percentile of its ink).
   const strokes: number[] = [];

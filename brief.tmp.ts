@@ -1,0 +1,14 @@
+import { loadDigits } from './datasets/mnist.ts';
+import { saveModel } from './src/io/model-file.ts';
+import { SGD } from './src/optim/sgd.ts';
+import { createDigitModel, DIGIT_INPUT_SHAPE } from './src/train/digit-model.ts';
+import { fit } from './src/train/fit.ts';
+import { randomElastic, randomAffine } from './src/train/augment.ts';
+const epochs = Number(process.argv[2] ?? 4);
+const t = performance.now();
+const { train, test } = loadDigits();
+const model = createDigitModel(1);
+const optimizer = new SGD(model.params(), { lr: 0.02, momentum: 0.9, weightDecay: 5e-4 });
+const h = fit(model, train, { epochs, batchSize: 32, optimizer, seed: 1, testSet: test, threads: 2, lrDecay: 0.7, augment: process.argv[3] === 'affine' ? randomAffine() : randomElastic() });
+console.log(epochs, h.epochs.at(-1)!.testAccuracy, (performance.now() - t) / 1000);
+saveModel(`/tmp/photos-brief-${epochs}-${process.argv[3] ?? 'elastic'}.json`, model, DIGIT_INPUT_SHAPE);
