@@ -25,6 +25,8 @@ export interface SynthPicture {
   rgba: Uint8Array;
   /** The encoded file for 'jpeg'. */
   bytes?: Uint8Array;
+  /** The digit's own ink (W x H, 0..1) as placed, without paper, lines, shadow or noise: what preprocessing should find. */
+  truth: Float32Array;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,8 +217,9 @@ function clean(i: number, rng: Rng): SynthPicture {
   const rgb = blank(W, H, paper);
   // Thick or thin handwriting: the pen's edge drawn at a lower or higher level of the MNIST digit.
   p.edge = variant === 'thick' ? 0.05 : variant === 'thin' ? 0.75 : 0.3;
-  paint(rgb, digitInk(handwritten, label, i, W, H, p), pen);
-  return { style: 'clean', variant: `${handwritten ? 'handwritten' : 'printed'} ${variant}`, label, width: W, height: H, rgba: toRgba(rgb, W, H, rng) };
+  const truth = digitInk(handwritten, label, i, W, H, p);
+  paint(rgb, truth, pen);
+  return { style: 'clean', variant: `${handwritten ? 'handwritten' : 'printed'} ${variant}`, label, width: W, height: H, rgba: toRgba(rgb, W, H, rng), truth };
 }
 
 function ruled(i: number, rng: Rng): SynthPicture {
@@ -226,15 +229,17 @@ function ruled(i: number, rng: Rng): SynthPicture {
   for (let y = off; y < H; y += gap) paint(rgb, line(W, H, true, y, between(rng, 1, 2.5)), [0.55, 0.7, 0.9]);
   paint(rgb, line(W, H, false, between(rng, 0.1, 0.2) * W, 2), [0.9, 0.4, 0.45]); // the margin
   const p: Placement = { cx: between(rng, 0.45, 0.6) * W, cy: between(rng, 0.4, 0.6) * H, size: between(rng, 1.2, 2) * gap, angle: between(rng, -6, 6), stroke: 0.1 };
-  paint(rgb, digitInk(i % 2 === 1, label, 20 + i, W, H, p), [0.1, 0.15, 0.45]);
-  return { style: 'ruled', variant: i % 2 ? 'handwritten' : 'printed', label, width: W, height: H, rgba: toRgba(rgb, W, H, rng, 0.01) };
+  const truth = digitInk(i % 2 === 1, label, 20 + i, W, H, p);
+  paint(rgb, truth, [0.1, 0.15, 0.45]);
+  return { style: 'ruled', variant: i % 2 ? 'handwritten' : 'printed', label, width: W, height: H, rgba: toRgba(rgb, W, H, rng, 0.01), truth };
 }
 
 function shadow(i: number, rng: Rng): SynthPicture {
   const label = i % 10, W = Math.round(between(rng, 200, 320)), H = Math.round(between(rng, 200, 320));
   const rgb = blank(W, H, [0.93, 0.92, 0.88]);
   const p: Placement = { cx: W / 2, cy: H / 2, size: 0.6 * Math.min(W, H), angle: between(rng, -5, 5), stroke: 0.1 };
-  paint(rgb, digitInk(i % 2 === 1, label, 40 + i, W, H, p), [0.08, 0.08, 0.1]);
+  const truth = digitInk(i % 2 === 1, label, 40 + i, W, H, p);
+  paint(rgb, truth, [0.08, 0.08, 0.1]);
   // A shadow from one side: brightness falls to `dark` beyond a soft edge that runs across the digit.
   const dark = between(rng, 0.3, 0.5), edge = between(rng, 0.35, 0.65) * W, soft = between(rng, 5, 40), side = rng.uniform() < 0.5;
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
@@ -242,19 +247,20 @@ function shadow(i: number, rng: Rng): SynthPicture {
     const f = 1 - (1 - dark) * t;
     for (let ch = 0; ch < 3; ch++) rgb[3 * (y * W + x) + ch] *= f;
   }
-  return { style: 'shadow', variant: i % 2 ? 'handwritten' : 'printed', label, width: W, height: H, rgba: toRgba(rgb, W, H, rng, 0.01) };
+  return { style: 'shadow', variant: i % 2 ? 'handwritten' : 'printed', label, width: W, height: H, rgba: toRgba(rgb, W, H, rng, 0.01), truth };
 }
 
 function pencil(i: number, rng: Rng): SynthPicture {
   const label = i % 10, W = Math.round(between(rng, 150, 300)), H = Math.round(between(rng, 150, 300));
   const rgb = blank(W, H, [0.95, 0.95, 0.93]);
   const p: Placement = { cx: W / 2, cy: H / 2, size: 0.6 * Math.min(W, H), angle: between(rng, -5, 5), stroke: 0.06 };
-  const ink = digitInk(i % 2 === 1, label, 60 + i, W, H, p);
+  const truth = digitInk(i % 2 === 1, label, 60 + i, W, H, p);
+  const ink = Float32Array.from(truth);
   // Graphite: pale, grainy (each pixel of the stroke covered only in part).
   const strength = between(rng, 0.15, 0.3);
   for (let k = 0; k < ink.length; k++) ink[k] *= strength * (0.6 + 0.4 * rng.uniform());
   paint(rgb, ink, [0.2, 0.2, 0.22]);
-  return { style: 'pencil', variant: i % 2 ? 'handwritten' : 'printed', label, width: W, height: H, rgba: toRgba(rgb, W, H, rng, 0.015) };
+  return { style: 'pencil', variant: i % 2 ? 'handwritten' : 'printed', label, width: W, height: H, rgba: toRgba(rgb, W, H, rng, 0.015), truth };
 }
 
 function sticky(i: number, rng: Rng): SynthPicture {
@@ -266,8 +272,9 @@ function sticky(i: number, rng: Rng): SynthPicture {
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (x >= nx && x < nx + nw && y >= ny && y < ny + nh) note[y * W + x] = 1;
   paint(rgb, note, notes[i % 4]);
   const p: Placement = { cx: nx + nw / 2, cy: ny + nh / 2, size: 0.65 * Math.min(nw, nh), angle: between(rng, -6, 6), stroke: 0.11 };
-  paint(rgb, digitInk(i % 2 === 1, label, 80 + i, W, H, p), [0.1, 0.1, 0.35]);
-  return { style: 'sticky', variant: i % 2 ? 'handwritten' : 'printed', label, width: W, height: H, rgba: toRgba(rgb, W, H, rng, 0.01) };
+  const truth = digitInk(i % 2 === 1, label, 80 + i, W, H, p);
+  paint(rgb, truth, [0.1, 0.1, 0.35]);
+  return { style: 'sticky', variant: i % 2 ? 'handwritten' : 'printed', label, width: W, height: H, rgba: toRgba(rgb, W, H, rng, 0.01), truth };
 }
 
 function transparent(i: number, rng: Rng): SynthPicture {
@@ -281,14 +288,15 @@ function transparent(i: number, rng: Rng): SynthPicture {
     for (let ch = 0; ch < 3; ch++) rgba[4 * k + ch] = Math.round(255 * colour[ch]);
     rgba[4 * k + 3] = Math.round(255 * ink[k]);
   }
-  return { style: 'transparent', variant: `rgb(${colour.map((c) => Math.round(255 * c)).join(',')})`, label, width: W, height: H, rgba };
+  return { style: 'transparent', variant: `rgb(${colour.map((c) => Math.round(255 * c)).join(',')})`, label, width: W, height: H, rgba, truth: ink };
 }
 
 function photo(i: number, rng: Rng): SynthPicture {
   const label = i % 10, W = Math.round(between(rng, 400, 640)), H = Math.round(between(rng, 300, 480));
   const rgb = blank(W, H, [0.85, 0.83, 0.78]);
   const p: Placement = { cx: between(rng, 0.4, 0.6) * W, cy: between(rng, 0.4, 0.6) * H, size: between(rng, 0.4, 0.6) * H, angle: between(rng, -8, 8), stroke: 0.1 };
-  paint(rgb, digitInk(i % 2 === 1, label, 120 + i, W, H, p), [0.12, 0.12, 0.15]);
+  const truth = digitInk(i % 2 === 1, label, 120 + i, W, H, p);
+  paint(rgb, truth, [0.12, 0.12, 0.15]);
   // Uneven light: a bright spot somewhere, falling off to 60%.
   const lx = between(rng, 0, W), ly = between(rng, 0, H), R = Math.hypot(W, H);
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
@@ -298,7 +306,7 @@ function photo(i: number, rng: Rng): SynthPicture {
   blurRgb(rgb, W, H, 2); // a slightly soft focus
   const rgba = toRgba(rgb, W, H, rng, 0.03); // sensor grain
   const bytes = jpeg.encode({ data: Buffer.from(rgba), width: W, height: H }, Math.round(between(rng, 60, 85))).data;
-  return { style: 'jpeg', variant: i % 2 ? 'handwritten' : 'printed', label, width: W, height: H, rgba, bytes: new Uint8Array(bytes) };
+  return { style: 'jpeg', variant: i % 2 ? 'handwritten' : 'printed', label, width: W, height: H, rgba, bytes: new Uint8Array(bytes), truth };
 }
 
 const MAKERS: Record<Style, (i: number, rng: Rng) => SynthPicture> = { clean, ruled, shadow, pencil, sticky, transparent, jpeg: photo };
@@ -307,6 +315,13 @@ const MAKERS: Record<Style, (i: number, rng: Rng) => SynthPicture> = { clean, ru
 export function synthesise(style: Style, count: number, seed = 13): SynthPicture[] {
   const rng = createRng(`pictures-${style}-${seed}`);
   return Array.from({ length: count }, (_, i) => MAKERS[style](i, rng));
+}
+
+/** The truth of a picture drawn as a clean one: black ink on white, RGBA. */
+export function truthPicture(pic: SynthPicture): Uint8Array {
+  const rgba = new Uint8Array(pic.width * pic.height * 4);
+  for (let i = 0; i < pic.truth.length; i++) { rgba.fill(Math.round(255 * (1 - pic.truth[i])), 4 * i, 4 * i + 3); rgba[4 * i + 3] = 255; }
+  return rgba;
 }
 
 /** How many pictures of each style the issue asks for: 120 clean, 10 of each other style. */
