@@ -69,7 +69,9 @@ export function sniffPicture(bytes: Uint8Array, source = 'picture', maxPixels = 
   const format = isPng ? 'png' : 'jpeg';
   const kind = isPng ? 'PNG image' : 'JPEG photo';
   const { width, height } = size ?? {};
-  if (!(Number.isInteger(width) && Number.isInteger(height))) {
+  // A PNG's size is in its IHDR chunk, bytes 16..23: a shorter file has none (image-size would read past the end).
+  const pngHeader = !isPng || (bytes.length >= 24 && String.fromCharCode(...bytes.subarray(12, 16)) === 'IHDR');
+  if (!pngHeader || !(Number.isInteger(width) && Number.isInteger(height))) {
     throw new Error(`${source} is not a readable ${kind}: its header is truncated or corrupt (no width and height found)`);
   }
   if (width! < 1 || height! < 1) throw new Error(`${source} is not a readable ${kind}: its header declares ${width}x${height} pixels`);
