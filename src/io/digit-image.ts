@@ -116,8 +116,11 @@ function decodeJpeg(bytes: Uint8Array, source: string, head: { width: number; he
     // The limits repeat the header check inside the decoder, which also caps the memory of its tables.
     img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, tolerantDecoding: true, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB: 1024 });
   } catch (e) {
+    // jpeg-js's own errors (plain Errors: "SOI not found", "marker was not found"...) say what is wrong;
+    // a TypeError or RangeError from inside it only says that it tripped over broken data.
     const msg = (e as Error).message;
-    throw new Error(`${source} is not a readable JPEG photo: ${/out of bounds|offset|marker was not found|undefined/i.test(msg) ? `the file ends too early or is corrupt (${msg})` : msg}`);
+    const own = (e as Error).constructor === Error && !/undefined|null|out of bounds|offset/i.test(msg);
+    throw new Error(`${source} is not a readable JPEG photo: ${own ? msg : 'the file ends too early or its data is corrupt'}`);
   }
   if (!(img.width > 0 && img.height > 0) || img.data.length !== img.width * img.height * 4) {
     throw new Error(`${source} is not a readable JPEG photo: it holds no complete frame (${img.width}x${img.height})`);
