@@ -5,6 +5,8 @@
 //
 //   npx tsx examples/real-world.ts [MODEL]   (default models/digits.json; train it with `npm start`)
 //   --save DIR writes every picture (PNG or JPEG) and the 28x28 input the network saw into DIR.
+//   --simple uses the simple path instead (rgbaToGrey then toMnistDigit, what `predict` did before
+//   preprocessDigit), to compare.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,20 +15,29 @@ import { Tensor } from '../src/tensor.ts';
 import { softmax } from '../src/kernels/softmax-xent.ts';
 import { decodePicture, digitToPng } from '../src/io/digit-image.ts';
 import { loadModel } from '../src/io/model-file.ts';
-import { preprocessDigit } from '../src/io/preprocess.ts';
+import { preprocessDigit, rgbaToGrey, toMnistDigit } from '../src/io/preprocess.ts';
 import { STYLES, type SynthPicture, TARGET_COUNTS, synthesise } from '../test/pictures.ts';
 
 export interface StyleResult { style: string; right: number; total: number; warned: number; wrong: string[] }
 
 /** Recognises every synthesised picture of every style with `modelFile`; `save` writes pictures and inputs. */
-export function measureRealWorld(modelFile: string, save?: string): StyleResult[] {
+export function measureRealWorld(modelFile: string, save?: string, simple = false): StyleResult[] {
   const { model } = loadModel(modelFile);
   const results: StyleResult[] = [];
   for (const style of STYLES) {
     const r: StyleResult = { style, right: 0, total: 0, warned: 0, wrong: [] };
     synthesise(style, TARGET_COUNTS[style]).forEach((pic: SynthPicture, i) => {
       const decoded = pic.bytes ? decodePicture(pic.bytes, `${style}-${i}.jpg`) : { rgba: pic.rgba, width: pic.width, height: pic.height };
-      const { pixels, warnings } = preprocessDigit(decoded.rgba, decoded.width, decoded.height, { source: `${style} ${i}` });
+      let pixels: Float32Array, warnings: string[];
+      try {
+        ({ pixels, warnings } = simple
+          ? { pixels: toMnistDigit(rgbaToGrey(decoded.rgba, decoded.width, decoded.height), decoded.width, decoded.height), warnings: [] }
+          : preprocessDigit(decoded.rgba, decoded.width, decoded.height, { source: `${style} ${i}` }));
+      } catch (e) {
+        r.total++;
+        r.wrong.push(`${i} (${pic.variant}): ${pic.label} not read: ${(e as Error).message}`);
+        return;
+      }
       const probs = softmax(model.forward(new Tensor([1, 1, 28, 28], pixels))).data;
       let best = 0;
       for (let k = 1; k < 10; k++) if (probs[k] > probs[best]) best = k;
@@ -50,10 +61,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const saveAt = args.indexOf('--save');
   const save = saveAt >= 0 ? args.splice(saveAt, 2)[1] : undefined;
-  const modelFile = args[0] ?? 'models/digits.json';
+  const simple = args.includes('--simple');
+  const modelFile = args.filter((a) => a !== '--simple')[0] ?? 'models/digits.json';
   const t0 = performance.now();
-  const results = measureRealWorld(modelFile, save);
-  console.log(`Model ${modelFile}\n`);
+  const results = measureRealWorld(modelFile, save, simple);
+  console.log(`Model ${modelFile}${simple ? ', simple preprocessing (rgbaToGrey + toMnistDigit)' : ''}\n`);
   console.log('| style | right | with a warning |');
   console.log('| --- | --- | --- |');
   for (const r of results) console.log(`| ${r.style} | ${r.right} / ${r.total} | ${r.warned} |`);
