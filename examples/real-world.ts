@@ -5,6 +5,8 @@
 //
 //   npx tsx examples/real-world.ts [MODEL]   (default models/digits.json; train it with `npm start`)
 //   --save DIR writes every picture (PNG or JPEG) and the 28x28 input the network saw into DIR.
+//   --count N draws N pictures of every style (default: 120 clean, 10 of each other style);
+//   --seed S another set of pictures (default 13, the set the report's table was measured on).
 //   --simple uses the simple path instead (rgbaToGrey then toMnistDigit, what `predict` did before
 //   preprocessDigit), to compare.
 
@@ -21,12 +23,12 @@ import { STYLES, type SynthPicture, TARGET_COUNTS, synthesise } from '../test/pi
 export interface StyleResult { style: string; right: number; total: number; warned: number; wrong: string[] }
 
 /** Recognises every synthesised picture of every style with `modelFile`; `save` writes pictures and inputs. */
-export function measureRealWorld(modelFile: string, save?: string, simple = false): StyleResult[] {
+export function measureRealWorld(modelFile: string, save?: string, simple = false, count?: number, seed = 13): StyleResult[] {
   const { model } = loadModel(modelFile);
   const results: StyleResult[] = [];
   for (const style of STYLES) {
     const r: StyleResult = { style, right: 0, total: 0, warned: 0, wrong: [] };
-    synthesise(style, TARGET_COUNTS[style]).forEach((pic: SynthPicture, i) => {
+    synthesise(style, count ?? TARGET_COUNTS[style], seed).forEach((pic: SynthPicture, i) => {
       const decoded = pic.bytes ? decodePicture(pic.bytes, `${style}-${i}.jpg`) : { rgba: pic.rgba, width: pic.width, height: pic.height };
       let pixels: Float32Array, warnings: string[];
       try {
@@ -61,10 +63,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const saveAt = args.indexOf('--save');
   const save = saveAt >= 0 ? args.splice(saveAt, 2)[1] : undefined;
+  const take = (flag: string) => { const at = args.indexOf(flag); return at >= 0 ? Number(args.splice(at, 2)[1]) : undefined; };
+  const count = take('--count'), seed = take('--seed') ?? 13;
   const simple = args.includes('--simple');
   const modelFile = args.filter((a) => a !== '--simple')[0] ?? 'models/digits.json';
   const t0 = performance.now();
-  const results = measureRealWorld(modelFile, save, simple);
+  const results = measureRealWorld(modelFile, save, simple, count, seed);
   console.log(`Model ${modelFile}${simple ? ', simple preprocessing (rgbaToGrey + toMnistDigit)' : ''}\n`);
   console.log('| style | right | with a warning |');
   console.log('| --- | --- | --- |');

@@ -192,6 +192,17 @@ describe('preprocessDigit', () => {
     }
   });
 
+  it('a sticky note on a desk: the ring of desk around the note is not taken for the digit', () => {
+    const W = 200, H = 180, ink = digit(9, W, H, 60);
+    const clean = preprocessDigit(picture(W, H, ink), W, H).pixels;
+    const onDesk = picture(W, H, ink, 0.9, 0.05, (x, y) => (x >= 18 && x < W - 17 && y >= 16 && y < H - 19 ? 1 : 0.4));
+    const r = preprocessDigit(onDesk, W, H);
+    let diff = 0;
+    for (let i = 0; i < 784; i++) diff += Math.abs(r.pixels[i] - clean[i]);
+    expect(diff / 784).toBeLessThan(0.03);
+    expect(r.warnings).toEqual([]);
+  });
+
   it('warns of a very faint digit, of several digits, of ink covering most of the picture, and of a digit cut by the edge', () => {
     const W = 160, H = 120;
     const faint = preprocessDigit(picture(W, H, digit(8, W, H), 0.95, 0.85), W, H);

@@ -231,8 +231,9 @@ export function removeLines(mask: Uint8Array, ink: Float32Array, lines: Uint8Arr
 
 /**
  * Keeps the connected ink that forms the digit: the blob with the most ink, favouring blobs near the
- * centre (mass / (1 + 2 x distance from the centre / diagonal)) and, five to one, blobs clear of the
- * picture's edge (what touches the edge is more often the desk around a note or a page), then every blob with at least 4% of
+ * centre (mass / (1 + 2 x distance from the centre / diagonal)) and, five to one for each side of
+ * the picture it touches, blobs clear of the picture's edge (what touches the edges is more often
+ * the desk around a note or a page than a digit), then every blob with at least 4% of
  * its ink whose box lies within its box grown by a third of its height (the bar of a 5 drawn apart,
  * a pencil stroke broken in two). Warns of other digit-sized blobs it left out. `edge` marks the
  * blobs left out that touch the picture's edge.
@@ -241,8 +242,9 @@ export function selectDigit(mask: Uint8Array, ink: Float32Array, width: number, 
   const { labels, blobs } = connectedComponents(mask, ink, width, height);
   if (blobs.length === 0) return null;
   const diag = Math.hypot(width, height);
-  const border = (b: Blob) => b.x0 === 0 || b.y0 === 0 || b.x1 === width - 1 || b.y1 === height - 1;
-  const score = (b: Blob) => (b.mass / (1 + (2 * Math.hypot(b.cx - width / 2, b.cy - height / 2)) / diag)) * (border(b) ? 0.2 : 1);
+  const edges = (b: Blob) => Number(b.x0 === 0) + Number(b.y0 === 0) + Number(b.x1 === width - 1) + Number(b.y1 === height - 1);
+  const border = (b: Blob) => edges(b) > 0;
+  const score = (b: Blob) => (b.mass / (1 + (2 * Math.hypot(b.cx - width / 2, b.cy - height / 2)) / diag)) * 0.2 ** edges(b);
   const main = blobs.reduce((best, b) => (score(b) > score(best) ? b : best));
   const kept = new Set([main.label]);
   const box = { x0: main.x0, y0: main.y0, x1: main.x1, y1: main.y1 };
