@@ -4,34 +4,32 @@
 // Plain or gzipped (.gz), read with node's zlib. A user with the full 60,000 / 10,000 MNIST
 // passes its folder with --data DIR.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { MAX_IDX_BYTES, formatBytes, readRegularFile } from '../src/io/safe-read.ts';
 import type { Dataset } from './dataset.ts';
 
 const IMAGES_MAGIC = 0x00000803;
 const LABELS_MAGIC = 0x00000801;
 
-function readMaybeGzip(file: string): Buffer {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    throw new Error(`IDX: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
+/** Reads a regular file of at most `maxBytes` (default MAX_IDX_BYTES), gunzipped to at most as much. */
+function readMaybeGzip(file: string, maxBytes = MAX_IDX_BYTES): Buffer {
+  let buf = readRegularFile(file, maxBytes, 'IDX');
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
-      buf = gunzipSync(buf);
+      buf = gunzipSync(buf, { maxOutputLength: maxBytes });
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`IDX: ${file} decompresses to more than ${formatBytes(maxBytes)}`);
       throw new Error(`IDX: ${file} looks gzipped but does not decompress (${(e as Error).message}); is it truncated?`);
     }
   }
   return buf;
 }
 
-/** Reads an IDX image file into (count, 1, rows, cols) floats in 0..1. */
-export function readIdxImages(file: string): { images: Float32Array; count: number; rows: number; cols: number } {
-  const buf = readMaybeGzip(file);
+/** Reads an IDX image file into (count, 1, rows, cols) floats in 0..1; the file, and its content if gzipped, at most `maxBytes`. */
+export function readIdxImages(file: string, maxBytes = MAX_IDX_BYTES): { images: Float32Array; count: number; rows: number; cols: number } {
+  const buf = readMaybeGzip(file, maxBytes);
   if (buf.length < 16) throw new Error(`IDX: ${file} is too short for an image file header (${buf.length} bytes, expected at least 16)`);
   const magic = buf.readUInt32BE(0);
   if (magic !== IMAGES_MAGIC) {
@@ -45,8 +43,8 @@ export function readIdxImages(file: string): { images: Float32Array; count: numb
   return { images, count, rows, cols };
 }
 
-/** Reads an IDX label file. */
-export function readIdxLabels(file: string): Uint8Array {
+/** Reads an IDX label file; every label must be a class index below `classes` (default 10, the digits). */
+export function readIdxLabels(file: string, classes = 10): Uint8Array {
   const buf = readMaybeGzip(file);
   if (buf.length < 8) throw new Error(`IDX: ${file} is too short for a label file header (${buf.length} bytes, expected at least 8)`);
   const magic = buf.readUInt32BE(0);
@@ -55,13 +53,17 @@ export function readIdxLabels(file: string): Uint8Array {
   }
   const count = buf.readUInt32BE(4);
   if (buf.length < 8 + count) throw new Error(`IDX: ${file} is truncated: ${buf.length} bytes, expected ${8 + count} for ${count} labels`);
-  return Uint8Array.from(buf.subarray(8, 8 + count));
+  const labels = Uint8Array.from(buf.subarray(8, 8 + count));
+  const bad = labels.findIndex((l) => l >= classes);
+  if (bad >= 0) throw new Error(`IDX: ${file}: label ${labels[bad]} (label number ${bad}) is outside 0..${classes - 1}`);
+  return labels;
 }
 
 /** Reads one image file and its label file into a Dataset, checking that they agree. */
 export function readIdxPair(imagesFile: string, labelsFile: string): Dataset {
   const { images, count, rows, cols } = readIdxImages(imagesFile);
   const labels = readIdxLabels(labelsFile);
+  if (count === 0) throw new Error(`IDX: ${imagesFile} holds no images`);
   if (labels.length !== count) {
     throw new Error(`IDX: ${imagesFile} holds ${count} images but ${labelsFile} holds ${labels.length} labels; they must match`);
   }
@@ -78,10 +80,15 @@ function find(dir: string, stem: string, kind: 'idx1' | 'idx3'): string {
 /** Loads the full MNIST from a folder holding the four standard files: 60,000 train / 10,000 test. */
 export function loadIdxMnist(dir: string): { train: Dataset; test: Dataset } {
   if (!existsSync(dir)) throw new Error(`IDX: no such folder: ${dir}`);
-  return {
-    train: readIdxPair(find(dir, 'train-images', 'idx3'), find(dir, 'train-labels', 'idx1')),
-    test: readIdxPair(find(dir, 't10k-images', 'idx3'), find(dir, 't10k-labels', 'idx1')),
-  };
+  return { train: readMnistPair(dir, 'train'), test: readMnistPair(dir, 't10k') };
+}
+
+/** One of MNIST's two pairs of files (`train` or `t10k`), checked to hold 28x28 digits. */
+export function readMnistPair(dir: string, stem: 'train' | 't10k'): Dataset {
+  const imagesFile = find(dir, `${stem}-images`, 'idx3');
+  const set = readIdxPair(imagesFile, find(dir, `${stem}-labels`, 'idx1'));
+  if (set.shape[1] !== 28 || set.shape[2] !== 28) throw new Error(`IDX: ${imagesFile} holds ${set.shape[1]}x${set.shape[2]} images; MNIST digits are 28x28`);
+  return set;
 }
 
 /** Encodes images (0..1 floats) and labels as IDX buffers: the inverse of the readers, for tests and tools. */

@@ -39,3 +39,4 @@ export { explainConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOpt
 export { exportOnnx, type ExportOptions } from './io/onnx/export.ts';
 export { importOnnx, type ImportOptions, type ImportResult } from './io/onnx/import.ts';
 export { applyPreprocess, checkPreprocess, type Preprocess } from './io/onnx/preprocess.ts';
+export { preprocessDigit, type PreprocessResult } from './io/preprocess.ts';

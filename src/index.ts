@@ -13,3 +13,6 @@ export {
   renderKernelsPng, renderKernelGridPng, renderFeatureMapsPng, renderModelFeatureMapsPng,
   kernelsToAnsi, weightsToAnsi, type KernelPngOptions, type KernelGridOptions, type FeatureMapPngOptions, type KernelsAnsiOptions,
 } from './inspect/index.ts';
+export { readDigit, readPicture, decodePicture, MAX_PICTURE_PIXELS } from './io/digit-image.ts';
+export { prepareModelDestination, checkModelDestination, saveTrainedModel, ModelSaveError } from './io/model-file.ts';
+export { readRegularFile } from './io/safe-read.ts';

@@ -141,6 +141,8 @@ export function deserializeModel(text: string, file = 'model'): { model: Sequent
   if (doc.version >= 2 && (!doc.buffers || typeof doc.buffers !== 'object')) throw new Error(`loadModel: ${file} has no buffers (a version-2 file lists them, {} for none)`);
   const savedBuffers = doc.buffers ?? {};
 
+  checkDeclaredSizes(arch.layers as LayerConfig[], doc.weights, file);
+
   // Build the layers (their options are validated by the constructors), then check every shape.
   let model: Sequential;
   try {
@@ -170,6 +172,41 @@ export function deserializeModel(text: string, file = 'model'): { model: Sequent
   buffers.forEach((b, i) => b.value.data.set(bufferValues[i].data));
   model.eval();
   return { model, inputShape: [...inputShape], metadata: { ...meta, ...(snapshots ? { snapshots } : {}) } };
+}
+
+/**
+ * Before any layer is built (and allocates its weights): every layer's type must be a plain name
+ * (not "__proto__" or "toString", which an object lookup would find), and the sizes it declares must
+ * fit the weights the file holds. A layer's parameter count is at most the product of its numeric
+ * options (for Conv2D F*C*KH*KW <= F*C*KH*KW*stride*padding), and every parameter is stored in the
+ * file, so a product far beyond the stored values (outChannels 1e9 in a 1 MB file) is corrupt.
+ */
+function checkDeclaredSizes(layers: LayerConfig[], weights: Record<string, unknown>, file: string): void {
+  let stored = 0; // float32 values in the file: 3 base64 characters per 4 bytes, 4 bytes per value
+  for (const w of Object.values(weights)) {
+    const data = (w as Partial<EncodedTensor> | null)?.data;
+    if (typeof data === 'string') stored += (data.length * 3) / 16;
+  }
+  const limit = 1024 * stored + 1e6; // room for strides, paddings and pool sizes that hold no weights
+  layers.forEach((c, i) => {
+    const type = (c as { type?: unknown } | null)?.type;
+    if (typeof type !== 'string' || type in Object.prototype) {
+      throw new Error(`loadModel: ${file}: invalid architecture: layer ${i} has unknown type ${JSON.stringify(type) ?? 'undefined'}`);
+    }
+    let product = 1;
+    const sizes: string[] = [];
+    for (const [key, v] of Object.entries(c)) {
+      for (const n of Array.isArray(v) ? v : [v]) {
+        if (typeof n !== 'number') continue;
+        product *= Math.max(1, Math.abs(n));
+        if (Math.abs(n) > 1) sizes.push(`${key} ${n}`);
+      }
+    }
+    if (!(product <= limit)) {
+      throw new Error(`loadModel: ${file}: invalid architecture: layer ${i} (${type}) declares sizes (${sizes.join(', ')}) far beyond ` +
+        `the ${Math.round(stored)} weight values the file holds; the file is corrupt`);
+    }
+  });
 }
 
 // base64 through the btoa/atob that Node 20 and every browser have, in chunks that keep the
