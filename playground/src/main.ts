@@ -5,7 +5,9 @@ import './style.css';
 import type { RunConfig } from './models.ts';
 import { WorkerClient } from './ui/client.ts';
 import { el, showMessage } from './ui/dom.ts';
+import { createDrawPanel } from './ui/draw-panel.ts';
 import { createKernelsPanel } from './ui/kernels-panel.ts';
+import { createModelsPanel } from './ui/models-panel.ts';
 import { createTrainPanel } from './ui/train-panel.ts';
 import { PANELS, type PageState, type PanelName, readState, writeState } from './ui/url-state.ts';
 
@@ -35,9 +37,13 @@ function main(): void {
     client.send({ type: 'reset', config: c });
   };
   const trainPanel = createTrainPanel(client, state.config, setConfig);
+  let digit: Float32Array | null = null;
+  const drawPanel = createDrawPanel(client, (d) => { digit = d; });
   const bodies: Partial<Record<PanelName, HTMLElement>> = {
     train: trainPanel.element,
     kernels: createKernelsPanel(client),
+    draw: drawPanel.element,
+    models: createModelsPanel(client),
   };
 
   const tabs = el('nav', { class: 'tabs', role: 'tablist', 'aria-label': 'panels' });

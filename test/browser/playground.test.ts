@@ -1,0 +1,139 @@
+// The playground in a real browser (Debian's Chromium driven by playwright-core), served over http
+// on 127.0.0.1 from the static build. Without Chromium these tests are skipped with a message that
+// says how to install it; with CI=true a missing browser is a failure.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildPlayground, servePlayground } from '../../playground/scripts/cli.ts';
+import { chromiumMissing, collectErrors, launchChromium } from './browser.ts';
+
+const missing = chromiumMissing();
+const CI = process.env.CI === 'true';
+
+test('Chromium is available for the browser tests (required when CI=true)', () => {
+  if (missing && CI) throw new Error(missing);
+  if (missing) console.warn(`SKIPPING the playground browser tests: ${missing}`);
+});
+
+/** Strokes on the drawing pad, in pad coordinates 0..1, with the real mouse. */
+async function stroke(page: Page, points: Array<[number, number]>): Promise<void> {
+  const box = (await page.getByTestId('draw-pad').boundingBox())!;
+  const at = ([x, y]: [number, number]) => [box.x + x * box.width, box.y + y * box.height] as const;
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 3 });
+  await page.mouse.up();
+}
+
+async function predicted(page: Page): Promise<string> {
+  await page.waitForFunction(() => /^\d/.test(document.querySelector('[data-testid=prediction]')?.textContent ?? ''));
+  await page.waitForTimeout(300); // the last stroke's prediction
+  return (await page.getByTestId('prediction').textContent())!.trim()[0];
+}
+
+/** The pixels of every kernel canvas, as one string (to compare before and after training). */
+function kernelPixels(page: Page): Promise<string> {
+  return page.evaluate(() => [...document.querySelectorAll('[data-testid=kernels] canvas')].map((c) => (c as HTMLCanvasElement).toDataURL()).join('|'));
+}
+
+describe.skipIf(missing !== null)('the playground in Chromium', () => {
+  let browser: Browser;
+  let url = '';
+  let close = async () => {};
+  let page: Page;
+  let errors: string[] = [];
+
+  beforeAll(async () => {
+    await buildPlayground();
+    ({ url, close } = await servePlayground(0));
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    errors = collectErrors(page);
+    // Long tasks on the main thread, recorded from the first moment.
+    await page.addInitScript(() => {
+      const w = window as unknown as { longTasks: Array<{ start: number; duration: number }> };
+      w.longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.longTasks.push({ start: e.startTime, duration: e.duration });
+      }).observe({ type: 'longtask', buffered: true });
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await close();
+  });
+
+  test('the page loads with no console error, and every key element is there', async () => {
+    await page.goto(`${url}?model=small&augment=shift&lr=0.01&seed=1`);
+    await page.waitForSelector('body[data-ready=true]', { timeout: 30_000 });
+    for (const id of ['train-start', 'train-pause', 'train-step', 'loss-value', 'accuracy-value', 'panel-train', 'panel-kernels', 'panel-draw', 'panel-backprop', 'panel-explorer', 'panel-models']) {
+      expect(await page.getByTestId(id).count(), id).toBe(1);
+    }
+    expect(await page.textContent('#backend')).toContain('WebAssembly SIMD');
+    expect(errors).toEqual([]);
+  });
+
+  test('training steps lower the loss and change the kernels; the main thread has no long task over 100 ms', async () => {
+    await page.getByTestId('panel-kernels').click();
+    const before = await kernelPixels(page);
+    await page.getByTestId('panel-train').click();
+    await page.getByTestId('train-step').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=step-value]')?.textContent === '1');
+    const firstLoss = Number(await page.getByTestId('loss-value').textContent());
+    const t0 = await page.evaluate(() => performance.now());
+    await page.getByTestId('train-start').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=step-value]')?.textContent) >= 400, null, { timeout: 90_000, polling: 200 });
+    await page.getByTestId('train-pause').click();
+    await page.waitForFunction(() => document.querySelector('.panel-body')?.getAttribute('data-running') === 'false');
+    const t1 = await page.evaluate(() => performance.now());
+    const loss = Number(await page.getByTestId('loss-value').textContent());
+    const accuracy = parseFloat((await page.getByTestId('accuracy-value').textContent())!);
+    expect(firstLoss).toBeGreaterThan(1.5); // about ln 10 at the start
+    expect(loss).toBeLessThan(firstLoss / 3);
+    expect(accuracy).toBeGreaterThan(80);
+    await page.getByTestId('panel-kernels').click();
+    expect(await kernelPixels(page)).not.toBe(before);
+    const long = await page.evaluate(([a, b]) => (window as unknown as { longTasks: Array<{ start: number; duration: number }> }).longTasks.filter((t) => t.start >= a && t.start <= b), [t0, t1]);
+    expect(long.filter((t) => t.duration > 100)).toEqual([]);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  test('mouse strokes of a 1 and a 0 are predicted as 1 and 0 by the trained model', async () => {
+    await page.getByTestId('panel-draw').click();
+    await stroke(page, [[0.5, 0.15], [0.5, 0.5], [0.5, 0.85]]);
+    expect(await predicted(page)).toBe('1');
+    const seen = await page.evaluate(() => {
+      const c = document.querySelector('[data-testid=net-input]') as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(0, 0, 28, 28).data;
+      let ink = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] > 128) ink++;
+      return ink;
+    });
+    expect(seen).toBeGreaterThan(20); // the 28x28 input holds the stroke
+    await page.getByTestId('draw-clear').click();
+    const ring = Array.from({ length: 33 }, (_, k) => [0.5 + 0.22 * Math.sin((2 * Math.PI * k) / 32), 0.5 - 0.33 * Math.cos((2 * Math.PI * k) / 32)] as [number, number]);
+    await stroke(page, ring);
+    expect(await predicted(page)).toBe('0');
+    expect(await page.getByTestId('probabilities').locator('.prob').count()).toBe(10);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  test('a downloaded model loads in miniconv eval', async () => {
+    await page.getByTestId('panel-models').click();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('model-download').click()]);
+    const file = join(mkdtempSync(join(tmpdir(), 'miniconv-playground-')), 'digits.json');
+    await download.saveAs(file);
+    expect(JSON.parse(readFileSync(file, 'utf8')).format).toBe('miniconv-model');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'eval', file], { encoding: 'utf8' });
+    const accuracy = Number(/accuracy[^\d]*([\d.]+)%/i.exec(out)?.[1]);
+    expect(accuracy, out).toBeGreaterThan(80);
+    // ... and it loads back into the page.
+    await page.getByTestId('model-load').setInputFiles(file);
+    await page.waitForFunction(() => document.querySelector('[data-testid=model-current]')?.textContent?.includes('digits.json (loaded)'));
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
