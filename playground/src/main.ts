@@ -6,6 +6,7 @@ import type { RunConfig } from './models.ts';
 import { WorkerClient } from './ui/client.ts';
 import { el, showMessage } from './ui/dom.ts';
 import { createDrawPanel } from './ui/draw-panel.ts';
+import { createExplorerPanel } from './ui/explorer-panel.ts';
 import { createKernelsPanel } from './ui/kernels-panel.ts';
 import { createModelsPanel } from './ui/models-panel.ts';
 import { createTrainPanel } from './ui/train-panel.ts';
@@ -43,6 +44,7 @@ function main(): void {
     train: trainPanel.element,
     kernels: createKernelsPanel(client),
     draw: drawPanel.element,
+    explorer: createExplorerPanel(),
     models: createModelsPanel(client),
   };
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildPlayground, servePlayground } from '../../playground/scripts/cli.ts';
+import { SEED_INPUT, SEED_KERNEL, explainConv } from '../../src/explain.ts';
 import { chromiumMissing, collectErrors, launchChromium } from './browser.ts';
 
 const missing = chromiumMissing();
@@ -121,6 +122,34 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     expect(await page.getByTestId('probabilities').locator('.prob').count()).toBe(10);
     expect(errors).toEqual([]);
   }, 60_000);
+
+  test('the explorer shows 4 4 / 4 4 for the seed example, and the dW and dX of miniconv explain', async () => {
+    await page.getByTestId('panel-explorer').click();
+    const matrix = async (id: string) => JSON.parse((await page.getByTestId(id).getAttribute('data-matrix'))!) as number[][];
+    expect(await matrix('explorer-output')).toEqual([[4, 4], [4, 4]]);
+    expect(await page.getByTestId('explorer-output').locator('tbody tr').allTextContents()).toEqual(['44', '44']);
+    await page.getByTestId('explorer-backward').check();
+    let e = explainConv({ input: SEED_INPUT, kernel: SEED_KERNEL });
+    expect(await matrix('explorer-dw')).toEqual(e.dW);
+    expect(await matrix('explorer-dx')).toEqual(e.dX);
+    // Stride 2, padding 1, a 4x4 input, a 3x3 kernel and a chosen dy.
+    await page.getByTestId('explorer-size').fill('4');
+    await page.getByTestId('explorer-size').dispatchEvent('change');
+    await page.getByTestId('explorer-kernel-size').fill('3');
+    await page.getByTestId('explorer-kernel-size').dispatchEvent('change');
+    await page.getByTestId('explorer-stride').fill('2');
+    await page.getByTestId('explorer-stride').dispatchEvent('change');
+    await page.getByTestId('explorer-padding').fill('1');
+    await page.getByTestId('explorer-padding').dispatchEvent('change');
+    await page.getByTestId('explorer-kernel').fill('1 0 -1\n2 0.5 -2\n1 0 -1');
+    await page.getByTestId('explorer-dy').fill('1 -2\n0.5 3');
+    const input = Array.from({ length: 4 }, (_, i) => Array.from({ length: 4 }, (_, j) => i * 4 + j + 1));
+    e = explainConv({ input, kernel: [[1, 0, -1], [2, 0.5, -2], [1, 0, -1]], stride: 2, padding: 1, dY: [[1, -2], [0.5, 3]] });
+    expect(await matrix('explorer-output')).toEqual(e.out);
+    expect(await matrix('explorer-dw')).toEqual(e.dW);
+    expect(await matrix('explorer-dx')).toEqual(e.dX);
+    expect(errors).toEqual([]);
+  });
 
   test('a downloaded model loads in miniconv eval', async () => {
     await page.getByTestId('panel-models').click();
