@@ -5,6 +5,7 @@ import './style.css';
 import type { RunConfig } from './models.ts';
 import { WorkerClient } from './ui/client.ts';
 import { el, showMessage } from './ui/dom.ts';
+import { createBackpropPanel } from './ui/backprop-panel.ts';
 import { createDrawPanel } from './ui/draw-panel.ts';
 import { createExplorerPanel } from './ui/explorer-panel.ts';
 import { createKernelsPanel } from './ui/kernels-panel.ts';
@@ -44,6 +45,7 @@ function main(): void {
     train: trainPanel.element,
     kernels: createKernelsPanel(client),
     draw: drawPanel.element,
+    backprop: createBackpropPanel(client, () => digit),
     explorer: createExplorerPanel(),
     models: createModelsPanel(client),
   };

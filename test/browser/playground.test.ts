@@ -123,6 +123,22 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  test('backprop on the drawn digit: every stage, and one step raises the probability of the true label', async () => {
+    await page.getByTestId('panel-backprop').click();
+    await page.getByTestId('backprop-label').selectOption('0'); // the 0 drawn above
+    await page.getByTestId('backprop-step').click();
+    await page.getByTestId('backprop-result').waitFor();
+    const types = await page.locator('[data-stage]').evaluateAll((s) => s.map((e) => e.getAttribute('data-stage')));
+    expect(types).toEqual(['Dense', 'Flatten', 'MaxPool2D', 'ReLU', 'Conv2D', 'MaxPool2D', 'ReLU', 'Conv2D']);
+    const cells = await page.locator('[data-testid=backprop-result] tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => parseFloat(td.textContent!))));
+    expect(cells[1][0]).toBeGreaterThan(cells[0][0]); // P(0) after > before
+    // Hovering the first conv layer's dW shows its formula and value.
+    const dw = page.locator('[data-stage=Conv2D]').last().locator('canvas.heat').nth(2);
+    await dw.hover({ position: { x: 3, y: 3 } });
+    expect(await page.getByTestId('backprop-readout').textContent()).toMatch(/^dW\[0\]\[0\]\[0\]\[0\] = sum over i, j of dy\[0\]/);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   test('the explorer shows 4 4 / 4 4 for the seed example, and the dW and dX of miniconv explain', async () => {
     await page.getByTestId('panel-explorer').click();
     const matrix = async (id: string) => JSON.parse((await page.getByTestId(id).getAttribute('data-matrix'))!) as number[][];
