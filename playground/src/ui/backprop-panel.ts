@@ -14,11 +14,12 @@ import { divergingLegend, maxAbs, paintBlock } from './paint.ts';
 type Describe = (i: number, j: number) => string;
 
 /** A matrix as a picture; hovering a cell shows its formula and numbers in `readout`. */
-function heatmap(data: ArrayLike<number>, offset: number, h: number, w: number, mode: 'diverging' | 'grey', caption: string, describe: Describe, readout: HTMLElement, cssCell?: number): HTMLElement {
-  const cell = cssCell ?? Math.max(2, Math.min(12, Math.floor(240 / Math.max(h, w))));
+function heatmap(data: ArrayLike<number>, offset: number, h: number, w: number, mode: 'diverging' | 'grey', caption: string, describe: Describe, readout: HTMLElement, cssCell?: number | [number, number]): HTMLElement {
+  const auto = Math.max(2, Math.min(12, Math.floor(240 / Math.max(h, w))));
+  const [cw, ch] = Array.isArray(cssCell) ? cssCell : [cssCell ?? auto, cssCell ?? auto];
   const canvas = el('canvas', { width: w, height: h, class: 'pixels heat', tabindex: '0', 'aria-label': caption });
-  canvas.style.width = `${w * cell}px`;
-  canvas.style.height = `${h * cell}px`;
+  canvas.style.width = `${w * cw}px`;
+  canvas.style.aspectRatio = `${w * cw} / ${h * ch}`; // so that max-width: 100% keeps the shape on a phone
   const scale = mode === 'grey' ? Math.max(1e-12, rangeMax(data, offset, h * w)) : maxAbs(data, offset, offset + h * w);
   paintBlock(canvas.getContext('2d')!, data, offset, h, w, scale, mode);
   const show = (ev: MouseEvent) => {
@@ -92,15 +93,15 @@ export function createBackpropPanel(client: WorkerClient, digit: () => Float32Ar
   }
 
   function probsTable(r: BackpropReport): HTMLElement {
-    return el('table', { class: 'matrix' },
+    return el('div', { class: 'scroll' }, el('table', { class: 'matrix' },
       el('thead', {}, el('tr', {}, el('th', {}, 'class'), ...Array.from({ length: r.probs.length }, (_, k) => el('th', {}, String(k))))),
       el('tbody', {},
         el('tr', {}, el('th', {}, 'P before'), ...Array.from(r.probs, (p) => el('td', {}, `${(p * 100).toFixed(1)}%`))),
-        el('tr', {}, el('th', {}, 'P after'), ...Array.from(r.probsAfter, (p, k) => el('td', { class: k === r.label ? 'diag' : '' }, `${(p * 100).toFixed(1)}%`)))));
+        el('tr', {}, el('th', {}, 'P after'), ...Array.from(r.probsAfter, (p, k) => el('td', { class: k === r.label ? 'diag' : '' }, `${(p * 100).toFixed(1)}%`))))));
   }
 
   function vectorFigure(v: ArrayLike<number>, name: string, describe: (k: number) => string): HTMLElement {
-    return heatmap(v, 0, 1, v.length, 'diverging', `${name} (${v.length})`, (_, k) => describe(k), readout, Math.max(3, Math.min(28, Math.floor(560 / v.length))));
+    return heatmap(v, 0, 1, v.length, 'diverging', `${name} (${v.length})`, (_, k) => describe(k), readout, [Math.min(28, 560 / v.length), 18]);
   }
 
   /** A channel picker for (1, C, H, W) tensors. */
@@ -121,7 +122,7 @@ export function createBackpropPanel(client: WorkerClient, digit: () => Float32Ar
         el('p', { class: 'hint' }, `dW[o][i] = dy[o] · x[i] (${OUT} x ${IN}); db = dy; dx[i] = sum over o of W[o][i] · dy[o].`), pics);
       pics.append(
         vectorFigure(dy, 'dy', (o) => `dy[${o}] = ${fmt(dy[o])}`),
-        heatmap(dw, 0, OUT, IN, 'diverging', `dW (${OUT} x ${IN})`, (o, i) => `dW[${o}][${i}] = dy[${o}] · x[${i}] = ${fmt(dy[o])} · ${fmt(x[i])} = ${fmt(dw[o * IN + i])}`, readout, Math.max(1, Math.min(10, Math.floor(700 / IN)))),
+        heatmap(dw, 0, OUT, IN, 'diverging', `dW (${OUT} x ${IN})`, (o, i) => `dW[${o}][${i}] = dy[${o}] · x[${i}] = ${fmt(dy[o])} · ${fmt(x[i])} = ${fmt(dw[o * IN + i])}`, readout, [Math.min(10, 560 / IN), Math.max(1, Math.min(14, 280 / OUT))]),
         vectorFigure(st.dx.data, 'dx', (i) => `dx[${i}] = sum over o of W[o][${i}] · dy[o] = ${fmt(st.dx.data[i])}`));
       return box;
     }
@@ -136,7 +137,7 @@ export function createBackpropPanel(client: WorkerClient, digit: () => Float32Ar
       const draw = (c: number) => {
         const [H, W] = st.x.shape.length === 4 ? st.x.shape.slice(2) : [1, st.x.shape[1]];
         const o = c * H * W, at = (i: number, j: number) => o + i * W + j;
-        const cell = H === 1 ? Math.max(2, Math.floor(560 / W)) : undefined;
+        const cell: [number, number] | undefined = H === 1 ? [Math.min(28, 560 / W), 18] : undefined;
         pics.replaceChildren(
           ...(st.x.shape.length === 4 ? [channelPicker(st.x.shape[1], 'channel', draw)] : []),
           heatmap(mask, o, H, W, 'grey', 'mask [x > 0]', (i, j) => `x = ${fmt(x[at(i, j)])} → mask ${mask[at(i, j)]}`, readout, cell),

@@ -166,7 +166,7 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
     const per = C * KH * KW;
     const scale = maxAbs(w.data, channel * per, (channel + 1) * per);
     const cells = Array.from({ length: C }, (_, c) => {
-      const canvas = pixelCanvas(KW, KH, KW * 10, KH * 10, { title: `${l.madeBy}.weight[${channel}, ${c}]` });
+      const canvas = pixelCanvas(KW, KH, KW * 14, KH * 14, { title: `${l.madeBy}.weight[${channel}, ${c}]` });
       paintBlock(canvas.getContext('2d')!, w.data, channel * per + c * KH * KW, KH, KW, scale, 'diverging');
       return el('figure', { class: 'kernel' }, canvas, el('figcaption', {}, `input channel ${c}`));
     });

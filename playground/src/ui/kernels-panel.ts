@@ -43,7 +43,7 @@ export function createKernelsPanel(client: WorkerClient): HTMLElement {
         const g = el('canvas', { width: KW * C, height: KH, class: 'pixels grad', title: `filter ${f}: gradient` });
         for (const c of [w, g]) { c.style.width = `${KW * C * CELL}px`; c.style.height = `${KH * CELL}px`; }
         canvases.push({ w, g });
-        return el('figure', { class: 'kernel' }, w, g, el('figcaption', {}, String(f)));
+        return el('figure', { class: 'kernel' }, w, g, el('figcaption', {}, `${f}: w | dw`));
       }));
     }
     const sw = maxAbs(k.weight), sg = maxAbs(k.grad);

@@ -123,5 +123,5 @@ function confusionTable(e: Evaluation, epoch: number): HTMLElement {
   })));
   return el('div', {},
     el('p', {}, `After epoch ${epoch}: held-out accuracy ${(e.accuracy * 100).toFixed(2)}% (${Math.round(e.count * (1 - e.accuracy))} of ${e.count} wrong), loss ${e.loss.toFixed(4)}.`),
-    el('table', { class: 'matrix' }, el('thead', {}, head), el('tbody', {}, ...rows)));
+    el('div', { class: 'scroll' }, el('table', { class: 'matrix' }, el('thead', {}, head), el('tbody', {}, ...rows))));
 }
