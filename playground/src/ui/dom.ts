@@ -40,3 +40,19 @@ export function showMessage(text: string, kind: 'error' | 'info' = 'info'): void
   box.className = kind;
   box.hidden = text === '';
 }
+
+/**
+ * Wraps a redraw so that it runs at most once per animation frame, and only while `element` is
+ * shown; a hidden panel is redrawn when it opens. The main thread does only the drawing it must.
+ */
+export function lazyDraw(element: HTMLElement, draw: () => void): () => void {
+  let queued = false, stale = false;
+  const visible = () => element.isConnected && !element.closest('[hidden]');
+  window.addEventListener('panel-open', () => { if (stale && visible()) { stale = false; draw(); } });
+  return () => {
+    if (!visible()) { stale = true; return; }
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => { queued = false; draw(); });
+  };
+}

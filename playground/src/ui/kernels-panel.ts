@@ -4,7 +4,7 @@
 
 import type { KernelData, Progress } from '../protocol.ts';
 import type { WorkerClient } from './client.ts';
-import { el, fmt } from './dom.ts';
+import { el, fmt, lazyDraw } from './dom.ts';
 import { divergingLegend, maxAbs, paintBlock } from './paint.ts';
 
 const CELL = 8; // css pixels per weight
@@ -73,10 +73,12 @@ export function createKernelsPanel(client: WorkerClient): HTMLElement {
     layer2Box.replaceChildren(el('p', {}, `${k.layer}: ${F} filters x ${C} input channels of ${KH}x${KW}`), el('div', { class: 'pair' }, make(k.weight, 'weights'), make(k.grad, 'gradient')));
   };
 
-  client.on('progress', (m: Progress) => {
-    if (m.kernels[0]) draw1(m.kernels[0]);
-    if (m.kernels[1] && toggle.checked) draw2(m.kernels[1]);
+  let latest: KernelData[] = [];
+  const redraw = lazyDraw(element, () => {
+    if (latest[0]) draw1(latest[0]);
+    if (latest[1] && toggle.checked) draw2(latest[1]);
   });
+  client.on('progress', (m: Progress) => { latest = m.kernels; redraw(); });
 
   // The filmstrip keeps every snapshot the worker sends; the slider picks one (the latest by default).
   let snaps: Array<{ label: string; step: number; weight: Float32Array; shape: number[] }> = [];
@@ -97,6 +99,7 @@ export function createKernelsPanel(client: WorkerClient): HTMLElement {
     filmLabel.textContent = `${s.label.startsWith('step') ? s.label : `${s.label} (step ${s.step})`}, snapshot ${Number(slider.value) + 1} of ${snaps.length}`;
     filmLegend.replaceChildren(divergingLegend(scale, `weights, one scale for all snapshots (max |w| ${fmt(scale, 3)})`));
   };
+  const redrawFilm = lazyDraw(element, drawFilm);
   slider.addEventListener('input', drawFilm);
   client.on('ready', () => { snaps = []; slider.max = '0'; });
   client.on('snapshot', (m) => {
@@ -104,7 +107,7 @@ export function createKernelsPanel(client: WorkerClient): HTMLElement {
     snaps.push({ label: m.label, step: m.step, weight: m.weight, shape: m.shape });
     slider.max = String(snaps.length - 1);
     if (atEnd) slider.value = slider.max;
-    drawFilm();
+    redrawFilm();
   });
   return element;
 }

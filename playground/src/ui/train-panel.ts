@@ -5,7 +5,7 @@ import type { Evaluation } from '../../../src/train/metrics.ts';
 import { AUGMENT_NAMES, MODEL_LABELS, MODEL_NAMES, type RunConfig, checkConfig } from '../models.ts';
 import type { Progress } from '../protocol.ts';
 import type { WorkerClient } from './client.ts';
-import { el, fmt, showMessage } from './dom.ts';
+import { el, fmt, lazyDraw, showMessage } from './dom.ts';
 import { lineChart } from './paint.ts';
 
 export interface TrainPanel { element: HTMLElement; setConfig(c: RunConfig): void }
@@ -69,7 +69,7 @@ export function createTrainPanel(client: WorkerClient, initial: RunConfig, onCon
   let trainLoss: Array<[number, number]> = [], trainAcc: Array<[number, number]> = [];
   let heldLoss: Array<[number, number]> = [], heldAcc: Array<[number, number]> = [];
   let emaLoss = NaN, emaAcc = NaN;
-  const draw = () => {
+  const draw = lazyDraw(element, () => {
     lineChart(lossChart, [
       { points: trainLoss, color: '#2166ac', label: 'train (smoothed)' },
       { points: heldLoss, color: '#b2182b', label: 'held-out', dots: true },
@@ -78,7 +78,7 @@ export function createTrainPanel(client: WorkerClient, initial: RunConfig, onCon
       { points: trainAcc, color: '#2166ac', label: 'train (smoothed)' },
       { points: heldAcc, color: '#b2182b', label: 'held-out', dots: true },
     ], { title: 'accuracy', yMax: 1, format: (v) => `${(v * 100).toFixed(0)}%` });
-  };
+  });
   client.on('ready', (m) => {
     trainLoss = []; trainAcc = []; heldLoss = []; heldAcc = []; emaLoss = NaN; emaAcc = NaN;
     for (const s of [sStep, sEpoch, sLoss, sAcc, sHeld, sRate]) s.v.textContent = '–';
