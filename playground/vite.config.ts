@@ -15,7 +15,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 2000,
-    rollupOptions: { input: { index: `${root}index.html` } },
+    rollupOptions: { input: { index: `${root}index.html`, bench: `${root}bench.html` } },
   },
   worker: { format: 'es' },
 });
