@@ -45,6 +45,24 @@ function kernelPixels(page: Page): Promise<string> {
   return page.evaluate(() => [...document.querySelectorAll('[data-testid=kernels] canvas')].map((c) => c.toDataURL()).join('|'));
 }
 
+/**
+ * The renderer main thread's top-level tasks in a Chromium trace, on the page's performance.now()
+ * clock (aligned by the mark `mark` made at `markTime`): start, wall-clock and CPU milliseconds.
+ */
+function mainThreadTasks(traceJson: Buffer, mark: string, markTime: number): Array<{ start: number; wall: number; cpu: number }> {
+  type Event = { name: string; ph: string; pid: number; tid: number; ts: number; dur?: number; tdur?: number; args?: { name?: string } };
+  const parsed = JSON.parse(traceJson.toString()) as { traceEvents: Event[] } | Event[];
+  const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
+  const threads = new Map(events.filter((e) => e.name === 'thread_name').map((e) => [`${e.pid}:${e.tid}`, e.args?.name]));
+  const markEvent = events.find((e) => e.name === mark);
+  if (!markEvent) throw new Error(`the trace holds no event for the mark ${mark}`);
+  const main = `${markEvent.pid}:${markEvent.tid}`;
+  if (threads.get(main) !== 'CrRendererMain') throw new Error(`the mark ${mark} is on thread ${threads.get(main)}, expected CrRendererMain`);
+  const offset = markEvent.ts / 1000 - markTime;
+  return events.filter((e) => e.name === 'RunTask' && e.ph === 'X' && `${e.pid}:${e.tid}` === main)
+    .map((e) => ({ start: e.ts / 1000 - offset, wall: (e.dur ?? 0) / 1000, cpu: (e.tdur ?? 0) / 1000 }));
+}
+
 describe.skipIf(missing !== null)('the playground in Chromium', () => {
   let browser: Browser;
   let url = '';
@@ -83,19 +101,22 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
-  test('training steps lower the loss and change the kernels; the main thread has no long task over 100 ms', async () => {
+  test('training steps lower the loss and change the kernels; no main-thread long task over 100 ms (PerformanceObserver, checked against a trace)', async () => {
     await page.getByTestId('panel-kernels').click();
     const before = await kernelPixels(page);
     await page.getByTestId('panel-train').click();
     await page.getByTestId('train-step').click();
     await page.waitForFunction(() => document.querySelector('[data-testid=step-value]')?.textContent === '1');
     const firstLoss = Number(await page.getByTestId('loss-value').textContent());
-    const t0 = await page.evaluate(() => performance.now());
+    // A trace of the main thread alongside, to tell the page's own work from time the OS gave to other processes.
+    await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'toplevel'] });
+    const t0 = await page.evaluate(() => performance.mark('training-start').startTime);
     await page.getByTestId('train-start').click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=step-value]')?.textContent) >= 400, null, { timeout: 90_000, polling: 200 });
     await page.getByTestId('train-pause').click();
     await page.waitForFunction(() => document.querySelector('.panel-body')?.getAttribute('data-running') === 'false');
     const t1 = await page.evaluate(() => performance.now());
+    const trace = mainThreadTasks(await browser.stopTracing(), 'training-start', t0);
     const loss = Number(await page.getByTestId('loss-value').textContent());
     const accuracy = parseFloat((await page.getByTestId('accuracy-value').textContent())!);
     expect(firstLoss).toBeGreaterThan(1.5); // about ln 10 at the start
@@ -103,8 +124,22 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     expect(accuracy).toBeGreaterThan(80);
     await page.getByTestId('panel-kernels').click();
     expect(await kernelPixels(page)).not.toBe(before);
-    const long = await page.evaluate(([a, b]) => (window as unknown as { longTasks: Array<{ start: number; duration: number }> }).longTasks.filter((t) => t.start >= a && t.start <= b), [t0, t1]);
-     expect(long.filter((t) => t.duration > 100), `long tasks since the start of training at ${t0} ms`).toEqual([]);
+
+    // The page's own work on the main thread: no task computes for anywhere near 100 ms.
+    const during = trace.filter((t) => t.start >= t0 && t.start <= t1);
+    expect(during.length).toBeGreaterThan(20); // the trace did see the page drawing
+    expect(Math.max(...during.map((t) => t.cpu))).toBeLessThan(50);
+    // PerformanceObserver('longtask'): none over 100 ms. On a loaded machine (these 2 cores are shared)
+    // a task of a few ms can be kept waiting for the CPU and last 100 ms of wall-clock time: such a
+    // task is accepted only if the trace shows it computed for under 50 ms.
+    const long = await page.evaluate(([a, b]) => window.longTasks.filter((t: { start: number }) => t.start >= a && t.start <= b), [t0, t1]) as Array<{ start: number; duration: number }>;
+    const starved = long.filter((t) => t.duration > 100).map((t) => {
+      const task = trace.find((k) => k.start <= t.start + 1 && k.start + k.wall >= t.start + t.duration - 1);
+      return { ...t, cpu: task?.cpu ?? null };
+    });
+    if (starved.length) console.warn(`long tasks while training (wall ms, cpu ms), the machine being busy: ${JSON.stringify(starved)}`);
+    for (const t of starved) expect(t.cpu, `long task of ${t.duration} ms at ${t.start} ms: no trace task found`).not.toBeNull();
+    for (const t of starved) expect(t.cpu!, `long task of ${t.duration} ms at ${t.start} ms`).toBeLessThan(50);
     expect(errors).toEqual([]);
   }, 120_000);
 

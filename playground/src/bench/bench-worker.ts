@@ -92,7 +92,7 @@ function benchConvnet(set: DigitSet, images: number): BenchResult {
     lastLoss = loss / B;
   }
   const timed = (batches - 1) * B;
-  return { library: 'convnetjs', images: timed, seconds: ms / 1000, imagesPerSec: (timed * 1000) / ms, firstLoss, lastLoss, backend: `ConvNetJS ${convnetjs.REVISION} (float64 JavaScript)` };
+  return { library: 'convnetjs', images: timed, seconds: ms / 1000, imagesPerSec: (timed * 1000) / ms, firstLoss, lastLoss, backend: 'ConvNetJS 0.3.0 (float64 JavaScript)' };
 }
 
 self.onmessage = async (ev: MessageEvent<BenchRequest>) => {

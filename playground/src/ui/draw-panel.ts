@@ -55,6 +55,7 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
       prediction.textContent = '–';
       probabilities.replaceChildren();
       maps.replaceChildren();
+      mapsKey = '';
       element.dataset.predicted = 'none';
       return;
     }
@@ -62,7 +63,8 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
     const r = await client.predict(digit);
     busy = false;
     showPrediction(r.probs);
-    showMaps(r.activations);
+    // The feature maps (a hundred small pictures) are redrawn when the stroke ends, not during it.
+    if (!drawing) showMaps(r.activations);
     element.dataset.predicted = String(argmax(r.probs));
     if (again) { again = false; void predict(); }
   };
@@ -124,36 +126,53 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
     }));
   }
 
+  // The rows of feature maps are built once per architecture, then only repainted.
+  let mapsKey = '';
+  let painters: Array<(a: Activations) => void> = [];
+  let current: Activations | null = null;
   function showMaps(a: Activations): void {
-    const rows = a.layers.filter((l) => l.type !== 'Flatten').map((l) => layerRow(l, a));
-    maps.replaceChildren(...rows);
+    current = a;
+    const layers = a.layers.filter((l) => l.type !== 'Flatten');
+    const key = layers.map((l) => `${l.layer}:${l.y.shape.join('x')}`).join(',');
+    if (key !== mapsKey) {
+      mapsKey = key;
+      const rows = layers.map((l, k) => layerRow(l, (p) => { painters[k] = p; }));
+      maps.replaceChildren(...rows);
+    }
+    layers.forEach((l, k) => painters[k](a));
     if (selected) showKernel(a, selected.layer, selected.channel);
   }
 
-  function layerRow(l: LayerActivation, a: Activations): HTMLElement {
+  /** A row of canvases for one layer's output; `setPainter` receives the function that repaints it. */
+  function layerRow(l: LayerActivation, setPainter: (paint: (a: Activations) => void) => void): HTMLElement {
     const s = l.y.shape;
     const title = el('div', { class: 'map-title' }, `${l.layer} (${l.type}) ${s.slice(1).join(' x ')}`);
+    const own = (a: Activations) => a.layers.find((m) => m.layer === l.layer)!.y.data;
     if (s.length !== 4) { // a vector: one strip, diverging (dense outputs have a sign)
       const c = pixelCanvas(s[1], 1, Math.min(600, s[1] * 6), 14, { title: `${l.layer}: ${s[1]} values` });
-      paintBlock(c.getContext('2d')!, l.y.data, 0, 1, s[1], maxAbs(l.y.data), 'diverging');
+      setPainter((a) => { const y = own(a); paintBlock(c.getContext('2d')!, y, 0, 1, s[1], maxAbs(y), 'diverging'); });
       return el('div', { class: 'map-row' }, title, c);
     }
     const [, C, H, W] = s;
     const signed = l.type === 'Conv2D';
-    const scale = maxAbs(l.y.data);
     const size = Math.max(28, Math.min(56, 1100 / C - 6));
+    const canvases: HTMLCanvasElement[] = [];
     const cells = Array.from({ length: C }, (_, c) => {
       const canvas = pixelCanvas(W, H, size, size);
-      paintBlock(canvas.getContext('2d')!, l.y.data, c * H * W, H, W, scale, signed ? 'diverging' : 'grey');
+      canvases.push(canvas);
       const b = el('button', { class: 'map', title: `${l.layer} channel ${c}${l.madeBy ? `, made by ${l.madeBy} filter ${c}` : ''}`, 'aria-label': `${l.layer} feature map ${c}` }, canvas);
-      if (selected?.layer === l.layer && selected.channel === c) b.classList.add('selected');
       b.addEventListener('click', () => {
         selected = { layer: l.layer, channel: c };
         maps.querySelectorAll('.map.selected').forEach((m) => m.classList.remove('selected'));
         b.classList.add('selected');
-        showKernel(a, l.layer, c);
+        if (current) showKernel(current, l.layer, c);
       });
       return b;
+    });
+    setPainter((a) => {
+      const y = own(a);
+      const scale = maxAbs(y); // one scale per layer, so that the maps of a layer compare
+      canvases.forEach((canvas, c) => paintBlock(canvas.getContext('2d')!, y, c * H * W, H, W, scale, signed ? 'diverging' : 'grey'));
     });
     return el('div', { class: 'map-row' }, title, el('div', { class: 'map-cells' }, ...cells));
   }
