@@ -176,6 +176,10 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     const dw = page.locator('[data-stage=Conv2D]').last().locator('canvas.heat').nth(2);
     await dw.hover({ position: { x: 3, y: 3 } });
     expect(await page.getByTestId('backprop-readout').textContent()).toMatch(/^dW\[0\]\[0\]\[0\]\[0\] = sum over i, j of dy\[0\]/);
+    // ... and from the keyboard: focus it, then the arrow keys move over its cells.
+    await dw.focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await page.getByTestId('backprop-readout').textContent()).toMatch(/^dW\[0\]\[0\]\[0\]\[1\] = /);
     expect(errors).toEqual([]);
   }, 60_000);
 
@@ -233,7 +237,11 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
       await p.goto(link);
       await p.waitForSelector('body[data-ready=true]');
       expect(await p.getByTestId('panel-kernels').getAttribute('aria-selected')).toBe('true');
-      await p.getByTestId('panel-train').click();
+      // The tabs work from the keyboard: the arrow keys move between them.
+      await p.getByTestId('panel-kernels').focus();
+      await p.keyboard.press('ArrowLeft');
+      expect(await p.getByTestId('panel-train').getAttribute('aria-selected')).toBe('true');
+      expect(await p.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('panel-train');
       expect(await p.getByTestId('cfg-lr').inputValue()).toBe('0.005');
       expect(await p.getByTestId('cfg-batch').inputValue()).toBe('16');
       expect(await p.getByTestId('cfg-augment').inputValue()).toBe('affine');

@@ -29,7 +29,18 @@ function heatmap(data: ArrayLike<number>, offset: number, h: number, w: number, 
     readout.textContent = describe(i, j);
   };
   canvas.addEventListener('mousemove', show);
-  canvas.addEventListener('focus', () => { readout.textContent = describe(0, 0); });
+  // From the keyboard: focus the picture (Tab), then move over its cells with the arrow keys.
+  let ki = 0, kj = 0;
+  canvas.addEventListener('focus', () => { readout.textContent = describe(ki, kj); });
+  canvas.addEventListener('keydown', (ev) => {
+    const move: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    const d = move[ev.key];
+    if (!d) return;
+    ev.preventDefault();
+    ki = Math.max(0, Math.min(h - 1, ki + d[0]));
+    kj = Math.max(0, Math.min(w - 1, kj + d[1]));
+    readout.textContent = describe(ki, kj);
+  });
   return el('figure', { class: 'heat-fig' }, canvas, el('figcaption', {}, caption, el('br'), el('span', { class: 'scale' }, mode === 'grey' ? `0 … ${fmt(scale, 3)}` : `±${fmt(scale, 3)}`)));
 }
 
