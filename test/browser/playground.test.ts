@@ -9,6 +9,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildPlayground, servePlayground } from '../../playground/scripts/cli.ts';
 import { SEED_INPUT, SEED_KERNEL, explainConv } from '../../src/explain.ts';
+import { saveModel } from '../../src/io/model-file.ts';
+import { createDigitModel } from '../../src/train/digit-model.ts';
 import { chromiumMissing, collectErrors, launchChromium } from './browser.ts';
 
 // The callbacks given to page.evaluate run in the page; the project's type-check has no DOM
@@ -223,6 +225,12 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     // ... and it loads back into the page.
     await page.getByTestId('model-load').setInputFiles(file);
     await page.waitForFunction(() => document.querySelector('[data-testid=model-current]')?.textContent?.includes('digits.json (loaded)'));
+    // A model file of the default architecture, written the way `miniconv train` writes it (saveModel).
+    const cliFile = join(mkdtempSync(join(tmpdir(), 'miniconv-playground-')), 'cli-model.json');
+    saveModel(cliFile, createDigitModel(5), [1, 28, 28], { seed: 5 });
+    await page.getByTestId('model-drop').focus(); // reachable from the keyboard too
+    await page.getByTestId('model-load').setInputFiles(cliFile);
+    await page.waitForFunction(() => document.querySelector('[data-testid=model-current]')?.textContent?.includes('cli-model.json (loaded), 215,370 weights'));
     // A file that is not a model is refused with a message that says so.
     await page.getByTestId('model-load').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });
     await page.waitForFunction(() => document.querySelector('#message.error')?.textContent?.includes('notes.json is not a miniconv model file'));
