@@ -48,4 +48,5 @@ export type FromWorker =
   | { type: 'prediction'; id: number; probs: Float32Array; activations: Activations }
   | { type: 'backprop'; id: number; report: BackpropReport }
   | { type: 'saved'; text: string }
-  | { type: 'error'; message: string };
+  /** id: the predict or backprop request that failed, if it was one. */
+  | { type: 'error'; message: string; id?: number };

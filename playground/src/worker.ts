@@ -242,7 +242,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     try {
       handle(m);
     } catch (e) {
-      post({ type: 'error', message: (e as Error).message });
+      post({ type: 'error', message: (e as Error).message, ...('id' in m ? { id: m.id } : {}) });
     }
   });
 };

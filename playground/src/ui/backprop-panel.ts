@@ -77,8 +77,11 @@ export function createBackpropPanel(client: WorkerClient, digit: () => Float32Ar
     const rate = Number(lr.value);
     if (!(rate > 0 && rate <= 10)) { showMessage(`backprop: the learning rate must be a number in (0, 10], got ${lr.value}`, 'error'); return; }
     showMessage('');
-    const r = await client.backprop(d, Number(label.value), rate);
-    render(r.report);
+    try {
+      render((await client.backprop(d, Number(label.value), rate)).report);
+    } catch {
+      // the worker's error is on the page's status line already
+    }
   });
 
   function render(r: BackpropReport): void {

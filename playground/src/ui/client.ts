@@ -9,7 +9,7 @@ export class WorkerClient {
   private readonly worker: Worker;
   private readonly listeners = new Map<string, Array<(m: FromWorker) => void>>();
   private nextId = 1;
-  private readonly waiting = new Map<number, (m: FromWorker) => void>();
+  private readonly waiting = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
   private saving: Array<(text: string) => void> = [];
 
   constructor() {
@@ -32,13 +32,13 @@ export class WorkerClient {
   predict(pixels: Float32Array): Promise<Extract<FromWorker, { type: 'prediction' }>> {
     const id = this.nextId++;
     this.send({ type: 'predict', id, pixels: pixels.slice() });
-    return new Promise((resolve) => this.waiting.set(id, resolve as (m: FromWorker) => void));
+    return new Promise((resolve, reject) => this.waiting.set(id, { resolve: resolve as (m: FromWorker) => void, reject }));
   }
 
   backprop(pixels: Float32Array, label: number, lr: number): Promise<Extract<FromWorker, { type: 'backprop' }>> {
     const id = this.nextId++;
     this.send({ type: 'backprop', id, pixels: pixels.slice(), label, lr });
-    return new Promise((resolve) => this.waiting.set(id, resolve as (m: FromWorker) => void));
+    return new Promise((resolve, reject) => this.waiting.set(id, { resolve: resolve as (m: FromWorker) => void, reject }));
   }
 
   save(): Promise<string> {
@@ -47,9 +47,10 @@ export class WorkerClient {
   }
 
   private dispatch(m: FromWorker): void {
-    if ((m.type === 'prediction' || m.type === 'backprop') && this.waiting.has(m.id)) {
-      this.waiting.get(m.id)!(m);
+    if ((m.type === 'prediction' || m.type === 'backprop' || m.type === 'error') && m.id !== undefined && this.waiting.has(m.id)) {
+      const w = this.waiting.get(m.id)!;
       this.waiting.delete(m.id);
+      if (m.type === 'error') w.reject(new Error(m.message)); else w.resolve(m);
     }
     if (m.type === 'saved') this.saving.shift()?.(m.text);
     for (const f of this.listeners.get(m.type) ?? []) f(m);

@@ -60,8 +60,14 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
       return;
     }
     busy = true;
-    const r = await client.predict(digit);
-    busy = false;
+    let r: Awaited<ReturnType<WorkerClient['predict']>>;
+    try {
+      r = await client.predict(digit);
+    } catch {
+      return; // the worker's error is on the page's status line already
+    } finally {
+      busy = false;
+    }
     showPrediction(r.probs);
     // The feature maps (a hundred small pictures) are redrawn when the stroke ends, not during it.
     if (!drawing) showMaps(r.activations);
