@@ -60,8 +60,9 @@ async function init(base: string): Promise<void> {
 }
 
 async function fetchBytes(url: URL): Promise<Uint8Array> {
-  const r = await fetch(url);
-  if (!r.ok) throw new Error(`${url.pathname}: HTTP ${r.status}`);
+  const file = url.pathname.split('/').pop();
+  const r = await fetch(url).catch((e: Error) => { throw new Error(`${file}: ${e.message}`); });
+  if (!r.ok) throw new Error(`${file}: HTTP ${r.status}`);
   return new Uint8Array(await r.arrayBuffer());
 }
 

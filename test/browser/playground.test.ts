@@ -237,6 +237,22 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  test('without the wasm kernels the page trains on the TypeScript kernels, and says so', async () => {
+    const p = await browser.newPage();
+    await p.route('**/kernels.wasm', (route) => route.abort());
+    await p.goto(`${url}?model=small&augment=none&lr=0.01`);
+    await p.waitForSelector('body[data-ready=true]');
+    expect(await p.textContent('#backend')).toMatch(/^TypeScript kernels \(kernels.wasm: /);
+    for (let k = 1; k <= 3; k++) {
+      await p.getByTestId('train-step').click();
+      await p.waitForFunction((n) => document.querySelector('[data-testid=step-value]')?.textContent === String(n), k);
+    }
+    const loss = Number(await p.getByTestId('loss-value').textContent());
+    expect(loss).toBeGreaterThan(1); // three steps from ln 10 = 2.30
+    expect(loss).toBeLessThan(2.6);
+    await p.close();
+  }, 60_000);
+
   test('the URL holds the settings and the open panel: opening the link reproduces the run', async () => {
     const link = `${url}?model=small&lr=0.005&momentum=0.5&batch=16&augment=affine&seed=3&panel=kernels`;
     const run = async () => {
