@@ -10,7 +10,7 @@ import { countParams } from '../../src/layers/sequential.ts';
 import { Tensor } from '../../src/tensor.ts';
 import { type DigitSet, decodeDigits } from './digits-format.ts';
 import { activations, backpropOnDigit } from './inspect-net.ts';
-import type { RunConfig } from './models.ts';
+import { LR_DECAY, type RunConfig } from './models.ts';
 import type { FromWorker, KernelData, Progress, ToWorker } from './protocol.ts';
 import { Trainer } from './trainer.ts';
 
@@ -219,7 +219,7 @@ function handle(m: ToWorker): void {
       const c = trainer.config;
       const text = serializeModel(trainer.model, [1, 28, 28], {
         seed: c.seed, epochs: history.length, batchSize: c.batchSize, threads: 1,
-        optimizer: { ...trainer.optimizer.config(), lr: c.lr }, augment: c.augment,
+        optimizer: { ...trainer.optimizer.config(), lr: c.lr, lrDecay: LR_DECAY }, augment: c.augment,
         dataset: 'bundled digits of the mnist package (8,000 train / 2,000 test), trained in the miniconv playground',
         date: new Date().toISOString(), history, steps: trainer.step, model: modelLabel, snapshots,
       });
