@@ -52,6 +52,38 @@ export function explore(c: ExplorerCase): Explored {
   return { OH, OW, y: matrix(out.data, OH, OW), terms, dy, dw: matrix(dw.data, KH, KW), dx: matrix(dx.data, H, W) };
 }
 
+/** A product of the backward pass: dy[i][j] times the factor it meets (x[ih][iw] for dW, w[u][v] for dX). */
+export interface BackTerm { i: number; j: number; dy: number; factor: number }
+
+/**
+ * The products that make dW[u][v] = sum over i, j of dy[i][j] * x[i*stride + u - pad][j*stride + v - pad]
+ * (positions that read the zero padding contribute nothing and are left out).
+ */
+export function dwTerms(c: ExplorerCase, e: Explored, u: number, v: number): BackTerm[] {
+  const H = c.x.length, W = c.x[0].length, t: BackTerm[] = [];
+  for (let i = 0; i < e.OH; i++) {
+    for (let j = 0; j < e.OW; j++) {
+      const ih = i * c.stride + u - c.padding, iw = j * c.stride + v - c.padding;
+      if (ih >= 0 && ih < H && iw >= 0 && iw < W) t.push({ i, j, dy: e.dy[i][j], factor: c.x[ih][iw] });
+    }
+  }
+  return t;
+}
+
+/** The products that make dX[ih][iw]: every output (i, j) and kernel entry (u, v) with i*stride + u - pad = ih, j*stride + v - pad = iw. */
+export function dxTerms(c: ExplorerCase, e: Explored, ih: number, iw: number): Array<BackTerm & { u: number; v: number }> {
+  const KH = c.w.length, KW = c.w[0].length, s = c.stride, t: Array<BackTerm & { u: number; v: number }> = [];
+  for (let u = 0; u < KH; u++) {
+    for (let v = 0; v < KW; v++) {
+      const a = ih + c.padding - u, b = iw + c.padding - v; // = i*stride, j*stride
+      if (a % s !== 0 || b % s !== 0) continue;
+      const i = a / s, j = b / s;
+      if (i >= 0 && i < e.OH && j >= 0 && j < e.OW) t.push({ i, j, u, v, dy: e.dy[i][j], factor: c.w[u][v] });
+    }
+  }
+  return t;
+}
+
 /**
  * Parses rows of numbers ("1 2 3" per line, spaces or commas) into a rectangular matrix; the error
  * names the matrix, the row and what was expected.

@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { loadDigits } from '../../datasets/mnist.ts';
 import { decodeDigits, encodeDigits } from '../../playground/src/digits-format.ts';
-import { explore, parseMatrix } from '../../playground/src/explorer-math.ts';
+import { dwTerms, dxTerms, explore, parseMatrix } from '../../playground/src/explorer-math.ts';
 import { activations, backpropOnDigit } from '../../playground/src/inspect-net.ts';
 import { DEFAULT_CONFIG, buildModel } from '../../playground/src/models.ts';
 import { Trainer } from '../../playground/src/trainer.ts';
@@ -148,6 +148,12 @@ describe('the explorer', () => {
       expect(mine.y, `${n} ${k} ${stride} ${padding}`).toEqual(e.out);
       expect(mine.dw).toEqual(e.dW);
       expect(mine.dx).toEqual(e.dX);
+      // The products the page writes out add up to those numbers.
+      const c = { x, w, stride, padding, dy };
+      const sum = (t: Array<{ dy: number; factor: number }>) => t.reduce((a, k) => a + k.dy * k.factor, 0);
+      mine.y.forEach((row, i) => row.forEach((v, j) => expect(mine.terms[i][j].reduce((a, t) => a + t.x * t.w, 0)).toBeCloseTo(v, 12)));
+      mine.dw.forEach((row, u) => row.forEach((v, vv) => expect(sum(dwTerms(c, mine, u, vv))).toBeCloseTo(v, 12)));
+      mine.dx.forEach((row, ih) => row.forEach((v, iw) => expect(sum(dxTerms(c, mine, ih, iw))).toBeCloseTo(v, 12)));
     }
   });
 

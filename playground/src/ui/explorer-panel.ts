@@ -3,7 +3,7 @@
 // with dW and dX for a chosen dY, the same numbers as `miniconv explain`. (Dilation and groups
 // join the controls once Conv2D has them.)
 
-import { type Explored, type Matrix, SEED_CASE, explore, num, parseMatrix } from '../explorer-math.ts';
+import { type Explored, type Matrix, SEED_CASE, dwTerms, dxTerms, explore, num, parseMatrix } from '../explorer-math.ts';
 import { el, showMessage } from './dom.ts';
 
 const STEP_MS = 900;
@@ -115,28 +115,12 @@ export function createExplorerPanel(): HTMLElement {
 
   const renderBackward = (e: Explored, s: number, p: number, i: number, j: number) => {
     const H = x.length, W = x[0].length, KH = w.length, KW = w[0].length;
+    const c = { x, w, stride: s, padding: p };
+    const written = (t: Array<{ dy: number; factor: number }>) => (t.length ? t.map((k) => `${num(k.dy)}·${num(k.factor)}`).join(' + ') : '0');
     const dwLines = [];
-    for (let u = 0; u < KH; u++) {
-      for (let v = 0; v < KW; v++) {
-        const t: string[] = [];
-        for (let a = 0; a < e.OH; a++) for (let b = 0; b < e.OW; b++) {
-          const ih = a * s + u - p, iw = b * s + v - p;
-          if (ih >= 0 && ih < H && iw >= 0 && iw < W) t.push(`${num(e.dy[a][b])}·${num(x[ih][iw])}`);
-        }
-        dwLines.push(el('li', {}, `dW[${u}][${v}] = ${t.length ? t.join(' + ') : '0'} = ${num(e.dw[u][v])}`));
-      }
-    }
+    for (let u = 0; u < KH; u++) for (let v = 0; v < KW; v++) dwLines.push(el('li', {}, `dW[${u}][${v}] = ${written(dwTerms(c, e, u, v))} = ${num(e.dw[u][v])}`));
     const dxLines = [];
-    for (let ih = 0; ih < H; ih++) {
-      for (let iw = 0; iw < W; iw++) {
-        const t: string[] = [];
-        for (let u = 0; u < KH; u++) for (let v = 0; v < KW; v++) {
-          const a = ih + p - u, b = iw + p - v; // the output position where x[ih][iw] met w[u][v]
-          if (a % s === 0 && b % s === 0 && a / s >= 0 && a / s < e.OH && b / s >= 0 && b / s < e.OW) t.push(`${num(e.dy[a / s][b / s])}·${num(w[u][v])}`);
-        }
-        dxLines.push(el('li', {}, `dX[${ih}][${iw}] = ${t.length ? t.join(' + ') : '0'} = ${num(e.dx[ih][iw])}`));
-      }
-    }
+    for (let ih = 0; ih < H; ih++) for (let iw = 0; iw < W; iw++) dxLines.push(el('li', {}, `dX[${ih}][${iw}] = ${written(dxTerms(c, e, ih, iw))} = ${num(e.dx[ih][iw])}`));
     back.replaceChildren(
       el('div', { class: 'explorer-edit' }, el('label', { class: 'field' }, el('span', {}, `upstream gradient dy (${e.OH}x${e.OW})`), dyText)),
       el('div', { class: 'explorer-stage' },
