@@ -15,7 +15,7 @@ const PREDICT_EVERY_MS = 120;
 export interface DrawPanel { element: HTMLElement; /** The last drawn digit as the net sees it (784 values), or null. */ digit(): Float32Array | null }
 
 export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32Array | null) => void): DrawPanel {
-  const pad = el('canvas', { width: PAD, height: PAD, class: 'pad', 'data-testid': 'draw-pad', 'aria-label': 'drawing pad: draw a digit with the mouse, a finger or a pen' });
+  const pad = el('canvas', { width: PAD, height: PAD, class: 'draw-pad', 'data-testid': 'draw-pad', 'aria-label': 'drawing pad: draw a digit with the mouse, a finger or a pen' });
   const ctx = pad.getContext('2d', { willReadFrequently: true })!;
   const clearPad = () => { ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, PAD, PAD); };
   clearPad();

@@ -8,6 +8,9 @@ import { el, showMessage } from './dom.ts';
 
 const STEP_MS = 900;
 
+/** A factor of a written-out product: negative numbers in parentheses, 1·(-1) rather than 1·-1. */
+const factor = (v: number) => (v < 0 ? `(${num(v)})` : num(v));
+
 export function createExplorerPanel(): HTMLElement {
   const numberInput = (id: string, value: number, min: number, max: number, label: string) => {
     const input = el('input', { type: 'number', id, 'data-testid': id, value, min, max, step: 1 });
@@ -107,7 +110,7 @@ export function createExplorerPanel(): HTMLElement {
       el('span', { class: 'op' }, '='),
       grid(r.y, { caption: `output y (${r.OH}x${r.OW})`, testid: 'explorer-output', cls: (a, b) => (a === i && b === j ? 'cur' : ''), click: (a, b) => { stop(); at = a * r!.OW + b; render(); } }),
     );
-    const terms = r.terms[i][j].map((t) => `${t.padded ? '0' : num(t.x)}·${num(t.w)}`);
+    const terms = r.terms[i][j].map((t) => `${t.padded ? '0' : factor(t.x)}·${factor(t.w)}`);
     sum.textContent = `y[${i}][${j}] = ${terms.join(' + ')} = ${num(r.y[i][j])}`;
     back.hidden = !backward.checked;
     if (backward.checked) renderBackward(r, s, p, i, j);
@@ -116,7 +119,7 @@ export function createExplorerPanel(): HTMLElement {
   const renderBackward = (e: Explored, s: number, p: number, i: number, j: number) => {
     const H = x.length, W = x[0].length, KH = w.length, KW = w[0].length;
     const c = { x, w, stride: s, padding: p };
-    const written = (t: Array<{ dy: number; factor: number }>) => (t.length ? t.map((k) => `${num(k.dy)}·${num(k.factor)}`).join(' + ') : '0');
+    const written = (t: Array<{ dy: number; factor: number }>) => (t.length ? t.map((k) => `${factor(k.dy)}·${factor(k.factor)}`).join(' + ') : '0');
     const dwLines = [];
     for (let u = 0; u < KH; u++) for (let v = 0; v < KW; v++) dwLines.push(el('li', {}, `dW[${u}][${v}] = ${written(dwTerms(c, e, u, v))} = ${num(e.dw[u][v])}`));
     const dxLines = [];
