@@ -75,7 +75,7 @@ describe('the trainer', () => {
     }
     expect(pageLosses).toEqual(fitLosses);
     expect(pageLosses.at(-1)!).toBeLessThan(pageLosses[0]);
-  });
+  }, 60_000);
 
   test('ends an epoch after ceil(8000 / batch) steps and decays the learning rate', () => {
     const t = new Trainer({ ...small, batchSize: 500 }, train);
@@ -83,7 +83,7 @@ describe('the trainer', () => {
     expect(results.map((r) => r.epochEnded).indexOf(true)).toBe(15);
     expect(t.epoch).toBe(2);
     expect(t.optimizer.lr).toBeCloseTo(small.lr * 0.85, 12);
-  });
+  }, 60_000);
 
   test('a bad setting is refused with its name and range', () => {
     expect(() => new Trainer({ ...small, lr: -1 }, train)).toThrow('playground: learning rate must be a number in (0, 1], got -1');
