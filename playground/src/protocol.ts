@@ -1,0 +1,52 @@
+// The messages between the page (main thread: draws) and the training worker (computes).
+
+import type { Evaluation } from '../../src/train/metrics.ts';
+import type { RunConfig } from './models.ts';
+import type { BackpropReport, Activations } from './inspect-net.ts';
+
+/** A layer's kernels: weight (F, C, KH, KW) and the last batch's gradient of it. */
+export interface KernelData {
+  layer: string;
+  shape: [number, number, number, number];
+  weight: Float32Array;
+  grad: Float32Array;
+}
+
+export type ToWorker =
+  | { type: 'init'; base: string }
+  | { type: 'reset'; config: RunConfig }
+  | { type: 'start' }
+  | { type: 'pause' }
+  | { type: 'step' }
+  | { type: 'layer2'; on: boolean }
+  | { type: 'predict'; id: number; pixels: Float32Array }
+  | { type: 'backprop'; id: number; pixels: Float32Array; label: number; lr: number }
+  | { type: 'load'; text: string; file: string }
+  | { type: 'save' };
+
+export interface Progress {
+  type: 'progress';
+  running: boolean;
+  step: number;
+  epoch: number;
+  batch: number;
+  batches: number;
+  lr: number;
+  /** One entry per training step since the last report. */
+  steps: Array<{ step: number; loss: number; accuracy: number }>;
+  imagesPerSec: number | null;
+  /** Held-out loss/accuracy on the first digits of the test set, when measured since the last report. */
+  heldOut: { step: number; loss: number; accuracy: number; count: number } | null;
+  kernels: KernelData[]; // the first conv layer, and the second when asked for
+}
+
+export type FromWorker =
+  | { type: 'ready'; backend: string; trainCount: number; testCount: number; config: RunConfig; model: string; params: number }
+  | Progress
+  | { type: 'epoch'; epoch: number; step: number; seconds: number; test: Evaluation }
+  | { type: 'snapshot'; label: string; step: number; weight: Float32Array; shape: [number, number, number, number] }
+  | { type: 'prediction'; id: number; probs: Float32Array; activations: Activations }
+  | { type: 'backprop'; id: number; report: BackpropReport }
+  | { type: 'saved'; text: string }
+  /** id: the predict or backprop request that failed, if it was one. */
+  | { type: 'error'; message: string; id?: number };

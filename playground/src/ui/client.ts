@@ -1,0 +1,58 @@
+// The page's side of the worker protocol: sends commands, routes reports to listeners, and turns
+// predict/backprop/save into promises.
+
+import type { FromWorker, ToWorker } from '../protocol.ts';
+
+type Listener<T extends FromWorker['type']> = (m: Extract<FromWorker, { type: T }>) => void;
+
+export class WorkerClient {
+  private readonly worker: Worker;
+  private readonly listeners = new Map<string, Array<(m: FromWorker) => void>>();
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
+  private saving: Array<(text: string) => void> = [];
+
+  constructor() {
+    this.worker = new Worker(new URL('../worker.ts', import.meta.url), { type: 'module', name: 'miniconv-training' });
+    this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.dispatch(ev.data);
+    this.worker.onerror = (ev) => this.dispatch({ type: 'error', message: `training worker: ${ev.message}` });
+    this.send({ type: 'init', base: new URL('./', document.baseURI).href });
+  }
+
+  send(m: ToWorker, transfer: Transferable[] = []): void {
+    this.worker.postMessage(m, transfer);
+  }
+
+  on<T extends FromWorker['type']>(type: T, f: Listener<T>): void {
+    const list = this.listeners.get(type) ?? [];
+    list.push(f as (m: FromWorker) => void);
+    this.listeners.set(type, list);
+  }
+
+  predict(pixels: Float32Array): Promise<Extract<FromWorker, { type: 'prediction' }>> {
+    const id = this.nextId++;
+    this.send({ type: 'predict', id, pixels: pixels.slice() });
+    return new Promise((resolve, reject) => this.waiting.set(id, { resolve: resolve as (m: FromWorker) => void, reject }));
+  }
+
+  backprop(pixels: Float32Array, label: number, lr: number): Promise<Extract<FromWorker, { type: 'backprop' }>> {
+    const id = this.nextId++;
+    this.send({ type: 'backprop', id, pixels: pixels.slice(), label, lr });
+    return new Promise((resolve, reject) => this.waiting.set(id, { resolve: resolve as (m: FromWorker) => void, reject }));
+  }
+
+  save(): Promise<string> {
+    this.send({ type: 'save' });
+    return new Promise((resolve) => this.saving.push(resolve));
+  }
+
+  private dispatch(m: FromWorker): void {
+    if ((m.type === 'prediction' || m.type === 'backprop' || m.type === 'error') && m.id !== undefined && this.waiting.has(m.id)) {
+      const w = this.waiting.get(m.id)!;
+      this.waiting.delete(m.id);
+      if (m.type === 'error') w.reject(new Error(m.message)); else w.resolve(m);
+    }
+    if (m.type === 'saved') this.saving.shift()?.(m.text);
+    for (const f of this.listeners.get(m.type) ?? []) f(m);
+  }
+}

@@ -1,0 +1,212 @@
+// Draw panel: a drawing pad (mouse, touch and pen, through Pointer Events), the live prediction
+// with its ten probabilities, "what the net sees" (the 28x28 input after the preprocessing of
+// `miniconv predict`, src/io/preprocess.ts), and the feature maps of every layer; selecting a
+// feature map shows the kernel that made it.
+
+import { DIGIT_SIZE, rgbaToGrey, toMnistDigit } from '../../../src/io/preprocess.ts';
+import type { Activations, LayerActivation, Plain } from '../inspect-net.ts';
+import type { WorkerClient } from './client.ts';
+import { el, pixelCanvas } from './dom.ts';
+import { divergingLegend, maxAbs, paintBlock } from './paint.ts';
+
+const PAD = 280; // drawing pad size in canvas pixels
+const PREDICT_EVERY_MS = 120;
+
+export interface DrawPanel { element: HTMLElement; /** The last drawn digit as the net sees it (784 values), or null. */ digit(): Float32Array | null }
+
+export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32Array | null) => void): DrawPanel {
+  const pad = el('canvas', { width: PAD, height: PAD, class: 'draw-pad', 'data-testid': 'draw-pad', 'aria-label': 'drawing pad: draw a digit with the mouse, a finger or a pen' });
+  const ctx = pad.getContext('2d', { willReadFrequently: true })!;
+  const clearPad = () => { ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, PAD, PAD); };
+  clearPad();
+  const clear = el('button', { 'data-testid': 'draw-clear' }, 'Clear');
+  const netInput = pixelCanvas(DIGIT_SIZE, DIGIT_SIZE, 140, 140, { 'data-testid': 'net-input', 'aria-label': 'the 28x28 input the network sees' });
+  const prediction = el('div', { class: 'prediction', 'data-testid': 'prediction', 'aria-live': 'polite' }, '–');
+  const probabilities = el('div', { class: 'probs', 'data-testid': 'probabilities' });
+  const maps = el('div', { class: 'maps', 'data-testid': 'feature-maps' });
+  const kernelView = el('div', { class: 'kernel-view', 'data-testid': 'map-kernel' }, el('p', { class: 'hint' }, 'Select a feature map to see the kernel that made it.'));
+  const element = el('div', { class: 'panel-body' },
+    el('p', { class: 'intro' }, 'Draw a digit. The network in training (its weights right now) reads it after the same preprocessing as miniconv predict: the strokes are scaled into a 20x20 box and centred by their centre of mass in 28x28, white on black, as the MNIST digits were made.'),
+    el('div', { class: 'draw-row' },
+      el('div', { class: 'pad-box' }, pad, el('div', { class: 'buttons' }, clear)),
+      el('div', { class: 'seen' }, el('h3', {}, 'What the net sees'), netInput),
+      el('div', { class: 'answer' }, el('h3', {}, 'Prediction'), prediction, probabilities)),
+    el('h3', {}, 'Feature maps of every layer for your digit'), maps, kernelView);
+
+  let digit: Float32Array | null = null;
+  let last = 0, timer = 0, busy = false, again = false;
+  let selected: { layer: string; channel: number } | null = null;
+
+  const readPad = (): Float32Array | null => {
+    const rgba = ctx.getImageData(0, 0, PAD, PAD).data;
+    try {
+      return toMnistDigit(rgbaToGrey(rgba, PAD, PAD), PAD, PAD, 'drawing pad');
+    } catch {
+      return null; // nothing drawn yet
+    }
+  };
+  const predict = async () => {
+    if (busy) { again = true; return; }
+    last = performance.now();
+    digit = readPad();
+    onDigit(digit);
+    paintBlock(netInput.getContext('2d')!, digit ?? new Float32Array(784), 0, DIGIT_SIZE, DIGIT_SIZE, 1, 'grey');
+    if (!digit) {
+      prediction.textContent = '–';
+      probabilities.replaceChildren();
+      maps.replaceChildren();
+      mapsKey = '';
+      element.dataset.predicted = 'none';
+      return;
+    }
+    busy = true;
+    let r: Awaited<ReturnType<WorkerClient['predict']>>;
+    try {
+      r = await client.predict(digit);
+    } catch {
+      return; // the worker's error is on the page's status line already
+    } finally {
+      busy = false;
+    }
+    showPrediction(r.probs);
+    // The feature maps (a hundred small pictures) are redrawn when the stroke ends, not during it.
+    if (!drawing) showMaps(r.activations);
+    element.dataset.predicted = String(argmax(r.probs));
+    if (again) { again = false; void predict(); }
+  };
+  const schedule = () => {
+    const wait = PREDICT_EVERY_MS - (performance.now() - last);
+    clearTimeout(timer);
+    if (wait <= 0) void predict();
+    else timer = window.setTimeout(() => void predict(), wait);
+  };
+
+  // Pointer Events: one code path for mouse, touch and pen.
+  let drawing = false, px = 0, py = 0;
+  const pos = (ev: PointerEvent) => {
+    const r = pad.getBoundingClientRect();
+    return [((ev.clientX - r.left) / r.width) * PAD, ((ev.clientY - r.top) / r.height) * PAD];
+  };
+  const line = (x0: number, y0: number, x1: number, y1: number, pressure: number) => {
+    ctx.strokeStyle = '#000';
+    ctx.lineCap = ctx.lineJoin = 'round';
+    ctx.lineWidth = 18 * (pressure > 0 && pressure !== 0.5 ? 0.6 + 0.8 * pressure : 1); // a pen's pressure widens the stroke
+    ctx.beginPath();
+    ctx.moveTo(x0, y0);
+    ctx.lineTo(x1, y1);
+    ctx.stroke();
+  };
+  pad.addEventListener('pointerdown', (ev) => {
+    ev.preventDefault();
+    pad.setPointerCapture(ev.pointerId);
+    drawing = true;
+    [px, py] = pos(ev);
+    line(px, py, px, py, ev.pressure);
+  });
+  pad.addEventListener('pointermove', (ev) => {
+    if (!drawing) return;
+    const [x, y] = pos(ev);
+    line(px, py, x, y, ev.pressure);
+    [px, py] = [x, y];
+    schedule();
+  });
+  const end = () => { if (drawing) { drawing = false; clearTimeout(timer); void predict(); } };
+  pad.addEventListener('pointerup', end);
+  pad.addEventListener('pointercancel', end);
+  clear.addEventListener('click', () => { clearPad(); void predict(); });
+  // The prediction follows the training: re-read the digit about once a second while the run goes on.
+  let lastRefresh = 0;
+  client.on('progress', () => {
+    if (digit && !element.closest('[hidden]') && performance.now() - lastRefresh > 1000) { lastRefresh = performance.now(); void predict(); }
+  });
+  client.on('ready', () => { if (digit) void predict(); });
+
+  function showPrediction(probs: Float32Array): void {
+    const best = argmax(probs);
+    prediction.replaceChildren(el('span', { class: 'digit' }, String(best)), el('span', { class: 'conf' }, ` ${(probs[best] * 100).toFixed(1)}% sure`));
+    probabilities.replaceChildren(...Array.from(probs, (p, k) => {
+      const bar = el('span', { class: 'bar' });
+      bar.style.width = `${(p * 100).toFixed(1)}%`;
+      return el('div', { class: `prob${k === best ? ' best' : ''}`, title: `P(${k}) = ${p}` },
+        el('span', { class: 'k' }, String(k)), el('span', { class: 'track' }, bar), el('span', { class: 'p' }, `${(p * 100).toFixed(1)}%`));
+    }));
+  }
+
+  // The rows of feature maps are built once per architecture, then only repainted.
+  let mapsKey = '';
+  let painters: Array<(a: Activations) => void> = [];
+  let current: Activations | null = null;
+  function showMaps(a: Activations): void {
+    current = a;
+    const layers = a.layers.filter((l) => l.type !== 'Flatten');
+    const key = layers.map((l) => `${l.layer}:${l.y.shape.join('x')}`).join(',');
+    if (key !== mapsKey) {
+      mapsKey = key;
+      const rows = layers.map((l, k) => layerRow(l, (p) => { painters[k] = p; }));
+      maps.replaceChildren(...rows);
+    }
+    layers.forEach((l, k) => painters[k](a));
+    if (selected) showKernel(a, selected.layer, selected.channel);
+  }
+
+  /** A row of canvases for one layer's output; `setPainter` receives the function that repaints it. */
+  function layerRow(l: LayerActivation, setPainter: (paint: (a: Activations) => void) => void): HTMLElement {
+    const s = l.y.shape;
+    const title = el('div', { class: 'map-title' }, `${l.layer} (${l.type}) ${s.slice(1).join(' x ')}`);
+    const own = (a: Activations) => a.layers.find((m) => m.layer === l.layer)!.y.data;
+    if (s.length !== 4) { // a vector: one strip, diverging (dense outputs have a sign)
+      const c = pixelCanvas(s[1], 1, Math.min(600, s[1] * 6), 14, { title: `${l.layer}: ${s[1]} values` });
+      setPainter((a) => { const y = own(a); paintBlock(c.getContext('2d')!, y, 0, 1, s[1], maxAbs(y), 'diverging'); });
+      return el('div', { class: 'map-row' }, title, c);
+    }
+    const [, C, H, W] = s;
+    const signed = l.type === 'Conv2D';
+    const size = Math.max(28, Math.min(56, 1100 / C - 6));
+    const canvases: HTMLCanvasElement[] = [];
+    const cells = Array.from({ length: C }, (_, c) => {
+      const canvas = pixelCanvas(W, H, size, size);
+      canvases.push(canvas);
+      const b = el('button', { class: 'map', title: `${l.layer} channel ${c}${l.madeBy ? `, made by ${l.madeBy} filter ${c}` : ''}`, 'aria-label': `${l.layer} feature map ${c}` }, canvas);
+      b.addEventListener('click', () => {
+        selected = { layer: l.layer, channel: c };
+        maps.querySelectorAll('.map.selected').forEach((m) => m.classList.remove('selected'));
+        b.classList.add('selected');
+        if (current) showKernel(current, l.layer, c);
+      });
+      return b;
+    });
+    setPainter((a) => {
+      const y = own(a);
+      const scale = maxAbs(y); // one scale per layer, so that the maps of a layer compare
+      canvases.forEach((canvas, c) => paintBlock(canvas.getContext('2d')!, y, c * H * W, H, W, scale, signed ? 'diverging' : 'grey'));
+    });
+    return el('div', { class: 'map-row' }, title, el('div', { class: 'map-cells' }, ...cells));
+  }
+
+  function showKernel(a: Activations, layer: string, channel: number): void {
+    const l = a.layers.find((m) => m.layer === layer);
+    if (!l?.madeBy) { kernelView.replaceChildren(el('p', { class: 'hint' }, `${layer} is not made by a convolution.`)); return; }
+    const w = a.convWeights[l.madeBy] as Plain;
+    const [, C, KH, KW] = w.shape;
+    const per = C * KH * KW;
+    const scale = maxAbs(w.data, channel * per, (channel + 1) * per);
+    const cells = Array.from({ length: C }, (_, c) => {
+      const canvas = pixelCanvas(KW, KH, KW * 14, KH * 14, { title: `${l.madeBy}.weight[${channel}, ${c}]` });
+      paintBlock(canvas.getContext('2d')!, w.data, channel * per + c * KH * KW, KH, KW, scale, 'diverging');
+      return el('figure', { class: 'kernel' }, canvas, el('figcaption', {}, `input channel ${c}`));
+    });
+    const how = l.madeBy === layer ? '' : ` and then went through the layers after it, up to ${layer}`;
+    kernelView.replaceChildren(
+      el('p', {}, `${layer} channel ${channel} was made by filter ${channel} of ${l.madeBy}${how}: y[${channel}, i, j] = b[${channel}] + sum over c, u, v of x[c, i + u - pad, j + v - pad] * w[${channel}, c, u, v]. Its ${C} kernel${C > 1 ? 's' : ''} (${KH}x${KW}), one per input channel:`),
+      divergingLegend(scale, `weights of filter ${channel}`), el('div', { class: 'kernel-grid' }, ...cells));
+  }
+
+  return { element, digit: () => digit };
+}
+
+function argmax(p: ArrayLike<number>): number {
+  let best = 0;
+  for (let k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
+  return best;
+}
+

@@ -1,0 +1,249 @@
+// The training worker: holds the data, the model and the run; the page only draws what it reports.
+// Training runs in slices of at most SLICE_MS, with the event loop turning between them, so that
+// pause, step, predict and backprop messages are answered within a batch or two; reports go out
+// at most every REPORT_MS.
+
+import { initWasmKernels, wasmStatus } from '../../src/kernels/wasm/loader.ts';
+import { Conv2D } from '../../src/layers/conv2d.ts';
+import { deserializeModel, serializeModel, type Snapshot } from '../../src/io/model-format.ts';
+import { countParams } from '../../src/layers/sequential.ts';
+import { Tensor } from '../../src/tensor.ts';
+import { type DigitSet, decodeDigits } from './digits-format.ts';
+import { activations, backpropOnDigit } from './inspect-net.ts';
+import { LR_DECAY, type RunConfig } from './models.ts';
+import type { FromWorker, KernelData, Progress, ToWorker } from './protocol.ts';
+import { Trainer } from './trainer.ts';
+
+const SLICE_MS = 40;
+const REPORT_MS = 150;
+/** Held-out accuracy for the live curve: these many test digits, every HELD_OUT_EVERY_MS of training. */
+const HELD_OUT_COUNT = 500;
+const HELD_OUT_EVERY_MS = 2000;
+
+interface EpochRecord { epoch: number; trainLoss: number; trainAccuracy: number; testLoss: number; testAccuracy: number; seconds: number }
+
+const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
+
+let train: DigitSet, test: DigitSet;
+let backend = '';
+let trainer: Trainer;
+let modelLabel = '';
+let running = false;
+let layer2 = false;
+let pending: Progress['steps'] = [];
+let heldOut: Progress['heldOut'] = null;
+let lastReport = 0, lastHeldOut = 0;
+/** The last RATE_STEPS steps' images and milliseconds, for images per second. */
+const RATE_STEPS = 30;
+let rate: Array<{ images: number; ms: number }> = [];
+let epochStats = { loss: 0, correct: 0, images: 0, ms: 0 };
+let history: EpochRecord[] = [];
+let snapshots: Snapshot[] = [];
+let loopScheduled = false;
+
+/** Fetches the digits and the wasm kernels from the page's folder (`base`). */
+async function init(base: string): Promise<void> {
+  const [digits, wasm] = await Promise.all([
+    fetchBytes(new URL('digits.bin', base)),
+    fetchBytes(new URL('kernels.wasm', base)).catch((e: Error) => e),
+  ]);
+  ({ train, test } = decodeDigits(digits));
+  if (wasm instanceof Error) backend = `TypeScript kernels (${wasm.message})`;
+  else {
+    try {
+      initWasmKernels(wasm);
+      backend = wasmStatus() === 'wasm' ? 'WebAssembly SIMD kernels' : `TypeScript kernels (${wasmStatus()})`;
+    } catch (e) {
+      backend = `TypeScript kernels (this browser cannot run the wasm SIMD build: ${(e as Error).message})`;
+    }
+  }
+}
+
+async function fetchBytes(url: URL): Promise<Uint8Array> {
+  const file = url.pathname.split('/').pop();
+  const r = await fetch(url).catch((e: Error) => { throw new Error(`${file}: ${e.message}`); });
+  if (!r.ok) throw new Error(`${file}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+function reset(config: RunConfig, model?: { model: Trainer['model']; label: string }): void {
+  running = false;
+  trainer = new Trainer(config, train, model?.model);
+  modelLabel = model?.label ?? config.model;
+  pending = [];
+  heldOut = null;
+  history = [];
+  snapshots = [];
+  epochStats = { loss: 0, correct: 0, images: 0, ms: 0 };
+  rate = [];
+  takeSnapshot('init');
+  post({ type: 'ready', backend, trainCount: train.count, testCount: test.count, config: trainer.config, model: modelLabel, params: countParams(trainer.model) });
+  report(true);
+}
+
+/** Snapshots of the first layer's kernels at steps 0, 10, 20, 50, 100, 200, 500, ... and at each epoch end. */
+function snapshotDue(step: number): boolean {
+  const p = 10 ** Math.floor(Math.log10(Math.max(1, step)));
+  return step >= 10 && [1, 2, 5].some((m) => m * p === step);
+}
+
+function takeSnapshot(label: string): void {
+  const conv = firstConv();
+  if (!conv) return;
+  const weight = Float32Array.from(conv.weight.value.data);
+  snapshots.push({ label, param: conv.weight.name, value: new Tensor(conv.weight.value.shape, weight.slice()) });
+  post({ type: 'snapshot', label, step: trainer.step, weight, shape: conv.weight.value.shape as [number, number, number, number] }, [weight.buffer]);
+}
+
+function convLayers(): Conv2D[] {
+  return trainer.model.layers.filter((l): l is Conv2D => l instanceof Conv2D);
+}
+
+function firstConv(): Conv2D | undefined {
+  return convLayers()[0];
+}
+
+function kernelData(): KernelData[] {
+  return convLayers().slice(0, layer2 ? 2 : 1).map((c) => ({
+    layer: c.name, shape: c.weight.value.shape as KernelData['shape'],
+    weight: Float32Array.from(c.weight.value.data), grad: Float32Array.from(c.weight.grad.data),
+  }));
+}
+
+/** Training speed over the last steps (the time of the steps alone: evaluation and reporting excluded). */
+function imagesPerSec(): number | null {
+  if (rate.length < 5) return null;
+  const images = rate.reduce((a, r) => a + r.images, 0), ms = rate.reduce((a, r) => a + r.ms, 0);
+  return ms > 0 ? (images * 1000) / ms : null;
+}
+
+function report(force = false): void {
+  const now = performance.now();
+  if (!force && now - lastReport < REPORT_MS) return;
+  lastReport = now;
+  const kernels = kernelData();
+  const m: Progress = {
+    type: 'progress', running, step: trainer.step, epoch: trainer.epoch, batch: trainer.batch, batches: trainer.batches,
+    lr: trainer.optimizer.lr, steps: pending, imagesPerSec: imagesPerSec(), heldOut, kernels,
+  };
+  pending = [];
+  heldOut = null;
+  post(m, kernels.flatMap((k) => [k.weight.buffer, k.grad.buffer]));
+}
+
+/** One batch, with its bookkeeping: curves, epoch end (full held-out evaluation), snapshots. */
+function oneStep(): void {
+  const t0 = performance.now();
+  const r = trainer.trainBatch();
+  const ms = performance.now() - t0;
+  rate.push({ images: r.images, ms });
+  if (rate.length > RATE_STEPS) rate.shift();
+  epochStats.loss += r.loss * r.images;
+  epochStats.correct += r.accuracy * r.images;
+  epochStats.images += r.images;
+  epochStats.ms += ms;
+  pending.push({ step: r.step, loss: r.loss, accuracy: r.accuracy });
+  if (snapshotDue(r.step)) takeSnapshot(`step ${r.step}`);
+  if (performance.now() - lastHeldOut > HELD_OUT_EVERY_MS || trainer.step === 1) measureHeldOut();
+  if (r.epochEnded) {
+    const t = trainer.evaluate(test);
+    const seconds = epochStats.ms / 1000;
+    history.push({ epoch: r.epoch, trainLoss: epochStats.loss / epochStats.images, trainAccuracy: epochStats.correct / epochStats.images, testLoss: t.loss, testAccuracy: t.accuracy, seconds });
+    epochStats = { loss: 0, correct: 0, images: 0, ms: 0 };
+    takeSnapshot(`epoch ${r.epoch}`);
+    heldOut = { step: r.step, loss: t.loss, accuracy: t.accuracy, count: t.count };
+    post({ type: 'epoch', epoch: r.epoch, step: r.step, seconds, test: t });
+    lastHeldOut = performance.now();
+  }
+}
+
+function measureHeldOut(): void {
+  const e = trainer.evaluate(test, HELD_OUT_COUNT);
+  heldOut = { step: trainer.step, loss: e.loss, accuracy: e.accuracy, count: e.count };
+  lastHeldOut = performance.now();
+}
+
+function loop(): void {
+  loopScheduled = false;
+  if (!running) return;
+  const start = performance.now();
+  try {
+    do oneStep(); while (running && performance.now() - start < SLICE_MS);
+  } catch (e) {
+    running = false;
+    post({ type: 'error', message: (e as Error).message });
+  }
+  report(!running);
+  schedule();
+}
+
+function schedule(): void {
+  if (running && !loopScheduled) {
+    loopScheduled = true;
+    setTimeout(loop, 0);
+  }
+}
+
+function digit(pixels: Float32Array): Tensor {
+  if (!(pixels instanceof Float32Array) || pixels.length !== 784) throw new Error(`playground: a digit must be 784 pixels (28x28), got ${pixels?.length}`);
+  return new Tensor([1, 1, 28, 28], pixels);
+}
+
+function handle(m: ToWorker): void {
+  switch (m.type) {
+    case 'init': throw new Error('playground worker: init sent twice');
+    case 'reset': reset(m.config); break;
+    case 'start': running = true; report(true); schedule(); break;
+    case 'pause': running = false; report(true); break;
+    case 'step':
+      running = false;
+      oneStep();
+      report(true);
+      break;
+    case 'layer2': layer2 = m.on; report(true); break;
+    case 'predict': {
+      const r = activations(trainer.model, digit(m.pixels));
+      post({ type: 'prediction', id: m.id, probs: r.probs, activations: r.activations });
+      break;
+    }
+    case 'backprop':
+      post({ type: 'backprop', id: m.id, report: backpropOnDigit(trainer.model, digit(m.pixels), m.label, m.lr) });
+      break;
+    case 'load': {
+      const { model, inputShape } = deserializeModel(m.text, m.file);
+      if (inputShape.join(',') !== '1,28,28') throw new Error(`${m.file}: the model takes inputs of shape [${inputShape.join(', ')}]; the playground feeds 28x28 digits, [1, 28, 28]`);
+      reset(trainer.config, { model, label: `${m.file} (loaded)` });
+      break;
+    }
+    case 'save': {
+      const c = trainer.config;
+      const text = serializeModel(trainer.model, [1, 28, 28], {
+        seed: c.seed, epochs: history.length, batchSize: c.batchSize, threads: 1,
+        optimizer: { ...trainer.optimizer.config(), lr: c.lr, lrDecay: LR_DECAY }, augment: c.augment,
+        dataset: 'bundled digits of the mnist package (8,000 train / 2,000 test), trained in the miniconv playground',
+        date: new Date().toISOString(), history, steps: trainer.step, model: modelLabel, snapshots,
+      });
+      post({ type: 'saved', text });
+      break;
+    }
+    default: throw new Error(`playground worker: unknown message ${JSON.stringify((m as { type?: unknown }).type)}`);
+  }
+}
+
+// Messages are handled one at a time, in order; the first must be init (the data arrive before anything else runs).
+let queue: Promise<void> | null = null;
+self.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const m = ev.data;
+  if (!queue) {
+    if (m.type !== 'init') { post({ type: 'error', message: `playground worker: expected init first, got ${m.type}` }); return; }
+    queue = init(m.base).catch((e: Error) => post({ type: 'error', message: `the training worker could not start: ${e.message}` }));
+    return;
+  }
+  queue = queue.then(() => {
+    try {
+      handle(m);
+    } catch (e) {
+      post({ type: 'error', message: (e as Error).message, ...('id' in m ? { id: m.id } : {}) });
+    }
+  });
+};

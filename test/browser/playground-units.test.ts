@@ -1,0 +1,165 @@
+// The playground's own modules, in Node: the digit asset, the URL state, the trainer (the same
+// loop as fit()), and the backprop stages against the layers' own gradients.
+import { describe, expect, test } from 'vitest';
+import { loadDigits } from '../../datasets/mnist.ts';
+import { decodeDigits, encodeDigits } from '../../playground/src/digits-format.ts';
+import { dwTerms, dxTerms, explore, parseMatrix } from '../../playground/src/explorer-math.ts';
+import { activations, backpropOnDigit } from '../../playground/src/inspect-net.ts';
+import { DEFAULT_CONFIG, buildModel } from '../../playground/src/models.ts';
+import { Trainer } from '../../playground/src/trainer.ts';
+import { readState, writeState } from '../../playground/src/ui/url-state.ts';
+import { explainConv } from '../../src/explain/index.ts';
+import { softmaxCrossEntropy } from '../../src/kernels/softmax-xent.ts';
+import { SGD } from '../../src/optim/sgd.ts';
+import { Tensor } from '../../src/tensor.ts';
+import { randomShift } from '../../src/train/augment.ts';
+import { fit } from '../../src/train/fit.ts';
+
+const { train, test: held } = loadDigits();
+const small = { ...DEFAULT_CONFIG, model: 'small' as const, augment: 'shift' as const, lr: 0.01, batchSize: 50 };
+
+describe('digits.bin', () => {
+  const bytes = encodeDigits(train, held);
+
+  test('decodes to exactly the pixels and labels of loadDigits(), in under 8 MB', () => {
+    const back = decodeDigits(bytes);
+    expect(back.train.count).toBe(8000);
+    expect(back.test.count).toBe(2000);
+    expect(Buffer.from(back.train.images.buffer).equals(Buffer.from(train.images.buffer))).toBe(true);
+    expect(Buffer.from(back.test.images.buffer).equals(Buffer.from(held.images.buffer))).toBe(true);
+    expect([...back.test.labels]).toEqual([...held.labels]);
+    expect(bytes.length).toBeLessThan(8e6);
+  });
+
+  test('rejects a damaged, truncated or foreign file with an error that says which', () => {
+    const damaged = bytes.slice();
+    damaged[5000] ^= 1;
+    expect(() => decodeDigits(damaged)).toThrow(/checksum .* does not match/);
+    expect(() => decodeDigits(bytes.subarray(0, bytes.length - 10))).toThrow(/expected 7851044 for 8000 \+ 2000 digits \(truncated download\?\)/);
+    expect(() => decodeDigits(new TextEncoder().encode('<!doctype html>'.padEnd(2000)))).toThrow(/not a miniconv digit file/);
+  });
+});
+
+describe('the URL state', () => {
+  test('round-trips every setting and the open panel', () => {
+    const s = { config: { model: 'small' as const, lr: 0.005, momentum: 0.5, batchSize: 64, augment: 'affine' as const, seed: 7 }, panel: 'kernels' as const };
+    expect(writeState(s)).toBe('?model=small&lr=0.005&momentum=0.5&batch=64&augment=affine&seed=7&panel=kernels');
+    expect(readState(writeState(s))).toEqual(s);
+    expect(readState('')).toEqual({ config: DEFAULT_CONFIG, panel: 'train' });
+  });
+
+  test('names the bad parameter and what it accepts', () => {
+    expect(() => readState('?lr=fast')).toThrow('URL parameter lr=fast is not a number');
+    expect(() => readState('?model=huge')).toThrow('URL parameter model=huge: expected one of default, small');
+    expect(() => readState('?batch=0')).toThrow('URL: batch size must be an integer from 1 to 512, got 0');
+    expect(() => readState('?panel=nope')).toThrow(/expected one of train, kernels, draw, backprop, explorer, models/);
+  });
+});
+
+describe('the trainer', () => {
+  test('runs the very loop of fit(): the same seed gives the same losses, step for step', () => {
+    const steps = 30;
+    const trainer = new Trainer(small, train);
+    const pageLosses = Array.from({ length: steps }, () => trainer.trainBatch().loss);
+    const model = buildModel('small', small.seed);
+    const fitLosses: number[] = [];
+    const subset = { ...train }; // fit() runs whole epochs: stop it after `steps` batches
+    try {
+      fit(model, subset, {
+        epochs: 1, batchSize: small.batchSize, seed: small.seed, augment: randomShift(2), lrDecay: 0.85,
+        optimizer: new SGD(model.params(), { lr: small.lr, momentum: small.momentum, weightDecay: 5e-4 }),
+        onBatchEnd: (b) => { fitLosses.push(b.loss); if (fitLosses.length === steps) throw new Error('enough'); },
+      });
+    } catch (e) {
+      if ((e as Error).message !== 'enough') throw e;
+    }
+    expect(pageLosses).toEqual(fitLosses);
+    expect(pageLosses.at(-1)!).toBeLessThan(pageLosses[0]);
+  }, 60_000);
+
+  test('ends an epoch after ceil(8000 / batch) steps and decays the learning rate', () => {
+    const t = new Trainer({ ...small, batchSize: 500 }, train);
+    const results = Array.from({ length: 16 }, () => t.trainBatch());
+    expect(results.map((r) => r.epochEnded).indexOf(true)).toBe(15);
+    expect(t.epoch).toBe(2);
+    expect(t.optimizer.lr).toBeCloseTo(small.lr * 0.85, 12);
+  }, 60_000);
+
+  test('a bad setting is refused with its name and range', () => {
+    expect(() => new Trainer({ ...small, lr: -1 }, train)).toThrow('playground: learning rate must be a number in (0, 1], got -1');
+    expect(() => new Trainer({ ...small, batchSize: 2.5 }, train)).toThrow('batch size must be an integer from 1 to 512');
+  });
+});
+
+describe('backprop on one digit', () => {
+  const trainer = new Trainer(small, train);
+  for (let i = 0; i < 40; i++) trainer.trainBatch();
+  const x = new Tensor([1, 1, 28, 28], held.images.slice(0, 784));
+  const label = held.labels[0];
+
+  test('the naive stages give the gradients of the layers themselves, and the step raises P(true label)', () => {
+    const r = backpropOnDigit(trainer.model, x, label, 0.05);
+    // The same gradients through the layer API (fast kernels, float32).
+    const model = trainer.model;
+    const opt = new SGD(model.params(), { lr: 0 });
+    opt.zeroGrad();
+    const { grad } = softmaxCrossEntropy(model.forward(x), [label]);
+    model.backward(grad);
+    for (const l of model.layers) {
+      const stage = r.stages.find((s) => s.layer === l.name)!;
+      for (const p of l.params()) {
+        const mine = p.name.endsWith('.bias') ? stage.db! : stage.dw!;
+        const scale = Math.max(...Array.from(p.grad.data, Math.abs));
+        const err = Math.max(...Array.from(p.grad.data, (g, k) => Math.abs(g - mine.data[k])));
+        expect(err / scale, p.name).toBeLessThan(1e-4);
+      }
+    }
+    opt.zeroGrad();
+    expect(r.stages.map((s) => s.type)).toEqual(['Conv2D', 'ReLU', 'MaxPool2D', 'Conv2D', 'ReLU', 'MaxPool2D', 'Flatten', 'Dense']);
+    expect(r.probsAfter[label]).toBeGreaterThan(r.probs[label]);
+    expect(r.lossAfter).toBeLessThan(r.loss);
+    // The max-pool stage routes each window's gradient to exactly one position.
+    const pool = r.stages[2];
+    const nonzero = Array.from(pool.dx.data).filter((v) => v !== 0).length;
+    expect(nonzero).toBeLessThanOrEqual(pool.dy.data.length);
+  });
+
+  test('activations: one output per layer, and the probabilities of the model', () => {
+    const a = activations(trainer.model, x);
+    expect(a.activations.layers.map((l) => l.y.shape)).toEqual([[1, 8, 28, 28], [1, 8, 28, 28], [1, 8, 14, 14], [1, 16, 14, 14], [1, 16, 14, 14], [1, 16, 4, 4], [1, 256], [1, 10]]);
+    expect(a.activations.layers[2].madeBy).toBe('conv2d_1');
+    expect(a.probs.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 5);
+  });
+
+  test('a label outside 0..9 is refused', () => {
+    expect(() => backpropOnDigit(trainer.model, x, 10, 0.1)).toThrow('backprop: the true label must be a digit 0..9, got 10');
+  });
+});
+
+describe('the explorer', () => {
+  test('gives the numbers of miniconv explain over strides, paddings and kernel sizes', () => {
+    for (const [n, k, stride, padding] of [[3, 2, 1, 0], [4, 3, 2, 1], [5, 2, 3, 2], [5, 3, 1, 1]]) {
+      const x = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => Math.sin(i * n + j)));
+      const w = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => Math.cos(3 * i + j)));
+      const probe = explore({ x, w, stride, padding });
+      const dy = probe.dy.map((row, i) => row.map((_, j) => i - 2 * j + 0.5));
+      const mine = explore({ x, w, stride, padding, dy });
+      const e = explainConv({ input: x, kernel: w, stride, padding, dy });
+      expect(mine.y, `${n} ${k} ${stride} ${padding}`).toEqual(e.y);
+      expect(mine.dw).toEqual(e.dw);
+      expect(mine.dx).toEqual(e.dx);
+      // The products the page writes out add up to those numbers.
+      const c = { x, w, stride, padding, dy };
+      const sum = (t: Array<{ dy: number; factor: number }>) => t.reduce((a, k) => a + k.dy * k.factor, 0);
+      mine.y.forEach((row, i) => row.forEach((v, j) => expect(mine.terms[i][j].reduce((a, t) => a + t.x * t.w, 0)).toBeCloseTo(v, 12)));
+      mine.dw.forEach((row, u) => row.forEach((v, vv) => expect(sum(dwTerms(c, mine, u, vv))).toBeCloseTo(v, 12)));
+      mine.dx.forEach((row, ih) => row.forEach((v, iw) => expect(sum(dxTerms(c, mine, ih, iw))).toBeCloseTo(v, 12)));
+    }
+  });
+
+  test('bad matrices are refused with the row and the reason', () => {
+    expect(() => parseMatrix('1 2\n3', 'input x')).toThrow('input x is not rectangular: row 2 has 1 numbers, row 1 has 2');
+    expect(() => parseMatrix('1 two', 'kernel w')).toThrow('kernel w, row 1: "two" is not a number');
+    expect(() => explore({ x: [[1]], w: [[1, 2], [3, 4]], stride: 1, padding: 0 })).toThrow('the 2x2 kernel is larger than the padded 1x1 input');
+  });
+});
