@@ -72,7 +72,8 @@ function decodeModel(bytes: Uint8Array): DecodedModel {
 /**
  * Builds a miniconv model from an ONNX model of a chain of layers (see the header for what is read).
  * @param bytes the contents of an .onnx file
- * @returns the model (its weights filled), the input shape without the batch, NCHW, the
+ * @returns the model (its weights filled, in evaluation mode as loadModel gives a model: call
+ *   model.train() to train it further), the input shape without the batch, NCHW, the
  *   preprocessing it expects, and what was read
  */
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportResult {
@@ -286,6 +287,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
   const config: LayerConfig = { type: 'Sequential', name: opts.name ?? (graph.name || ''), layers: ctx.specs.map((s) => s.config) };
   const model = modelFromConfig(config);
   model.layers.forEach((layer, i) => fillLayer(layer, ctx.specs[i]));
+  model.eval(); // an imported model is a trained one, ready to predict, as loadModel gives it
 
   const inputShape = shape.slice(1);
   const fromFile = (proto.metadataProps ?? []).find((e) => e.key === 'miniconv.preprocess')?.value;
