@@ -201,7 +201,8 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
       return sub;
     });
     const [block, shortcut] = branches[0] ? [branches[0], branches[1]] : [branches[1]!, null];
-    if (shortcut && shortcut.layout !== block.layout) throw new Error(`${joinWho}: adds an ${block.layout} value to an ${shortcut.layout} one`);
+    const shortcutLayout = shortcut ? shortcut.layout : ctx.layout; // the identity: x's own layout
+    if (shortcutLayout !== block.layout) throw new Error(`${joinWho}: adds an ${block.layout} value to an ${shortcutLayout} one; expected both branches in the same layout`);
     const asLayer = (specs: LayerSpec[]): LayerSpec | null => {
       if (specs.length === 0) return null; // only Identity or Dropout nodes: the identity
       if (specs.length === 1) return specs[0];
