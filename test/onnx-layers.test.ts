@@ -426,6 +426,16 @@ describe('importOnnx: errors for the new ops and for graphs that fork', () => {
     expect(() => importOnnx(identities)).toThrow(/node 'double' \(Add\): adds 'x' to itself \(both branches are the identity\)/);
     const shapes = graph([node('Conv', ['x', 'cw'], ['c'], { kernel_shape: [3, 3] }, 'conv'), node('Add', ['c', 'x'], ['a'], {}, 'join')], 'a', 8, [randomWeight('cw', [2, 2, 3, 3], 'cw')]);
     expect(() => importOnnx(shapes)).toThrow(/node 'join' \(Add\): Residual\(residual_1\): for input \[1, 2, 4, 4\] the block gives \[1, 2, 2, 2\] but the identity shortcut gives \[1, 2, 4, 4\]/);
+    const layouts = buildOnnx({
+      opset: 13, initializers: [randomWeight('fcw', [10, 64], 'fcw')],
+      nodes: [
+        node('Transpose', ['x'], ['t'], { perm: [0, 3, 1, 2] }, 'to_nchw'), node('Transpose', ['t'], ['u'], { perm: [0, 2, 3, 1] }, 'to_nhwc'),
+        node('Transpose', ['u'], ['v'], { perm: [0, 3, 1, 2] }, 'block_to_nchw'), node('Relu', ['v'], ['r'], {}, 'block_relu'),
+        node('Add', ['r', 'u'], ['a'], {}, 'mixed'), node('Flatten', ['a'], ['f'], { axis: 1 }, 'flatten'), node('Gemm', ['f', 'fcw'], ['y'], { transB: 1 }, 'fc'),
+      ],
+      input: { name: 'x', dims: ['N', 4, 4, 4] }, outputs: [{ name: 'y', dims: ['N', 10] }],
+    });
+    expect(() => importOnnx(layouts)).toThrow(/node 'mixed' \(Add\): adds an NCHW value to an NHWC one; expected both branches in the same layout/);
     const leak = graph([node('Relu', ['x'], ['r'], {}, 'relu'), node('Add', ['r', 'x'], ['a'], {}, 'join'), node('Add', ['a', 'r'], ['a2'], {}, 'again')], 'a2', 32);
     expect(() => importOnnx(leak)).toThrow(/value 'r' goes to importOnnx: node 'join' \(Add\) and on to importOnnx: node 'again' \(Add\); a residual branch must end at the Add that joins it/);
   });
