@@ -331,7 +331,7 @@ describe('importOnnx: errors name the node, its op type and what is supported', 
 
   it('rejects an unsupported op, naming it and listing the supported ones', () => {
     expect(() => importOnnx(withNodes([node('LRN', ['x'], ['l'], { size: 3 }, 'norm1')], 'l')))
-      .toThrow(/importOnnx: node 'norm1' \(LRN\): op type LRN is not supported; supported: Conv, Relu, MaxPool, Flatten, Reshape, Gemm, MatMul, Add, Transpose/);
+      .toThrow(/importOnnx: node 'norm1' \(LRN\): op type LRN is not supported; supported: Conv, Relu, Tanh, Sigmoid, MaxPool, AveragePool, GlobalAveragePool, Squeeze, BatchNormalization, Flatten, Reshape, Gemm, MatMul, Add, Transpose/);
     expect(() => importOnnx(withNodes([node('Softmax', ['x'], ['s'], { axis: 1 }, 'mid')], 's'))).toThrow(/node 'mid' \(Softmax\): op type Softmax is not supported/);
     const custom = onnx.NodeProto.create({ opType: 'FusedConv', domain: 'com.microsoft', input: ['x'], output: ['c'], name: 'fused' });
     expect(() => importOnnx(withNodes([custom], 'c'))).toThrow(/node 'fused' \(FusedConv\): op domain 'com.microsoft' is not supported/);
@@ -383,7 +383,7 @@ describe('importOnnx: errors name the node, its op type and what is supported', 
     const noFlatten = buildOnnx({ ...tinySpec(), nodes: [node('Gemm', ['x', 'w'], ['y'], { transB: 1 }, 'fc')] });
     expect(() => importOnnx(noFlatten)).toThrow(/node 'fc' \(Gemm\): receives \[N, 1, 4, 4\], expected features \(N, F\); put a Flatten before it/);
     expect(() => importOnnx(withNodes([node('Relu', ['x'], ['r'], {}, 'relu'), node('Add', ['r', 'r'], ['a'], {}, 'residual')], 'a')))
-      .toThrow(/node 'residual' \(Add\): adds two computed values \(a residual connection\)/);
+      .toThrow(/node 'residual' \(Add\): adds 'r' to itself; miniconv reads an Add as a bias .* or as the join of a residual block's two branches/);
     expect(() => importOnnx(withNodes([node('Relu', ['x'], ['r'], {}, 'relu'), node('Add', ['r', 'k'], ['a'], {}, 'shift')], 'a', [randomWeight('k', [1], 'k')])))
       .toThrow(/node 'shift' \(Add\): adds a constant that does not follow a Conv, Gemm or MatMul/);
     expect(() => importOnnx(withNodes([conv({}), node('Add', ['c', 'k'], ['a'], {}, 'pixel_bias')], 'a', [cw, randomWeight('k', [1, 1, 4, 4], 'k')])))

@@ -2,6 +2,7 @@
 
 import { Command } from 'commander';
 import { loadModel } from '../io/model-file.ts';
+import { modelPreprocess, preprocessDataset } from '../io/onnx/preprocess.ts';
 import { DIGIT_DEFAULTS } from '../train/digit-model.ts';
 import { evaluate, formatConfusion } from '../train/metrics.ts';
 import { BACKEND_HELP, applyBackendOption } from './backend.ts';
@@ -16,9 +17,10 @@ export function evalCommand(ctx: CliContext): Command {
     .option('--backend <NAME>', BACKEND_HELP)
     .action((file: string, o: { data?: string; backend?: string }) => {
       if (o.backend !== undefined) applyBackendOption(o.backend);
-      const { model, metadata } = loadModel(file);
+      const { model, metadata, inputShape } = loadModel(file);
+      const preprocess = modelPreprocess(metadata, inputShape, file); // e.g. an imported model's (x - 0.5) / 0.5
       const { test, name } = loadData(ctx, o.data, typeof metadata.seed === 'number' ? metadata.seed : DIGIT_DEFAULTS.seed);
-      const r = evaluate(model, test);
+      const r = evaluate(model, preprocess ? preprocessDataset(test, preprocess) : test);
       ctx.io.out(`Test set: ${name}`);
       ctx.io.out(`Accuracy ${(100 * r.accuracy).toFixed(2)}% (${Math.round(r.accuracy * r.count)}/${r.count}), loss ${r.loss.toFixed(4)}`);
       ctx.io.out(formatConfusion(r.confusion));

@@ -1,7 +1,7 @@
 // The command line: `miniconv <command> [options]`. One commander program holds every command
-// (one file each: train, eval, predict, summary, inspect, explain, help); main() parses, runs, and
-// turns every outcome into an exit code (errors.ts): 0 done, 1 a file or run-time problem (one
-// line, no stack trace), 2 bad arguments (the message and the command's usage).
+// (one file each: train, eval, predict, summary, inspect, explain, export, import, help); main()
+// parses, runs, and turns every outcome into an exit code (errors.ts): 0 done, 1 a file or run-time
+// problem (one line, no stack trace), 2 bad arguments (the message and the command's usage).
 //
 // The entry point (bin/main.ts) passes in the dataset loaders, which live outside src/.
 
@@ -10,7 +10,9 @@ import type { CliContext } from './context.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 import { evalCommand } from './eval.ts';
 import { explainCommand } from './explain.ts';
+import { exportCommand } from './export.ts';
 import { helpCommand } from './help.ts';
+import { importCommand } from './import.ts';
 import { inspectCommand } from './inspect.ts';
 import { configureCommand, helpText } from './parse.ts';
 import { predictCommand } from './predict.ts';
@@ -29,7 +31,7 @@ export function buildProgram(ctx: CliContext): Command {
     .version(packageVersion(), '-V, --version', "print miniconv's version")
     .helpCommand(false)
     .addHelpText('after', "\nRun 'miniconv <command> --help' for a command's options, e.g. miniconv train --help.");
-  for (const make of [trainCommand, evalCommand, predictCommand, summaryCommand, inspectCommand, explainCommand]) {
+  for (const make of [trainCommand, evalCommand, predictCommand, summaryCommand, inspectCommand, explainCommand, exportCommand, importCommand]) {
     program.addCommand(make(ctx));
   }
   program.addCommand(helpCommand(ctx, program));

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { readDigitPng } from '../io/digit-image.ts';
 import { loadModel } from '../io/model-file.ts';
+import { applyPreprocess, modelPreprocess } from '../io/onnx/preprocess.ts';
 import { softmax } from '../kernels/softmax-xent.ts';
 import { Tensor } from '../tensor.ts';
 import { assertDigitInput } from '../train/digit-input.ts';
@@ -19,10 +20,12 @@ export function predictCommand(ctx: CliContext): Command {
     .option('--backend <NAME>', BACKEND_HELP)
     .action((file: string, image: string, o: { backend?: string }) => {
       if (o.backend !== undefined) applyBackendOption(o.backend);
-      const { model, inputShape } = loadModel(file);
+      const { model, inputShape, metadata } = loadModel(file);
       assertDigitInput(inputShape, file);
+      const preprocess = modelPreprocess(metadata, inputShape, file); // e.g. an imported model's (x - 0.5) / 0.5
       const pixels = readDigitPng(image);
-      const probs = softmax(model.forward(new Tensor([1, ...inputShape], pixels))).data; // (1, classes)
+      const x = new Tensor([1, ...inputShape], pixels);
+      const probs = softmax(model.forward(preprocess ? applyPreprocess(x, preprocess) : x)).data; // (1, classes)
       const best = argmaxRow(probs, 0, probs.length);
       ctx.io.out(`Predicted digit: ${best} (probability ${(100 * probs[best]).toFixed(1)}%)`);
       for (let k = 0; k < probs.length; k++) ctx.io.out(`  ${k}: ${(100 * probs[k]).toFixed(2).padStart(6)}%  ${'#'.repeat(Math.round(probs[k] * 40))}`);

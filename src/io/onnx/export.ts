@@ -7,6 +7,13 @@
 // ONNX's (NCHW images, Conv weight (F, C/G, KH, KW), Flatten in C-H-W order), and a Dense weight
 // (OUT, IN) is Gemm's B with transB = 1, exactly as PyTorch's nn.Linear exports.
 //
+// The file is the inference form of the model, what model.eval() computes: BatchNorm2D normalises by
+// its running statistics and Dropout is left out, whatever mode the model is in when exported.
+// Containers become what they compute: a Sequential inside the model becomes its layers one after
+// the other, a Residual its two branches from the same value joined by an Add (the identity
+// shortcut is the value itself). Node and weight names follow the layer's path,
+// `residual_1.block.conv2d_1`, as its parameters are named.
+//
 // One entry of LAYER_EXPORTERS per layer type: a new layer is one more entry.
 
 import type { Layer, LayerConfig } from '../../layers/layer.ts';
@@ -31,6 +38,8 @@ export class GraphBuilder {
   readonly nodes: NodeProto[] = [];
   readonly initializers: TensorProto[] = [];
   private readonly used = new Set<string>([ONNX_INPUT, ONNX_LOGITS, ONNX_PROBS]);
+  /** The path of the container being written, e.g. ['residual_1', 'block']: names start with it. */
+  private readonly scope: string[] = [];
 
   /** A value name not used before: `conv2d_1.y`, then `conv2d_1.y_2`, ... */
   fresh(base: string): string {
@@ -40,17 +49,33 @@ export class GraphBuilder {
     return name;
   }
 
+  /** `name` inside the current container: `residual_1.block.name`. */
+  private scoped(name: string): string {
+    return [...this.scope, name].join('.');
+  }
+
+  /** Runs `write` with names inside container `name` (its nodes become `name.child`); returns what it returns. */
+  within<T>(name: string, write: () => T): T {
+    if (name) this.scope.push(name);
+    try {
+      return write();
+    } finally {
+      if (name) this.scope.pop();
+    }
+  }
+
   /** Adds a float32 initializer (a weight); returns its name. */
   weight(name: string, shape: readonly number[], values: ArrayLike<number>): string {
-    const n = this.fresh(name);
+    const n = this.fresh(this.scoped(name));
     this.initializers.push(floatTensor(n, shape, values));
     return n;
   }
 
   /** Adds a node; returns the name of its (single) output. */
   node(opType: string, name: string, inputs: string[], attributes: AttributeProto[] = []): string {
-    const y = this.fresh(`${name}.y`);
-    this.nodes.push(onnx.NodeProto.create({ opType, name: this.fresh(name), input: inputs, output: [y], attribute: attributes }));
+    const full = this.scoped(name);
+    const y = this.fresh(`${full}.y`);
+    this.nodes.push(onnx.NodeProto.create({ opType, name: this.fresh(full), input: inputs, output: [y], attribute: attributes }));
     return y;
   }
 }
@@ -69,9 +94,9 @@ function pair(v: unknown, fallback: number): [number, number] {
   return [Number(v), Number(v)];
 }
 
-/** The layer's value for a parameter (`weight`, `bias`), or null when it has none. */
+/** The layer's value for a parameter (`weight`, `bias`) or buffer (`runningMean`), or null when it has none. */
 function param(layer: Layer, suffix: string): { shape: readonly number[]; data: ArrayLike<number> } | null {
-  const p = layer.params().find((q) => q.name === suffix || q.name.endsWith(`.${suffix}`));
+  const p = [...layer.params(), ...layer.buffers()].find((q) => q.name === suffix || q.name.endsWith(`.${suffix}`));
   return p ? { shape: p.value.shape, data: p.value.data } : null;
 }
 
@@ -79,6 +104,11 @@ function needParam(layer: Layer, suffix: string): { shape: readonly number[]; da
   const p = param(layer, suffix);
   if (!p) throw new Error(`exportOnnx: layer '${layer.name}' (${layer.type}) has no ${suffix}`);
   return p;
+}
+
+/** A container's children, read from its config's shape (export.ts knows no layer class, only Layer). */
+function child(layer: Layer, key: 'block' | 'shortcut' | 'layers'): unknown {
+  return (layer as unknown as Record<string, unknown>)[key];
 }
 
 export const LAYER_EXPORTERS: Record<string, LayerExporter> = {
@@ -120,6 +150,54 @@ export const LAYER_EXPORTERS: Record<string, LayerExporter> = {
     if (b) inputs.push(g.weight(`${layer.name}.bias`, b.shape, b.data));
     return g.node('Gemm', layer.name, inputs, [attr.float('alpha', 1), attr.float('beta', 1), attr.int('transB', 1)]);
   },
+  // Square window, no padding, partial last window dropped (ceil_mode 0): AvgPool2D's output size.
+  // Without padding count_include_pad changes nothing: every window holds KH*KW pixels.
+  AvgPool2D: (layer, x, _shape, g) => {
+    const c = layer.config();
+    const K = Number(c.kernelSize);
+    const S = Number(c.stride ?? K);
+    return g.node('AveragePool', layer.name, [x], [
+      attr.ints('kernel_shape', [K, K]), attr.ints('strides', [S, S]), attr.ints('pads', [0, 0, 0, 0]), attr.int('ceil_mode', 0),
+    ]);
+  },
+  // (N, C, H, W) -> GlobalAveragePool -> (N, C, 1, 1) -> Flatten -> (N, C), GlobalAvgPool2D's output.
+  GlobalAvgPool2D: (layer, x, _shape, g) => {
+    const pooled = g.node('GlobalAveragePool', layer.name, [x]);
+    return g.node('Flatten', `${layer.name}.flatten`, [pooled], [attr.int('axis', 1)]);
+  },
+  // Inference form: y = (x - runningMean) / sqrt(runningVar + eps) * weight + bias, per channel.
+  // ONNX's momentum weighs the old running value (PyTorch writes 1 - its momentum; so do we); it
+  // matters only to a runtime that trains.
+  BatchNorm2D: (layer, x, _shape, g) => {
+    const c = layer.config();
+    const inputs = [x, ...(['weight', 'bias', 'runningMean', 'runningVar'] as const).map((k) => {
+      const p = needParam(layer, k);
+      return g.weight(`${layer.name}.${k}`, p.shape, p.data);
+    })];
+    return g.node('BatchNormalization', layer.name, inputs, [attr.float('epsilon', Number(c.eps ?? 1e-5)), attr.float('momentum', 1 - Number(c.momentum ?? 0.1))]);
+  },
+  // The identity at inference: no node, the value goes on as it is.
+  Dropout: (_layer, x) => x,
+  Tanh: (layer, x, _shape, g) => g.node('Tanh', layer.name, [x]),
+  Sigmoid: (layer, x, _shape, g) => g.node('Sigmoid', layer.name, [x]),
+  // Its layers one after the other, named inside the container: `sequential_1.conv2d_1`.
+  Sequential: (layer, x, shape, g, emit) => g.within(layer.name, () => {
+    let y = x;
+    let s = shape;
+    for (const l of child(layer, 'layers') as Layer[]) {
+      y = emit(l, y, s);
+      s = l.outputShape(s);
+    }
+    return y;
+  }),
+  // y = block(x) + shortcut(x): both branches start from x, an Add joins them; the identity shortcut is x.
+  Residual: (layer, x, shape, g, emit) => g.within(layer.name, () => {
+    const block = child(layer, 'block') as Layer;
+    const shortcut = child(layer, 'shortcut') as Layer | null;
+    const yBlock = emit(block, x, shape);
+    const yShortcut = shortcut ? emit(shortcut, x, shape) : x;
+    return g.node('Add', 'add', [yBlock, yShortcut]);
+  }),
 };
 
 export interface ExportOptions {

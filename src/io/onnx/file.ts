@@ -4,6 +4,7 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import type { Sequential } from '../../layers/sequential.ts';
 import { loadModel, saveModel, writeFileAtomic } from '../model-file.ts';
 import { exportOnnx } from './export.ts';
 import { type ImportInfo, type ImportOptions, importOnnx } from './import.ts';
@@ -21,8 +22,20 @@ export function exportOnnxFile(modelPath: string, outPath: string): { bytes: num
   const { model, inputShape, metadata } = loadModel(modelPath);
   const preprocess = metadata.preprocess === undefined ? undefined : checkPreprocess(metadata.preprocess, inputShape[0], `exportOnnxFile: ${modelPath}: metadata.preprocess`);
   const bytes = exportOnnx(model, inputShape, { preprocess });
-  writeFileAtomic(outPath, bytes);
+  writeOrSay('exportOnnxFile', outPath, () => writeFileAtomic(outPath, bytes));
   return { bytes: bytes.length, inputShape };
+}
+
+/** Runs a write; a file-system error becomes one that names the file we meant to write, not the temporary one. */
+function writeOrSay(who: string, path: string, write: () => void): void {
+  try {
+    write();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!code) throw e;
+    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message;
+    throw new Error(`${who}: cannot write ${path}: ${why}`);
+  }
 }
 
 /** Reads an .onnx file, after checking that it is a regular file of sane size. */
@@ -47,13 +60,13 @@ export function readOnnxFile(path: string): Uint8Array {
  * it came from (`source`, `onnx`) and, when given or found in the file, the `preprocess` that
  * predict and eval apply.
  */
-export function importOnnxFile(onnxPath: string, outModelPath: string, opts: ImportOptions = {}): { inputShape: number[]; preprocess?: Preprocess; info: ImportInfo } {
+export function importOnnxFile(onnxPath: string, outModelPath: string, opts: ImportOptions = {}): { model: Sequential; inputShape: number[]; preprocess?: Preprocess; info: ImportInfo } {
   const { model, inputShape, preprocess, info } = importOnnx(readOnnxFile(onnxPath), { name: opts.name, preprocess: opts.preprocess });
-  saveModel(outModelPath, model, inputShape, {
+  writeOrSay('importOnnxFile', outModelPath, () => saveModel(outModelPath, model, inputShape, {
     source: 'onnx',
     onnx: { file: basename(onnxPath), ...info },
     ...(preprocess ? { preprocess } : {}),
     date: new Date().toISOString(),
-  });
-  return { inputShape, ...(preprocess ? { preprocess } : {}), info };
+  }));
+  return { model, inputShape, ...(preprocess ? { preprocess } : {}), info };
 }

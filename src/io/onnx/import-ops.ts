@@ -2,6 +2,10 @@
 // (built with modelFromConfig when the walk ends) or into a change of how the values are laid out.
 // A new layer is one more entry. The walk itself, from the graph's input to its output, is in import.ts.
 //
+// A residual block (two branches from one value, joined by an Add) is not an entry: the walk in
+// import.ts reads each branch into a context of its own (ImportContext.branch) and joins them into a
+// Residual spec.
+//
 // Two layout facts do the work for Keras files. Between the transposes the tensors are NCHW like
 // ours; and a flatten of an NHWC tensor lists the values in H-W-C order where miniconv's Flatten
 // lists them C-H-W, so the Dense layer after it gets its weight columns permuted to match.
@@ -16,6 +20,13 @@ export interface LayerSpec {
   config: LayerConfig;
   weight?: Float32Array;
   bias?: Float32Array;
+  /** Tensors that are not trained, by name: BatchNorm2D's runningMean and runningVar (C). */
+  buffers?: Record<string, Float32Array>;
+  /** A Sequential's layers (a residual branch of several layers). */
+  layers?: LayerSpec[];
+  /** A Residual's block, and its shortcut (null: the identity). */
+  block?: LayerSpec;
+  shortcut?: LayerSpec | null;
   /** Options that the built layer must report back (a layer that does not know one would drop it silently). */
   requires?: string[];
 }
@@ -34,6 +45,11 @@ export class ImportContext {
   flatOrder: Int32Array | null = null;
   /** The layer whose output is the current value, if a constant Add may fold into its bias. */
   biasTarget: LayerSpec | null = null;
+  /**
+   * Set by GlobalAveragePool (its label): the ONNX value is (N, C, 1, 1) where miniconv's
+   * GlobalAvgPool2D gives (N, C), so only a Flatten, Reshape or Squeeze may come next.
+   */
+  squeezeFrom: string | null = null;
   /** Notes about what was left out (a final Softmax, Dropout, Identity). */
   readonly dropped: string[] = [];
 
@@ -55,6 +71,13 @@ export class ImportContext {
 
   isConstant(name: string | undefined): boolean {
     return !!name && this.constants.has(name);
+  }
+
+  /** A context for one branch of a residual block: it starts where this one stands, with no layers. */
+  branch(): ImportContext {
+    const b = new ImportContext(this.constants, [...this.shape], this.consumers);
+    b.layout = this.layout;
+    return b;
   }
 
   /** Adds a layer: builds it once from its config to check the options and to compute its output shape. */
@@ -127,6 +150,40 @@ function sameTwo(v: number[], name: string, who: string): number {
 }
 
 /**
+ * A MaxPool's or AveragePool's window as miniconv's pools have it: square, one stride, no padding,
+ * no dilation, a partial last window dropped. `layer` names the miniconv layer in errors.
+ */
+function poolWindow(node: NodeProto, ctx: ImportContext, who: string, layer: string): { size: number; stride: number } {
+  const [, , H, W] = ctx.shape;
+  const a = new Attributes(node, who);
+  const ks = a.ints('kernel_shape', []);
+  if (ks.length !== 2 || ks[0] !== ks[1]) throw new Error(`${who}: kernel_shape [${ks.join(', ')}] is not a square 2-D window; miniconv's ${layer} has a square window`);
+  const size = ks[0];
+  const stride = sameTwo(a.ints('strides', [1, 1]), 'strides', who); // ONNX's default stride is 1, not the window
+  const dilation = sameTwo(a.ints('dilations', [1, 1]), 'dilations', who);
+  if (dilation !== 1) throw new Error(`${who}: dilations ${dilation} are not supported by ${layer}; expected 1`);
+  const padding = symmetricPadding(a, who, H, W, [size, size], [stride, stride], [1, 1]);
+  if (padding !== 0) throw new Error(`${who}: padding ${padding} is not supported by ${layer}; expected no padding`);
+  // ceil_mode 1 keeps a partial last window; it gives the same output as ours when there is none.
+  if (a.int('ceil_mode', 0) === 1 && ((H - size) % stride !== 0 || (W - size) % stride !== 0)) {
+    throw new Error(`${who}: ceil_mode 1 keeps a partial window on this ${H}x${W} input; miniconv's ${layer} drops it (ceil_mode 0)`);
+  }
+  return { size, stride };
+}
+
+/**
+ * The shortest decimal that is the same float32 as `f`: an ONNX float attribute holds 1e-5 as
+ * 9.99999974738e-6; this gives back 1e-5, so that a model's eps survives a round trip exactly.
+ */
+export function shortestDecimal(f: number): number {
+  for (let digits = 1; digits <= 9; digits++) {
+    const d = Number(f.toPrecision(digits));
+    if (Math.fround(d) === Math.fround(f)) return d;
+  }
+  return f;
+}
+
+/**
  * A Dense weight (OUT, IN), times `scale`, from B as Gemm or MatMul holds it: (IN, OUT) when `inOut`
  * (MatMul, Gemm with transB 0), else (OUT, IN); column k is B's column order[k] after an NHWC flatten.
  */
@@ -157,6 +214,7 @@ function channelVector(c: ConstTensor, F: number, rank: number): Float32Array | 
 
 /** Flatten (N, C, H, W) -> (N, C*H*W); after an NHWC tensor, remember the H-W-C order for the next Dense. */
 function flatten(ctx: ImportContext, who: string): void {
+  ctx.squeezeFrom = null;
   if (ctx.shape.length === 2) return; // already (N, features)
   needRank(ctx, 4, who, 'images (N, C, H, W) or features (N, F)');
   const [, C, H, W] = ctx.shape;
@@ -205,25 +263,61 @@ export const OP_IMPORTERS: Record<string, OpImporter> = {
   },
 
   Relu: (_node, ctx, who) => { ctx.push({ config: { type: 'ReLU' } }, who); },
+  Tanh: (_node, ctx, who) => { ctx.push({ config: { type: 'Tanh' } }, who); },
+  Sigmoid: (_node, ctx, who) => { ctx.push({ config: { type: 'Sigmoid' } }, who); },
 
   MaxPool: (node, ctx, who) => {
     needNchw(ctx, who);
-    const [, , H, W] = ctx.shape;
     if ((node.output ?? []).slice(1).some((o) => o && ctx.consumers(o).length > 0)) throw new Error(`${who}: its Indices output is used; miniconv's MaxPool2D gives only the values`);
-    const a = new Attributes(node, who);
-    const ks = a.ints('kernel_shape', []);
-    if (ks.length !== 2 || ks[0] !== ks[1]) throw new Error(`${who}: kernel_shape [${ks.join(', ')}] is not a square 2-D window; miniconv's MaxPool2D has a square window`);
-    const size = ks[0];
-    const stride = sameTwo(a.ints('strides', [1, 1]), 'strides', who); // ONNX's default stride is 1, not the window
-    const dilation = sameTwo(a.ints('dilations', [1, 1]), 'dilations', who);
-    if (dilation !== 1) throw new Error(`${who}: dilations ${dilation} are not supported by MaxPool2D; expected 1`);
-    const padding = symmetricPadding(a, who, H, W, [size, size], [stride, stride], [1, 1]);
-    if (padding !== 0) throw new Error(`${who}: padding ${padding} is not supported by MaxPool2D; expected no padding`);
-    // ceil_mode 1 keeps a partial last window; it gives the same output as ours when there is none.
-    if (a.int('ceil_mode', 0) === 1 && ((H - size) % stride !== 0 || (W - size) % stride !== 0)) {
-      throw new Error(`${who}: ceil_mode 1 keeps a partial window on this ${H}x${W} input; miniconv's MaxPool2D drops it (ceil_mode 0)`);
-    }
+    const { size, stride } = poolWindow(node, ctx, who, 'MaxPool2D');
     ctx.push({ config: { type: 'MaxPool2D', kernelSize: size, size, stride } }, who); // `size` is the option's older name
+  },
+
+  // Without padding every window holds size*size pixels, so count_include_pad changes nothing.
+  AveragePool: (node, ctx, who) => {
+    needNchw(ctx, who);
+    const { size, stride } = poolWindow(node, ctx, who, 'AvgPool2D');
+    ctx.push({ config: { type: 'AvgPool2D', kernelSize: size, stride } }, who);
+  },
+
+  // (N, C, H, W) -> (N, C, 1, 1) in ONNX, (N, C) in miniconv: the Flatten (or Reshape, Squeeze) after it is then nothing to do.
+  GlobalAveragePool: (_node, ctx, who) => {
+    needNchw(ctx, who);
+    ctx.push({ config: { type: 'GlobalAvgPool2D' } }, who);
+    ctx.squeezeFrom = who;
+  },
+
+  // Squeeze of GlobalAveragePool's (N, C, 1, 1) to (N, C): axes 2 and 3 (an input from opset 13, an attribute before).
+  Squeeze: (node, ctx, who) => {
+    if (!ctx.squeezeFrom) throw new Error(`${who}: Squeeze is read only right after GlobalAveragePool (to (N, C)); here it receives ${shapeStr(['N', ...ctx.shape.slice(1)])}`);
+    const axes = node.input?.[1] ? ctx.constant(node.input[1], who, 'axes').ints ?? [] : new Attributes(node, who).ints('axes', [2, 3]);
+    const norm = axes.map((v) => (v < 0 ? v + 4 : v)).sort();
+    if (perm(norm) !== '2,3') throw new Error(`${who}: axes [${axes.join(', ')}] after GlobalAveragePool; expected [2, 3] (keep N and C)`);
+    ctx.squeezeFrom = null;
+  },
+
+  // Inference form: y = (x - mean) / sqrt(var + epsilon) * scale + B, per channel.
+  BatchNormalization: (node, ctx, who) => {
+    needRank(ctx, 4, who, 'images (N, C, H, W); miniconv has BatchNorm2D, not a batch norm over features');
+    if (ctx.layout !== 'NCHW') throw new Error(`${who}: receives an NHWC tensor; expected NCHW (channels on axis 1), a Transpose (perm 0,3,1,2) before it`);
+    const C = ctx.shape[1];
+    const a = new Attributes(node, who);
+    if (a.int('training_mode', 0) !== 0) throw new Error(`${who}: training_mode 1 normalises by the batch; expected the inference form (export the model in eval mode)`);
+    if ((node.output ?? []).slice(1).some((o) => o && ctx.consumers(o).length > 0)) throw new Error(`${who}: its running-statistics outputs are used; miniconv reads BatchNormalization in inference form (one output)`);
+    const [scale, b, mean, variance] = (['scale', 'B', 'input_mean', 'input_var'] as const).map((what, k) => {
+      const t = ctx.constant(node.input?.[k + 1], who, what);
+      if (!t.floats || t.dims.length !== 1 || t.dims[0] !== C) throw new Error(`${who}: ${what} has dims [${t.dims.join(', ')}], expected [${C}] float values (one per channel)`);
+      return t.floats;
+    });
+    const eps = shortestDecimal(a.float('epsilon', 1e-5));
+    const negative = variance.findIndex((v) => !(v + eps > 0));
+    if (negative >= 0) throw new Error(`${who}: input_var[${negative}] is ${variance[negative]}; a variance plus epsilon must be > 0`);
+    // ONNX's momentum weighs the old running value, miniconv's (PyTorch's) the new batch.
+    const momentum = a.has('momentum') ? Number((1 - shortestDecimal(a.float('momentum', 0.9))).toPrecision(12)) : undefined;
+    ctx.push({
+      config: { type: 'BatchNorm2D', numFeatures: C, eps, ...(momentum === undefined ? {} : { momentum }) },
+      weight: scale, bias: b, buffers: { runningMean: mean, runningVar: variance },
+    }, who);
   },
 
   Flatten: (node, ctx, who) => {
@@ -295,7 +389,7 @@ export const OP_IMPORTERS: Record<string, OpImporter> = {
   Add: (node, ctx, who) => {
     const [p, q] = node.input ?? [];
     const constName = ctx.isConstant(q) ? q : ctx.isConstant(p) ? p : null;
-    if (!constName) throw new Error(`${who}: adds two computed values (a residual connection); this importer reads a chain of layers, where Add is a bias after Conv, Gemm or MatMul`);
+    if (!constName) throw new Error(`${who}: adds '${p}' to itself; miniconv reads an Add as a bias after Conv, Gemm or MatMul, or as the join of a residual block's two branches`);
     const target = ctx.biasTarget;
     if (!target) throw new Error(`${who}: adds a constant that does not follow a Conv, Gemm or MatMul; miniconv reads a constant Add only as such a layer's bias`);
     const F = target.config.type === 'Conv2D' ? (target.config.outChannels as number) : (target.config.outFeatures as number);

@@ -1,21 +1,27 @@
 // importOnnx: an ONNX model -> a miniconv Sequential with its weights, which eval, predict, inspect and
 // summary then use as if it had been trained here. No file system here (importOnnxFile in file.ts).
 //
-// It reads what the common exporters write for a chain of layers:
-//   PyTorch (torch.onnx.export, opsets 9-20): Conv with bias, Relu, MaxPool, Flatten, or Reshape with
-//     a constant shape, Gemm with transB = 1; old exporters also list the initializers as graph inputs.
+// It reads what the common exporters write for a chain of layers and residual blocks:
+//   PyTorch (torch.onnx.export, opsets 9-20): Conv with bias (dilations, group), Relu, Tanh, Sigmoid,
+//     MaxPool, AveragePool, GlobalAveragePool, BatchNormalization (inference form), Flatten, or
+//     Reshape with a constant shape, Gemm with transB = 1, Add joining a residual block; old
+//     exporters also list the initializers as graph inputs.
 //   Keras through tf2onnx: an NHWC input, Transpose(perm 0,3,1,2) before the convolutions and
 //     Transpose(perm 0,2,3,1) after them, then Reshape, MatMul + Add and often a final Softmax.
 //   Any exporter: a bias as a separate Add after Conv, Gemm or MatMul; Dense as MatMul + Add.
-// The walk follows the single path from the graph's input to its output, node by node, and hands
-// each node to its entry in OP_IMPORTERS (import-ops.ts). Anything else is an error naming the node,
-// its op type and what is supported.
+// The walk follows the path from the graph's input to its output, node by node, and hands each node
+// to its entry in OP_IMPORTERS (import-ops.ts). Where a value goes to two nodes (a fork), the two
+// paths must meet again at an Add: a residual block. Each branch is walked the same way (a branch
+// may hold residual blocks of its own) and the Add becomes a Residual(block, shortcut), the shortcut
+// the identity when one input of the Add is the fork's value itself. Anything else is an error
+// naming the node, its op type and what is supported.
 
-import type { LayerConfig } from '../../layers/layer.ts';
+import type { Layer, LayerConfig } from '../../layers/layer.ts';
 import { modelFromConfig } from '../../layers/from-config.ts';
+import type { Residual } from '../../layers/residual.ts';
 import type { Sequential } from '../../layers/sequential.ts';
-import { shapeStr } from '../../tensor.ts';
-import { ImportContext, OP_IMPORTERS, perm } from './import-ops.ts';
+import { type Tensor, shapeStr } from '../../tensor.ts';
+import { ImportContext, type LayerSpec, OP_IMPORTERS, perm } from './import-ops.ts';
 import { Attributes, type ConstTensor, type GraphProto, type NodeProto, type TensorProto, DataType, onnx, readTensor, toNumber } from './proto.ts';
 import { type Preprocess, checkPreprocess } from './preprocess.ts';
 
@@ -66,7 +72,8 @@ function decodeModel(bytes: Uint8Array): DecodedModel {
 /**
  * Builds a miniconv model from an ONNX model of a chain of layers (see the header for what is read).
  * @param bytes the contents of an .onnx file
- * @returns the model (its weights filled), the input shape without the batch, NCHW, the
+ * @returns the model (its weights filled, in evaluation mode as loadModel gives a model: call
+ *   model.train() to train it further), the input shape without the batch, NCHW, the
  *   preprocessing it expects, and what was read
  */
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportResult {
@@ -118,50 +125,161 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
   const ctx = new ImportContext(constants, shape, consumers);
   ctx.layout = nhwc ? 'NHWC' : 'NCHW';
 
-  // Walk the chain from the input to an output.
+  // Walk the graph from the input to an output, reading residual blocks where it forks.
   const outputs = new Set((graph.output ?? []).map((v) => v.name ?? ''));
   const visited = new Set<NodeProto>();
-  let x = inputName;
-  for (;;) {
-    const next = consumers(x).filter((nd) => !visited.has(nd));
-    if (outputs.has(x)) {
-      // Done, unless more follows; a Softmax to a second output (miniconv's own `probs`) may.
-      const heads = next.filter((nd) => FINAL_SOFTMAX.has(nd.opType ?? '') && outputs.has(nd.output?.[0] ?? ''));
-      heads.forEach((nd) => { visited.add(nd); ctx.note(labels.get(nd)!, `a second output, the softmax of '${x}'`); });
-      if (next.length === heads.length) break;
+  const order = new Map(nodes.map((nd, i) => [nd, i]));
+  const producer = new Map<string, NodeProto>();
+  for (const nd of nodes) for (const o of nd.output ?? []) if (o) producer.set(o, nd);
+
+  /** Every node reachable from `start` (itself included), following values forward. */
+  const reach = (start: NodeProto): Set<NodeProto> => {
+    const seen = new Set<NodeProto>([start]);
+    const todo = [start];
+    while (todo.length > 0) {
+      for (const o of todo.pop()!.output ?? []) {
+        for (const nd of o ? consumers(o) : []) if (!seen.has(nd)) { seen.add(nd); todo.push(nd); }
+      }
     }
-    if (next.length === 0) throw new Error(`importOnnx: value '${x}' leads nowhere: no node uses it and it is not a graph output`);
-    if (next.length > 1) {
-      const hint = next.some((nd) => nd.opType === 'Shape') ? ' (a Shape node: a reshape computed at run time; in PyTorch use nn.Flatten or x.view(-1, features))' : '';
-      throw new Error(`importOnnx: value '${x}' goes to ${next.length} nodes (${next.map((nd) => labels.get(nd)).join(', ')})${hint}; this importer reads a chain of layers`);
+    return seen;
+  };
+
+  /** The nodes that `value` is computed from, back to (not past) the value `from`. */
+  const ancestors = (value: string, from: string): Set<NodeProto> => {
+    const seen = new Set<NodeProto>();
+    const todo = [value];
+    while (todo.length > 0) {
+      const v = todo.pop()!;
+      const nd = v === from ? undefined : producer.get(v);
+      if (!nd || seen.has(nd)) continue;
+      seen.add(nd);
+      todo.push(...(nd.input ?? []).filter((i) => i && !constants.has(i)));
     }
-    const node = next[0];
-    visited.add(node);
-    const who = labels.get(node)!;
-    const op = node.opType ?? '';
-    const y = node.output?.[0];
-    if (!y) throw new Error(`${who}: has no output`);
-    if (FINAL_SOFTMAX.has(op) && outputs.has(y) && consumers(y).length === 0) {
-      if (ctx.shape.length !== 2) throw new Error(`${who}: a softmax over ${shapeStr(['N', ...ctx.shape.slice(1)])}; expected (N, classes)`);
-      const axis = new Attributes(node, who).int('axis', opset >= 13 ? -1 : 1);
-      if (axis !== 1 && axis !== -1) throw new Error(`${who}: axis ${axis}; expected the class axis (1 or -1)`);
-      ctx.note(who, `the final ${op}; the model outputs the logits, whose ${op === 'Softmax' ? 'softmax' : 'log-softmax'} is the file's output`);
+    return seen;
+  };
+
+  /**
+   * Reads a residual block: value `x` goes to the nodes `next`, whose paths meet at an Add. Walks
+   * each branch into a context of its own, adds a Residual spec to `ctx`, returns the Add's output.
+   */
+  const fork = (ctx: ImportContext, x: string, next: NodeProto[]): string => {
+    const list = `value '${x}' goes to ${next.length} nodes (${next.map((nd) => labels.get(nd)).join(', ')})`;
+    if (next.some((nd) => nd.opType === 'Shape')) {
+      throw new Error(`importOnnx: ${list} (a Shape node: a reshape computed at run time; in PyTorch use nn.Flatten or x.view(-1, features)); this importer reads a chain of layers and residual blocks`);
+    }
+    const notResidual = (why: string) => new Error(`importOnnx: ${list}${why}; this importer reads a chain of layers and residual blocks (two branches from one value, joined by an Add)`);
+    // The join: the first node, in graph order, that every branch reaches.
+    const reached = next.map(reach);
+    const join = [...reached[0]].filter((nd) => reached.every((r) => r.has(nd))).sort((a, b) => order.get(a)! - order.get(b)!)[0];
+    if (!join) throw notResidual('');
+    const joinWho = labels.get(join)!;
+    const ins = (join.input ?? []).filter(Boolean);
+    if (join.opType !== 'Add' || ins.length !== 2 || ins.some((v) => constants.has(v))) {
+      throw notResidual(`, which meet at ${joinWho}, not at an Add of two computed values`);
+    }
+    if (ctx.flatOrder || ctx.squeezeFrom) throw notResidual(', right after a flatten that needs a Dense or Flatten next');
+    if (ins[0] === x && ins[1] === x) throw new Error(`${joinWho}: adds '${x}' to itself; miniconv reads an Add of two computed values as the join of a residual block's two branches`);
+    // Each first node belongs to the branch of the Add input it leads to.
+    const before = ins.map((v) => ancestors(v, x));
+    const groups: NodeProto[][] = [[], []];
+    for (const nd of next) {
+      if (nd === join) continue; // the identity: x itself is an input of the Add
+      const side = before.map((b) => b.has(nd));
+      if (side[0] === side[1]) {
+        throw notResidual(side[0] ? `: ${labels.get(nd)} leads to both inputs of ${joinWho}` : `: ${labels.get(nd)} leads to ${joinWho} by no input`);
+      }
+      groups[side[0] ? 0 : 1].push(nd);
+    }
+    // Walk the two branches: input 0 of the Add is the block (PyTorch's `out += identity`), unless it is the identity.
+    const branches = ins.map((v, k) => {
+      if (v === x) return null;
+      if (groups[k].length === 0) throw notResidual(`: input '${v}' of ${joinWho} does not come from '${x}'`);
+      const sub = ctx.branch();
+      const end = walk(sub, x, join, groups[k]);
+      if (end !== v) throw notResidual(`: a branch reaches ${joinWho} as '${end}', expected '${v}'`);
+      if (sub.flatOrder || sub.squeezeFrom) throw new Error(`${joinWho}: a branch ends in a flatten that needs a Dense or Flatten next`);
+      return sub;
+    });
+    const [block, shortcut] = branches[0] ? [branches[0], branches[1]] : [branches[1]!, null];
+    const shortcutLayout = shortcut ? shortcut.layout : ctx.layout; // the identity: x's own layout
+    if (shortcutLayout !== block.layout) throw new Error(`${joinWho}: adds an ${block.layout} value to an ${shortcutLayout} one; expected both branches in the same layout`);
+    const asLayer = (specs: LayerSpec[]): LayerSpec | null => {
+      if (specs.length === 0) return null; // only Identity or Dropout nodes: the identity
+      if (specs.length === 1) return specs[0];
+      return { config: { type: 'Sequential', layers: specs.map((sp) => sp.config) }, layers: specs };
+    };
+    let blockSpec = asLayer(block.specs);
+    let shortcutSpec = shortcut ? asLayer(shortcut.specs) : null;
+    if (!blockSpec) [blockSpec, shortcutSpec] = [shortcutSpec, null];
+    if (!blockSpec) throw new Error(`${joinWho}: adds '${x}' to itself (both branches are the identity); miniconv reads an Add of two computed values as the join of a residual block`);
+    ctx.layout = block.layout;
+    ctx.push({ config: { type: 'Residual', block: blockSpec.config, shortcut: shortcutSpec?.config ?? null }, block: blockSpec, shortcut: shortcutSpec }, joinWho);
+    ctx.biasTarget = null;
+    visited.add(join);
+    const y = join.output?.[0];
+    if (!y) throw new Error(`${joinWho}: has no output`);
+    return y;
+  };
+
+  /**
+   * Walks from value `start`: to `join` (a branch of a residual block; returns the value that enters
+   * it) or, when join is null, to a graph output (returns its name). `only`: at `start`, follow only
+   * these nodes (the branch's own first nodes).
+   */
+  const walk = (ctx: ImportContext, start: string, join: NodeProto | null, only: NodeProto[] | null): string => {
+    let x = start;
+    for (let first = true; ; first = false) {
+      let next = consumers(x).filter((nd) => !visited.has(nd));
+      if (first && only) next = next.filter((nd) => only.includes(nd));
+      if (join && next.includes(join)) {
+        if (next.length === 1) return x;
+        throw new Error(`importOnnx: value '${x}' goes to ${labels.get(join)} and on to ${next.filter((nd) => nd !== join).map((nd) => labels.get(nd)).join(', ')}; a residual branch must end at the Add that joins it`);
+      }
+      if (!join && outputs.has(x)) {
+        if (ctx.squeezeFrom) throw new Error(`importOnnx: the graph outputs the (N, C, 1, 1) value of ${ctx.squeezeFrom}; expected a Flatten after it`);
+        // Done, unless more follows; a Softmax to a second output (miniconv's own `probs`) may.
+        const heads = next.filter((nd) => FINAL_SOFTMAX.has(nd.opType ?? '') && outputs.has(nd.output?.[0] ?? ''));
+        heads.forEach((nd) => { visited.add(nd); ctx.note(labels.get(nd)!, `a second output, the softmax of '${x}'`); });
+        if (next.length === heads.length) return x;
+      }
+      if (next.length === 0) throw new Error(`importOnnx: value '${x}' leads nowhere: no node uses it and it is not a graph output`);
+      if (ctx.squeezeFrom && next.some((nd) => !AFTER_GLOBAL_POOL.has(nd.opType ?? ''))) {
+        const nd = next.find((n) => !AFTER_GLOBAL_POOL.has(n.opType ?? ''))!;
+        throw new Error(`${labels.get(nd)}: follows ${ctx.squeezeFrom}, whose (N, C, 1, 1) output miniconv's GlobalAvgPool2D gives as (N, C); expected a Flatten, Reshape or Squeeze between them`);
+      }
+      if (next.length > 1) {
+        x = fork(ctx, x, next);
+        continue;
+      }
+      const node = next[0];
+      visited.add(node);
+      const who = labels.get(node)!;
+      const op = node.opType ?? '';
+      const y = node.output?.[0];
+      if (!y) throw new Error(`${who}: has no output`);
+      if (!join && FINAL_SOFTMAX.has(op) && outputs.has(y) && consumers(y).length === 0) {
+        if (ctx.shape.length !== 2) throw new Error(`${who}: a softmax over ${shapeStr(['N', ...ctx.shape.slice(1)])}; expected (N, classes)`);
+        const axis = new Attributes(node, who).int('axis', opset >= 13 ? -1 : 1);
+        if (axis !== 1 && axis !== -1) throw new Error(`${who}: axis ${axis}; expected the class axis (1 or -1)`);
+        ctx.note(who, `the final ${op}; the model outputs the logits, whose ${op === 'Softmax' ? 'softmax' : 'log-softmax'} is the file's output`);
+        return y;
+      }
+      const importer = OP_IMPORTERS[op];
+      if (!importer) {
+        throw new Error(`${who}: op type ${op} is not supported; supported: ${[...Object.keys(OP_IMPORTERS), 'Constant', 'Softmax/LogSoftmax (last)'].join(', ')}`);
+      }
+      if ((node.input ?? []).filter((v) => v && !ctx.isConstant(v)).some((v) => v !== x)) {
+        throw new Error(`${who}: takes a computed value other than '${x}' (${(node.input ?? []).join(', ')}); this importer reads a chain of layers and residual blocks`);
+      }
+      ctx.biasTarget = importer(node, ctx, who) ?? null;
       x = y;
-      break;
     }
-    const importer = OP_IMPORTERS[op];
-    if (!importer) {
-      throw new Error(`${who}: op type ${op} is not supported; supported: ${[...Object.keys(OP_IMPORTERS), 'Constant', 'Softmax/LogSoftmax (last)'].join(', ')}`);
-    }
-    if ((node.input ?? []).filter((v) => v && !ctx.isConstant(v)).some((v) => v !== x)) {
-      throw new Error(`${who}: takes a computed value other than '${x}' (${(node.input ?? []).join(', ')}); this importer reads a chain of layers`);
-    }
-    ctx.biasTarget = importer(node, ctx, who) ?? null;
-    x = y;
-  }
+  };
+
+  const x = walk(ctx, inputName, null, null);
   const leftover = nodes.filter((nd) => !visited.has(nd));
   if (leftover.length > 0) {
-    throw new Error(`importOnnx: ${leftover.map((nd) => labels.get(nd)).join(', ')} ${leftover.length === 1 ? 'is' : 'are'} not on the path from input '${inputName}' to output '${x}'; this importer reads a chain of layers`);
+    throw new Error(`importOnnx: ${leftover.map((nd) => labels.get(nd)).join(', ')} ${leftover.length === 1 ? 'is' : 'are'} not on the path from input '${inputName}' to output '${x}'; this importer reads a chain of layers and residual blocks`);
   }
   if (ctx.flatOrder) throw new Error(`importOnnx: the graph flattens an NHWC tensor and outputs it without a Dense layer; miniconv would list the values in another order`);
   if (ctx.specs.length === 0) throw new Error('importOnnx: the graph has no layers miniconv can build');
@@ -169,14 +287,8 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
   // Build the model, then fill in the weights.
   const config: LayerConfig = { type: 'Sequential', name: opts.name ?? (graph.name || ''), layers: ctx.specs.map((s) => s.config) };
   const model = modelFromConfig(config);
-  model.layers.forEach((layer, i) => {
-    for (const p of layer.params()) {
-      const key = p.name.split('.').pop() as 'weight' | 'bias';
-      const values = ctx.specs[i][key];
-      if (!values || values.length !== p.value.size) throw new Error(`importOnnx: layer ${layer.name}: ${key} has ${values?.length ?? 0} values, expected ${p.value.size}`);
-      p.value.data.set(values);
-    }
-  });
+  model.layers.forEach((layer, i) => fillLayer(layer, ctx.specs[i]));
+  model.eval(); // an imported model is a trained one, ready to predict, as loadModel gives it
 
   const inputShape = shape.slice(1);
   const fromFile = (proto.metadataProps ?? []).find((e) => e.key === 'miniconv.preprocess')?.value;
@@ -203,6 +315,37 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
       dropped: ctx.dropped,
     },
   };
+}
+
+/** The ops that may follow GlobalAveragePool: they take its (N, C, 1, 1) to the (N, C) of GlobalAvgPool2D, or pass it on. */
+const AFTER_GLOBAL_POOL = new Set(['Flatten', 'Reshape', 'Squeeze', 'Identity', 'Dropout']);
+
+/** Copies a spec's weights, biases and buffers into the layer built from its config (into a container's layers too). */
+function fillLayer(layer: Layer, spec: LayerSpec): void {
+  if (spec.layers) {
+    (layer as Sequential).layers.forEach((l, i) => fillLayer(l, spec.layers![i]));
+    return;
+  }
+  if (spec.block) {
+    const r = layer as Residual;
+    fillLayer(r.block, spec.block);
+    if (spec.shortcut && r.shortcut) fillLayer(r.shortcut, spec.shortcut);
+    return;
+  }
+  const tensors: Array<[string, Tensor, Float32Array | undefined]> = [
+    ...layer.params().map((p): [string, Tensor, Float32Array | undefined] => {
+      const key = p.name.split('.').pop() as 'weight' | 'bias';
+      return [key, p.value, spec[key]];
+    }),
+    ...layer.buffers().map((b): [string, Tensor, Float32Array | undefined] => {
+      const key = b.name.split('.').pop()!;
+      return [key, b.value, spec.buffers?.[key]];
+    }),
+  ];
+  for (const [key, t, values] of tensors) {
+    if (!values || values.length !== t.size) throw new Error(`importOnnx: layer ${layer.name}: ${key} has ${values?.length ?? 0} values, expected ${t.size}`);
+    t.data.set(values);
+  }
 }
 
 function nodeLabel(nd: NodeProto, i: number): string {

@@ -4,5 +4,5 @@
 export { exportOnnx, LAYER_EXPORTERS, ONNX_OPSET, ONNX_IR_VERSION, type ExportOptions, type LayerExporter } from './export.ts';
 export { importOnnx, IMPORT_OPSETS, type ImportOptions, type ImportResult, type ImportInfo } from './import.ts';
 export { OP_IMPORTERS, type OpImporter } from './import-ops.ts';
-export { applyPreprocess, checkPreprocess, type Preprocess } from './preprocess.ts';
+export { applyPreprocess, checkPreprocess, modelPreprocess, preprocessDataset, PreprocessError, type Preprocess } from './preprocess.ts';
 export { exportOnnxFile, importOnnxFile, readOnnxFile, MAX_ONNX_BYTES } from './file.ts';

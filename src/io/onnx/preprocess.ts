@@ -4,6 +4,12 @@
 // under `preprocess`, and predict/eval apply it with applyPreprocess before the forward pass.
 
 import { Tensor, shapeStr } from '../../tensor.ts';
+import type { Dataset } from '../../train/dataset.ts';
+
+/** A preprocessing record that does not fit (a bad value, or a per-channel list of the wrong length). */
+export class PreprocessError extends RangeError {
+  override readonly name = 'PreprocessError';
+}
 
 /** (x - mean) / std; a number applies to every channel, an array gives one value per channel. */
 export interface Preprocess {
@@ -23,11 +29,11 @@ export function checkPreprocess(p: unknown, channels: number, who = 'preprocess'
     const ok = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && (key === 'mean' || x > 0);
     const what = key === 'mean' ? 'a finite number' : 'a positive finite number';
     if (Array.isArray(v)) {
-      if (v.length !== channels) throw new RangeError(`${who}: ${key} has ${v.length} values, expected one per input channel (${channels})`);
-      v.forEach((x, c) => { if (!ok(x)) throw new RangeError(`${who}: ${key}[${c}] must be ${what}, got ${String(x)}`); });
+      if (v.length !== channels) throw new PreprocessError(`${who}: ${key} has ${v.length} values, expected one per input channel (${channels})`);
+      v.forEach((x, c) => { if (!ok(x)) throw new PreprocessError(`${who}: ${key}[${c}] must be ${what}, got ${String(x)}`); });
       return [...v] as number[];
     }
-    if (!ok(v)) throw new RangeError(`${who}: ${key} must be ${what} or an array of one per channel, got ${JSON.stringify(v)}`);
+    if (!ok(v)) throw new PreprocessError(`${who}: ${key} must be ${what} or an array of one per channel, got ${JSON.stringify(v)}`);
     return v;
   };
   return { mean: read('mean'), std: read('std') };
@@ -52,4 +58,19 @@ export function applyPreprocess(x: Tensor, p: Preprocess): Tensor {
     }
   }
   return y;
+}
+
+/**
+ * The preprocessing a model file records (`metadata.preprocess`), checked against its input shape;
+ * undefined when it records none. `file` names the model file in errors.
+ */
+export function modelPreprocess(metadata: Readonly<Record<string, unknown>>, inputShape: readonly number[], file: string): Preprocess | undefined {
+  if (metadata.preprocess === undefined) return undefined;
+  return checkPreprocess(metadata.preprocess, inputShape[0], `${file}: metadata.preprocess`);
+}
+
+/** A copy of `set` with (x - mean) / std applied to its images (the labels are shared). */
+export function preprocessDataset(set: Dataset, p: Preprocess): Dataset {
+  const x = new Tensor([set.count, ...set.shape], set.images);
+  return { ...set, images: Float32Array.from(applyPreprocess(x, p).data) };
 }

@@ -1,0 +1,30 @@
+// `miniconv export MODEL --onnx OUT.onnx`: a model file as ONNX, for ONNX Runtime, PyTorch (onnx2torch),
+// Netron or a phone app (the work is src/io/onnx/).
+
+import { Command } from 'commander';
+import { ONNX_OPSET } from '../io/onnx/export.ts';
+import { exportOnnxFile } from '../io/onnx/file.ts';
+import { shapeStr } from '../tensor.ts';
+import type { CliContext } from './context.ts';
+import { configureCommand, pathArg } from './parse.ts';
+
+const WRITES = `
+The .onnx file: opset ${ONNX_OPSET}, input 'input' (N, C, H, W) with any batch size N, outputs 'logits'
+(N, classes) and 'probs' (their softmax). BatchNorm2D is written in inference form (running
+statistics) and Dropout is left out, as model.eval() computes. A preprocess record in the model
+file's metadata goes into the ONNX metadata; the graph itself takes preprocessed input.
+
+Example:
+  miniconv export models/digits.json --onnx digits.onnx`;
+
+export function exportCommand(ctx: CliContext): Command {
+  return configureCommand(new Command('export'), ctx.io)
+    .description('write a saved model as an ONNX file')
+    .argument('<MODEL>', 'a model file saved by train or import')
+    .requiredOption('--onnx <FILE>', 'the .onnx file to write (replaced if it exists)', pathArg('--onnx', 'a file name'))
+    .addHelpText('after', WRITES)
+    .action((file: string, o: { onnx: string }) => {
+      const { bytes, inputShape } = exportOnnxFile(file, o.onnx);
+      ctx.io.out(`Wrote ${o.onnx} (${bytes.toLocaleString('en-US')} bytes): ONNX opset ${ONNX_OPSET}, input ${shapeStr(['N', ...inputShape])}, outputs logits and probs`);
+    });
+}
