@@ -108,7 +108,7 @@ describe('miniconv export and import: usage', () => {
       [['import', join(dir, 'folder.onnx'), '--out', join(dir, 'x.json')], /^miniconv import: importOnnx: .*folder\.onnx is not a regular file$/],
       [['import', join(dir, 'junk.onnx'), '--out', join(dir, 'x.json')], /^miniconv import: importOnnx: not an ONNX model/],
       [['import', join(dir, 'lrn.onnx'), '--out', join(dir, 'x.json')], /^miniconv import: importOnnx: node 'norm1' \(LRN\): op type LRN is not supported; supported: Conv, /],
-      [['import', join(dir, 'usage.onnx'), '--out', join(dir, 'no-such-folder', 'x.json')], `miniconv import: importOnnxFile: cannot write ${join(dir, 'no-such-folder', 'x.json')}: its folder does not exist`],
+      [['import', join(dir, 'usage.onnx'), '--out', join(dir, 'no-such-folder', 'x.json')], `miniconv import: saveModel: cannot write ${join(dir, 'no-such-folder', 'x.json')}: no such file or folder (ENOENT)`],
     ];
     for (const [argv, message] of cases) {
       const r = await run(...argv);
