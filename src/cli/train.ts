@@ -12,7 +12,7 @@ import type { Sequential } from '../layers/sequential.ts';
 import { type Augment, randomAffine, randomElastic, randomShift } from '../train/augment.ts';
 import { DIGIT_DEFAULTS, DIGIT_INPUT_SHAPE } from '../train/digit-model.ts';
 import {
-  OPTIMIZER_NAMES, type OptimizerName, SCHEDULE_FORMS, ZOO, ZOO_NAMES, createOptimizer, modelFromArchitecture, scheduleFromSpec, zooModel,
+  OPTIMIZER_NAMES, type OptimizerName, SCHEDULE_FORMS, ZOO, ZOO_NAMES, createOptimizer, modelFromArchitecture, type TrainingDefaults, scheduleFromSpec, zooModel,
 } from '../train/zoo.ts';
 import { type BatchInfo, type EpochInfo, fit } from '../train/fit.ts';
 import '../train/parallel.ts'; // registers the threaded trainer that --threads > 1 uses
@@ -41,16 +41,18 @@ interface TrainOptions {
 const ARCH_MAX_BYTES = 1 << 20;
 
 const DEFAULTS_HELP = `
-Every training option not given takes the default of the --model (an --arch network takes digits'):
+The models, and the defaults of every training option not given (an --arch network takes digits'):
 ${ZOO_NAMES.map((n) => {
     const d = ZOO[n].defaults;
     const opt = d.optimizer === 'sgd' ? `sgd lr ${d.lr} momentum ${d.momentum}${d.nesterov ? ' nesterov' : ''}` : `${d.optimizer} lr ${d.lr}`;
-    return `  ${n.padEnd(15)}${d.epochs} epochs, batch ${d.batchSize}, ${opt}, weight decay ${d.weightDecay}, ` +
+    return `  ${n}: ${ZOO[n].description}\n    ${d.epochs} epochs, batch ${d.batchSize}, ${opt}, weight decay ${d.weightDecay}, ` +
       `${d.schedule ? `schedule ${d.schedule}` : `lr decay ${d.lrDecay}`}, augment ${d.augment}`;
   }).join('\n')}
-The models: ${ZOO_NAMES.map((n) => `${n}: ${ZOO[n].description}`).join('; ')}.
---arch FILE.json: { "inputShape": [1, 28, 28], "architecture": { "type": "Sequential", "layers": [...] } },
+--arch FILE.json holds { "inputShape": [1, 28, 28], "architecture": { "type": "Sequential", "layers": [...] } },
 the layer configs of a model file (see examples/arch-small-cnn.json).`;
+
+/** "(default: the model's; digits: 20)": what a help line says of a default that depends on --model. */
+const dflt = (key: keyof TrainingDefaults) => `(default: the model's; digits: ${String(ZOO.digits.defaults[key])})`;
 
 export function trainCommand(ctx: CliContext): Command {
   return configureCommand(new Command('train'), ctx.io)
@@ -59,13 +61,13 @@ export function trainCommand(ctx: CliContext): Command {
     .option('--arch <FILE>', 'train your own network, described in a JSON file (see below), instead of --model', pathArg('--arch', 'a JSON file'))
     .option('--optimizer <NAME>', `${OPTIMIZER_NAMES.join(', ')} (default: the model's)`, choiceArg('--optimizer', OPTIMIZER_NAMES))
     .option('--schedule <SPEC>', `learning rate per epoch: ${SCHEDULE_FORMS} (default: the model's)`, pathArg('--schedule', 'a schedule such as cosine'))
-    .option('--epochs <N>', 'passes over the training set', intArg('--epochs', 1, 3))
-    .option('--batch-size <N>', 'images per optimiser step', intArg('--batch-size', 1, 32))
-    .option('--lr <X>', 'learning rate (the start of the schedule)', floatArg('--lr', { min: 0 }, 0.02))
-    .option('--momentum <X>', 'SGD momentum', floatArg('--momentum', { min: 0, max: 1, maxExclusive: true }, 0.9))
-    .option('--lr-decay <X>', 'multiply the learning rate by X after every epoch (instead of --schedule)', floatArg('--lr-decay', { min: 0, max: 1, minExclusive: true }, 0.85))
-    .option('--weight-decay <X>', 'L2 penalty (decoupled decay for adamw)', floatArg('--weight-decay', { min: 0 }, 5e-4))
-    .option('--augment <KIND>', 'elastic (affine plus a smooth random warp), affine (small random rotation, scale and shift), shift, or none',
+    .option('--epochs <N>', `passes over the training set ${dflt('epochs')}`, intArg('--epochs', 1, 3))
+    .option('--batch-size <N>', `images per optimiser step ${dflt('batchSize')}`, intArg('--batch-size', 1, 32))
+    .option('--lr <X>', `learning rate (the start of the schedule) ${dflt('lr')}`, floatArg('--lr', { min: 0 }, 0.02))
+    .option('--momentum <X>', `SGD momentum ${dflt('momentum')}`, floatArg('--momentum', { min: 0, max: 1, maxExclusive: true }, 0.9))
+    .option('--lr-decay <X>', `multiply the learning rate by X after every epoch, instead of --schedule ${dflt('lrDecay')}`, floatArg('--lr-decay', { min: 0, max: 1, minExclusive: true }, 0.85))
+    .option('--weight-decay <X>', `L2 penalty (decoupled decay for adamw) ${dflt('weightDecay')}`, floatArg('--weight-decay', { min: 0 }, 5e-4))
+    .option('--augment <KIND>', `elastic (affine plus a smooth random warp), affine (small random rotation, scale and shift), shift, or none ${dflt('augment')}`,
       choiceArg('--augment', AUGMENT_NAMES))
     .option('--seed <N>', 'seed of the weights and the data order', intArg('--seed', 0, 1), DIGIT_DEFAULTS.seed)
     .option('--data <DIR>', 'train on the full MNIST IDX files in DIR instead of the bundled digits', pathArg('--data', 'a folder'))
