@@ -305,7 +305,7 @@ export function modelFromArchitecture(doc: unknown, seed: number, expect: { inpu
     throw new Error(`${where}: the layers do not fit a ${shapeStr(['N', ...expect.inputShape])} input: ${(e as Error).message}`);
   }
   if (y.length !== 2 || y[1] !== expect.classes) {
-    throw new Error(`${where}: the network's output is ${shapeStr(['N', ...y.slice(1)])}, expected (N, ${expect.classes}), one score per class: end with a Dense layer of ${expect.classes} outputs`);
+    throw new Error(`${where}: the network's output is ${shapeStr(['N', ...y.slice(1)])}, expected [N, ${expect.classes}], one score per class: end with a Dense layer of ${expect.classes} outputs`);
   }
   for (const p of model.params()) {
     if (p.value.shape.length < 2) continue;
