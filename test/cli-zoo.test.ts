@@ -42,7 +42,7 @@ describe('the model zoo', () => {
   it('lists every model the command line offers, the default first', () => {
     expect(ZOO_NAMES).toEqual(['digits', 'lenet5', 'vgg-mini', 'resnet-mini', 'mobilenet-mini']);
     expect(() => zooModel('alexnet')).toThrow(/unknown model 'alexnet', expected one of digits, lenet5, vgg-mini, resnet-mini, mobilenet-mini/);
-  });
+  }, 120_000);
 
   for (const name of Object.keys(DOCUMENTED)) {
     it(`${name}: the documented size, the same weights for a seed, (N, 10) out`, () => {
@@ -55,7 +55,7 @@ describe('the model zoo', () => {
       const again = zooModel(name).build(1), other = zooModel(name).build(2);
       expect(again.params().map((p) => Array.from(p.value.data))).toEqual(model.params().map((p) => Array.from(p.value.data)));
       expect(other.params()[0].value.data).not.toEqual(model.params()[0].value.data);
-    });
+    }, 120_000);
   }
 
   it('digits is the default model itself, unchanged', () => {
@@ -64,13 +64,13 @@ describe('the model zoo', () => {
     expect(a.params().map((p) => Array.from(p.value.data))).toEqual(b.params().map((p) => Array.from(p.value.data)));
     expect(ZOO.digits.defaults).toMatchObject({ epochs: 20, optimizer: 'sgd', lr: 0.02, momentum: 0.9, nesterov: false, lrDecay: 0.85, augment: 'elastic' });
     expect(ZOO.digits.defaults.schedule).toBeUndefined();
-  });
+  }, 120_000);
 
   it('the depthwise blocks of mobilenet-mini are grouped convs, one group per channel', () => {
     const convs = zooModel('mobilenet-mini').build(1).config().layers as { type: string; groups?: number; inChannels?: number; kernelSize?: number[] }[];
     const depthwise = convs.filter((c) => c.type === 'Conv2D' && c.groups !== undefined && c.groups > 1);
     expect(depthwise.map((c) => [c.groups, c.inChannels])).toEqual([[16, 16], [32, 32], [64, 64]]);
-  });
+  }, 120_000);
 
   // One fixed batch of 32 digits, 10 steps with each model's own optimiser and learning rate: the loss
   // must fall (a model with a wrong gradient or a wrong default rate does not).
@@ -93,7 +93,7 @@ describe('the model zoo', () => {
       model.eval(); loaded.model.eval();
       const probe = new Tensor([4, 1, 28, 28], test.images.slice(0, 4 * 784));
       expect(Array.from(loaded.model.forward(probe).data)).toEqual(Array.from(model.forward(probe).data));
-    });
+    }, 120_000);
   }
 });
 
@@ -115,7 +115,7 @@ describe('schedules from the command line, and fit({ schedule })', () => {
     ]) {
       expect(() => scheduleFromSpec(spec, 0.1, 5), spec).toThrow(`schedule '${spec}': ${why}; expected one of constant, step:S:G`);
     }
-  });
+  }, 120_000);
 
   it('fit sets the rate from the schedule before each epoch; exponentialLR trains as lrDecay does', () => {
     const small = takeFirst(train, 64);
@@ -136,7 +136,7 @@ describe('schedules from the command line, and fit({ schedule })', () => {
       .toThrow('fit: give either schedule or lrDecay (0.9), not both');
     expect(() => fit(model, small, { epochs: 1, batchSize: 32, optimizer, schedule: 0.1 as unknown as (e: number) => number }))
       .toThrow('fit: schedule must be a function of the epoch');
-  });
+  }, 120_000);
 });
 
 describe('--arch: a network of your own', () => {
@@ -151,7 +151,7 @@ describe('--arch: a network of your own', () => {
     expect(Array.from(model.params().find((p) => p.name === 'batchnorm2d_1.weight')!.value.data)).toEqual(new Array(8).fill(1));
     expect(modelFromArchitecture(example, 1, { inputShape: [1, 28, 28], classes: 10 }).params()[0].value.data).toEqual(w);
     expect(modelFromArchitecture(example, 2, { inputShape: [1, 28, 28], classes: 10 }).params()[0].value.data).not.toEqual(w);
-  });
+  }, 120_000);
 
   it('refuses a bad document, naming what was wrong', () => {
     const build = (doc: unknown) => () => modelFromArchitecture(doc, 1, { inputShape: [1, 28, 28], classes: 10 }, 'net.json');
@@ -163,7 +163,7 @@ describe('--arch: a network of your own', () => {
       .toThrow('net.json: the network\'s output is [N, 7], expected [N, 10]');
     expect(build({ architecture: { type: 'Sequential', layers: [{ type: 'Flatten' }, { type: 'Dense', inFeatures: 100, outFeatures: 10 }] } }))
       .toThrow(/^net.json: the layers do not fit a \[N, 1, 28, 28\] input: /);
-  });
+  }, 120_000);
 });
 
 describe('miniconv train --model, --arch, --optimizer, --schedule', () => {
@@ -195,7 +195,7 @@ describe('miniconv train --model, --arch, --optimizer, --schedule', () => {
       expect(r.err, argv.join(' ')).toContain(message);
       expect(r.err).toMatch(/\n\nUsage: miniconv train /);
     }
-  });
+  }, 120_000);
 
   it('a missing or bad --arch file is one line and exit code 1', async () => {
     const bad = join(dir, 'bad.json');
@@ -208,7 +208,7 @@ describe('miniconv train --model, --arch, --optimizer, --schedule', () => {
       expect(r.err).toContain(message);
       expect(r.err).not.toContain('\n');
     }
-  });
+  }, 120_000);
 
   it('--model lenet5 trains with its own defaults and records them', async () => {
     const out = join(dir, 'lenet5-cli.json');
@@ -221,7 +221,7 @@ describe('miniconv train --model, --arch, --optimizer, --schedule', () => {
     const meta = loadModel(out).metadata;
     expect(meta.model).toBe('lenet5');
     expect(meta.optimizer).toMatchObject({ type: 'Adam', lr: 0.002, schedule: 'cosine' });
-  });
+  }, 120_000);
 
   it('--optimizer, --schedule and --lr-decay replace the model\'s; --arch trains the example network', async () => {
     const out = join(dir, 'mine.json');
@@ -239,7 +239,7 @@ describe('miniconv train --model, --arch, --optimizer, --schedule', () => {
     expect(s.code, s.err).toBe(0);
     expect(s.out).toContain('Optimiser sgd lr 0.05, lr decay 0.9, 1 epochs');
     expect(loadModel(out2).metadata.optimizer).toMatchObject({ type: 'SGD', momentum: 0.5, nesterov: true, lrDecay: 0.9 });
-  });
+  }, 120_000);
 
   it('--help lists the models and their defaults', async () => {
     const h = (await run('train', '--help')).out;
@@ -247,7 +247,7 @@ describe('miniconv train --model, --arch, --optimizer, --schedule', () => {
     expect(h).toMatch(/--schedule <SPEC> +learning rate per epoch: constant, step:S:G/);
     for (const name of ZOO_NAMES) expect(h).toContain(`  ${name}: ${ZOO[name].description}`);
     expect(h).toContain('examples/arch-small-cnn.json');
-  });
+  }, 120_000);
 
   it('summary shows the multiply-adds of every layer, so the depthwise saving can be read', async () => {
     const file = join(dir, 'mobilenet-summary.json');
@@ -259,5 +259,5 @@ describe('miniconv train --model, --arch, --optimizer, --schedule', () => {
     expect(r.out).toMatch(/conv2d_4 \(Conv2D\) +\[N, 32, 7, 7\] +288 +14,112/);
     expect(r.out).toMatch(/conv2d_5 \(Conv2D\) +\[N, 64, 7, 7\] +2,048 +100,352/);
     expect(r.out).toContain('Mult-adds per image: 500,832');
-  });
+  }, 120_000);
 });
