@@ -58,6 +58,13 @@ describe('the model zoo', () => {
     }, 120_000);
   }
 
+  it("is part of the digit application's entry (miniconv/digits)", async () => {
+    const digits = await import('../src/digits.ts');
+    expect(digits.ZOO).toBe(ZOO);
+    expect(typeof digits.createMobilenetMini).toBe('function');
+    expect(typeof digits.scheduleFromSpec).toBe('function');
+  }, 120_000);
+
   it('digits is the default model itself, unchanged', () => {
     const a = ZOO.digits.build(7), b = createDigitModel(7);
     expect(a.config()).toEqual(b.config());
