@@ -1,14 +1,19 @@
-// `miniconv train`: trains the default digit classifier and saves it.
+// `miniconv train`: trains a digit classifier (the default, a zoo model (train/zoo.ts) or a network
+// described in a JSON file) and saves it. Options not given take the chosen model's defaults.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { type ModelMetadata, type Snapshot, saveModel } from '../io/model-file.ts';
-import { SGD } from '../optim/sgd.ts';
+import type { Schedule } from '../optim/schedules.ts';
+import type { Sequential } from '../layers/sequential.ts';
 import { type Augment, randomAffine, randomElastic, randomShift } from '../train/augment.ts';
-import { DIGIT_DEFAULTS, DIGIT_INPUT_SHAPE, createDigitModel } from '../train/digit-model.ts';
+import { DIGIT_DEFAULTS, DIGIT_INPUT_SHAPE } from '../train/digit-model.ts';
+import {
+  OPTIMIZER_NAMES, type OptimizerName, SCHEDULE_FORMS, ZOO, ZOO_NAMES, createOptimizer, modelFromArchitecture, type TrainingDefaults, scheduleFromSpec, zooModel,
+} from '../train/zoo.ts';
 import { type BatchInfo, type EpochInfo, fit } from '../train/fit.ts';
 import '../train/parallel.ts'; // registers the threaded trainer that --threads > 1 uses
 import { BACKEND_HELP, applyBackendOption } from './backend.ts';
@@ -27,45 +32,117 @@ const AUGMENTS: Record<string, () => Augment | undefined> = {
 const AUGMENT_NAMES = Object.keys(AUGMENTS);
 
 interface TrainOptions {
-  epochs: number; batchSize: number; lr: number; momentum: number; lrDecay: number; weightDecay: number;
-  augment: string; seed: number; data?: string; out: string; threads: number; snapshots?: boolean; backend?: string;
+  model: string; arch?: string; optimizer?: string; schedule?: string;
+  epochs?: number; batchSize?: number; lr?: number; momentum?: number; lrDecay?: number; weightDecay?: number;
+  augment?: string; seed: number; data?: string; out?: string; threads: number; snapshots?: boolean; backend?: string;
 }
 
+/** Largest --arch file read (an architecture is a few kB; weights are not in it). */
+const ARCH_MAX_BYTES = 1 << 20;
+
+const DEFAULTS_HELP = `
+The models, and the defaults of every training option not given (an --arch network takes digits'):
+${ZOO_NAMES.map((n) => {
+    const d = ZOO[n].defaults;
+    const opt = d.optimizer === 'sgd' ? `sgd lr ${d.lr} momentum ${d.momentum}${d.nesterov ? ' nesterov' : ''}` : `${d.optimizer} lr ${d.lr}`;
+    return `  ${n}: ${ZOO[n].description}\n    ${d.epochs} epochs, batch ${d.batchSize}, ${opt}, weight decay ${d.weightDecay}, ` +
+      `${d.schedule ? `schedule ${d.schedule}` : `lr decay ${d.lrDecay}`}, augment ${d.augment}`;
+  }).join('\n')}
+--arch FILE.json holds { "inputShape": [1, 28, 28], "architecture": { "type": "Sequential", "layers": [...] } },
+the layer configs of a model file (see examples/arch-small-cnn.json).`;
+
+/** "(default: the model's; digits: 20)": what a help line says of a default that depends on --model. */
+const dflt = (key: keyof TrainingDefaults) => `(default: the model's; digits: ${String(ZOO.digits.defaults[key])})`;
+
 export function trainCommand(ctx: CliContext): Command {
-  const d = DIGIT_DEFAULTS;
   return configureCommand(new Command('train'), ctx.io)
-    .description('train the default digit classifier and save it')
-    .option('--epochs <N>', 'passes over the training set', intArg('--epochs', 1, 3), d.epochs)
-    .option('--batch-size <N>', 'images per SGD step', intArg('--batch-size', 1, 32), d.batchSize)
-    .option('--lr <X>', 'learning rate', floatArg('--lr', { min: 0 }, 0.02), d.lr)
-    .option('--momentum <X>', 'SGD momentum', floatArg('--momentum', { min: 0, max: 1, maxExclusive: true }, 0.9), d.momentum)
-    .option('--lr-decay <X>', 'multiply the learning rate by X after every epoch', floatArg('--lr-decay', { min: 0, max: 1, minExclusive: true }, 0.85), d.lrDecay)
-    .option('--weight-decay <X>', 'L2 penalty', floatArg('--weight-decay', { min: 0 }, 5e-4), d.weightDecay)
-    .option('--augment <KIND>', 'elastic (affine plus a smooth random warp), affine (small random rotation, scale and shift), shift, or none',
-      choiceArg('--augment', AUGMENT_NAMES), d.augment)
-    .option('--seed <N>', 'seed of the weights and the data order', intArg('--seed', 0, 1), d.seed)
+    .description('train a digit classifier (the default model, a zoo model or your own) and save it')
+    .option('--model <NAME>', `the network: ${ZOO_NAMES.join(', ')}`, choiceArg('--model', ZOO_NAMES), 'digits')
+    .option('--arch <FILE>', 'train your own network, described in a JSON file (see below), instead of --model', pathArg('--arch', 'a JSON file'))
+    .option('--optimizer <NAME>', `${OPTIMIZER_NAMES.join(', ')} (default: the model's)`, choiceArg('--optimizer', OPTIMIZER_NAMES))
+    .option('--schedule <SPEC>', `learning rate per epoch: ${SCHEDULE_FORMS} (default: the model's)`, pathArg('--schedule', 'a schedule such as cosine'))
+    .option('--epochs <N>', `passes over the training set ${dflt('epochs')}`, intArg('--epochs', 1, 3))
+    .option('--batch-size <N>', `images per optimiser step ${dflt('batchSize')}`, intArg('--batch-size', 1, 32))
+    .option('--lr <X>', `learning rate (the start of the schedule) ${dflt('lr')}`, floatArg('--lr', { min: 0 }, 0.02))
+    .option('--momentum <X>', `SGD momentum ${dflt('momentum')}`, floatArg('--momentum', { min: 0, max: 1, maxExclusive: true }, 0.9))
+    .option('--lr-decay <X>', `multiply the learning rate by X after every epoch, instead of --schedule ${dflt('lrDecay')}`, floatArg('--lr-decay', { min: 0, max: 1, minExclusive: true }, 0.85))
+    .option('--weight-decay <X>', `L2 penalty (decoupled decay for adamw) ${dflt('weightDecay')}`, floatArg('--weight-decay', { min: 0 }, 5e-4))
+    .option('--augment <KIND>', `elastic (affine plus a smooth random warp), affine (small random rotation, scale and shift), shift, or none ${dflt('augment')}`,
+      choiceArg('--augment', AUGMENT_NAMES))
+    .option('--seed <N>', 'seed of the weights and the data order', intArg('--seed', 0, 1), DIGIT_DEFAULTS.seed)
     .option('--data <DIR>', 'train on the full MNIST IDX files in DIR instead of the bundled digits', pathArg('--data', 'a folder'))
-    .option('--out <FILE>', 'where to save the model', pathArg('--out', 'a file name'), 'models/digits.json')
+    .option('--out <FILE>', 'where to save the model (default models/<model>.json; digits: models/digits.json)', pathArg('--out', 'a file name'))
     .addOption(new Option('--threads <N>', 'threads that share each batch').argParser(intArg('--threads', 1, 2))
       .default(availableParallelism(), `the number of cores, here ${availableParallelism()}`))
     .option('--snapshots', "keep the first layer's kernels after initialisation and each epoch")
     .option('--backend <NAME>', BACKEND_HELP)
-    .action((opts: TrainOptions) => train(ctx, opts));
+    .addHelpText('after', DEFAULTS_HELP)
+    .action((opts: TrainOptions, cmd: Command) => train(ctx, opts, cmd));
 }
 
-function train(ctx: CliContext, o: TrainOptions): void {
+/** The network --arch FILE describes; a UsageError for a file that is not there, an Error for a bad one. */
+function readArch(file: string, seed: number, inputShape: readonly number[]): Sequential {
+  let text: string;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new Error(`--arch ${file} is not a regular file`);
+    if (st.size > ARCH_MAX_BYTES) throw new Error(`--arch ${file} is ${st.size} bytes; an architecture file is at most ${ARCH_MAX_BYTES} bytes (weights do not go in it)`);
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `--arch: no such file: ${file}` : (e as Error).message);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`--arch ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  return modelFromArchitecture(doc, seed, { inputShape, classes: 10 }, `--arch ${file}`);
+}
+
+function train(ctx: CliContext, o: TrainOptions, cmd: Command): void {
   const { io } = ctx;
   if (o.backend !== undefined) applyBackendOption(o.backend);
-  if (!(o.augment in AUGMENTS)) throw new UsageError(`--augment must be one of ${AUGMENT_NAMES.join(', ')}, got '${o.augment}'`);
-  const out = resolve(o.out);
-  const { epochs, batchSize, lr, momentum, lrDecay, weightDecay, seed, threads } = o;
+  const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+  if (o.arch !== undefined && given('model')) throw new UsageError('give either --model or --arch, not both');
+  const zoo = zooModel(o.model);
+  const d = zoo.defaults;
+  const epochs = o.epochs ?? d.epochs;
+  const batchSize = o.batchSize ?? d.batchSize;
+  const lr = o.lr ?? d.lr;
+  const momentum = o.momentum ?? d.momentum;
+  const weightDecay = o.weightDecay ?? d.weightDecay;
+  const augment = o.augment ?? d.augment;
+  const optimizerName = (o.optimizer ?? d.optimizer) as OptimizerName;
+  if (!(augment in AUGMENTS)) throw new UsageError(`--augment must be one of ${AUGMENT_NAMES.join(', ')}, got '${augment}'`);
+  if (o.schedule !== undefined && o.lrDecay !== undefined) throw new UsageError('give either --schedule or --lr-decay, not both (--schedule exp:G is --lr-decay G)');
+  if (o.momentum !== undefined && optimizerName !== 'sgd') throw new UsageError(`--momentum is for --optimizer sgd; ${optimizerName} keeps its own running averages (betas 0.9, 0.999)`);
+  // --lr-decay replaces the model's schedule, --schedule its decay.
+  const scheduleSpec = o.lrDecay !== undefined ? undefined : (o.schedule ?? d.schedule);
+  const lrDecay = scheduleSpec === undefined ? (o.lrDecay ?? d.lrDecay) : undefined;
+  let schedule: Schedule | undefined;
+  if (scheduleSpec !== undefined) {
+    try {
+      schedule = scheduleFromSpec(scheduleSpec, lr, epochs);
+    } catch (e) {
+      throw new UsageError(`--schedule: ${(e as Error).message}`);
+    }
+  }
+  const { seed, threads } = o;
+  const name = o.arch !== undefined ? basename(o.arch).replace(/\.json$/i, '') : zoo.name;
+  const out = resolve(o.out ?? `models/${name}.json`);
 
   const t0 = performance.now();
   const data = loadData(ctx, o.data, seed);
-  const model = createDigitModel(seed);
-  const optimizer = new SGD(model.params(), { lr, momentum, weightDecay });
-  io.out(`Training on the ${data.name}: ${data.train.count} train, ${data.test.count} test images, ${threads} thread${threads === 1 ? '' : 's'}`);
-  io.out(model.summary([...DIGIT_INPUT_SHAPE], false));
+  const inputShape = [...DIGIT_INPUT_SHAPE];
+  const model = o.arch !== undefined ? readArch(o.arch, seed, inputShape) : zoo.build(seed);
+  // The model's Nesterov momentum stays when its optimiser does (and has momentum).
+  const nesterov = optimizerName === 'sgd' && d.optimizer === 'sgd' && d.nesterov && momentum > 0;
+  const optimizer = createOptimizer(optimizerName, model.params(), { lr, momentum, nesterov, weightDecay });
+  io.out(`Training ${o.arch !== undefined ? `the network of ${o.arch}` : `model ${zoo.name}`} on the ${data.name}: ${data.train.count} train, ${data.test.count} test images, ${threads} thread${threads === 1 ? '' : 's'}`);
+  io.out(`Optimiser ${optimizerName} lr ${lr}${scheduleSpec ? `, schedule ${scheduleSpec}` : `, lr decay ${lrDecay}`}, ${epochs} epochs, batch ${batchSize}, augment ${augment}`);
+  io.out(model.summary(inputShape, false));
 
   // --snapshots: the first layer's kernels at initialisation and after every epoch, kept in the model file.
   const firstWeight = model.params()[0];
@@ -75,7 +152,7 @@ function train(ctx: CliContext, o: TrainOptions): void {
 
   const progress = makeProgress(io, epochs);
   const history = fit(model, data.train, {
-    epochs, batchSize, optimizer, seed, testSet: data.test, threads, lrDecay, augment: AUGMENTS[o.augment](),
+    epochs, batchSize, optimizer, seed, testSet: data.test, threads, lrDecay, schedule, augment: AUGMENTS[augment](),
     onBatchEnd: progress.batch,
     onEpochEnd: (e) => { progress.epoch(e); snap(`epoch ${e.epoch}`); },
   });
@@ -83,14 +160,17 @@ function train(ctx: CliContext, o: TrainOptions): void {
   const seconds = (performance.now() - t0) / 1000;
 
   const metadata: ModelMetadata = {
-    seed, epochs, batchSize, threads, optimizer: { ...optimizer.config(), lr, lrDecay }, augment: o.augment, dataset: data.name, date: new Date().toISOString(),
+    model: o.arch !== undefined ? `arch:${basename(o.arch)}` : zoo.name,
+    seed, epochs, batchSize, threads,
+    optimizer: { ...optimizer.config(), lr, ...(lrDecay !== undefined ? { lrDecay } : { schedule: scheduleSpec }) },
+    augment, dataset: data.name, date: new Date().toISOString(),
     history: history.epochs.map(({ test: _test, imagesPerSec: _ips, ...rest }) => rest),
     confusion: last.test?.confusion,
     wallSeconds: seconds,
     ...(o.snapshots ? { snapshots } : {}),
   };
   mkdirSync(dirname(out), { recursive: true });
-  saveModel(out, model, DIGIT_INPUT_SHAPE, metadata);
+  saveModel(out, model, inputShape, metadata);
   io.out(`Test accuracy ${(100 * (last.testAccuracy ?? 0)).toFixed(2)}% after ${epochs} epochs, ${seconds.toFixed(1)} s in all.`);
   io.out(`Model saved to ${out}`);
 }

@@ -10,6 +10,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { readDigitPng } from '../io/digit-image.ts';
 import { loadModel, writeFileAtomic } from '../io/model-file.ts';
 import { Conv2D } from '../layers/conv2d.ts';
+import { leafLayers, leavesOf } from './layer-tree.ts';
 import type { Dataset } from '../train/dataset.ts';
 import { assertDigitInput } from '../train/digit-input.ts';
 import { type Report, type ReportDigit, buildReport } from './report.ts';
@@ -50,8 +51,8 @@ export function checkDigitIndex(index: number, count: number): void {
  */
 export function inspectModelFile(modelPath: string, opts: InspectOptions): { report: Report; outDir: string; written: string[]; digit: ReportDigit } {
   const { model, inputShape, metadata } = loadModel(modelPath);
-  if (!model.layers.some((l) => l instanceof Conv2D)) {
-    throw new Error(`${modelPath} has no Conv2D layer (layers: ${model.layers.map((l) => l.type).join(', ')}); there are no kernels to inspect`);
+  if (leavesOf(model, Conv2D).length === 0) {
+    throw new Error(`${modelPath} has no Conv2D layer (layers: ${leafLayers(model).map((l) => l.layer.type).join(', ')}); there are no kernels to inspect`);
   }
   assertDigitInput(inputShape, modelPath);
 

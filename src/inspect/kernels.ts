@@ -7,11 +7,14 @@
 // arranged in a compact grid instead. A kernel is drawn the way it is applied to the image (miniconv
 // computes a cross-correlation, so there is no flip): w[f, c, 0, 0] is the top-left square.
 //
+// A grouped conv (groups G, weight (F, C/G, KH, KW)) is drawn one block per group, side by side; a
+// depthwise conv (groups = C) reads one channel per kernel, so it gets the compact grid.
+//
 // A figure is computed in two steps: planKernelFigure() decides where everything goes (exported so
 // that tests and callers can find a kernel's pixels), then the renderers paint.
 
 import type { Conv2D } from '../layers/conv2d.ts';
-import { type Tensor, shapeStr } from '../tensor.ts';
+import { Tensor, shapeStr } from '../tensor.ts';
 import { Canvas, type Legend, THEME, drawLegend, formatScale, gridColumns, legendHeight, legendMinWidth, textHeight, textWidth } from './canvas.ts';
 import { divergingColor, maxAbsOf } from './colormap.ts';
 
@@ -45,11 +48,40 @@ export interface KernelFigurePlan {
   legend: { x: number; y: number; width: number };
 }
 
-/** A PNG of one Conv2D layer's kernels (see the layout notes at the top of this file). */
-export function renderKernelsPng(conv: Conv2D, opts: KernelPngOptions = {}): Buffer {
+/**
+ * A PNG of one Conv2D layer's kernels (see the layout notes at the top of this file). A grouped conv
+ * (weight (F, C/G, KH, KW)) is drawn as G blocks side by side on one colour scale, block g holding the
+ * F/G filters that read channels g*C/G to (g+1)*C/G - 1; a depthwise conv (C/G = 1) as one compact
+ * grid, one kernel per channel. `name` replaces the layer's own name in the heading.
+ */
+export function renderKernelsPng(conv: Conv2D, opts: KernelPngOptions & { name?: string } = {}): Buffer {
+  const { name, ...rest } = opts;
+  const groups = groupedKernels(conv, name);
+  return renderKernelGridPng(groups.weights, { ...rest, labels: groups.labels });
+}
+
+/**
+ * What renderKernelsPng draws: the weight (one block) or, for a grouped conv with several channels
+ * per group, one (F/G, C/G, KH, KW) slice per group, each with its heading.
+ */
+export function groupedKernels(conv: Conv2D, name?: string): { weights: Tensor[]; labels: string[] } {
   const w = conv.weight.value;
-  const heading = `${conv.name || 'conv2d'}  ${w.shape.join('×')}`; // e.g. 'conv2d_1  8×1×5×5'
-  return renderKernelGridPng([w], { ...opts, labels: [heading] });
+  const [F, CG, KH, KW] = w.shape;
+  const G = conv.groups, FG = F / G;
+  const label = name ?? (conv.name || 'conv2d');
+  if (G === 1) return { weights: [w], labels: [`${label}  ${w.shape.join('×')}`] }; // e.g. 'conv2d_1  8×1×5×5'
+  if (CG === 1) {
+    // Depthwise: kernel f filters channel f (or, with F = m*C, channel floor(f / m)) and nothing else.
+    const which = FG === 1 ? 'kernel f filters channel f' : `kernel f filters channel floor(f / ${FG})`;
+    return { weights: [w], labels: [`${label}  depthwise ${w.shape.join('×')}: ${which}`] };
+  }
+  const per = FG * CG * KH * KW;
+  const weights: Tensor[] = [], labels: string[] = [];
+  for (let g = 0; g < G; g++) {
+    weights.push(new Tensor([FG, CG, KH, KW], w.data.slice(g * per, (g + 1) * per))); // (F/G, C/G, KH, KW)
+    labels.push(`${g === 0 ? `${label}  ` : ''}group ${g}: f${g * FG}-${(g + 1) * FG - 1} on c${g * CG}-${(g + 1) * CG - 1}`);
+  }
+  return { weights, labels };
 }
 
 /**

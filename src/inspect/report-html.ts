@@ -141,13 +141,18 @@ ${rows.join('\n')}
 </table>`;
 }
 
-export function kernelsSection(figs: Array<{ conv: Conv2D; png: Buffer }>): string {
+export function kernelsSection(figs: Array<{ conv: Conv2D; path?: string; png: Buffer }>): string {
   const intro = '<p class="note">Each square is one weight, drawn the way the kernel is laid over the image (no flip): ' +
     '<span class="neg">blue</span> is negative, near-white zero, <span class="pos">red</span> positive, on one symmetric scale per layer (the colour bar). ' +
-    'A one-channel layer shows one kernel per filter; a deeper layer shows one row per filter and one column per input channel.</p>';
-  return intro + '\n' + figs.map(({ conv, png }) => {
-    const [F, C, KH, KW] = conv.weight.value.shape;
-    return `<figure>\n<figcaption><b>${esc(conv.name)}</b>: ${F} filters of ${C}×${KH}×${KW}</figcaption>\n<div class="scroll">${img(png, `kernels of ${conv.name}`)}</div>\n</figure>`;
+    'A one-channel layer shows one kernel per filter; a deeper layer shows one row per filter and one column per input channel. ' +
+    'A grouped convolution shows one block per group (its filters read only their group\'s channels); a depthwise one, one kernel per channel.</p>';
+  return intro + '\n' + figs.map(({ conv, path, png }) => {
+    const [F, CG, KH, KW] = conv.weight.value.shape;
+    const G = conv.groups, name = path ?? conv.name;
+    const what = G === 1 ? `${F} filters of ${CG}×${KH}×${KW}`
+      : CG === 1 ? `depthwise (groups = ${G}): ${F} kernels of ${KH}×${KW}, each filtering one channel`
+      : `${G} groups of ${F / G} filters, each of ${CG}×${KH}×${KW} over its group's ${CG} channels`;
+    return `<figure>\n<figcaption><b>${esc(name)}</b>: ${what}</figcaption>\n<div class="scroll">${img(png, `kernels of ${name}`)}</div>\n</figure>`;
   }).join('\n');
 }
 

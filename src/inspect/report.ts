@@ -3,7 +3,8 @@
 //
 //   the model      the layer table, and what training recorded (data, epochs, time, accuracy)
 //   training       loss and accuracy per epoch, train and test (metadata.history)
-//   kernels        every Conv2D layer's weights (renderKernelsPng)
+//   kernels        every Conv2D layer's weights (renderKernelsPng), those inside a Residual too
+//   batchnorm      every BatchNorm2D layer's gamma, beta, running mean and variance per channel
 //   learning       the first layer's kernels at initialisation and after each epoch, on one colour
 //                  scale (metadata.snapshots, when the model was trained with --snapshots)
 //   feature maps   one digit, the output of every layer, and the model's ten probabilities
@@ -18,6 +19,9 @@
 import type { ModelMetadata } from '../io/model-file.ts';
 import { softmax } from '../kernels/softmax-xent.ts';
 import { Conv2D } from '../layers/conv2d.ts';
+import { BatchNorm2D } from '../layers/batch-norm2d.ts';
+import { leavesOf } from './layer-tree.ts';
+import { batchNormSection } from './report-batchnorm.ts';
 import type { Sequential } from '../layers/sequential.ts';
 import { Tensor, shapeStr } from '../tensor.ts';
 import type { Dataset } from '../train/dataset.ts';
@@ -85,10 +89,11 @@ export function buildReport(opts: ReportOptions): Report {
   const unique = uniqueNamer();
 
   // Kernels of every convolution.
-  const convs = model.layers.filter((l): l is Conv2D => l instanceof Conv2D);
-  const kernelFigs = convs.map((conv) => ({
-    conv, png: png(unique(`kernels-${fileSafe(conv.name)}.png`), renderKernelsPng(conv, { scale: kernelScale(conv) })),
+  // Convolutions inside a Residual are drawn too, named by their path (residual_1.block.conv2d_1).
+  const kernelFigs = leavesOf(model, Conv2D).map(({ layer: conv, path }) => ({
+    conv, path, png: png(unique(`kernels-${fileSafe(path)}.png`), renderKernelsPng(conv, { scale: kernelScale(conv), name: path })),
   }));
+  const norms = leavesOf(model, BatchNorm2D).map(({ layer, path }) => ({ layer, path }));
 
   // Snapshots of one parameter (normally the first layer's weight), grouped by parameter.
   // Beside them, what training added: each later snapshot minus the first, on its own shared scale
@@ -150,6 +155,7 @@ export function buildReport(opts: ReportOptions): Report {
     section('summary', 'The model', summaryTable(model, inputShape)),
     section('training', 'Training curves', trainingCurves(md)),
     section('kernels', 'Kernels', kernelsSection(kernelFigs)),
+    norms.length > 0 ? section('batchnorm', 'Batch normalisation', batchNormSection(norms)) : '',
     snapshotFigs.length > 0 ? section('learning', 'How the kernels were learned', learningSection(snapshotFigs)) : '',
     section('featuremaps', 'Feature maps of one digit', featureSection(opts, prediction, mapFigs)),
     section('confusion', 'Confusion matrix', confusion ? confusionTable(confusion) : `<p class="note">No confusion matrix: ${tset ? 'the model does not output class scores' : 'no test set matches the model\'s input and the model file records none'}.</p>`),

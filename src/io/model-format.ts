@@ -178,16 +178,19 @@ export function deserializeModel(text: string, file = 'model'): { model: Sequent
  * Before any layer is built (and allocates its weights): every layer's type must be a plain name
  * (not "__proto__" or "toString", which an object lookup would find), and the sizes it declares must
  * fit the weights the file holds. A layer's parameter count is at most the product of its numeric
- * options (for Conv2D F*C*KH*KW <= F*C*KH*KW*stride*padding), and every parameter is stored in the
+ * size options (WEIGHT_SIZE_KEYS: for Conv2D F*C*KH*KW), and every parameter is stored in the
  * file, so a product far beyond the stored values (outChannels 1e9 in a 1 MB file) is corrupt.
  */
+/** The options that size a layer's weights (their product bounds its parameter count). */
+const WEIGHT_SIZE_KEYS = new Set(['inChannels', 'outChannels', 'kernelSize', 'inFeatures', 'outFeatures', 'numFeatures']);
+
 function checkDeclaredSizes(layers: LayerConfig[], weights: Record<string, unknown>, file: string): void {
   let stored = 0; // float32 values in the file: 3 base64 characters per 4 bytes, 4 bytes per value
   for (const w of Object.values(weights)) {
     const data = (w as Partial<EncodedTensor> | null)?.data;
     if (typeof data === 'string') stored += (data.length * 3) / 16;
   }
-  const limit = 1024 * stored + 1e6; // room for strides, paddings and pool sizes that hold no weights
+  const limit = 1024 * stored + 1e6; // room for pool windows and bias-free layers that hold no weights
   layers.forEach((c, i) => {
     const type = (c as { type?: unknown } | null)?.type;
     if (typeof type !== 'string' || type in Object.prototype) {
@@ -196,6 +199,7 @@ function checkDeclaredSizes(layers: LayerConfig[], weights: Record<string, unkno
     let product = 1;
     const sizes: string[] = [];
     for (const [key, v] of Object.entries(c)) {
+      if (!WEIGHT_SIZE_KEYS.has(key)) continue; // e.g. a Dropout's seed is a large number that sizes nothing
       for (const n of Array.isArray(v) ? v : [v]) {
         if (typeof n !== 'number') continue;
         product *= Math.max(1, Math.abs(n));

@@ -14,6 +14,7 @@ import { trainStep } from './step.ts';
 import type { Augment } from './augment.ts';
 import { Sequential } from '../layers/sequential.ts';
 import { TrainingDivergedError } from '../errors.ts';
+import { type Schedule, applySchedule } from '../optim/schedules.ts';
 
 export interface BatchInfo {
   epoch: number; // 1-based
@@ -59,9 +60,14 @@ export interface FitOptions {
   augment?: Augment;
   /**
    * Learning rate decay: the optimiser's lr is multiplied by this factor after every epoch
-   * (PyTorch's ExponentialLR). Default 1 (constant).
+   * (PyTorch's ExponentialLR). Default 1 (constant). Not together with `schedule`.
    */
   lrDecay?: number;
+  /**
+   * Learning-rate schedule (see optim/schedules.ts): before epoch e (1-based) the optimiser's lr is
+   * set to schedule(e - 1), e.g. cosineAnnealingLR(0.01, { tMax: epochs }). Not together with `lrDecay`.
+   */
+  schedule?: Schedule;
 }
 
 export interface History {
@@ -98,6 +104,10 @@ function checkFitOptions(train: Dataset, opts: FitOptions): void {
   if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new RangeError(`fit: epochs must be an integer >= 1, got ${opts.epochs}`);
   if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new RangeError(`fit: batchSize must be an integer >= 1, got ${opts.batchSize}`);
   if (opts.lrDecay !== undefined && !(opts.lrDecay > 0 && opts.lrDecay <= 1)) throw new RangeError(`fit: lrDecay must be in (0, 1], got ${opts.lrDecay}`);
+  if (opts.schedule !== undefined && typeof opts.schedule !== 'function') throw new TypeError('fit: schedule must be a function of the epoch, e.g. cosineAnnealingLR(0.01, { tMax: 10 })');
+  if (opts.schedule !== undefined && opts.lrDecay !== undefined && opts.lrDecay !== 1) {
+    throw new RangeError(`fit: give either schedule or lrDecay (${opts.lrDecay}), not both: exponentialLR(lr, { gamma }) is the schedule lrDecay describes`);
+  }
   if (!opts.optimizer || typeof opts.optimizer.step !== 'function') throw new TypeError('fit: optimizer must be an optimiser such as new SGD(model.params(), { lr })');
   if (!train || train.count < 1) throw new RangeError('fit: the training set is empty');
 }
@@ -133,6 +143,7 @@ function* trainingRun(model: Layer, train: Dataset, opts: FitOptions): Generator
   try {
 
     for (let epoch = 1; epoch <= epochs; epoch++) {
+      if (opts.schedule) applySchedule(optimizer, opts.schedule, epoch - 1);
       rng.shuffle(order);
       const t0 = performance.now();
       let lossSum = 0, correct = 0;
@@ -177,7 +188,7 @@ function* trainingRun(model: Layer, train: Dataset, opts: FitOptions): Generator
       }
       history.epochs.push(info);
       opts.onEpochEnd?.(info);
-      optimizer.lr *= opts.lrDecay ?? 1;
+      if (!opts.schedule) optimizer.lr *= opts.lrDecay ?? 1;
     }
   } finally {
     parallel?.close();
