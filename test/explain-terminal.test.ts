@@ -77,3 +77,18 @@ describe('miniconv inspect --terminal', () => {
     expect(n.err).toMatch(/has no Conv2D layer .*there are no kernels to draw/);
   });
 });
+
+describe('miniconv train --snapshots', () => {
+  it('is on by default (about 4% of the model file, no measurable time); --no-snapshots turns it off', async () => {
+    const { buildProgram } = await import('../src/cli/main.ts');
+    const ctx = { io: { out: () => {}, err: () => {}, isTTY: false }, data: dataLoaders };
+    const train = () => buildProgram(ctx).commands.find((c) => c.name() === 'train')!;
+    expect(train().opts().snapshots).toBe(true);
+    const off = train();
+    off.parseOptions(['--no-snapshots']);
+    expect(off.opts().snapshots).toBe(false);
+    const on = train();
+    on.parseOptions(['--snapshots']);
+    expect(on.opts().snapshots).toBe(true);
+  });
+});
