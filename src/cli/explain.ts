@@ -4,7 +4,7 @@
 
 import { Command } from 'commander';
 import {
-  type ExplainOptions, SEED_INPUT, SEED_KERNEL, explainChain, explainConv, explainDense, explainPool, explainRelu, explainSoftmax, explainWhyConv,
+  type ExplainOptions, explainChain, explainConv, explainDense, explainPool, explainRelu, explainSoftmax, explainWhyConv,
 } from '../explain/index.ts';
 import type { CliContext } from './context.ts';
 import { UsageError } from './errors.ts';
@@ -57,8 +57,8 @@ function convCommand(ctx: CliContext): Command {
     .option(...NO_COLOR)
     .action((o: ConvOptions) => {
       const opts: ExplainOptions = {
-        input: (o.input ?? (o.channels === undefined && o.groups === 1 ? SEED_INPUT : undefined)) as ExplainOptions['input'],
-        kernel: (o.kernel ?? (o.filters === undefined && o.groups === 1 && o.channels === undefined ? SEED_KERNEL : undefined)) as ExplainOptions['kernel'],
+        // Left out, they default to the seed article's input and kernel (and variations of them for more channels or filters).
+        input: o.input as ExplainOptions['input'], kernel: o.kernel as ExplainOptions['kernel'],
         bias: o.bias as number[] | undefined, channels: o.channels, filters: o.filters,
         dy: o.dy as ExplainOptions['dy'], stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups, color: useColor(ctx, o),
       };
