@@ -1,4 +1,4 @@
-// `miniconv explain` as a library: explainConv narrates one convolution (narrate.ts); explainRelu,
+// `miniconv explain` as a library: explainConv narrates one convolution (narrate.ts, its dx in narrate-dx.ts); explainRelu,
 // explainPool, explainDense and explainSoftmax one layer each (layers.ts); explainChain a whole tiny
 // network (chain.ts); explainWhyConv the seed's FAQ in numbers (why-conv.ts). Their options are checked
 // in validate.ts; the command line is src/cli/explain.ts.
