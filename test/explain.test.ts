@@ -1,5 +1,6 @@
 // `miniconv explain`: the narrated numbers must be miniconv's kernels' numbers, and the gradients
-// must match central finite differences. The seed example's gradients were worked out by hand:
+// must match central finite differences. The seed example's gradients with dy all ones (docs, section 7)
+// were worked out by hand:
 //   dw[u][v]   = sum of the 2x2 window of x at (u, v), as dy is all ones:  1+2+4+5 = 12, 2+3+5+6 = 16,
 //                4+5+7+8 = 24, 5+6+8+9 = 28;
 //   dx[ih][iw] = sum of the kernel entries w[u][v] whose window covered (ih, iw): corners -1, 0, 0, 1;
@@ -49,21 +50,45 @@ function randomMatrix(rows: number, cols: number, seed: number): M {
 }
 
 describe('explainConv on the seed example', () => {
-  const e = explainConv({ input: SEED_INPUT, kernel: SEED_KERNEL });
+  const ones = [[1, 1], [1, 1]];
+  const e = explainConv({ input: SEED_INPUT, kernel: SEED_KERNEL, dy: ones });
 
-  it('y = 4 4 / 4 4, dw = [[12,16],[24,28]], dx = [[-1,-1,0],[-1,0,1],[0,1,1]]', () => {
-    expect(e.y).toEqual([[4, 4], [4, 4]]);
-    expect(e.dw).toEqual([[12, 16], [24, 28]]);
-    expect(e.dx).toEqual([[-1, -1, 0], [-1, 0, 1], [0, 1, 1]]);
+  it('y = 4 4 / 4 4; with dy all ones dw = [[12,16],[24,28]], dx = [[-1,-1,0],[-1,0,1],[0,1,1]], db = 4', () => {
+    expect(e.y).toEqual([[[4, 4], [4, 4]]]);
+    expect(e.dw).toEqual([[[[12, 16], [24, 28]]]]);
+    expect(e.dx).toEqual([[[-1, -1, 0], [-1, 0, 1], [0, 1, 1]]]);
+    expect(e.db).toEqual([4]);
   });
 
   it('the numbers are the kernels\' numbers, and the finite differences agree', () => {
-    const k = kernelResults(SEED_INPUT, SEED_KERNEL, 1, 0, [[1, 1], [1, 1]]);
-    expect(e.y.flat()).toEqual(k.out);
-    expect(e.dw.flat()).toEqual(k.dW);
-    expect(e.dx.flat()).toEqual(k.dX);
-    expectClose(e.numericDw, e.dw, 1e-8);
-    expectClose(e.numericDx, e.dx, 1e-8);
+    const k = kernelResults(SEED_INPUT, SEED_KERNEL, 1, 0, ones);
+    expect(e.y.flat(2)).toEqual(k.out);
+    expect(e.dw.flat(3)).toEqual(k.dW);
+    expect(e.dx.flat(2)).toEqual(k.dX);
+    expectClose(e.numericDw[0][0], e.dw[0][0], 1e-8);
+    expectClose(e.numericDx[0], e.dx[0], 1e-8);
+    expect(Math.abs(e.numericDb[0] - 4)).toBeLessThan(1e-8);
+  });
+
+  it('by default dy is 1, 2, 3, 4 in reading order, which shows where each product came from', () => {
+    const d = explainConv({ input: SEED_INPUT, kernel: SEED_KERNEL });
+    expect(d.y).toEqual([[[4, 4], [4, 4]]]);
+    const k = kernelResults(SEED_INPUT, SEED_KERNEL, 1, 0, [[1, 2], [3, 4]]);
+    expect(d.dw.flat(3)).toEqual(k.dW);
+    expect(d.dx.flat(2)).toEqual(k.dX);
+    expect(d.db).toEqual([10]);
+    expect(d.text).toContain('dw[0][0] = 1*1 + 2*2 + 3*4 + 4*5 = 37');
+    expect(d.text).toContain('db[0] = 1 + 2 + 3 + 4 = 10   ✓ finite difference 10.000000');
+    expect(d.text).toMatch(/here 1, 2, 3, \.\.\. in reading order/);
+    expect(d.text).not.toContain('✗');
+  });
+
+  it('marks the window of x behind each sum: brackets in plain text, reverse video on a terminal', () => {
+    expect(e.text).toContain('y[0][0] = 1*-1 + 2*0 + 4*0 + 5*1 = 4\n   [1  2] 3\n   [4  5] 6\n    7  8  9');
+    expect(e.text).toContain('y[1][1] = 5*-1 + 6*0 + 8*0 + 9*1 = 4\n    1  2  3\n    4 [5  6]\n    7 [8  9]');
+    const c = explainConv({ input: SEED_INPUT, kernel: SEED_KERNEL, color: true });
+    expect(c.text).toContain('\x1b[7m1\x1b[27m  \x1b[7m2\x1b[27m  3');
+    expect(c.text).not.toContain('[1  2]');
   });
 
   it('writes out the dot products the way the article does', () => {
@@ -72,7 +97,7 @@ describe('explainConv on the seed example', () => {
     expect(e.text).toContain('y[1][1] = 5*-1 + 6*0 + 8*0 + 9*1 = 4');
     expect(e.text).toMatch(/dw\[0\]\[0\] = 1\*1 \+ 1\*2 \+ 1\*4 \+ 1\*5 = 12 +✓ finite difference 12\.000000/);
     expect(e.text).toMatch(/dx\[0\]\[0\] = 0\*1 \+ 0\*0 \+ 0\*0 \+ 1\*-1 = -1 +✓/);
-    expect(e.text.match(/✓/g)).toHaveLength(4 + 9);
+    expect(e.text.match(/✓/g)).toHaveLength(1 + 4 + 9);
     expect(e.text).not.toContain('✗');
     expect(e.text).not.toContain('\x1b');
   });
@@ -102,15 +127,15 @@ describe('explainConv with stride and padding', () => {
       const dY = randomMatrix(ref0.out.length, ref0.out[0].length, 7);
       const e = explainConv({ input: c.X, kernel: c.K, stride: c.s, padding: c.p, dy: dY });
       const k = kernelResults(c.X, c.K, c.s, c.p, dY);
-      expect(e.y.flat()).toEqual(k.out);
-      expect(e.dw.flat()).toEqual(k.dW);
-      expect(e.dx.flat()).toEqual(k.dX);
+      expect(e.y.flat(2)).toEqual(k.out);
+      expect(e.dw.flat(3)).toEqual(k.dW);
+      expect(e.dx.flat(2)).toEqual(k.dX);
       const ref = reference(c.X, c.K, c.s, c.p, dY);
-      expectClose(e.y, ref.out, 1e-12);
-      expectClose(e.dw, ref.dW, 1e-12);
-      expectClose(e.dx, ref.dX, 1e-12);
-      expectClose(e.numericDw, e.dw);
-      expectClose(e.numericDx, e.dx);
+      expectClose(e.y[0], ref.out, 1e-12);
+      expectClose(e.dw[0][0], ref.dW, 1e-12);
+      expectClose(e.dx[0], ref.dX, 1e-12);
+      expectClose(e.numericDw[0][0], e.dw[0][0]);
+      expectClose(e.numericDx[0], e.dx[0]);
       expect(e.text).not.toContain('✗');
       if (c.s > 1) expect(e.text).toMatch(/dilated/);
       if (c.p > 0) expect(e.text).toMatch(/cropped/);
@@ -121,7 +146,7 @@ describe('explainConv with stride and padding', () => {
     const e = explainConv({ input: SEED_INPUT, kernel: SEED_KERNEL, padding: 1 });
     // The top-left window covers three padded zeros and x[0][0] = 1 under w[1][1] = 1.
     expect(e.text).toContain('y[0][0] = 0*-1 + 0*0 + 0*0 + 1*1 = 1   (3 of 4 terms read the zero padding)');
-    expect(e.y).toEqual([[1, 2, 3, 0], [4, 4, 4, -3], [7, 4, 4, -6], [0, -7, -8, -9]]);
+    expect(e.y).toEqual([[[1, 2, 3, 0], [4, 4, 4, -3], [7, 4, 4, -6], [0, -7, -8, -9]]]);
   });
 });
 
@@ -142,7 +167,7 @@ describe('explainConv input checks', () => {
     expect(() => explainConv({ ...ok, dy: [[1, 1, 1]] })).toThrow("explainConv: dy must have the output's size 2×2, got 1×3");
   });
   it('a kernel larger than the input is fine once padding makes room', () => {
-    expect(explainConv({ input: [[1, 2], [3, 4]], kernel: [[1, 1, 1], [1, 1, 1], [1, 1, 1]], padding: 1 }).y).toEqual([[10, 10], [10, 10]]);
+    expect(explainConv({ input: [[1, 2], [3, 4]], kernel: [[1, 1, 1], [1, 1, 1], [1, 1, 1]], padding: 1 }).y).toEqual([[[10, 10], [10, 10]]]);
   });
 });
 
@@ -191,7 +216,7 @@ describe('miniconv explain', () => {
       expect(second).toBe('');
       expect(third).toMatch(/^Usage: miniconv explain/);
     }
-    expect((await run(['--input', '[[1,2'])).stderr).toMatch(/^miniconv explain: --input is not valid JSON \(.*\); expected a 2-D array/);
+    expect((await run(['--input', '[[1,2'])).stderr).toMatch(/^miniconv explain: --input is not valid JSON \(.*\); expected a 2-D or 3-D array/);
     expect((await run(['--padding=-1'])).stderr).toMatch(/^miniconv explain: --padding must be an integer >= 0 \(for example --padding 1\), got '-1'\n/);
     expect((await run(['--kernel', '[[1],[2,3]]'])).stderr).toMatch(/^miniconv explain: kernel is not rectangular: row 1 has 2 numbers, expected 1 like row 0\n/);
   });

@@ -1,39 +1,131 @@
-// `miniconv explain`: one convolution's forward and backward pass, number by number
-// (the narration is src/explain/).
+// `miniconv explain [conv|relu|pool|dense|softmax|chain|why-conv]`: each step of a convolutional
+// network, number by number (the narration is src/explain/). `conv` is the default, so that
+// `miniconv explain` alone still narrates the seed article's 3x3 * 2x2 convolution.
 
 import { Command } from 'commander';
-import { type ExplainOptions, SEED_INPUT, SEED_KERNEL, explainConv } from '../explain/index.ts';
+import {
+  type ExplainOptions, explainChain, explainConv, explainDense, explainPool, explainRelu, explainSoftmax, explainWhyConv,
+} from '../explain/index.ts';
 import type { CliContext } from './context.ts';
 import { UsageError } from './errors.ts';
 import { configureCommand, intArg, jsonMatrixArg } from './parse.ts';
 
-interface Options { input?: unknown; kernel?: unknown; stride: number; padding: number; dy?: unknown; color: boolean }
+/** Parser of a JSON option whose contents the explain functions check (`what` names the expected shape). */
+function jsonArg(flag: string, what: string, example: string): (value: string) => unknown {
+  return (value) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch (e) {
+      throw new UsageError(`${flag} is not valid JSON (${(e as Error).message}); expected ${what} such as '${example}'`);
+    }
+  };
+}
 
-export function explainCommand(ctx: CliContext): Command {
-  return configureCommand(new Command('explain'), ctx.io)
-    .description("forward and backward pass of one small convolution, step by step (default: the seed article's 3x3 input and 2x2 kernel)")
-    .option('--input <JSON>', "the input x, a 2-D array (default: the seed article's '[[1,2,3],[4,5,6],[7,8,9]]')", jsonMatrixArg('--input'))
-    .option('--kernel <JSON>', "the kernel w (default: the seed article's '[[-1,0],[0,1]]')", jsonMatrixArg('--kernel'))
+/** Runs an explain function; a TypeError or RangeError from it is a bad argument (exit code 2). */
+function run(ctx: CliContext, explain: () => { text: string }): void {
+  let text: string;
+  try {
+    text = explain().text;
+  } catch (e) {
+    if (e instanceof TypeError || e instanceof RangeError) throw new UsageError(e.message.replace(/^explain\w+: /, ''));
+    throw e;
+  }
+  ctx.io.out(text);
+}
+
+const useColor = (ctx: CliContext, o: { color: boolean }) => o.color && ctx.io.isTTY && !process.env.NO_COLOR;
+const NO_COLOR = ['--no-color', 'plain text even on a terminal (also NO_COLOR=1)'] as const;
+
+interface ConvOptions {
+  input?: unknown; kernel?: unknown; bias?: unknown; channels?: number; filters?: number;
+  stride: number; padding: number; dilation: number; groups: number; dy?: unknown; color: boolean;
+}
+
+function convCommand(ctx: CliContext): Command {
+  return configureCommand(new Command('conv'), ctx.io)
+    .description("one convolution, forward and backward, every product written out (default: the seed article's 3x3 input and 2x2 kernel)")
+    .option('--input <JSON>', "the input x: (H, W), or (C, H, W) for several channels (default: the seed article's '[[1,2,3],[4,5,6],[7,8,9]]')", jsonArg('--input', 'a 2-D or 3-D array', '[[1,2],[3,4]]'))
+    .option('--kernel <JSON>', "the kernel w: (KH, KW), or (F, C/groups, KH, KW) (default: the seed article's '[[-1,0],[0,1]]', and kernels like it)", jsonArg('--kernel', 'a 2-D or 4-D array', '[[1,0],[0,1]]'))
+    .option('--bias <JSON>', 'the bias b, one number per filter (default: zeros)', jsonArg('--bias', 'an array of numbers', '[0.5]'))
+    .option('--channels <N>', 'input channels C, when no --input is given (the seed input and variations of it)', intArg('--channels', 1, 2))
+    .option('--filters <N>', 'filters F, when no --kernel is given', intArg('--filters', 1, 2))
     .option('--stride <N>', 'stride', intArg('--stride', 1, 2), 1)
     .option('--padding <N>', 'rings of zeros around the input', intArg('--padding', 0, 1), 0)
-    .option('--dy <JSON>', "the upstream gradient dL/dy, the output's size (default: all ones)", jsonMatrixArg('--dy'))
-    .option('--no-color', 'plain text even on a terminal (also NO_COLOR=1)')
-    .action((o: Options) => {
+    .option('--dilation <N>', "spacing of the kernel's taps", intArg('--dilation', 1, 2), 1)
+    .option('--groups <N>', 'channel groups (groups = channels: a depthwise convolution)', intArg('--groups', 1, 2), 1)
+    .option('--dy <JSON>', "the upstream gradient dL/dy, the output's size (default: 1, 2, 3, ... in reading order)", jsonMatrixArg('--dy'))
+    .option(...NO_COLOR)
+    .action((o: ConvOptions) => {
       const opts: ExplainOptions = {
-        input: (o.input ?? SEED_INPUT) as number[][],
-        kernel: (o.kernel ?? SEED_KERNEL) as number[][],
-        dy: o.dy as number[][] | undefined,
-        stride: o.stride, padding: o.padding,
-        color: o.color && ctx.io.isTTY && !process.env.NO_COLOR,
+        // Left out, they default to the seed article's input and kernel (and variations of them for more channels or filters).
+        input: o.input as ExplainOptions['input'], kernel: o.kernel as ExplainOptions['kernel'],
+        bias: o.bias as number[] | undefined, channels: o.channels, filters: o.filters,
+        dy: o.dy as ExplainOptions['dy'], stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups, color: useColor(ctx, o),
       };
-      let text: string;
-      try {
-        text = explainConv(opts).text;
-      } catch (e) {
-        // explainConv rejects a bad matrix or size with a TypeError or RangeError: a bad argument.
-        if (e instanceof TypeError || e instanceof RangeError) throw new UsageError(e.message.replace(/^explainConv: /, ''));
-        throw e;
-      }
-      ctx.io.out(text);
+      run(ctx, () => explainConv(opts));
     });
+}
+
+const EXAMPLES = `
+Examples:
+  miniconv explain                                   the seed article's example: y = 4 4 / 4 4
+  miniconv explain conv --stride 2 --padding 1 --input '[[1,2,3,4],[5,6,7,8],[9,10,11,12],[13,14,15,16]]'
+  miniconv explain conv --channels 2 --filters 2     several channels and filters
+  miniconv explain conv --channels 2 --groups 2      a depthwise convolution
+  miniconv explain chain                             a whole network, backward down to the kernel`;
+
+export function explainCommand(ctx: CliContext): Command {
+  const cmd = configureCommand(new Command('explain'), ctx.io)
+    .description("every step of a convolutional network, number by number; with no command, 'conv' (the seed article's example)")
+    .addHelpText('after', `\nWith no command, 'explain' is 'explain conv': see 'miniconv explain conv --help'.\n${EXAMPLES}`);
+  cmd.addCommand(convCommand(ctx), { isDefault: true });
+
+  cmd.addCommand(configureCommand(new Command('relu'), ctx.io)
+    .description('ReLU, forward and backward, every entry written out')
+    .option('--input <JSON>', 'the input x, a 2-D array with no entry at 0 (default: [[1.5,-2,0.5],[-0.5,3,-1]])', jsonMatrixArg('--input'))
+    .option('--dy <JSON>', "the upstream gradient, the input's size (default: 1, 2, 3, ...)", jsonMatrixArg('--dy'))
+    .option(...NO_COLOR)
+    .action((o: { input?: unknown; dy?: unknown; color: boolean }) => run(ctx, () => explainRelu({ input: o.input as number[][] | undefined, dy: o.dy as number[][] | undefined, color: useColor(ctx, o) }))));
+
+  cmd.addCommand(configureCommand(new Command('pool'), ctx.io)
+    .description('max-pooling, forward and backward: each window\'s gradient goes to its winner')
+    .option('--input <JSON>', 'the input x, a 2-D array with no ties inside a window (default: a 4x4 example)', jsonMatrixArg('--input'))
+    .option('--kernel-size <N>', 'the window is N x N', intArg('--kernel-size', 1, 2), 2)
+    .option('--stride <N>', 'stride (default: the window size)', intArg('--stride', 1, 2))
+    .option('--dy <JSON>', "the upstream gradient, the output's size (default: 1, 2, 3, ...)", jsonMatrixArg('--dy'))
+    .option(...NO_COLOR)
+    .action((o: { input?: unknown; kernelSize: number; stride?: number; dy?: unknown; color: boolean }) => run(ctx, () => explainPool({
+      input: o.input as number[][] | undefined, kernelSize: o.kernelSize, stride: o.stride, dy: o.dy as number[][] | undefined, color: useColor(ctx, o),
+    }))));
+
+  cmd.addCommand(configureCommand(new Command('dense'), ctx.io)
+    .description('a dense (fully connected) layer, forward and backward: dx, dw and db entry by entry')
+    .option('--input <JSON>', 'the input x, an array of IN numbers (default: [1,2,3])', jsonArg('--input', 'an array of numbers', '[1,2,3]'))
+    .option('--weight <JSON>', 'the weight w, OUT rows of IN numbers (default: [[1,0,-1],[0.5,-1,2]])', jsonMatrixArg('--weight'))
+    .option('--bias <JSON>', 'the bias b, OUT numbers (default: [0,1], or zeros with your own weight)', jsonArg('--bias', 'an array of numbers', '[0,1]'))
+    .option('--dy <JSON>', 'the upstream gradient, OUT numbers (default: 1, 2, ...)', jsonArg('--dy', 'an array of numbers', '[1,2]'))
+    .option(...NO_COLOR)
+    .action((o: { input?: unknown; weight?: unknown; bias?: unknown; dy?: unknown; color: boolean }) => run(ctx, () => explainDense({
+      input: o.input as number[] | undefined, weight: o.weight as number[][] | undefined, bias: o.bias as number[] | undefined, dy: o.dy as number[] | undefined, color: useColor(ctx, o),
+    }))));
+
+  cmd.addCommand(configureCommand(new Command('softmax'), ctx.io)
+    .description('softmax cross-entropy, forward and backward: dlogits = probs - onehot(label)')
+    .option('--logits <JSON>', 'the logits, one number per class (default: [2,1,0.1])', jsonArg('--logits', 'an array of numbers', '[2,1,0.1]'))
+    .option('--label <N>', 'the true class (default 0)', intArg('--label', 0, 1))
+    .option(...NO_COLOR)
+    .action((o: { logits?: unknown; label?: number; color: boolean }) => run(ctx, () => explainSoftmax({ logits: o.logits as number[] | undefined, label: o.label, color: useColor(ctx, o) }))));
+
+  cmd.addCommand(configureCommand(new Command('chain'), ctx.io)
+    .description('a whole tiny network (conv, ReLU, max-pool, dense, softmax cross-entropy), forward then backward down to the kernel')
+    .option('--seed <N>', 'seed of the weights (default 2)', intArg('--seed', 0, 3))
+    .option('--label <N>', 'the true class, 0, 1 or 2 (default 2)', intArg('--label', 0, 1))
+    .option(...NO_COLOR)
+    .action((o: { seed?: number; label?: number; color: boolean }) => run(ctx, () => explainChain({ seed: o.seed, label: o.label, color: useColor(ctx, o) }))));
+
+  cmd.addCommand(configureCommand(new Command('why-conv'), ctx.io)
+    .description('why convolution: parameters against a dense layer, a shifted input shifting the feature map, max-pool absorbing the shift')
+    .option(...NO_COLOR)
+    .action((o: { color: boolean }) => run(ctx, () => explainWhyConv({ color: useColor(ctx, o) }))));
+  return cmd;
 }

@@ -4,6 +4,9 @@
 import { basename, join } from 'node:path';
 import { Command } from 'commander';
 import { checkDigitIndex, inspectModelFile } from '../inspect/inspect-model.ts';
+import { detectColorMode, kernelsToAnsi } from '../inspect/terminal.ts';
+import { loadModel } from '../io/model-file.ts';
+import { Conv2D } from '../layers/conv2d.ts';
 import { BACKEND_HELP, applyBackendOption } from './backend.ts';
 import type { CliContext } from './context.ts';
 import { UsageError } from './errors.ts';
@@ -27,9 +30,21 @@ export function inspectCommand(ctx: CliContext): Command {
     .option('--out <DIR>', 'where to write (default: a folder beside the model named after it, e.g. models/digits-inspect for models/digits.json)',
       pathArg('--out', 'a folder name'))
     .option('--backend <NAME>', BACKEND_HELP)
+    .option('--terminal', "draw every Conv2D layer's kernels in the terminal instead of writing files (24-bit colour when COLORTERM announces it, else shaded blocks)")
     .addHelpText('after', WRITES)
-    .action((file: string, o: { index?: number; image?: string; out?: string; backend?: string }) => {
+    .action((file: string, o: { index?: number; image?: string; out?: string; backend?: string; terminal?: boolean }) => {
       const { io } = ctx;
+      if (o.terminal) {
+        const other = (['index', 'image', 'out'] as const).filter((k) => o[k] !== undefined);
+        if (other.length) throw new UsageError(`--terminal writes no files and draws no digit; give it without --${other.join(' or --')}`);
+        const { model } = loadModel(file);
+        const convs = model.layers.filter((l): l is Conv2D => l instanceof Conv2D);
+        if (convs.length === 0) throw new Error(`${file} has no Conv2D layer (layers: ${model.layers.map((l) => l.type).join(', ')}); there are no kernels to draw`);
+        // Colour only on a terminal that announces 24-bit colour (and without NO_COLOR); a pipe gets plain blocks.
+        const color = io.isTTY ? detectColorMode() : 'blocks';
+        for (const conv of convs) io.out(kernelsToAnsi(conv, { color, width: process.stdout.columns ?? 100 }));
+        return;
+      }
       if (o.index !== undefined && o.image !== undefined) throw new UsageError('give either --index or --image, not both');
       if (o.backend !== undefined) applyBackendOption(o.backend);
       // The bundled test set in the fixed order of seed 0, so that --index N is always the same digit.

@@ -42,9 +42,11 @@ export function buildProgram(ctx: CliContext): Command {
 export async function main(argv: string[], ctx: CliContext): Promise<number> {
   const { io } = ctx;
   const program = buildProgram(ctx);
-  // The command whose usage a bad argument shows: the one named first, if there is one.
-  const command = program.commands.find((c) => c.name() === argv[0]) ?? null;
-  const who = command ? `miniconv ${command.name()}` : 'miniconv';
+  // The command whose usage a bad argument shows: the one named first, if there is one, or its
+  // subcommand named second (`miniconv explain pool`).
+  const top = program.commands.find((c) => c.name() === argv[0]) ?? null;
+  const command = top?.commands.find((c) => c.name() === argv[1]) ?? top;
+  const who = command ? `miniconv ${top === command ? '' : `${top?.name()} `}${command.name()}` : 'miniconv';
   const usage = () => helpText(command ?? program);
   try {
     if (argv.length === 0) throw new UsageError('no command given');

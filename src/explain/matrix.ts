@@ -1,6 +1,7 @@
 // Small 2-D arrays for `miniconv explain`: to and from the kernels' tensors, and as aligned text.
 
 import { Tensor } from '../tensor.ts';
+import { type Styles, type ZeroKind, ZERO_TAG } from './style.ts';
 
 export type Matrix = number[][];
 
@@ -55,4 +56,59 @@ export function showMatrix(m: Matrix): string[] {
   const cells = m.map((r) => r.map(fmt));
   const w = Math.max(...cells.flat().map((c) => c.length));
   return cells.map((r) => '  ' + r.map((c) => c.padStart(w)).join('  '));
+}
+
+/** The width a terminal gives s: its length without ANSI escapes. */
+export function visibleLength(s: string): number {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\x1b\[[0-9;]*m/g, '').length;
+}
+
+export interface GridOptions {
+  /** The cells of the window behind a sum: reverse video on a terminal, [brackets] without. */
+  marked?: (r: number, c: number) => boolean;
+  /** A cell that is a zero of one of the three kinds (shown with its tag, '0p', '0d' or '0f'). */
+  zero?: (r: number, c: number) => ZeroKind | null;
+}
+
+/**
+ * Rows of right-aligned numbers like showMatrix, with the window behind a sum marked and the
+ * zeros of padding, dilation and a full correlation tagged. A bracket sits in the two spaces
+ * between cells, so brackets never shift a column: ` [1  2] 3`.
+ */
+export function showGrid(m: Matrix, st: Styles, o: GridOptions = {}): string[] {
+  const kindAt = (r: number, c: number) => o.zero?.(r, c) ?? null;
+  const cells = m.map((row, r) => row.map((v, c) => { const k = kindAt(r, c); return k ? ZERO_TAG[k] : fmt(v); }));
+  const w = Math.max(...cells.flat().map((c) => c.length));
+  const on = (r: number, c: number) => c >= 0 && c < m[r].length && (o.marked?.(r, c) ?? false);
+  return cells.map((row, r) => {
+    let line = '';
+    for (let c = 0; c <= row.length; c++) {
+      // The two characters before cell c: ']' closes a run that ended at c-1, '[' opens one at c.
+      const close = !st.color && on(r, c - 1) && !on(r, c) ? ']' : ' ';
+      const open = !st.color && on(r, c) && !on(r, c - 1) ? '[' : ' ';
+      if (c === row.length) { line += close === ']' ? ']' : ''; break; }
+      const k = kindAt(r, c);
+      let cell = cells[r][c].padStart(w);
+      if (k) cell = st.zero(k, cell);
+      if (st.color && on(r, c)) cell = st.mark(cell);
+      line += close + open + cell;
+    }
+    return line;
+  });
+}
+
+/** Blocks of lines side by side, each under its title, three spaces apart. */
+export function beside(blocks: Array<{ title: string; lines: string[] }>): string[] {
+  const widths = blocks.map((b) => Math.max(visibleLength(b.title), ...b.lines.map(visibleLength)));
+  const rows = Math.max(...blocks.map((b) => b.lines.length)) + 1;
+  const out: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const parts = blocks.map((b, k) => {
+      const s = r === 0 ? b.title : (b.lines[r - 1] ?? '');
+      return s + ' '.repeat(widths[k] - visibleLength(s));
+    });
+    out.push(parts.join('   ').trimEnd());
+  }
+  return out;
 }

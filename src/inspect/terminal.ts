@@ -5,7 +5,10 @@
 //   (blue < 0 < red), written as the ANSI escape ESC[48;2;R;G;Bm.
 // - 'blocks': no colour at all; a sign and a shade, '+▓' for a large positive weight, '-░' for a
 //   small negative one, ' ·' for (nearly) zero. Used when the terminal does not announce 24-bit
-//   colour, or when NO_COLOR is set (https://no-color.org).
+//   colour, or when NO_COLOR is set (https://no-color.org). Five shades are few, and a trained
+//   layer's weights have long tails: scaled to the largest |w|, one outlier pushed almost every
+//   weight into the two palest shades. So the shades run from 0 to the 90th percentile of |w|
+//   (SHADE_PERCENTILE), and the largest tenth of the weights are all drawn '█'.
 
 import type { Conv2D } from '../layers/conv2d.ts';
 import { type Tensor, shapeStr } from '../tensor.ts';
@@ -37,6 +40,14 @@ export function kernelsToAnsi(conv: Conv2D, opts: KernelsAnsiOptions = {}): stri
 }
 
 const RESET = '\x1b[0m';
+/** The shades of 'blocks' run up to this percentile of |w| (see the top of the file). */
+export const SHADE_PERCENTILE = 0.9;
+
+/** The p-th percentile of |v| (nearest rank): the smallest |v| that at least p of the values do not exceed. */
+export function percentileAbs(data: ArrayLike<number>, p: number): number {
+  const a = Float64Array.from(data, Math.abs).sort();
+  return a.length === 0 ? 0 : a[Math.min(a.length - 1, Math.max(0, Math.ceil(p * a.length) - 1))];
+}
 const SHADES = ' ░▒▓█';
 
 /**
@@ -52,7 +63,8 @@ export function weightsToAnsi(w: Tensor, opts: KernelsAnsiOptions & { heading?: 
   const width = opts.width ?? process.stdout.columns ?? 80;
   const [F, C, KH, KW] = w.shape;
 
-  const pixel = (v: number): string => (mode === 'truecolor' ? colorCell(v, maxAbs) : blockCell(v, maxAbs));
+  const shadeScale = opts.maxAbs ?? (percentileAbs(w.data, SHADE_PERCENTILE) || maxAbs);
+  const pixel = (v: number): string => (mode === 'truecolor' ? colorCell(v, maxAbs) : blockCell(v, shadeScale));
   // One text line of the kernel slice w[f, c] (row m), reset after so colours do not leak.
   const kernelRow = (f: number, c: number, m: number): string => {
     let s = '';
@@ -61,7 +73,7 @@ export function weightsToAnsi(w: Tensor, opts: KernelsAnsiOptions & { heading?: 
   };
   const cellW = 2 * KW, sep = '  ';
 
-  const lines: string[] = [header(opts.heading, w.shape, maxAbs, mode)];
+  const lines: string[] = [header(opts.heading, w.shape, mode === 'truecolor' ? maxAbs : shadeScale, mode, opts.maxAbs === undefined)];
   if (C === 1) {
     // Compact: as many filters per line as fit.
     const perLine = Math.max(1, Math.floor((width + sep.length) / (cellW + sep.length)));
@@ -91,11 +103,11 @@ export function weightsToAnsi(w: Tensor, opts: KernelsAnsiOptions & { heading?: 
 }
 
 /** The layer, its shape and how to read the colours or shades. */
-function header(heading: string | undefined, shape: readonly number[], maxAbs: number, mode: AnsiColorMode): string {
+function header(heading: string | undefined, shape: readonly number[], maxAbs: number, mode: AnsiColorMode, percentile: boolean): string {
   const m = formatScale(maxAbs);
   const key = mode === 'truecolor'
     ? `${colorCell(-maxAbs, maxAbs)}${RESET} -${m}  ${colorCell(0, maxAbs)}${RESET} 0  ${colorCell(maxAbs, maxAbs)}${RESET} +${m}`
-    : `shade = |w| from 0 (' ·') to ${m} ('█'), sign '+' or '-'`;
+    : `shade = |w| from 0 (' ·') to ${m} ('█'${percentile ? `, the ${Math.round(SHADE_PERCENTILE * 100)}th percentile of |w|; larger weights too` : ''}), sign '+' or '-'`;
   return `${heading ? `${heading}  ` : ''}${shape.join('×')}   ${key}\n`;
 }
 
