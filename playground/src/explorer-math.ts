@@ -34,7 +34,8 @@ export function explore(c: ExplorerCase): Explored {
   if (!(Number.isInteger(p) && p >= 0)) throw new RangeError(`padding must be an integer >= 0, got ${p}`);
   if (KH > H + 2 * p || KW > W + 2 * p) throw new RangeError(`the ${KH}x${KW} kernel is larger than the padded ${H + 2 * p}x${W + 2 * p} input; use a smaller kernel or more padding`);
   const OH = convOutSize(H, KH, s, p), OW = convOutSize(W, KW, s, p);
-  const dy = c.dy ?? Array.from({ length: OH }, () => new Array<number>(OW).fill(1));
+  // The default dy of `miniconv explain`: 1, 2, 3, ... in reading order (all ones would hide the pattern).
+  const dy = c.dy ?? countingDy(OH, OW);
   if (dy.length !== OH || dy[0].length !== OW) throw new RangeError(`dy must have the output's size ${OH}x${OW}, got ${dy.length}x${dy[0].length}`);
   const { out, cache } = conv2dForwardNaive(image(c.x), image(c.w), null, { stride: s, padding: p });
   const { dx, dw } = conv2dBackwardNaive(image(dy), cache);
@@ -114,4 +115,9 @@ function image(m: Matrix): Tensor {
 
 function matrix(data: ArrayLike<number>, rows: number, cols: number): Matrix {
   return Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => data[i * cols + j]));
+}
+
+/** 1, 2, 3, ... in reading order: `miniconv explain`'s default dy. */
+export function countingDy(rows: number, cols: number): number[][] {
+  return Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => i * cols + j + 1));
 }

@@ -194,9 +194,9 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     expect(await matrix('explorer-output')).toEqual([[4, 4], [4, 4]]);
     expect(await page.getByTestId('explorer-output').locator('tbody tr').allTextContents()).toEqual(['44', '44']);
     await page.getByTestId('explorer-backward').check();
-    let e = explainConv({ input: SEED_INPUT, kernel: SEED_KERNEL });
-    expect(await matrix('explorer-dw')).toEqual(e.dw);
-    expect(await matrix('explorer-dx')).toEqual(e.dx);
+    let e = explainConv({ input: SEED_INPUT, kernel: SEED_KERNEL }); // one channel, one filter: [0] and [0][0]
+    expect(await matrix('explorer-dw')).toEqual(e.dw[0][0]);
+    expect(await matrix('explorer-dx')).toEqual(e.dx[0]);
     // Stride 2, padding 1, a 4x4 input, a 3x3 kernel and a chosen dy.
     await page.getByTestId('explorer-size').fill('4');
     await page.getByTestId('explorer-size').dispatchEvent('change');
@@ -210,9 +210,9 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     await page.getByTestId('explorer-dy').fill('1 -2\n0.5 3');
     const input = Array.from({ length: 4 }, (_, i) => Array.from({ length: 4 }, (_, j) => i * 4 + j + 1));
     e = explainConv({ input, kernel: [[1, 0, -1], [2, 0.5, -2], [1, 0, -1]], stride: 2, padding: 1, dy: [[1, -2], [0.5, 3]] });
-    expect(await matrix('explorer-output')).toEqual(e.y);
-    expect(await matrix('explorer-dw')).toEqual(e.dw);
-    expect(await matrix('explorer-dx')).toEqual(e.dx);
+    expect(await matrix('explorer-output')).toEqual(e.y[0]);
+    expect(await matrix('explorer-dw')).toEqual(e.dw[0][0]);
+    expect(await matrix('explorer-dx')).toEqual(e.dx[0]);
     expect(errors).toEqual([]);
   });
 

@@ -3,7 +3,7 @@
 // with dW and dX for a chosen dY, the same numbers as `miniconv explain`. (Dilation and groups
 // join the controls once Conv2D has them.)
 
-import { type Explored, type Matrix, SEED_CASE, dwTerms, dxTerms, explore, num, parseMatrix } from '../explorer-math.ts';
+import { type Explored, type Matrix, SEED_CASE, countingDy, dwTerms, dxTerms, explore, num, parseMatrix } from '../explorer-math.ts';
 import { el, showMessage } from './dom.ts';
 
 const STEP_MS = 900;
@@ -44,7 +44,6 @@ export function createExplorerPanel(): HTMLElement {
   let at = 0; // the output position shown, i * OW + j
   let timer = 0;
   const text = (m: Matrix) => m.map((row) => row.map(num).join(' ')).join('\n');
-  const ones = (rows: number, cols: number) => Array.from({ length: rows }, () => new Array<number>(cols).fill(1));
 
   const recompute = () => {
     try {
@@ -58,7 +57,7 @@ export function createExplorerPanel(): HTMLElement {
       r = explore({ x, w, stride: s, padding: p, dy });
       showMessage('');
     } catch (e) {
-      // A dy of the old output size after a change of shape: back to ones of the new size.
+      // A dy of the old output size after a change of shape: back to the default dy of the new size.
       if (backward.checked && /dy must have/.test((e as Error).message)) {
         try {
           const s = Number(stride.input.value), p = Number(padding.input.value);
@@ -155,12 +154,12 @@ export function createExplorerPanel(): HTMLElement {
   for (const f of [stride.input, padding.input]) f.addEventListener('change', () => { at = 0; recompute(); });
   for (const t of [xText, wText, dyText]) t.addEventListener('input', recompute);
   backward.addEventListener('change', () => {
-    if (backward.checked && r && dyText.value.trim() === '') dyText.value = text(ones(r.OH, r.OW));
+    if (backward.checked && r && dyText.value.trim() === '') dyText.value = text(countingDy(r.OH, r.OW));
     recompute();
   });
   seed.addEventListener('click', () => {
     size.input.value = '3'; ksize.input.value = '2'; stride.input.value = '1'; padding.input.value = '0';
-    xText.value = text(SEED_CASE.x); wText.value = text(SEED_CASE.w); dyText.value = backward.checked ? text(ones(2, 2)) : '';
+    xText.value = text(SEED_CASE.x); wText.value = text(SEED_CASE.w); dyText.value = backward.checked ? text(countingDy(2, 2)) : '';
     at = 0;
     recompute();
   });
