@@ -159,13 +159,13 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000);
 
 describe('npm pack', () => {
-  it('packs dist/ (modules, declarations, maps, the .mjs files, the wasm), the bin and README, and no sources or tests', () => {
+  it('packs dist/ (modules, declarations, maps, the .mjs files, the wasm), the bin, README and LICENSE, and no sources or tests', () => {
     const files = packed.files.map((f) => f.path).sort();
     const outside = files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE', 'bin/miniconv.js'].includes(f));
     expect(outside).toEqual([]);
     for (const f of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/index.js.map', 'dist/src/index.browser.js', 'dist/datasets/index.js',
       'dist/bin/main.js', 'dist/src/train/worker.js', 'dist/src/train/worker-entry.mjs', 'dist/src/train/parallel-protocol.mjs',
-      'dist/build/kernels.wasm', 'dist/build/kernels-relaxed.wasm', 'README.md', 'bin/miniconv.js']) {
+      'dist/build/kernels.wasm', 'dist/build/kernels-relaxed.wasm', 'README.md', 'LICENSE', 'bin/miniconv.js']) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
