@@ -2,6 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { BatchNorm2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, createRng, softmaxCrossEntropy } from '../src/index.ts';
 import { fit } from '../src/train/index.ts';
+import { type Augment, randomElastic, randomShift } from '../src/train/augment.ts';
 import { ParallelTrainer } from '../src/train/parallel.ts';
 import { TrainingDivergedError } from '../src/errors.ts';
 import { loadDigits } from '../datasets/mnist.ts';
@@ -55,6 +56,26 @@ describe('ParallelTrainer', () => {
     const a = run(), b = run();
     expect(a.w).toEqual(b.w);
     expect(a.h.epochs[0].testAccuracy).toBeGreaterThan(0.4);
+  });
+
+  it('each thread augments its own slice: the same weights as augmenting the whole batch on the main thread, on 2 and 3 threads', () => {
+    const run = (threads: number, augment: Augment) => {
+      const model = build(3);
+      fit(model, takeFirst(train, 90), { epochs: 1, batchSize: 13, optimizer: new SGD(model.params(), { lr: 0.02, momentum: 0.9 }), seed: 4, threads, augment });
+      return model.params().map((p) => Array.from(p.value.data));
+    };
+    for (const [threads, make] of [[3, () => randomElastic()], [2, () => randomShift(2)]] as const) {
+      const shared = run(threads, make()); // split: the workers warp their slices
+      const whole = make();
+      const mainOnly = run(threads, (images, n, shape, rng) => whole(images, n, shape, rng)); // a plain function: main thread only
+      expect(shared).toEqual(mainOnly);
+    }
+  });
+
+  it('rejects augmentation draws when built without an augmentation', () => {
+    const t = new ParallelTrainer(build(1), [1, 28, 28], { threads: 2 });
+    trainers.push(t);
+    expect(() => t.computeGradients(x, y, new Float64Array(100))).toThrow('ParallelTrainer: augmentation draws given, but the trainer was built without an augmentation (opts.augment)');
   });
 
   it('an error on a worker stops training with its message, naming the epoch and batch', () => {

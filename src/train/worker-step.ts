@@ -6,6 +6,7 @@ import type { Backend } from '../kernels/backend.ts';
 import type { Sequential } from '../layers/sequential.ts';
 import { Tensor } from '../tensor.ts';
 import { forwardBackward } from './step.ts';
+import type { AugmentSpec } from './augment.ts';
 
 /** What a worker is given once, at start (workerData). */
 export interface WorkerSetup {
@@ -24,6 +25,8 @@ export interface WorkerSetup {
   values: SharedArrayBuffer[]; // one per param: the shared weights
   buffers: SharedArrayBuffer[]; // one per buffer (batch norm's running statistics): the main thread's, read when predicting
   grads: SharedArrayBuffer[]; // one per param: this worker's gradients
+  augment: AugmentSpec | null; // the training augmentation each thread applies to its own slice
+  draws: SharedArrayBuffer; // (maxBatch, drawsPerImage) float64: the augmentation's random draws for the batch
 }
 
 /**
