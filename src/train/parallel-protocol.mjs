@@ -6,7 +6,8 @@
 // thread) owns ints [(w - 1) * CTRL_STRIDE, w * CTRL_STRIDE).
 //   C_SEQ     bumped by the main thread to start a job (the worker sleeps on it with Atomics.wait)
 //   C_DONE    set to the job's seq by the worker when it has finished
-//   C_CMD     CMD_TRAIN, CMD_PREDICT or CMD_EXIT
+//   C_CMD     CMD_TRAIN, CMD_PREDICT, CMD_REDUCE (sum every thread's gradients over this worker's
+//             stripe of the parameters, into the main thread's) or CMD_EXIT
 //   C_START   first image of the worker's slice
 //   C_COUNT   images in the slice
 //   C_BATCH   images in the whole batch (N)
@@ -19,7 +20,7 @@
 
 export const CTRL_STRIDE = 9;
 export const C_SEQ = 0, C_DONE = 1, C_CMD = 2, C_START = 3, C_COUNT = 4, C_BATCH = 5, C_ERROR = 6, C_STATUS = 7, C_AUGMENT = 8;
-export const CMD_TRAIN = 1, CMD_PREDICT = 2, CMD_EXIT = 3;
+export const CMD_TRAIN = 1, CMD_PREDICT = 2, CMD_EXIT = 3, CMD_REDUCE = 4;
 export const STARTING = 0, READY = 1, FAILED = 2;
 export const NO_ERROR = 0, JOB_FAILED = 1, JOB_DIVERGED = 2;
 export const ERROR_BYTES = 1024;

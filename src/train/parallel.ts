@@ -7,8 +7,10 @@
 // the same way: the main thread draws the batch's random numbers (a few per image, augment.ts's
 // SplitAugment), and each thread warps its own slice in place before its step, so the images have
 // the same bits as when one thread warps them all. The main thread computes slice 0
-// itself, then adds the workers' gradients in a fixed order (1, 2, ...), so a seeded run is
-// bit-reproducible for a given thread count. Only then does the optimiser update the shared weights.
+// itself; then every thread sums the threads' gradients over its own stripe of the parameters, in a
+// fixed order (0 + 1 + 2 ...: worker-step.ts's reduceStripe), into the model's gradients, which live
+// in shared memory too; so a seeded run is bit-reproducible for a given thread count. Only then does
+// the optimiser update the shared weights.
 //
 // Threads wake each other with Atomics.wait / Atomics.notify on a small shared control array
 // (its layout: parallel-protocol.mjs): a step costs microseconds of synchronisation, not a message
@@ -21,10 +23,10 @@ import type { Sequential } from '../layers/sequential.ts';
 import type { Param } from '../layers/layer.ts';
 import { Tensor } from '../tensor.ts';
 import {
-  CMD_EXIT, CMD_PREDICT, CMD_TRAIN, CTRL_STRIDE, C_AUGMENT, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START, C_STATUS,
+  CMD_EXIT, CMD_PREDICT, CMD_REDUCE, CMD_TRAIN, CTRL_STRIDE, C_AUGMENT, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START, C_STATUS,
   ERROR_BYTES, FAILED, JOB_DIVERGED, NO_ERROR, RESULTS_STRIDE, STARTING, ctrlOffset, readError,
 } from './parallel-protocol.mjs';
-import { type WorkerSetup, predictSlice, trainSlice } from './worker-step.ts';
+import { type WorkerSetup, predictSlice, reduceStripe, trainSlice } from './worker-step.ts';
 import { registerParallelTrainer } from './parallel-factory.ts';
 import { type AugmentSpec, type SplitAugment, augmentFromSpec } from './augment.ts';
 
@@ -36,7 +38,7 @@ export class ParallelTrainer {
   private readonly labels: Int32Array;
   private readonly logits: Float32Array;
   private readonly results: Float64Array;
-  private readonly workerGrads: Float32Array[][]; // [worker][param]
+  private readonly allGrads: Float32Array[][]; // [thread][param]: thread 0's are the model's own
   private readonly params: Param[];
   private readonly per: number;
   private readonly errors: SharedArrayBuffer;
@@ -86,13 +88,20 @@ export class ParallelTrainer {
     // The buffers too (batch norm's running statistics), as in PyTorch's DataParallel: only the main
     // thread's replica updates them (from its slice of each batch); the workers read them to predict.
     const buffers = model.buffers().map(share);
-    this.workerGrads = [];
+    // Every thread's gradients in shared memory, the model's own (thread 0's) too: the reduction reads them all.
+    const gradBuffers: SharedArrayBuffer[][] = [this.params.map((p) => {
+      const buf = sab(4 * p.grad.size);
+      new Float32Array(buf).set(p.grad.data);
+      p.grad = new Tensor(p.grad.shape, new Float32Array(buf));
+      return buf;
+    })];
+    for (let w = 1; w <= W; w++) gradBuffers.push(this.params.map((p) => sab(4 * p.value.size)));
+    this.allGrads = gradBuffers.map((thread) => thread.map((g) => new Float32Array(g)));
     for (let w = 1; w <= W; w++) {
-      const grads = this.params.map((p) => sab(4 * p.value.size));
-      this.workerGrads.push(grads.map((g) => new Float32Array(g)));
+      const grads = gradBuffers[w];
       const setup: WorkerSetup = {
         config: model.config(), backend: model.backend, inputShape: [...inputShape], classes, maxBatch, index: w,
-        ctrl, input, labels, logits, results, errors, values, buffers, grads, augment: opts.augment ?? null, draws,
+        ctrl, input, labels, logits, results, errors, values, buffers, grads, augment: opts.augment ?? null, draws, allGrads: gradBuffers,
       };
       const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: setup });
       worker.unref();
@@ -196,12 +205,13 @@ export class ParallelTrainer {
     this.waitAll();
     let lossSum = r0.lossSum, correct = r0.correct;
     for (let w = 1; w < this.threads; w++) {
-      this.params.forEach((p, k) => {
-        const g = p.grad.data, d = this.workerGrads[w - 1][k];
-        for (let i = 0; i < g.length; i++) g[i] += d[i];
-      });
       lossSum += this.results[RESULTS_STRIDE * (w - 1)];
       correct += this.results[RESULTS_STRIDE * (w - 1) + 1];
+    }
+    if (this.threads > 1) { // the reduction, a stripe on every thread
+      this.dispatch(CMD_REDUCE, 0);
+      reduceStripe(this.allGrads, 0, this.threads);
+      this.waitAll();
     }
     return { loss: lossSum / n, correct };
   }
