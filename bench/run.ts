@@ -12,6 +12,10 @@
 // --quick trains a few hundred images per library (a smoke test; one test runs it).
 // --rounds N runs every library N times in turns and reports medians (see rounds.ts): use it when the
 // machine is noisy and the ratios matter.
+//
+// Every run also measures the machine's GEMM ceiling (miniconv's wasm GEMM at 256 x 256 x 256, one
+// core, bench/gemm.ts) and prints each library's GFLOP/s per thread as a percentage of it: the
+// distance to this machine's limit in one ratio. --no-gemm skips the GEMM tables, not the ceiling.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -67,20 +71,28 @@ function runEntry(e: Entry, fixture: string, quick: boolean): Result {
 
 const fmt = (v: number | null | undefined, digits = 0) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 
-function table(results: Result[]): string {
+/** The GEMM ceiling of this run: GFLOP/s of the 256 x 256 x 256 product, wasm where it runs, else TypeScript (median). */
+function ceilingOf(gemm: Awaited<ReturnType<typeof runGemmBench>>): { gflops: number; what: string } {
+  const square = gemm.gemm.find((g) => g.M === 256 && g.N === 256 && g.K === 256) ?? gemm.gemm[gemm.gemm.length - 1];
+  return square.wasm ? { gflops: square.wasm.median, what: 'wasm GEMM 256x256x256' } : { gflops: square.ts.median, what: 'TypeScript GEMM 256x256x256' };
+}
+
+function table(results: Result[], ceiling: number): string {
   const best = (id: string) => results.find((r) => r.id === id && !r.error);
   const mc1 = best('miniconv-1');
   const mcN = results.filter((r) => r.id.startsWith('miniconv') && !r.error).sort((a, b) => (b.trainImagesPerSecMedian ?? 0) - (a.trainImagesPerSecMedian ?? 0))[0];
-  const rows = [['library', 'train img/s', 'infer img/s', 'train GFLOP/s', 'infer GFLOP/s', 'peak RSS MB', 'test acc', 'miniconv train x', 'miniconv infer x']];
+  const rows = [['library', 'train img/s', 'infer img/s', 'train GFLOP/s', 'infer GFLOP/s', 'per thread % ceiling (train / infer)', 'peak RSS MB', 'test acc', 'miniconv train x', 'miniconv infer x']];
   for (const r of results) {
-    if (r.error) { rows.push([r.label, `error: ${r.error.slice(0, 60)}`, '', '', '', '', '', '', '']); continue; }
+    if (r.error) { rows.push([r.label, `error: ${r.error.slice(0, 60)}`, '', '', '', '', '', '', '', '']); continue; }
     // Compare like with like: miniconv on as many threads as the peer, where that peer has a thread count.
     const mine = r.threads && r.threads > 1 ? mcN : mc1;
     const infer = Math.max(r.inferImagesPerSec ?? 0, r.inferImagesPerSecFused ?? 0);
     const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}` : '-');
+    const trainGflops = ((r.trainImagesPerSecMedian ?? NaN) * TRAIN_FLOP) / 1e9, inferGflops = (infer * FORWARD_FLOP) / 1e9;
+    const ofCeiling = (gflops: number) => `${fmt((100 * gflops) / (r.threads ?? 1) / ceiling)}%`;
     rows.push([
       r.label, fmt(r.trainImagesPerSecMedian), `${fmt(r.inferImagesPerSec)}${r.inferImagesPerSecFused ? ` (fused ${fmt(r.inferImagesPerSecFused)})` : ''}`,
-      fmt(((r.trainImagesPerSecMedian ?? NaN) * TRAIN_FLOP) / 1e9, 2), fmt((infer * FORWARD_FLOP) / 1e9, 2), fmt(r.peakRssMB),
+      fmt(trainGflops, 2), fmt(inferGflops, 2), `${ofCeiling(trainGflops)} / ${ofCeiling(inferGflops)}`, fmt(r.peakRssMB),
       r.testAccuracy !== undefined ? `${(100 * r.testAccuracy).toFixed(2)}% (${fmt(r.trainImages)} img)` : '-',
       r.id.startsWith('miniconv') ? '' : ratio(mine?.trainImagesPerSecMedian, r.trainImagesPerSecMedian),
       r.id.startsWith('miniconv') ? '' : ratio(Math.max(mine?.inferImagesPerSec ?? 0), infer),
@@ -120,11 +132,9 @@ async function main(): Promise<number> {
   }
   const results = combineRounds(perRound);
 
-  let gemm: Awaited<ReturnType<typeof runGemmBench>> | null = null;
-  if (!values['no-gemm']) {
-    process.stderr.write('\n== GEMM micro-benchmark ==\n');
-    gemm = await runGemmBench({ quick, log: (s) => process.stderr.write(`${s}\n`) });
-  }
+  process.stderr.write('\n== GEMM micro-benchmark ==\n');
+  const gemm = await runGemmBench({ quick: quick || Boolean(values['no-gemm']), log: values['no-gemm'] ? () => {} : (s) => process.stderr.write(`${s}\n`) });
+  const ceiling = ceilingOf(gemm);
 
   const date = new Date().toISOString();
   console.log(`\nminiconv benchmark, ${date.slice(0, 10)}, ${machine}`);
@@ -132,7 +142,8 @@ async function main(): Promise<number> {
   console.log('Train img/s: median over chunks of ~1,000 images; infer img/s: median of passes over the test images, batch 100.');
   if (rounds > 1) console.log(`Every library ran ${rounds} times, in turns; each figure is the median over the rounds, peak RSS the largest.`);
   console.log('');
-  console.log(table(results));
+  console.log(`GEMM ceiling measured in this run: ${ceiling.gflops.toFixed(1)} GFLOP/s per core (${ceiling.what}, median); "% ceiling" is a library's GFLOP/s per thread over it.`);
+  console.log(table(results, ceiling.gflops));
   if (rounds > 1) {
     console.log('\nEach round (train img/s / infer img/s, fused where the library has it):');
     for (const [k, e] of list.entries()) {
@@ -148,13 +159,13 @@ async function main(): Promise<number> {
   console.log("  Conv2DBackpropFilter kernel built from wasm's own Transpose and Conv2D, which 4.22 lacks for training.");
   console.log('  "miniconv x": miniconv 1 thread against 1-thread peers (TF.js-wasm 1 thread, TF.js cpu, ConvNetJS); miniconv at its');
   console.log('  faster thread count against the multi-threaded TF.js-wasm run.');
-  if (gemm) {
+  if (!values['no-gemm']) {
     console.log(`\nGEMM ceiling (miniconv's kernels, GFLOP/s median, one core; wasm: ${gemm.wasm}):`);
     for (const g of gemm.gemm) console.log(`  ${g.label.padEnd(40)} TypeScript ${g.ts.median.toFixed(1).padStart(5)}   wasm ${g.wasm ? g.wasm.median.toFixed(1).padStart(5) : '    -'}`);
   }
   const failed = results.filter((r) => r.error);
   if (values.json) {
-    writeFileSync(values.json, JSON.stringify({ date, machine, quick, rounds, trainFlopPerImage: TRAIN_FLOP, forwardFlopPerImage: FORWARD_FLOP, results, perRound, gemm }, null, 2));
+    writeFileSync(values.json, JSON.stringify({ date, machine, quick, rounds, trainFlopPerImage: TRAIN_FLOP, forwardFlopPerImage: FORWARD_FLOP, results, perRound, gemm, ceilingGflops: ceiling.gflops }, null, 2));
     console.log(`\nFigures written to ${values.json}`);
   }
   return failed.length ? 1 : 0;

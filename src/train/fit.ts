@@ -11,7 +11,7 @@ import { Tensor } from '../tensor.ts';
 import { type Evaluation, evaluate } from './metrics.ts';
 import { type ParallelTrainerFactory, registeredParallelTrainer } from './parallel-factory.ts';
 import { trainStep } from './step.ts';
-import type { Augment } from './augment.ts';
+import { type Augment, isSplitAugment } from './augment.ts';
 import { Sequential } from '../layers/sequential.ts';
 import { TrainingDivergedError } from '../errors.ts';
 import { type Schedule, applySchedule } from '../optim/schedules.ts';
@@ -133,10 +133,13 @@ function* trainingRun(model: Layer, train: Dataset, opts: FitOptions): Generator
   if (threads > 1 && !makeParallel) {
     throw new Error('fit: threads > 1 needs the threaded trainer: import src/train/parallel.ts first (Node only), or pass parallelTrainer');
   }
-  const parallel = makeParallel ? makeParallel(model as Sequential, train.shape, { threads, maxBatch: Math.max(batchSize, 256) }) : null;
+  // A built-in augmentation is shared out too: this thread draws, each thread warps its own slice.
+  const split = makeParallel && isSplitAugment(opts.augment) ? opts.augment : null;
+  const draws = new Float64Array(split ? batchSize * split.drawsPerImage : 0);
+  const parallel = makeParallel ? makeParallel(model as Sequential, train.shape, { threads, maxBatch: Math.max(batchSize, 256), augment: split?.spec }) : null;
   const step = (x: Tensor, y: Uint8Array) => {
     if (!parallel) return trainStep(model, optimizer, x, y);
-    const r = parallel.computeGradients(x, y);
+    const r = parallel.computeGradients(x, y, split ? draws : undefined);
     optimizer.step();
     return r;
   };
@@ -156,7 +159,8 @@ function* trainingRun(model: Layer, train: Dataset, opts: FitOptions): Generator
           labels[i] = train.labels[src];
         }
         const y = labels.subarray(0, n);
-        opts.augment?.(x.data as Float32Array, n, train.shape, augmentRng);
+        if (split) split.draw(n, augmentRng, draws); // the pixel work happens on every thread, in step()
+        else opts.augment?.(x.data as Float32Array, n, train.shape, augmentRng);
         let r: { loss: number; correct: number };
         try {
           r = step(x, y);

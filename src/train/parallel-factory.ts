@@ -6,18 +6,23 @@
 
 import type { Sequential } from '../layers/sequential.ts';
 import type { Tensor } from '../tensor.ts';
+import type { AugmentSpec } from './augment.ts';
 
 /** What fit() needs from a threaded trainer (ParallelTrainer has exactly this). */
 export interface BatchTrainer {
-  /** The gradient of the batch's mean loss into the model's param grads (overwritten). */
-  computeGradients(x: Tensor, y: ArrayLike<number>): { loss: number; correct: number };
+  /**
+   * The gradient of the batch's mean loss into the model's param grads (overwritten). With `draws`
+   * (the augmentation's random draws for this batch, SplitAugment.draw), every thread first
+   * augments its own slice of the batch with the augmentation given at construction.
+   */
+  computeGradients(x: Tensor, y: ArrayLike<number>, draws?: Float64Array): { loss: number; correct: number };
   /** The logits (N, classes) of a batch. */
   predict(x: Tensor): Tensor;
   close(): void;
 }
 
 export type ParallelTrainerFactory = (
-  model: Sequential, inputShape: readonly number[], opts: { threads: number; maxBatch: number },
+  model: Sequential, inputShape: readonly number[], opts: { threads: number; maxBatch: number; augment?: AugmentSpec },
 ) => BatchTrainer;
 
 let registered: ParallelTrainerFactory | null = null;

@@ -6,19 +6,21 @@
 // thread) owns ints [(w - 1) * CTRL_STRIDE, w * CTRL_STRIDE).
 //   C_SEQ     bumped by the main thread to start a job (the worker sleeps on it with Atomics.wait)
 //   C_DONE    set to the job's seq by the worker when it has finished
-//   C_CMD     CMD_TRAIN, CMD_PREDICT or CMD_EXIT
+//   C_CMD     CMD_TRAIN, CMD_PREDICT, CMD_REDUCE (sum every thread's gradients over this worker's
+//             stripe of the parameters, into the main thread's) or CMD_EXIT
 //   C_START   first image of the worker's slice
 //   C_COUNT   images in the slice
 //   C_BATCH   images in the whole batch (N)
 //   C_ERROR   NO_ERROR, or how the worker's last job failed (JOB_FAILED; JOB_DIVERGED with the bad
 //             value in the worker's first results slot); the message is in its error block
 //   C_STATUS  STARTING, READY or FAILED (set by the worker once it has loaded)
+//   C_AUGMENT 1 when the worker must augment its slice in place first (from the shared draws), else 0
 // Results (Float64): two per worker, [lossSum, correct]. Errors: ERROR_BYTES per worker, UTF-8,
 // zero-padded.
 
-export const CTRL_STRIDE = 8;
-export const C_SEQ = 0, C_DONE = 1, C_CMD = 2, C_START = 3, C_COUNT = 4, C_BATCH = 5, C_ERROR = 6, C_STATUS = 7;
-export const CMD_TRAIN = 1, CMD_PREDICT = 2, CMD_EXIT = 3;
+export const CTRL_STRIDE = 9;
+export const C_SEQ = 0, C_DONE = 1, C_CMD = 2, C_START = 3, C_COUNT = 4, C_BATCH = 5, C_ERROR = 6, C_STATUS = 7, C_AUGMENT = 8;
+export const CMD_TRAIN = 1, CMD_PREDICT = 2, CMD_EXIT = 3, CMD_REDUCE = 4;
 export const STARTING = 0, READY = 1, FAILED = 2;
 export const NO_ERROR = 0, JOB_FAILED = 1, JOB_DIVERGED = 2;
 export const ERROR_BYTES = 1024;

@@ -3,9 +3,14 @@
 // The weights live in shared memory that the main thread and every worker see. For one SGD step
 // the batch of N images is cut into T slices (T = threads); thread t runs forward and backward on
 // its slice with the upstream gradient scaled by n_t / N, so that the slices' parameter gradients
-// add up to the gradient of the mean loss over the whole batch. The main thread computes slice 0
-// itself, then adds the workers' gradients in a fixed order (1, 2, ...), so a seeded run is
-// bit-reproducible for a given thread count. Only then does the optimiser update the shared weights.
+// add up to the gradient of the mean loss over the whole batch. A built-in augmentation is shared
+// the same way: the main thread draws the batch's random numbers (a few per image, augment.ts's
+// SplitAugment), and each thread warps its own slice in place before its step, so the images have
+// the same bits as when one thread warps them all. The main thread computes slice 0
+// itself; then every thread sums the threads' gradients over its own stripe of the parameters, in a
+// fixed order (0 + 1 + 2 ...: worker-step.ts's reduceStripe), into the model's gradients, which live
+// in shared memory too; so a seeded run is bit-reproducible for a given thread count. Only then does
+// the optimiser update the shared weights.
 //
 // Threads wake each other with Atomics.wait / Atomics.notify on a small shared control array
 // (its layout: parallel-protocol.mjs): a step costs microseconds of synchronisation, not a message
@@ -18,11 +23,12 @@ import type { Sequential } from '../layers/sequential.ts';
 import type { Param } from '../layers/layer.ts';
 import { Tensor } from '../tensor.ts';
 import {
-  CMD_EXIT, CMD_PREDICT, CMD_TRAIN, CTRL_STRIDE, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START, C_STATUS,
+  CMD_EXIT, CMD_PREDICT, CMD_REDUCE, CMD_TRAIN, CTRL_STRIDE, C_AUGMENT, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START, C_STATUS,
   ERROR_BYTES, FAILED, JOB_DIVERGED, NO_ERROR, RESULTS_STRIDE, STARTING, ctrlOffset, readError,
 } from './parallel-protocol.mjs';
-import { type WorkerSetup, predictSlice, trainSlice } from './worker-step.ts';
+import { type WorkerSetup, predictSlice, reduceStripe, trainSlice } from './worker-step.ts';
 import { registerParallelTrainer } from './parallel-factory.ts';
+import { type AugmentSpec, type SplitAugment, augmentFromSpec } from './augment.ts';
 
 export class ParallelTrainer {
   readonly threads: number;
@@ -32,10 +38,12 @@ export class ParallelTrainer {
   private readonly labels: Int32Array;
   private readonly logits: Float32Array;
   private readonly results: Float64Array;
-  private readonly workerGrads: Float32Array[][]; // [worker][param]
+  private readonly allGrads: Float32Array[][]; // [thread][param]: thread 0's are the model's own
   private readonly params: Param[];
   private readonly per: number;
   private readonly errors: SharedArrayBuffer;
+  private readonly augment: SplitAugment | null;
+  private readonly draws: Float64Array; // (maxBatch, drawsPerImage)
   private seq = 0;
 
   /**
@@ -43,7 +51,7 @@ export class ParallelTrainer {
    * @param inputShape one image, e.g. [1, 28, 28]
    * @param threads total threads including this one (default: the number of cores)
    */
-  constructor(private readonly model: Sequential, readonly inputShape: readonly number[], opts: { threads?: number; maxBatch?: number; classes?: number } = {}) {
+  constructor(private readonly model: Sequential, readonly inputShape: readonly number[], opts: { threads?: number; maxBatch?: number; classes?: number; augment?: AugmentSpec } = {}) {
     const threads = opts.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`ParallelTrainer: threads must be an integer >= 1, got ${threads}`);
     this.threads = threads;
@@ -57,6 +65,10 @@ export class ParallelTrainer {
     const results = sab(8 * RESULTS_STRIDE * Math.max(1, W));
     const errors = sab(ERROR_BYTES * Math.max(1, W));
     this.errors = errors;
+    this.augment = opts.augment ? augmentFromSpec(opts.augment) : null;
+    if (this.augment && inputShape.length !== 3) throw new Error(`ParallelTrainer: augmentation needs images of shape [C, H, W], got ${inputShape.join('x')}`);
+    const draws = sab(8 * maxBatch * (this.augment?.drawsPerImage ?? 0));
+    this.draws = new Float64Array(draws);
     this.ctrl = new Int32Array(ctrl);
     this.input = new Float32Array(input);
     this.labels = new Int32Array(labels);
@@ -76,13 +88,20 @@ export class ParallelTrainer {
     // The buffers too (batch norm's running statistics), as in PyTorch's DataParallel: only the main
     // thread's replica updates them (from its slice of each batch); the workers read them to predict.
     const buffers = model.buffers().map(share);
-    this.workerGrads = [];
+    // Every thread's gradients in shared memory, the model's own (thread 0's) too: the reduction reads them all.
+    const gradBuffers: SharedArrayBuffer[][] = [this.params.map((p) => {
+      const buf = sab(4 * p.grad.size);
+      new Float32Array(buf).set(p.grad.data);
+      p.grad = new Tensor(p.grad.shape, new Float32Array(buf));
+      return buf;
+    })];
+    for (let w = 1; w <= W; w++) gradBuffers.push(this.params.map((p) => sab(4 * p.value.size)));
+    this.allGrads = gradBuffers.map((thread) => thread.map((g) => new Float32Array(g)));
     for (let w = 1; w <= W; w++) {
-      const grads = this.params.map((p) => sab(4 * p.value.size));
-      this.workerGrads.push(grads.map((g) => new Float32Array(g)));
+      const grads = gradBuffers[w];
       const setup: WorkerSetup = {
         config: model.config(), backend: model.backend, inputShape: [...inputShape], classes, maxBatch, index: w,
-        ctrl, input, labels, logits, results, errors, values, buffers, grads,
+        ctrl, input, labels, logits, results, errors, values, buffers, grads, augment: opts.augment ?? null, draws, allGrads: gradBuffers,
       };
       const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: setup });
       worker.unref();
@@ -116,7 +135,7 @@ export class ParallelTrainer {
     return out;
   }
 
-  private dispatch(cmd: number, n: number): Array<[number, number]> {
+  private dispatch(cmd: number, n: number, augment = false): Array<[number, number]> {
     if (this.workers.length !== this.threads - 1) throw new Error('ParallelTrainer: used after close()');
     const slices = this.slices(n);
     this.seq++;
@@ -126,6 +145,7 @@ export class ParallelTrainer {
       this.ctrl[o + C_START] = slices[w][0];
       this.ctrl[o + C_COUNT] = slices[w][1];
       this.ctrl[o + C_BATCH] = n;
+      this.ctrl[o + C_AUGMENT] = augment ? 1 : 0;
       Atomics.store(this.ctrl, o + C_SEQ, this.seq);
       Atomics.notify(this.ctrl, o + C_SEQ);
     }
@@ -165,21 +185,33 @@ export class ParallelTrainer {
    * them), using every thread. Returns the mean loss and how many predictions were right.
    * The caller then runs optimizer.step().
    */
-  computeGradients(x: Tensor, y: ArrayLike<number>): { loss: number; correct: number } {
+  computeGradients(x: Tensor, y: ArrayLike<number>, draws?: Float64Array): { loss: number; correct: number } {
     const n = this.load(x, y);
-    const slices = this.dispatch(CMD_TRAIN, n);
+    const augment = draws ? this.augment : null;
+    if (draws && !augment) throw new Error('ParallelTrainer: augmentation draws given, but the trainer was built without an augmentation (opts.augment)');
+    if (augment) {
+      const D = augment.drawsPerImage;
+      if (draws!.length < n * D) throw new RangeError(`ParallelTrainer: expected ${n * D} augmentation draws for ${n} images, got ${draws!.length}`);
+      this.draws.set(draws!.subarray(0, n * D));
+    }
+    const slices = this.dispatch(CMD_TRAIN, n, augment !== null);
     // Slice 0 on this thread, straight into the model's own gradients.
     for (const p of this.params) p.grad.data.fill(0);
+    if (augment) {
+      const [, count] = slices[0], D = augment.drawsPerImage;
+      augment.apply(this.input.subarray(0, count * this.per), count, this.inputShape as [number, number, number], this.draws.subarray(0, count * D));
+    }
     const r0 = trainSlice(this.model, this.input, this.labels, this.inputShape, slices[0][0], slices[0][1], n);
     this.waitAll();
     let lossSum = r0.lossSum, correct = r0.correct;
     for (let w = 1; w < this.threads; w++) {
-      this.params.forEach((p, k) => {
-        const g = p.grad.data, d = this.workerGrads[w - 1][k];
-        for (let i = 0; i < g.length; i++) g[i] += d[i];
-      });
       lossSum += this.results[RESULTS_STRIDE * (w - 1)];
       correct += this.results[RESULTS_STRIDE * (w - 1) + 1];
+    }
+    if (this.threads > 1) { // the reduction, a stripe on every thread
+      this.dispatch(CMD_REDUCE, 0);
+      reduceStripe(this.allGrads, 0, this.threads);
+      this.waitAll();
     }
     return { loss: lossSum / n, correct };
   }

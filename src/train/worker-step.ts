@@ -6,6 +6,7 @@ import type { Backend } from '../kernels/backend.ts';
 import type { Sequential } from '../layers/sequential.ts';
 import { Tensor } from '../tensor.ts';
 import { forwardBackward } from './step.ts';
+import type { AugmentSpec } from './augment.ts';
 
 /** What a worker is given once, at start (workerData). */
 export interface WorkerSetup {
@@ -24,6 +25,9 @@ export interface WorkerSetup {
   values: SharedArrayBuffer[]; // one per param: the shared weights
   buffers: SharedArrayBuffer[]; // one per buffer (batch norm's running statistics): the main thread's, read when predicting
   grads: SharedArrayBuffer[]; // one per param: this worker's gradients
+  allGrads: SharedArrayBuffer[][]; // [thread][param]: every thread's gradients (thread 0's are the model's), for the reduction
+  augment: AugmentSpec | null; // the training augmentation each thread applies to its own slice
+  draws: SharedArrayBuffer; // (maxBatch, drawsPerImage) float64: the augmentation's random draws for the batch
 }
 
 /**
@@ -53,4 +57,25 @@ export function predictSlice(model: Sequential, input: Float32Array, logits: Flo
   const out = model.forward(new Tensor([count, ...inputShape], input.subarray(start * per, (start + count) * per))); // (count, classes)
   model.train(wasTraining);
   logits.set(out.data, start * out.shape[1]);
+}
+
+/**
+ * The gradient reduction, shared out: thread t of T sums every thread's gradients into thread 0's
+ * (the model's own) over its stripe of the parameters, the t-th of T near-equal runs of all the
+ * parameters laid end to end. Within a stripe the sum is in thread order (0 + 1 + 2 ...), as a
+ * single thread would do it, so the result has the same bits whoever does which stripe.
+ * grads[thread][param] (the param's length).
+ */
+export function reduceStripe(grads: Float32Array[][], t: number, T: number): void {
+  const total = grads[0].reduce((s, g) => s + g.length, 0);
+  const lo = Math.floor((t * total) / T), hi = Math.floor(((t + 1) * total) / T);
+  let offset = 0; // where param k starts in the end-to-end layout
+  for (let k = 0; k < grads[0].length; k++) {
+    const g = grads[0][k], from = Math.max(lo - offset, 0), to = Math.min(hi - offset, g.length);
+    for (let w = 1; w < grads.length; w++) {
+      const d = grads[w][k];
+      for (let i = from; i < to; i++) g[i] += d[i];
+    }
+    offset += g.length;
+  }
 }

@@ -8,10 +8,11 @@ import { TrainingDivergedError } from '../errors.ts';
 import { modelFromConfig } from '../layers/from-config.ts';
 import { Tensor } from '../tensor.ts';
 import {
-  CMD_EXIT, CMD_PREDICT, CMD_TRAIN, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START,
+  CMD_EXIT, CMD_PREDICT, CMD_REDUCE, CMD_TRAIN, C_AUGMENT, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START,
   JOB_DIVERGED, JOB_FAILED, NO_ERROR, READY, RESULTS_STRIDE, ctrlOffset, setStatus, writeError,
 } from './parallel-protocol.mjs';
-import { type WorkerSetup, predictSlice, trainSlice } from './worker-step.ts';
+import { type WorkerSetup, predictSlice, reduceStripe, trainSlice } from './worker-step.ts';
+import { augmentFromSpec } from './augment.ts';
 
 const setup = workerData as WorkerSetup;
 const model = modelFromConfig(setup.config).setBackend(setup.backend);
@@ -31,6 +32,11 @@ const input = new Float32Array(setup.input);
 const labels = new Int32Array(setup.labels);
 const logits = new Float32Array(setup.logits);
 const results = new Float64Array(setup.results);
+const allGrads = setup.allGrads.map((thread) => thread.map((g) => new Float32Array(g)));
+const draws = new Float64Array(setup.draws);
+const augment = setup.augment ? augmentFromSpec(setup.augment) : null;
+const shape = setup.inputShape as [number, number, number];
+const per = shape.reduce((a, d) => a * d, 1);
 const o = ctrlOffset(setup.index);
 const r = RESULTS_STRIDE * (setup.index - 1);
 
@@ -47,9 +53,15 @@ for (;;) {
     if (cmd === CMD_TRAIN) {
       buffers.forEach((b, k) => { b.value = privateBuffers[k]; });
       for (const p of params) p.grad.data.fill(0);
+      if (ctrl[o + C_AUGMENT] && augment) { // this worker's slice of the batch's augmentation, in place
+        const D = augment.drawsPerImage;
+        augment.apply(input.subarray(start * per, (start + count) * per), count, shape, draws.subarray(start * D, (start + count) * D));
+      }
       const res = trainSlice(model, input, labels, setup.inputShape, start, count, ctrl[o + C_BATCH]);
       results[r] = res.lossSum;
       results[r + 1] = res.correct;
+    } else if (cmd === CMD_REDUCE) {
+      reduceStripe(allGrads, setup.index, allGrads.length);
     } else if (cmd === CMD_PREDICT) {
       buffers.forEach((b, k) => { b.value = sharedBuffers[k]; });
       predictSlice(model, input, logits, setup.inputShape, start, count);

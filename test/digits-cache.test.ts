@@ -1,0 +1,97 @@
+// The compact digit cache (datasets/digits-cache.ts): the same bits and the same split as parsing
+// the mnist package's JSON, and a cache file that is rebuilt when missing, stale, truncated or corrupt.
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { forgetDigitCodes, lastDigitCacheEvent, loadDigitCodes } from '../datasets/digits-cache.ts';
+import { loadDigits, loadRawDigits } from '../datasets/mnist.ts';
+import { createRng } from '../src/rng.ts';
+
+const jsonDir = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
+const bytesEqual = (a: ArrayBufferView, b: ArrayBufferView) =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+/** The loader as it was before the cache: JSON.parse, Float32Array.from, split 80/20 per digit, shuffle each set. */
+function oldLoadDigits(seed: number) {
+  const raw = Array.from({ length: 10 }, (_, d) => Float32Array.from((JSON.parse(readFileSync(join(jsonDir, `${d}.json`), 'utf8')) as { data: number[] }).data));
+  const trainIdx: Array<[number, number]> = [], testIdx: Array<[number, number]> = [];
+  raw.forEach((arr, digit) => {
+    const count = arr.length / 784, cut = Math.round(count * 0.8);
+    for (let i = 0; i < count; i++) (i < cut ? trainIdx : testIdx).push([digit, i]);
+  });
+  const rng = createRng(`digits-split-${seed}`);
+  rng.shuffle(trainIdx);
+  rng.shuffle(testIdx);
+  const build = (idx: Array<[number, number]>) => {
+    const images = new Float32Array(idx.length * 784), labels = new Uint8Array(idx.length);
+    idx.forEach(([digit, i], k) => { images.set(raw[digit].subarray(i * 784, (i + 1) * 784), k * 784); labels[k] = digit; });
+    return { images, labels };
+  };
+  return { raw, train: build(trainIdx), test: build(testIdx) };
+}
+
+describe('compact digit cache', () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'miniconv-digits-'));
+  const file = join(cacheDir, 'digits-v1.bin');
+  const load = () => { forgetDigitCodes(); return loadDigitCodes({ cacheDir }); };
+
+  it('gives the same bits and the same split as parsing the JSON, from a fresh cache and from the file', () => {
+    const old = oldLoadDigits(3);
+    for (const action of ['built', 'read'] as const) {
+      forgetDigitCodes();
+      const now = loadDigits({ seed: 3, cacheDir });
+      expect(lastDigitCacheEvent?.action).toBe(action);
+      expect(bytesEqual(now.train.images, old.train.images)).toBe(true);
+      expect(bytesEqual(now.test.images, old.test.images)).toBe(true);
+      expect(bytesEqual(now.train.labels, old.train.labels)).toBe(true);
+      expect(bytesEqual(now.test.labels, old.test.labels)).toBe(true);
+    }
+    const raw = loadRawDigits({ cacheDir });
+    raw.forEach((r, d) => expect(bytesEqual(r, old.raw[d])).toBe(true));
+    expect(statSync(file).size).toBeLessThan(8.5e6); // one byte a pixel, not 4 (or 21 MB of JSON)
+  });
+
+  it('rebuilds a corrupt file (one flipped byte)', () => {
+    load();
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 100] ^= 0xff;
+    writeFileSync(file, bytes);
+    load();
+    expect(lastDigitCacheEvent).toMatchObject({ action: 'built', reason: 'corrupt (checksum mismatch)' });
+    load();
+    expect(lastDigitCacheEvent?.action).toBe('read');
+  });
+
+  it('rebuilds a truncated, foreign or missing file', () => {
+    writeFileSync(file, readFileSync(file).subarray(0, 50));
+    load();
+    expect(lastDigitCacheEvent?.reason).toMatch(/^truncated/);
+    const bytes = readFileSync(file);
+    bytes.write('NOTDIGIT', 0, 'latin1');
+    writeFileSync(file, bytes);
+    load();
+    expect(lastDigitCacheEvent?.reason).toMatch(/wrong magic/);
+    const other = mkdtempSync(join(tmpdir(), 'miniconv-digits-'));
+    forgetDigitCodes();
+    loadDigitCodes({ cacheDir: join(other, 'new', 'folder') });
+    expect(lastDigitCacheEvent).toMatchObject({ action: 'built', reason: 'missing' });
+  });
+
+  it('rebuilds when the source files change (stale)', () => {
+    const src = mkdtempSync(join(tmpdir(), 'miniconv-digits-src-'));
+    mkdirSync(src, { recursive: true });
+    for (let d = 0; d < 10; d++) copyFileSync(join(jsonDir, `${d}.json`), join(src, `${d}.json`));
+    const dir = mkdtempSync(join(tmpdir(), 'miniconv-digits-'));
+    forgetDigitCodes();
+    loadDigitCodes({ cacheDir: dir, sourceDir: src });
+    forgetDigitCodes();
+    loadDigitCodes({ cacheDir: dir, sourceDir: src });
+    expect(lastDigitCacheEvent?.action).toBe('read');
+    utimesSync(join(src, '4.json'), new Date(2020, 0, 1), new Date(2020, 0, 1));
+    forgetDigitCodes();
+    loadDigitCodes({ cacheDir: dir, sourceDir: src });
+    expect(lastDigitCacheEvent).toMatchObject({ action: 'built', reason: 'stale (the mnist package changed)' });
+  });
+});
