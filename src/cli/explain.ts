@@ -7,6 +7,12 @@ import type { CliContext } from './context.ts';
 import { UsageError } from './errors.ts';
 import { configureCommand, intArg, jsonMatrixArg } from './parse.ts';
 
+/**
+ * The largest problem explain narrates: every number of it is written out, so a 64x64 input already
+ * makes megabytes of text. Bigger sizes are a usage error (exit 2) naming the limit.
+ */
+export const EXPLAIN_LIMITS = { side: 64, padding: 16, stride: 16 };
+
 interface Options { input?: unknown; kernel?: unknown; stride: number; padding: number; dy?: unknown; color: boolean }
 
 export function explainCommand(ctx: CliContext): Command {
@@ -19,6 +25,7 @@ export function explainCommand(ctx: CliContext): Command {
     .option('--dy <JSON>', "the upstream gradient dL/dy, the output's size (default: all ones)", jsonMatrixArg('--dy'))
     .option('--no-color', 'plain text even on a terminal (also NO_COLOR=1)')
     .action((o: Options) => {
+      checkExplainSizes(o);
       const opts: ExplainOptions = {
         input: (o.input ?? SEED_INPUT) as number[][],
         kernel: (o.kernel ?? SEED_KERNEL) as number[][],
@@ -30,10 +37,23 @@ export function explainCommand(ctx: CliContext): Command {
       try {
         text = explainConv(opts).text;
       } catch (e) {
-        // explainConv rejects a bad matrix or size with a TypeError or RangeError: a bad argument.
-        if (e instanceof TypeError || e instanceof RangeError) throw new UsageError(e.message.replace(/^explainConv: /, ''));
+        // explainConv rejects a bad matrix or size with a TypeError or RangeError naming itself: a bad
+        // argument. Anything else (a stack overflow is a RangeError too) is a failure, not a usage error.
+        if ((e instanceof TypeError || e instanceof RangeError) && e.message.startsWith('explainConv: ')) throw new UsageError(e.message.replace(/^explainConv: /, ''));
         throw e;
       }
       ctx.io.out(text);
     });
+}
+
+/** Usage error unless the sizes are within EXPLAIN_LIMITS (the matrices' contents are checked by explainConv). */
+function checkExplainSizes(o: Options): void {
+  const { side, padding, stride } = EXPLAIN_LIMITS;
+  if (o.padding > padding) throw new UsageError(`--padding must be at most ${padding} (explain writes out every number), got ${o.padding}`);
+  if (o.stride > stride) throw new UsageError(`--stride must be at most ${stride}, got ${o.stride}`);
+  for (const [flag, m] of [['--input', o.input], ['--kernel', o.kernel], ['--dy', o.dy]] as const) {
+    if (!Array.isArray(m)) continue;
+    const rows = m.length, cols = Math.max(0, ...m.slice(0, side + 1).map((r) => (Array.isArray(r) ? r.length : 0)));
+    if (rows > side || cols > side) throw new UsageError(`${flag} must be at most ${side}x${side} (explain writes out every number), got ${rows} rows of up to ${cols}${rows > side ? '+' : ''}`);
+  }
 }
