@@ -54,6 +54,6 @@ function checkExplainSizes(o: Options): void {
   for (const [flag, m] of [['--input', o.input], ['--kernel', o.kernel], ['--dy', o.dy]] as const) {
     if (!Array.isArray(m)) continue;
     const rows = m.length, cols = Math.max(0, ...m.slice(0, side + 1).map((r) => (Array.isArray(r) ? r.length : 0)));
-    if (rows > side || cols > side) throw new UsageError(`${flag} must be at most ${side}x${side} (explain writes out every number), got ${rows} rows of up to ${cols}${rows > side ? '+' : ''}`);
+    if (rows > side || cols > side) throw new UsageError(`${flag} must be at most ${side}x${side} (explain writes out every number), got ${rows}x${cols}`);
   }
 }

@@ -1,11 +1,10 @@
 // `miniconv train`: trains the default digit classifier and saves it.
 
-import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { type ModelMetadata, type Snapshot, saveModel } from '../io/model-file.ts';
+import { type ModelMetadata, type Snapshot, prepareModelDestination, saveTrainedModel } from '../io/model-file.ts';
 import { SGD } from '../optim/sgd.ts';
 import { type Augment, randomAffine, randomElastic, randomShift } from '../train/augment.ts';
 import { DIGIT_DEFAULTS, DIGIT_INPUT_SHAPE, createDigitModel } from '../train/digit-model.ts';
@@ -15,7 +14,7 @@ import { BACKEND_HELP, applyBackendOption } from './backend.ts';
 import { type CliContext, loadData } from './context.ts';
 import type { CliIO } from './io.ts';
 import { UsageError } from './errors.ts';
-import { choiceArg, configureCommand, floatArg, intArg, pathArg } from './parse.ts';
+import { THREADS_PER_CORE, choiceArg, configureCommand, floatArg, intArg, maxBytesOf, maxFileMbOption, maxThreads, pathArg, threadsArg } from './parse.ts';
 
 /** The training-set augmentations `train --augment` offers. */
 const AUGMENTS: Record<string, () => Augment | undefined> = {
@@ -28,7 +27,7 @@ const AUGMENT_NAMES = Object.keys(AUGMENTS);
 
 interface TrainOptions {
   epochs: number; batchSize: number; lr: number; momentum: number; lrDecay: number; weightDecay: number;
-  augment: string; seed: number; data?: string; out: string; threads: number; snapshots?: boolean; backend?: string;
+  augment: string; seed: number; data?: string; out: string; force?: boolean; threads: number; snapshots?: boolean; backend?: string; maxFileMb?: number;
 }
 
 export function trainCommand(ctx: CliContext): Command {
@@ -45,9 +44,12 @@ export function trainCommand(ctx: CliContext): Command {
       choiceArg('--augment', AUGMENT_NAMES), d.augment)
     .option('--seed <N>', 'seed of the weights and the data order', intArg('--seed', 0, 1), d.seed)
     .option('--data <DIR>', 'train on the full MNIST IDX files in DIR instead of the bundled digits', pathArg('--data', 'a folder'))
-    .option('--out <FILE>', 'where to save the model', pathArg('--out', 'a file name'), 'models/digits.json')
-    .addOption(new Option('--threads <N>', 'threads that share each batch').argParser(intArg('--threads', 1, 2))
+    .option('--out <FILE>', 'where to save the model; checked before training: an existing file is replaced only if it is a ' +
+      'miniconv model, a symlink is written through', pathArg('--out', 'a file name'), 'models/digits.json')
+    .option('--force', 'let --out replace an existing regular file that is not a miniconv model (never a folder or a device)')
+    .addOption(new Option('--threads <N>', `threads that share each batch, at most ${THREADS_PER_CORE} per core (here ${maxThreads()})`).argParser(threadsArg())
       .default(availableParallelism(), `the number of cores, here ${availableParallelism()}`))
+    .addOption(maxFileMbOption())
     .option('--snapshots', "keep the first layer's kernels after initialisation and each epoch")
     .option('--backend <NAME>', BACKEND_HELP)
     .action((opts: TrainOptions) => train(ctx, opts));
@@ -59,9 +61,12 @@ function train(ctx: CliContext, o: TrainOptions): void {
   if (!(o.augment in AUGMENTS)) throw new UsageError(`--augment must be one of ${AUGMENT_NAMES.join(', ')}, got '${o.augment}'`);
   const out = resolve(o.out);
   const { epochs, batchSize, lr, momentum, lrDecay, weightDecay, seed, threads } = o;
+  // Before a minute of training: may a model go to --out, and is its folder writable? (model-file.ts)
+  const dest = prepareModelDestination(out, { force: o.force });
+  if (dest.removed.length > 0) io.err(`Removed ${dest.removed.length} temporary file${dest.removed.length === 1 ? '' : 's'} left by interrupted saves: ${dest.removed.join(', ')}`);
 
   const t0 = performance.now();
-  const data = loadData(ctx, o.data, seed);
+  const data = loadData(ctx, o.data, seed, { maxBytes: maxBytesOf(o.maxFileMb) });
   const model = createDigitModel(seed);
   const optimizer = new SGD(model.params(), { lr, momentum, weightDecay });
   io.out(`Training on the ${data.name}: ${data.train.count} train, ${data.test.count} test images, ${threads} thread${threads === 1 ? '' : 's'}`);
@@ -89,8 +94,9 @@ function train(ctx: CliContext, o: TrainOptions): void {
     wallSeconds: seconds,
     ...(o.snapshots ? { snapshots } : {}),
   };
-  mkdirSync(dirname(out), { recursive: true });
-  saveModel(out, model, DIGIT_INPUT_SHAPE, metadata);
+  // If --out fails now (disk full, permissions changed), the model is kept beside it or in the temp
+  // folder and the ModelSaveError (exit 1) says where.
+  saveTrainedModel(out, model, DIGIT_INPUT_SHAPE, metadata);
   io.out(`Test accuracy ${(100 * (last.testAccuracy ?? 0)).toFixed(2)}% after ${epochs} epochs, ${seconds.toFixed(1)} s in all.`);
   io.out(`Model saved to ${out}`);
 }
