@@ -4,14 +4,15 @@
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadIdxMnist } from '../datasets/idx.ts';
+import { loadIdxMnist, readMnistPair } from '../datasets/idx.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 import { type DataLoaders, main } from '../src/cli/main.ts';
 import { processIO } from '../src/cli/io.ts';
 
 export const dataLoaders: DataLoaders = {
   digits: ({ seed }) => loadDigits({ seed }),
-  idx: (dir) => loadIdxMnist(resolve(dir)),
+  idx: (dir, opts) => loadIdxMnist(resolve(dir), opts?.maxBytes),
+  idxTest: (dir, opts) => readMnistPair(resolve(dir), 't10k', opts?.maxBytes),
 };
 
 /** Runs `miniconv <argv>` on the process's stdout and stderr; resolves to the exit code. */

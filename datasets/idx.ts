@@ -44,8 +44,8 @@ export function readIdxImages(file: string, maxBytes = MAX_IDX_BYTES): { images:
 }
 
 /** Reads an IDX label file; every label must be a class index below `classes` (default 10, the digits). */
-export function readIdxLabels(file: string, classes = 10): Uint8Array {
-  const buf = readMaybeGzip(file);
+export function readIdxLabels(file: string, classes = 10, maxBytes = MAX_IDX_BYTES): Uint8Array {
+  const buf = readMaybeGzip(file, maxBytes);
   if (buf.length < 8) throw new Error(`IDX: ${file} is too short for a label file header (${buf.length} bytes, expected at least 8)`);
   const magic = buf.readUInt32BE(0);
   if (magic !== LABELS_MAGIC) {
@@ -60,9 +60,9 @@ export function readIdxLabels(file: string, classes = 10): Uint8Array {
 }
 
 /** Reads one image file and its label file into a Dataset, checking that they agree. */
-export function readIdxPair(imagesFile: string, labelsFile: string): Dataset {
-  const { images, count, rows, cols } = readIdxImages(imagesFile);
-  const labels = readIdxLabels(labelsFile);
+export function readIdxPair(imagesFile: string, labelsFile: string, maxBytes = MAX_IDX_BYTES): Dataset {
+  const { images, count, rows, cols } = readIdxImages(imagesFile, maxBytes);
+  const labels = readIdxLabels(labelsFile, 10, maxBytes);
   if (count === 0) throw new Error(`IDX: ${imagesFile} holds no images`);
   if (labels.length !== count) {
     throw new Error(`IDX: ${imagesFile} holds ${count} images but ${labelsFile} holds ${labels.length} labels; they must match`);
@@ -78,15 +78,16 @@ function find(dir: string, stem: string, kind: 'idx1' | 'idx3'): string {
 }
 
 /** Loads the full MNIST from a folder holding the four standard files: 60,000 train / 10,000 test. */
-export function loadIdxMnist(dir: string): { train: Dataset; test: Dataset } {
+export function loadIdxMnist(dir: string, maxBytes = MAX_IDX_BYTES): { train: Dataset; test: Dataset } {
   if (!existsSync(dir)) throw new Error(`IDX: no such folder: ${dir}`);
-  return { train: readMnistPair(dir, 'train'), test: readMnistPair(dir, 't10k') };
+  return { train: readMnistPair(dir, 'train', maxBytes), test: readMnistPair(dir, 't10k', maxBytes) };
 }
 
 /** One of MNIST's two pairs of files (`train` or `t10k`), checked to hold 28x28 digits. */
-export function readMnistPair(dir: string, stem: 'train' | 't10k'): Dataset {
+export function readMnistPair(dir: string, stem: 'train' | 't10k', maxBytes = MAX_IDX_BYTES): Dataset {
+  if (!existsSync(dir)) throw new Error(`IDX: no such folder: ${dir}`);
   const imagesFile = find(dir, `${stem}-images`, 'idx3');
-  const set = readIdxPair(imagesFile, find(dir, `${stem}-labels`, 'idx1'));
+  const set = readIdxPair(imagesFile, find(dir, `${stem}-labels`, 'idx1'), maxBytes);
   if (set.shape[1] !== 28 || set.shape[2] !== 28) throw new Error(`IDX: ${imagesFile} holds ${set.shape[1]}x${set.shape[2]} images; MNIST digits are 28x28`);
   return set;
 }

@@ -1,6 +1,6 @@
 // The main entry in a browser bundle (package.json `exports`, condition "browser"): everything of
 // src/index.ts that runs without Node: no file system, no worker threads, no PNG encoder.
-export { Tensor, type FloatArray, type DType, type NestedArray } from './tensor.ts';
+export { Tensor, MAX_TENSOR_ELEMENTS, type FloatArray, type DType, type NestedArray } from './tensor.ts';
 export { createRng, initTensor, type Rng, type Initializer } from './rng.ts';
 export { type Backend, BACKENDS, defaultBackend, setDefaultBackend } from './kernels/backend.ts';
 export { initWasmKernels, initWasmKernelsAsync, wasmStatus } from './kernels/wasm/loader.ts';

@@ -9,6 +9,27 @@ export type DType = 'float32' | 'float64';
 /** Nested number arrays, as written by hand: [[1, 2], [3, 4]]. */
 export type NestedArray = number | NestedArray[];
 
+/**
+ * The most values one tensor may hold: 2^30 (1,073,741,824; 4 GiB as float32). Shapes are checked
+ * against it before anything is allocated, so a mistyped size (a model file with `outChannels 1e9`,
+ * `new Tensor([1e6, 1e6])`) gets an error naming the tensor and its size instead of the engine's
+ * "Invalid typed array length" or an out-of-memory crash. It is also what the WebAssembly kernels'
+ * 4 GiB memory can hold at most.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 30;
+
+/**
+ * Throws a RangeError naming `who` and `what` unless `shape` holds at most MAX_TENSOR_ELEMENTS values,
+ * e.g. `Conv2D(conv2d_1): weight [1000000000, 1, 5, 5] would hold 25,000,000,000 values, above the maximum of 1,073,741,824 per tensor`.
+ */
+export function checkTensorSize(who: string, what: string, shape: readonly number[]): void {
+  const n = shapeSize(shape);
+  if (n > MAX_TENSOR_ELEMENTS) {
+    throw new RangeError(`${who}: ${what} [${shape.join(', ')}] would hold ${n.toLocaleString('en-US')} values, above the maximum of ` +
+      `${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')} per tensor (MAX_TENSOR_ELEMENTS)`);
+  }
+}
+
 export class Tensor {
   readonly shape: readonly number[];
   readonly data: FloatArray;
@@ -25,6 +46,7 @@ export class Tensor {
         throw new RangeError(`Tensor: shape must hold non-negative integers, got [${shape.join(', ')}]`);
       }
     }
+    checkTensorSize('Tensor', 'shape', shape);
     const size = shapeSize(shape);
     let arr: FloatArray;
     if (data === undefined) arr = new Float32Array(size);
@@ -44,6 +66,7 @@ export class Tensor {
   get dtype(): DType { return this.data instanceof Float64Array ? 'float64' : 'float32'; }
 
   static zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+    checkTensorSize('Tensor.zeros', 'shape', shape);
     const n = shapeSize(shape);
     return new Tensor(shape, dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
   }

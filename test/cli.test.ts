@@ -52,7 +52,7 @@ describe('miniconv CLI', () => {
   it('every bad argument exits with code 2, on every command', async () => {
     const cases = [
       ['train', '--momentum', '1'], ['train', '--lr-decay', '0'], ['train', '--threads', '0'], ['train', '--seed', '1.5'], ['train', '--backend', 'gpu'],
-      ['train', '--out', ''], ['eval', modelFile, '--backend', 'fast'], ['eval', modelFile, 'extra'], ['predict', modelFile, 'a.png', 'b.png'],
+      ['train', '--out', ''], ['eval', modelFile, '--backend', 'fast'], ['eval', modelFile, 'extra'], ['predict', modelFile, 'a.png', '--save-input', ''],
       ['summary'], ['summary', modelFile, '--data', 'x'], ['inspect'], ['inspect', modelFile, '--index', 'abc'], ['inspect', modelFile, '--index', '-1'],
       ['inspect', modelFile, '--index', '1.5'], ['inspect', modelFile, '--index', '99999'], ['inspect', modelFile, '--out'],
       ['explain', '--stride', '0'], ['explain', '--input', '[[1,2'], ['explain', '--dy', '[[1]]'], ['explain', 'extra'],

@@ -79,6 +79,41 @@ describe('fuzz: layers', () => {
   }, TEST_MS);
 });
 
+describe('fuzz: layer sizes and dy (issue 13: checked before allocating, dy named by the layer)', () => {
+  // Small sizes, or sizes whose weight or output exceeds MAX_TENSOR_ELEMENTS whatever the others: those
+  // must be refused by the layer, naming it, before an allocation; never "Invalid typed array length"
+  // or an out-of-memory. (Sizes in between are legitimate work, and slow: not a fuzz case.)
+  const big = fc.oneof(fc.integer({ min: 1, max: 8 }), fc.constantFrom(2e9, 2 ** 31, 2 ** 40));
+
+  it('huge channels, features, kernels and padding', () => {
+    const rng = createRng(SEED);
+    fc.assert(fc.property(fc.constantFrom('Conv2D', 'Dense'), big, big, big, fc.constantFrom(0, 1, 1000, 100000), (type, a, b, c, pad) => {
+      worksOrOwnError(() => {
+        const layer = type === 'Conv2D'
+          ? new Conv2D({ inChannels: 1, outChannels: a, kernelSize: Math.min(c, 5), padding: pad, rng, weightInit: 'zeros' })
+          : new Dense({ inFeatures: a, outFeatures: b, rng, weightInit: 'zeros' });
+        // Only small inputs: the layer's weight or output is what may be huge.
+        if (layer instanceof Conv2D) layer.forward(new Tensor([1, 1, 6, 6]));
+        else if (a <= 8) layer.forward(new Tensor([2, a]));
+      }, /^(Conv2D|Dense)\b.*(would hold [\d,]+ values, above the maximum|smaller than)/);
+    }), { ...params, numRuns: Math.min(RUNS, 40) });
+  }, TEST_MS);
+
+  it('a dy of the wrong shape names the layer and says dy', () => {
+    const rng = createRng(SEED);
+    fc.assert(fc.property(fc.constantFrom('Conv2D', 'Dense', 'MaxPool2D', 'ReLU'), shape, (type, dyShape) => {
+      const layer = type === 'Conv2D' ? new Conv2D({ inChannels: 1, outChannels: 2, kernelSize: 3, rng })
+        : type === 'Dense' ? new Dense({ inFeatures: 36, outFeatures: 3, rng })
+        : type === 'MaxPool2D' ? new MaxPool2D({ kernelSize: 2 }) : new ReLU();
+      const y = layer.forward(type === 'Dense' ? new Tensor([2, 36]) : new Tensor([2, 1, 6, 6]));
+      const same = dyShape.length === y.rank && dyShape.every((d, i) => d === y.shape[i]);
+      const dy = new Tensor(dyShape);
+      if (same) expect(() => layer.backward(dy)).not.toThrow();
+      else expect(() => layer.backward(dy)).toThrow(new RegExp(`^${type}: dy must have the shape of the last output \\[${y.shape.join(', ')}\\], got`));
+    }), params);
+  }, TEST_MS);
+});
+
 describe('fuzz: model files at deserializeModel', () => {
   const rng = createRng(1);
   const model = new Sequential([

@@ -107,7 +107,8 @@ describe('ParallelTrainer', () => {
     const half = set.images.slice();
     half.fill(NaN, order[40] * 784, (order[40] + 1) * 784);
     let caught: unknown;
-    try { fit(build(3), { ...set, images: half }, { epochs: 1, batchSize: 64, optimizer: new SGD(build(3).params(), { lr: 0.01 }), threads: 2 }); } catch (e) { caught = e; }
+    const again = build(3);
+    try { fit(again, { ...set, images: half }, { epochs: 1, batchSize: 64, optimizer: new SGD(again.params(), { lr: 0.01 }), threads: 2 }); } catch (e) { caught = e; }
     expect(caught).toBeInstanceOf(TrainingDivergedError);
     expect((caught as TrainingDivergedError).message).toMatch(/^fit: training diverged at epoch 1, batch 1: worker 1: .*logits hold NaN/);
     expect([(caught as TrainingDivergedError).epoch, (caught as TrainingDivergedError).batch]).toEqual([1, 1]);

@@ -68,7 +68,8 @@ describe('fit', () => {
     expect(seen.length).toBeLessThan(3);
     // The error is typed: callers catch it by class and read where it happened.
     let caught: unknown;
-    try { fit(small(7), { ...set, images }, { epochs: 1, batchSize: 20, optimizer: new SGD(small(7).params(), { lr: 0.01 }), seed: 1 }); } catch (e) { caught = e; }
+    const again = small(7);
+    try { fit(again, { ...set, images }, { epochs: 1, batchSize: 20, optimizer: new SGD(again.params(), { lr: 0.01 }), seed: 1 }); } catch (e) { caught = e; }
     expect(caught).toBeInstanceOf(TrainingDivergedError);
     const d = caught as TrainingDivergedError;
     expect([d.epoch, d.batch, Number.isNaN(d.value)]).toEqual([1, seen.length + 1, true]);

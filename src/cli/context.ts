@@ -6,11 +6,16 @@ import type { CliIO } from './io.ts';
 
 export interface Split { train: Dataset; test: Dataset }
 
+/** Options of the file loaders: `maxBytes` raises (or lowers) the size cap of every file read (`--max-file-mb`). */
+export interface LoadOptions { maxBytes?: number }
+
 export interface DataLoaders {
   /** The bundled digits of the mnist package, split 8,000 / 2,000 and shuffled with `seed`. */
   digits(opts: { seed: number }): Split;
   /** The full MNIST from the four standard IDX files in a folder. */
-  idx(dir: string): Split;
+  idx(dir: string, opts?: LoadOptions): Split;
+  /** Only the test pair (t10k-images, t10k-labels) of the IDX files in a folder: all that `eval` needs. */
+  idxTest(dir: string, opts?: LoadOptions): Dataset;
 }
 
 export interface CliContext {
@@ -19,7 +24,7 @@ export interface CliContext {
 }
 
 /** The data of `--data DIR` when given, else the bundled digits; with the name the output shows. */
-export function loadData(ctx: CliContext, dir: string | undefined, seed: number): Split & { name: string } {
-  if (dir !== undefined) return { ...ctx.data.idx(dir), name: `MNIST IDX files in ${dir}` };
+export function loadData(ctx: CliContext, dir: string | undefined, seed: number, opts: LoadOptions = {}): Split & { name: string } {
+  if (dir !== undefined) return { ...ctx.data.idx(dir, opts), name: `MNIST IDX files in ${dir}` };
   return { ...ctx.data.digits({ seed }), name: 'bundled digits of the mnist package (8,000 train / 2,000 test)' };
 }

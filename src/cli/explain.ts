@@ -21,6 +21,29 @@ function jsonArg(flag: string, what: string, example: string): (value: string) =
   };
 }
 
+/**
+ * The largest problem explain narrates: every number of it is written out, so a 64x64 input already
+ * makes megabytes of text. Bigger sizes are a usage error (exit 2) naming the limit.
+ */
+export const EXPLAIN_LIMITS = { side: 64, padding: 16, stride: 16 };
+
+/** Usage error unless the sizes are within EXPLAIN_LIMITS (the matrices' contents are checked by the explain functions). */
+function checkExplainSizes(o: { input?: unknown; kernel?: unknown; dy?: unknown; stride?: number; padding?: number }): void {
+  const { side, padding, stride } = EXPLAIN_LIMITS;
+  if ((o.padding ?? 0) > padding) throw new UsageError(`--padding must be at most ${padding} (explain writes out every number), got ${o.padding}`);
+  if ((o.stride ?? 1) > stride) throw new UsageError(`--stride must be at most ${stride}, got ${o.stride}`);
+  for (const [flag, m] of [['--input', o.input], ['--kernel', o.kernel], ['--dy', o.dy]] as const) {
+    if (!Array.isArray(m)) continue;
+    let rows = m.length, cols = 0;
+    for (const r of m.slice(0, side + 1)) {
+      if (!Array.isArray(r)) continue;
+      cols = Math.max(cols, r.length);
+      for (const q of r.slice(0, side + 1)) if (Array.isArray(q)) { rows = Math.max(rows, r.length); cols = Math.max(cols, q.length); } // 3-D: (C, H, W)
+    }
+    if (rows > side || cols > side) throw new UsageError(`${flag} must be at most ${side}x${side} (explain writes out every number), got ${rows}x${cols}`);
+  }
+}
+
 /** Runs an explain function; a TypeError or RangeError from it is a bad argument (exit code 2). */
 function run(ctx: CliContext, explain: () => { text: string }): void {
   let text: string;
@@ -56,6 +79,7 @@ function convCommand(ctx: CliContext): Command {
     .option('--dy <JSON>', "the upstream gradient dL/dy, the output's size (default: 1, 2, 3, ... in reading order)", jsonMatrixArg('--dy'))
     .option(...NO_COLOR)
     .action((o: ConvOptions) => {
+      checkExplainSizes(o);
       const opts: ExplainOptions = {
         // Left out, they default to the seed article's input and kernel (and variations of them for more channels or filters).
         input: o.input as ExplainOptions['input'], kernel: o.kernel as ExplainOptions['kernel'],

@@ -1,12 +1,12 @@
 // `miniconv train`: trains a digit classifier (the default, a zoo model (train/zoo.ts) or a network
 // described in a JSON file) and saves it. Options not given take the chosen model's defaults.
 
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { type ModelMetadata, type Snapshot, saveModel } from '../io/model-file.ts';
+import { type ModelMetadata, type Snapshot, prepareModelDestination, saveTrainedModel } from '../io/model-file.ts';
 import type { Schedule } from '../optim/schedules.ts';
 import type { Sequential } from '../layers/sequential.ts';
 import { type Augment, randomAffine, randomElastic, randomShift } from '../train/augment.ts';
@@ -20,7 +20,7 @@ import { BACKEND_HELP, applyBackendOption } from './backend.ts';
 import { type CliContext, loadData } from './context.ts';
 import type { CliIO } from './io.ts';
 import { UsageError } from './errors.ts';
-import { choiceArg, configureCommand, floatArg, intArg, pathArg } from './parse.ts';
+import { THREADS_PER_CORE, choiceArg, configureCommand, floatArg, intArg, maxBytesOf, maxFileMbOption, maxThreads, pathArg, threadsArg } from './parse.ts';
 
 /** The training-set augmentations `train --augment` offers. */
 const AUGMENTS: Record<string, () => Augment | undefined> = {
@@ -34,7 +34,7 @@ const AUGMENT_NAMES = Object.keys(AUGMENTS);
 interface TrainOptions {
   model: string; arch?: string; optimizer?: string; schedule?: string;
   epochs?: number; batchSize?: number; lr?: number; momentum?: number; lrDecay?: number; weightDecay?: number;
-  augment?: string; seed: number; data?: string; out?: string; threads: number; snapshots?: boolean; backend?: string;
+  augment?: string; seed: number; data?: string; out?: string; force?: boolean; threads: number; snapshots?: boolean; backend?: string; maxFileMb?: number;
 }
 
 /** Largest --arch file read (an architecture is a few kB; weights are not in it). */
@@ -71,9 +71,12 @@ export function trainCommand(ctx: CliContext): Command {
       choiceArg('--augment', AUGMENT_NAMES))
     .option('--seed <N>', 'seed of the weights and the data order', intArg('--seed', 0, 1), DIGIT_DEFAULTS.seed)
     .option('--data <DIR>', 'train on the full MNIST IDX files in DIR instead of the bundled digits', pathArg('--data', 'a folder'))
-    .option('--out <FILE>', 'where to save the model (default models/<model>.json; digits: models/digits.json)', pathArg('--out', 'a file name'))
-    .addOption(new Option('--threads <N>', 'threads that share each batch').argParser(intArg('--threads', 1, 2))
+    .option('--out <FILE>', 'where to save the model (default models/<model>.json; digits: models/digits.json); checked before ' +
+      'training: an existing file is replaced only if it is a miniconv model, a symlink is written through', pathArg('--out', 'a file name'))
+    .option('--force', 'let --out replace an existing regular file that is not a miniconv model (never a folder or a device)')
+    .addOption(new Option('--threads <N>', `threads that share each batch, at most ${THREADS_PER_CORE} per core (here ${maxThreads()})`).argParser(threadsArg())
       .default(availableParallelism(), `the number of cores, here ${availableParallelism()}`))
+    .addOption(maxFileMbOption())
     .option('--snapshots', "keep the first layer's kernels after initialisation and each epoch (default: on; about 4% of the file)", true)
     .option('--no-snapshots', 'do not keep them')
     .option('--backend <NAME>', BACKEND_HELP)
@@ -133,9 +136,12 @@ function train(ctx: CliContext, o: TrainOptions, cmd: Command): void {
   const { seed, threads } = o;
   const name = o.arch !== undefined ? basename(o.arch).replace(/\.json$/i, '') : zoo.name;
   const out = resolve(o.out ?? `models/${name}.json`);
+  // Before training: may a model go to --out, and is its folder writable? (model-file.ts)
+  const dest = prepareModelDestination(out, { force: o.force });
+  if (dest.removed.length > 0) io.err(`Removed ${dest.removed.length} temporary file${dest.removed.length === 1 ? '' : 's'} left by interrupted saves: ${dest.removed.join(', ')}`);
 
   const t0 = performance.now();
-  const data = loadData(ctx, o.data, seed);
+  const data = loadData(ctx, o.data, seed, { maxBytes: maxBytesOf(o.maxFileMb) });
   const inputShape = [...DIGIT_INPUT_SHAPE];
   const model = o.arch !== undefined ? readArch(o.arch, seed, inputShape) : zoo.build(seed);
   // The model's Nesterov momentum stays when its optimiser does (and has momentum).
@@ -170,8 +176,9 @@ function train(ctx: CliContext, o: TrainOptions, cmd: Command): void {
     wallSeconds: seconds,
     ...(o.snapshots ? { snapshots } : {}),
   };
-  mkdirSync(dirname(out), { recursive: true });
-  saveModel(out, model, inputShape, metadata);
+  // If --out fails now (disk full, permissions changed), the model is kept beside it or in the temp
+  // folder and the ModelSaveError (exit 1) says where.
+  saveTrainedModel(out, model, inputShape, metadata);
   io.out(`Test accuracy ${(100 * (last.testAccuracy ?? 0)).toFixed(2)}% after ${epochs} epochs, ${seconds.toFixed(1)} s in all.`);
   io.out(`Model saved to ${out}`);
 }

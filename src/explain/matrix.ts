@@ -43,7 +43,7 @@ export function fmt(v: number): string {
 
 /** Equations padded to one width, so that their check marks line up. */
 export function aligned(rows: Array<[string, string]>): string[] {
-  const w = Math.max(...rows.map(([eq]) => eq.length));
+  const w = rows.reduce((m, [eq]) => Math.max(m, eq.length), 0);
   return rows.map(([eq, note]) => `${eq.padEnd(w)}   ${note}`);
 }
 
@@ -54,7 +54,9 @@ export function plural(n: number, word: string): string {
 /** Rows of right-aligned numbers, indented by two spaces. */
 export function showMatrix(m: Matrix): string[] {
   const cells = m.map((r) => r.map(fmt));
-  const w = Math.max(...cells.flat().map((c) => c.length));
+  // A loop, not Math.max(...cells): spreading a big padded matrix overflows the call stack.
+  let w = 0;
+  for (const r of cells) for (const c of r) w = Math.max(w, c.length);
   return cells.map((r) => '  ' + r.map((c) => c.padStart(w)).join('  '));
 }
 

@@ -44,7 +44,7 @@ import { reluBackwardNaive, reluForwardNaive } from './relu.ts';
 import { gemm } from './gemm.ts';
 import { depthwiseBackward, depthwiseForward, depthwiseScratchSizes, endInside, firstInside } from './depthwise.ts';
 import { type Workspace, pickWasm, wsFloat, wsTensor } from './workspace.ts';
-import type { WasmKernels } from './wasm/loader.ts';
+import { type WasmKernels, fitsInWasm } from './wasm/loader.ts';
 
 type Dims = ReturnType<typeof conv2dDims>;
 
@@ -81,9 +81,11 @@ export function conv2dForwardFast(
   const relu = opts.relu === true;
   const wasm = wasmHasConv(d) ? pickWasm(ws, who, x.data, w.data, b?.data) : null;
   const out = wsTensor(ws, 'out', [d.N, d.F, d.OH, d.OW], x.dtype, wasm); // (N, F, OH, OW)
-  if (wasm && isDepthwise(d)) depthwiseForwardWasm(wasm, d, x.data, w.data, b ? b.data : null, out.data, relu);
-  else if (wasm) forwardWasm(wasm, d, x.data, w.data, b ? b.data : null, out.data, relu);
-  else forwardTs(d, x.data, w.data, b ? b.data : null, out.data, relu, ws);
+  // A call too big for wasm memory runs on the TypeScript path instead (wasm/memory.ts).
+  const inWasm = wasm !== null && fitsInWasm(() => (isDepthwise(d)
+    ? depthwiseForwardWasm(wasm, d, x.data, w.data, b ? b.data : null, out.data, relu)
+    : forwardWasm(wasm, d, x.data, w.data, b ? b.data : null, out.data, relu)));
+  if (!inWasm) forwardTs(d, x.data, w.data, b ? b.data : null, out.data, relu, ws);
   return { out, cache: { x, w, hasBias: b !== null, p } };
 }
 
@@ -137,9 +139,10 @@ export function conv2dBackwardFast(dy: Tensor, cache: Conv2dCache, opts: Conv2dB
   const db = hasBias ? (dbInto ?? wsTensor(ws, 'db', [d.F], x.dtype)) : null; // (F)
   const accumulate = { dw: dwInto !== undefined, db: hasBias && dbInto != null };
 
-  if (wasm && isDepthwise(d)) depthwiseBackwardWasm(wasm, d, x.data, w.data, dy.data, mask, dx?.data ?? null, dw.data, db?.data ?? null, accumulate);
-  else if (wasm) backwardWasm(wasm, d, x.data, w.data, dy.data, mask, dx?.data ?? null, dw.data, db?.data ?? null, accumulate);
-  else {
+  const inWasm = wasm !== null && fitsInWasm(() => (isDepthwise(d)
+    ? depthwiseBackwardWasm(wasm, d, x.data, w.data, dy.data, mask, dx?.data ?? null, dw.data, db?.data ?? null, accumulate)
+    : backwardWasm(wasm, d, x.data, w.data, dy.data, mask, dx?.data ?? null, dw.data, db?.data ?? null, accumulate)));
+  if (!inWasm) {
     let g = dy.data; // (N, F, OH, OW)
     if (mask) {
       // Through the fused ReLU first (reluBackwardNaive's rule), into a scratch copy: dy is the caller's.

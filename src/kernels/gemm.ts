@@ -19,7 +19,7 @@
 // so that the big im2col matrix never crosses between JavaScript and WebAssembly memory.
 
 import type { FloatArray } from '../tensor.ts';
-import { getWasmKernels, wasmStatus } from './wasm/loader.ts';
+import { WasmMemoryError, getWasmKernels, wasmStatus } from './wasm/loader.ts';
 
 /**
  * C = alpha * op(A) * op(B) + beta * C, by the definition. With beta = 0, C's old values are
@@ -220,7 +220,14 @@ export function gemmWasm(
   const resident = wasm.addressOf(Cs) !== null;
   const cPtr = beta !== 0 || (ldc !== N && !resident) ? call.inout(Cs) : call.output(Cs);
   const scratch = call.scratch(wasm.gemmScratch);
-  call.ready();
+  try {
+    call.ready();
+  } catch (e) {
+    // Too big for wasm memory (wasm/memory.ts): nothing was written; the TypeScript GEMM does it.
+    if (!(e instanceof WasmMemoryError)) throw e;
+    gemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+    return;
+  }
   wasm.exports.gemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, alpha, aPtr, lda, bPtr, ldb, beta, cPtr, ldc, scratch);
   call.done();
 }

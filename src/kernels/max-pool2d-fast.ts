@@ -13,6 +13,7 @@ import { Tensor, shapeStr, type FloatArray } from '../tensor.ts';
 import { type MaxPool2dCache, type MaxPool2dParams, maxPool2dBackwardNaive, maxPool2dDims, maxPool2dForwardNaive } from './max-pool2d.ts';
 import type { KernelFamily } from './backend.ts';
 import { type Workspace, pickWasm, wsInt32, wsTensor } from './workspace.ts';
+import { fitsInWasm } from './wasm/loader.ts';
 
 /**
  * out[n,c,i,j] = max over 0 <= m, k < KH of x[n, c, i*S + m, j*S + k]
@@ -30,7 +31,8 @@ export function maxPool2dForwardFast(x: Tensor, p: MaxPool2dParams, opts: { ws?:
   const out = wsTensor(ws, 'out', [N, C, OH, OW], x.dtype, wasm); // (N, C, OH, OW)
   const argmax = wsInt32(ws, 'argmax', out.size, wasm); //           (N, C, OH, OW)
   const cache: MaxPool2dCache = { inShape: x.shape, argmax, dtype: x.dtype };
-  if (wasm) {
+  // A call too big for wasm memory runs on the TypeScript path below instead (wasm/memory.ts).
+  if (wasm && fitsInWasm(() => {
     const call = wasm.call(); // see wasm/memory.ts: operands in wasm memory are used in place
     const xPtr = call.input(x.data);
     const outPtr = call.output(out.data);
@@ -38,8 +40,7 @@ export function maxPool2dForwardFast(x: Tensor, p: MaxPool2dParams, opts: { ws?:
     call.ready();
     wasm.exports.maxPool2dForward(xPtr, N, C, H, W, KH, S, OH, OW, outPtr, argPtr);
     call.done();
-    return { out, cache };
-  }
+  })) return { out, cache };
   const xd = x.data, od = out.data;
   let o = 0; // walks out and argmax in order
   for (let plane = 0; plane < N * C; plane++) {
@@ -102,16 +103,15 @@ export function maxPool2dBackwardFast(dy: Tensor, cache: MaxPool2dCache, opts: {
   const wasm = pickWasm(ws, who, dy.data, cache.dtype);
   const dx = wsTensor(ws, 'dx', cache.inShape, cache.dtype, wasm); // (N, C, H, W)
   const dxd = dx.data, dd = dy.data;
-  if (wasm) {
+  if (wasm && fitsInWasm(() => {
     const call = wasm.call();
-    const doutPtr = call.input(dd);
+    const dyPtr = call.input(dd);
     const argPtr = call.input(argmax);
     const dxPtr = call.output(dxd);
     call.ready();
-    wasm.exports.maxPool2dBackward(doutPtr, argPtr, argmax.length, dxPtr, dxd.length);
+    wasm.exports.maxPool2dBackward(dyPtr, argPtr, argmax.length, dxPtr, dxd.length);
     call.done();
-    return { dx };
-  }
+  })) return { dx };
   dxd.fill(0);
   for (let o = 0; o < argmax.length; o++) dxd[argmax[o]] += dd[o];
   return { dx };

@@ -12,6 +12,7 @@ import { Tensor, checkShape } from '../tensor.ts';
 import { type ReluCache, reluBackwardNaive, reluForwardNaive } from './relu.ts';
 import type { KernelFamily } from './backend.ts';
 import { type Workspace, pickWasm, wsTensor } from './workspace.ts';
+import { fitsInWasm } from './wasm/loader.ts';
 
 export interface ReluFastOptions {
   /** Reuse the output buffer across calls (overwritten by the next call with this workspace). */
@@ -28,14 +29,15 @@ export function reluForwardFast(x: Tensor, opts: ReluFastOptions = {}): { out: T
   const wasm = pickWasm(opts.ws, 'reluForwardFast', x.data);
   const out = opts.inPlace ? x : wsTensor(opts.ws, 'out', x.shape, x.dtype, wasm);
   const xd = x.data, od = out.data;
-  if (wasm) {
+  // A call too big for wasm memory runs on the TypeScript loop instead (wasm/memory.ts).
+  if (!wasm || !fitsInWasm(() => {
     const call = wasm.call(); // see wasm/memory.ts: operands in wasm memory are used in place
     const xPtr = call.input(xd);
     const outPtr = opts.inPlace ? call.inout(od) : call.output(od);
     call.ready();
     wasm.exports.reluForward(xPtr, xd.length, outPtr);
     call.done();
-  } else {
+  })) {
     for (let i = 0; i < xd.length; i++) od[i] = xd[i] < 0 ? 0 : xd[i];
   }
   return { out, cache: { y: out } };
@@ -52,7 +54,7 @@ export function reluBackwardFast(dy: Tensor, cache: ReluCache, opts: ReluFastOpt
   const wasm = pickWasm(opts.ws, who, md, dd);
   const dx = opts.inPlace ? dy : wsTensor(opts.ws, 'dx', dy.shape, cache.y.dtype, wasm);
   const dxd = dx.data;
-  if (wasm) {
+  if (!wasm || !fitsInWasm(() => {
     const call = wasm.call();
     const yPtr = call.input(md); //    the forward output (the mask)
     const dPtr = call.input(dd); //    dy
@@ -60,7 +62,7 @@ export function reluBackwardFast(dy: Tensor, cache: ReluCache, opts: ReluFastOpt
     call.ready();
     wasm.exports.reluBackward(yPtr, dPtr, dd.length, dxPtr);
     call.done();
-  } else {
+  })) {
     for (let i = 0; i < dd.length; i++) dxd[i] = md[i] > 0 ? dd[i] : 0;
   }
   return { dx };

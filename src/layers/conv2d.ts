@@ -6,7 +6,7 @@ import { Tensor, shapeStr } from '../tensor.ts';
 import type { Backend } from '../kernels/backend.ts';
 import { type Conv2dCache, convOutSize } from '../kernels/conv2d.ts';
 import { conv2dKernels } from '../kernels/conv2d-fast.ts';
-import { type Activation, type ForwardOptions, Layer, type LayerConfig, type Param, intOption, makeParam, rankError, reluPattern } from './layer.ts';
+import { type Activation, type ForwardOptions, Layer, type LayerConfig, type Param, checkDy, checkTensorSize, intOption, makeParam, rankError, reluPattern } from './layer.ts';
 
 export interface Conv2DOptions {
   inChannels: number;
@@ -64,6 +64,7 @@ export class Conv2D extends Layer {
     this.setBackend(opts.backend);
     const [KH, KW] = this.kernelSize;
     const wShape = [this.outChannels, this.inChannels / G, KH, KW];
+    checkTensorSize(who, 'weight', wShape);
     // A filter sees C/G channels, and a channel feeds F/G filters: PyTorch's fans for a grouped conv.
     const fans = { fanIn: (this.inChannels / G) * KH * KW, fanOut: (this.outChannels / G) * KH * KW };
     this.weight = makeParam('weight', initTensor(opts.weightInit ?? 'heNormal', wShape, fans, opts.rng, who));
@@ -76,7 +77,7 @@ export class Conv2D extends Layer {
    * in the same pass; backward then passes dy back through that ReLU first.
    */
   forwardView(x: Tensor, opts?: ForwardOptions): Tensor {
-    this.outputShape(x.shape);
+    checkTensorSize(this.label, 'output', this.outputShape(x.shape));
     const relu = this.checkFuse(opts) === 'relu';
     const k = this.kernels(conv2dKernels);
     const p = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
@@ -109,6 +110,7 @@ export class Conv2D extends Layer {
 
   private backwardPass(dy: Tensor, computeDx: boolean): Tensor | null {
     const cache = this.needCache(this.cache);
+    checkDy(this.label, dy, this.outputShape(cache.x.shape));
     const k = this.kernels(conv2dKernels);
     return k.backward(dy, cache, {
       ws: k.ws, computeDx, dwInto: this.weight.grad, dbInto: this.bias?.grad ?? null, reluOutput: this.reluOutput ?? undefined,

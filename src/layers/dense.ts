@@ -6,7 +6,7 @@ import { type Tensor, shapeStr } from '../tensor.ts';
 import type { Backend } from '../kernels/backend.ts';
 import type { DenseCache } from '../kernels/dense.ts';
 import { denseKernels } from '../kernels/dense-fast.ts';
-import { Layer, type LayerConfig, type Param, intOption, makeParam, rankError } from './layer.ts';
+import { Layer, type LayerConfig, type Param, checkDy, checkTensorSize, intOption, makeParam, rankError } from './layer.ts';
 
 export interface DenseOptions {
   inFeatures: number;
@@ -37,13 +37,14 @@ export class Dense extends Layer {
     this.outFeatures = intOption(who, 'outFeatures', opts.outFeatures, 1);
     this.setBackend(opts.backend);
     const fans = { fanIn: this.inFeatures, fanOut: this.outFeatures };
+    checkTensorSize(who, 'weight', [this.outFeatures, this.inFeatures]);
     this.weight = makeParam('weight', initTensor(opts.weightInit ?? 'heNormal', [this.outFeatures, this.inFeatures], fans, opts.rng, who));
     this.bias = opts.bias === false ? null : makeParam('bias', initTensor(opts.biasInit ?? 'zeros', [this.outFeatures], fans, opts.rng, who));
   }
 
   /** (N, IN) -> (N, OUT): the formula is denseForwardNaive in kernels/dense.ts. */
   forwardView(x: Tensor): Tensor {
-    this.outputShape(x.shape);
+    checkTensorSize(this.label, 'output', this.outputShape(x.shape));
     const k = this.kernels(denseKernels);
     const { out, cache } = k.forward(x, this.weight.value, this.bias?.value ?? null, { ws: k.ws });
     this.cache = cache;
@@ -61,6 +62,7 @@ export class Dense extends Layer {
 
   private backwardPass(dy: Tensor, computeDx: boolean): Tensor | null {
     const cache = this.needCache(this.cache);
+    checkDy(this.label, dy, this.outputShape(cache.x.shape));
     const k = this.kernels(denseKernels);
     return k.backward(dy, cache, { ws: k.ws, computeDx, dwInto: this.weight.grad, dbInto: this.bias?.grad ?? null }).dx;
   }

@@ -24,7 +24,9 @@
 // Buffers: tensors a layer keeps that are not trained (BatchNorm2D's running statistics). buffers()
 // lists them by name, like params(); model files save both.
 
-import { Tensor, shapeStr } from '../tensor.ts';
+import { Tensor, checkTensorSize, shapeStr } from '../tensor.ts';
+
+export { checkTensorSize };
 import { type Backend, type KernelFamily, type Kernels, checkBackend, defaultBackend, resolveKernels } from '../kernels/backend.ts';
 
 /** An elementwise activation that a layer before it may apply in its own pass. */
@@ -223,4 +225,15 @@ export function intOption(who: string, name: string, value: unknown, min: number
 /** `Conv2D(conv2d_1): input must be rank 4 (N, C, H, W), but got rank 3 [1, 28, 28]` */
 export function rankError(who: string, dims: string[], shape: readonly number[]): Error {
   return new Error(`${who}: input must be rank ${dims.length} (${dims.join(', ')}), but got rank ${shape.length} ${shapeStr(shape)}`);
+}
+
+/**
+ * Checks the upstream gradient a layer's backward is handed: `dy` must have the shape of the layer's
+ * last output. `Conv2D(conv2d_1): dy must have the shape of the last output [2, 8, 28, 28], got [2, 8, 14, 14]`.
+ */
+export function checkDy(who: string, dy: Tensor, yShape: readonly number[]): void {
+  if (!(dy instanceof Tensor)) throw new TypeError(`${who}: backward(dy) takes a Tensor, got ${dy === null ? 'null' : typeof dy}`);
+  if (dy.rank !== yShape.length || dy.shape.some((d, i) => d !== yShape[i])) {
+    throw new Error(`${who}: dy must have the shape of the last output ${shapeStr(yShape)}, got ${shapeStr(dy.shape)}`);
+  }
 }

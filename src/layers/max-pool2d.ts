@@ -5,7 +5,7 @@ import { shapeStr } from '../tensor.ts';
 import type { Backend } from '../kernels/backend.ts';
 import type { MaxPool2dCache } from '../kernels/max-pool2d.ts';
 import { maxPool2dKernels } from '../kernels/max-pool2d-fast.ts';
-import { Layer, type LayerConfig, intOption, rankError } from './layer.ts';
+import { Layer, type LayerConfig, checkDy, intOption, rankError } from './layer.ts';
 
 export interface MaxPool2DOptions {
   /** Window size (square), as PyTorch's kernel_size. */
@@ -47,8 +47,10 @@ export class MaxPool2D extends Layer {
   }
 
   backwardView(dy: Tensor): Tensor {
+    const cache = this.needCache(this.cache);
+    checkDy(this.label, dy, this.outputShape(cache.inShape));
     const k = this.kernels(maxPool2dKernels);
-    return k.backward(dy, this.needCache(this.cache), { ws: k.ws }).dx;
+    return k.backward(dy, cache, { ws: k.ws }).dx;
   }
 
   /** Which input won each window (a step that changes a winner crossed a tie). */

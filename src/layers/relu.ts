@@ -5,7 +5,7 @@ import type { Tensor } from '../tensor.ts';
 import type { Backend } from '../kernels/backend.ts';
 import type { ReluCache } from '../kernels/relu.ts';
 import { reluKernels } from '../kernels/relu-fast.ts';
-import { Layer, type LayerConfig, reluPattern } from './layer.ts';
+import { Layer, type LayerConfig, checkDy, reluPattern } from './layer.ts';
 
 export class ReLU extends Layer {
   readonly type = 'ReLU';
@@ -26,8 +26,10 @@ export class ReLU extends Layer {
   }
 
   backwardView(dy: Tensor): Tensor {
+    const cache = this.needCache(this.cache);
+    checkDy(this.label, dy, cache.y.shape);
     const k = this.kernels(reluKernels);
-    return k.backward(dy, this.needCache(this.cache), { ws: k.ws }).dx;
+    return k.backward(dy, cache, { ws: k.ws }).dx;
   }
 
   override kinkState(): Int32Array | null {

@@ -34,6 +34,20 @@ export abstract class Optimizer {
     this.rate = this.option('lr', value, 0);
   }
 
+  /**
+   * Throws unless every parameter this optimiser updates belongs to `modelParams` (a subset is fine:
+   * frozen layers). An optimiser built on another model's parameters would otherwise step those and
+   * leave the trained model unchanged. `who` names the caller (fit, trainStep).
+   */
+  checkParamsOf(modelParams: readonly Param[], who: string): void {
+    const own = new Set(modelParams);
+    const i = this.params.findIndex((p) => !own.has(p));
+    if (i >= 0) {
+      throw new Error(`${who}: the ${this.who} optimiser's param ${i} (${this.params[i].name || 'unnamed'}) is not a parameter of the model being trained; ` +
+        'build the optimiser on this model: new SGD(model.params(), { lr })');
+    }
+  }
+
   /** Clears every parameter's accumulated gradient. Call before each backward pass. */
   zeroGrad(): void {
     for (const p of this.params) p.grad.data.fill(0);

@@ -8,7 +8,7 @@ import type { Layer } from '../layers/layer.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import { createRng } from '../rng.ts';
 import { Tensor } from '../tensor.ts';
-import { type Evaluation, evaluate } from './metrics.ts';
+import { type Evaluation, checkDataset, evaluate } from './metrics.ts';
 import { type ParallelTrainerFactory, registeredParallelTrainer } from './parallel-factory.ts';
 import { trainStep } from './step.ts';
 import { type Augment, isSplitAugment } from './augment.ts';
@@ -109,12 +109,18 @@ function checkFitOptions(train: Dataset, opts: FitOptions): void {
     throw new RangeError(`fit: give either schedule or lrDecay (${opts.lrDecay}), not both: exponentialLR(lr, { gamma }) is the schedule lrDecay describes`);
   }
   if (!opts.optimizer || typeof opts.optimizer.step !== 'function') throw new TypeError('fit: optimizer must be an optimiser such as new SGD(model.params(), { lr })');
-  if (!train || train.count < 1) throw new RangeError('fit: the training set is empty');
+  checkDataset('fit', train, 'the training set');
+  if (train.count < 1) throw new RangeError('fit: the training set is empty');
+  if (opts.testSet !== undefined) {
+    checkDataset('fit', opts.testSet, 'the test set');
+    if (opts.testSet.count < 1) throw new RangeError('fit: the test set is empty; pass none (testSet undefined) or one with images');
+  }
 }
 
 /** The loop itself, as a generator that pauses after every batch (fit and fitAsync drive it). */
 function* trainingRun(model: Layer, train: Dataset, opts: FitOptions): Generator<void, History, void> {
   checkFitOptions(train, opts);
+  if (typeof opts.optimizer.checkParamsOf === 'function') opts.optimizer.checkParamsOf(model.params(), 'fit');
   const { epochs, batchSize, optimizer } = opts;
   const rng = createRng(`fit-${opts.seed ?? 0}`);
   const augmentRng = createRng(`augment-${opts.seed ?? 0}`);

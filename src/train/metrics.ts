@@ -32,8 +32,32 @@ export interface EvaluateOptions {
   keepProbs?: boolean;
 }
 
+/**
+ * Checks that a Dataset holds what it says, before a loop reads it: `count` images of `shape` in
+ * `images` (a Float32Array of at least count x C x H x W values) and `count` labels. A short buffer
+ * would otherwise be read past its end as stale or missing data. Throws naming `who`.
+ */
+export function checkDataset(who: string, set: Dataset, what = 'the set'): void {
+  if (!set || typeof set !== 'object') throw new TypeError(`${who}: ${what} must be a Dataset { images, labels, count, shape }, got ${String(set)}`);
+  const { images, labels, count, shape } = set;
+  if (!Number.isInteger(count) || count < 0) throw new RangeError(`${who}: ${what}'s count must be an integer >= 0, got ${String(count)}`);
+  if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new RangeError(`${who}: ${what}'s shape must be [C, H, W] of positive integers, got ${JSON.stringify(shape)}`);
+  }
+  if (!(images instanceof Float32Array)) throw new TypeError(`${who}: ${what}'s images must be a Float32Array, got ${(images as unknown as object)?.constructor?.name ?? String(images)}`);
+  const per = shape[0] * shape[1] * shape[2];
+  if (images.length < count * per) {
+    throw new RangeError(`${who}: ${what}'s images hold ${images.length} values, but ${count} images of [${shape.join(', ')}] need ${count * per}`);
+  }
+  if (!labels || typeof labels.length !== 'number' || labels.length < count) {
+    throw new RangeError(`${who}: ${what} has ${labels?.length ?? 'no'} labels for ${count} images`);
+  }
+}
+
 /** Runs the model over a whole set in batches and scores it, in evaluation mode (model.eval()); the model's mode is restored afterwards. */
 export function evaluate(model: Layer, set: Dataset, opts: EvaluateOptions = {}): Evaluation {
+  checkDataset('evaluate', set);
+  if (set.count === 0) throw new RangeError('evaluate: the set is empty (count 0); there is nothing to score');
   const wasTraining = model.training;
   model.eval();
   try {

@@ -9,6 +9,7 @@ import { argmaxRow } from './metrics.ts';
 
 /** One optimiser step on one batch, in training mode: forward, loss, backward, update. Returns the loss and the number right. */
 export function trainStep(model: Layer, optimizer: Optimizer, x: Tensor, y: ArrayLike<number>): { loss: number; correct: number } {
+  optimizer.checkParamsOf(model.params(), 'trainStep');
   model.train();
   optimizer.zeroGrad();
   const r = forwardBackward(model, x, y);

@@ -26,9 +26,9 @@
 // module instead); wasmStatus() says which. The backend choice (../backend.ts) reads it: the default
 // backend is 'wasm' only when the module is loaded, and asking for 'wasm' without it is an error.
 
-import { Blocks, type WasmArray, WasmCall, alignUp } from './memory.ts';
+import { Blocks, WASM_MAX_BYTES, type WasmArray, WasmCall, WasmMemoryError, alignUp } from './memory.ts';
 
-export { alignUp } from './memory.ts';
+export { WASM_MAX_BYTES, WasmMemoryError, alignUp, fitsInWasm } from './memory.ts';
 
 /** The functions exported by ./assembly/index.ts. Pointers are byte addresses; strides count floats. */
 export interface KernelExports {
@@ -105,10 +105,20 @@ export class WasmKernels {
     return alignUp(this.blocks.top);
   }
 
-  /** Makes sure bytes [0, end) exist; grows the memory (only ever up) when they do not. */
+  /**
+   * Makes sure bytes [0, end) exist; grows the memory (only ever up) when they do not. Throws a
+   * WasmMemoryError, leaving the memory as it was, when `end` is beyond what wasm32 can address or
+   * the engine refuses to grow (see memory.ts: the callers then use ordinary arrays or TypeScript).
+   */
   reserve(end: number): void {
     const have = this.exports.memory.buffer.byteLength;
-    if (end > have) this.exports.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end <= have) return;
+    if (end > WASM_MAX_BYTES) throw new WasmMemoryError(end, have, `above the ${WASM_MAX_BYTES / 2 ** 30} GiB a WebAssembly memory can hold`);
+    try {
+      this.exports.memory.grow(Math.ceil((end - have) / PAGE));
+    } catch (e) {
+      throw new WasmMemoryError(end, have, `the engine refused to grow the memory (${(e as Error).message})`);
+    }
   }
 
   /** A Float32Array over the whole memory; growing an unshared memory detaches old views, so ask after reserve(). */
@@ -151,6 +161,7 @@ export class WasmKernels {
   private residentArray<T extends Float32Array | Int32Array>(Ctor: new (buffer: ArrayBufferLike, at: number, length: number) => T, length: number): T | null {
     if (!this.shared) return null;
     const at = this.allocZeroed(4 * length); // both kinds hold 4-byte values
+    if (at === null) return null; // wasm memory is full: the caller makes an ordinary array
     const a = new Ctor(this.exports.memory.buffer, at, length);
     this.resident.set(a, at);
     this.finalizer.register(a, at, a);
@@ -178,9 +189,16 @@ export class WasmKernels {
     return this.buffers.has(a.buffer) ? a.byteOffset : null;
   }
 
-  private allocZeroed(bytes: number): number {
+  /** A zeroed block, or null (the allocation undone) when the memory cannot grow to hold it. */
+  private allocZeroed(bytes: number): number | null {
     const at = this.blocks.alloc(bytes);
-    this.reserve(this.blocks.top);
+    try {
+      this.reserve(this.blocks.top);
+    } catch (e) {
+      this.blocks.release(at);
+      if (e instanceof WasmMemoryError) return null;
+      throw e;
+    }
     this.f32(); // registers the memory's current buffer object
     new Uint8Array(this.exports.memory.buffer, at, bytes).fill(0); // a reused block holds old values
     return at;

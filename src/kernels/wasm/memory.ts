@@ -17,6 +17,41 @@
 // Above the blocks, each kernel call lays out what it needs for that call only (WasmCall): space
 // for operands that are ordinary arrays (copied in before the call, results copied out after),
 // lookup tables, packed matrices. The memory only grows, once for each new largest call.
+//
+// When it cannot grow (wasm32 addresses at most WASM_MAX_BYTES, 4 GiB, and the engine may refuse
+// less): reserve() throws a WasmMemoryError BEFORE anything is written, and the memory is left as
+// it was, so later calls still work. Then
+//   - a tensor that would live in wasm memory (residentF32) is an ordinary array instead;
+//   - a kernel call that does not fit runs on the TypeScript kernels (fitsInWasm below): the same
+//     results, slower. A batch of 20,000 digits on one thread takes this path for its biggest layers.
+// Only a tensor too big for any memory fails, and it fails where it is created, with the size
+// (MAX_TENSOR_ELEMENTS in ../../tensor.ts).
+
+/** The most bytes a wasm32 memory can address: 65536 pages of 64 KiB (also the shared build's declared maximum). */
+export const WASM_MAX_BYTES = 65536 * 65536;
+
+/** A kernel call, or a tensor kept in wasm memory, needs more WebAssembly memory than there is or can be. */
+export class WasmMemoryError extends RangeError {
+  override readonly name = 'WasmMemoryError';
+  constructor(readonly needed: number, readonly have: number, reason: string) {
+    super(`wasm kernels: ${(needed / 2 ** 20).toFixed(0)} MiB of WebAssembly memory needed, ${(have / 2 ** 20).toFixed(0)} MiB in use: ${reason}`);
+  }
+}
+
+/**
+ * Runs a kernel's wasm path; false if it did not fit in wasm memory (a WasmMemoryError from
+ * WasmCall.ready(), thrown before anything was written), so that the caller runs its TypeScript
+ * path instead. Any other error is rethrown.
+ */
+export function fitsInWasm(wasmPath: () => void): boolean {
+  try {
+    wasmPath();
+    return true;
+  } catch (e) {
+    if (e instanceof WasmMemoryError) return false;
+    throw e;
+  }
+}
 
 /** Rounds a byte offset up to a multiple of `to` (64: a cache line, so every buffer starts aligned). */
 export function alignUp(bytes: number, to = 64): number {
