@@ -233,7 +233,7 @@ describe('the installed package', () => {
     }
     const bin = join(app, 'node_modules', '.bin', 'miniconv');
     const trained = ok(run(bin, ['train', '--data', 'idx', '--epochs', '1', '--threads', '2', '--augment', 'none', '--backend', 'wasm', '--out', 'm.json'], app, 180_000), 'miniconv train');
-    expect(trained).toMatch(/Training on the .*512 train, 200 test images, 2 threads/);
+    expect(trained).toMatch(/Training model digits on the .*512 train, 200 test images, 2 threads/);
     expect(trained).toMatch(/Test accuracy \d+\.\d\d% after 1 epochs/);
     const evaluated = ok(run(bin, ['eval', 'm.json', '--data', 'idx', '--backend', 'wasm'], app), 'miniconv eval');
     expect(evaluated).toMatch(/accuracy/i);
