@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Sequential } from '../layers/sequential.ts';
 import { MODEL_FORMAT, type ModelMetadata, deserializeModel, serializeModel } from './model-format.ts';
-import { MAX_MODEL_BYTES, readRegularFile } from './safe-read.ts';
+import { MAX_MODEL_BYTES, kindOf, readRegularFile } from './safe-read.ts';
 
 export { MODEL_FORMAT, MODEL_VERSION, deserializeModel, serializeModel, type EpochRecord, type ModelMetadata, type Snapshot } from './model-format.ts';
 
@@ -58,15 +58,6 @@ export function describeFsError(e: unknown): string {
   const code = err?.code ?? /^([A-Z]+):/.exec(err?.message ?? '')?.[1];
   if (code && words[code]) return `${words[code]} (${code})`;
   return err?.message ?? String(e);
-}
-
-function kindOf(st: Stats): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isFIFO()) return 'a named pipe (FIFO)';
-  if (st.isSocket()) return 'a socket';
-  return 'not a regular file';
 }
 
 /** Whether a regular file starts the way every miniconv model file does (`{"format":"miniconv-model"`). */

@@ -18,7 +18,8 @@ export function formatBytes(n: number): string {
   return `${(n / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-function kindOf(st: Stats): string {
+/** What a path that is not a regular file is, for error messages ('a directory', 'a named pipe (FIFO)', ...). */
+export function kindOf(st: Stats): string {
   if (st.isDirectory()) return 'a directory';
   if (st.isCharacterDevice()) return 'a character device';
   if (st.isBlockDevice()) return 'a block device';
