@@ -179,7 +179,7 @@ export function createExplorerPanel(): HTMLElement {
     const values = terms.map((t) => `${t.padded ? '0' : factor(t.x)}·${factor(t.w)}`);
     const lead = `${yName(f, i, j)} = `;
     const notes = [
-      e.dil > 1 ? `dilation ${e.dil}: ${F === 1 && CG === 1 ? 'w[u][v]' : 'w[f][cg][u][v]'} meets row i*${e.stride} + u*${e.dil} - ${p}, column j*${e.stride} + v*${e.dil} - ${p}; the window spans ${e.dil * (KH - 1) + 1}x${e.dil * (KW - 1) + 1}` : '',
+      e.dil > 1 ? `dilation ${e.dil}: ${F === 1 && CG === 1 ? 'w[u][v]' : 'w[f][cg][u][v]'} meets row i*${e.stride} + u*${e.dil} - ${p}, column j*${e.stride} + v*${e.dil} - ${p}; the window spans ${e.dil * (KH - 1) + 1}x${e.dil * (KW - 1) + 1}, its taps solid, the cells it skips hatched` : '',
       e.G > 1 ? `groups ${e.G}: filter ${f} is in group ${groupOf(e, f).g} and reads channel${read.length > 1 ? 's' : ''} ${read.join(', ')}${e.G === C ? ' (depthwise)' : ''}` : '',
       terms.some((t) => t.padded) ? '0 = the zero padding' : '',
     ].filter((s) => s !== '');
