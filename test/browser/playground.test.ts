@@ -238,6 +238,15 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     expect(await page.getByTestId('explorer-sum').textContent()).toContain('y[0][1] = 0·w[0][0] + 0·w[0][1] + x[1][0]·w[1][0] + x[1][2]·w[1][1]');
     const marked = await page.locator('[data-testid=explorer-x] td.win').evaluateAll((tds) => tds.map((td) => td.getAttribute('title')));
     expect(marked).toEqual(['w[0][0] meets the zero padding', 'w[0][1] meets the zero padding', 'w[1][0] meets x[1][0]', 'w[1][1] meets x[1][2]']);
+    // An edited input stays when the filters change (the kernel gets the default planes of explain).
+    const edited = input.map((row, i) => row.map((v, j) => (i === 2 && j === 2 ? -5 : v)));
+    await page.getByTestId('explorer-input').fill(edited.map((r) => r.join(' ')).join('\n'));
+    await set('explorer-filters', '2');
+    expect(await matrix('explorer-x')).toEqual([edited]);
+    const two = explainConv({ input: edited, filters: 2, padding: 1, dilation: 2 });
+    expect(await matrix('explorer-output')).toEqual(two.y);
+    expect(await matrix('explorer-dw')).toEqual(two.dw);
+    expect(await matrix('explorer-dx')).toEqual(two.dx);
     expect(errors).toEqual([]);
   });
 

@@ -230,23 +230,26 @@ export function createExplorerPanel(): HTMLElement {
     groups.value = String(keep);
   };
 
-  /** New default numbers for a new shape: the input, the kernel and (in backward mode) dy. */
-  const reshape = () => {
+  /**
+   * New default numbers for a new shape: the kernel, dy (in backward mode) and, when the input's
+   * shape changed (`keepInput` false), the input; a change of kernel size, filters or groups keeps an edited input.
+   */
+  const reshape = (keepInput: boolean) => {
     for (const n of [size, ksize, channels, filters]) {
       const v = Number(n.input.value);
       if (!(Number.isInteger(v) && v >= n.min && v <= n.max)) { showMessage(`explorer: ${n.label} must be an integer from ${n.min} to ${n.max}, got ${n.input.value}`, 'error'); return; }
     }
     fillGroups();
     const { C, F, G } = count();
-    xText.value = blocksText(defaultInput(C, Number(size.input.value)));
+    if (!keepInput) xText.value = blocksText(defaultInput(C, Number(size.input.value)));
     wText.value = blocksText(defaultKernel(F, C / G, Number(ksize.input.value)).flat());
     dyText.value = '';
     at = 0;
     labels();
     recompute();
   };
-  for (const f of [size.input, ksize.input, channels.input, filters.input]) f.addEventListener('change', reshape);
-  groups.addEventListener('change', reshape);
+  for (const f of [size.input, channels.input]) f.addEventListener('change', () => reshape(false));
+  for (const f of [ksize.input, filters.input, groups]) f.addEventListener('change', () => reshape(true));
   for (const f of [stride.input, padding.input, dilation.input]) f.addEventListener('change', () => { at = 0; recompute(); });
   for (const t of [xText, wText, dyText]) t.addEventListener('input', recompute);
   backward.addEventListener('change', () => {
