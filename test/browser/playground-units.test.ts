@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { loadDigits } from '../../datasets/mnist.ts';
 import { decodeDigits, encodeDigits } from '../../playground/src/digits-format.ts';
-import { dwTerms, dxTerms, explore, parseMatrix } from '../../playground/src/explorer-math.ts';
+import { SEED_CASE, defaultInput, defaultKernel, dwTerms, dxTerms, explore, groupOf, parseBlocks, parseMatrix } from '../../playground/src/explorer-math.ts';
 import { activations, backpropOnDigit } from '../../playground/src/inspect-net.ts';
 import { DEFAULT_CONFIG, buildModel } from '../../playground/src/models.ts';
 import { Trainer } from '../../playground/src/trainer.ts';
@@ -137,29 +137,68 @@ describe('backprop on one digit', () => {
 });
 
 describe('the explorer', () => {
-  test('gives the numbers of miniconv explain over strides, paddings and kernel sizes', () => {
-    for (const [n, k, stride, padding] of [[3, 2, 1, 0], [4, 3, 2, 1], [5, 2, 3, 2], [5, 3, 1, 1]]) {
-      const x = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => Math.sin(i * n + j)));
-      const w = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => Math.cos(3 * i + j)));
-      const probe = explore({ x, w, stride, padding });
-      const dy = probe.dy.map((row, i) => row.map((_, j) => i - 2 * j + 0.5));
-      const mine = explore({ x, w, stride, padding, dy });
-      const e = explainConv({ input: x, kernel: w, stride, padding, dy });
-      expect(mine.y, `${n} ${k} ${stride} ${padding}`).toEqual(e.y[0]);
-      expect(mine.dw).toEqual(e.dw[0][0]);
-      expect(mine.dx).toEqual(e.dx[0]);
-      // The products the page writes out add up to those numbers.
-      const c = { x, w, stride, padding, dy };
-      const sum = (t: Array<{ dy: number; factor: number }>) => t.reduce((a, k) => a + k.dy * k.factor, 0);
-      mine.y.forEach((row, i) => row.forEach((v, j) => expect(mine.terms[i][j].reduce((a, t) => a + t.x * t.w, 0)).toBeCloseTo(v, 12)));
-      mine.dw.forEach((row, u) => row.forEach((v, vv) => expect(sum(dwTerms(c, mine, u, vv))).toBeCloseTo(v, 12)));
-      mine.dx.forEach((row, ih) => row.forEach((v, iw) => expect(sum(dxTerms(c, mine, ih, iw))).toBeCloseTo(v, 12)));
+  const sum = (t: Array<{ dy: number; factor: number }>) => t.reduce((a, k) => a + k.dy * k.factor, 0);
+
+  test('gives the numbers of miniconv explain over channels, filters, groups, dilation, strides and paddings', () => {
+    let cases = 0;
+    for (const [C, F, G] of [[1, 1, 1], [2, 1, 1], [1, 3, 1], [2, 4, 2], [3, 3, 3], [4, 4, 4], [4, 2, 2], [2, 4, 1], [4, 4, 1]]) {
+      for (const [n, k, stride, padding, dilation] of [[3, 2, 1, 0, 1], [4, 3, 2, 1, 1], [5, 2, 3, 2, 1], [5, 2, 1, 0, 2], [5, 3, 2, 1, 2], [6, 2, 1, 1, 3], [4, 2, 2, 0, 3]]) {
+        const at = `C ${C} F ${F} G ${G} n ${n} k ${k} stride ${stride} padding ${padding} dilation ${dilation}`;
+        const x = Array.from({ length: C }, (_, c) => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => Math.sin(c * 31 + i * n + j))));
+        const w = Array.from({ length: F }, (_, f) => Array.from({ length: C / G }, (_, cg) => Array.from({ length: k }, (_, u) => Array.from({ length: k }, (_, v) => Math.cos(7 * f + 5 * cg + 3 * u + v)))));
+        const base = { x, w, stride, padding, dilation, groups: G };
+        const probe = explore(base);
+        // The default dy is explain's (1, 2, 3, ... over filters, rows and columns): the same dx and dw.
+        const byDefault = explainConv({ input: x, kernel: w, stride, padding, dilation, groups: G });
+        expect([probe.dx, probe.dw], at).toEqual([byDefault.dx, byDefault.dw]);
+        const dy = probe.dy.map((m, f) => m.map((row, i) => row.map((_, j) => i - 2 * j + 0.5 + f)));
+        const mine = explore({ ...base, dy });
+        const e = explainConv({ input: x, kernel: w, stride, padding, dilation, groups: G, dy });
+        expect(mine.y, at).toEqual(e.y);
+        expect(mine.dw, at).toEqual(e.dw);
+        expect(mine.dx, at).toEqual(e.dx);
+        // The products the page writes out add up to those numbers, and read only the filter's group.
+        const c = { ...base, dy };
+        mine.y.forEach((m, f) => m.forEach((row, i) => row.forEach((v, j) => {
+          const terms = mine.terms[f][i][j];
+          expect(terms.reduce((a, t) => a + t.x * t.w, 0), at).toBeCloseTo(v, 12);
+          expect(new Set(terms.map((t) => t.c)), at).toEqual(new Set(groupOf(mine, f).channels));
+          for (const t of terms) {
+            expect(t.ih, at).toBe(i * stride + t.u * dilation - padding);
+            if (!t.padded) expect(t.x).toBe(x[t.c][t.ih][t.iw]);
+          }
+        })));
+        mine.dw.forEach((wf, f) => wf.forEach((m, cg) => m.forEach((row, u) => row.forEach((v, vv) => expect(sum(dwTerms(c, mine, f, cg, u, vv)), at).toBeCloseTo(v, 12)))));
+        mine.dx.forEach((m, ch) => m.forEach((row, ih) => row.forEach((v, iw) => expect(sum(dxTerms(c, mine, ch, ih, iw)), at).toBeCloseTo(v, 12))));
+        cases++;
+      }
     }
+    expect(cases).toBe(63);
   });
 
-  test('bad matrices are refused with the row and the reason', () => {
+  test('the default numbers: the seed example, and at 3x3 and 2x2 the defaults of explain', () => {
+    const seed = explore(SEED_CASE);
+    expect(seed.y).toEqual([[[4, 4], [4, 4]]]);
+    expect(seed.dy).toEqual([[[1, 2], [3, 4]]]);
+    for (const [C, F, G] of [[1, 1, 1], [2, 2, 2], [3, 3, 3], [4, 4, 4], [2, 4, 1], [4, 2, 2]]) {
+      const r = explore({ x: defaultInput(C, 3), w: defaultKernel(F, C / G, 2), stride: 1, padding: 0, groups: G });
+      const e = explainConv({ channels: C, filters: F, groups: G });
+      expect([r.y, r.dw, r.dx], `C ${C} F ${F} G ${G}`).toEqual([e.y, e.dw, e.dx]);
+    }
+    expect(defaultKernel(1, 1, 3)).toEqual([[[[-1, 0, 0], [0, 0, 0], [0, 0, 1]]]]);
+    expect(defaultInput(3, 2)).toEqual([[[1, 2], [3, 4]], [[1, 3], [2, 4]], [[4, 3], [2, 1]]]);
+  });
+
+  test('bad matrices and settings are refused with the row and the reason', () => {
     expect(() => parseMatrix('1 2\n3', 'input x')).toThrow('input x is not rectangular: row 2 has 1 numbers, row 1 has 2');
     expect(() => parseMatrix('1 two', 'kernel w')).toThrow('kernel w, row 1: "two" is not a number');
-    expect(() => explore({ x: [[1]], w: [[1, 2], [3, 4]], stride: 1, padding: 0 })).toThrow('the 2x2 kernel is larger than the padded 1x1 input');
+    expect(() => explore({ x: [[[1]]], w: [[[[1, 2], [3, 4]]]], stride: 1, padding: 0 })).toThrow('the 2x2 kernel is larger than the padded 1x1 input');
+    expect(() => explore({ x: defaultInput(1, 4), w: defaultKernel(1, 1, 2), stride: 1, padding: 0, dilation: 4 })).toThrow('the 2x2 kernel (dilated 4: spans 5x5) is larger than the padded 4x4 input');
+    expect(() => explore({ x: defaultInput(3, 3), w: defaultKernel(2, 3, 2), stride: 1, padding: 0, groups: 2 })).toThrow('groups 2 must divide the input channels 3');
+    expect(() => explore({ x: defaultInput(2, 3), w: defaultKernel(2, 2, 2), stride: 1, padding: 0, groups: 2 })).toThrow('filter 0 has 2 kernel planes, expected C/groups = 2/2 = 1');
+    expect(() => explore({ ...SEED_CASE, dy: [[[1, 2]]] })).toThrow("dy must have the output's size 1x2x2 (filters x rows x columns), got 1x1x2");
+    expect(parseBlocks('1 2\n3 4\n\n5 6\n7 8', 'input x', 2, (c) => `x[${c}]`)).toEqual([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]);
+    expect(() => parseBlocks('1 2\n3 4', 'input x', 2, (c) => `x[${c}]`)).toThrow('input x has 1 block of numbers, expected 2 (x[0] to x[1]), separated by a blank line');
+    expect(() => parseBlocks('1 2\n\n3 x', 'dy', 2, (f) => `dy[${f}]`)).toThrow('dy dy[1], row 1: "x" is not a number');
   });
 });

@@ -188,31 +188,98 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     expect(errors).toEqual([]);
   }, 180_000);
 
-  test('the explorer shows 4 4 / 4 4 for the seed example, and the dW and dX of miniconv explain', async () => {
+  test('the explorer shows 4 4 / 4 4 for the seed example, and the dw and dx of miniconv explain', async () => {
     await page.getByTestId('panel-explorer').click();
-    const matrix = async (id: string) => JSON.parse((await page.getByTestId(id).getAttribute('data-matrix'))!) as number[][];
-    expect(await matrix('explorer-output')).toEqual([[4, 4], [4, 4]]);
+    // data-matrix holds explainConv's shapes: y (F, OH, OW), dw (F, C/G, KH, KW), dx (C, H, W).
+    const matrix = async (id: string) => JSON.parse((await page.getByTestId(id).getAttribute('data-matrix'))!) as unknown;
+    expect(await matrix('explorer-output')).toEqual([[[4, 4], [4, 4]]]);
     expect(await page.getByTestId('explorer-output').locator('tbody tr').allTextContents()).toEqual(['44', '44']);
     await page.getByTestId('explorer-backward').check();
-    let e = explainConv({ input: SEED_INPUT, kernel: SEED_KERNEL }); // one channel, one filter: [0] and [0][0]
-    expect(await matrix('explorer-dw')).toEqual(e.dw[0][0]);
-    expect(await matrix('explorer-dx')).toEqual(e.dx[0]);
+    let e = explainConv({ input: SEED_INPUT, kernel: SEED_KERNEL });
+    expect(await matrix('explorer-dw')).toEqual(e.dw);
+    expect(await matrix('explorer-dx')).toEqual(e.dx);
     // Stride 2, padding 1, a 4x4 input, a 3x3 kernel and a chosen dy.
-    await page.getByTestId('explorer-size').fill('4');
-    await page.getByTestId('explorer-size').dispatchEvent('change');
-    await page.getByTestId('explorer-kernel-size').fill('3');
-    await page.getByTestId('explorer-kernel-size').dispatchEvent('change');
-    await page.getByTestId('explorer-stride').fill('2');
-    await page.getByTestId('explorer-stride').dispatchEvent('change');
-    await page.getByTestId('explorer-padding').fill('1');
-    await page.getByTestId('explorer-padding').dispatchEvent('change');
+    await set('explorer-size', '4');
+    await set('explorer-kernel-size', '3');
+    await set('explorer-stride', '2');
+    await set('explorer-padding', '1');
     await page.getByTestId('explorer-kernel').fill('1 0 -1\n2 0.5 -2\n1 0 -1');
     await page.getByTestId('explorer-dy').fill('1 -2\n0.5 3');
     const input = Array.from({ length: 4 }, (_, i) => Array.from({ length: 4 }, (_, j) => i * 4 + j + 1));
     e = explainConv({ input, kernel: [[1, 0, -1], [2, 0.5, -2], [1, 0, -1]], stride: 2, padding: 1, dy: [[1, -2], [0.5, 3]] });
-    expect(await matrix('explorer-output')).toEqual(e.y[0]);
-    expect(await matrix('explorer-dw')).toEqual(e.dw[0][0]);
-    expect(await matrix('explorer-dx')).toEqual(e.dx[0]);
+    expect(await matrix('explorer-output')).toEqual(e.y);
+    expect(await matrix('explorer-dw')).toEqual(e.dw);
+    expect(await matrix('explorer-dx')).toEqual(e.dx);
+    expect(errors).toEqual([]);
+  });
+
+  /** Sets a number field of the explorer the way a person does: type, then leave the field. */
+  async function set(id: string, value: string): Promise<void> {
+    await page.getByTestId(id).fill(value);
+    await page.getByTestId(id).dispatchEvent('change');
+  }
+
+  test('the explorer with dilation: the taps marked and written out, and the numbers of miniconv explain', async () => {
+    const matrix = async (id: string) => JSON.parse((await page.getByTestId(id).getAttribute('data-matrix'))!) as unknown;
+    await page.getByTestId('explorer-seed').click();
+    await set('explorer-size', '5');
+    await set('explorer-dilation', '2');
+    await set('explorer-padding', '1');
+    await page.getByTestId('explorer-dy').fill('');
+    await page.getByTestId('explorer-backward').uncheck();
+    await page.getByTestId('explorer-backward').check(); // back to the default dy, 1, 2, 3, ...
+    const input = Array.from({ length: 5 }, (_, i) => Array.from({ length: 5 }, (_, j) => i * 5 + j + 1));
+    const e = explainConv({ input, kernel: SEED_KERNEL, padding: 1, dilation: 2 });
+    expect(await matrix('explorer-output')).toEqual(e.y);
+    expect(await matrix('explorer-dw')).toEqual(e.dw);
+    expect(await matrix('explorer-dx')).toEqual(e.dx);
+    // y[0][1]: the taps of w[u][v] at rows -1 + 2u and columns 2v of x (0 and 2): padding, padding, x[1][0], x[1][2].
+    await page.getByTestId('explorer-next').click();
+    expect(await page.getByTestId('explorer-sum').textContent()).toContain('y[0][1] = 0·w[0][0] + 0·w[0][1] + x[1][0]·w[1][0] + x[1][2]·w[1][1]');
+    const marked = await page.locator('[data-testid=explorer-x] td.win').evaluateAll((tds) => tds.map((td) => td.getAttribute('title')));
+    expect(marked).toEqual(['w[0][0] meets the zero padding', 'w[0][1] meets the zero padding', 'w[1][0] meets x[1][0]', 'w[1][1] meets x[1][2]']);
+    // An edited input stays when the filters change (the kernel gets the default planes of explain).
+    const edited = input.map((row, i) => row.map((v, j) => (i === 2 && j === 2 ? -5 : v)));
+    await page.getByTestId('explorer-input').fill(edited.map((r) => r.join(' ')).join('\n'));
+    await set('explorer-filters', '2');
+    expect(await matrix('explorer-x')).toEqual([edited]);
+    const two = explainConv({ input: edited, filters: 2, padding: 1, dilation: 2 });
+    expect(await matrix('explorer-output')).toEqual(two.y);
+    expect(await matrix('explorer-dw')).toEqual(two.dw);
+    expect(await matrix('explorer-dx')).toEqual(two.dx);
+    expect(errors).toEqual([]);
+  });
+
+  test('the explorer with groups = channels (depthwise): each filter reads its own channel; the numbers of miniconv explain', async () => {
+    const matrix = async (id: string) => JSON.parse((await page.getByTestId(id).getAttribute('data-matrix'))!) as unknown;
+    await page.getByTestId('explorer-seed').click();
+    await set('explorer-channels', '3');
+    await set('explorer-filters', '3');
+    expect(await page.getByTestId('explorer-groups').locator('option').allTextContents()).toEqual(['1', '3 (depthwise)']);
+    await page.getByTestId('explorer-groups').selectOption('3');
+    // The default numbers are explain's for 3 channels, 3 filters and 3 groups.
+    let e = explainConv({ channels: 3, filters: 3, groups: 3 });
+    expect(await matrix('explorer-output')).toEqual(e.y);
+    expect(await matrix('explorer-dw')).toEqual(e.dw);
+    expect(await matrix('explorer-dx')).toEqual(e.dx);
+    // Filter 1 at y[1][0][1] reads channel 1 only; channels 0 and 2 are shown as not read.
+    for (let k = 0; k < 5; k++) await page.getByTestId('explorer-next').click();
+    expect(await page.getByTestId('explorer-sum').textContent()).toContain('y[1][0][1] = x[1][0][1]·w[1][0][0][0] + x[1][0][2]·w[1][0][0][1] + x[1][1][1]·w[1][0][1][0] + x[1][1][2]·w[1][0][1][1]');
+    expect(await page.locator('[data-testid=explorer-x] table.unread caption').allTextContents()).toEqual(['x[0]: not read by filter 1', 'x[2]: not read by filter 1']);
+    // A chosen kernel and dy, with 2 of the 3 filters' planes edited.
+    const kernel = [[[[1, -1], [0.5, 2]]], [[[0, 3], [-2, 1]]], [[[1, 1], [1, 1]]]];
+    const dy = [[[1, 0], [-1, 2]], [[0.5, 0.5], [3, -1]], [[2, 1], [0, 1]]];
+    await page.getByTestId('explorer-kernel').fill(kernel.map((f) => f[0].map((r) => r.join(' ')).join('\n')).join('\n\n'));
+    await page.getByTestId('explorer-dy').fill(dy.map((m) => m.map((r) => r.join(' ')).join('\n')).join('\n\n'));
+    e = explainConv({ channels: 3, groups: 3, kernel, dy });
+    expect(await matrix('explorer-output')).toEqual(e.y);
+    expect(await matrix('explorer-dw')).toEqual(e.dw);
+    expect(await matrix('explorer-dx')).toEqual(e.dx);
+    // A kernel with a plane missing is refused with what was expected.
+    await page.getByTestId('explorer-kernel').fill('1 2\n3 4');
+    await page.waitForFunction(() => document.querySelector('#message.error')?.textContent?.includes('kernel w has 1 block of numbers, expected 3 (w[0][0] to w[2][0]), separated by a blank line'));
+    await page.getByTestId('explorer-seed').click();
+    expect(await matrix('explorer-output')).toEqual([[[4, 4], [4, 4]]]);
     expect(errors).toEqual([]);
   });
 
