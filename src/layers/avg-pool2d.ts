@@ -1,11 +1,10 @@
 // AvgPool2D: no parameters; the formula is in kernels/avg-pool2d.ts (PyTorch's AvgPool2d, no padding).
 
 import type { Tensor } from '../tensor.ts';
-import { shapeStr } from '../tensor.ts';
 import type { Backend } from '../kernels/backend.ts';
 import type { AvgPool2dCache } from '../kernels/avg-pool2d.ts';
 import { avgPool2dKernels } from '../kernels/avg-pool2d-fast.ts';
-import { Layer, type LayerConfig, intOption, rankError } from './layer.ts';
+import { Layer, type LayerConfig, intOption, poolOutputShape } from './layer.ts';
 
 export interface AvgPool2DOptions {
   /** Window size (square), as PyTorch's kernel_size. */
@@ -49,11 +48,7 @@ export class AvgPool2D extends Layer {
   }
 
   outputShape(s: readonly number[]): number[] {
-    if (s.length !== 4) throw rankError(this.label, ['N', 'C', 'H', 'W'], s);
-    const [N, C, H, W] = s;
-    const KH = this.kernelSize;
-    if (H < KH || W < KH) throw new RangeError(`${this.label}: input ${H}x${W} ${shapeStr(s)} is smaller than the ${KH}x${KH} window; expected at least ${KH}x${KH}`);
-    return [N, C, Math.floor((H - KH) / this.stride) + 1, Math.floor((W - KH) / this.stride) + 1];
+    return poolOutputShape(this.label, s, this.kernelSize, this.stride);
   }
 
   config(): LayerConfig {

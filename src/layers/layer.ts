@@ -222,6 +222,14 @@ export function intOption(who: string, name: string, value: unknown, min: number
   return value;
 }
 
+/** (N, C, H, W) -> (N, C, OH, OW) of a KH x KH pooling window moving by `stride` (no padding), or an error naming the layer. */
+export function poolOutputShape(who: string, s: readonly number[], KH: number, stride: number): number[] {
+  if (s.length !== 4) throw rankError(who, ['N', 'C', 'H', 'W'], s);
+  const [N, C, H, W] = s;
+  if (H < KH || W < KH) throw new RangeError(`${who}: input ${H}x${W} ${shapeStr(s)} is smaller than the ${KH}x${KH} window; expected at least ${KH}x${KH}`);
+  return [N, C, Math.floor((H - KH) / stride) + 1, Math.floor((W - KH) / stride) + 1];
+}
+
 /** `Conv2D(conv2d_1): input must be rank 4 (N, C, H, W), but got rank 3 [1, 28, 28]` */
 export function rankError(who: string, dims: string[], shape: readonly number[]): Error {
   return new Error(`${who}: input must be rank ${dims.length} (${dims.join(', ')}), but got rank ${shape.length} ${shapeStr(shape)}`);

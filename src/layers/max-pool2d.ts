@@ -1,11 +1,10 @@
 // MaxPool2D: no parameters; the formula is in kernels/max-pool2d.ts.
 
 import type { Tensor } from '../tensor.ts';
-import { shapeStr } from '../tensor.ts';
 import type { Backend } from '../kernels/backend.ts';
 import type { MaxPool2dCache } from '../kernels/max-pool2d.ts';
 import { maxPool2dKernels } from '../kernels/max-pool2d-fast.ts';
-import { Layer, type LayerConfig, checkDy, intOption, rankError } from './layer.ts';
+import { Layer, type LayerConfig, checkDy, intOption, poolOutputShape } from './layer.ts';
 
 export interface MaxPool2DOptions {
   /** Window size (square), as PyTorch's kernel_size. */
@@ -59,11 +58,7 @@ export class MaxPool2D extends Layer {
   }
 
   outputShape(s: readonly number[]): number[] {
-    if (s.length !== 4) throw rankError(this.label, ['N', 'C', 'H', 'W'], s);
-    const [N, C, H, W] = s;
-    const KH = this.kernelSize;
-    if (H < KH || W < KH) throw new RangeError(`${this.label}: input ${H}x${W} ${shapeStr(s)} is smaller than the ${KH}x${KH} window; expected at least ${KH}x${KH}`);
-    return [N, C, Math.floor((H - KH) / this.stride) + 1, Math.floor((W - KH) / this.stride) + 1];
+    return poolOutputShape(this.label, s, this.kernelSize, this.stride);
   }
 
   config(): LayerConfig {
