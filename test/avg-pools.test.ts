@@ -9,16 +9,9 @@ import {
   globalAvgPool2dBackwardFast, globalAvgPool2dBackwardNaive, globalAvgPool2dForwardFast, globalAvgPool2dForwardNaive,
 } from '../src/kernels/global-avg-pool2d.ts';
 import { createWorkspace } from '../src/kernels/workspace.ts';
-import { randn, shapeName } from './helpers.ts';
+import { randn, shapeName, relMaxError } from './helpers.ts';
 
 const BACKENDS = ['naive', 'ts', 'wasm'] as const;
-
-function relMaxError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let err = 0, scale = 0;
-  for (let i = 0; i < b.length; i++) { err = Math.max(err, Math.abs(a[i] - b[i])); scale = Math.max(scale, Math.abs(b[i])); }
-  return scale === 0 ? err : err / scale;
-}
 
 describe.each(BACKENDS)('average-pool gradient checks, %s backend', (backend) => {
   const cases = [

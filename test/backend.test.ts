@@ -3,25 +3,19 @@
 //   - the choice is made for a layer, a model or the process, in one documented way each;
 //   - forward()/backward() return tensors the caller owns; the View passes may share a buffer.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Conv2D, Dense, Flatten, type Layer, MaxPool2D, ReLU, Sequential, Tensor, createRng } from '../src/index.ts';
-import { type Backend, BACKENDS, checkBackend, defaultBackend, resolveKernels, setDefaultBackend } from '../src/kernels/backend.ts';
+import { Conv2D, Dense, Flatten, type Layer, MaxPool2D, ReLU, Sequential, createRng } from '../src/index.ts';
+import { type Backend, checkBackend, defaultBackend, resolveKernels, setDefaultBackend } from '../src/kernels/backend.ts';
 import { conv2dKernels } from '../src/kernels/conv2d-fast.ts';
 import { getWasmKernels, wasmStatus } from '../src/kernels/wasm/loader.ts';
 import { ensureWasmBuilt } from '../src/kernels/wasm/build.ts';
 import { modelFromConfig } from '../src/layers/from-config.ts';
+import { expectSameOnEveryBackend, rand } from './helpers.ts';
 
 beforeAll(async () => {
   await ensureWasmBuilt();
   if (!getWasmKernels()) throw new Error(`wasm kernels unavailable: ${wasmStatus()}`);
 }, 180_000);
 afterEach(() => setDefaultBackend(undefined));
-
-function rand(shape: number[], seed: string): Tensor {
-  const rng = createRng(seed);
-  const t = new Tensor(shape);
-  for (let i = 0; i < t.size; i++) t.data[i] = rng.normal();
-  return t;
-}
 
 const LAYERS: Array<{ name: string; make: (b: Backend) => Layer; x: number[] }> = [
   { name: 'Conv2D 3x3 s2 p1', make: (backend) => new Conv2D({ inChannels: 3, outChannels: 4, kernelSize: 3, stride: 2, padding: 1, rng: createRng(1), biasInit: 'heNormal', backend }), x: [2, 3, 9, 8] },
@@ -44,26 +38,7 @@ const LAYERS: Array<{ name: string; make: (b: Backend) => Layer; x: number[] }> 
 
 describe.each(LAYERS)('$name gives the same numbers on every backend', ({ make, x: shape }) => {
   it('forward, dx and every parameter gradient agree with naive (float32, relative 1e-5)', () => {
-    const x = rand(shape, 'x');
-    const runs = BACKENDS.map((backend) => {
-      const layer = make(backend);
-      const y = layer.forward(x);
-      const dy = rand([...y.shape], 'dy');
-      const dx = layer.backward(dy);
-      return { backend, y, dx, grads: layer.params().map((p) => p.grad) };
-    });
-    const close = (a: Tensor, b: Tensor, what: string) => {
-      expect(a.shape, what).toEqual(b.shape);
-      let scale = 1e-6, err = 0;
-      for (let i = 0; i < a.size; i++) { scale = Math.max(scale, Math.abs(b.data[i])); err = Math.max(err, Math.abs(a.data[i] - b.data[i])); }
-      expect(err / scale, what).toBeLessThan(1e-5);
-    };
-    const [naive, ...fast] = runs;
-    for (const r of fast) {
-      close(r.y, naive.y, `${r.backend} y`);
-      close(r.dx, naive.dx, `${r.backend} dx`);
-      r.grads.forEach((g, i) => close(g, naive.grads[i], `${r.backend} grad ${i}`));
-    }
+    expectSameOnEveryBackend(make, shape);
   });
 });
 

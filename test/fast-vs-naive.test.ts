@@ -22,29 +22,12 @@ import { reluBackwardFast, reluForwardFast } from '../src/kernels/relu-fast.ts';
 import { type KernelBackend, createWorkspace } from '../src/kernels/workspace.ts';
 import { getWasmKernels, wasmStatus } from '../src/kernels/wasm/loader.ts';
 import { ensureWasmBuilt } from '../src/kernels/wasm/build.ts';
-import { shapeName } from './helpers.ts';
+import { shapeName, randomTensor, relMaxError } from './helpers.ts';
 
 beforeAll(async () => {
   await ensureWasmBuilt(); // a no-op when `npm test` already built it (pretest)
   if (!getWasmKernels()) throw new Error(`wasm kernels unavailable: ${wasmStatus()}`);
 }, 180_000);
-
-/** max |a - b| / max |b| (see the header). */
-function relMaxError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let err = 0, scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? err : err / scale;
-}
-
-function randomTensor(rng: Rng, shape: number[], dtype: DType): Tensor {
-  const t = Tensor.zeros(shape, dtype);
-  for (let i = 0; i < t.size; i++) t.data[i] = rng.normal();
-  return t;
-}
 
 /** The paths under test: [label, backend, dtype, tolerance]. */
 const paths: Array<{ label: string; backend: KernelBackend; dtype: DType; tol: number }> = [

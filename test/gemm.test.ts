@@ -7,6 +7,7 @@ import type { FloatArray } from '../src/tensor.ts';
 import { gemm, gemmNaive, gemmWasm } from '../src/kernels/gemm.ts';
 import { getWasmKernels, wasmStatus } from '../src/kernels/wasm/loader.ts';
 import { ensureWasmBuilt } from '../src/kernels/wasm/build.ts';
+import { relMaxError } from './helpers.ts';
 
 type Gemm = typeof gemmNaive;
 
@@ -14,16 +15,6 @@ beforeAll(async () => {
   await ensureWasmBuilt(); // a no-op when `npm test` already built it (pretest)
   if (!getWasmKernels()) throw new Error(`wasm kernels unavailable: ${wasmStatus()}`);
 }, 180_000);
-
-/** max |a - b| / max |b|: the error relative to the result's scale (elementwise ratios blow up near 0). */
-function relMaxError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let err = 0, scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? err : err / scale;
-}
 
 interface Case { tA: boolean; tB: boolean; M: number; N: number; K: number; alpha: number; beta: number; pad: number }
 

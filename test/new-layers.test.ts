@@ -7,25 +7,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  AvgPool2D, Conv2D, Dense, Flatten, GlobalAvgPool2D, type Layer, MaxPool2D, ReLU, Sequential, Tensor, createRng,
+  AvgPool2D, Conv2D, Dense, Flatten, GlobalAvgPool2D, type Layer, MaxPool2D, ReLU, Sequential, createRng,
 } from '../src/index.ts';
-import { type Backend, BACKENDS } from '../src/kernels/backend.ts';
+import type { Backend } from '../src/kernels/backend.ts';
 import { getWasmKernels, wasmStatus } from '../src/kernels/wasm/loader.ts';
 import { ensureWasmBuilt } from '../src/kernels/wasm/build.ts';
 import { deserializeModel, loadModel, saveModel, serializeModel } from '../src/io/model-file.ts';
 import { modelFromConfig } from '../src/layers/from-config.ts';
+import { expectSameOnEveryBackend, rand } from './helpers.ts';
 
 beforeAll(async () => {
   await ensureWasmBuilt();
   if (!getWasmKernels()) throw new Error(`wasm kernels unavailable: ${wasmStatus()}`);
 }, 180_000);
-
-function rand(shape: number[], seed: string): Tensor {
-  const rng = createRng(seed);
-  const t = new Tensor(shape);
-  for (let i = 0; i < t.size; i++) t.data[i] = rng.normal();
-  return t;
-}
 
 const conv = (o: Partial<ConstructorParameters<typeof Conv2D>[0]>, backend?: Backend) =>
   new Conv2D({ inChannels: 4, outChannels: 8, kernelSize: 3, rng: createRng(JSON.stringify(o)), biasInit: 'heNormal', backend, ...o });
@@ -55,29 +49,8 @@ const LAYERS: Array<{ name: string; make: (b: Backend) => Layer; x: number[] }> 
 
 describe.each(LAYERS)('$name gives the same numbers on every backend', ({ make, x: shape }) => {
   it('forward, dx and every parameter gradient agree with naive (float32, relative 1e-5)', () => {
-    const x = rand(shape, 'x');
-    const runs = BACKENDS.map((backend) => {
-      const layer = make(backend);
-      const y = layer.forward(x);
-      const dy = rand([...y.shape], 'dy');
-      const dx = layer.backward(dy);
-      // A second pass on the same layer: reused buffers hold no stale values, gradients add.
-      layer.forward(x);
-      layer.backward(dy);
-      return { backend, y, dx, grads: layer.params().map((p) => p.grad) };
-    });
-    const close = (a: Tensor, b: Tensor, what: string) => {
-      expect(a.shape, what).toEqual(b.shape);
-      let scale = 1e-6, err = 0;
-      for (let i = 0; i < a.size; i++) { scale = Math.max(scale, Math.abs(b.data[i])); err = Math.max(err, Math.abs(a.data[i] - b.data[i])); }
-      expect(err / scale, what).toBeLessThan(1e-5);
-    };
-    const [naive, ...fast] = runs;
-    for (const r of fast) {
-      close(r.y, naive.y, `${r.backend} y`);
-      close(r.dx, naive.dx, `${r.backend} dx`);
-      r.grads.forEach((g, i) => close(g, naive.grads[i], `${r.backend} grad ${i}`));
-    }
+    // Two passes on the same layer: reused buffers hold no stale values, gradients add.
+    expectSameOnEveryBackend(make, shape, 2);
   });
 });
 

@@ -11,18 +11,12 @@ import { createWorkspace } from '../src/kernels/workspace.ts';
 import { getWasmKernels, wasmStatus } from '../src/kernels/wasm/loader.ts';
 import { Blocks } from '../src/kernels/wasm/memory.ts';
 import { ensureWasmBuilt } from '../src/kernels/wasm/build.ts';
+import { rand } from './helpers.ts';
 
 beforeAll(async () => {
   await ensureWasmBuilt();
   if (!getWasmKernels()) throw new Error(`wasm kernels unavailable: ${wasmStatus()}`);
 }, 180_000);
-
-function rand(shape: number[], seed: string): Tensor {
-  const rng = createRng(seed);
-  const t = new Tensor(shape);
-  for (let i = 0; i < t.size; i++) t.data[i] = rng.normal();
-  return t;
-}
 
 describe('Blocks (the allocator of blocks kept in wasm memory)', () => {
   it('allocates 64-aligned blocks, reuses freed ones first-fit, merges neighbours, gives the top back', () => {
