@@ -20,13 +20,13 @@ const B = 32;
 function timeBatches(backend: Backend, threads: number): number {
   const model = createDigitModel(1, { backend });
   const opt = new SGD(model.params(), { lr: 0.02, momentum: 0.9 });
-  const parallel = threads > 1 ? new ParallelTrainer(model, [1, 28, 28], { threads }) : null;
+  const parallel = threads > 1 ? new ParallelTrainer(model, [1, 28, 28], { threads, optimizer: opt }) : null;
   const times: number[] = [];
   for (let b = 0; b <= batches; b++) {
     const x = new Tensor([B, 1, 28, 28], train.images.slice(b * B * 784, (b + 1) * B * 784));
     const y = train.labels.subarray(b * B, (b + 1) * B);
     const t0 = performance.now();
-    if (parallel) { parallel.computeGradients(x, y); opt.step(); } else trainStep(model, opt, x, y);
+    if (parallel) parallel.trainStep(x, y); else trainStep(model, opt, x, y);
     if (b > 0) times.push(performance.now() - t0); // the first batch allocates buffers: not timed
   }
   parallel?.close();

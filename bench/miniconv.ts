@@ -42,7 +42,7 @@ runPeer(library, { threads: args.threads }, async () => {
   const run = resolveRun(fx, args, data);
   const model = buildReference(fx);
   const opt = new SGD(model.params(), { lr: fx.lr, momentum: fx.momentum });
-  const parallel = args.threads > 1 ? new ParallelTrainer(model, [1, 28, 28], { threads: args.threads, maxBatch: Math.max(fx.batchSize, fx.inferBatch) }) : null;
+  const parallel = args.threads > 1 ? new ParallelTrainer(model, [1, 28, 28], { threads: args.threads, maxBatch: Math.max(fx.batchSize, fx.inferBatch), optimizer: opt }) : null;
 
   // The first batch's loss at the initial weights, to check that every library starts from the same place.
   const first = new Tensor([fx.batchSize, 1, 28, 28]);
@@ -65,8 +65,7 @@ runPeer(library, { threads: args.threads }, async () => {
     const t0 = performance.now();
     let loss: number;
     if (parallel) {
-      loss = parallel.computeGradients(first, labels).loss;
-      opt.step();
+      loss = parallel.trainStep(first, labels).loss; // the update shared out over the threads too
     } else {
       loss = trainStep(model, opt, first, labels).loss;
     }

@@ -1,6 +1,6 @@
 // Data parallelism over worker threads: the same gradients as one thread, reproducible runs, clear errors.
 import { afterAll, describe, expect, it } from 'vitest';
-import { BatchNorm2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, createRng, softmaxCrossEntropy } from '../src/index.ts';
+import { Adam, AdamW, BatchNorm2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, type Optimizer, ReLU, SGD, Sequential, Tensor, createRng, softmaxCrossEntropy } from '../src/index.ts';
 import { fit } from '../src/train/index.ts';
 import { type Augment, randomElastic, randomShift } from '../src/train/augment.ts';
 import { ParallelTrainer } from '../src/train/parallel.ts';
@@ -125,6 +125,72 @@ describe('ParallelTrainer', () => {
     for (let i = 0; i < 3000; i++) t.computeGradients(xs, train.labels.subarray(0, 2));
     expect(tiny.params()[0].grad.data.some((v) => v !== 0)).toBe(true);
   }, 60_000);
+
+  describe('trainStep: the update shared out, each thread its stripe', () => {
+    // The optimisers a run can use, each on a model of its own; the reference steps on the main thread.
+    const optimizers: Array<[string, (m: Sequential) => Optimizer]> = [
+      ['SGD with momentum and weight decay', (m) => new SGD(m.params(), { lr: 0.05, momentum: 0.9, weightDecay: 1e-3 })],
+      ['SGD with Nesterov momentum', (m) => new SGD(m.params(), { lr: 0.05, momentum: 0.9, nesterov: true })],
+      ['plain SGD', (m) => new SGD(m.params(), { lr: 0.05 })],
+      ['Adam', (m) => new Adam(m.params(), { lr: 3e-3, weightDecay: 1e-4 })],
+      ['AdamW', (m) => new AdamW(m.params(), { lr: 3e-3 })],
+    ];
+    const batches = [0, 1, 2, 3].map((b) => ({
+      x: new Tensor([13, 1, 28, 28], train.images.slice(b * 13 * 784, (b + 1) * 13 * 784)), y: train.labels.subarray(b * 13, (b + 1) * 13),
+    }));
+    for (const [name, make] of optimizers) {
+      for (const threads of [2, 3]) {
+        it(`${name}, ${threads} threads: the weights of computeGradients + step() on the main thread, bit for bit, with the lr changed between steps`, () => {
+          const run = (shared: boolean) => {
+            const model = build(6);
+            const opt = make(model);
+            const t = new ParallelTrainer(model, [1, 28, 28], { threads, optimizer: shared ? opt : undefined });
+            try {
+              batches.forEach(({ x: xb, y: yb }, b) => {
+                opt.lr *= b === 2 ? 0.5 : 1; // a schedule between steps reaches the workers
+                if (shared) t.trainStep(xb, yb);
+                else { t.computeGradients(xb, yb); opt.step(); }
+              });
+            } finally { t.close(); }
+            return model.params().map((p) => Array.from(p.value.data));
+          };
+          const want = run(false), got = run(true);
+          expect(got).toEqual(want);
+          expect(got).not.toEqual(build(6).params().map((p) => Array.from(p.value.data))); // it did train
+        });
+      }
+    }
+
+    it('an optimiser it cannot replicate (a subclass, or over some of the params) steps on the main thread, with the same result', () => {
+      class HalfSGD extends SGD { // a user's variant: SGD's config(), other arithmetic
+        protected override updateParam(k: number, from: number, to: number): void {
+          const w = this.params[k].value.data, g = this.params[k].grad.data;
+          for (let i = from; i < to; i++) w[i] -= 0.5 * this.lr * g[i];
+        }
+      }
+      for (const make of [(m: Sequential) => new HalfSGD(m.params(), { lr: 0.1 }), (m: Sequential) => new SGD(m.params().slice(2), { lr: 0.1, momentum: 0.9 })]) {
+        const run = (viaTrainStep: boolean) => {
+          const model = build(7);
+          const opt = make(model);
+          const t = new ParallelTrainer(model, [1, 28, 28], { threads: 2, optimizer: opt });
+          try {
+            for (const { x: xb, y: yb } of batches) {
+              if (viaTrainStep) t.trainStep(xb, yb);
+              else { t.computeGradients(xb, yb); opt.step(); }
+            }
+          } finally { t.close(); }
+          return model.params().map((p) => Array.from(p.value.data));
+        };
+        expect(run(true)).toEqual(run(false));
+      }
+    });
+
+    it('trainStep without an optimiser says what it needs', () => {
+      const t = new ParallelTrainer(build(1), [1, 28, 28], { threads: 2 });
+      trainers.push(t);
+      expect(() => t.trainStep(x, y)).toThrow('ParallelTrainer: trainStep needs the optimiser at construction (opts.optimizer)');
+    });
+  });
 
   it('rejects a bad thread count', () => {
     expect(() => new ParallelTrainer(build(4), [1, 28, 28], { threads: 0 })).toThrow('ParallelTrainer: threads must be an integer >= 1, got 0');

@@ -10,7 +10,7 @@
 // the way PyTorch computes it (eps added to sqrt(vhat), not to sqrt(v)).
 
 import type { Param } from '../layers/layer.ts';
-import { Optimizer } from './optimizer.ts';
+import { ElementwiseOptimizer } from './optimizer.ts';
 
 export interface AdamOptions {
   lr?: number; // default 1e-3
@@ -21,12 +21,10 @@ export interface AdamOptions {
 }
 
 /** What Adam and AdamW share: everything but where the weight decay goes. */
-abstract class AdamBase extends Optimizer {
+abstract class AdamBase extends ElementwiseOptimizer {
   readonly betas: readonly [number, number];
   readonly eps: number;
   readonly weightDecay: number;
-  /** Steps taken so far (t in the header). */
-  steps = 0;
   private readonly m: Float64Array[]; // one per param
   private readonly v: Float64Array[]; // one per param
   /** true for AdamW: weight decay applied to the weights, not added to the gradient. */
@@ -45,23 +43,25 @@ abstract class AdamBase extends Optimizer {
     this.v = params.map((p) => new Float64Array(p.value.size));
   }
 
-  step(): void {
+  protected updateParam(k: number, from: number, to: number): void {
     const { lr, eps, weightDecay: wd, decoupled } = this;
     const [beta1, beta2] = this.betas;
-    const t = ++this.steps;
+    const t = this.steps; // counted by step() (t in the header)
     const stepSize = lr / (1 - beta1 ** t);
     const correction2Sqrt = Math.sqrt(1 - beta2 ** t);
-    this.params.forEach((p, k) => {
-      const w = p.value.data, grad = p.grad.data, m = this.m[k], v = this.v[k];
-      for (let i = 0; i < w.length; i++) {
-        let g = grad[i];
-        if (decoupled) w[i] *= 1 - lr * wd;
-        else g += wd * w[i];
-        m[i] = beta1 * m[i] + (1 - beta1) * g;
-        v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-        w[i] -= stepSize * m[i] / (Math.sqrt(v[i]) / correction2Sqrt + eps);
-      }
-    });
+    const w = this.params[k].value.data, grad = this.params[k].grad.data, m = this.m[k], v = this.v[k];
+    for (let i = from; i < to; i++) {
+      let g = grad[i];
+      if (decoupled) w[i] *= 1 - lr * wd;
+      else g += wd * w[i];
+      m[i] = beta1 * m[i] + (1 - beta1) * g;
+      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+      w[i] -= stepSize * m[i] / (Math.sqrt(v[i]) / correction2Sqrt + eps);
+    }
+  }
+
+  protected stateLists(): Float64Array[][] {
+    return [this.m, this.v];
   }
 
   config(): Record<string, unknown> {

@@ -2,6 +2,11 @@
 // their accumulated gradients, step() applies one update from them. fit() and trainStep() take any
 // Optimizer; the schedules in schedules.ts set its lr. Ordered by complexity, as in tinygrad:
 // sgd.ts (momentum, Nesterov), adam.ts (Adam, AdamW).
+//
+// Both are elementwise (ElementwiseOptimizer below): the new value of weight i depends only on weight
+// i, its gradient and its own state (velocity, moments). So the update can be cut anywhere and shared
+// out: ParallelTrainer (train/parallel.ts) has every thread update its own stripe of the parameters,
+// with bits identical to one thread updating them all.
 
 import type { Param } from '../layers/layer.ts';
 
@@ -65,5 +70,79 @@ export abstract class Optimizer {
       throw new RangeError(`${this.who}: ${name} must be a number in [${lo}, ${hi === Infinity ? 'inf' : hi}), got ${String(value)}`);
     }
     return value;
+  }
+}
+
+/**
+ * An optimiser whose update is elementwise (SGD, Adam, AdamW): step() is updateStripe() over every
+ * parameter, and any cut of that range into stripes gives the same bits. A subclass writes the update
+ * of a run of one parameter (updateParam) and lists its per-weight state (stateLists); the threaded
+ * trainer moves that state into shared memory (moveState) and gives a replica built from config() the
+ * same arrays (adoptState), so that every thread can update its stripe of the weights.
+ */
+export abstract class ElementwiseOptimizer extends Optimizer {
+  /** Updates taken so far (t in Adam's formulas; PyTorch keeps it as the state's `step`). */
+  steps = 0;
+  /** The number of weights, every parameter laid end to end: the range updateStripe cuts. */
+  readonly size: number;
+
+  constructor(who: string, params: Param[], lr: number) {
+    super(who, params, lr);
+    this.size = this.params.reduce((sum, p) => sum + p.value.size, 0);
+  }
+
+  step(): void {
+    this.steps++;
+    this.updateStripe(0, this.size);
+  }
+
+  /**
+   * The update of weights [lo, hi) of all the parameters laid end to end, at the current `steps` and
+   * `lr` (a thread's share of step(), which has already counted the step).
+   */
+  updateStripe(lo: number, hi: number): void {
+    let offset = 0; // where param k starts end to end
+    for (let k = 0; k < this.params.length; k++) {
+      const n = this.params[k].value.size;
+      const from = Math.max(lo - offset, 0), to = Math.min(hi - offset, n);
+      if (from < to) this.updateParam(k, from, to);
+      offset += n;
+    }
+  }
+
+  /** Updates elements [from, to) of param k from its gradient and state. */
+  protected abstract updateParam(k: number, from: number, to: number): void;
+
+  /**
+   * The per-weight state, one list per kind (SGD: [velocity]; Adam: [m, v]), each list one array per
+   * param. The lists themselves, not copies: moveState and adoptState replace their entries.
+   */
+  protected abstract stateLists(): Float64Array[][];
+
+  /** Every state array, kind by kind, param by param (the order adoptState takes them in). */
+  stateArrays(): Float64Array[] {
+    return this.stateLists().flat();
+  }
+
+  /** Moves the state into arrays from `alloc` (e.g. views on shared memory), keeping its values. */
+  moveState(alloc: (length: number) => Float64Array): void {
+    for (const list of this.stateLists()) {
+      list.forEach((a, k) => {
+        const moved = alloc(a.length);
+        moved.set(a);
+        list[k] = moved;
+      });
+    }
+  }
+
+  /** Uses `arrays` (another optimiser's stateArrays(), e.g. shared with it) as this one's state. */
+  adoptState(arrays: readonly Float64Array[]): void {
+    const lists = this.stateLists();
+    const expected = lists.flat();
+    if (arrays.length !== expected.length || arrays.some((a, i) => a.length !== expected[i].length)) {
+      throw new Error(`${this.who}: adoptState expects ${expected.length} state arrays of lengths ${expected.map((a) => a.length).join(', ')}`);
+    }
+    let i = 0;
+    for (const list of lists) for (let k = 0; k < list.length; k++) list[k] = arrays[i++];
   }
 }

@@ -7,7 +7,7 @@
 //   w = w - lr * d
 
 import type { Param } from '../layers/layer.ts';
-import { Optimizer } from './optimizer.ts';
+import { ElementwiseOptimizer } from './optimizer.ts';
 
 export interface SGDOptions {
   lr: number;
@@ -17,11 +17,11 @@ export interface SGDOptions {
   weightDecay?: number; // default 0 (L2 penalty weightDecay/2 * |w|^2)
 }
 
-export class SGD extends Optimizer {
+export class SGD extends ElementwiseOptimizer {
   readonly momentum: number;
   readonly nesterov: boolean;
   readonly weightDecay: number;
-  private readonly velocity: Float64Array[]; // one per param, same length as its value
+  private readonly velocity: Float64Array[]; // one per param, same length as its value (entries replaced by moveState)
 
   constructor(params: Param[], opts: SGDOptions) {
     if (!opts || typeof opts !== 'object') throw new TypeError('SGD: expected options { lr, momentum?, nesterov?, weightDecay? }');
@@ -34,30 +34,30 @@ export class SGD extends Optimizer {
     this.velocity = params.map((p) => new Float64Array(p.value.size));
   }
 
-  step(): void {
+  protected updateParam(k: number, from: number, to: number): void {
     const { lr, momentum: mu, nesterov, weightDecay: wd } = this;
-    // One loop per case, the choice made outside it: the update is a serial step between two
-    // parallel ones (parallel.ts), so its 215,000 multiply-adds per batch should not test a flag each.
-    for (let k = 0; k < this.params.length; k++) {
-      const w = this.params[k].value.data, g = this.params[k].grad.data, v = this.velocity[k];
-      const n = w.length;
-      if (mu === 0) {
-        for (let i = 0; i < n; i++) w[i] -= lr * (g[i] + wd * w[i]);
-      } else if (nesterov) {
-        for (let i = 0; i < n; i++) {
-          const gi = g[i] + wd * w[i];
-          const vi = mu * v[i] + gi;
-          v[i] = vi;
-          w[i] -= lr * (gi + mu * vi);
-        }
-      } else {
-        for (let i = 0; i < n; i++) {
-          const vi = mu * v[i] + (g[i] + wd * w[i]);
-          v[i] = vi;
-          w[i] -= lr * vi;
-        }
+    const w = this.params[k].value.data, g = this.params[k].grad.data, v = this.velocity[k];
+    // One loop per case, the choice made outside it: 215,000 multiply-adds per batch should not test a flag each.
+    if (mu === 0) {
+      for (let i = from; i < to; i++) w[i] -= lr * (g[i] + wd * w[i]);
+    } else if (nesterov) {
+      for (let i = from; i < to; i++) {
+        const gi = g[i] + wd * w[i];
+        const vi = mu * v[i] + gi;
+        v[i] = vi;
+        w[i] -= lr * (gi + mu * vi);
+      }
+    } else {
+      for (let i = from; i < to; i++) {
+        const vi = mu * v[i] + (g[i] + wd * w[i]);
+        v[i] = vi;
+        w[i] -= lr * vi;
       }
     }
+  }
+
+  protected stateLists(): Float64Array[][] {
+    return [this.velocity];
   }
 
   config() {

@@ -142,13 +142,8 @@ function* trainingRun(model: Layer, train: Dataset, opts: FitOptions): Generator
   // A built-in augmentation is shared out too: this thread draws, each thread warps its own slice.
   const split = makeParallel && isSplitAugment(opts.augment) ? opts.augment : null;
   const draws = new Float64Array(split ? batchSize * split.drawsPerImage : 0);
-  const parallel = makeParallel ? makeParallel(model as Sequential, train.shape, { threads, maxBatch: Math.max(batchSize, 256), augment: split?.spec }) : null;
-  const step = (x: Tensor, y: Uint8Array) => {
-    if (!parallel) return trainStep(model, optimizer, x, y);
-    const r = parallel.computeGradients(x, y, split ? draws : undefined);
-    optimizer.step();
-    return r;
-  };
+  const parallel = makeParallel ? makeParallel(model as Sequential, train.shape, { threads, maxBatch: Math.max(batchSize, 256), augment: split?.spec, optimizer }) : null;
+  const step = (x: Tensor, y: Uint8Array) => parallel ? parallel.trainStep(x, y, split ? draws : undefined) : trainStep(model, optimizer, x, y);
   try {
 
     for (let epoch = 1; epoch <= epochs; epoch++) {

@@ -7,6 +7,7 @@
 import type { Sequential } from '../layers/sequential.ts';
 import type { Tensor } from '../tensor.ts';
 import type { AugmentSpec } from './augment.ts';
+import type { Optimizer } from '../optim/optimizer.ts';
 
 /** What fit() needs from a threaded trainer (ParallelTrainer has exactly this). */
 export interface BatchTrainer {
@@ -16,13 +17,15 @@ export interface BatchTrainer {
    * augments its own slice of the batch with the augmentation given at construction.
    */
   computeGradients(x: Tensor, y: ArrayLike<number>, draws?: Float64Array): { loss: number; correct: number };
+  /** computeGradients, then one step of the optimiser given at construction (shared out over the threads where it can be). */
+  trainStep(x: Tensor, y: ArrayLike<number>, draws?: Float64Array): { loss: number; correct: number };
   /** The logits (N, classes) of a batch. */
   predict(x: Tensor): Tensor;
   close(): void;
 }
 
 export type ParallelTrainerFactory = (
-  model: Sequential, inputShape: readonly number[], opts: { threads: number; maxBatch: number; augment?: AugmentSpec },
+  model: Sequential, inputShape: readonly number[], opts: { threads: number; maxBatch: number; augment?: AugmentSpec; optimizer?: Optimizer },
 ) => BatchTrainer;
 
 let registered: ParallelTrainerFactory | null = null;

@@ -15,16 +15,20 @@
 //             value in the worker's first results slot); the message is in its error block
 //   C_STATUS  STARTING, READY or FAILED (set by the worker once it has loaded)
 //   C_AUGMENT 1 when the worker must augment its slice in place first (from the shared draws), else 0
+//   C_UPDATE  with CMD_REDUCE: 1 when the worker then applies the optimiser's update to the same
+//             stripe (at the lr and step count in the shared scalars: SCALAR_LR, SCALAR_STEPS), else 0
+// Scalars (Float64, shared by all): the optimiser's learning rate and step count for the update.
 // Results (Float64): two per worker, [lossSum, correct]. Errors: ERROR_BYTES per worker, UTF-8,
 // zero-padded.
 
-export const CTRL_STRIDE = 9;
-export const C_SEQ = 0, C_DONE = 1, C_CMD = 2, C_START = 3, C_COUNT = 4, C_BATCH = 5, C_ERROR = 6, C_STATUS = 7, C_AUGMENT = 8;
+export const CTRL_STRIDE = 10;
+export const C_SEQ = 0, C_DONE = 1, C_CMD = 2, C_START = 3, C_COUNT = 4, C_BATCH = 5, C_ERROR = 6, C_STATUS = 7, C_AUGMENT = 8, C_UPDATE = 9;
 export const CMD_TRAIN = 1, CMD_PREDICT = 2, CMD_EXIT = 3, CMD_REDUCE = 4;
 export const STARTING = 0, READY = 1, FAILED = 2;
 export const NO_ERROR = 0, JOB_FAILED = 1, JOB_DIVERGED = 2;
 export const ERROR_BYTES = 1024;
 export const RESULTS_STRIDE = 2;
+export const SCALAR_LR = 0, SCALAR_STEPS = 1, SCALARS = 2;
 
 /** Index of worker `index`'s first int in the control array. */
 export function ctrlOffset(index) {

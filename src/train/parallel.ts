@@ -10,7 +10,11 @@
 // itself; then every thread sums the threads' gradients over its own stripe of the parameters, in a
 // fixed order (0 + 1 + 2 ...: worker-step.ts's reduceStripe), into the model's gradients, which live
 // in shared memory too; so a seeded run is bit-reproducible for a given thread count. Only then does
-// the optimiser update the shared weights.
+// the optimiser update the shared weights, and that is shared out too (trainStep): SGD, Adam and
+// AdamW are elementwise (optim/optimizer.ts), so each thread updates the same stripe it has just
+// summed, with its replica of the optimiser over the shared weights and the shared state (velocity,
+// moments), at the learning rate and step count the main thread hands out. The bits are those of
+// one thread updating every weight; no thread waits while another does the serial part.
 //
 // Threads wake each other with Atomics.wait / Atomics.notify on a small shared control array
 // (its layout: parallel-protocol.mjs): a step costs microseconds of synchronisation, not a message
@@ -23,10 +27,12 @@ import type { Sequential } from '../layers/sequential.ts';
 import type { Param } from '../layers/layer.ts';
 import { Tensor } from '../tensor.ts';
 import {
-  CMD_EXIT, CMD_PREDICT, CMD_REDUCE, CMD_TRAIN, CTRL_STRIDE, C_AUGMENT, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START, C_STATUS,
-  ERROR_BYTES, FAILED, JOB_DIVERGED, NO_ERROR, RESULTS_STRIDE, STARTING, ctrlOffset, readError,
+  CMD_EXIT, CMD_PREDICT, CMD_REDUCE, CMD_TRAIN, CTRL_STRIDE, C_AUGMENT, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START, C_STATUS, C_UPDATE,
+  ERROR_BYTES, FAILED, JOB_DIVERGED, NO_ERROR, RESULTS_STRIDE, SCALARS, SCALAR_LR, SCALAR_STEPS, STARTING, ctrlOffset, readError,
 } from './parallel-protocol.mjs';
-import { type WorkerSetup, predictSlice, reduceStripe, trainSlice } from './worker-step.ts';
+import { type WorkerSetup, predictSlice, reduceStripe, stripe, trainSlice } from './worker-step.ts';
+import type { ElementwiseOptimizer, Optimizer } from '../optim/optimizer.ts';
+import { canReplicate } from '../optim/replica.ts';
 import { registerParallelTrainer } from './parallel-factory.ts';
 import { type AugmentSpec, type SplitAugment, augmentFromSpec } from './augment.ts';
 
@@ -44,14 +50,22 @@ export class ParallelTrainer {
   private readonly errors: SharedArrayBuffer;
   private readonly augment: SplitAugment | null;
   private readonly draws: Float64Array; // (maxBatch, drawsPerImage)
+  /** The optimiser of trainStep(), and whether every thread applies its stripe of the update. */
+  private readonly optimizer: Optimizer | null;
+  private readonly sharedOptimizer: ElementwiseOptimizer | null;
+  private readonly scalars: Float64Array; // [lr, steps] of the current update, for the workers
+  private readonly total: number; // weights, every param laid end to end
   private seq = 0;
 
   /**
    * @param model the model to train; its weights are moved into shared memory (same values)
    * @param inputShape one image, e.g. [1, 28, 28]
    * @param threads total threads including this one (default: the number of cores)
+   * @param optimizer what trainStep() updates with; an SGD, Adam or AdamW over exactly model.params()
+   *   has its state moved into shared memory (same values) and every thread applies its stripe of
+   *   each update; any other optimiser steps on this thread
    */
-  constructor(private readonly model: Sequential, readonly inputShape: readonly number[], opts: { threads?: number; maxBatch?: number; classes?: number; augment?: AugmentSpec } = {}) {
+  constructor(private readonly model: Sequential, readonly inputShape: readonly number[], opts: { threads?: number; maxBatch?: number; classes?: number; augment?: AugmentSpec; optimizer?: Optimizer } = {}) {
     const threads = opts.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`ParallelTrainer: threads must be an integer >= 1, got ${threads}`);
     this.threads = threads;
@@ -97,11 +111,27 @@ export class ParallelTrainer {
     })];
     for (let w = 1; w <= W; w++) gradBuffers.push(this.params.map((p) => sab(4 * p.value.size)));
     this.allGrads = gradBuffers.map((thread) => thread.map((g) => new Float32Array(g)));
+    this.total = this.params.reduce((sum, p) => sum + p.value.size, 0);
+    // The optimiser, shared out when it can be: its state moves into shared memory for the workers' replicas.
+    this.optimizer = opts.optimizer ?? null;
+    const o = this.optimizer;
+    const sameParams = o !== null && o.params.length === this.params.length && o.params.every((p, k) => p === this.params[k]);
+    this.sharedOptimizer = o !== null && sameParams && canReplicate(o) && W > 0 ? o : null;
+    const scalars = sab(8 * SCALARS);
+    this.scalars = new Float64Array(scalars);
+    const optimizerState: SharedArrayBuffer[] = [];
+    this.sharedOptimizer?.moveState((length) => {
+      const buf = sab(8 * length);
+      optimizerState.push(buf);
+      return new Float64Array(buf);
+    });
+    const sharedOptimizer = this.sharedOptimizer ? { config: this.sharedOptimizer.config(), state: optimizerState } : null;
     for (let w = 1; w <= W; w++) {
       const grads = gradBuffers[w];
       const setup: WorkerSetup = {
         config: model.config(), backend: model.backend, inputShape: [...inputShape], classes, maxBatch, index: w,
         ctrl, input, labels, logits, results, errors, values, buffers, grads, augment: opts.augment ?? null, draws, allGrads: gradBuffers,
+        optimizer: sharedOptimizer, scalars,
       };
       const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: setup });
       worker.unref();
@@ -135,7 +165,7 @@ export class ParallelTrainer {
     return out;
   }
 
-  private dispatch(cmd: number, n: number, augment = false): Array<[number, number]> {
+  private dispatch(cmd: number, n: number, augment = false, update = false): Array<[number, number]> {
     if (this.workers.length !== this.threads - 1) throw new Error('ParallelTrainer: used after close()');
     const slices = this.slices(n);
     this.seq++;
@@ -146,6 +176,7 @@ export class ParallelTrainer {
       this.ctrl[o + C_COUNT] = slices[w][1];
       this.ctrl[o + C_BATCH] = n;
       this.ctrl[o + C_AUGMENT] = augment ? 1 : 0;
+      this.ctrl[o + C_UPDATE] = update ? 1 : 0;
       Atomics.store(this.ctrl, o + C_SEQ, this.seq);
       Atomics.notify(this.ctrl, o + C_SEQ);
     }
@@ -183,9 +214,28 @@ export class ParallelTrainer {
   /**
    * Computes the gradient of the mean loss over the batch into model.params()' grads (overwriting
    * them), using every thread. Returns the mean loss and how many predictions were right.
-   * The caller then runs optimizer.step().
+   * The caller then runs optimizer.step() (or calls trainStep(), which shares the update out too).
    */
   computeGradients(x: Tensor, y: ArrayLike<number>, draws?: Float64Array): { loss: number; correct: number } {
+    return this.run(x, y, draws, false);
+  }
+
+  /**
+   * One optimiser step on the batch with the optimiser given at construction: the gradients, their
+   * reduction and the update, each shared out over the threads (see the header). The grads hold the
+   * batch's gradient afterwards, as after computeGradients(). Returns the mean loss and the number right.
+   */
+  trainStep(x: Tensor, y: ArrayLike<number>, draws?: Float64Array): { loss: number; correct: number } {
+    if (!this.optimizer) throw new Error('ParallelTrainer: trainStep needs the optimiser at construction (opts.optimizer); or call computeGradients() and step it yourself');
+    if (!this.sharedOptimizer) {
+      const r = this.run(x, y, draws, false);
+      this.optimizer.step();
+      return r;
+    }
+    return this.run(x, y, draws, true);
+  }
+
+  private run(x: Tensor, y: ArrayLike<number>, draws: Float64Array | undefined, update: boolean): { loss: number; correct: number } {
     const n = this.load(x, y);
     const augment = draws ? this.augment : null;
     if (draws && !augment) throw new Error('ParallelTrainer: augmentation draws given, but the trainer was built without an augmentation (opts.augment)');
@@ -208,9 +258,16 @@ export class ParallelTrainer {
       lossSum += this.results[RESULTS_STRIDE * (w - 1)];
       correct += this.results[RESULTS_STRIDE * (w - 1) + 1];
     }
-    if (this.threads > 1) { // the reduction, a stripe on every thread
-      this.dispatch(CMD_REDUCE, 0);
+    if (this.threads > 1) { // the reduction, a stripe on every thread, and (update) the optimiser's step on the same stripe
+      const optimizer = update ? this.sharedOptimizer! : null;
+      if (optimizer) {
+        optimizer.steps++;
+        this.scalars[SCALAR_LR] = optimizer.lr;
+        this.scalars[SCALAR_STEPS] = optimizer.steps;
+      }
+      this.dispatch(CMD_REDUCE, 0, false, optimizer !== null);
       reduceStripe(this.allGrads, 0, this.threads);
+      optimizer?.updateStripe(...stripe(0, this.threads, this.total));
       this.waitAll();
     }
     return { loss: lossSum / n, correct };

@@ -28,6 +28,9 @@ export interface WorkerSetup {
   allGrads: SharedArrayBuffer[][]; // [thread][param]: every thread's gradients (thread 0's are the model's), for the reduction
   augment: AugmentSpec | null; // the training augmentation each thread applies to its own slice
   draws: SharedArrayBuffer; // (maxBatch, drawsPerImage) float64: the augmentation's random draws for the batch
+  /** The optimiser every thread applies to its stripe after the reduction (null: the main thread updates alone). */
+  optimizer: { config: Record<string, unknown>; state: SharedArrayBuffer[] } | null;
+  scalars: SharedArrayBuffer; // float64 [lr, steps] of the current update (parallel-protocol.mjs)
 }
 
 /**
@@ -60,15 +63,22 @@ export function predictSlice(model: Sequential, input: Float32Array, logits: Flo
 }
 
 /**
+ * Thread t's stripe of T over `total` weights laid end to end (every parameter after the other):
+ * the t-th of T near-equal runs, [lo, hi). The reduction and the update share the weights out this way.
+ */
+export function stripe(t: number, T: number, total: number): [number, number] {
+  return [Math.floor((t * total) / T), Math.floor(((t + 1) * total) / T)];
+}
+
+/**
  * The gradient reduction, shared out: thread t of T sums every thread's gradients into thread 0's
- * (the model's own) over its stripe of the parameters, the t-th of T near-equal runs of all the
- * parameters laid end to end. Within a stripe the sum is in thread order (0 + 1 + 2 ...), as a
- * single thread would do it, so the result has the same bits whoever does which stripe.
- * grads[thread][param] (the param's length).
+ * (the model's own) over its stripe of the parameters (stripe()). Within a stripe the sum is in
+ * thread order (0 + 1 + 2 ...), as a single thread would do it, so the result has the same bits
+ * whoever does which stripe. grads[thread][param] (the param's length).
  */
 export function reduceStripe(grads: Float32Array[][], t: number, T: number): void {
   const total = grads[0].reduce((s, g) => s + g.length, 0);
-  const lo = Math.floor((t * total) / T), hi = Math.floor(((t + 1) * total) / T);
+  const [lo, hi] = stripe(t, T, total);
   let offset = 0; // where param k starts in the end-to-end layout
   for (let k = 0; k < grads[0].length; k++) {
     const g = grads[0][k], from = Math.max(lo - offset, 0), to = Math.min(hi - offset, g.length);

@@ -8,11 +8,12 @@ import { TrainingDivergedError } from '../errors.ts';
 import { modelFromConfig } from '../layers/from-config.ts';
 import { Tensor } from '../tensor.ts';
 import {
-  CMD_EXIT, CMD_PREDICT, CMD_REDUCE, CMD_TRAIN, C_AUGMENT, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START,
-  JOB_DIVERGED, JOB_FAILED, NO_ERROR, READY, RESULTS_STRIDE, ctrlOffset, setStatus, writeError,
+  CMD_EXIT, CMD_PREDICT, CMD_REDUCE, CMD_TRAIN, C_AUGMENT, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START, C_UPDATE,
+  JOB_DIVERGED, JOB_FAILED, NO_ERROR, READY, RESULTS_STRIDE, SCALAR_LR, SCALAR_STEPS, ctrlOffset, setStatus, writeError,
 } from './parallel-protocol.mjs';
-import { type WorkerSetup, predictSlice, reduceStripe, trainSlice } from './worker-step.ts';
+import { type WorkerSetup, predictSlice, reduceStripe, stripe, trainSlice } from './worker-step.ts';
 import { augmentFromSpec } from './augment.ts';
+import { optimizerReplica } from '../optim/replica.ts';
 
 const setup = workerData as WorkerSetup;
 const model = modelFromConfig(setup.config).setBackend(setup.backend);
@@ -35,6 +36,15 @@ const results = new Float64Array(setup.results);
 const allGrads = setup.allGrads.map((thread) => thread.map((g) => new Float32Array(g)));
 const draws = new Float64Array(setup.draws);
 const augment = setup.augment ? augmentFromSpec(setup.augment) : null;
+// The optimiser's replica: the shared weights, the reduced gradients (thread 0's: the model's own) and
+// the shared state (velocity, moments), so that this thread can update its stripe of every step.
+const optimizer = setup.optimizer && optimizerReplica(
+  setup.optimizer.config,
+  params.map((p, k) => ({ name: p.name, value: p.value, grad: new Tensor(p.value.shape, allGrads[0][k]) })),
+);
+optimizer?.adoptState(setup.optimizer!.state.map((b) => new Float64Array(b)));
+const scalars = new Float64Array(setup.scalars);
+const total = params.reduce((sum, p) => sum + p.value.size, 0);
 const shape = setup.inputShape as [number, number, number];
 const per = shape.reduce((a, d) => a * d, 1);
 const o = ctrlOffset(setup.index);
@@ -62,6 +72,12 @@ for (;;) {
       results[r + 1] = res.correct;
     } else if (cmd === CMD_REDUCE) {
       reduceStripe(allGrads, setup.index, allGrads.length);
+      if (ctrl[o + C_UPDATE]) {
+        if (!optimizer) throw new Error('asked to update the weights, but no optimiser was shared with this worker');
+        optimizer.lr = scalars[SCALAR_LR];
+        optimizer.steps = scalars[SCALAR_STEPS];
+        optimizer.updateStripe(...stripe(setup.index, allGrads.length, total));
+      }
     } else if (cmd === CMD_PREDICT) {
       buffers.forEach((b, k) => { b.value = sharedBuffers[k]; });
       predictSlice(model, input, logits, setup.inputShape, start, count);
