@@ -30,7 +30,7 @@ import {
   CMD_EXIT, CMD_PREDICT, CMD_REDUCE, CMD_TRAIN, CTRL_STRIDE, C_AUGMENT, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START, C_STATUS, C_UPDATE,
   ERROR_BYTES, FAILED, JOB_DIVERGED, NO_ERROR, RESULTS_STRIDE, SCALARS, SCALAR_LR, SCALAR_STEPS, STARTING, ctrlOffset, readError,
 } from './parallel-protocol.mjs';
-import { type WorkerSetup, predictSlice, reduceStripe, stripe, trainSlice } from './worker-step.ts';
+import { type WorkerSetup, predictSlice, reduceAndUpdate, trainSlice } from './worker-step.ts';
 import type { ElementwiseOptimizer, Optimizer } from '../optim/optimizer.ts';
 import { canReplicate } from '../optim/replica.ts';
 import { registerParallelTrainer } from './parallel-factory.ts';
@@ -54,7 +54,6 @@ export class ParallelTrainer {
   private readonly optimizer: Optimizer | null;
   private readonly sharedOptimizer: ElementwiseOptimizer | null;
   private readonly scalars: Float64Array; // [lr, steps] of the current update, for the workers
-  private readonly total: number; // weights, every param laid end to end
   private seq = 0;
 
   /**
@@ -111,7 +110,6 @@ export class ParallelTrainer {
     })];
     for (let w = 1; w <= W; w++) gradBuffers.push(this.params.map((p) => sab(4 * p.value.size)));
     this.allGrads = gradBuffers.map((thread) => thread.map((g) => new Float32Array(g)));
-    this.total = this.params.reduce((sum, p) => sum + p.value.size, 0);
     // The optimiser, shared out when it can be: its state moves into shared memory for the workers' replicas.
     this.optimizer = opts.optimizer ?? null;
     const o = this.optimizer;
@@ -266,8 +264,7 @@ export class ParallelTrainer {
         this.scalars[SCALAR_STEPS] = optimizer.steps;
       }
       this.dispatch(CMD_REDUCE, 0, false, optimizer !== null);
-      reduceStripe(this.allGrads, 0, this.threads);
-      optimizer?.updateStripe(...stripe(0, this.threads, this.total));
+      reduceAndUpdate(this.allGrads, 0, this.threads, optimizer);
       this.waitAll();
     }
     return { loss: lossSum / n, correct };

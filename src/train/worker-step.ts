@@ -7,6 +7,7 @@ import type { Sequential } from '../layers/sequential.ts';
 import { Tensor } from '../tensor.ts';
 import { forwardBackward } from './step.ts';
 import type { AugmentSpec } from './augment.ts';
+import type { ElementwiseOptimizer } from '../optim/optimizer.ts';
 
 /** What a worker is given once, at start (workerData). */
 export interface WorkerSetup {
@@ -78,14 +79,35 @@ export function stripe(t: number, T: number, total: number): [number, number] {
  */
 export function reduceStripe(grads: Float32Array[][], t: number, T: number): void {
   const total = grads[0].reduce((s, g) => s + g.length, 0);
-  const [lo, hi] = stripe(t, T, total);
+  reduceRange(grads, ...stripe(t, T, total));
+}
+
+/** The reduction of weights [lo, hi), every parameter laid end to end (see reduceStripe). */
+export function reduceRange(grads: Float32Array[][], lo: number, hi: number): void {
   let offset = 0; // where param k starts in the end-to-end layout
-  for (let k = 0; k < grads[0].length; k++) {
+  for (let k = 0; k < grads[0].length && offset < hi; k++) {
     const g = grads[0][k], from = Math.max(lo - offset, 0), to = Math.min(hi - offset, g.length);
     for (let w = 1; w < grads.length; w++) {
       const d = grads[w][k];
       for (let i = from; i < to; i++) g[i] += d[i];
     }
     offset += g.length;
+  }
+}
+
+/**
+ * Thread t's share of a step after the backward passes: the reduction of its stripe and, with an
+ * optimiser, the update of the same stripe. Both walk the stripe a block at a time, so that the
+ * summed gradients are still in this core's cache when the update reads them. The bits are those of
+ * reducing everything and then updating everything: each weight's arithmetic is the same.
+ */
+export function reduceAndUpdate(grads: Float32Array[][], t: number, T: number, optimizer: ElementwiseOptimizer | null): void {
+  const total = grads[0].reduce((s, g) => s + g.length, 0);
+  const [lo, hi] = stripe(t, T, total);
+  const BLOCK = 4096; // 16 KB of each array: well inside a core's L1/L2
+  for (let a = lo; a < hi; a += BLOCK) {
+    const b = Math.min(a + BLOCK, hi);
+    reduceRange(grads, a, b);
+    optimizer?.updateStripe(a, b);
   }
 }

@@ -11,7 +11,7 @@ import {
   CMD_EXIT, CMD_PREDICT, CMD_REDUCE, CMD_TRAIN, C_AUGMENT, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START, C_UPDATE,
   JOB_DIVERGED, JOB_FAILED, NO_ERROR, READY, RESULTS_STRIDE, SCALAR_LR, SCALAR_STEPS, ctrlOffset, setStatus, writeError,
 } from './parallel-protocol.mjs';
-import { type WorkerSetup, predictSlice, reduceStripe, stripe, trainSlice } from './worker-step.ts';
+import { type WorkerSetup, predictSlice, reduceAndUpdate, trainSlice } from './worker-step.ts';
 import { augmentFromSpec } from './augment.ts';
 import { optimizerReplica } from '../optim/replica.ts';
 
@@ -44,7 +44,6 @@ const optimizer = setup.optimizer && optimizerReplica(
 );
 optimizer?.adoptState(setup.optimizer!.state.map((b) => new Float64Array(b)));
 const scalars = new Float64Array(setup.scalars);
-const total = params.reduce((sum, p) => sum + p.value.size, 0);
 const shape = setup.inputShape as [number, number, number];
 const per = shape.reduce((a, d) => a * d, 1);
 const o = ctrlOffset(setup.index);
@@ -71,13 +70,13 @@ for (;;) {
       results[r] = res.lossSum;
       results[r + 1] = res.correct;
     } else if (cmd === CMD_REDUCE) {
-      reduceStripe(allGrads, setup.index, allGrads.length);
-      if (ctrl[o + C_UPDATE]) {
-        if (!optimizer) throw new Error('asked to update the weights, but no optimiser was shared with this worker');
-        optimizer.lr = scalars[SCALAR_LR];
-        optimizer.steps = scalars[SCALAR_STEPS];
-        optimizer.updateStripe(...stripe(setup.index, allGrads.length, total));
+      const update = ctrl[o + C_UPDATE] === 1;
+      if (update && !optimizer) throw new Error('asked to update the weights, but no optimiser was shared with this worker');
+      if (update) {
+        optimizer!.lr = scalars[SCALAR_LR];
+        optimizer!.steps = scalars[SCALAR_STEPS];
       }
+      reduceAndUpdate(allGrads, setup.index, allGrads.length, update ? optimizer : null);
     } else if (cmd === CMD_PREDICT) {
       buffers.forEach((b, k) => { b.value = sharedBuffers[k]; });
       predictSlice(model, input, logits, setup.inputShape, start, count);
