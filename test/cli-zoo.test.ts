@@ -69,8 +69,7 @@ describe('the model zoo', () => {
     const a = ZOO.digits.build(7), b = createDigitModel(7);
     expect(a.config()).toEqual(b.config());
     expect(a.params().map((p) => Array.from(p.value.data))).toEqual(b.params().map((p) => Array.from(p.value.data)));
-    expect(ZOO.digits.defaults).toMatchObject({ epochs: 20, optimizer: 'sgd', lr: 0.02, momentum: 0.9, nesterov: false, lrDecay: 0.85, augment: 'elastic' });
-    expect(ZOO.digits.defaults.schedule).toBeUndefined();
+    expect(ZOO.digits.defaults).toMatchObject({ epochs: 15, batchSize: 64, optimizer: 'sgd', lr: 0.04, momentum: 0.9, nesterov: false, schedule: 'cosine', augment: 'elastic' });
   }, 120_000);
 
   it('the depthwise blocks of mobilenet-mini are grouped convs, one group per channel', () => {
@@ -188,7 +187,7 @@ describe('miniconv train --model, --arch, --optimizer, --schedule', () => {
       [['--schedule', 'cosin'], "--schedule: schedule 'cosin': unknown kind 'cosin'; expected one of constant, step:S:G"],
       [['--schedule', 'step:3'], "--schedule: schedule 'step:3': 'step' takes 2 values after it, got 1"],
       [['--schedule', 'exp:2'], "G must be a number in (0, 1], got '2'"],
-      [['--schedule', 'warmup-cosine:20'], 'the warm-up (20 epochs) must be shorter than the run (20 epochs)'],
+      [['--schedule', 'warmup-cosine:20'], 'the warm-up (20 epochs) must be shorter than the run (15 epochs)'],
       [['--schedule', ''], '--schedule needs a schedule such as cosine, got an empty string'],
       [['--schedule', 'cosine', '--lr-decay', '0.9'], 'give either --schedule or --lr-decay, not both'],
       [['--model', 'lenet5', '--arch', 'x.json'], 'give either --model or --arch, not both'],

@@ -102,7 +102,7 @@ describe('miniconv CLI', () => {
     }
     // The defaults the help shows are the ones used.
     const train = (await run('train', '--help')).out;
-    expect(train).toMatch(/--epochs <N> +passes over the training set \(default: the model's; digits: 20\)/);
+    expect(train).toMatch(/--epochs <N> +passes over the training set \(default: the model's; digits: 15\)/);
     expect(train).toMatch(/--backend <NAME> +the kernels to run: naive, ts, wasm/);
   });
 

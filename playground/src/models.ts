@@ -43,9 +43,14 @@ export const DEFAULT_CONFIG: RunConfig = {
   seed: DIGIT_DEFAULTS.seed,
 };
 
-/** Weight decay and per-epoch learning-rate decay, as `miniconv train` (not offered as controls). */
+/** Weight decay as `miniconv train` (not offered as a control). */
 export const WEIGHT_DECAY = DIGIT_DEFAULTS.weightDecay;
-export const LR_DECAY = DIGIT_DEFAULTS.lrDecay;
+/**
+ * The page trains for as long as you let it, so its learning rate cannot follow `miniconv train`'s
+ * cosine over a fixed number of epochs: it decays by this factor after every epoch instead
+ * (miniconv train's schedule before 2026-11-30, `--lr-decay 0.85`).
+ */
+export const LR_DECAY = 0.85;
 
 export const MODEL_LABELS: Record<ModelName, string> = {
   default: 'default: conv 5x5x16, pool, conv 5x5x32, pool, dense 128, dense 10 (215k weights)',

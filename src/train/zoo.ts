@@ -190,7 +190,7 @@ export const ZOO: Readonly<Record<string, ZooModel>> = {
     defaults: {
       epochs: DIGIT_DEFAULTS.epochs, batchSize: DIGIT_DEFAULTS.batchSize, optimizer: 'sgd', lr: DIGIT_DEFAULTS.lr,
       momentum: DIGIT_DEFAULTS.momentum, nesterov: false, weightDecay: DIGIT_DEFAULTS.weightDecay,
-      lrDecay: DIGIT_DEFAULTS.lrDecay, augment: DIGIT_DEFAULTS.augment,
+      schedule: DIGIT_DEFAULTS.schedule, lrDecay: 1, augment: DIGIT_DEFAULTS.augment,
     },
   },
   lenet5: {
