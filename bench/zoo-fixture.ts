@@ -45,7 +45,7 @@ export function makeZooFixture(name: string, seed: number, trainCount: number, t
   const out = model.outputShape([1, ...inputShape]);
   const d = zoo.defaults;
   const order = createRng(`miniconv-zoo-bench-order-${seed}`).shuffle(Array.from({ length: trainCount }, (_, i) => i));
-  const dump = (t: { name: string; value: { shape: readonly number[]; data: Float32Array } }): ZooTensor => ({ name: t.name, shape: [...t.value.shape], data: Array.from(t.value.data) });
+  const dump = (t: { name: string; value: { shape: readonly number[]; data: ArrayLike<number> } }): ZooTensor => ({ name: t.name, shape: [...t.value.shape], data: Array.from(t.value.data) });
   return {
     model: name,
     seed,
@@ -92,7 +92,7 @@ export function loadZooFixture(file: string): ZooFixture {
 /** The fixture's model as a miniconv Sequential with the fixture's weights and buffers (checked by name and shape). */
 export function zooModelFromFixture(fx: ZooFixture): Sequential {
   const model = modelFromConfig(fx.config);
-  const load = (have: { name: string; value: { shape: readonly number[]; data: Float32Array } }[], want: ZooTensor[], what: string) => {
+  const load = (have: { name: string; value: { shape: readonly number[]; data: ArrayLike<number> & { set(a: ArrayLike<number>): void } } }[], want: ZooTensor[], what: string) => {
     if (have.length !== want.length) throw new Error(`zoo fixture: the model has ${have.length} ${what}, the fixture ${want.length}`);
     have.forEach((t, i) => {
       const w = want[i];

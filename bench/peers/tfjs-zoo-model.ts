@@ -197,7 +197,7 @@ export function makeTfOptimizer(fx: ZooFixture): { step: (grads: tf.NamedTensorM
           else grads[v.name] = tf.add(grads[v.name], tf.mul(v, o.weightDecay));
         }
       }
-      tfOpt.applyGradients(grads);
+      tfOpt.applyGradients(grads as unknown as { [name: string]: tf.Variable }); // a map of gradients by variable name
     },
   };
 }
