@@ -14,7 +14,7 @@
 // with miniconv's to 1e-4, or the architectures differ and the run fails (exit 1).
 //
 // Figures as bench/run.ts: train img/s the median over chunks of ~1,000 images (5 chunks on a short
-// run), infer img/s the median of passes over the test images in batches of 100 (eval mode); GFLOP/s
+// run), infer img/s the median of 5 passes over 1,000 test images in batches of 100 (eval mode); GFLOP/s
 // from the model's own multiply-adds (model.macs(), what `miniconv summary` shows: conv and dense only;
 // batch norm, pooling and activations are not counted), a training image counted as 3x a forward
 // pass; "% ceiling" is GFLOP/s per thread over the GEMM ceiling measured in the same run.
@@ -89,8 +89,9 @@ function entries(o: ZooBenchOptions, probe: Probe): Entry[] {
 function runEntry(e: Entry, fixture: string, quick: boolean): ZooResult {
   const args = ['--fixture', fixture, ...e.args, '--train-images', String(e.trainImages)];
   if (e.inferOnly) args.push('--infer-only', e.inferOnly);
+  // 1,000 test images, 5 passes (3 on TF.js's slow cpu backend), keep a run of a model to a few minutes.
   if (quick) args.push('--infer-images', '300', '--infer-runs', '1');
-  else if (e.id === 'tfjs-cpu') args.push('--infer-images', '500', '--infer-runs', '3');
+  else args.push('--infer-images', e.id === 'tfjs-cpu' ? '500' : '1000', '--infer-runs', e.id === 'tfjs-cpu' ? '3' : '5');
   process.stderr.write(`\n== ${e.label}: ${e.inferOnly ? 'inference only' : `training ${e.trainImages} images`} ==\n`);
   const r = spawnJson<ZooResult & { trainImagesPerSecMedian?: number | null }>(e.script, args, e.label);
   return { ...r, id: e.id, label: e.label, threads: r.threads ?? e.threads, trainImagesPerSecMedian: r.trainImagesPerSecMedian ?? undefined };
@@ -180,7 +181,7 @@ export async function runZooBench(o: ZooBenchOptions): Promise<number> {
   console.log(`${o.model} (seed ${fx.seed}): ${fx.paramCount.toLocaleString('en-US')} parameters, ${fx.macsPerImage.toLocaleString('en-US')} multiply-adds per image (model.macs()); ` +
     `${(3 * forwardFlop / 1e6).toFixed(2)} MFLOP per training image, ${(forwardFlop / 1e6).toFixed(2)} per inference.`);
   console.log(`Batch ${fx.batchSize}, ${opt.name} lr ${opt.lr}${opt.name === 'sgd' ? ` momentum ${opt.momentum}${opt.nesterov ? ' Nesterov' : ''}` : ''}, weight decay ${opt.weightDecay} (the zoo's default optimiser at its base rate, no schedule); the same ${trainImages.toLocaleString('en-US')} training images in the same order for every library.`);
-  console.log('Train img/s: median over chunks of ~1,000 images (5 chunks on a short run); infer img/s: median of passes over the test images, batch 100, eval mode.');
+  console.log('Train img/s: median over chunks of ~1,000 images (5 chunks on a short run); infer img/s: median of 5 passes over 1,000 test images (3 over 500 on TF.js cpu), batch 100, eval mode.');
   if (o.rounds > 1) console.log(`Every library ran ${o.rounds} times, in turns; each figure is the median over the rounds, peak RSS the largest.`);
   console.log(`\nGEMM ceiling measured in this run: ${ceiling.gflops.toFixed(1)} GFLOP/s per core (${ceiling.what}, median); "% ceiling" is a library's GFLOP/s per thread over it.`);
   console.log(zooTable(results, forwardFlop, ceiling.gflops));
