@@ -7,13 +7,16 @@
 //
 // --probe-kernels: runs one training step and one inference pass of the model on the cpu backend
 //   (which has every kernel) under tf.profile, and reports which of the kernels they ran the wasm
-//   backend does not register (after this bench's own Conv2DBackpropFilter patch): the exact list of
-//   what stops TF.js-wasm training (or running) this model. No timing.
+//   backend does not register: as shipped, and after this bench's patches (wasm-conv2d-backprop-filter.ts;
+//   wasm-depthwise-backprop.ts for a model with depthwise convs). No timing.
+// On wasm, a model with depthwise convs gets the depthwise gradient kernels of wasm-depthwise-backprop.ts
+// (tfjs-backend-wasm 4.22 has none); the report's patchedKernels lists them.
 // --infer-only REASON: no training (the reason goes in the notes): the initial loss and the
 //   inference timing only, at the initial weights.
 import * as tf from '@tensorflow/tfjs-core';
 import { ChunkTimer, chunkBatches, countCorrect, finish, loadData, median, parseArgs, peakRssMB, round, runPeer } from './common.ts';
 import { registerMissingWasmKernels, setupTfjs } from './tfjs-setup.ts';
+import { registerWasmDepthwiseBackprop } from './wasm-depthwise-backprop.ts';
 import { buildTfZooModel, makeTfOptimizer, type TfZooModel } from './tfjs-zoo-model.ts';
 import { loadZooFixture, resolveZooRun, type ZooFixture } from '../zoo-fixture.ts';
 
@@ -86,12 +89,14 @@ runPeer(library, { backend, threads: args.threads }, async () => {
     const trainKernels = new Set((await tf.profile(() => { trainStep(fx, m, opt, xbuf, ybuf, n); })).kernelNames);
     const inferKernels = new Set((await tf.profile(() => { tf.tidy(() => m.logits(nhwc(fx, xbuf, n), false)).dispose(); })).kernelNames);
     await import('@tensorflow/tfjs-backend-wasm'); // registers the wasm kernels (no backend is started)
-    const patched = registerMissingWasmKernels();
     // tf.profile also lists custom-gradient ops (softmaxCrossEntropy__op): only the cpu's registered kernels are kernels.
     const missing = (names: Set<string>) => [...names].filter((k) => tf.getKernel(k, 'cpu') && !tf.getKernel(k, 'wasm')).sort();
+    const stock = missing(trainKernels);
+    const patched = [...registerMissingWasmKernels(), ...(m.hasDepthwise ? registerWasmDepthwiseBackprop() : [])];
     finish({
       library: 'tfjs-kernel-probe', model: fx.model, trainKernels: [...trainKernels].sort(), inferKernels: [...inferKernels].sort(),
-      missingOnWasmForTraining: missing(trainKernels), missingOnWasmForInference: missing(inferKernels), patchedKernels: patched,
+      missingOnStockWasmForTraining: stock, patchedKernels: patched,
+      missingOnWasmForTraining: missing(trainKernels), missingOnWasmForInference: missing(inferKernels),
       notes: setup.notes.join('; '),
     });
     return;
@@ -103,6 +108,11 @@ runPeer(library, { backend, threads: args.threads }, async () => {
   const run = resolveZooRun(fx, args, data);
   const B = fx.batchSize, per = fx.inputShape.reduce((a, d) => a * d, 1);
   const m = buildTfZooModel(fx);
+  if (setup.backend === 'wasm' && m.hasDepthwise) {
+    const patched = registerWasmDepthwiseBackprop();
+    setup.patchedKernels.push(...patched);
+    if (patched.length) setup.notes.push(`registered missing wasm kernels ${patched.join(', ')} built from wasm's PadV2/Reverse/Transpose/DepthwiseConv2dNative/Sum (wasm-depthwise-backprop.ts, checked by check-wasm-depthwise-grad.ts)`);
+  }
   const opt = makeTfOptimizer(fx);
   const xbuf = new Float32Array(Math.max(B, fx.inferBatch) * per), ybuf = new Int32Array(B);
   process.stderr.write(`[${library}] ${fx.model}: tfjs-core ${tf.version_core}, backend ${tf.getBackend()}, threads ${setup.threads}` +
