@@ -199,6 +199,13 @@ export async function runZooBench(o: ZooBenchOptions): Promise<number> {
   if (o.rounds > 1) console.log(`Every library ran ${o.rounds} times, in turns; each figure is the median over the rounds, peak RSS the largest.`);
   console.log(`\nGEMM ceiling measured in this run: ${ceiling.gflops.toFixed(1)} GFLOP/s per core (${ceiling.what}, median); "% ceiling" is a library's GFLOP/s per thread over it.`);
   console.log(zooTable(results, forwardFlop, ceiling.gflops));
+  if (o.rounds > 1) {
+    console.log('\nEach round (train img/s / infer img/s):');
+    for (const [k, e] of list.entries()) {
+      const cells = perRound.map((round) => (round[k].error ? 'error' : `${fmt(round[k].trainImagesPerSecMedian)} / ${fmt(round[k].inferImagesPerSec)}`));
+      console.log(`  ${e.label.padEnd(62)} ${cells.join('   ')}`);
+    }
+  }
   console.log(`\nInitial loss (first batch, initial weights, batch norm in training mode): ${disagree.length ? `DISAGREES beyond ${INITIAL_LOSS_TOLERANCE}:\n  ${disagree.join('\n  ')}` : `every library agrees with miniconv to ${INITIAL_LOSS_TOLERANCE} (the difference in brackets)`}.`);
   const stockLacks = probe.missingOnStockWasmForTraining.filter((k) => k !== 'Conv2DBackpropFilter');
   if (stockLacks.length) {
