@@ -29,7 +29,11 @@ runPeer(library, { threads: args.threads }, async () => {
   const model = zooModelFromFixture(fx);
   const o = fx.optimizer;
   const opt = createOptimizer(o.name, model.params(), { lr: o.lr, momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay });
-  const parallel = args.threads > 1 ? new ParallelTrainer(model, fx.inputShape, { threads: args.threads, maxBatch: Math.max(B, fx.inferBatch) }) : null;
+  // With threads: ParallelTrainer's trainStep (the optimiser's update shared out over the threads too)
+  // where this version of it has one, as bench/miniconv.ts; else computeGradients and the update here.
+  const parallelOptions = { threads: args.threads, maxBatch: Math.max(B, fx.inferBatch), optimizer: opt };
+  const parallel = args.threads > 1 ? new ParallelTrainer(model, fx.inputShape, parallelOptions) : null;
+  const sharedStep = parallel as unknown as { trainStep?: (x: Tensor, y: ArrayLike<number>) => { loss: number } } | null;
   process.stderr.write(`[${library}] ${fx.model}, ${args.threads} thread(s), kernels ${wasmStatus()}; training ${run.trainImages} images in batches of ${B}, ${o.name} lr ${o.lr}\n`);
 
   const x = new Tensor([B, ...fx.inputShape]);
@@ -58,8 +62,8 @@ runPeer(library, { threads: args.threads }, async () => {
     let loss: number;
     if (parallel) {
       model.train();
-      loss = parallel.computeGradients(x, labels).loss;
-      opt.step();
+      if (typeof sharedStep?.trainStep === 'function') loss = sharedStep.trainStep(x, labels).loss;
+      else { loss = parallel.computeGradients(x, labels).loss; opt.step(); }
     } else {
       loss = trainStep(model, opt, x, labels).loss;
     }
@@ -99,6 +103,6 @@ runPeer(library, { threads: args.threads }, async () => {
     initialLoss: round(initialLoss, 6), firstStepLoss: round(firstStepLoss, 6),
     finalChunkLoss: round(timer.chunks.at(-1)?.meanLoss ?? timer.partial?.meanLoss ?? NaN, 5),
     testAccuracy: round(correct / n, 4), peakRssMB: round(peakRssMB(), 1),
-    notes: `kernels: ${wasmStatus()}; ${fx.optimizer.name} lr ${fx.optimizer.lr} (no schedule); inference in eval mode${parallel ? '; batch norm per thread slice (DataParallel)' : ''}`,
+    notes: `kernels: ${wasmStatus()}; ${fx.optimizer.name} lr ${fx.optimizer.lr} (no schedule); inference in eval mode${parallel ? `; batch norm per thread slice (DataParallel); ${typeof sharedStep?.trainStep === 'function' ? 'ParallelTrainer.trainStep (update shared out)' : 'computeGradients + optimizer.step() on the main thread'}` : ''}`,
   });
 });
