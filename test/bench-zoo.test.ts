@@ -46,6 +46,16 @@ describe('npm run bench -- --model', () => {
     expect(out.depthwise.shapes.length).toBe(2);
   }, 600_000);
 
+  it("the bench's depthwise gradient kernels for TF.js-wasm agree with TF.js's cpu kernels", () => {
+    const check = join(import.meta.dirname, '..', 'bench', 'peers', 'check-wasm-depthwise-grad.ts');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', check], { encoding: 'utf8', timeout: 300_000 });
+    expect(r.status, r.stdout.slice(-2000) + r.stderr.slice(-1000)).toBe(0);
+    expect(r.stdout).toContain("Kernel 'DepthwiseConv2dNativeBackpropInput' not registered for backend 'wasm'");
+    expect(r.stdout.match(/^ok +Backprop(Input|Filter)/gm)?.length).toBe(18); // 9 shapes, both kernels
+    expect(r.stdout).not.toContain('FAIL');
+    expect(r.stdout).toContain('all checks passed');
+  }, 300_000);
+
   it('refuses an unknown model, naming the zoo', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', bench, '--model', 'alexnet', '--quick'], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status).toBe(1);
