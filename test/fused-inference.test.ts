@@ -6,10 +6,12 @@
 //   - a backward (or kinkState) after an evaluation-mode forward gives what it gives after a
 //     training-mode forward (the forward is run again unfused first);
 //   - conv2dForwardFast({ pool }) equals conv2dForwardFast then maxPool2dForwardFast, bit for bit, on
-//     the wasm gather path, the depthwise path and the TypeScript path; a bad window is refused.
+//     the wasm gather path, the depthwise path and the TypeScript path; a bad window is refused;
+//   - evaluate()'s batch size: the measured default, and a bad one refused.
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU, Sequential, Tensor, createRng, softmaxCrossEntropy } from '../src/index.ts';
 import { createDigitModel } from '../src/digits.ts';
+import { EVAL_BATCH_SIZE, evaluate } from '../src/train/metrics.ts';
 import { conv2dForwardFast } from '../src/kernels/conv2d-fast.ts';
 import { maxPool2dForwardFast } from '../src/kernels/max-pool2d-fast.ts';
 import { createWorkspace } from '../src/kernels/workspace.ts';
@@ -183,5 +185,29 @@ describe('conv2dForwardFast({ pool })', () => {
       config() { return { type: this.type }; }
     }
     expect(() => new Plain().forwardView(x, { pool: { op: 'maxPool', kernelSize: 2, stride: 2 } })).toThrow(/Plain: cannot apply a fused maxPool 2x2 stride 2/);
+  });
+});
+
+describe('evaluate(): its batch size', () => {
+  const set = (count: number) => {
+    const images = rand([count, 1, 28, 28], 'eval-set').data as Float32Array;
+    return { images, labels: Uint8Array.from({ length: count }, (_, i) => i % 10), count, shape: [1, 28, 28] as [number, number, number] };
+  };
+
+  it(`defaults to EVAL_BATCH_SIZE (${EVAL_BATCH_SIZE}), the measured constant, and any batch size gives the same predictions`, () => {
+    const model = createDigitModel(2);
+    const s = set(300); // one full batch of 256 and a ragged one
+    const byDefault = evaluate(model, s), explicit = evaluate(model, s, { batchSize: EVAL_BATCH_SIZE }), small = evaluate(model, s, { batchSize: 7 });
+    expect(byDefault).toEqual(explicit);
+    expect(small.confusion).toEqual(byDefault.confusion);
+    expect(small.loss).toBeCloseTo(byDefault.loss, 5);
+  });
+
+  it('a batch size that is not a positive integer is refused, and the model keeps its mode', () => {
+    const model = createDigitModel(2);
+    for (const bad of [0, -1, 2.5, Number.NaN]) {
+      expect(() => evaluate(model, set(3), { batchSize: bad })).toThrow(`evaluate: batchSize must be an integer >= 1, got ${bad}`);
+    }
+    expect(model.training).toBe(true);
   });
 });
