@@ -76,7 +76,10 @@ runPeer(library, { threads: args.threads }, async () => {
   }
   timer.flush(false);
 
-  // Inference over the test images, in batches of inferBatch, timed three times.
+  // Inference over the test images, in batches of inferBatch, timed inferRuns times, in evaluation
+  // mode as inference is run (model.eval(); ParallelTrainer.predict does the same on every thread),
+  // where Sequential fuses each Conv2D + ReLU + MaxPool2D into one pass (sequential.ts).
+  model.eval();
   const n = run.inferImages;
   const times: number[] = [];
   let correct = 0;

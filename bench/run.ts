@@ -9,6 +9,10 @@
 //
 //   npm run bench [-- --quick] [-- --json FILE] [-- --train-images N] [-- --only miniconv,convnetjs] [-- --rounds N]
 //
+//   npm run bench -- --model NAME [--quick] [--rounds N] [--train-images N] [--only ...] [--json FILE]
+//
+// --model NAME benchmarks a zoo model (digits, lenet5, vgg-mini, resnet-mini, mobilenet-mini) instead:
+// miniconv against TF.js-wasm on the same architecture (bench/zoo.ts says how).
 // --quick trains a few hundred images per library (a smoke test; one test runs it).
 // --rounds N runs every library N times in turns and reports medians (see rounds.ts): use it when the
 // machine is noisy and the ratios matter.
@@ -25,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runGemmBench } from './gemm.ts';
 import { combineRounds } from './rounds.ts';
+import { runZooBench } from './zoo.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -107,7 +112,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean' }, json: { type: 'string' }, 'train-images': { type: 'string' }, only: { type: 'string' }, 'no-gemm': { type: 'boolean' },
-      rounds: { type: 'string' },
+      rounds: { type: 'string' }, model: { type: 'string' },
     },
     strict: true,
   });
@@ -117,6 +122,9 @@ async function main(): Promise<number> {
   const rounds = values.rounds ? Number(values.rounds) : 1;
   if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 20)) throw new Error(`bench: --rounds must be an integer from 1 to 20, got ${values.rounds}`);
   const only = values.only ? values.only.split(',') : null;
+  if (values.model !== undefined) {
+    return runZooBench({ model: values.model, quick, trainImages, rounds, only, json: values.json, noGemm: Boolean(values['no-gemm']) });
+  }
   const list = entries(quick, trainImages).filter((e) => !only || only.some((o) => e.id.startsWith(o)));
 
   // One fixture for every library: seeded He-normal weights and a seeded permutation of the training set.

@@ -51,8 +51,8 @@ export const TRAINING_GRADIENTS = ['Conv2D', 'Add', 'Relu', 'MaxPool', 'Reshape'
  * configs for just the kernels the network needs (~46 modules, ~4 MB); they share the global
  * engine and gradient registry with the Node bundle.
  */
-export function registerTrainingGradients(): void {
-  for (const name of TRAINING_GRADIENTS) {
+export function registerTrainingGradients(names: readonly string[] = TRAINING_GRADIENTS): void {
+  for (const name of names) {
     if (tf.getGradient(name)) continue;
     const mod = require(`@tensorflow/tfjs-core/dist/gradients/${name}_grad`) as Record<string, unknown>;
     const config = Object.values(mod).find((v): v is tf.GradConfig =>
@@ -86,9 +86,9 @@ function patchWorkerThreadsForBlobUrls(): void {
   (wt as { Worker: typeof wt.Worker }).Worker = BlobUrlWorker;
 }
 
-export async function setupTfjs(backend: string, threads: number, options: { registerKernels?: boolean } = {}): Promise<TfjsSetup> {
+export async function setupTfjs(backend: string, threads: number, options: { registerKernels?: boolean; gradients?: readonly string[] } = {}): Promise<TfjsSetup> {
   const notes: string[] = [];
-  registerTrainingGradients();
+  registerTrainingGradients(options.gradients);
   if (backend === 'cpu') {
     await import('@tensorflow/tfjs-backend-cpu');
     if (!(await tf.setBackend('cpu'))) throw new Error('tf.setBackend("cpu") failed');

@@ -36,14 +36,21 @@
 // See workspace.ts for the backend choice and the buffer-reuse contract.
 // Optional fusion: forward { relu: true } applies a ReLU to the output, and backward { reluOutput }
 // passes dy back through that ReLU first, so a Conv2D + ReLU pair costs one kernel call each way.
+// For inference only, forward { pool: { kernelSize, stride } } also max-pools the output: on the wasm
+// path each image's convolution is pooled while it is still in cache (conv2dForwardPooled in
+// wasm/assembly/conv.ts), so the full-size activation is never written out and read back; elsewhere
+// the output is pooled after the convolution by the max-pool kernels. The values are those of the
+// layers run one by one, bit for bit. Such a forward has no backward (the output is the pool's).
 
 import { Tensor, checkShape, type FloatArray } from '../tensor.ts';
 import { type Conv2dCache, type Conv2dParams, conv2dBackwardNaive, conv2dDims, conv2dForwardNaive } from './conv2d.ts';
 import { type KernelFamily, accumulating } from './backend.ts';
 import { reluBackwardNaive, reluForwardNaive } from './relu.ts';
 import { gemm } from './gemm.ts';
+import { type MaxPool2dParams, maxPool2dForwardNaive } from './max-pool2d.ts';
+import { maxPool2dForwardFast } from './max-pool2d-fast.ts';
 import { depthwiseBackward, depthwiseForward, depthwiseScratchSizes, endInside, firstInside } from './depthwise.ts';
-import { type Workspace, pickWasm, wsFloat, wsTensor } from './workspace.ts';
+import { type Workspace, createWorkspace, pickWasm, wsFloat, wsTensor } from './workspace.ts';
 import { type WasmKernels, fitsInWasm } from './wasm/loader.ts';
 
 type Dims = ReturnType<typeof conv2dDims>;
@@ -58,6 +65,12 @@ export interface Conv2dForwardOptions {
    * out of wasm memory). Then give the output to conv2dBackwardFast as `reluOutput`.
    */
   relu?: boolean;
+  /**
+   * Also max-pool the output (after the ReLU, if any), for inference: out is then (N, F, POH, POW),
+   * POH = floor((OH - kernelSize) / stride) + 1, likewise POW, the output of maxPool2dForwardFast
+   * on the convolution's. No backward pass can follow such a forward.
+   */
+  pool?: MaxPool2dParams;
 }
 
 /**
@@ -69,6 +82,7 @@ export interface Conv2dForwardOptions {
  * @param b (F) or null
  * @param opts.ws optional workspace: `out` is then its buffer, overwritten by the next forward with it
  * @param opts.relu true fuses a ReLU after the convolution
+ * @param opts.pool for inference: max-pool the output too (then out is (N, F, POH, POW), see the option)
  * @returns out = y (N, F, OH, OW), and the cache for conv2dBackwardFast (the same as the naive cache:
  *          either backward accepts either cache)
  */
@@ -79,6 +93,7 @@ export function conv2dForwardFast(
   const { ws } = opts;
   const d = conv2dDims(x, w, b, p, who);
   const relu = opts.relu === true;
+  if (opts.pool) return forwardPooled(x, w, b, p, d, relu, opts.pool, ws);
   const wasm = wasmHasConv(d) ? pickWasm(ws, who, x.data, w.data, b?.data) : null;
   const out = wsTensor(ws, 'out', [d.N, d.F, d.OH, d.OW], x.dtype, wasm); // (N, F, OH, OW)
   // A call too big for wasm memory runs on the TypeScript path instead (wasm/memory.ts).
@@ -87,6 +102,46 @@ export function conv2dForwardFast(
     : forwardWasm(wasm, d, x.data, w.data, b ? b.data : null, out.data, relu)));
   if (!inWasm) forwardTs(d, x.data, w.data, b ? b.data : null, out.data, relu, ws);
   return { out, cache: { x, w, hasBias: b !== null, p } };
+}
+
+/**
+ * conv2dForwardFast with opts.pool: the convolution (and its ReLU) max-pooled, for inference. On the
+ * wasm gather path in one pass per image (conv2dForwardPooled); elsewhere the convolution into a
+ * workspace buffer, then maxPool2dForwardFast on it (with a workspace of its own, see poolWorkspace).
+ */
+function forwardPooled(
+  x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, d: Dims, relu: boolean, pool: MaxPool2dParams, ws: Workspace | undefined,
+): { out: Tensor; cache: Conv2dCache } {
+  const who = 'conv2dForwardFast';
+  const { PK, PS, POH, POW } = pooledDims(d, pool, who);
+  const cache = { x, w, hasBias: b !== null, p };
+  const wasm = wasmHasConv(d) && !isDepthwise(d) ? pickWasm(ws, who, x.data, w.data, b?.data) : null;
+  if (wasm) {
+    // Not 'out': a layer that alternates training and inference keeps both buffers instead of reallocating.
+    const out = wsTensor(ws, 'pooled', [d.N, d.F, POH, POW], x.dtype, wasm); // (N, F, POH, POW)
+    const pooled = { PK, PS, POH, POW };
+    if (fitsInWasm(() => forwardPooledWasm(wasm, d, x.data, w.data, b ? b.data : null, out.data, relu, pooled))) return { out, cache };
+  }
+  const unpooled = conv2dForwardFast(x, w, b, p, { ws, relu }).out; //  (N, F, OH, OW)
+  return { out: maxPool2dForwardFast(unpooled, pool, { ws: poolWorkspace(ws) }).out, cache };
+}
+
+/** The pooling window and output size of a pooled forward; throws naming `who` on a window that does not fit. */
+function pooledDims(d: Dims, pool: MaxPool2dParams, who: string): { PK: number; PS: number; POH: number; POW: number } {
+  const { kernelSize: PK, stride: PS } = pool;
+  if (!Number.isInteger(PK) || PK < 1) throw new RangeError(`${who}: pool.kernelSize must be an integer >= 1, got ${PK}`);
+  if (!Number.isInteger(PS) || PS < 1) throw new RangeError(`${who}: pool.stride must be an integer >= 1, got ${PS}`);
+  if (d.OH < PK || d.OW < PK) throw new RangeError(`${who}: the ${PK}x${PK} pooling window is larger than the convolution's output ${d.OH}x${d.OW}`);
+  return { PK, PS, POH: Math.floor((d.OH - PK) / PS) + 1, POW: Math.floor((d.OW - PK) / PS) + 1 };
+}
+
+/** Each conv workspace's own workspace for the max-pool kernel of a pooled forward off the wasm path (their buffer names would clash). */
+const poolWorkspaces = new WeakMap<Workspace, Workspace>();
+function poolWorkspace(ws: Workspace | undefined): Workspace | undefined {
+  if (!ws) return undefined;
+  let pws = poolWorkspaces.get(ws);
+  if (!pws) poolWorkspaces.set(ws, pws = createWorkspace({ backend: ws.backend }));
+  return pws;
 }
 
 /** Options of conv2dBackwardFast; all optional. */
@@ -301,6 +356,23 @@ function forwardWasm(wasm: WasmKernels, d: Dims, x: FloatArray, w: FloatArray, b
   call.done();
 }
 
+function forwardPooledWasm(
+  wasm: WasmKernels, d: Dims, x: FloatArray, w: FloatArray, b: FloatArray | null, out: FloatArray, relu: boolean,
+  pool: { PK: number; PS: number; POH: number; POW: number },
+): void {
+  const { N, C, H, W, F, KH, KW, OH, OW, S, P } = d;
+  const e = wasm.exports;
+  const call = wasm.call();
+  const xPtr = call.input(x); //       (N, C, H, W)
+  const wPtr = call.input(w); //       (F, K)
+  const bPtr = b ? call.input(b) : 0; // (F)
+  const outPtr = call.output(out); //  (N, F, POH, POW)
+  const scratch = call.scratch(e.conv2dForwardPooledScratch(C, H, W, F, KH, KW, S, P, OH, OW)); // conv2dForward's, and one image's (F, OH, OW)
+  call.ready();
+  e.conv2dForwardPooled(xPtr, wPtr, bPtr, outPtr, N, C, H, W, F, KH, KW, S, P, OH, OW, scratch, relu ? 1 : 0, pool.PK, pool.PS, pool.POH, pool.POW);
+  call.done();
+}
+
 function backwardWasm(
   wasm: WasmKernels, d: Dims, x: FloatArray, w: FloatArray, dy: FloatArray, mask: FloatArray | null, dx: FloatArray | null,
   dw: FloatArray, db: FloatArray | null, accumulate: { dw: boolean; db: boolean },
@@ -367,7 +439,8 @@ export const conv2dKernels: KernelFamily<Conv2dForward, Conv2dBackward> = {
   naive: {
     forward(x, w, b, p, opts = {}) {
       const r = conv2dForwardNaive(x, w, b, p);
-      return opts.relu ? { out: reluForwardNaive(r.out).out, cache: r.cache } : r;
+      const y = opts.relu ? reluForwardNaive(r.out).out : r.out;
+      return { out: opts.pool ? maxPool2dForwardNaive(y, opts.pool).out : y, cache: r.cache };
     },
     backward(dy, cache, opts = {}) {
       const g = opts.reluOutput ? reluBackwardNaive(dy, { y: opts.reluOutput }).dx : dy;

@@ -6,7 +6,10 @@ import { Tensor, shapeStr } from '../tensor.ts';
 import type { Backend } from '../kernels/backend.ts';
 import { type Conv2dCache, convOutSize } from '../kernels/conv2d.ts';
 import { conv2dKernels } from '../kernels/conv2d-fast.ts';
-import { type Activation, type ForwardOptions, Layer, type LayerConfig, type Param, checkDy, checkTensorSize, intOption, makeParam, rankError, reluPattern } from './layer.ts';
+import {
+  type Activation, type ForwardOptions, Layer, type LayerConfig, type Param, type Pooling, checkDy, checkTensorSize, intOption, makeParam,
+  poolOutputShape, rankError, reluPattern,
+} from './layer.ts';
 
 export interface Conv2DOptions {
   inChannels: number;
@@ -43,6 +46,8 @@ export class Conv2D extends Layer {
   private cache: Conv2dCache | null = null;
   /** The output of the last forward when it applied a fused ReLU (its backward needs it), else null. */
   private reluOutput: Tensor | null = null;
+  /** Whether the last forward pooled its output (an inference pass: it keeps nothing for backward). */
+  private pooled = false;
 
   constructor(opts: Conv2DOptions) {
     super();
@@ -74,16 +79,22 @@ export class Conv2D extends Layer {
   /**
    * (N, C, H, W) -> (N, F, OH, OW). The arithmetic, and the formulas, are in kernels/conv2d.ts
    * (conv2dForwardNaive); the fast backends run conv2d-fast.ts. opts.fuse 'relu' also applies a ReLU
-   * in the same pass; backward then passes dy back through that ReLU first.
+   * in the same pass; backward then passes dy back through that ReLU first. opts.pool (inference
+   * only) also max-pools the output, (N, F, POH, POW): no backward can follow such a pass.
    */
   forwardView(x: Tensor, opts?: ForwardOptions): Tensor {
-    checkTensorSize(this.label, 'output', this.outputShape(x.shape));
+    const yShape = this.outputShape(x.shape);
+    checkTensorSize(this.label, 'output', yShape);
     const relu = this.checkFuse(opts) === 'relu';
+    const pool = this.checkPool(opts);
+    if (pool) poolOutputShape(this.label, yShape, pool.kernelSize, pool.stride); // the window must fit the output
     const k = this.kernels(conv2dKernels);
     const p = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
-    const { out, cache } = k.forward(x, this.weight.value, this.bias?.value ?? null, p, { ws: k.ws, relu });
-    this.cache = cache;
-    this.reluOutput = relu ? out : null;
+    const kernelPool = pool ? { kernelSize: pool.kernelSize, stride: pool.stride } : undefined;
+    const { out, cache } = k.forward(x, this.weight.value, this.bias?.value ?? null, p, { ws: k.ws, relu, pool: kernelPool });
+    this.pooled = pool !== undefined;
+    this.cache = this.pooled ? null : cache;
+    this.reluOutput = relu && !this.pooled ? out : null;
     return out;
   }
 
@@ -108,7 +119,15 @@ export class Conv2D extends Layer {
     return activation === 'relu';
   }
 
+  /** Max-pooling, on every backend (conv2dForwardFast's opts.pool; the wasm path pools each image in cache). */
+  override canFusePool(pool: Pooling): boolean {
+    return pool.op === 'maxPool';
+  }
+
   private backwardPass(dy: Tensor, computeDx: boolean): Tensor | null {
+    if (this.pooled) {
+      throw new Error(`${this.label}: backward after a forward that pooled its output (an inference pass keeps nothing for backward); run forwardView without opts.pool first`);
+    }
     const cache = this.needCache(this.cache);
     checkDy(this.label, dy, this.outputShape(cache.x.shape));
     const k = this.kernels(conv2dKernels);

@@ -16,6 +16,9 @@
 // Fusion: an elementwise activation layer (ReLU) declares `activation`; a layer that can apply that
 // activation to its own output in the same pass says so in canFuse(). A container then runs the pair
 // as forwardView(x, { fuse }) on the first and skips the second (forward and backward): see sequential.ts.
+// Likewise, for inference only (evaluation mode), a pooling layer (MaxPool2D) declares `pooling`, and a
+// layer that can pool its own output (after its fused activation, if any) says so in canFusePool():
+// the container then runs forwardView(x, { fuse, pool }) and skips the pooling layer too.
 //
 // Modes, as in PyTorch: `training` is true from construction; model.eval() switches a model (every
 // layer in it: containers pass the call on) to evaluation, model.train() back. Only the layers whose
@@ -32,9 +35,22 @@ import { type Backend, type KernelFamily, type Kernels, checkBackend, defaultBac
 /** An elementwise activation that a layer before it may apply in its own pass. */
 export type Activation = 'relu';
 
-/** Options of forwardView: `fuse` asks the layer to apply that activation to its output too (only if canFuse said yes). */
+/** A pooling that a layer before it may apply to its own output in an inference pass (what MaxPool2D declares). */
+export interface Pooling {
+  op: 'maxPool';
+  /** The window is kernelSize x kernelSize. */
+  kernelSize: number;
+  stride: number;
+}
+
+/**
+ * Options of forwardView: `fuse` asks the layer to apply that activation to its output too (only if
+ * canFuse said yes); `pool` to pool its output after that (only if canFusePool said yes), in a pass
+ * that no backward follows.
+ */
 export interface ForwardOptions {
   fuse?: Activation;
+  pool?: Pooling;
 }
 
 /** A trainable tensor and the gradient accumulated for it. */
@@ -66,6 +82,8 @@ export abstract class Layer {
   name = '';
   /** Set by an elementwise activation layer: the layer before it may apply it (see the header). */
   readonly activation?: Activation;
+  /** Set by a pooling layer: the layer before it (or before its activation) may apply it in an inference pass (see the header). */
+  readonly pooling?: Pooling;
   /** true: training mode (the default); false: evaluation mode. Set with train() and eval(). */
   training = true;
 
@@ -166,6 +184,14 @@ export abstract class Layer {
     return false;
   }
 
+  /**
+   * Whether forwardView(x, { pool }) can also apply `pool` to its output (after its fused activation,
+   * if any), in a pass that no backward follows (a container asks only in evaluation mode).
+   */
+  canFusePool(_pool: Pooling): boolean {
+    return false;
+  }
+
   /** The backend this layer's kernels run (its own, else the process default). */
   get backend(): Backend {
     return this.ownBackend ?? defaultBackend();
@@ -204,6 +230,15 @@ export abstract class Layer {
     const fuse = opts?.fuse;
     if (fuse !== undefined && !this.canFuse(fuse)) throw new Error(`${this.label}: cannot apply a fused ${fuse}`);
     return fuse;
+  }
+
+  /** Throws when asked to pool in a way this layer cannot (a container checks canFusePool first). */
+  protected checkPool(opts: ForwardOptions | undefined): Pooling | undefined {
+    const pool = opts?.pool;
+    if (pool !== undefined && !this.canFusePool(pool)) {
+      throw new Error(`${this.label}: cannot apply a fused ${pool.op} ${pool.kernelSize}x${pool.kernelSize} stride ${pool.stride}`);
+    }
+    return pool;
   }
 }
 

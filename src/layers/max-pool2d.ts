@@ -4,7 +4,7 @@ import type { Tensor } from '../tensor.ts';
 import type { Backend } from '../kernels/backend.ts';
 import type { MaxPool2dCache } from '../kernels/max-pool2d.ts';
 import { maxPool2dKernels } from '../kernels/max-pool2d-fast.ts';
-import { Layer, type LayerConfig, checkDy, intOption, poolOutputShape } from './layer.ts';
+import { Layer, type LayerConfig, type Pooling, checkDy, intOption, poolOutputShape } from './layer.ts';
 
 export interface MaxPool2DOptions {
   /** Window size (square), as PyTorch's kernel_size. */
@@ -22,6 +22,8 @@ export class MaxPool2D extends Layer {
   readonly type = 'MaxPool2D';
   readonly kernelSize: number;
   readonly stride: number;
+  /** What a layer before it may apply in an inference pass instead of this layer (see layer.ts, Fusion). */
+  override readonly pooling: Pooling;
   private cache: MaxPool2dCache | null = null;
 
   constructor(opts: MaxPool2DOptions) {
@@ -34,6 +36,7 @@ export class MaxPool2D extends Layer {
     this.name = opts.name ?? '';
     this.kernelSize = intOption(who, 'kernelSize', opts.kernelSize ?? opts.size, 1);
     this.stride = intOption(who, 'stride', opts.stride ?? this.kernelSize, 1);
+    this.pooling = { op: 'maxPool', kernelSize: this.kernelSize, stride: this.stride };
     this.setBackend(opts.backend);
   }
 

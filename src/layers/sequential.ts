@@ -7,6 +7,14 @@
 // other; what is saved is a pass over the activations each way (and on the wasm path their copies in
 // and out of wasm memory). Sequential knows no layer class: the layers declare what they can fuse
 // (layer.ts). Layer by layer, e.g. featureMaps() in inspect/, nothing is fused.
+//
+// In evaluation mode (model.eval(): evaluate(), predictions, the threads' predict) a pooling layer
+// that follows (MaxPool2D after Conv2D + ReLU) is fused too, when the layer before says canFusePool:
+// forwardView(h, { fuse: 'relu', pool }) pools each image's output while it is still in cache, and
+// writes only the pooled activation (measured: bench/inference-profile.ts). Such a pass keeps
+// nothing for backward; if a backward (or kinkState) follows anyway, as PyTorch allows in
+// evaluation mode, the forward is first run again unfused from the same input, which gives the same
+// numbers bit for bit (the layers' caches already require that input to be unchanged).
 
 import { Tensor, shapeStr } from '../tensor.ts';
 import type { Backend } from '../kernels/backend.ts';
@@ -43,23 +51,43 @@ export class Sequential extends Layer {
 
   /** fused[i]: in the last forward, layer i applied layer i+1 (an activation) itself (see the header). */
   private fused: boolean[];
+  /** The input of the last forward if it fused a pooling layer (an inference pass), else null (see the header). */
+  private pooledInput: Tensor | null = null;
 
-  /** Runs the layers in order, fusing the pairs that allow it; the result may be the last layer's buffer. */
+  /**
+   * Runs the layers in order, fusing the pairs that allow it (and, in evaluation mode, a pooling
+   * layer after them); the result may be the last layer's buffer.
+   */
   forwardView(x: Tensor): Tensor {
-    let h = x;
+    return this.run(x, !this.training);
+  }
+
+  private run(x: Tensor, poolFusion: boolean): Tensor {
+    let h = x, pooled = false;
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i], act = this.layers[i + 1]?.activation;
-      this.fused[i] = act !== undefined && layer.canFuse(act);
-      if (this.fused[i]) {
-        h = layer.forwardView(h, { fuse: act });
-        this.fused[++i] = false; // the activation layer is skipped
-      } else h = layer.forwardView(h);
+      const fuse = act !== undefined && layer.canFuse(act) ? act : undefined;
+      const after = fuse ? i + 2 : i + 1; // the layer after the pair, or after this one
+      const pooling = poolFusion ? this.layers[after]?.pooling : undefined;
+      const pool = pooling !== undefined && layer.canFusePool(pooling) ? pooling : undefined;
+      this.fused[i] = fuse !== undefined;
+      if (fuse || pool) h = layer.forwardView(h, { fuse, pool });
+      else h = layer.forwardView(h);
+      if (fuse) this.fused[++i] = false; // the activation layer is skipped
+      if (pool) { this.fused[++i] = false; pooled = true; } // and the pooling layer
     }
+    this.pooledInput = pooled ? x : null;
     return h;
+  }
+
+  /** After an inference pass that fused a pooling layer: the same forward again, unfused, so that backward has its caches. */
+  private unfuseLastForward(): void {
+    if (this.pooledInput) this.run(this.pooledInput, false);
   }
 
   /** Runs the layers' backward passes in reverse; returns dL/dx of the model's input. */
   backwardView(dy: Tensor): Tensor {
+    this.unfuseLastForward();
     let g = dy;
     for (let i = this.layers.length - 1; i >= 0; i--) {
       if (!this.isFusedAway(i)) g = this.layers[i].backwardView(g);
@@ -69,6 +97,7 @@ export class Sequential extends Layer {
 
   /** The backward pass for training: every parameter gradient, but not dL/dx of the input. */
   override backwardParamsOnly(dy: Tensor): void {
+    this.unfuseLastForward();
     let g = dy;
     for (let i = this.layers.length - 1; i > 0; i--) {
       if (!this.isFusedAway(i)) g = this.layers[i].backwardView(g);
@@ -83,6 +112,7 @@ export class Sequential extends Layer {
 
   /** The choices of every layer that ran in the last forward (a fused-away activation's are its partner's). */
   override kinkState(): Int32Array | null {
+    this.unfuseLastForward();
     const parts = this.layers.flatMap((l, i) => (this.isFusedAway(i) ? [] : [l.kinkState()])).filter((p) => p !== null);
     if (parts.length === 0) return null;
     const all = new Int32Array(parts.reduce((a, p) => a + p.length, 0));

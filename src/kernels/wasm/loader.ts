@@ -43,6 +43,10 @@ export interface KernelExports {
   conv2dForward(x: number, w: number, b: number, out: number,
     N: number, C: number, H: number, W: number, F: number, KH: number, KW: number, S: number, P: number,
     OH: number, OW: number, scratch: number, relu: number): void;
+  conv2dForwardPooledScratch(C: number, H: number, W: number, F: number, KH: number, KW: number, S: number, P: number, OH: number, OW: number): number;
+  conv2dForwardPooled(x: number, w: number, b: number, out: number,
+    N: number, C: number, H: number, W: number, F: number, KH: number, KW: number, S: number, P: number,
+    OH: number, OW: number, scratch: number, relu: number, PK: number, PS: number, POH: number, POW: number): void;
   conv2dBackward(x: number, w: number, dout: number, dx: number, dw: number, db: number,
     N: number, C: number, H: number, W: number, F: number, KH: number, KW: number, S: number, P: number,
     OH: number, OW: number, scratch: number, mask: number): void;
@@ -55,6 +59,7 @@ export interface KernelExports {
   maxPool2dForward(x: number, N: number, C: number, H: number, W: number, K: number, S: number,
     OH: number, OW: number, out: number, argmax: number): void;
   maxPool2dBackward(dout: number, argmax: number, outLen: number, dx: number, len: number): void;
+  maxPoolValues(x: number, C: number, H: number, W: number, K: number, S: number, OH: number, OW: number, out: number): void;
   reluForward(x: number, n: number, out: number): void;
   reluBackward(y: number, dout: number, n: number, dx: number): void;
 }

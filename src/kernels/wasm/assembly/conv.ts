@@ -30,6 +30,7 @@
 // conv2dForwardScratch / conv2dBackwardScratch bytes.
 
 import { reluBackward } from './relu';
+import { maxPoolValues } from './pool';
 
 const LANES: i32 = 8; // the register tile: 4 rows x 8 lanes (two v128 per row), see gatherGemm
 
@@ -320,6 +321,37 @@ export function conv2dForward(
   N: i32, C: i32, H: i32, W: i32, F: i32, KH: i32, KW: i32, S: i32, P: i32, OH: i32, OW: i32,
   scratch: usize, relu: i32,
 ): void {
+  forward(x, w, b, out, N, C, H, W, F, KH, KW, S, P, OH, OW, scratch, relu, 0, 0, 0, 0);
+}
+
+/** Bytes of scratch conv2dForwardPooled needs: conv2dForward's, and one image's output before pooling. */
+export function conv2dForwardPooledScratch(C: i32, H: i32, W: i32, F: i32, KH: i32, KW: i32, S: i32, P: i32, OH: i32, OW: i32): usize {
+  return conv2dForwardScratch(C, H, W, F, KH, KW, S, P, OH, OW) + ((<usize>F * OH * OW + 16) << 2);
+}
+
+/**
+ * For inference: out (N, F, POH, POW) = maxPool(PK x PK windows, stride PS)(the output of
+ * conv2dForward, with its ReLU if relu != 0), POH = floor((OH - PK) / PS) + 1, likewise POW.
+ * Each image's convolution (F, OH, OW) goes to scratch, where it is still in cache, and is pooled
+ * from there (maxPoolValues, pool.ts: the max-pool kernel's comparisons, without the argmax that
+ * only a backward pass needs), so the full-size activation is never written out for the batch and
+ * read back by a separate pooling pass. The values are those of the three layers run one by one, bit
+ * for bit: the same sums, then the same exact comparisons.
+ */
+export function conv2dForwardPooled(
+  x: usize, w: usize, b: usize, out: usize,
+  N: i32, C: i32, H: i32, W: i32, F: i32, KH: i32, KW: i32, S: i32, P: i32, OH: i32, OW: i32,
+  scratch: usize, relu: i32, PK: i32, PS: i32, POH: i32, POW: i32,
+): void {
+  forward(x, w, b, out, N, C, H, W, F, KH, KW, S, P, OH, OW, scratch, relu, PK, PS, POH, POW);
+}
+
+/** conv2dForward (PK = 0) or conv2dForwardPooled (PK > 0): see there. */
+function forward(
+  x: usize, w: usize, b: usize, out: usize,
+  N: i32, C: i32, H: i32, W: i32, F: i32, KH: i32, KW: i32, S: i32, P: i32, OH: i32, OW: i32,
+  scratch: usize, relu: i32, PK: i32, PS: i32, POH: i32, POW: i32,
+): void {
   const K = C * KH * KW, Q = OH * OW, F8 = roundUp(F, LANES);
   const HP = H + 2 * P, WP = W + 2 * P;
   const wp = scratch; //                                          (F8/8, K, 8) the weights, packed
@@ -327,15 +359,22 @@ export function conv2dForward(
   const koff = bias + (<usize>F8 << 2); //                        (K) i32
   const pix = koff + (<usize>roundUp(K, 4) << 2); //              (Q) i32
   const xp = alignUp16(pix + (<usize>roundUp(Q, 4) << 2)); //     (C, HP, WP)
+  const yn = alignUp16(xp + ((<usize>C * HP * WP) << 2)); //      (F, Q) one image's output before pooling (PK > 0)
   packLanes(K, F, w, K, wp); // wp[., k, f] = w[f, k]
   if (b) packLanes(1, F, b, 1, bias);
   tapOffsets(C, KH, KW, HP, WP, koff);
   pixelOffsets(OH, OW, S, WP, pix);
   memory.fill(xp, 0, (<usize>C * HP * WP) << 2); // the padding; padImage writes the rest
+  const PQ = POH * POW;
   for (let n = 0; n < N; n++) {
     padImage(x + ((<usize>n * C * H * W) << 2), C, H, W, P, xp);
     // rows r = output pixels q (through pix), t = taps k (through koff), lanes = filters f
-    gatherGemm(Q, K, F, xp, pix, koff, wp, out + ((<usize>n * F * Q) << 2), Q, false, b ? bias : 0, relu != 0);
+    if (PK == 0) {
+      gatherGemm(Q, K, F, xp, pix, koff, wp, out + ((<usize>n * F * Q) << 2), Q, false, b ? bias : 0, relu != 0);
+    } else {
+      gatherGemm(Q, K, F, xp, pix, koff, wp, yn, Q, false, b ? bias : 0, relu != 0);
+      maxPoolValues(yn, F, OH, OW, PK, PS, POH, POW, out + ((<usize>n * F * PQ) << 2));
+    }
   }
 }
 

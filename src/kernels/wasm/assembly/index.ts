@@ -6,9 +6,9 @@
 // TypeScript side owns the linear memory and hands every function byte addresses into it.
 
 export { gemm, gemmScratchBytes } from './gemm';
-export { maxPool2dForward, maxPool2dBackward } from './pool';
+export { maxPool2dForward, maxPool2dBackward, maxPoolValues } from './pool';
 export { reluForward, reluBackward } from './relu';
-export { conv2dForward, conv2dBackward, conv2dForwardScratch, conv2dBackwardScratch } from './conv';
+export { conv2dForward, conv2dBackward, conv2dForwardScratch, conv2dBackwardScratch, conv2dForwardPooled, conv2dForwardPooledScratch } from './conv';
 export { depthwiseForward, depthwiseBackward, depthwiseForwardScratch, depthwiseBackwardScratch } from './depthwise';
 
 /** 1 if this build uses relaxed SIMD (fused multiply-add, see madd in ./conv.ts), else 0. */

@@ -138,3 +138,71 @@ export function maxPool2dBackward(dout: usize, argmax: usize, outLen: i32, dx: u
     store<f32>(p, load<f32>(p) + load<f32>(dout + (<usize>o << 2)));
   }
 }
+
+/**
+ * out (C, OH, OW) = the max over each K x K window (stride S) of x (C, H, W): maxPool2dForward's
+ * values, by the same comparisons in the same order (so the same bits, NaN and -0 included), without
+ * the argmax, which only a backward pass needs. For inference: conv2dForwardPooled (conv.ts) pools
+ * one image's convolution with it while that is still in cache.
+ */
+export function maxPoolValues(x: usize, C: i32, H: i32, W: i32, K: i32, S: i32, OH: i32, OW: i32, out: usize): void {
+  for (let c = 0; c < C; c++) {
+    const plane = x + ((<usize>c * H * W) << 2), o = out + ((<usize>c * OH * OW) << 2);
+    if (K == 2 && S == 2 && OW >= 4) values2x2(plane, W, OH, OW, o);
+    else valuesAny(plane, W, K, S, OH, OW, o);
+  }
+}
+
+/** One plane, 2x2 windows, stride 2, four windows at a time (pool2x2 without the argmax). */
+function values2x2(x: usize, W: i32, OH: i32, OW: i32, out: usize): void {
+  for (let i = 0; i < OH; i++) {
+    const p0 = x + ((<usize>2 * i * W) << 2), p1 = p0 + (<usize>W << 2); // the two input rows
+    for (let j = 0; j < OW; j += 4) {
+      if (j + 4 > OW) j = OW - 4;
+      const q = <usize>(2 * j) << 2;
+      const u0 = v128.load(p0 + q), u1 = v128.load(p0 + q, 16); // row 2i,   columns 2j .. 2j+7
+      const l0 = v128.load(p1 + q), l1 = v128.load(p1 + q, 16); // row 2i+1
+      const a = v128.shuffle<f32>(u0, u1, 0, 2, 4, 6), b = v128.shuffle<f32>(u0, u1, 1, 3, 5, 7);
+      const c = v128.shuffle<f32>(l0, l1, 0, 2, 4, 6), d = v128.shuffle<f32>(l0, l1, 1, 3, 5, 7);
+      let best = a;
+      best = v128.bitselect(b, best, v128.or(f32x4.gt(b, best), f32x4.ne(b, b))); // b wins: larger, or NaN
+      best = v128.bitselect(c, best, v128.or(f32x4.gt(c, best), f32x4.ne(c, c)));
+      best = v128.bitselect(d, best, v128.or(f32x4.gt(d, best), f32x4.ne(d, d)));
+      v128.store(out + (<usize>(i * OW + j) << 2), best);
+    }
+  }
+}
+
+/** One plane, any window and stride (poolAny without the argmax): four windows per v128 when OW >= 4. */
+function valuesAny(x: usize, W: i32, K: i32, S: i32, OH: i32, OW: i32, out: usize): void {
+  const sb = <usize>S << 2;
+  for (let i = 0; i < OH; i++) {
+    let j = 0;
+    if (OW >= 4) {
+      for (; j < OW; j += 4) {
+        if (j + 4 > OW) j = OW - 4;
+        const corner = x + ((<usize>(i * S * W + j * S)) << 2); // window j's top-left input
+        let best = gather4(corner, sb);
+        for (let m = 0; m < K; m++) {
+          for (let k = 0; k < K; k++) {
+            const v = gather4(corner + ((<usize>(m * W + k)) << 2), sb);
+            best = v128.bitselect(v, best, v128.or(f32x4.gt(v, best), f32x4.ne(v, v))); // larger, or NaN
+          }
+        }
+        v128.store(out + (<usize>(i * OW + j) << 2), best);
+      }
+      continue;
+    }
+    for (; j < OW; j++) {
+      const corner = x + ((<usize>(i * S * W + j * S)) << 2);
+      let best = load<i32>(corner); // the bits of the float
+      for (let m = 0; m < K; m++) {
+        for (let k = 0; k < K; k++) {
+          const v = load<i32>(corner + ((<usize>(m * W + k)) << 2));
+          best = select<i32>(v, best, beats(v, best));
+        }
+      }
+      store<i32>(out + (<usize>(i * OW + j) << 2), best);
+    }
+  }
+}
