@@ -192,6 +192,25 @@ describe('ParallelTrainer', () => {
     });
   });
 
+  it('predict: every thread takes chunks of 16 until none is left; the logits are those of the model on those chunks, bit for bit, for any thread count', () => {
+    const model = build(8);
+    model.eval();
+    for (const n of [5, 16, 53]) {
+      const xs = new Tensor([n, 1, 28, 28], test.images.slice(0, n * 784));
+      const want = new Float32Array(n * 10);
+      for (let s = 0; s < n; s += 16) {
+        const m = Math.min(16, n - s);
+        want.set(model.forward(new Tensor([m, 1, 28, 28], xs.data.slice(s * 784, (s + m) * 784))).data, s * 10);
+      }
+      for (const threads of [2, 3]) {
+        const t = new ParallelTrainer(model, [1, 28, 28], { threads });
+        try {
+          for (let again = 0; again < 2; again++) expect(Array.from(t.predict(xs).data), `n=${n}, ${threads} threads`).toEqual(Array.from(want));
+        } finally { t.close(); }
+      }
+    }
+  });
+
   it('rejects a bad thread count', () => {
     expect(() => new ParallelTrainer(build(4), [1, 28, 28], { threads: 0 })).toThrow('ParallelTrainer: threads must be an integer >= 1, got 0');
   });

@@ -17,6 +17,8 @@
 //   C_AUGMENT 1 when the worker must augment its slice in place first (from the shared draws), else 0
 //   C_UPDATE  with CMD_REDUCE: 1 when the worker then applies the optimiser's update to the same
 //             stripe (at the lr and step count in the shared scalars: SCALAR_LR, SCALAR_STEPS), else 0
+// With CMD_PREDICT a worker ignores C_START and C_COUNT: every thread claims chunks of the C_BATCH
+// images from a shared Int32 counter (claims, worker-step.ts's predictChunks) until none is left.
 // Scalars (Float64, shared by all): the optimiser's learning rate and step count for the update.
 // Results (Float64): two per worker, [lossSum, correct]. Errors: ERROR_BYTES per worker, UTF-8,
 // zero-padded.

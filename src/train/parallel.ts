@@ -16,6 +16,11 @@
 // moments), at the learning rate and step count the main thread hands out. The bits are those of
 // one thread updating every weight; no thread waits while another does the serial part.
 //
+// predict() shares a batch out differently: it is cut into fixed chunks of 16 images, and each thread
+// takes the next free chunk until none is left, so that a thread that gets less of a core (this
+// machine's cores are shared) takes fewer chunks instead of keeping the others waiting; the bounds
+// depend on the batch alone, so the logits have the same bits whoever ran which chunk.
+//
 // Threads wake each other with Atomics.wait / Atomics.notify on a small shared control array
 // (its layout: parallel-protocol.mjs): a step costs microseconds of synchronisation, not a message
 // round trip. Each thread's step on its slice is worker-step.ts.
@@ -30,7 +35,7 @@ import {
   CMD_EXIT, CMD_PREDICT, CMD_REDUCE, CMD_TRAIN, CTRL_STRIDE, C_AUGMENT, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START, C_STATUS, C_UPDATE,
   ERROR_BYTES, FAILED, JOB_DIVERGED, NO_ERROR, RESULTS_STRIDE, SCALARS, SCALAR_LR, SCALAR_STEPS, STARTING, ctrlOffset, readError,
 } from './parallel-protocol.mjs';
-import { type WorkerSetup, predictSlice, reduceAndUpdate, trainSlice } from './worker-step.ts';
+import { type WorkerSetup, predictChunks, reduceAndUpdate, trainSlice } from './worker-step.ts';
 import type { ElementwiseOptimizer, Optimizer } from '../optim/optimizer.ts';
 import { canReplicate } from '../optim/replica.ts';
 import { registerParallelTrainer } from './parallel-factory.ts';
@@ -54,6 +59,7 @@ export class ParallelTrainer {
   private readonly optimizer: Optimizer | null;
   private readonly sharedOptimizer: ElementwiseOptimizer | null;
   private readonly scalars: Float64Array; // [lr, steps] of the current update, for the workers
+  private readonly claims: Int32Array; // [next chunk] of a predict (predictChunks)
   private seq = 0;
 
   /**
@@ -117,6 +123,8 @@ export class ParallelTrainer {
     this.sharedOptimizer = o !== null && sameParams && canReplicate(o) && W > 0 ? o : null;
     const scalars = sab(8 * SCALARS);
     this.scalars = new Float64Array(scalars);
+    const claims = sab(4);
+    this.claims = new Int32Array(claims);
     const optimizerState: SharedArrayBuffer[] = [];
     this.sharedOptimizer?.moveState((length) => {
       const buf = sab(8 * length);
@@ -129,7 +137,7 @@ export class ParallelTrainer {
       const setup: WorkerSetup = {
         config: model.config(), backend: model.backend, inputShape: [...inputShape], classes, maxBatch, index: w,
         ctrl, input, labels, logits, results, errors, values, buffers, grads, augment: opts.augment ?? null, draws, allGrads: gradBuffers,
-        optimizer: sharedOptimizer, scalars,
+        optimizer: sharedOptimizer, scalars, claims,
       };
       const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: setup });
       worker.unref();
@@ -273,8 +281,9 @@ export class ParallelTrainer {
   /** Forward pass over a batch on every thread: the logits (N, K). */
   predict(x: Tensor): Tensor {
     const n = this.load(x, null);
-    const slices = this.dispatch(CMD_PREDICT, n);
-    predictSlice(this.model, this.input, this.logits, this.inputShape, slices[0][0], slices[0][1]);
+    Atomics.store(this.claims, 0, 0);
+    this.dispatch(CMD_PREDICT, n); // every thread takes chunks until none is left (worker-step.ts's predictChunks)
+    predictChunks(this.model, this.input, this.logits, this.inputShape, n, this.claims);
     this.waitAll();
     const K = this.logits.length / (this.input.length / this.per);
     return new Tensor([n, K], this.logits.slice(0, n * K));

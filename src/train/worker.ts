@@ -11,7 +11,7 @@ import {
   CMD_EXIT, CMD_PREDICT, CMD_REDUCE, CMD_TRAIN, C_AUGMENT, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START, C_UPDATE,
   JOB_DIVERGED, JOB_FAILED, NO_ERROR, READY, RESULTS_STRIDE, SCALAR_LR, SCALAR_STEPS, ctrlOffset, setStatus, writeError,
 } from './parallel-protocol.mjs';
-import { type WorkerSetup, predictSlice, reduceAndUpdate, trainSlice } from './worker-step.ts';
+import { type WorkerSetup, predictChunks, reduceAndUpdate, trainSlice } from './worker-step.ts';
 import { augmentFromSpec } from './augment.ts';
 import { optimizerReplica } from '../optim/replica.ts';
 
@@ -44,6 +44,7 @@ const optimizer = setup.optimizer && optimizerReplica(
 );
 optimizer?.adoptState(setup.optimizer!.state.map((b) => new Float64Array(b)));
 const scalars = new Float64Array(setup.scalars);
+const claims = new Int32Array(setup.claims);
 const shape = setup.inputShape as [number, number, number];
 const per = shape.reduce((a, d) => a * d, 1);
 const o = ctrlOffset(setup.index);
@@ -79,7 +80,7 @@ for (;;) {
       reduceAndUpdate(allGrads, setup.index, allGrads.length, update ? optimizer : null);
     } else if (cmd === CMD_PREDICT) {
       buffers.forEach((b, k) => { b.value = sharedBuffers[k]; });
-      predictSlice(model, input, logits, setup.inputShape, start, count);
+      predictChunks(model, input, logits, setup.inputShape, ctrl[o + C_BATCH], claims);
     }
     ctrl[o + C_ERROR] = NO_ERROR;
   } catch (e) {
