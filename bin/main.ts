@@ -1,6 +1,7 @@
 // The composition of the `miniconv` command: the command line (src/cli/) with the dataset loaders
-// (datasets/), which src/ never imports. `npm start` and `npm run miniconv` run this file with tsx;
-// bin/miniconv.js runs it for the installed command.
+// (datasets/), which src/ never imports. `npm run miniconv` runs this file with tsx; `npm start` runs
+// it compiled, build/start/bin/main.js (scripts/build-start.mjs, its prestart), so that no TypeScript
+// loader sits in the training process; bin/miniconv.js runs it for the installed command.
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';

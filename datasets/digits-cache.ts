@@ -150,28 +150,30 @@ export function readDigitCache(file: string, key: Uint8Array): DigitCodes | stri
   if (body.length !== COUNTS_BYTES + 4 * PALETTE + total * PIXELS) return `wrong length for ${total} images`;
   const palette = new Float32Array(PALETTE);
   for (let i = 0; i < PALETTE; i++) palette[i] = view.getFloat32(COUNTS_BYTES + 4 * i, true);
+  // Views on the file's bytes, not copies (a copy per digit would hold 7.8 MB more while the float
+  // sets are decoded); the one buffer goes when the caller lets go of the codes.
   const codes: Uint8Array[] = [];
   let off = COUNTS_BYTES + 4 * PALETTE;
   for (const c of counts) {
-    codes.push(new Uint8Array(body.subarray(off, off + c * PIXELS))); // a copy: the file's buffer is let go
+    codes.push(body.subarray(off, off + c * PIXELS));
     off += c * PIXELS;
   }
   return { codes, palette };
 }
 
-let memo: { file: string; key: string; data: DigitCodes } | null = null;
-
 /**
  * The bundled digits as codes and palette: from the cache file when it is there, current and
  * intact, else parsed from the package's JSON and written to the cache (atomically) for next time.
  * A cache folder that cannot be written is not an error: the data is still returned.
+ * Nothing is kept in the process: each call reads the file again (about 8 MB; tens of milliseconds),
+ * and once the caller has decoded what it needs the bytes can go (`npm start` keeps only the float
+ * sets: its peak memory is the budget of issue 14).
  */
 export function loadDigitCodes(opts: DigitCacheOptions = {}): DigitCodes {
   const src = opts.sourceDir ? { dir: opts.sourceDir, version: 'local' } : mnistDir();
   const key = sourceKey(src.dir, src.version);
   const dir = opts.cacheDir ?? defaultCacheDir();
   const file = join(dir, 'digits-v1.bin');
-  if (memo && memo.file === file && memo.key === key.toString('hex')) return memo.data;
   const cached = readDigitCache(file, key);
   let data: DigitCodes;
   if (typeof cached !== 'string') {
@@ -187,11 +189,5 @@ export function loadDigitCodes(opts: DigitCacheOptions = {}): DigitCodes {
     }
     lastDigitCacheEvent = { action: 'built', reason: cached, file };
   }
-  memo = { file, key: key.toString('hex'), data };
   return data;
-}
-
-/** Forgets the in-process copy, so that the next loadDigitCodes() reads the file again (tests). */
-export function forgetDigitCodes(): void {
-  memo = null;
 }

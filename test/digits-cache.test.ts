@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { forgetDigitCodes, lastDigitCacheEvent, loadDigitCodes } from '../datasets/digits-cache.ts';
+import { lastDigitCacheEvent, loadDigitCodes } from '../datasets/digits-cache.ts';
 import { loadDigits, loadRawDigits } from '../datasets/mnist.ts';
 import { createRng } from '../src/rng.ts';
 
@@ -35,12 +35,11 @@ function oldLoadDigits(seed: number) {
 describe('compact digit cache', () => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'miniconv-digits-'));
   const file = join(cacheDir, 'digits-v1.bin');
-  const load = () => { forgetDigitCodes(); return loadDigitCodes({ cacheDir }); };
+  const load = () => loadDigitCodes({ cacheDir });
 
   it('gives the same bits and the same split as parsing the JSON, from a fresh cache and from the file', () => {
     const old = oldLoadDigits(3);
     for (const action of ['built', 'read'] as const) {
-      forgetDigitCodes();
       const now = loadDigits({ seed: 3, cacheDir });
       expect(lastDigitCacheEvent?.action).toBe(action);
       expect(bytesEqual(now.train.images, old.train.images)).toBe(true);
@@ -74,7 +73,6 @@ describe('compact digit cache', () => {
     load();
     expect(lastDigitCacheEvent?.reason).toMatch(/wrong magic/);
     const other = mkdtempSync(join(tmpdir(), 'miniconv-digits-'));
-    forgetDigitCodes();
     loadDigitCodes({ cacheDir: join(other, 'new', 'folder') });
     expect(lastDigitCacheEvent).toMatchObject({ action: 'built', reason: 'missing' });
   });
@@ -84,13 +82,10 @@ describe('compact digit cache', () => {
     mkdirSync(src, { recursive: true });
     for (let d = 0; d < 10; d++) copyFileSync(join(jsonDir, `${d}.json`), join(src, `${d}.json`));
     const dir = mkdtempSync(join(tmpdir(), 'miniconv-digits-'));
-    forgetDigitCodes();
     loadDigitCodes({ cacheDir: dir, sourceDir: src });
-    forgetDigitCodes();
     loadDigitCodes({ cacheDir: dir, sourceDir: src });
     expect(lastDigitCacheEvent?.action).toBe('read');
     utimesSync(join(src, '4.json'), new Date(2020, 0, 1), new Date(2020, 0, 1));
-    forgetDigitCodes();
     loadDigitCodes({ cacheDir: dir, sourceDir: src });
     expect(lastDigitCacheEvent).toMatchObject({ action: 'built', reason: 'stale (the mnist package changed)' });
   });

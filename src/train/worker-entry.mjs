@@ -1,7 +1,9 @@
 // Entry point of a training worker thread. Workers start as plain Node, whatever ran the main
-// thread (tsx, vitest, the bin script). In the package (dist/src/train/) the compiled worker.js sits
-// beside this file and is imported as it is; in the source tree there is only worker.ts, so the
-// TypeScript loader (tsx, a dev dependency) is registered first.
+// thread (tsx, vitest, the bin script). Where this file sits beside a compiled worker.js, that is
+// imported as it is, with no TypeScript loader: in the package (dist/src/train/) and in `npm start`'s
+// build (build/start/src/train/, scripts/build-start.mjs), where registering tsx cost each worker
+// about 25 MB. In the source tree there is only worker.ts, so tsx (a dev dependency) is registered
+// first: tests and `npm run miniconv` run the sources being edited.
 // If loading fails, the reason goes to the shared error block (parallel-protocol.mjs) so that the
 // main thread can report it.
 import { existsSync } from 'node:fs';
