@@ -1,5 +1,5 @@
 // How training scales with threads on the default digit model, the way `npm start` trains it
-// (batch 32, SGD with momentum and weight decay, elastic augmentation): images per second of one
+// (its batch size, SGD with momentum and weight decay, elastic augmentation: DIGIT_DEFAULTS): images per second of one
 // epoch over the first N training digits, one thread and T threads in turns, each figure the median
 // over the rounds. The ratio T/1 is the figure to read: on a shared machine the absolute speed
 // wanders, the ratio within one run much less.
@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { availableParallelism, loadavg } from 'node:os';
 import { SGD } from '../src/index.ts';
-import { createDigitModel } from '../src/digits.ts';
+import { DIGIT_DEFAULTS, createDigitModel } from '../src/digits.ts';
 import { fit } from '../src/train/fit.ts';
 import { randomElastic } from '../src/train/augment.ts';
 import { takeFirst } from '../src/train/dataset.ts';
@@ -27,8 +27,9 @@ const set = takeFirst(loadDigits().train, images);
 
 function imagesPerSec(threads: number): number {
   const model = createDigitModel(1);
-  const optimizer = new SGD(model.params(), { lr: 0.02, momentum: 0.9, weightDecay: 5e-4 });
-  const h = fit(model, set, { epochs: 1, batchSize: 32, optimizer, seed: 1, threads, augment: augment === 'elastic' ? randomElastic() : undefined });
+  const { lr, momentum, weightDecay, batchSize } = DIGIT_DEFAULTS;
+  const optimizer = new SGD(model.params(), { lr, momentum, weightDecay });
+  const h = fit(model, set, { epochs: 1, batchSize, optimizer, seed: 1, threads, augment: augment === 'elastic' ? randomElastic() : undefined });
   return h.epochs[0].imagesPerSec; // the epoch alone: the workers' start is not counted
 }
 

@@ -1,4 +1,5 @@
-// Compiles the command line for `npm start` (npm runs this as `prestart`, after build:wasm), so that
+// Compiles the command line for `npm start` (npm runs this as `prestart`; it runs build:wasm first when
+// the kernels are stale), so that
 // training runs in plain Node with no TypeScript loader in the process: tsx costs the main thread
 // about 35 MB and every training worker as much again, since a worker starts as plain Node and
 // would register it a second time (src/train/worker-entry.mjs).
@@ -20,7 +21,8 @@
 // is written on every run (about a second), then moved into place, so `npm start` never runs a
 // stale one. Plain JavaScript: the build needs no TypeScript loader.
 
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -53,6 +55,16 @@ function filesUnder(dir, keep) {
     if (e.isDirectory()) return filesUnder(path, keep);
     return keep(path) ? [path] : [];
   });
+}
+
+// The wasm kernels first, when they are missing or older than their AssemblyScript (the test of
+// src/kernels/wasm/build.ts's wasmIsStale): that build runs through tsx, whose start alone costs
+// `npm start` a second and a half, so it is only started when there is something to build.
+const wasmSources = join(root, 'src', 'kernels', 'wasm', 'assembly');
+const newestSource = Math.max(...readdirSync(wasmSources).map((f) => statSync(join(wasmSources, f)).mtimeMs));
+if (WASM_FILES.some((f) => !existsSync(join(root, 'build', f)) || statSync(join(root, 'build', f)).mtimeMs < newestSource)) {
+  const npm = spawnSync('npm', ['run', 'build:wasm'], { cwd: root, stdio: 'inherit' });
+  if (npm.status !== 0) fail(`npm run build:wasm failed (exit ${npm.status ?? npm.signal})`);
 }
 
 const t0 = performance.now();
