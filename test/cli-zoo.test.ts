@@ -241,7 +241,8 @@ describe('miniconv train --model, --arch, --optimizer, --schedule', () => {
       [['--schedule', 'cosine', '--lr-decay', '0.9'], 'give either --schedule or --lr-decay, not both'],
       [['--model', 'lenet5', '--arch', 'x.json'], 'give either --model or --arch, not both'],
       [['--optimizer', 'adam', '--momentum', '0.9'], '--momentum is for --optimizer sgd'],
-      [['--model', 'lenet5', '--momentum', '0.5'], '--momentum is for --optimizer sgd; adam keeps its own running averages'],
+      [['--model', 'mobilenet-mini', '--momentum', '0.5'], '--momentum is for --optimizer sgd; adamw keeps its own running averages'],
+      [['--model', 'lenet5', '--optimizer', 'adam', '--momentum', '0.5'], '--momentum is for --optimizer sgd; adam keeps its own running averages'],
       [['--arch', ''], '--arch needs a JSON file, got an empty string'],
     ];
     for (const [argv, message] of cases) {
@@ -270,12 +271,14 @@ describe('miniconv train --model, --arch, --optimizer, --schedule', () => {
     const r = await run('train', '--model', 'lenet5', '--data', data, '--epochs', '2', '--out', out, '--threads', '1');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('Training model lenet5 on the MNIST IDX files');
-    expect(r.out).toContain('Optimiser adam lr 0.002, schedule cosine, 2 epochs, batch 32, augment elastic');
+    const d = ZOO.lenet5.defaults;
+    expect(r.out).toContain(`Optimiser ${d.optimizer} lr ${d.lr}, schedule ${d.schedule}, 2 epochs, batch ${d.batchSize}, augment ${d.augment}`);
     expect(r.out).toMatch(/tanh_1 \(Tanh\)/);
     expect(r.out).toMatch(/epoch 2\/2: train loss [\d.]+/);
     const meta = loadModel(out).metadata;
     expect(meta.model).toBe('lenet5');
-    expect(meta.optimizer).toMatchObject({ type: 'Adam', lr: 0.002, schedule: 'cosine' });
+    expect(meta.optimizer).toMatchObject({ type: 'SGD', lr: d.lr, momentum: d.momentum, weightDecay: d.weightDecay, schedule: d.schedule });
+    expect(meta.augment).toBe(d.augment);
   }, 120_000);
 
   it('--optimizer, --schedule and --lr-decay replace the model\'s; --arch trains the example network', async () => {
