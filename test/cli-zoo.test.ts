@@ -16,6 +16,7 @@ import { fit, trainStep } from '../src/train/index.ts';
 import { takeFirst } from '../src/train/dataset.ts';
 import { ZOO, ZOO_NAMES, createOptimizer, modelFromArchitecture, scheduleFromSpec, zooModel } from '../src/train/zoo.ts';
 import { createDigitModel } from '../src/train/digit-model.ts';
+import { Conv2D } from '../src/layers/conv2d.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 import { encodeIdx } from '../datasets/idx.ts';
 
@@ -29,14 +30,55 @@ async function run(...argv: string[]) {
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-/** Parameters and multiply-adds per image, as README's zoo table and the comments in zoo.ts give them. */
-const DOCUMENTED: Record<string, [params: number, macs: number]> = {
-  digits: [215_370, 3_024_384],
-  lenet5: [61_706, 416_520],
-  'vgg-mini': [55_042, 1_236_224],
-  'resnet-mini': [19_706, 1_718_848],
-  'mobilenet-mini': [13_898, 702_176],
-};
+/**
+ * Parameters and multiply-adds per image of a network, computed from its config (the layer options a
+ * model file stores) by the textbook formulas, not by the layers' own params() and macs():
+ *   Conv2D  F * C/G * KH * KW weights (+ F biases), each used OH * OW times per image
+ *   Dense   IN * OUT weights (+ OUT biases), each used once
+ *   BatchNorm2D  gamma and beta, C each (its running statistics are buffers, not parameters)
+ * The shape is followed through the pools, Flatten and GlobalAvgPool2D; a Residual costs its block
+ * plus its shortcut.
+ */
+type Config = { type: string; [k: string]: unknown };
+function costOf(cfg: Config, shape: number[]): { params: number; macs: number; shape: number[] } {
+  const pair = (v: unknown) => (Array.isArray(v) ? (v as number[]) : [v as number, v as number]);
+  switch (cfg.type) {
+    case 'Sequential': {
+      let params = 0, macs = 0, s = shape;
+      for (const l of cfg.layers as Config[]) { const c = costOf(l, s); params += c.params; macs += c.macs; s = c.shape; }
+      return { params, macs, shape: s };
+    }
+    case 'Residual': {
+      const block = costOf(cfg.block as Config, shape);
+      const shortcut = cfg.shortcut ? costOf(cfg.shortcut as Config, shape) : { params: 0, macs: 0 };
+      return { params: block.params + shortcut.params, macs: block.macs + shortcut.macs, shape: block.shape };
+    }
+    case 'Conv2D': {
+      const [C, H, W] = shape, F = cfg.outChannels as number, G = cfg.groups as number;
+      const [KH, KW] = pair(cfg.kernelSize), [SH, SW] = pair(cfg.stride), [PH, PW] = pair(cfg.padding), [DH, DW] = pair(cfg.dilation);
+      const OH = Math.floor((H + 2 * PH - DH * (KH - 1) - 1) / SH) + 1, OW = Math.floor((W + 2 * PW - DW * (KW - 1) - 1) / SW) + 1;
+      const weights = F * (C / G) * KH * KW;
+      return { params: weights + (cfg.bias ? F : 0), macs: weights * OH * OW, shape: [F, OH, OW] };
+    }
+    case 'Dense': {
+      const IN = cfg.inFeatures as number, OUT = cfg.outFeatures as number;
+      return { params: IN * OUT + OUT, macs: IN * OUT, shape: [OUT] };
+    }
+    case 'BatchNorm2D': return { params: 2 * shape[0], macs: 0, shape };
+    case 'MaxPool2D': case 'AvgPool2D': {
+      const [C, H, W] = shape, [KH, KW] = pair(cfg.kernelSize), [SH, SW] = pair(cfg.stride ?? cfg.kernelSize);
+      return { params: 0, macs: 0, shape: [C, Math.floor((H - KH) / SH) + 1, Math.floor((W - KW) / SW) + 1] };
+    }
+    case 'GlobalAvgPool2D': return { params: 0, macs: 0, shape: [shape[0]] };
+    case 'Flatten': return { params: 0, macs: 0, shape: [shape.reduce((a, b) => a * b, 1)] };
+    case 'ReLU': case 'Tanh': case 'Sigmoid': case 'Dropout': return { params: 0, macs: 0, shape };
+    default: throw new Error(`costOf: no formula for a ${cfg.type} layer`);
+  }
+}
+
+const ZOO_SOURCE = readFileSync(new URL('../src/train/zoo.ts', import.meta.url), 'utf8');
+const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const ZOO_README = README.slice(README.indexOf('## Model zoo'), README.indexOf('\n## ', README.indexOf('## Model zoo') + 1));
 
 describe('the model zoo', () => {
   it('lists every model the command line offers, the default first', () => {
@@ -44,14 +86,20 @@ describe('the model zoo', () => {
     expect(() => zooModel('alexnet')).toThrow(/unknown model 'alexnet', expected one of digits, lenet5, vgg-mini, resnet-mini, mobilenet-mini/);
   }, 120_000);
 
-  for (const name of Object.keys(DOCUMENTED)) {
-    it(`${name}: the documented size, the same weights for a seed, (N, 10) out`, () => {
+  for (const name of ZOO_NAMES) {
+    it(`${name}: the size computed from its layers, as README and zoo.ts give it; the same weights for a seed; (N, 10) out`, () => {
       const model = zooModel(name).build(1);
-      const [params, macs] = DOCUMENTED[name];
+      const { params, macs, shape } = costOf(model.config() as Config, [1, 28, 28]);
+      expect(shape).toEqual([10]);
       expect(model.params().reduce((a, p) => a + p.value.size, 0)).toBe(params);
       expect(model.macs([1, 1, 28, 28])).toBe(macs);
       expect(model.summary([1, 28, 28], false)).toContain(`Mult-adds per image: ${macs.toLocaleString('en-US')}`);
       expect(model.outputShape([5, 1, 28, 28])).toEqual([5, 10]);
+      // README's zoo table row, and the builder's doc comment (digits' is digit-model.ts's), state these figures.
+      const row = ZOO_README.split('\n').find((l) => l.startsWith(`| \`${name}\``));
+      expect(row, `README's Model zoo row for ${name}`).toBeDefined();
+      expect(row).toContain(`| ${params.toLocaleString('en-US')} | ${macs.toLocaleString('en-US')} |`);
+      if (name !== 'digits') expect(ZOO_SOURCE).toContain(`${params.toLocaleString('en-US')} parameters, ${macs.toLocaleString('en-US')} multiply-adds per image`);
       const again = zooModel(name).build(1), other = zooModel(name).build(2);
       expect(again.params().map((p) => Array.from(p.value.data))).toEqual(model.params().map((p) => Array.from(p.value.data)));
       expect(other.params()[0].value.data).not.toEqual(model.params()[0].value.data);
@@ -75,7 +123,7 @@ describe('the model zoo', () => {
   it('the depthwise blocks of mobilenet-mini are grouped convs, one group per channel', () => {
     const convs = zooModel('mobilenet-mini').build(1).config().layers as { type: string; groups?: number; inChannels?: number; kernelSize?: number[] }[];
     const depthwise = convs.filter((c) => c.type === 'Conv2D' && c.groups !== undefined && c.groups > 1);
-    expect(depthwise.map((c) => [c.groups, c.inChannels])).toEqual([[16, 16], [32, 32], [64, 64]]);
+    expect(depthwise.map((c) => [c.groups, c.inChannels])).toEqual([[16, 16], [32, 32], [32, 32], [64, 64], [64, 64]]);
   }, 120_000);
 
   // One fixed batch of 32 digits, 10 steps with each model's own optimiser and learning rate: the loss
@@ -192,7 +240,8 @@ describe('miniconv train --model, --arch, --optimizer, --schedule', () => {
       [['--schedule', 'cosine', '--lr-decay', '0.9'], 'give either --schedule or --lr-decay, not both'],
       [['--model', 'lenet5', '--arch', 'x.json'], 'give either --model or --arch, not both'],
       [['--optimizer', 'adam', '--momentum', '0.9'], '--momentum is for --optimizer sgd'],
-      [['--model', 'lenet5', '--momentum', '0.5'], '--momentum is for --optimizer sgd; adam keeps its own running averages'],
+      [['--model', 'mobilenet-mini', '--momentum', '0.5'], '--momentum is for --optimizer sgd; adamw keeps its own running averages'],
+      [['--model', 'lenet5', '--optimizer', 'adam', '--momentum', '0.5'], '--momentum is for --optimizer sgd; adam keeps its own running averages'],
       [['--arch', ''], '--arch needs a JSON file, got an empty string'],
     ];
     for (const [argv, message] of cases) {
@@ -221,12 +270,14 @@ describe('miniconv train --model, --arch, --optimizer, --schedule', () => {
     const r = await run('train', '--model', 'lenet5', '--data', data, '--epochs', '2', '--out', out, '--threads', '1');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('Training model lenet5 on the MNIST IDX files');
-    expect(r.out).toContain('Optimiser adam lr 0.002, schedule cosine, 2 epochs, batch 32, augment elastic');
+    const d = ZOO.lenet5.defaults;
+    expect(r.out).toContain(`Optimiser ${d.optimizer} lr ${d.lr}, schedule ${d.schedule}, 2 epochs, batch ${d.batchSize}, augment ${d.augment}`);
     expect(r.out).toMatch(/tanh_1 \(Tanh\)/);
     expect(r.out).toMatch(/epoch 2\/2: train loss [\d.]+/);
     const meta = loadModel(out).metadata;
     expect(meta.model).toBe('lenet5');
-    expect(meta.optimizer).toMatchObject({ type: 'Adam', lr: 0.002, schedule: 'cosine' });
+    expect(meta.optimizer).toMatchObject({ type: 'SGD', lr: d.lr, momentum: d.momentum, weightDecay: d.weightDecay, schedule: d.schedule });
+    expect(meta.augment).toBe(d.augment);
   }, 120_000);
 
   it('--optimizer, --schedule and --lr-decay replace the model\'s; --arch trains the example network', async () => {
@@ -257,13 +308,19 @@ describe('miniconv train --model, --arch, --optimizer, --schedule', () => {
 
   it('summary shows the multiply-adds of every layer, so the depthwise saving can be read', async () => {
     const file = join(dir, 'mobilenet-summary.json');
-    saveModel(file, zooModel('mobilenet-mini').build(1), [1, 28, 28]);
+    const model = zooModel('mobilenet-mini').build(1);
+    saveModel(file, model, [1, 28, 28]);
     const r = await run('summary', file);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Params +Mult-adds/);
-    // The 3x3 depthwise conv over 32 channels at 14x14 and the 1x1 conv after it, vs a standard 3x3 conv 32 -> 64 at 7x7 (451,584).
-    expect(r.out).toMatch(/conv2d_4 \(Conv2D\) +\[N, 32, 7, 7\] +288 +14,112/);
-    expect(r.out).toMatch(/conv2d_5 \(Conv2D\) +\[N, 64, 7, 7\] +2,048 +100,352/);
-    expect(r.out).toContain('Mult-adds per image: 702,176');
+    // The strided 3x3 depthwise conv over 32 channels (14x14 -> 7x7) and the 1x1 conv to 64 after it:
+    // 288 + 2,048 weights and 14,112 + 100,352 multiply-adds, where a standard 3x3 conv from 32 to 64
+    // channels at the same stride would have 18,432 weights used 7*7 times, 903,168, eight times as many.
+    expect(r.out).toMatch(/conv2d_6 \(Conv2D\) +\[N, 32, 7, 7\] +288 +14,112/);
+    expect(r.out).toMatch(/conv2d_7 \(Conv2D\) +\[N, 64, 7, 7\] +2,048 +100,352/);
+    const standard = new Conv2D({ inChannels: 32, outChannels: 64, kernelSize: 3, stride: 2, padding: 1, bias: false, weightInit: 'zeros' });
+    expect(standard.macs([1, 32, 14, 14])).toBe(903_168);
+    expect(standard.macs([1, 32, 14, 14]) / (14_112 + 100_352)).toBeGreaterThan(7.8);
+    expect(r.out).toContain(`Mult-adds per image: ${model.macs([1, 1, 28, 28]).toLocaleString('en-US')}`);
   }, 120_000);
 });

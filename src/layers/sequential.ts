@@ -16,9 +16,10 @@
 // evaluation mode, the forward is first run again unfused from the same input, which gives the same
 // numbers bit for bit (the layers' caches already require that input to be unchanged).
 
-import { Tensor, shapeStr } from '../tensor.ts';
+import type { Tensor } from '../tensor.ts';
 import type { Backend } from '../kernels/backend.ts';
 import { Layer, type LayerBuffer, type LayerConfig, type Param } from './layer.ts';
+import { summaryTable } from './summary-table.ts';
 
 export class Sequential extends Layer {
   readonly type = 'Sequential';
@@ -174,32 +175,14 @@ export class Sequential extends Layer {
 
   /**
    * A Keras-style table: each layer's name and type, output shape, parameter count and multiply-adds
-   * per image (Layer.macs: weights used once each per output; pooling and activations count 0), then
-   * the totals.
+   * per image (Layer.macs: weights used once each per output; pooling and activations count 0), the
+   * layers inside a container (a Residual's block and shortcut) indented under it, then the totals
+   * (summary-table.ts).
    * @param inputShape the shape of one input, without the batch dimension, e.g. [1, 28, 28]
    * @param print also write the table to the console (default true)
    */
   summary(inputShape: readonly number[], print = true): string {
-    const rows: string[][] = [['Layer (type)', 'Output shape', 'Params', 'Mult-adds']];
-    let shape = [1, ...inputShape];
-    let total = 0, totalMacs = 0;
-    for (const l of this.layers) {
-      const macs = l.macs(shape);
-      shape = l.outputShape(shape);
-      const count = l.params().reduce((a, p) => a + p.value.size, 0);
-      total += count;
-      totalMacs += macs;
-      rows.push([`${l.name} (${l.type})`, shapeStr(['N', ...shape.slice(1)]), count.toLocaleString('en-US'), macs.toLocaleString('en-US')]);
-    }
-    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    const line = (r: string[]) => r.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('   ');
-    const rule = '-'.repeat(widths.reduce((a, w) => a + w, 0) + 3 * (widths.length - 1));
-    const text = [
-      `Input: ${shapeStr(['N', ...inputShape])}`,
-      rule, line(rows[0]), rule, ...rows.slice(1).map(line), rule,
-      `Total params: ${total.toLocaleString('en-US')}`,
-      `Mult-adds per image: ${totalMacs.toLocaleString('en-US')}`,
-    ].join('\n');
+    const text = summaryTable(this, inputShape);
     if (print) console.log(text);
     return text;
   }
