@@ -240,7 +240,7 @@ describe('miniconv train --model, --arch, --optimizer, --schedule', () => {
       [['--schedule', 'cosine', '--lr-decay', '0.9'], 'give either --schedule or --lr-decay, not both'],
       [['--model', 'lenet5', '--arch', 'x.json'], 'give either --model or --arch, not both'],
       [['--optimizer', 'adam', '--momentum', '0.9'], '--momentum is for --optimizer sgd'],
-      [['--model', 'mobilenet-mini', '--momentum', '0.5'], '--momentum is for --optimizer sgd; adamw keeps its own running averages'],
+      [['--model', 'mobilenet-mini', '--optimizer', 'adamw', '--momentum', '0.5'], '--momentum is for --optimizer sgd; adamw keeps its own running averages'],
       [['--model', 'lenet5', '--optimizer', 'adam', '--momentum', '0.5'], '--momentum is for --optimizer sgd; adam keeps its own running averages'],
       [['--arch', ''], '--arch needs a JSON file, got an empty string'],
     ];
