@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Dropout, Sequential, Sigmoid, Tanh, Tensor, createRng, gradCheck } from '../src/index.ts';
 import { dropoutBackwardFast, dropoutBackwardNaive, dropoutForwardFast, dropoutForwardNaive } from '../src/kernels/dropout.ts';
 import { sigmoidKernels } from '../src/kernels/sigmoid.ts';
-import { tanhKernels } from '../src/kernels/tanh.ts';
+import { tanhFloat32, tanhKernels } from '../src/kernels/tanh.ts';
 import { createWorkspace } from '../src/kernels/workspace.ts';
 import { randn, shapeName } from './helpers.ts';
 
@@ -38,12 +38,41 @@ describe('Tanh and Sigmoid: fast equals naive, and reuses its buffers', () => {
       const ws = createWorkspace({ backend: 'ts' });
       const x = randn([2, 3, 4, 5], name).to('float32'), dy = randn([2, 3, 4, 5], `${name}-dy`).to('float32');
       const n = family.naive.forward(x), f = family.fast.forward(x, { ws });
-      expect(Array.from(f.out.data)).toEqual(Array.from(n.out.data));
-      expect(Array.from(family.fast.backward(dy, f.cache, { ws }).dx.data)).toEqual(Array.from(family.naive.backward(dy, n.cache).dx.data));
+      if (name === 'tanh') { // float32 tanh is a rational function there: Math.tanh's float32 but for a rare last bit
+        f.out.data.forEach((v, i) => expect(Math.abs(v - n.out.data[i]), `x = ${x.data[i]}`).toBeLessThanOrEqual(2 ** -23 * Math.abs(n.out.data[i])));
+        const dx = family.fast.backward(dy, n.cache, { ws }).dx; // the backward itself from the same y
+        expect(Array.from(dx.data)).toEqual(Array.from(family.naive.backward(dy, n.cache).dx.data));
+      } else {
+        expect(Array.from(f.out.data)).toEqual(Array.from(n.out.data));
+        expect(Array.from(family.fast.backward(dy, f.cache, { ws }).dx.data)).toEqual(Array.from(family.naive.backward(dy, n.cache).dx.data));
+      }
       expect(family.fast.forward(x, { ws }).out.data).toBe(f.out.data);
       expect(() => family.fast.backward(new Tensor([2, 3]), f.cache, { ws })).toThrow(/dy must have shape \[2, 3, 4, 5\], got \[2, 3\]/);
     });
   }
+});
+
+describe('tanhFloat32 (the fast float32 tanh)', () => {
+  it('is Math.tanh rounded to float32, to within one unit in the last place, over every float32 exponent, and exact at the edges', () => {
+    let differ = 0, n = 0;
+    for (let e = -30; e <= 4; e++) { // |x| from 1e-9 to 16: the approximation's whole range and past its edge at 9
+      for (let i = 0; i < 2000; i++) {
+        for (const sign of [1, -1]) {
+          const x = Math.fround(sign * 2 ** e * (1 + i / 2000));
+          const want = Math.fround(Math.tanh(x)), got = Math.fround(tanhFloat32(x));
+          expect(Math.abs(got - want), `x = ${x}`).toBeLessThanOrEqual(2 ** -23 * Math.abs(want));
+          if (got !== want) differ++;
+          n++;
+        }
+      }
+    }
+    expect(differ / n).toBeLessThan(0.05); // a rare last bit, not a different function
+    expect(tanhFloat32(9)).toBe(1);
+    expect(tanhFloat32(-Infinity)).toBe(-1);
+    expect(Math.fround(tanhFloat32(8.999))).toBe(Math.fround(Math.tanh(8.999)));
+    expect(Object.is(tanhFloat32(-0), -0)).toBe(true);
+    expect(tanhFloat32(NaN)).toBeNaN();
+  });
 });
 
 describe('Dropout', () => {
