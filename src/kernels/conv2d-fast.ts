@@ -120,7 +120,7 @@ function forwardPooled(
     // Not 'out': a layer that alternates training and inference keeps both buffers instead of reallocating.
     const out = wsTensor(ws, 'pooled', [d.N, d.F, POH, POW], x.dtype, wasm); // (N, F, POH, POW)
     const pooled = { PK, PS, POH, POW };
-    if (fitsInWasm(() => forwardPooledWasm(wasm, d, x.data, w.data, b ? b.data : null, out.data, relu, pooled))) return { out, cache };
+    if (fitsInWasm(() => forwardWasm(wasm, d, x.data, w.data, b ? b.data : null, out.data, relu, pooled))) return { out, cache };
   }
   const unpooled = conv2dForwardFast(x, w, b, p, { ws, relu }).out; //  (N, F, OH, OW)
   return { out: maxPool2dForwardFast(unpooled, pool, { ws: poolWorkspace(ws) }).out, cache };
@@ -342,23 +342,10 @@ function dtypeOf(a: FloatArray): 'float32' | 'float64' {
 // used in place, others copied in), runs the whole pass in wasm (wasm/assembly/conv.ts) and copies
 // out the results that do not live there.
 
-function forwardWasm(wasm: WasmKernels, d: Dims, x: FloatArray, w: FloatArray, b: FloatArray | null, out: FloatArray, relu: boolean): void {
-  const { N, C, H, W, F, KH, KW, OH, OW, S, P } = d;
-  const e = wasm.exports;
-  const call = wasm.call();
-  const xPtr = call.input(x); //       (N, C, H, W)
-  const wPtr = call.input(w); //       (F, K)
-  const bPtr = b ? call.input(b) : 0; // (F)
-  const outPtr = call.output(out); //  (N, F, Q)
-  const scratch = call.scratch(e.conv2dForwardScratch(C, H, W, F, KH, KW, S, P, OH, OW)); // packed weights, tables, padded image
-  call.ready();
-  e.conv2dForward(xPtr, wPtr, bPtr, outPtr, N, C, H, W, F, KH, KW, S, P, OH, OW, scratch, relu ? 1 : 0);
-  call.done();
-}
-
-function forwardPooledWasm(
+/** The forward pass in wasm; with `pool`, each image's output is max-pooled while in cache (conv2dForwardPooled). */
+function forwardWasm(
   wasm: WasmKernels, d: Dims, x: FloatArray, w: FloatArray, b: FloatArray | null, out: FloatArray, relu: boolean,
-  pool: { PK: number; PS: number; POH: number; POW: number },
+  pool?: { PK: number; PS: number; POH: number; POW: number },
 ): void {
   const { N, C, H, W, F, KH, KW, OH, OW, S, P } = d;
   const e = wasm.exports;
@@ -366,10 +353,12 @@ function forwardPooledWasm(
   const xPtr = call.input(x); //       (N, C, H, W)
   const wPtr = call.input(w); //       (F, K)
   const bPtr = b ? call.input(b) : 0; // (F)
-  const outPtr = call.output(out); //  (N, F, POH, POW)
-  const scratch = call.scratch(e.conv2dForwardPooledScratch(C, H, W, F, KH, KW, S, P, OH, OW)); // conv2dForward's, and one image's (F, OH, OW)
+  const outPtr = call.output(out); //  (N, F, Q), or pooled (N, F, POH, POW)
+  // packed weights, tables, padded image; pooled: also one image's (F, OH, OW)
+  const scratch = call.scratch(pool ? e.conv2dForwardPooledScratch(C, H, W, F, KH, KW, S, P, OH, OW) : e.conv2dForwardScratch(C, H, W, F, KH, KW, S, P, OH, OW));
   call.ready();
-  e.conv2dForwardPooled(xPtr, wPtr, bPtr, outPtr, N, C, H, W, F, KH, KW, S, P, OH, OW, scratch, relu ? 1 : 0, pool.PK, pool.PS, pool.POH, pool.POW);
+  if (pool) e.conv2dForwardPooled(xPtr, wPtr, bPtr, outPtr, N, C, H, W, F, KH, KW, S, P, OH, OW, scratch, relu ? 1 : 0, pool.PK, pool.PS, pool.POH, pool.POW);
+  else e.conv2dForward(xPtr, wPtr, bPtr, outPtr, N, C, H, W, F, KH, KW, S, P, OH, OW, scratch, relu ? 1 : 0);
   call.done();
 }
 
