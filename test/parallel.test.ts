@@ -4,7 +4,7 @@ import { Adam, AdamW, BatchNorm2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, t
 import { fit } from '../src/train/index.ts';
 import { type Augment, randomElastic, randomShift } from '../src/train/augment.ts';
 import { ParallelTrainer } from '../src/train/parallel.ts';
-import { reduceStripe } from '../src/train/worker-step.ts';
+import { reduceAndUpdate } from '../src/train/worker-step.ts';
 import { TrainingDivergedError } from '../src/errors.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 import { takeFirst } from '../datasets/dataset.ts';
@@ -21,7 +21,7 @@ const build = (seed: number) => {
 const x = new Tensor([13, 1, 28, 28], train.images.slice(0, 13 * 784)); // 13: slices of 5, 4, 4 on 3 threads
 const y = train.labels.subarray(0, 13);
 
-describe('reduceStripe (the gradient reduction, a stripe per thread)', () => {
+describe('reduceAndUpdate without an optimiser (the gradient reduction, a stripe per thread)', () => {
   it('for 1 to 5 threads, the stripes together give the bits of one thread summing in thread order', () => {
     const rng = createRng(7);
     const sizes = [5, 1, 13, 2, 9]; // 30 values, not a multiple of most thread counts
@@ -29,7 +29,7 @@ describe('reduceStripe (the gradient reduction, a stripe per thread)', () => {
       const grads = Array.from({ length: T }, () => sizes.map((n) => Float32Array.from({ length: n }, () => rng.uniform() * 2 - 1)));
       const want = grads[0].map((g, k) => g.map((v, i) => { let s = v; for (let w = 1; w < T; w++) s = Math.fround(s + grads[w][k][i]); return s; }));
       const others = grads.slice(1).map((t) => t.map((g) => g.slice()));
-      for (let t = T - 1; t >= 0; t--) reduceStripe(grads, t, T); // any order of the stripes
+      for (let t = T - 1; t >= 0; t--) reduceAndUpdate(grads, t, T, null); // any order of the stripes
       grads[0].forEach((g, k) => expect(Array.from(g), `T=${T} param ${k}`).toEqual(Array.from(want[k])));
       grads.slice(1).forEach((t, w) => t.forEach((g, k) => expect(g).toEqual(others[w][k]))); // the other threads' untouched
     }

@@ -119,11 +119,6 @@ export abstract class ElementwiseOptimizer extends Optimizer {
    */
   protected abstract stateLists(): Float64Array[][];
 
-  /** Every state array, kind by kind, param by param (the order adoptState takes them in). */
-  stateArrays(): Float64Array[] {
-    return this.stateLists().flat();
-  }
-
   /** Moves the state into arrays from `alloc` (e.g. views on shared memory), keeping its values. */
   moveState(alloc: (length: number) => Float64Array): void {
     for (const list of this.stateLists()) {
@@ -135,7 +130,10 @@ export abstract class ElementwiseOptimizer extends Optimizer {
     }
   }
 
-  /** Uses `arrays` (another optimiser's stateArrays(), e.g. shared with it) as this one's state. */
+  /**
+   * Uses `arrays` as this optimiser's state: kind by kind, param by param, the order in which
+   * moveState allocates them (a replica on another thread adopts the arrays the original moved).
+   */
   adoptState(arrays: readonly Float64Array[]): void {
     const lists = this.stateLists();
     const expected = lists.flat();

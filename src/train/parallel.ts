@@ -8,7 +8,7 @@
 // SplitAugment), and each thread warps its own slice in place before its step, so the images have
 // the same bits as when one thread warps them all. The main thread computes slice 0
 // itself; then every thread sums the threads' gradients over its own stripe of the parameters, in a
-// fixed order (0 + 1 + 2 ...: worker-step.ts's reduceStripe), into the model's gradients, which live
+// fixed order (0 + 1 + 2 ...: worker-step.ts's reduceRange), into the model's gradients, which live
 // in shared memory too; so a seeded run is bit-reproducible for a given thread count. Only then does
 // the optimiser update the shared weights, and that is shared out too (trainStep): SGD, Adam and
 // AdamW are elementwise (optim/optimizer.ts), so each thread updates the same stripe it has just

@@ -90,17 +90,11 @@ export function stripe(t: number, T: number, total: number): [number, number] {
 }
 
 /**
- * The gradient reduction, shared out: thread t of T sums every thread's gradients into thread 0's
- * (the model's own) over its stripe of the parameters (stripe()). Within a stripe the sum is in
- * thread order (0 + 1 + 2 ...), as a single thread would do it, so the result has the same bits
- * whoever does which stripe. grads[thread][param] (the param's length).
+ * The gradient reduction of weights [lo, hi), every parameter laid end to end: every thread's
+ * gradients summed into thread 0's (the model's own). The sum is in thread order (0 + 1 + 2 ...), as
+ * a single thread would do it, so the result has the same bits whoever reduces which range.
+ * grads[thread][param] (the param's length).
  */
-export function reduceStripe(grads: Float32Array[][], t: number, T: number): void {
-  const total = grads[0].reduce((s, g) => s + g.length, 0);
-  reduceRange(grads, ...stripe(t, T, total));
-}
-
-/** The reduction of weights [lo, hi), every parameter laid end to end (see reduceStripe). */
 export function reduceRange(grads: Float32Array[][], lo: number, hi: number): void {
   let offset = 0; // where param k starts in the end-to-end layout
   for (let k = 0; k < grads[0].length && offset < hi; k++) {
