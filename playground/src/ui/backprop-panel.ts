@@ -90,7 +90,7 @@ export function createBackpropPanel(client: WorkerClient, digit: () => Float32Ar
     // The result first: what the step did.
     parts.push(el('section', { class: 'stage result', 'data-testid': 'backprop-result' },
       el('h3', {}, 'What one step did'),
-      el('p', {}, `P(true label ${y}) went from ${(r.probs[y] * 100).toFixed(2)}% to `, el('strong', { 'data-testid': 'backprop-p-after' }, `${(r.probsAfter[y] * 100).toFixed(2)}%`),
+      el('p', {}, `P(true label ${y}) went from ${(r.probs[y] * 100).toFixed(2)}% to `, el('strong', { 'data-testid': 'backprop-p-after', 'data-p-before': r.probs[y], 'data-p-after': r.probsAfter[y] }, `${(r.probsAfter[y] * 100).toFixed(2)}%`),
         `; the loss -log P(${y}) from ${r.loss.toFixed(4)} to ${r.lossAfter.toFixed(4)} (learning rate ${fmt(r.lr)}).`),
       probsTable(r)));
     // Softmax cross-entropy.
