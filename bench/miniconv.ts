@@ -9,8 +9,9 @@ import {
 import { checkBackend, setDefaultBackend, wasmStatus } from '../src/kernels/index.ts';
 import { trainStep } from '../src/train/step.ts';
 import { ParallelTrainer } from '../src/train/parallel.ts';
+import { timeInference } from './miniconv-infer.ts';
 import {
-  C1, C2, CLASSES, ChunkTimer, FLAT, K, PIXELS, chunkBatches, countCorrect, finish, loadData, loadFixture, median,
+  C1, C2, CLASSES, ChunkTimer, FLAT, K, PIXELS, chunkBatches, finish, loadData, loadFixture, median,
   parseArgs, peakRssMB, resolveRun, round, runPeer, type Fixture,
 } from './peers/common.ts';
 
@@ -76,24 +77,9 @@ runPeer(library, { threads: args.threads }, async () => {
   }
   timer.flush(false);
 
-  // Inference over the test images, in batches of inferBatch, timed inferRuns times, in evaluation
-  // mode as inference is run (model.eval(); ParallelTrainer.predict does the same on every thread),
-  // where Sequential fuses each Conv2D + ReLU + MaxPool2D into one pass (sequential.ts).
-  model.eval();
+  // Inference over the test images, in batches of inferBatch, timed inferRuns times (miniconv-infer.ts).
   const n = run.inferImages;
-  const times: number[] = [];
-  let correct = 0;
-  for (let r = 0; r < args.inferRuns; r++) {
-    const t0 = performance.now();
-    correct = 0;
-    for (let s = 0; s < n; s += fx.inferBatch) {
-      const m = Math.min(fx.inferBatch, n - s);
-      const x = new Tensor([m, 1, 28, 28], data.test.images.subarray(s * PIXELS, (s + m) * PIXELS));
-      const logits = parallel ? parallel.predict(x) : model.forward(x);
-      correct += countCorrect(logits.data, data.test.labels.subarray(s, s + m), m);
-    }
-    times.push(performance.now() - t0);
-  }
+  const { times, correct } = timeInference(model, parallel, data.test, { n, batch: fx.inferBatch, runs: args.inferRuns, inputShape: [1, 28, 28], classes: CLASSES });
   parallel?.close();
 
   finish({

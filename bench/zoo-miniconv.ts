@@ -13,8 +13,9 @@ import { Tensor, softmaxCrossEntropy } from '../src/index.ts';
 import { checkBackend, setDefaultBackend, wasmStatus } from '../src/kernels/index.ts';
 import { trainStep } from '../src/train/step.ts';
 import { ParallelTrainer } from '../src/train/parallel.ts';
+import { timeInference } from './miniconv-infer.ts';
 import { createOptimizer } from '../src/train/zoo.ts';
-import { ChunkTimer, chunkBatches, countCorrect, finish, loadData, median, parseArgs, peakRssMB, round, runPeer } from './peers/common.ts';
+import { ChunkTimer, chunkBatches, finish, loadData, median, parseArgs, peakRssMB, round, runPeer } from './peers/common.ts';
 import { loadZooFixture, resolveZooRun, zooModelFromFixture } from './zoo-fixture.ts';
 
 const args = parseArgs();
@@ -76,21 +77,8 @@ runPeer(library, { threads: args.threads }, async () => {
   timer.flush(false);
 
   // Inference in evaluation mode (batch norm's running statistics), batches of inferBatch, inferRuns passes.
-  model.eval();
   const n = run.inferImages;
-  const times: number[] = [];
-  let correct = 0;
-  for (let r = 0; r < args.inferRuns; r++) {
-    const t0 = performance.now();
-    correct = 0;
-    for (let s = 0; s < n; s += fx.inferBatch) {
-      const m = Math.min(fx.inferBatch, n - s);
-      const xs = new Tensor([m, ...fx.inputShape], data.test.images.subarray(s * per, (s + m) * per));
-      const logits = parallel ? parallel.predict(xs) : model.forwardView(xs);
-      correct += countCorrect(logits.data, data.test.labels.subarray(s, s + m), m, fx.classes);
-    }
-    times.push(performance.now() - t0);
-  }
+  const { times, correct } = timeInference(model, parallel, data.test, { n, batch: fx.inferBatch, runs: args.inferRuns, inputShape: fx.inputShape, classes: fx.classes });
   parallel?.close();
   process.stderr.write(`[${library}] inference: ${times.map((ms) => (n / (ms / 1000)).toFixed(0)).join(', ')} img/s, accuracy ${correct / n}\n`);
 

@@ -7,12 +7,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { createRng } from '../../src/rng.ts';
+import { CpuWasmCheck, onBackend } from './check-cpu-wasm.ts';
 import { setupTfjs } from './tfjs-setup.ts';
 import { registerWasmDepthwiseBackprop } from './wasm-depthwise-backprop.ts';
 
-const TOL = 1e-5; // on max |a - b| / max(1, max |cpu|)
-let failed = false;
 const log = (s: string) => console.log(s);
+const check = new CpuWasmCheck(1e-5, log); // on max |cpu - wasm| / max(1, max |cpu|)
 
 const thrArg = process.argv.indexOf('--threads');
 const setup = await setupTfjs('wasm', thrArg > 0 ? Number(process.argv[thrArg + 1]) : 1, { registerKernels: false, gradients: ['DepthwiseConv2dNative', 'Multiply', 'Sum'] });
@@ -54,19 +54,6 @@ const rng = createRng('check-wasm-depthwise-grad');
 const rand = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
-async function onBackend(name: string, f: () => Float32Array): Promise<Float32Array> {
-  if (!(await tf.setBackend(name))) throw new Error(`setBackend(${name}) failed`);
-  return f();
-}
-function compare(what: string, cpu: Float32Array, wasm: Float32Array): void {
-  let maxDiff = 0, maxRef = 0;
-  for (let i = 0; i < cpu.length; i++) { maxDiff = Math.max(maxDiff, Math.abs(cpu[i] - wasm[i])); maxRef = Math.max(maxRef, Math.abs(cpu[i])); }
-  const rel = maxDiff / Math.max(1, maxRef);
-  const ok = cpu.length === wasm.length && rel <= TOL;
-  if (!ok) failed = true;
-  log(`${ok ? 'ok  ' : 'FAIL'} ${what}: max |cpu - wasm| = ${maxDiff.toExponential(2)} (max |cpu| ${maxRef.toFixed(2)}, scaled ${rel.toExponential(2)})`);
-}
-
 for (const c of cases) {
   const filterShape: [number, number, number, number] = [c.k[0], c.k[1], c.x[3], 1];
   const info = tf.backend_util.computeConv2DInfo(c.x, filterShape, c.stride, 1, c.pad, undefined, true);
@@ -80,8 +67,8 @@ for (const c of cases) {
     return g[wrt].dataSync() as Float32Array;
   });
   const label = `x[${c.x}] filter ${c.k.join('x')} stride ${c.stride} pad ${JSON.stringify(c.pad)} (${c.name})`;
-  compare(`BackpropInput  ${label}`, await onBackend('cpu', grads(0)), await onBackend('wasm', grads(0)));
-  compare(`BackpropFilter ${label}`, await onBackend('cpu', grads(1)), await onBackend('wasm', grads(1)));
+  check.compare(`BackpropInput  ${label}`, await onBackend('cpu', grads(0)), await onBackend('wasm', grads(0)));
+  check.compare(`BackpropFilter ${label}`, await onBackend('cpu', grads(1)), await onBackend('wasm', grads(1)));
 }
 
 // ---- 3. speed of the patched kernels beside wasm's forward depthwise conv, mobilenet-mini's shapes
@@ -103,5 +90,4 @@ for (const c of cases) {
   }
 }
 
-log(failed ? 'FAILED' : `all checks passed (tolerance ${TOL})`);
-process.exit(failed ? 1 : 0);
+check.finish();

@@ -6,13 +6,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { createRng } from '../../src/rng.ts';
+import { CpuWasmCheck, onBackend } from './check-cpu-wasm.ts';
 import { PIXELS, loadData, loadFixture } from './common.ts';
 import { registerMissingWasmKernels, setupTfjs } from './tfjs-setup.ts';
 import { buildModel, fillBatch, logits, trainStep } from './tfjs-model.ts';
 
-const TOL = 1e-5; // on max |a - b| / max(1, max |cpu|)
-let failed = false;
 const log = (s: string) => console.log(s);
+const check = new CpuWasmCheck(1e-5, log); // on max |cpu - wasm| / max(1, max |cpu|)
 
 const thrArg = process.argv.indexOf('--threads');
 const wasmSetup = await setupTfjs('wasm', thrArg > 0 ? Number(process.argv[thrArg + 1]) : 1, { registerKernels: false });
@@ -50,7 +50,7 @@ await tf.setBackend('cpu');
   const patched = registerMissingWasmKernels();
   const still = used.filter((k) => !tf.getKernel(k, 'wasm'));
   log(`registered: ${patched.join(', ') || 'nothing'}; still missing: ${still.length ? still.join(', ') : 'none'}`);
-  if (still.length) failed = true;
+  if (still.length) check.failed = true;
   tf.dispose([...m.vars]);
   opt.dispose();
 }
@@ -72,19 +72,6 @@ const rng = createRng('check-wasm-filter-grad');
 const rand = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
-async function onBackend(name: string, f: () => Float32Array): Promise<Float32Array> {
-  if (!(await tf.setBackend(name))) throw new Error(`setBackend(${name}) failed`);
-  return f();
-}
-function compare(what: string, cpu: Float32Array, wasm: Float32Array): void {
-  let maxDiff = 0, maxRef = 0;
-  for (let i = 0; i < cpu.length; i++) { maxDiff = Math.max(maxDiff, Math.abs(cpu[i] - wasm[i])); maxRef = Math.max(maxRef, Math.abs(cpu[i])); }
-  const rel = maxDiff / Math.max(1, maxRef);
-  const ok = cpu.length === wasm.length && rel <= TOL;
-  if (!ok) failed = true;
-  log(`${ok ? 'ok  ' : 'FAIL'} ${what}: max |cpu - wasm| = ${maxDiff.toExponential(2)} (max |cpu| ${maxRef.toFixed(2)}, scaled ${rel.toExponential(2)})`);
-}
-
 for (const c of cases) {
   const convInfo = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
   const dyShape = [c.x[0], convInfo.outHeight, convInfo.outWidth, c.filter[3]];
@@ -95,7 +82,7 @@ for (const c of cases) {
     if (out.shape.join() !== c.filter.join()) throw new Error(`${c.name}: got shape [${out.shape}], expected [${c.filter}]`);
     return out.dataSync() as Float32Array;
   });
-  compare(`Conv2DBackpropFilter ${c.name} x[${c.x}] filter[${c.filter}] strides[${c.strides}] pad ${c.pad}`, await onBackend('cpu', run), await onBackend('wasm', run));
+  check.compare(`Conv2DBackpropFilter ${c.name} x[${c.x}] filter[${c.filter}] strides[${c.strides}] pad ${c.pad}`, await onBackend('cpu', run), await onBackend('wasm', run));
 }
 
 // ---- 4. end to end: all gradients of one training batch, and the weights after 3 steps
@@ -109,7 +96,7 @@ for (const c of cases) {
     tf.dispose(m.vars);
     return flat;
   });
-  compare('all parameter gradients of the first batch', await onBackend('cpu', grads), await onBackend('wasm', grads));
+  check.compare('all parameter gradients of the first batch', await onBackend('cpu', grads), await onBackend('wasm', grads));
   const train3 = () => {
     const m = buildModel(fx);
     const opt = tf.train.momentum(fx.lr, fx.momentum);
@@ -123,7 +110,7 @@ for (const c of cases) {
     opt.dispose();
     return flat;
   };
-  compare('all weights after 3 momentum-SGD steps', await onBackend('cpu', train3), await onBackend('wasm', train3));
+  check.compare('all weights after 3 momentum-SGD steps', await onBackend('cpu', train3), await onBackend('wasm', train3));
 }
 
 // ---- 5. speed of the patched kernel vs wasm's forward conv, network shapes, batch 32
@@ -144,8 +131,7 @@ for (const c of cases) {
   }
 }
 
-log(failed ? 'FAILED' : `all checks passed (tolerance ${TOL})`);
-process.exit(failed ? 1 : 0);
+check.finish();
 
 // helpers ------------------------------------------------------------------------------------
 function syntheticFixture() {
