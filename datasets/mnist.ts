@@ -4,7 +4,7 @@
 // digit, the first `trainFraction` of its samples go to the training set and the rest to the test
 // set; each set is then shuffled with a seeded rng.
 import { createRng } from '../src/rng.ts';
-import type { Dataset } from './dataset.ts';
+import { type Dataset, byteDataset } from './dataset.ts';
 import { DIGIT_SIZE } from '../src/io/preprocess.ts';
 import { type DigitCacheOptions, loadDigitCodes } from './digits-cache.ts';
 
@@ -35,7 +35,8 @@ export function loadRawDigits(opts: DigitCacheOptions = {}): Float32Array[] {
 
 /**
  * Loads the bundled digits and splits them into a training and a test set.
- * Images are [N, 1, 28, 28] in 0..1, labels are digits 0..9.
+ * Images are [N, 1, 28, 28] in 0..1, held as one byte per pixel (byteDataset: `images` is decoded on
+ * first read; fit() and evaluate() decode a batch at a time), labels are digits 0..9.
  */
 export function loadDigits(options: DigitsOptions = {}): DigitsSplit {
   const trainFraction = options.trainFraction ?? 0.8;
@@ -54,15 +55,15 @@ export function loadDigits(options: DigitsOptions = {}): DigitsSplit {
   const rng = createRng(`digits-split-${seed}`);
   rng.shuffle(trainIdx);
   rng.shuffle(testIdx);
+  // Each set stays one byte per pixel (byteDataset): 7.8 MB for the two instead of 31 MB of float32.
   const build = (idx: Array<[number, number]>): Dataset => {
-    const images = new Float32Array(idx.length * PIXELS);
+    const setCodes = new Uint8Array(idx.length * PIXELS);
     const labels = new Uint8Array(idx.length);
     idx.forEach(([digit, i], k) => {
-      const src = codes[digit], from = i * PIXELS, to = k * PIXELS; // decode straight into the set: no full-size copy
-      for (let p = 0; p < PIXELS; p++) images[to + p] = palette[src[from + p]];
+      setCodes.set(codes[digit].subarray(i * PIXELS, (i + 1) * PIXELS), k * PIXELS);
       labels[k] = digit;
     });
-    return { images, labels, count: idx.length, shape: [1, DIGIT_SIZE, DIGIT_SIZE] };
+    return byteDataset(setCodes, palette, labels, [1, DIGIT_SIZE, DIGIT_SIZE]);
   };
   return { train: build(trainIdx), test: build(testIdx) };
 }

@@ -33,7 +33,7 @@ export { serializeModel, deserializeModel, MODEL_FORMAT, MODEL_VERSION, type Mod
 export { featureMaps, type FeatureMap } from './inspect/layer-outputs.ts';
 export { divergingColor, greyColor, maxAbsOf, type RGB } from './inspect/colormap.ts';
 export { TrainingDivergedError } from './errors.ts';
-export { type Dataset, takeFirst } from './train/dataset.ts';
+export { type Dataset, type ByteImages, byteDataset, bytesOf, copyImage, imageRange, takeFirst } from './train/dataset.ts';
 export { numericGradient } from './gradcheck.ts';
 export { explainConv, explainRelu, explainPool, explainDense, explainSoftmax, explainChain, explainWhyConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions } from './explain/index.ts';
 export { exportOnnx, type ExportOptions } from './io/onnx/export.ts';

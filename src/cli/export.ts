@@ -2,8 +2,7 @@
 // Netron or a phone app (the work is src/io/onnx/).
 
 import { Command } from 'commander';
-import { ONNX_OPSET } from '../io/onnx/export.ts';
-import { exportOnnxFile } from '../io/onnx/file.ts';
+import { ONNX_OPSET } from '../io/onnx/opset.ts';
 import { shapeStr } from '../tensor.ts';
 import type { CliContext } from './context.ts';
 import { configureCommand, pathArg } from './parse.ts';
@@ -23,7 +22,9 @@ export function exportCommand(ctx: CliContext): Command {
     .argument('<MODEL>', 'a model file saved by train or import')
     .requiredOption('--onnx <FILE>', 'the .onnx file to write (replaced if it exists)', pathArg('--onnx', 'a file name'))
     .addHelpText('after', WRITES)
-    .action((file: string, o: { onnx: string }) => {
+    .action(async (file: string, o: { onnx: string }) => {
+      // Loaded when used: the ONNX code (protobuf messages) would add ~5 MB to every command, `train` too.
+      const { exportOnnxFile } = await import('../io/onnx/file.ts');
       const { bytes, inputShape } = exportOnnxFile(file, o.onnx);
       ctx.io.out(`Wrote ${o.onnx} (${bytes.toLocaleString('en-US')} bytes): ONNX opset ${ONNX_OPSET}, input ${shapeStr(['N', ...inputShape])}, outputs logits and probs`);
     });

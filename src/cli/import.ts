@@ -3,7 +3,7 @@
 // predict, inspect and summary then use (the work is src/io/onnx/).
 
 import { Command } from 'commander';
-import { importOnnxFile } from '../io/onnx/file.ts';
+import type { importOnnxFile } from '../io/onnx/file.ts';
 import { type Preprocess, PreprocessError } from '../io/onnx/preprocess.ts';
 import { shapeStr } from '../tensor.ts';
 import type { CliContext } from './context.ts';
@@ -45,13 +45,15 @@ export function importCommand(ctx: CliContext): Command {
     .option('--mean <X[,X...]>', 'the input normalisation: mean, one number or one per channel', numberListArg('--mean', false))
     .option('--std <X[,X...]>', 'the input normalisation: standard deviation, > 0, one number or one per channel', numberListArg('--std', true))
     .addHelpText('after', READS)
-    .action((file: string, o: { out: string; mean?: number | number[]; std?: number | number[] }) => {
+    .action(async (file: string, o: { out: string; mean?: number | number[]; std?: number | number[] }) => {
       const { io } = ctx;
       if ((o.mean === undefined) !== (o.std === undefined)) throw new UsageError(`give --mean and --std together (for example --mean 0.5 --std 0.5), got only ${o.mean === undefined ? '--std' : '--mean'}`);
       const preprocess: Preprocess | undefined = o.mean !== undefined ? { mean: o.mean, std: o.std! } : undefined;
       let r: ReturnType<typeof importOnnxFile>;
+      // Loaded when used: the ONNX code (protobuf messages) would add ~5 MB to every command, `train` too.
+      const onnx = await import('../io/onnx/file.ts');
       try {
-        r = importOnnxFile(file, o.out, { preprocess });
+        r = onnx.importOnnxFile(file, o.out, { preprocess });
       } catch (e) {
         // A per-channel list that does not match the model's input channels is a bad argument.
         if (e instanceof PreprocessError && preprocess) throw new UsageError(`--mean/--std: ${e.message.replace(/^importOnnx: preprocess: /, '')}`);

@@ -3,7 +3,7 @@
 // loop can run in a browser page without freezing it. Nothing here imports a Node-only module: the
 // threaded trainer (threads > 1) is reached through parallel-factory.ts.
 
-import type { Dataset } from './dataset.ts';
+import { type Dataset, copyImage } from './dataset.ts';
 import type { Layer } from '../layers/layer.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import { createRng } from '../rng.ts';
@@ -156,7 +156,7 @@ function* trainingRun(model: Layer, train: Dataset, opts: FitOptions): Generator
         const n = x.shape[0];
         for (let i = 0; i < n; i++) {
           const src = order[b * batchSize + i];
-          x.data.set(train.images.subarray(src * per, (src + 1) * per), i * per);
+          copyImage(train, src, x.data as Float32Array, i * per); // decoded here if the set is held as bytes
           labels[i] = train.labels[src];
         }
         const y = labels.subarray(0, n);

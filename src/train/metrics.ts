@@ -1,6 +1,6 @@
 // Evaluation: loss, accuracy and the confusion matrix of a model on a labelled set.
 
-import type { Dataset } from './dataset.ts';
+import { type Dataset, bytesOf, imageRange } from './dataset.ts';
 import type { Layer } from '../layers/layer.ts';
 import { softmax, softmaxCrossEntropy } from '../kernels/softmax-xent.ts';
 import { Tensor } from '../tensor.ts';
@@ -55,12 +55,14 @@ export interface EvaluateOptions {
  */
 export function checkDataset(who: string, set: Dataset, what = 'the set'): void {
   if (!set || typeof set !== 'object') throw new TypeError(`${who}: ${what} must be a Dataset { images, labels, count, shape }, got ${String(set)}`);
-  const { images, labels, count, shape } = set;
+  const { labels, count, shape } = set;
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`${who}: ${what}'s count must be an integer >= 0, got ${String(count)}`);
   if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
     throw new RangeError(`${who}: ${what}'s shape must be [C, H, W] of positive integers, got ${JSON.stringify(shape)}`);
   }
-  if (!(images instanceof Float32Array)) throw new TypeError(`${who}: ${what}'s images must be a Float32Array, got ${(images as unknown as object)?.constructor?.name ?? String(images)}`);
+  // A set held as bytes (byteDataset) is checked on its bytes: reading `images` would decode them all.
+  const images = bytesOf(set)?.codes ?? set.images;
+  if (!(images instanceof Float32Array || bytesOf(set))) throw new TypeError(`${who}: ${what}'s images must be a Float32Array, got ${(images as unknown as object)?.constructor?.name ?? String(images)}`);
   const per = shape[0] * shape[1] * shape[2];
   if (images.length < count * per) {
     throw new RangeError(`${who}: ${what}'s images hold ${images.length} values, but ${count} images of [${shape.join(', ')}] need ${count * per}`);
@@ -92,9 +94,10 @@ function score(model: Layer, set: Dataset, opts: EvaluateOptions): Evaluation {
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const probs = opts.keepProbs ? new Float32Array(set.count * classes) : undefined; // (count, classes)
   let lossSum = 0, correct = 0;
+  const scratch = bytesOf(set) ? new Float32Array(Math.min(batchSize, set.count) * per) : undefined; // a batch decoded from bytes
   for (let start = 0; start < set.count; start += batchSize) {
     const n = Math.min(batchSize, set.count - start);
-    const x = new Tensor([n, ...set.shape], set.images.subarray(start * per, (start + n) * per));
+    const x = new Tensor([n, ...set.shape], imageRange(set, start, n, scratch));
     const y = set.labels.subarray(start, start + n);
     const logits = predict(x); // (n, classes)
     lossSum += softmaxCrossEntropy(logits, y).loss * n;

@@ -22,13 +22,9 @@ import { shapeStr } from '../../tensor.ts';
 import { type AttributeProto, type NodeProto, type TensorProto, attr, floatTensor, onnx, tensorValueInfo } from './proto.ts';
 import { type Preprocess, checkPreprocess } from './preprocess.ts';
 
-/**
- * Opset 13 (ONNX 1.8) is the oldest that has every op we write with its present meaning (Softmax
- * over one axis); IR version 7 is the one that goes with it, so the widest range of runtimes reads
- * the file. ONNX Runtime runs opset 7 to 2x.
- */
-export const ONNX_OPSET = 13;
-export const ONNX_IR_VERSION = 7;
+import { ONNX_IR_VERSION, ONNX_OPSET } from './opset.ts';
+
+export { ONNX_IR_VERSION, ONNX_OPSET };
 export const ONNX_INPUT = 'input';
 export const ONNX_LOGITS = 'logits';
 export const ONNX_PROBS = 'probs';
