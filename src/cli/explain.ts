@@ -3,9 +3,7 @@
 // `miniconv explain` alone still narrates the seed article's 3x3 * 2x2 convolution.
 
 import { Command } from 'commander';
-import {
-  type ExplainOptions, explainChain, explainConv, explainDense, explainPool, explainRelu, explainSoftmax, explainWhyConv,
-} from '../explain/index.ts';
+import type { ExplainOptions } from '../explain/index.ts';
 import type { CliContext } from './context.ts';
 import { UsageError } from './errors.ts';
 import { configureCommand, intArg, jsonMatrixArg } from './parse.ts';
@@ -44,11 +42,18 @@ function checkExplainSizes(o: { input?: unknown; kernel?: unknown; dy?: unknown;
   }
 }
 
-/** Runs an explain function; a TypeError or RangeError from it is a bad argument (exit code 2). */
-function run(ctx: CliContext, explain: () => { text: string }): void {
+type Explainers = typeof import('../explain/index.ts');
+
+/**
+ * Runs an explain function; a TypeError or RangeError from it is a bad argument (exit code 2). The
+ * narration code is loaded here, when it is used: loaded with the command line, it and the other
+ * commands' code made `miniconv train` (npm start) peak about 10 MB higher.
+ */
+async function run(ctx: CliContext, explain: (x: Explainers) => { text: string }): Promise<void> {
+  const x = await import('../explain/index.ts');
   let text: string;
   try {
-    text = explain().text;
+    text = explain(x).text;
   } catch (e) {
     if (e instanceof TypeError || e instanceof RangeError) throw new UsageError(e.message.replace(/^explain\w+: /, ''));
     throw e;
@@ -86,7 +91,7 @@ function convCommand(ctx: CliContext): Command {
         bias: o.bias as number[] | undefined, channels: o.channels, filters: o.filters,
         dy: o.dy as ExplainOptions['dy'], stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups, color: useColor(ctx, o),
       };
-      run(ctx, () => explainConv(opts));
+      return run(ctx, (x) => x.explainConv(opts));
     });
 }
 
@@ -109,7 +114,7 @@ export function explainCommand(ctx: CliContext): Command {
     .option('--input <JSON>', 'the input x, a 2-D array with no entry at 0 (default: [[1.5,-2,0.5],[-0.5,3,-1]])', jsonMatrixArg('--input'))
     .option('--dy <JSON>', "the upstream gradient, the input's size (default: 1, 2, 3, ...)", jsonMatrixArg('--dy'))
     .option(...NO_COLOR)
-    .action((o: { input?: unknown; dy?: unknown; color: boolean }) => run(ctx, () => explainRelu({ input: o.input as number[][] | undefined, dy: o.dy as number[][] | undefined, color: useColor(ctx, o) }))));
+    .action((o: { input?: unknown; dy?: unknown; color: boolean }) => run(ctx, (x) => x.explainRelu({ input: o.input as number[][] | undefined, dy: o.dy as number[][] | undefined, color: useColor(ctx, o) }))));
 
   cmd.addCommand(configureCommand(new Command('pool'), ctx.io)
     .description('max-pooling, forward and backward: each window\'s gradient goes to its winner')
@@ -118,7 +123,7 @@ export function explainCommand(ctx: CliContext): Command {
     .option('--stride <N>', 'stride (default: the window size)', intArg('--stride', 1, 2))
     .option('--dy <JSON>', "the upstream gradient, the output's size (default: 1, 2, 3, ...)", jsonMatrixArg('--dy'))
     .option(...NO_COLOR)
-    .action((o: { input?: unknown; kernelSize: number; stride?: number; dy?: unknown; color: boolean }) => run(ctx, () => explainPool({
+    .action((o: { input?: unknown; kernelSize: number; stride?: number; dy?: unknown; color: boolean }) => run(ctx, (x) => x.explainPool({
       input: o.input as number[][] | undefined, kernelSize: o.kernelSize, stride: o.stride, dy: o.dy as number[][] | undefined, color: useColor(ctx, o),
     }))));
 
@@ -129,7 +134,7 @@ export function explainCommand(ctx: CliContext): Command {
     .option('--bias <JSON>', 'the bias b, OUT numbers (default: [0,1], or zeros with your own weight)', jsonArg('--bias', 'an array of numbers', '[0,1]'))
     .option('--dy <JSON>', 'the upstream gradient, OUT numbers (default: 1, 2, ...)', jsonArg('--dy', 'an array of numbers', '[1,2]'))
     .option(...NO_COLOR)
-    .action((o: { input?: unknown; weight?: unknown; bias?: unknown; dy?: unknown; color: boolean }) => run(ctx, () => explainDense({
+    .action((o: { input?: unknown; weight?: unknown; bias?: unknown; dy?: unknown; color: boolean }) => run(ctx, (x) => x.explainDense({
       input: o.input as number[] | undefined, weight: o.weight as number[][] | undefined, bias: o.bias as number[] | undefined, dy: o.dy as number[] | undefined, color: useColor(ctx, o),
     }))));
 
@@ -138,18 +143,18 @@ export function explainCommand(ctx: CliContext): Command {
     .option('--logits <JSON>', 'the logits, one number per class (default: [2,1,0.1])', jsonArg('--logits', 'an array of numbers', '[2,1,0.1]'))
     .option('--label <N>', 'the true class (default 0)', intArg('--label', 0, 1))
     .option(...NO_COLOR)
-    .action((o: { logits?: unknown; label?: number; color: boolean }) => run(ctx, () => explainSoftmax({ logits: o.logits as number[] | undefined, label: o.label, color: useColor(ctx, o) }))));
+    .action((o: { logits?: unknown; label?: number; color: boolean }) => run(ctx, (x) => x.explainSoftmax({ logits: o.logits as number[] | undefined, label: o.label, color: useColor(ctx, o) }))));
 
   cmd.addCommand(configureCommand(new Command('chain'), ctx.io)
     .description('a whole tiny network (conv, ReLU, max-pool, dense, softmax cross-entropy), forward then backward down to the kernel')
     .option('--seed <N>', 'seed of the weights (default 2)', intArg('--seed', 0, 3))
     .option('--label <N>', 'the true class, 0, 1 or 2 (default 2)', intArg('--label', 0, 1))
     .option(...NO_COLOR)
-    .action((o: { seed?: number; label?: number; color: boolean }) => run(ctx, () => explainChain({ seed: o.seed, label: o.label, color: useColor(ctx, o) }))));
+    .action((o: { seed?: number; label?: number; color: boolean }) => run(ctx, (x) => x.explainChain({ seed: o.seed, label: o.label, color: useColor(ctx, o) }))));
 
   cmd.addCommand(configureCommand(new Command('why-conv'), ctx.io)
     .description('why convolution: parameters against a dense layer, a shifted input shifting the feature map, max-pool absorbing the shift')
     .option(...NO_COLOR)
-    .action((o: { color: boolean }) => run(ctx, () => explainWhyConv({ color: useColor(ctx, o) }))));
+    .action((o: { color: boolean }) => run(ctx, (x) => x.explainWhyConv({ color: useColor(ctx, o) }))));
   return cmd;
 }

@@ -3,8 +3,6 @@
 
 import { basename, join } from 'node:path';
 import { Command } from 'commander';
-import { checkDigitIndex, inspectModelFile } from '../inspect/inspect-model.ts';
-import { detectColorMode, kernelsToAnsi } from '../inspect/terminal.ts';
 import { loadModel } from '../io/model-file.ts';
 import { Conv2D } from '../layers/conv2d.ts';
 import { BACKEND_HELP, applyBackendOption } from './backend.ts';
@@ -32,8 +30,12 @@ export function inspectCommand(ctx: CliContext): Command {
     .option('--backend <NAME>', BACKEND_HELP)
     .option('--terminal', "draw every Conv2D layer's kernels in the terminal instead of writing files (24-bit colour when COLORTERM announces it, else shaded blocks)")
     .addHelpText('after', WRITES)
-    .action((file: string, o: { index?: number; image?: string; out?: string; backend?: string; terminal?: boolean }) => {
+    .action(async (file: string, o: { index?: number; image?: string; out?: string; backend?: string; terminal?: boolean }) => {
       const { io } = ctx;
+      // Loaded when used, as explain's and predict's work: with the command line, they made `train` peak ~10 MB higher.
+      const [{ checkDigitIndex, inspectModelFile }, { detectColorMode, kernelsToAnsi }] = await Promise.all([
+        import('../inspect/inspect-model.ts'), import('../inspect/terminal.ts'),
+      ]);
       if (o.terminal) {
         const other = (['index', 'image', 'out'] as const).filter((k) => o[k] !== undefined);
         if (other.length) throw new UsageError(`--terminal writes no files and draws no digit; give it without --${other.join(' or --')}`);

@@ -4,7 +4,6 @@
 
 import { extname } from 'node:path';
 import { Command } from 'commander';
-import { digitToPng, readDigit } from '../io/digit-image.ts';
 import { loadModel, writeFileAtomic } from '../io/model-file.ts';
 import { applyPreprocess, modelPreprocess } from '../io/onnx/preprocess.ts';
 import { softmax } from '../kernels/softmax-xent.ts';
@@ -40,8 +39,10 @@ export function predictCommand(ctx: CliContext): Command {
     .addOption(maxFileMbOption())
     .addHelpText('after', '\nWarnings (the preprocessing was unsure) go to stderr as "FILE: warning: ...". A picture that cannot be\n' +
       'read gets one line on stderr and the others are still predicted; the exit code is then 1.')
-    .action((file: string, images: string[], o: PredictOptions) => {
+    .action(async (file: string, images: string[], o: PredictOptions) => {
       const { io } = ctx;
+      // Loaded when used (the image decoders), as explain's and inspect's work: with the command line, they made `train` peak ~10 MB higher.
+      const { digitToPng, readDigit } = await import('../io/digit-image.ts');
       if (o.backend !== undefined) applyBackendOption(o.backend);
       const maxBytes = maxBytesOf(o.maxFileMb);
       const { model, inputShape, metadata } = loadModel(file, { maxBytes });
