@@ -114,6 +114,28 @@ describe('ParallelTrainer', () => {
     expect([(caught as TrainingDivergedError).epoch, (caught as TrainingDivergedError).batch]).toEqual([1, 1]);
   });
 
+  it('a step whose slice fails, on the main thread or on a worker, leaves the weights and the step count as they were, and the next step runs', () => {
+    // Batch of 13 on 3 threads: slices 0-4 (main thread), 5-8 (worker 1), 9-12 (worker 2).
+    for (const spoiled of [2, 6, 11]) {
+      const model = build(6), optimizer = new SGD(model.params(), { lr: 0.05, momentum: 0.9 });
+      const t = new ParallelTrainer(model, [1, 28, 28], { threads: 3, optimizer });
+      trainers.push(t);
+      const bad = new Tensor(x.shape, x.data.slice());
+      bad.data.fill(NaN, spoiled * 784, (spoiled + 1) * 784);
+      const before = model.params().map((p) => Array.from(p.value.data));
+      expect(() => t.trainStep(bad, y), `image ${spoiled}`).toThrow(TrainingDivergedError);
+      expect(model.params().map((p) => Array.from(p.value.data)), `image ${spoiled}`).toEqual(before);
+      expect(optimizer.steps).toBe(0);
+      t.trainStep(x, y); // no thread is left waiting at the barrier
+      expect(optimizer.steps).toBe(1);
+      const fresh = build(6), freshOpt = new SGD(fresh.params(), { lr: 0.05, momentum: 0.9 });
+      const u = new ParallelTrainer(fresh, [1, 28, 28], { threads: 3, optimizer: freshOpt });
+      trainers.push(u);
+      u.trainStep(x, y);
+      expect(model.params().map((p) => Array.from(p.value.data)), `image ${spoiled}`).toEqual(fresh.params().map((p) => Array.from(p.value.data)));
+    }
+  });
+
   it('many short steps in a row never hang (a lost wake-up once stalled training)', () => {
     // A tiny model makes each step a few microseconds, so the workers finish while the main thread
     // is between reading the "done" flag and going to sleep: the window where a wake-up can be lost.

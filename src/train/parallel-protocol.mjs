@@ -6,8 +6,9 @@
 // thread) owns ints [(w - 1) * CTRL_STRIDE, w * CTRL_STRIDE).
 //   C_SEQ     bumped by the main thread to start a job (the worker sleeps on it with Atomics.wait)
 //   C_DONE    set to the job's seq by the worker when it has finished
-//   C_CMD     CMD_TRAIN, CMD_PREDICT, CMD_REDUCE (sum every thread's gradients over this worker's
-//             stripe of the parameters, into the main thread's) or CMD_EXIT
+//   C_CMD     CMD_TRAIN (the worker's slice of the batch, then, once every thread is past the
+//             barrier below, the sum of every thread's gradients over this worker's stripe of the
+//             parameters, into the main thread's), CMD_PREDICT or CMD_EXIT
 //   C_START   first image of the worker's slice
 //   C_COUNT   images in the slice
 //   C_BATCH   images in the whole batch (N)
@@ -15,17 +16,22 @@
 //             value in the worker's first results slot); the message is in its error block
 //   C_STATUS  STARTING, READY or FAILED (set by the worker once it has loaded)
 //   C_AUGMENT 1 when the worker must augment its slice in place first (from the shared draws), else 0
-//   C_UPDATE  with CMD_REDUCE: 1 when the worker then applies the optimiser's update to the same
+//   C_UPDATE  with CMD_TRAIN: 1 when the worker then applies the optimiser's update to the same
 //             stripe (at the lr and step count in the shared scalars: SCALAR_LR, SCALAR_STEPS), else 0
 // With CMD_PREDICT a worker ignores C_START and C_COUNT: every thread claims chunks of the C_BATCH
 // images from a shared Int32 counter (claims, worker-step.ts's predictChunks) until none is left.
+// Barrier (Int32, shared by all): [B_ARRIVED, B_ABORT]. A thread whose slice is done adds 1 to
+// B_ARRIVED and waits until every thread has (worker-step.ts's arrive); one whose slice failed sets
+// B_ABORT first, and then no thread sums or updates anything. The main thread zeroes both before it
+// starts a step, when every worker is idle.
 // Scalars (Float64, shared by all): the optimiser's learning rate and step count for the update.
 // Results (Float64): two per worker, [lossSum, correct]. Errors: ERROR_BYTES per worker, UTF-8,
 // zero-padded.
 
 export const CTRL_STRIDE = 10;
 export const C_SEQ = 0, C_DONE = 1, C_CMD = 2, C_START = 3, C_COUNT = 4, C_BATCH = 5, C_ERROR = 6, C_STATUS = 7, C_AUGMENT = 8, C_UPDATE = 9;
-export const CMD_TRAIN = 1, CMD_PREDICT = 2, CMD_EXIT = 3, CMD_REDUCE = 4;
+export const CMD_TRAIN = 1, CMD_PREDICT = 2, CMD_EXIT = 3;
+export const B_ARRIVED = 0, B_ABORT = 1, BARRIER_INTS = 2;
 export const STARTING = 0, READY = 1, FAILED = 2;
 export const NO_ERROR = 0, JOB_FAILED = 1, JOB_DIVERGED = 2;
 export const ERROR_BYTES = 1024;

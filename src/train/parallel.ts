@@ -7,10 +7,13 @@
 // the same way: the main thread draws the batch's random numbers (a few per image, augment.ts's
 // SplitAugment), and each thread warps its own slice in place before its step, so the images have
 // the same bits as when one thread warps them all. The main thread computes slice 0
-// itself; then every thread sums the threads' gradients over its own stripe of the parameters, in a
-// fixed order (0 + 1 + 2 ...: worker-step.ts's reduceRange), into the model's gradients, which live
-// in shared memory too; so a seeded run is bit-reproducible for a given thread count. Only then does
-// the optimiser update the shared weights, and that is shared out too (trainStep): SGD, Adam and
+// itself. The threads then meet at a barrier (worker-step.ts's arrive: the last one in wakes the
+// others), and past it every thread sums the threads' gradients over its own stripe of the
+// parameters, in a fixed order (0 + 1 + 2 ...: worker-step.ts's reduceRange), into the model's
+// gradients, which live in shared memory too; so a seeded run is bit-reproducible for a given thread
+// count. A step is one job for a worker, slice and stripe, with one wake-up each way: until
+// 2026-11-30 the reduction was a second job, whose round trip cost the reference network's 2-thread
+// steps about 0.2 ms of 2.5. Then the optimiser updates the shared weights, and that is shared out too (trainStep): SGD, Adam and
 // AdamW are elementwise (optim/optimizer.ts), so each thread updates the same stripe it has just
 // summed, with its replica of the optimiser over the shared weights and the shared state (velocity,
 // moments), at the learning rate and step count the main thread hands out. The bits are those of
@@ -32,10 +35,10 @@ import type { Sequential } from '../layers/sequential.ts';
 import type { Param } from '../layers/layer.ts';
 import { Tensor } from '../tensor.ts';
 import {
-  CMD_EXIT, CMD_PREDICT, CMD_REDUCE, CMD_TRAIN, CTRL_STRIDE, C_AUGMENT, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START, C_STATUS, C_UPDATE,
+  BARRIER_INTS, CMD_EXIT, CMD_PREDICT, CMD_TRAIN, CTRL_STRIDE, C_AUGMENT, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START, C_STATUS, C_UPDATE,
   ERROR_BYTES, FAILED, JOB_DIVERGED, NO_ERROR, RESULTS_STRIDE, SCALARS, SCALAR_LR, SCALAR_STEPS, STARTING, ctrlOffset, readError,
 } from './parallel-protocol.mjs';
-import { type WorkerSetup, predictChunks, reduceAndUpdate, trainSlice } from './worker-step.ts';
+import { type WorkerSetup, arrive, predictChunks, reduceAndUpdate, trainSlice } from './worker-step.ts';
 import type { ElementwiseOptimizer, Optimizer } from '../optim/optimizer.ts';
 import { canReplicate } from '../optim/replica.ts';
 import { registerParallelTrainer } from './parallel-factory.ts';
@@ -60,6 +63,7 @@ export class ParallelTrainer {
   private readonly sharedOptimizer: ElementwiseOptimizer | null;
   private readonly scalars: Float64Array; // [lr, steps] of the current update, for the workers
   private readonly claims: Int32Array; // [next chunk] of a predict (predictChunks)
+  private readonly barrier: Int32Array; // [arrived, abort] of a training step (worker-step.ts's arrive)
   private seq = 0;
 
   /**
@@ -125,6 +129,8 @@ export class ParallelTrainer {
     this.scalars = new Float64Array(scalars);
     const claims = sab(4);
     this.claims = new Int32Array(claims);
+    const barrier = sab(4 * BARRIER_INTS);
+    this.barrier = new Int32Array(barrier);
     const optimizerState: SharedArrayBuffer[] = [];
     this.sharedOptimizer?.moveState((length) => {
       const buf = sab(8 * length);
@@ -137,7 +143,7 @@ export class ParallelTrainer {
       const setup: WorkerSetup = {
         config: model.config(), backend: model.backend, inputShape: [...inputShape], classes, maxBatch, index: w,
         ctrl, input, labels, logits, results, errors, values, buffers, grads, augment: opts.augment ?? null, draws, allGrads: gradBuffers,
-        optimizer: sharedOptimizer, scalars, claims,
+        optimizer: sharedOptimizer, scalars, claims, barrier,
       };
       const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: setup });
       worker.unref();
@@ -250,30 +256,37 @@ export class ParallelTrainer {
       if (draws!.length < n * D) throw new RangeError(`ParallelTrainer: expected ${n * D} augmentation draws for ${n} images, got ${draws!.length}`);
       this.draws.set(draws!.subarray(0, n * D));
     }
-    const slices = this.dispatch(CMD_TRAIN, n, augment !== null);
-    // Slice 0 on this thread, straight into the model's own gradients.
-    for (const p of this.params) p.grad.data.fill(0);
-    if (augment) {
-      const [, count] = slices[0], D = augment.drawsPerImage;
-      augment.apply(this.input.subarray(0, count * this.per), count, this.inputShape as [number, number, number], this.draws.subarray(0, count * D));
+    // The update's lr and step count go out with the job; the step counts only once it is done.
+    const optimizer = update && this.threads > 1 ? this.sharedOptimizer! : null;
+    if (optimizer) {
+      this.scalars[SCALAR_LR] = optimizer.lr;
+      this.scalars[SCALAR_STEPS] = optimizer.steps + 1;
     }
-    const r0 = trainSlice(this.model, this.input, this.labels, this.inputShape, slices[0][0], slices[0][1], n);
-    this.waitAll();
+    this.barrier.fill(0); // every worker is idle: the last step's barrier is behind them all
+    const slices = this.dispatch(CMD_TRAIN, n, augment !== null, optimizer !== null);
+    // Slice 0 on this thread, straight into the model's own gradients; then the barrier, and this
+    // thread's stripe of the reduction and update while the workers do theirs (see the header).
+    let r0 = { lossSum: 0, correct: 0 }, failure: unknown = null;
+    try {
+      for (const p of this.params) p.grad.data.fill(0);
+      if (augment) {
+        const [, count] = slices[0], D = augment.drawsPerImage;
+        augment.apply(this.input.subarray(0, count * this.per), count, this.inputShape as [number, number, number], this.draws.subarray(0, count * D));
+      }
+      r0 = trainSlice(this.model, this.input, this.labels, this.inputShape, slices[0][0], slices[0][1], n);
+    } catch (e) {
+      failure = e ?? new Error('ParallelTrainer: the slice failed');
+    }
+    if (this.threads > 1 && arrive(this.barrier, this.threads, failure !== null) && failure === null) {
+      if (optimizer) optimizer.steps++;
+      reduceAndUpdate(this.allGrads, 0, this.threads, optimizer);
+    }
+    this.waitAll(); // a worker's failure is thrown here, after every thread has stopped
+    if (failure !== null) throw failure;
     let lossSum = r0.lossSum, correct = r0.correct;
     for (let w = 1; w < this.threads; w++) {
       lossSum += this.results[RESULTS_STRIDE * (w - 1)];
       correct += this.results[RESULTS_STRIDE * (w - 1) + 1];
-    }
-    if (this.threads > 1) { // the reduction, a stripe on every thread, and (update) the optimiser's step on the same stripe
-      const optimizer = update ? this.sharedOptimizer! : null;
-      if (optimizer) {
-        optimizer.steps++;
-        this.scalars[SCALAR_LR] = optimizer.lr;
-        this.scalars[SCALAR_STEPS] = optimizer.steps;
-      }
-      this.dispatch(CMD_REDUCE, 0, false, optimizer !== null);
-      reduceAndUpdate(this.allGrads, 0, this.threads, optimizer);
-      this.waitAll();
     }
     return { loss: lossSum / n, correct };
   }

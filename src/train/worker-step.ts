@@ -8,6 +8,7 @@ import { Tensor } from '../tensor.ts';
 import { forwardBackward } from './step.ts';
 import type { AugmentSpec } from './augment.ts';
 import type { ElementwiseOptimizer } from '../optim/optimizer.ts';
+import { B_ABORT, B_ARRIVED } from './parallel-protocol.mjs';
 
 /** What a worker is given once, at start (workerData). */
 export interface WorkerSetup {
@@ -33,6 +34,7 @@ export interface WorkerSetup {
   optimizer: { config: Record<string, unknown>; state: SharedArrayBuffer[] } | null;
   scalars: SharedArrayBuffer; // float64 [lr, steps] of the current update (parallel-protocol.mjs)
   claims: SharedArrayBuffer; // int32 [next chunk]: predict()'s chunks, claimed by whichever thread is free (predictChunks)
+  barrier: SharedArrayBuffer; // int32 [arrived, abort]: the threads meet here between their slices and the reduction (arrive)
 }
 
 /**
@@ -79,6 +81,26 @@ export function predictChunks(model: Sequential, input: Float32Array, logits: Fl
     if (start >= n) return;
     predictSlice(model, input, logits, inputShape, start, Math.min(PREDICT_CHUNK, n - start));
   }
+}
+
+/**
+ * The barrier between a training step's slices and its reduction: counts this thread in and waits
+ * until all `threads` are, so that every thread's gradients are complete before any thread sums them.
+ * A thread whose slice failed passes `failed`: it sets the abort flag before it counts itself in, and
+ * the return value, true when no thread failed, tells each thread whether to go on to reduce.
+ */
+export function arrive(barrier: Int32Array, threads: number, failed = false): boolean {
+  if (failed) Atomics.store(barrier, B_ABORT, 1);
+  if (Atomics.add(barrier, B_ARRIVED, 1) + 1 === threads) {
+    Atomics.notify(barrier, B_ARRIVED); // the last one in wakes the others
+  } else {
+    for (;;) {
+      const arrived = Atomics.load(barrier, B_ARRIVED);
+      if (arrived >= threads) break;
+      Atomics.wait(barrier, B_ARRIVED, arrived, 1000); // bounded, as waitAll's: a missed wake-up costs a second
+    }
+  }
+  return Atomics.load(barrier, B_ABORT) === 0;
 }
 
 /**

@@ -8,10 +8,10 @@ import { TrainingDivergedError } from '../errors.ts';
 import { modelFromConfig } from '../layers/from-config.ts';
 import { Tensor } from '../tensor.ts';
 import {
-  CMD_EXIT, CMD_PREDICT, CMD_REDUCE, CMD_TRAIN, C_AUGMENT, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START, C_UPDATE,
+  CMD_EXIT, CMD_PREDICT, CMD_TRAIN, C_AUGMENT, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START, C_UPDATE,
   JOB_DIVERGED, JOB_FAILED, NO_ERROR, READY, RESULTS_STRIDE, SCALAR_LR, SCALAR_STEPS, ctrlOffset, setStatus, writeError,
 } from './parallel-protocol.mjs';
-import { type WorkerSetup, predictChunks, reduceAndUpdate, trainSlice } from './worker-step.ts';
+import { type WorkerSetup, arrive, predictChunks, reduceAndUpdate, trainSlice } from './worker-step.ts';
 import { augmentFromSpec } from './augment.ts';
 import { optimizerReplica } from '../optim/replica.ts';
 
@@ -45,6 +45,7 @@ const optimizer = setup.optimizer && optimizerReplica(
 optimizer?.adoptState(setup.optimizer!.state.map((b) => new Float64Array(b)));
 const scalars = new Float64Array(setup.scalars);
 const claims = new Int32Array(setup.claims);
+const barrier = new Int32Array(setup.barrier);
 const shape = setup.inputShape as [number, number, number];
 const per = shape.reduce((a, d) => a * d, 1);
 const o = ctrlOffset(setup.index);
@@ -61,23 +62,34 @@ for (;;) {
   try {
     const start = ctrl[o + C_START], count = ctrl[o + C_COUNT];
     if (cmd === CMD_TRAIN) {
-      buffers.forEach((b, k) => { b.value = privateBuffers[k]; });
-      for (const p of params) p.grad.data.fill(0);
-      if (ctrl[o + C_AUGMENT] && augment) { // this worker's slice of the batch's augmentation, in place
-        const D = augment.drawsPerImage;
-        augment.apply(input.subarray(start * per, (start + count) * per), count, shape, draws.subarray(start * D, (start + count) * D));
-      }
-      const res = trainSlice(model, input, labels, setup.inputShape, start, count, ctrl[o + C_BATCH]);
-      results[r] = res.lossSum;
-      results[r + 1] = res.correct;
-    } else if (cmd === CMD_REDUCE) {
+      // The slice; then, past the barrier (every thread's gradients complete), the reduction and
+      // the update of this worker's stripe. A failed slice still comes to the barrier, flagged, so
+      // that no thread waits for it and none sums or updates.
+      let failure: unknown = null;
       const update = ctrl[o + C_UPDATE] === 1;
-      if (update && !optimizer) throw new Error('asked to update the weights, but no optimiser was shared with this worker');
-      if (update) {
-        optimizer!.lr = scalars[SCALAR_LR];
-        optimizer!.steps = scalars[SCALAR_STEPS];
+      try {
+        if (update && !optimizer) throw new Error('asked to update the weights, but no optimiser was shared with this worker');
+        buffers.forEach((b, k) => { b.value = privateBuffers[k]; });
+        for (const p of params) p.grad.data.fill(0);
+        if (ctrl[o + C_AUGMENT] && augment) { // this worker's slice of the batch's augmentation, in place
+          const D = augment.drawsPerImage;
+          augment.apply(input.subarray(start * per, (start + count) * per), count, shape, draws.subarray(start * D, (start + count) * D));
+        }
+        const res = trainSlice(model, input, labels, setup.inputShape, start, count, ctrl[o + C_BATCH]);
+        results[r] = res.lossSum;
+        results[r + 1] = res.correct;
+      } catch (e) {
+        failure = e ?? new Error('the slice failed');
       }
-      reduceAndUpdate(allGrads, setup.index, allGrads.length, update ? optimizer : null);
+      const go = arrive(barrier, allGrads.length, failure !== null);
+      if (failure !== null) throw failure;
+      if (go) {
+        if (update) {
+          optimizer!.lr = scalars[SCALAR_LR];
+          optimizer!.steps = scalars[SCALAR_STEPS];
+        }
+        reduceAndUpdate(allGrads, setup.index, allGrads.length, update ? optimizer : null);
+      }
     } else if (cmd === CMD_PREDICT) {
       buffers.forEach((b, k) => { b.value = sharedBuffers[k]; });
       predictChunks(model, input, logits, setup.inputShape, ctrl[o + C_BATCH], claims);
