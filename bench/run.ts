@@ -18,7 +18,7 @@
 // machine is noisy and the ratios matter.
 //
 // Every run also measures the machine's GEMM ceiling (miniconv's wasm GEMM at 256 x 256 x 256, one
-// core, bench/gemm.ts) and prints each library's GFLOP/s per thread as a percentage of it: the
+// core, the fastest timed sample: bench/gemm.ts's gemmCeiling) and prints each library's GFLOP/s per thread as a percentage of it: the
 // distance to this machine's limit in one ratio. --no-gemm skips the GEMM tables, not the ceiling.
 
 import { spawnSync } from 'node:child_process';
@@ -27,7 +27,7 @@ import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runGemmBench } from './gemm.ts';
+import { gemmCeiling, runGemmBench } from './gemm.ts';
 import { combineRounds } from './rounds.ts';
 import { runZooBench } from './zoo.ts';
 
@@ -76,11 +76,6 @@ function runEntry(e: Entry, fixture: string, quick: boolean): Result {
 
 const fmt = (v: number | null | undefined, digits = 0) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 
-/** The GEMM ceiling of this run: GFLOP/s of the 256 x 256 x 256 product, wasm where it runs, else TypeScript (median). */
-function ceilingOf(gemm: Awaited<ReturnType<typeof runGemmBench>>): { gflops: number; what: string } {
-  const square = gemm.gemm.find((g) => g.M === 256 && g.N === 256 && g.K === 256) ?? gemm.gemm[gemm.gemm.length - 1];
-  return square.wasm ? { gflops: square.wasm.median, what: 'wasm GEMM 256x256x256' } : { gflops: square.ts.median, what: 'TypeScript GEMM 256x256x256' };
-}
 
 function table(results: Result[], ceiling: number): string {
   const best = (id: string) => results.find((r) => r.id === id && !r.error);
@@ -142,7 +137,7 @@ async function main(): Promise<number> {
 
   process.stderr.write('\n== GEMM micro-benchmark ==\n');
   const gemm = await runGemmBench({ quick: quick || Boolean(values['no-gemm']), log: values['no-gemm'] ? () => {} : (s) => process.stderr.write(`${s}\n`) });
-  const ceiling = ceilingOf(gemm);
+  const ceiling = gemmCeiling(gemm);
 
   const date = new Date().toISOString();
   console.log(`\nminiconv benchmark, ${date.slice(0, 10)}, ${machine}`);
@@ -150,7 +145,7 @@ async function main(): Promise<number> {
   console.log('Train img/s: median over chunks of ~1,000 images; infer img/s: median of passes over the test images, batch 100.');
   if (rounds > 1) console.log(`Every library ran ${rounds} times, in turns; each figure is the median over the rounds, peak RSS the largest.`);
   console.log('');
-  console.log(`GEMM ceiling measured in this run: ${ceiling.gflops.toFixed(1)} GFLOP/s per core (${ceiling.what}, median); "% ceiling" is a library's GFLOP/s per thread over it.`);
+  console.log(`GEMM ceiling measured in this run: ${ceiling.gflops.toFixed(1)} GFLOP/s per core (${ceiling.what}); "% ceiling" is a library's GFLOP/s per thread over it.`);
   console.log(table(results, ceiling.gflops));
   if (rounds > 1) {
     console.log('\nEach round (train img/s / infer img/s, fused where the library has it):');

@@ -28,7 +28,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LayerConfig } from '../src/layers/layer.ts';
 import { ZOO_NAMES } from '../src/train/zoo.ts';
-import { runGemmBench } from './gemm.ts';
+import { gemmCeiling, runGemmBench } from './gemm.ts';
 import { combineRounds } from './rounds.ts';
 import { depthwiseTables, runDepthwiseBench, type DepthwiseBenchResult } from './depthwise.ts';
 import { loadData } from './peers/common.ts';
@@ -180,8 +180,7 @@ export async function runZooBench(o: ZooBenchOptions): Promise<number> {
 
   process.stderr.write('\n== GEMM ceiling ==\n');
   const gemm = await runGemmBench({ quick: true, log: () => {} });
-  const square = gemm.gemm.find((g) => g.M === 256 && g.N === 256 && g.K === 256) ?? gemm.gemm[gemm.gemm.length - 1];
-  const ceiling = square.wasm ? { gflops: square.wasm.median, what: 'wasm GEMM 256x256x256' } : { gflops: square.ts.median, what: 'TypeScript GEMM 256x256x256' };
+  const ceiling = gemmCeiling(gemm);
   let depthwise: DepthwiseBenchResult | null = null;
   if (hasGroupedConv(fx.config) && !o.noGemm) {
     process.stderr.write('\n== depthwise and dense conv kernels (bench/depthwise.ts) ==\n');
@@ -197,7 +196,7 @@ export async function runZooBench(o: ZooBenchOptions): Promise<number> {
   console.log(`Batch ${fx.batchSize}, ${opt.name} lr ${opt.lr}${opt.name === 'sgd' ? ` momentum ${opt.momentum}${opt.nesterov ? ' Nesterov' : ''}` : ''}, weight decay ${opt.weightDecay} (the zoo's default optimiser at its base rate, no schedule); the same ${trainImages.toLocaleString('en-US')} training images in the same order for every library.`);
   console.log('Train img/s: median over chunks of ~1,000 images (5 chunks on a short run); infer img/s: median of 5 passes over 1,000 test images (3 over 500 on TF.js cpu), batch 100, eval mode.');
   if (o.rounds > 1) console.log(`Every library ran ${o.rounds} times, in turns; each figure is the median over the rounds, peak RSS the largest.`);
-  console.log(`\nGEMM ceiling measured in this run: ${ceiling.gflops.toFixed(1)} GFLOP/s per core (${ceiling.what}, median); "% ceiling" is a library's GFLOP/s per thread over it.`);
+  console.log(`\nGEMM ceiling measured in this run: ${ceiling.gflops.toFixed(1)} GFLOP/s per core (${ceiling.what}); "% ceiling" is a library's GFLOP/s per thread over it.`);
   console.log(zooTable(results, forwardFlop, ceiling.gflops));
   if (o.rounds > 1) {
     console.log('\nEach round (train img/s / infer img/s):');
