@@ -28,6 +28,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gemmCeiling, runGemmBench } from './gemm.ts';
+import { type TwoCores, describeTwoCores, measureTwoCores } from './two-cores.ts';
 import { combineRounds } from './rounds.ts';
 import { runZooBench } from './zoo.ts';
 
@@ -138,6 +139,12 @@ async function main(): Promise<number> {
   process.stderr.write('\n== GEMM micro-benchmark ==\n');
   const gemm = await runGemmBench({ quick: quick || Boolean(values['no-gemm']), log: values['no-gemm'] ? () => {} : (s) => process.stderr.write(`${s}\n`) });
   const ceiling = gemmCeiling(gemm);
+  // What two cores give this workload right now (bench/two-cores.ts), when miniconv ran threaded.
+  let twoCores: TwoCores | null = null;
+  if (list.some((e) => e.id.startsWith('miniconv-') && e.id !== 'miniconv-1')) {
+    process.stderr.write('\n== two cores: one training alone, then two at once (bench/two-cores.ts) ==\n');
+    twoCores = await measureTwoCores({ model: 'reference', rounds: quick ? 1 : Math.max(3, rounds), ms: quick ? 300 : 2500 });
+  }
 
   const date = new Date().toISOString();
   console.log(`\nminiconv benchmark, ${date.slice(0, 10)}, ${machine}`);
@@ -147,6 +154,14 @@ async function main(): Promise<number> {
   console.log('');
   console.log(`GEMM ceiling measured in this run: ${ceiling.gflops.toFixed(1)} GFLOP/s per core (${ceiling.what}); "% ceiling" is a library's GFLOP/s per thread over it.`);
   console.log(table(results, ceiling.gflops));
+  const one = results.find((r) => r.id === 'miniconv-1'), many = results.find((r) => r.id.startsWith('miniconv-') && r.id !== 'miniconv-1');
+  if (twoCores) {
+    console.log(`\n${describeTwoCores(twoCores)}.`);
+    if (one?.trainImagesPerSecMedian && many?.trainImagesPerSecMedian && many.threads === 2) {
+      const scale = many.trainImagesPerSecMedian / one.trainImagesPerSecMedian;
+      console.log(`miniconv, 2 threads: training ${scale.toFixed(2)}x its one-thread figure, ${fmt((100 * scale) / twoCores.ratio)}% of what two independent trainings got; inference ${fmt((many.inferImagesPerSec ?? 0) / (one.inferImagesPerSec ?? 1), 2)}x.`);
+    }
+  }
   if (rounds > 1) {
     console.log('\nEach round (train img/s / infer img/s, fused where the library has it):');
     for (const [k, e] of list.entries()) {
@@ -168,7 +183,7 @@ async function main(): Promise<number> {
   }
   const failed = results.filter((r) => r.error);
   if (values.json) {
-    writeFileSync(values.json, JSON.stringify({ date, machine, quick, rounds, trainFlopPerImage: TRAIN_FLOP, forwardFlopPerImage: FORWARD_FLOP, results, perRound, gemm, ceilingGflops: ceiling.gflops }, null, 2));
+    writeFileSync(values.json, JSON.stringify({ date, machine, quick, rounds, trainFlopPerImage: TRAIN_FLOP, forwardFlopPerImage: FORWARD_FLOP, results, perRound, gemm, ceilingGflops: ceiling.gflops, twoCores }, null, 2));
     console.log(`\nFigures written to ${values.json}`);
   }
   return failed.length ? 1 : 0;

@@ -21,6 +21,7 @@ import { takeFirst } from '../src/train/dataset.ts';
 import '../src/train/parallel.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 import { median } from './rounds.ts';
+import { measureTwoCores } from './two-cores.ts';
 
 const { values } = parseArgs({ options: { images: { type: 'string' }, rounds: { type: 'string' }, threads: { type: 'string' }, augment: { type: 'string' }, warmup: { type: 'string' } } });
 const images = Number(values.images ?? 1600), rounds = Number(values.rounds ?? 3), T = Number(values.threads ?? availableParallelism());
@@ -41,15 +42,22 @@ function imagesPerSec(threads: number): number {
   return h.epochs[warmup].imagesPerSec; // the epoch after the warm-up alone: the workers' start is not counted
 }
 
-const one: number[] = [], many: number[] = [];
+const one: number[] = [], many: number[] = [], twoCores: number[] = [];
 const load0 = loadavg()[0];
 for (let r = 1; r <= rounds; r++) {
   one.push(imagesPerSec(1));
   many.push(imagesPerSec(T));
-  process.stderr.write(`round ${r}: 1 thread ${one[r - 1].toFixed(0)} img/s, ${T} threads ${many[r - 1].toFixed(0)} img/s (${(many[r - 1] / one[r - 1]).toFixed(2)}x)\n`);
+  // What two cores give this model right now, in separate processes (bench/two-cores.ts): the bound on the ratio.
+  if (T === 2) twoCores.push((await measureTwoCores({ model: 'digits', rounds: 1 })).ratio);
+  process.stderr.write(`round ${r}: 1 thread ${one[r - 1].toFixed(0)} img/s, ${T} threads ${many[r - 1].toFixed(0)} img/s (${(many[r - 1] / one[r - 1]).toFixed(2)}x)${T === 2 ? `; two processes at once ${twoCores[r - 1].toFixed(2)}x one alone` : ''}\n`);
 }
 const a = median(one), b = median(many);
+const f = (v: number) => v.toFixed(2);
 console.log(`default digit model, ${augment} augmentation, ${images} images, the epoch after ${warmup} warm-up epoch${warmup === 1 ? '' : 's'}, median of ${rounds} rounds; load average ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`);
 console.log(`  1 thread  ${a.toFixed(0)} img/s`);
-console.log(`  ${T} threads ${b.toFixed(0)} img/s   ${(b / a).toFixed(2)}x one thread (per round: ${many.map((m, i) => (m / one[i]).toFixed(2)).join(', ')})`);
-console.log(JSON.stringify({ images, rounds, threads: T, augment, warmup, one, many, ratio: b / a }));
+console.log(`  ${T} threads ${b.toFixed(0)} img/s   ${f(b / a)}x one thread (per round: ${many.map((m, i) => f(m / one[i])).join(', ')})`);
+if (T === 2) {
+  console.log(`  two cores in this run: two independent one-thread trainings of the model at once gave ${f(median(twoCores))}x one alone (per round: ${twoCores.map(f).join(', ')}): the most two threads can scale here`);
+  console.log(`  the threads' ratio over the two processes', per round: ${many.map((m, i) => f(m / one[i] / twoCores[i])).join(', ')}`);
+}
+console.log(JSON.stringify({ images, rounds, threads: T, augment, warmup, one, many, ratio: b / a, twoCores }));
