@@ -141,7 +141,7 @@ async function main(): Promise<number> {
   const ceiling = gemmCeiling(gemm);
   // What two cores give this workload right now (bench/two-cores.ts), when miniconv ran threaded.
   let twoCores: TwoCores | null = null;
-  if (list.some((e) => e.id.startsWith('miniconv-') && e.id !== 'miniconv-1')) {
+  if (list.some((e) => e.id === 'miniconv-2')) {
     process.stderr.write('\n== two cores: one training alone, then two at once (bench/two-cores.ts) ==\n');
     twoCores = await measureTwoCores({ model: 'reference', rounds: quick ? 1 : Math.max(3, rounds), ms: quick ? 300 : 2500 });
   }
@@ -154,12 +154,15 @@ async function main(): Promise<number> {
   console.log('');
   console.log(`GEMM ceiling measured in this run: ${ceiling.gflops.toFixed(1)} GFLOP/s per core (${ceiling.what}); "% ceiling" is a library's GFLOP/s per thread over it.`);
   console.log(table(results, ceiling.gflops));
-  const one = results.find((r) => r.id === 'miniconv-1'), many = results.find((r) => r.id.startsWith('miniconv-') && r.id !== 'miniconv-1');
   if (twoCores) {
     console.log(`\n${describeTwoCores(twoCores)}.`);
-    if (one?.trainImagesPerSecMedian && many?.trainImagesPerSecMedian && many.threads === 2) {
-      const scale = many.trainImagesPerSecMedian / one.trainImagesPerSecMedian;
-      console.log(`miniconv, 2 threads: training ${scale.toFixed(2)}x its one-thread figure, ${fmt((100 * scale) / twoCores.ratio)}% of what two independent trainings got; inference ${fmt((many.inferImagesPerSec ?? 0) / (one.inferImagesPerSec ?? 1), 2)}x.`);
+    // miniconv's own ratio, round by round (its two runs in a round are minutes apart at most), against that.
+    const k1 = list.findIndex((e) => e.id === 'miniconv-1'), k2 = list.findIndex((e) => e.id === 'miniconv-2');
+    const ratios = (field: 'trainImagesPerSecMedian' | 'inferImagesPerSec') => perRound.map((round) => (round[k2]?.[field] ?? NaN) / (round[k1]?.[field] ?? NaN));
+    if (k1 >= 0 && k2 >= 0) {
+      const train = ratios('trainImagesPerSecMedian'), infer = ratios('inferImagesPerSec');
+      const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      console.log(`miniconv, 2 threads over 1, per round: training ${train.map((v) => fmt(v, 2)).join(', ')} (median ${fmt(med(train), 2)}x, ${fmt((100 * med(train)) / twoCores.ratio)}% of the two independent trainings'); inference ${infer.map((v) => fmt(v, 2)).join(', ')} (median ${fmt(med(infer), 2)}x).`);
     }
   }
   if (rounds > 1) {
