@@ -2,9 +2,9 @@
 // so that the training loop, evaluation and the report need nothing from datasets/ (the loaders
 // import src/, never the other way round).
 //
-// A set can also be held as one byte per pixel (byteDataset): the bundled digits take 7.8 MB so
-// instead of 31 MB of float32, as torchvision keeps MNIST as uint8 and converts an image when it is
-// read. The training loop and evaluate() read such a set a batch at a time (copyImage, imageRange),
+// A set can also be held as one byte per pixel (byteDataset): the bundled digits take 7.8 MB that
+// way instead of 31 MB of float32, as torchvision keeps MNIST as uint8 and converts an image when it
+// is read. The training loop and evaluate() read such a set a batch at a time (copyImage, imageRange),
 // so its float32 pixels are never built whole; anything that reads `images` itself gets them, decoded
 // on first read and then kept.
 

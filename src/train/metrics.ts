@@ -61,8 +61,9 @@ export function checkDataset(who: string, set: Dataset, what = 'the set'): void 
     throw new RangeError(`${who}: ${what}'s shape must be [C, H, W] of positive integers, got ${JSON.stringify(shape)}`);
   }
   // A set held as bytes (byteDataset) is checked on its bytes: reading `images` would decode them all.
-  const images = bytesOf(set)?.codes ?? set.images;
-  if (!(images instanceof Float32Array || bytesOf(set))) throw new TypeError(`${who}: ${what}'s images must be a Float32Array, got ${(images as unknown as object)?.constructor?.name ?? String(images)}`);
+  const bytes = bytesOf(set);
+  const images = bytes?.codes ?? set.images;
+  if (!bytes && !(images instanceof Float32Array)) throw new TypeError(`${who}: ${what}'s images must be a Float32Array, got ${(images as unknown as object)?.constructor?.name ?? String(images)}`);
   const per = shape[0] * shape[1] * shape[2];
   if (images.length < count * per) {
     throw new RangeError(`${who}: ${what}'s images hold ${images.length} values, but ${count} images of [${shape.join(', ')}] need ${count * per}`);

@@ -13,10 +13,10 @@
 // gradients, which live in shared memory too; so a seeded run is bit-reproducible for a given thread
 // count. A step is one job for a worker, slice and stripe, with one wake-up each way: until
 // 2026-11-30 the reduction was a second job, whose round trip cost the reference network's 2-thread
-// steps about 0.2 ms of 2.5. Then the optimiser updates the shared weights, and that is shared out too (trainStep): SGD, Adam and
-// AdamW are elementwise (optim/optimizer.ts), so each thread updates the same stripe it has just
-// summed, with its replica of the optimiser over the shared weights and the shared state (velocity,
-// moments), at the learning rate and step count the main thread hands out. The bits are those of
+// steps about 0.2 ms of 2.5. Then the optimiser updates the shared weights, and that is shared out
+// too (trainStep): SGD, Adam and AdamW are elementwise (optim/optimizer.ts), so each thread updates
+// the same stripe it has just summed, with its replica of the optimiser over the shared weights and
+// the shared state (velocity, moments), at the learning rate and step count the main thread hands out. The bits are those of
 // one thread updating every weight; no thread waits while another does the serial part.
 //
 // predict() shares a batch out differently: it is cut into fixed chunks of 16 images, and each thread

@@ -21,10 +21,9 @@ import type { Sequential } from '../../layers/sequential.ts';
 import { shapeStr } from '../../tensor.ts';
 import { type AttributeProto, type NodeProto, type TensorProto, attr, floatTensor, onnx, tensorValueInfo } from './proto.ts';
 import { type Preprocess, checkPreprocess } from './preprocess.ts';
-
 import { ONNX_IR_VERSION, ONNX_OPSET } from './opset.ts';
 
-export { ONNX_IR_VERSION, ONNX_OPSET };
+export { ONNX_IR_VERSION, ONNX_OPSET } from './opset.ts';
 export const ONNX_INPUT = 'input';
 export const ONNX_LOGITS = 'logits';
 export const ONNX_PROBS = 'probs';
