@@ -24,11 +24,13 @@ import {
 
 const BACKEND = 'wasm';
 
-function call(backend: KernelBackend, name: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap): TensorInfo {
+/** Runs the wasm backend's kernel `name` the way its own kernels call each other (also used by wasm-depthwise-backprop.ts). */
+export function callWasmKernel(who: string, backend: KernelBackend, name: string, inputs: NamedTensorInfoMap | TensorInfo[], attrs: NamedAttrMap): TensorInfo {
   const k = getKernel(name, BACKEND);
-  if (!k) throw new Error(`Conv2DBackpropFilter (wasm): needs the wasm kernel '${name}', which is not registered`);
-  return k.kernelFunc({ inputs, attrs, backend }) as TensorInfo;
+  if (!k) throw new Error(`${who} (wasm): needs the wasm kernel '${name}', which is not registered`);
+  return k.kernelFunc({ inputs: inputs as NamedTensorInfoMap, attrs, backend }) as TensorInfo;
 }
+const call = (backend: KernelBackend, name: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap) => callWasmKernel('Conv2DBackpropFilter', backend, name, inputs, attrs);
 
 const conv2DBackpropFilterWasm: KernelFunc = ({ inputs, attrs, backend }) => {
   const { x, dy } = inputs as Conv2DBackpropFilterInputs;

@@ -27,14 +27,11 @@ import {
   type NamedTensorInfoMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { callWasmKernel } from './wasm-conv2d-backprop-filter.ts';
 
 const BACKEND = 'wasm';
 
-function call(who: string, backend: KernelBackend, name: string, inputs: NamedTensorInfoMap | TensorInfo[], attrs: NamedAttrMap): TensorInfo {
-  const k = getKernel(name, BACKEND);
-  if (!k) throw new Error(`${who} (wasm): needs the wasm kernel '${name}', which is not registered`);
-  return k.kernelFunc({ inputs: inputs as NamedTensorInfoMap, attrs, backend }) as TensorInfo;
-}
+const call = callWasmKernel;
 
 interface DepthwiseAttrs { strides: number | [number, number]; pad: backend_util.ExplicitPadding | 'same' | 'valid' | number; dilations?: number | [number, number]; dimRoundingMode?: 'floor' | 'round' | 'ceil' }
 
