@@ -23,8 +23,6 @@ import {
   registerKernel,
   type KernelBackend,
   type KernelFunc,
-  type NamedAttrMap,
-  type NamedTensorInfoMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { callWasmKernel } from './wasm-conv2d-backprop-filter.ts';
