@@ -18,8 +18,10 @@
 // machine is noisy and the ratios matter.
 //
 // Every run also measures the machine's GEMM ceiling (miniconv's wasm GEMM at 256 x 256 x 256, one
-// core, the fastest timed sample: bench/gemm.ts's gemmCeiling) and prints each library's GFLOP/s per thread as a percentage of it: the
-// distance to this machine's limit in one ratio. --no-gemm skips the GEMM tables, not the ceiling.
+// core, the fastest timed sample: bench/gemm.ts's gemmCeiling) and prints each library's GFLOP/s per
+// thread as a percentage of it: the distance to this machine's limit in one ratio. --no-gemm skips
+// the GEMM tables, not the ceiling. With two threads it also measures what two cores give the
+// reference network's training (bench/two-cores.ts) and prints miniconv's ratio beside it.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -29,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gemmCeiling, runGemmBench } from './gemm.ts';
 import { type TwoCores, describeTwoCores, measureTwoCores } from './two-cores.ts';
-import { combineRounds } from './rounds.ts';
+import { combineRounds, median } from './rounds.ts';
 import { runZooBench } from './zoo.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -161,8 +163,7 @@ async function main(): Promise<number> {
     const ratios = (field: 'trainImagesPerSecMedian' | 'inferImagesPerSec') => perRound.map((round) => (round[k2]?.[field] ?? NaN) / (round[k1]?.[field] ?? NaN));
     if (k1 >= 0 && k2 >= 0) {
       const train = ratios('trainImagesPerSecMedian'), infer = ratios('inferImagesPerSec');
-      const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-      console.log(`miniconv, 2 threads over 1, per round: training ${train.map((v) => fmt(v, 2)).join(', ')} (median ${fmt(med(train), 2)}x, ${fmt((100 * med(train)) / twoCores.ratio)}% of the two independent trainings'); inference ${infer.map((v) => fmt(v, 2)).join(', ')} (median ${fmt(med(infer), 2)}x).`);
+      console.log(`miniconv, 2 threads over 1, per round: training ${train.map((v) => fmt(v, 2)).join(', ')} (median ${fmt(median(train), 2)}x, ${fmt((100 * median(train)) / twoCores.ratio)}% of the two independent trainings'); inference ${infer.map((v) => fmt(v, 2)).join(', ')} (median ${fmt(median(infer), 2)}x).`);
     }
   }
   if (rounds > 1) {
