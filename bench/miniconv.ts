@@ -77,9 +77,9 @@ runPeer(library, { threads: args.threads }, async () => {
   }
   timer.flush(false);
 
-  // Inference over the test images, in batches of inferBatch, timed inferRuns times (miniconv-infer.ts).
+  // Inference over the test images, in batches of inferBatch: warm-up passes, then timed inferRuns times (miniconv-infer.ts).
   const n = run.inferImages;
-  const { times, correct } = timeInference(model, parallel, data.test, { n, batch: fx.inferBatch, runs: args.inferRuns, inputShape: [1, 28, 28], classes: CLASSES });
+  const { times, correct, warmup } = timeInference(model, parallel, data.test, { n, batch: fx.inferBatch, runs: args.inferRuns, warmup: args.inferWarmup, inputShape: [1, 28, 28], classes: CLASSES });
   parallel?.close();
 
   finish({
@@ -89,6 +89,6 @@ runPeer(library, { threads: args.threads }, async () => {
     firstBatchMs: round(firstBatchMs, 2), chunkImagesPerSec: timer.chunks.map((c) => round(c.imagesPerSec, 1)),
     inferImages: n, inferImagesPerSec: round(n / (median(times) / 1000), 1), inferImagesPerSecFused: null,
     initialLoss: round(initialLoss, 6), testAccuracy: round(correct / n, 4), peakRssMB: round(peakRssMB(), 1),
-    notes: `kernels: ${wasmStatus()}`,
+    notes: `kernels: ${wasmStatus()}; inference: ${warmup} untimed warm-up passes, then the median of ${args.inferRuns}`,
   });
 });

@@ -5,7 +5,8 @@
 // training images, the same batch size and SGD settings. Each runs in its own child process, one
 // after the other (never two at once: they would share the 2 cores), so its peak memory is its own.
 // Training throughput is the median over chunks of ~1,000 images; inference is the median of seven
-// passes over the test images in batches of 100.
+// passes over the test images in batches of 100, after up to 20 untimed warm-up passes (at most 3 s;
+// peers/common.ts's warmUp says why: the threaded figure climbs for the first ~20 passes).
 //
 //   npm run bench [-- --quick] [-- --json FILE] [-- --train-images N] [-- --only miniconv,convnetjs] [-- --rounds N]
 //
@@ -65,7 +66,7 @@ function entries(quick: boolean, trainImages: number | null): Entry[] {
 
 function runEntry(e: Entry, fixture: string, quick: boolean): Result {
   const args = ['--import', 'tsx', join(here, e.script), '--fixture', fixture, ...e.args, '--train-images', String(e.trainImages)];
-  if (quick) args.push('--infer-images', '300', '--infer-runs', '1');
+  if (quick) args.push('--infer-images', '300', '--infer-runs', '1', '--infer-warmup', '0');
   process.stderr.write(`\n== ${e.label}: training ${e.trainImages} images ==\n`);
   const child = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20, timeout: 60 * 60_000 });
   const last = child.stdout?.trim().split('\n').pop() ?? '';

@@ -76,9 +76,9 @@ runPeer(library, { threads: args.threads }, async () => {
   }
   timer.flush(false);
 
-  // Inference in evaluation mode (batch norm's running statistics), batches of inferBatch, inferRuns passes.
+  // Inference in evaluation mode (batch norm's running statistics), batches of inferBatch, warm-up passes then inferRuns timed.
   const n = run.inferImages;
-  const { times, correct } = timeInference(model, parallel, data.test, { n, batch: fx.inferBatch, runs: args.inferRuns, inputShape: fx.inputShape, classes: fx.classes });
+  const { times, correct, warmup } = timeInference(model, parallel, data.test, { n, batch: fx.inferBatch, runs: args.inferRuns, warmup: args.inferWarmup, inputShape: fx.inputShape, classes: fx.classes });
   parallel?.close();
   process.stderr.write(`[${library}] inference: ${times.map((ms) => (n / (ms / 1000)).toFixed(0)).join(', ')} img/s, accuracy ${correct / n}\n`);
 
@@ -91,6 +91,6 @@ runPeer(library, { threads: args.threads }, async () => {
     initialLoss: round(initialLoss, 6), firstStepLoss: round(firstStepLoss, 6),
     finalChunkLoss: round(timer.chunks.at(-1)?.meanLoss ?? timer.partial?.meanLoss ?? NaN, 5),
     testAccuracy: round(correct / n, 4), peakRssMB: round(peakRssMB(), 1),
-    notes: `kernels: ${wasmStatus()}; ${fx.optimizer.name} lr ${fx.optimizer.lr} (no schedule); inference in eval mode${parallel ? `; batch norm per thread slice (DataParallel); ${typeof sharedStep?.trainStep === 'function' ? 'ParallelTrainer.trainStep (update shared out)' : 'computeGradients + optimizer.step() on the main thread'}` : ''}`,
+    notes: `kernels: ${wasmStatus()}; inference: ${warmup} warm-up passes; ${fx.optimizer.name} lr ${fx.optimizer.lr} (no schedule); inference in eval mode${parallel ? `; batch norm per thread slice (DataParallel); ${typeof sharedStep?.trainStep === 'function' ? 'ParallelTrainer.trainStep (update shared out)' : 'computeGradients + optimizer.step() on the main thread'}` : ''}`,
   });
 });

@@ -104,7 +104,7 @@ function runEntry(e: Entry, fixture: string, quick: boolean): ZooResult {
   const args = ['--fixture', fixture, ...e.args, '--train-images', String(e.trainImages)];
   if (e.inferOnly) args.push('--infer-only', e.inferOnly);
   // 1,000 test images, 5 passes (3 on TF.js's slow cpu backend), keep a run of a model to a few minutes.
-  if (quick) args.push('--infer-images', '300', '--infer-runs', '1');
+  if (quick) args.push('--infer-images', '300', '--infer-runs', '1', '--infer-warmup', '0');
   else args.push('--infer-images', e.id === 'tfjs-cpu' ? '500' : '1000', '--infer-runs', e.id === 'tfjs-cpu' ? '3' : '5');
   process.stderr.write(`\n== ${e.label}: ${e.inferOnly ? 'inference only' : `training ${e.trainImages} images`} ==\n`);
   const r = spawnJson<ZooResult & { trainImagesPerSecMedian?: number | null }>(e.script, args, e.label);

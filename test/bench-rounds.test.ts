@@ -1,6 +1,7 @@
 // `npm run bench -- --rounds N`: how the rounds are summed up into one table.
 import { describe, expect, it } from 'vitest';
 import { type RoundResult, combineRounds, median } from '../bench/rounds.ts';
+import { INFER_WARMUP_PASSES, parseArgs, warmUp } from '../bench/peers/common.ts';
 
 type Run = RoundResult & { initialLoss?: number };
 
@@ -29,5 +30,31 @@ describe('combineRounds', () => {
   it('median of an odd and an even count', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+});
+
+describe('the inference warm-up (bench/peers/common.ts)', () => {
+  it('runs up to the given number of passes, none for 0', () => {
+    let calls = 0;
+    expect(warmUp(() => calls++, 5)).toBe(5);
+    expect(calls).toBe(5);
+    expect(warmUp(() => calls++, 0)).toBe(0);
+    expect(calls).toBe(5);
+  });
+
+  it('stops once its time budget is spent, after at least one pass', () => {
+    let calls = 0;
+    const slow = () => { calls++; const t = performance.now(); while (performance.now() - t < 30) { /* a 30 ms pass */ } };
+    expect(warmUp(slow, 20, 20)).toBe(1); // 30 ms spent after the first pass: over the 20 ms budget
+    expect(warmUp(slow, 20, 0)).toBe(1);
+    expect(calls).toBe(2);
+    expect(warmUp(() => calls++, 5, 60_000)).toBe(5); // under the budget: the count decides
+  });
+
+  it('is --infer-warmup on every peer script, 20 passes by default', () => {
+    expect(parseArgs(['--fixture', 'f.json']).inferWarmup).toBe(INFER_WARMUP_PASSES);
+    expect(INFER_WARMUP_PASSES).toBe(20);
+    expect(parseArgs(['--fixture', 'f.json', '--infer-warmup', '0']).inferWarmup).toBe(0);
+    expect(() => parseArgs(['--fixture', 'f.json', '--infer-warmup', '-1'])).toThrow(/--infer-warmup must be an integer >= 0/);
   });
 });

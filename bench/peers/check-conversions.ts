@@ -34,7 +34,7 @@ interface Report { library: string; initialLoss?: number; testAccuracy?: number;
 function runPeer(script: string, extra: string[]): Promise<Report> {
   return new Promise((resolve) => {
     // process.execArgv carries tsx's loader flags, so the child runs TypeScript like `npx tsx`.
-    const child = spawn(process.execPath, [...process.execArgv, join(here, script), '--fixture', fixtureFile, '--train-images', trainImages, '--infer-runs', '1', ...extra],
+    const child = spawn(process.execPath, [...process.execArgv, join(here, script), '--fixture', fixtureFile, '--train-images', trainImages, '--infer-runs', '1', '--infer-warmup', '0', ...extra],
       { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });

@@ -51,10 +51,12 @@ export interface PeerArgs {
   inferImages: number | null;
   /** How many timed inference passes over the test images (median reported). */
   inferRuns: number;
+  /** At most how many untimed inference passes come first (warmUp): the steady state is timed, not the JIT's climb to it. */
+  inferWarmup: number;
 }
 
 export function parseArgs(argv: string[] = process.argv.slice(2)): PeerArgs {
-  const out: PeerArgs = { fixture: '', backend: null, threads: 1, trainImages: null, inferImages: null, inferRuns: 7 };
+  const out: PeerArgs = { fixture: '', backend: null, threads: 1, trainImages: null, inferImages: null, inferRuns: 7, inferWarmup: INFER_WARMUP_PASSES };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -76,6 +78,7 @@ export function parseArgs(argv: string[] = process.argv.slice(2)): PeerArgs {
       case '--train-images': out.trainImages = int(0); break;
       case '--infer-images': out.inferImages = int(1); break;
       case '--infer-runs': out.inferRuns = int(1); break;
+      case '--infer-warmup': out.inferWarmup = int(0); break;
       default: throw new Error(`unknown argument '${a}'`);
     }
   }
@@ -161,6 +164,34 @@ export function denseRowToConvnet(w: ArrayLike<number>, o: number, c: number, h:
 
 // ---------------------------------------------------------------------------------------------
 // Timing and reporting
+
+/**
+ * Untimed inference passes before the timed ones, by default: JavaScript engines compile a function
+ * to optimised code only after it has run for a while, and an inference pass calls each layer's
+ * JavaScript a few dozen times, so the first passes run partly in the interpreter and compile as
+ * they go. With two threads there is no idle core for V8's background compiler, which then takes
+ * time from the threads themselves: on this machine (2026-11-30, `--trace-opt`) miniconv's
+ * two-thread inference was still compiling functions in pass 15, at 27,000-42,000 img/s, and held
+ * 45,000-49,000 from about pass 20 (one thread: flat at ~27,000 from pass 2). Every library gets the
+ * same warm-up (warmUp), so the timed passes compare the steady states.
+ */
+export const INFER_WARMUP_PASSES = 20;
+/** The warm-up's cap in wall-clock time: a slow library (TF.js's cpu backend, ConvNetJS) stops warming up after it. */
+export const INFER_WARMUP_MS = 3000;
+
+/**
+ * Runs `pass` up to `passes` times, untimed, stopping early once `budgetMs` have gone by (at least
+ * one pass when passes > 0). Returns how many passes ran, for the report's notes.
+ */
+export function warmUp(pass: () => unknown, passes: number, budgetMs = INFER_WARMUP_MS): number {
+  const t0 = performance.now();
+  let done = 0;
+  while (done < passes && (done === 0 || performance.now() - t0 < budgetMs)) {
+    pass();
+    done++;
+  }
+  return done;
+}
 
 export function median(xs: number[]): number {
   if (xs.length === 0) return NaN;

@@ -10,7 +10,7 @@ import convnetjs from 'convnetjs';
 import type { Net, Vol } from 'convnetjs';
 import {
   C1, C2, CLASSES, ChunkTimer, FLAT, IMG, K, P2, PIXELS, chunkBatches, convFilterToConvnet, denseRowToConvnet, finish, loadData,
-  loadFixture, median, parseArgs, peakRssMB, resolveRun, round, runPeer, type Fixture,
+  loadFixture, median, parseArgs, peakRssMB, resolveRun, round, runPeer, warmUp, type Fixture,
 } from './common.ts';
 
 const library = 'convnetjs';
@@ -87,14 +87,19 @@ runPeer(library, { backend: 'js', threads: 1 }, async () => {
   }
   timer.flush(false);
 
-  // ConvNetJS has no batched inference: one forward pass per image.
-  const passes = Array.from({ length: args.inferRuns }, () => {
-    const t0 = performance.now();
+  // ConvNetJS has no batched inference: one forward pass per image. Warm-up passes first (common.ts's warmUp).
+  const inferPass = (): number => {
     let correct = 0;
     for (let i = 0; i < run.inferImages; i++) {
       net.forward(toVol(data.test.images, i), false);
       if (net.getPrediction() === data.test.labels[i]) correct++;
     }
+    return correct;
+  };
+  const warmup = warmUp(inferPass, args.inferWarmup);
+  const passes = Array.from({ length: args.inferRuns }, () => {
+    const t0 = performance.now();
+    const correct = inferPass();
     return { ms: performance.now() - t0, accuracy: correct / run.inferImages };
   });
   const rates = passes.map((p) => run.inferImages / (p.ms / 1000));
@@ -123,7 +128,7 @@ runPeer(library, { backend: 'js', threads: 1 }, async () => {
     notes: [
       `convnetjs 0.3.0 (REVISION ${convnetjs.REVISION}); float64 (Float64Array Vols); one image at a time; Trainer sgd lr ${fx.lr} momentum ${fx.momentum} batch_size ${B} l2_decay 0`,
       'all batches timed, including the first; timing includes building each input Vol from the dataset',
-      `inference: ${args.inferRuns} passes over ${run.inferImages} test images one at a time (fixture inferBatch ${fx.inferBatch} does not apply), median`,
+      `inference: ${warmup} untimed warm-up passes, then ${args.inferRuns} passes over ${run.inferImages} test images one at a time (fixture inferBatch ${fx.inferBatch} does not apply), median`,
     ].join('; '),
   });
 });

@@ -14,7 +14,7 @@
 // --infer-only REASON: no training (the reason goes in the notes): the initial loss and the
 //   inference timing only, at the initial weights.
 import * as tf from '@tensorflow/tfjs-core';
-import { ChunkTimer, chunkBatches, countCorrect, finish, loadData, median, parseArgs, peakRssMB, round, runPeer } from './common.ts';
+import { ChunkTimer, chunkBatches, countCorrect, finish, loadData, median, parseArgs, peakRssMB, round, runPeer, warmUp } from './common.ts';
 import { registerMissingWasmKernels, setupTfjs } from './tfjs-setup.ts';
 import { registerWasmDepthwiseBackprop } from './wasm-depthwise-backprop.ts';
 import { buildTfZooModel, makeTfOptimizer, type TfZooModel } from './tfjs-zoo-model.ts';
@@ -140,10 +140,9 @@ runPeer(library, { backend, threads: args.threads }, async () => {
   }
   const numTensors = tf.memory().numTensors;
 
-  // Inference in evaluation mode over the first inferImages test images, batches of inferBatch, inferRuns passes.
-  const passes: Array<{ ms: number; accuracy: number }> = [];
-  for (let r = 0; r < args.inferRuns; r++) {
-    const t0 = performance.now();
+  // Inference in evaluation mode over the first inferImages test images, batches of inferBatch:
+  // warm-up passes (common.ts's warmUp), then inferRuns timed passes.
+  const inferPass = (): number => {
     let correct = 0;
     for (let s = 0; s < run.inferImages; s += fx.inferBatch) {
       const n = Math.min(fx.inferBatch, run.inferImages - s);
@@ -151,6 +150,13 @@ runPeer(library, { backend, threads: args.threads }, async () => {
       correct += countCorrect(logits.dataSync(), data.test.labels.subarray(s, s + n), n, fx.classes);
       logits.dispose();
     }
+    return correct;
+  };
+  const warmup = warmUp(inferPass, args.inferWarmup);
+  const passes: Array<{ ms: number; accuracy: number }> = [];
+  for (let r = 0; r < args.inferRuns; r++) {
+    const t0 = performance.now();
+    const correct = inferPass();
     passes.push({ ms: performance.now() - t0, accuracy: correct / run.inferImages });
   }
   const rate = median(passes.map((p) => run.inferImages / (p.ms / 1000)));
@@ -160,7 +166,7 @@ runPeer(library, { backend, threads: args.threads }, async () => {
   const notes = [
     `tfjs-core ${tf.version_core}; float32; NHWC; ${[...m.layerTypes].join(', ')} as tf ops (bench/peers/tfjs-zoo-model.ts); tf.losses.softmaxCrossEntropy (mean); ${opt.what}; tf.variableGrads + applyGradients in tf.tidy`,
     inferOnly !== null ? `no training: ${inferOnly}; inference timed at the initial weights` : 'all batches timed, including the first (firstBatchMs); timing includes copying the batch and reading the loss back',
-    `inference in eval mode: ${args.inferRuns} passes over ${run.inferImages} test images in batches of ${fx.inferBatch}, median`,
+    `inference in eval mode: ${warmup} untimed warm-up passes, then ${args.inferRuns} passes over ${run.inferImages} test images in batches of ${fx.inferBatch}, median`,
     ...setup.notes,
   ];
   finish({

@@ -5,7 +5,7 @@
 //        [--train-images N] [--infer-images N] [--infer-runs 7]
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  ChunkTimer, PIXELS, chunkBatches, finish, loadData, loadFixture, median, parseArgs, peakRssMB, resolveRun, round, runPeer,
+  ChunkTimer, PIXELS, chunkBatches, finish, loadData, loadFixture, median, parseArgs, peakRssMB, resolveRun, round, runPeer, warmUp,
 } from './common.ts';
 import { setupTfjs } from './tfjs-setup.ts';
 import { buildModel, fillBatch, hasFusedKernels, predict, trainStep } from './tfjs-model.ts';
@@ -44,7 +44,8 @@ runPeer(library, { backend, threads: args.threads }, async () => {
   timer.flush(false);
   const numTensors = tf.memory().numTensors;
 
-  // ---- inference over the first inferImages test images, batches of inferBatch, inferRuns times
+  // ---- inference over the first inferImages test images, batches of inferBatch: warm-up passes
+  // (common.ts's warmUp), then inferRuns timed passes
   const inferPass = (fused: boolean) => {
     const t0 = performance.now();
     let correct = 0;
@@ -55,7 +56,9 @@ runPeer(library, { backend, threads: args.threads }, async () => {
     }
     return { ms: performance.now() - t0, accuracy: correct / run.inferImages };
   };
+  const warmups: number[] = [];
   const timeInference = (fused: boolean) => {
+    warmups.push(warmUp(() => inferPass(fused), args.inferWarmup));
     const passes = Array.from({ length: args.inferRuns }, () => inferPass(fused));
     const rate = median(passes.map((p) => run.inferImages / (p.ms / 1000)));
     process.stderr.write(`[${library}] inference${fused ? ' (fused)' : ''}: ${passes.map((p) => (run.inferImages / (p.ms / 1000)).toFixed(0)).join(', ')} img/s, accuracy ${passes[0].accuracy}\n`);
@@ -68,7 +71,7 @@ runPeer(library, { backend, threads: args.threads }, async () => {
   const notes = [
     `tfjs-core ${tf.version_core}; float32; NHWC; conv2d 'same' + add(bias) + relu, maxPool, matMul; tf.losses.softmaxCrossEntropy (mean); tf.train.momentum(${fx.lr}, ${fx.momentum}) via optimizer.minimize in tf.tidy`,
     'all batches timed, including the first (firstBatchMs; on wasm it creates the XNNPACK operators); timing includes copying the batch from the dataset and reading the loss back',
-    `inference: ${args.inferRuns} passes over ${run.inferImages} test images in batches of ${fx.inferBatch}, median; fused = tf.fused.conv2d (bias+relu) and tf.fused.matMul (bias)`,
+    `inference: ${warmups.join(' and ')} untimed warm-up passes, then ${args.inferRuns} passes over ${run.inferImages} test images in batches of ${fx.inferBatch}, median; fused = tf.fused.conv2d (bias+relu) and tf.fused.matMul (bias)`,
     ...setup.notes,
   ];
   finish({
