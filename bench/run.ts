@@ -19,9 +19,9 @@
 // machine is noisy and the ratios matter.
 //
 // Every run also measures the machine's GEMM ceiling (miniconv's wasm GEMM at 256 x 256 x 256, one
-// core, the fastest timed sample: bench/gemm.ts's gemmCeiling) and prints each library's GFLOP/s per
-// thread as a percentage of it: the distance to this machine's limit in one ratio. --no-gemm skips
-// the GEMM tables, not the ceiling. With two threads it also measures what two cores give the
+// core, the fastest timed sample, sampled again after every round: bench/gemm.ts's sampleCeiling and
+// ceilingOf) and prints each library's GFLOP/s per thread as a percentage of it: the distance to this
+// machine's limit in one ratio. --no-gemm skips the GEMM tables, not the ceiling. With two threads it also measures what two cores give the
 // reference network's training (bench/two-cores.ts) and prints miniconv's ratio beside it.
 
 import { spawnSync } from 'node:child_process';
@@ -30,7 +30,7 @@ import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { gemmCeiling, runGemmBench } from './gemm.ts';
+import { ceilingOf, runGemmBench, sampleCeiling } from './gemm.ts';
 import { type TwoCores, describeTwoCores, measureTwoCores } from './two-cores.ts';
 import { combineRounds, median } from './rounds.ts';
 import { runZooBench } from './zoo.ts';
@@ -132,16 +132,19 @@ async function main(): Promise<number> {
   if (made.status !== 0) throw new Error('bench: could not write the fixture');
 
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const ceilingSamples: number[] = [];
   const perRound: Result[][] = [];
   for (let r = 1; r <= rounds; r++) {
     if (rounds > 1) process.stderr.write(`\n==== round ${r} of ${rounds} ====\n`);
     perRound.push(list.map((e) => runEntry(e, fixture, quick)));
+    // A sample of the GEMM ceiling after every round: the run's ceiling is the fastest of them all (gemm.ts's sampleCeiling).
+    ceilingSamples.push(await sampleCeiling(quick ? 2 : 5, quick ? 30 : 100));
   }
   const results = combineRounds(perRound);
 
   process.stderr.write('\n== GEMM micro-benchmark ==\n');
   const gemm = await runGemmBench({ quick: quick || Boolean(values['no-gemm']), log: values['no-gemm'] ? () => {} : (s) => process.stderr.write(`${s}\n`) });
-  const ceiling = gemmCeiling(gemm);
+  const ceiling = ceilingOf(gemm, ceilingSamples);
   // What two cores give this workload right now (bench/two-cores.ts), when miniconv ran threaded.
   let twoCores: TwoCores | null = null;
   if (list.some((e) => e.id === 'miniconv-2')) {

@@ -28,7 +28,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LayerConfig } from '../src/layers/layer.ts';
 import { ZOO_NAMES } from '../src/train/zoo.ts';
-import { gemmCeiling, runGemmBench } from './gemm.ts';
+import { ceilingOf, runGemmBench, sampleCeiling } from './gemm.ts';
 import { combineRounds } from './rounds.ts';
 import { depthwiseTables, runDepthwiseBench, type DepthwiseBenchResult } from './depthwise.ts';
 import { loadData } from './peers/common.ts';
@@ -171,16 +171,19 @@ export async function runZooBench(o: ZooBenchOptions): Promise<number> {
   const list = entries(o, probe);
 
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const ceilingSamples: number[] = [];
   const perRound: ZooResult[][] = [];
   for (let r = 1; r <= o.rounds; r++) {
     if (o.rounds > 1) process.stderr.write(`\n==== round ${r} of ${o.rounds} ====\n`);
     perRound.push(list.map((e) => runEntry(e, fixture, o.quick)));
+    // A sample of the GEMM ceiling after every round: the run's ceiling is the fastest of them all (gemm.ts's sampleCeiling).
+    ceilingSamples.push(await sampleCeiling(o.quick ? 2 : 5, o.quick ? 30 : 100));
   }
   const results = combineRounds(perRound);
 
   process.stderr.write('\n== GEMM ceiling ==\n');
   const gemm = await runGemmBench({ quick: true, log: () => {} });
-  const ceiling = gemmCeiling(gemm);
+  const ceiling = ceilingOf(gemm, ceilingSamples);
   let depthwise: DepthwiseBenchResult | null = null;
   if (hasGroupedConv(fx.config) && !o.noGemm) {
     process.stderr.write('\n== depthwise and dense conv kernels (bench/depthwise.ts) ==\n');

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { type RoundResult, combineRounds, median } from '../bench/rounds.ts';
 import { INFER_WARMUP_PASSES, parseArgs, warmUp } from '../bench/peers/common.ts';
+import { ceilingOf, gemmCeiling, sampleCeiling } from '../bench/gemm.ts';
 
 type Run = RoundResult & { initialLoss?: number };
 
@@ -56,5 +57,25 @@ describe('the inference warm-up (bench/peers/common.ts)', () => {
     expect(INFER_WARMUP_PASSES).toBe(20);
     expect(parseArgs(['--fixture', 'f.json', '--infer-warmup', '0']).inferWarmup).toBe(0);
     expect(() => parseArgs(['--fixture', 'f.json', '--infer-warmup', '-1'])).toThrow(/--infer-warmup must be an integer >= 0/);
+  });
+});
+
+describe('the GEMM ceiling of a run (bench/gemm.ts)', () => {
+  const result = (best: number) => ({
+    wasm: 'wasm', layers: [],
+    gemm: [{ label: 'square 256', M: 256, N: 256, K: 256, transA: false, transB: false, ts: { median: 5, best: 6 }, wasm: { median: best - 1, best }, wasmWithCopy: null }],
+  });
+
+  it('is the fastest of the GEMM bench\'s sample and the samples taken after each round', () => {
+    expect(ceilingOf(result(28.4), [40.9, 37.2]).gflops).toBe(40.9);
+    expect(ceilingOf(result(41.5), [40.9, 37.2]).gflops).toBe(41.5);
+    expect(ceilingOf(result(41.5), [40.9, 37.2]).what).toMatch(/of 3 measurements/);
+    expect(ceilingOf(result(28.4), [])).toEqual(gemmCeiling(result(28.4)));
+  });
+
+  it('samples the 256 x 256 x 256 product in GFLOP/s', async () => {
+    const g = await sampleCeiling(1, 5);
+    expect(g).toBeGreaterThan(0.1);
+    expect(g).toBeLessThan(10_000);
   });
 });
