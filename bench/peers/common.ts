@@ -171,9 +171,10 @@ export function denseRowToConvnet(w: ArrayLike<number>, o: number, c: number, h:
  * JavaScript a few dozen times, so the first passes run partly in the interpreter and compile as
  * they go. With two threads there is no idle core for V8's background compiler, which then takes
  * time from the threads themselves: on this machine (2026-11-30, `--trace-opt`) miniconv's
- * two-thread inference was still compiling functions in pass 15, at 27,000-42,000 img/s, and held
- * 45,000-49,000 from about pass 20 (one thread: flat at ~27,000 from pass 2). Every library gets the
- * same warm-up (warmUp), so the timed passes compare the steady states.
+ * two-thread inference was still compiling functions in pass 15; it ran at 26,000-48,000 img/s,
+ * mostly in the 30,000s, over passes 1-19 and at 42,000-49,000 from about pass 20 (one thread: level
+ * at ~27,000 from pass 2). Every library gets the same warm-up (warmUp), so the timed passes
+ * compare the steady states.
  */
 export const INFER_WARMUP_PASSES = 20;
 /** The warm-up's cap in wall-clock time: a slow library (TF.js's cpu backend, ConvNetJS) stops warming up after it. */
