@@ -22,7 +22,8 @@
 // core, the fastest timed sample, sampled again after every round: bench/gemm.ts's sampleCeiling and
 // ceilingOf) and prints each library's GFLOP/s per thread as a percentage of it: the distance to this
 // machine's limit in one ratio. --no-gemm skips the GEMM tables, not the ceiling. With two threads it also measures what two cores give the
-// reference network's training (bench/two-cores.ts) and prints miniconv's ratio beside it.
+// reference network's training and inference (bench/two-cores.ts), after every round, and prints
+// miniconv's ratios beside them.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ceilingOf, runGemmBench, sampleCeiling } from './gemm.ts';
-import { type TwoCores, describeTwoCores, measureTwoCores } from './two-cores.ts';
+import { type TwoCores, describeTwoCores, joinTwoCores, measureTwoCores } from './two-cores.ts';
 import { combineRounds, median } from './rounds.ts';
 import { runZooBench } from './zoo.ts';
 
@@ -134,23 +135,27 @@ async function main(): Promise<number> {
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const ceilingSamples: number[] = [];
   const perRound: Result[][] = [];
+  // What two cores give the reference network's training and inference in each round (bench/two-cores.ts), when miniconv runs threaded.
+  const threaded = list.some((e) => e.id === 'miniconv-2');
+  const twoTrain: TwoCores[] = [], twoInfer: TwoCores[] = [];
   for (let r = 1; r <= rounds; r++) {
     if (rounds > 1) process.stderr.write(`\n==== round ${r} of ${rounds} ====\n`);
     perRound.push(list.map((e) => runEntry(e, fixture, quick)));
     // A sample of the GEMM ceiling after every round: the run's ceiling is the fastest of them all (gemm.ts's sampleCeiling).
     ceilingSamples.push(await sampleCeiling(quick ? 2 : 5, quick ? 30 : 100));
+    if (threaded) {
+      process.stderr.write('\n== two cores: one process alone, then two at once, training and inference (bench/two-cores.ts) ==\n');
+      for (const [work, into] of [['train', twoTrain], ['infer', twoInfer]] as const) {
+        into.push(await measureTwoCores({ model: 'reference', work, rounds: 1, ms: quick ? 300 : 2500 }));
+      }
+    }
   }
   const results = combineRounds(perRound);
 
   process.stderr.write('\n== GEMM micro-benchmark ==\n');
   const gemm = await runGemmBench({ quick: quick || Boolean(values['no-gemm']), log: values['no-gemm'] ? () => {} : (s) => process.stderr.write(`${s}\n`) });
   const ceiling = ceilingOf(gemm, ceilingSamples);
-  // What two cores give this workload right now (bench/two-cores.ts), when miniconv ran threaded.
-  let twoCores: TwoCores | null = null;
-  if (list.some((e) => e.id === 'miniconv-2')) {
-    process.stderr.write('\n== two cores: one training alone, then two at once (bench/two-cores.ts) ==\n');
-    twoCores = await measureTwoCores({ model: 'reference', rounds: quick ? 1 : Math.max(3, rounds), ms: quick ? 300 : 2500 });
-  }
+  const twoCores = threaded ? { train: joinTwoCores(twoTrain), infer: joinTwoCores(twoInfer) } : null;
 
   const date = new Date().toISOString();
   console.log(`\nminiconv benchmark, ${date.slice(0, 10)}, ${machine}`);
@@ -161,13 +166,14 @@ async function main(): Promise<number> {
   console.log(`GEMM ceiling measured in this run: ${ceiling.gflops.toFixed(1)} GFLOP/s per core (${ceiling.what}); "% ceiling" is a library's GFLOP/s per thread over it.`);
   console.log(table(results, ceiling.gflops));
   if (twoCores) {
-    console.log(`\n${describeTwoCores(twoCores)}.`);
-    // miniconv's own ratio, round by round (its two runs in a round are minutes apart at most), against that.
+    console.log(`\n${describeTwoCores(twoCores.train)}.\n${describeTwoCores(twoCores.infer)}.`);
+    // miniconv's own ratios, round by round, each against the two-process figure measured right after that round's runs.
     const k1 = list.findIndex((e) => e.id === 'miniconv-1'), k2 = list.findIndex((e) => e.id === 'miniconv-2');
     const ratios = (field: 'trainImagesPerSecMedian' | 'inferImagesPerSec') => perRound.map((round) => (round[k2]?.[field] ?? NaN) / (round[k1]?.[field] ?? NaN));
     if (k1 >= 0 && k2 >= 0) {
-      const train = ratios('trainImagesPerSecMedian'), infer = ratios('inferImagesPerSec');
-      console.log(`miniconv, 2 threads over 1, per round: training ${train.map((v) => fmt(v, 2)).join(', ')} (median ${fmt(median(train), 2)}x, ${fmt((100 * median(train)) / twoCores.ratio)}% of the two independent trainings'); inference ${infer.map((v) => fmt(v, 2)).join(', ')} (median ${fmt(median(infer), 2)}x).`);
+      const line = (what: string, mine: number[], bound: TwoCores) =>
+        `${what} ${mine.map((v) => fmt(v, 2)).join(', ')} (median ${fmt(median(mine), 2)}x; of the two processes' figure of the same round: ${mine.map((v, i) => `${fmt((100 * v) / bound.ratios[i])}%`).join(', ')})`;
+      console.log(`miniconv, 2 threads over 1, per round: ${line('training', ratios('trainImagesPerSecMedian'), twoCores.train)}; ${line('inference', ratios('inferImagesPerSec'), twoCores.infer)}.`);
     }
   }
   if (rounds > 1) {

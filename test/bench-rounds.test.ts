@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type RoundResult, combineRounds, median } from '../bench/rounds.ts';
 import { INFER_WARMUP_PASSES, parseArgs, warmUp } from '../bench/peers/common.ts';
 import { ceilingOf, gemmCeiling, sampleCeiling } from '../bench/gemm.ts';
+import { type TwoCores, joinTwoCores } from '../bench/two-cores.ts';
 
 type Run = RoundResult & { initialLoss?: number };
 
@@ -77,5 +78,17 @@ describe('the GEMM ceiling of a run (bench/gemm.ts)', () => {
     const g = await sampleCeiling(1, 5);
     expect(g).toBeGreaterThan(0.1);
     expect(g).toBeLessThan(10_000);
+  });
+});
+
+describe('two cores, measured round by round (bench/two-cores.ts)', () => {
+  it('joins the rounds in order, the ratio their median', () => {
+    const one = (alone: number, pair: [number, number]): TwoCores => ({ model: 'reference', work: 'infer', alone: [alone], pair: [pair], ratios: [(pair[0] + pair[1]) / alone], ratio: (pair[0] + pair[1]) / alone });
+    const t = joinTwoCores([one(100, [90, 80]), one(100, [60, 60]), one(100, [95, 95])]);
+    expect(t.ratios).toEqual([1.7, 1.2, 1.9]);
+    expect(t.ratio).toBe(1.7);
+    expect(t.alone).toEqual([100, 100, 100]);
+    expect(t.work).toBe('infer');
+    expect(() => joinTwoCores([])).toThrow(/no measurements/);
   });
 });

@@ -25,5 +25,14 @@ describe('npm run bench -- --quick', () => {
       expect(res.initialLoss, res.id).toBeCloseTo(out.results[0].initialLoss, 4);
     }
     expect(out.gemm.gemm.length).toBeGreaterThan(0);
+    if (ids.includes('miniconv-2')) { // two cores: the two-process figures of training and inference, one per round
+      expect(out.twoCores.train.work).toBe('train');
+      expect(out.twoCores.infer.work).toBe('infer');
+      for (const t of [out.twoCores.train, out.twoCores.infer]) {
+        expect(t.ratios).toHaveLength(out.rounds);
+        expect(t.ratio).toBeGreaterThan(0);
+      }
+      expect(r.stdout).toMatch(/two independent one-thread inference runs at once gave/);
+    }
   }, 600_000);
 });
