@@ -1,11 +1,11 @@
 // What two cores give on this machine, measured in the same run as the figures they bound: one
 // single-threaded miniconv training (or inference: --work infer) alone, then two of them at once in
-// separate processes (same model, same batches, started at the same instant), images per second. The pair's total over the one
-// alone is the most any two-thread run can scale here: it shares nothing, so whatever keeps it below
-// 2x (cores that the host gives to other machines, SMT siblings, memory) is the machine's, not the
-// code's. On this project's 2-core VM it has come out anywhere from 1.3x to 2.0x within the same hour,
-// which is why the bench prints it beside every threaded figure: the distance to the machine's limit
-// in one ratio, as the GEMM ceiling is for one core.
+// separate processes (same model, same batches, started at the same instant), images per second.
+// The pair's total over the one alone is the most any two-thread run can scale here: it shares
+// nothing, so whatever keeps it below 2x (cores that the host gives to other machines, SMT siblings,
+// memory) is the machine's, not the code's. On this project's 2-core VM it has come out anywhere from
+// 1.3x to 2.0x within the same hour, which is why the bench prints it beside every threaded figure:
+// the distance to the machine's limit in one ratio, as the GEMM ceiling is for one core.
 //
 //   npx tsx bench/two-cores.ts [--model reference|digits] [--work train|infer] [--rounds R] [--ms MS]
 
@@ -44,7 +44,7 @@ function child(model: TwoCoresModel, work: TwoCoresWork, startAt: number, ms: nu
   const y = Uint8Array.from({ length: batch }, (_, i) => i % 10);
   if (work === 'infer') net.eval(); // the fused conv + ReLU + pool path, as predict and the bench run it
   const step = work === 'infer' ? () => { net.forwardView(x); } : () => { trainStep(net, opt, x, y); };
-  // Compile (JavaScript and wasm tiers) before the clock: a second of steps, as the bench's warm-up does.
+  // Compile (JavaScript and wasm tiers) before the clock: a second of steps.
   for (const w0 = performance.now(); performance.now() - w0 < 1000;) step();
   while (Date.now() < startAt) { /* the other process may still be loading: wait on the wall clock */ }
   let images = 0;
