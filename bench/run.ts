@@ -21,9 +21,9 @@
 // Every run also measures the machine's GEMM ceiling (miniconv's wasm GEMM at 256 x 256 x 256, one
 // core, the fastest timed sample, sampled again after every round: bench/gemm.ts's sampleCeiling and
 // ceilingOf) and prints each library's GFLOP/s per thread as a percentage of it: the distance to this
-// machine's limit in one ratio. --no-gemm skips the GEMM tables, not the ceiling. With two threads it also measures what two cores give the
-// reference network's training and inference (bench/two-cores.ts), after every round, and prints
-// miniconv's ratios beside them.
+// machine's limit in one ratio. --no-gemm skips the GEMM tables, not the ceiling. With two threads it
+// also measures what two cores give the reference network's training and inference
+// (bench/two-cores.ts), after every round, and prints miniconv's ratios beside them.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -34,6 +34,7 @@ import { parseArgs } from 'node:util';
 import { ceilingOf, runGemmBench, sampleCeiling } from './gemm.ts';
 import { type TwoCores, describeTwoCores, joinTwoCores, measureTwoCores } from './two-cores.ts';
 import { combineRounds, median } from './rounds.ts';
+import { INFER_WARMUP_PASSES } from './peers/common.ts';
 import { runZooBench } from './zoo.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -160,7 +161,7 @@ async function main(): Promise<number> {
   const date = new Date().toISOString();
   console.log(`\nminiconv benchmark, ${date.slice(0, 10)}, ${machine}`);
   console.log(`Reference network (ConvNetJS MNIST demo), batch 32, SGD lr 0.01 momentum 0.9; ${TRAIN_FLOP / 1e6} MFLOP per training image, ${FORWARD_FLOP / 1e6} per inference.`);
-  console.log('Train img/s: median over chunks of ~1,000 images; infer img/s: median of passes over the test images, batch 100.');
+  console.log(`Train img/s: median over chunks of ~1,000 images; infer img/s: median of passes over the test images, batch 100${quick ? '' : `, after up to ${INFER_WARMUP_PASSES} untimed warm-up passes`}.`);
   if (rounds > 1) console.log(`Every library ran ${rounds} times, in turns; each figure is the median over the rounds, peak RSS the largest.`);
   console.log('');
   console.log(`GEMM ceiling measured in this run: ${ceiling.gflops.toFixed(1)} GFLOP/s per core (${ceiling.what}); "% ceiling" is a library's GFLOP/s per thread over it.`);
