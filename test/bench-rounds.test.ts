@@ -1,4 +1,5 @@
-// `npm run bench -- --rounds N`: how the rounds are summed up into one table.
+// The bench's bookkeeping: how `--rounds N` is summed up into one table, the inference warm-up, the
+// GEMM ceiling sampled over a run, and the two-process figures joined round by round.
 import { describe, expect, it } from 'vitest';
 import { type RoundResult, combineRounds, median } from '../bench/rounds.ts';
 import { INFER_WARMUP_PASSES, parseArgs, warmUp } from '../bench/peers/common.ts';
