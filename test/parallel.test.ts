@@ -5,6 +5,7 @@ import { fit } from '../src/train/index.ts';
 import { type Augment, randomElastic, randomShift } from '../src/train/augment.ts';
 import { ParallelTrainer } from '../src/train/parallel.ts';
 import { reduceAndUpdate } from '../src/train/worker-step.ts';
+import { C_DONE, ctrlOffset } from '../src/train/parallel-protocol.mjs';
 import { TrainingDivergedError } from '../src/errors.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 import { takeFirst } from '../datasets/dataset.ts';
@@ -135,6 +136,25 @@ describe('ParallelTrainer', () => {
       expect(model.params().map((p) => Array.from(p.value.data)), `image ${spoiled}`).toEqual(fresh.params().map((p) => Array.from(p.value.data)));
     }
   });
+
+  it('a failed step is reported only once every worker has left it (a report while one was still at the barrier once hung CI)', () => {
+    // Worker 1's slice fails; worker 2 is often still waking from the barrier when worker 1 is done.
+    // Reported then, the next step reset the barrier under worker 2 and all three threads waited on
+    // each other for ever (2026-11-30). So after every throw, each worker's "done" must be this job's.
+    const model = build(6), optimizer = new SGD(model.params(), { lr: 0.05, momentum: 0.9 });
+    const t = new ParallelTrainer(model, [1, 28, 28], { threads: 3, optimizer });
+    trainers.push(t);
+    const inside = t as unknown as { ctrl: Int32Array; seq: number };
+    const bad = new Tensor(x.shape, x.data.slice());
+    bad.data.fill(NaN, 6 * 784, 7 * 784); // image 6: worker 1's slice (5-8)
+    for (let i = 0; i < 200; i++) {
+      expect(() => t.trainStep(bad, y)).toThrow(/^worker 1: /);
+      const stillInside = [1, 2].filter((w) => Atomics.load(inside.ctrl, ctrlOffset(w) + C_DONE) !== inside.seq);
+      expect(stillInside, `step ${i}`).toEqual([]); // before the fix: within 1-7 steps here
+      t.trainStep(x, y);
+    }
+    expect(optimizer.steps).toBe(200);
+  }, 60_000);
 
   it('many short steps in a row never hang (a lost wake-up once stalled training)', () => {
     // A tiny model makes each step a few microseconds, so the workers finish while the main thread

@@ -196,6 +196,9 @@ export class ParallelTrainer {
   }
 
   private waitAll(): void {
+    // Every worker first, then the failures: a failure reported while another worker was still in
+    // the step (waking from the barrier, say) let the next step reset the barrier under it, and the
+    // three threads then waited for each other for ever (seen in CI, 2026-11-30; test/parallel.test.ts).
     for (let w = 1; w < this.threads; w++) {
       const o = ctrlOffset(w);
       // Read the flag once per round and sleep only while it still holds that value: reading it a
@@ -205,7 +208,9 @@ export class ParallelTrainer {
         if (done === this.seq) break;
         Atomics.wait(this.ctrl, o + C_DONE, done, 1000); // bounded: a missed wake-up costs a second, never a hang
       }
-      const failure = this.ctrl[o + C_ERROR];
+    }
+    for (let w = 1; w < this.threads; w++) {
+      const failure = this.ctrl[ctrlOffset(w) + C_ERROR];
       if (failure === NO_ERROR) continue;
       const message = `worker ${w}: ${readError(this.errors, w)}`;
       // A divergence keeps its class across the thread boundary, so that fit() can catch it by class.
