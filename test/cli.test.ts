@@ -134,13 +134,13 @@ describe('miniconv CLI', () => {
 
   it('the real binary exits with the same codes and prints no stack trace', () => {
     const bin = join(import.meta.dirname, '..', 'bin', 'miniconv.js');
-    const bad = spawnSync(process.execPath, [bin, 'bogus'], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [bin, 'bogus'], { encoding: 'utf8', timeout: 60_000 });
     expect(bad.status).toBe(2);
-    const missing = spawnSync(process.execPath, [bin, 'summary', join(dir, 'none.json')], { encoding: 'utf8' });
+    const missing = spawnSync(process.execPath, [bin, 'summary', join(dir, 'none.json')], { encoding: 'utf8', timeout: 60_000 });
     expect(missing.status).toBe(1);
     expect(missing.stderr.trim()).toBe(`miniconv summary: loadModel: no such file: ${join(dir, 'none.json')}`);
-    expect(execFileSync(process.execPath, [bin, 'help'], { encoding: 'utf8' })).toContain('Usage: miniconv');
-    const badIndex = spawnSync(process.execPath, [bin, 'inspect', modelFile, '--index', 'abc'], { encoding: 'utf8' });
+    expect(execFileSync(process.execPath, [bin, 'help'], { encoding: 'utf8', timeout: 60_000 })).toContain('Usage: miniconv');
+    const badIndex = spawnSync(process.execPath, [bin, 'inspect', modelFile, '--index', 'abc'], { encoding: 'utf8', timeout: 60_000 });
     expect(badIndex.status).toBe(2);
     expect(badIndex.stderr).not.toMatch(/\n +at /);
   }, 120_000);

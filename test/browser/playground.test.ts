@@ -296,7 +296,7 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'miniconv-playground-')), 'digits.json');
     await download.saveAs(file);
     expect(JSON.parse(readFileSync(file, 'utf8')).format).toBe('miniconv-model');
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'bin/main.ts', 'eval', file], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'bin/main.ts', 'eval', file], { encoding: 'utf8', timeout: 120_000 });
     const accuracy = Number(/accuracy[^\d]*([\d.]+)%/i.exec(out)?.[1]);
     expect(accuracy, out).toBeGreaterThan(80);
     // ... and it loads back into the page.
