@@ -16,8 +16,9 @@
 // steps about 0.2 ms of 2.5. Then the optimiser updates the shared weights, and that is shared out
 // too (trainStep): SGD, Adam and AdamW are elementwise (optim/optimizer.ts), so each thread updates
 // the same stripe it has just summed, with its replica of the optimiser over the shared weights and
-// the shared state (velocity, moments), at the learning rate and step count the main thread hands out. The bits are those of
-// one thread updating every weight; no thread waits while another does the serial part.
+// the shared state (velocity, moments), at the learning rate and step count the main thread hands
+// out. The bits are those of one thread updating every weight; no thread waits while another does
+// the serial part. A failed step is reported once every thread has left it (waitAll).
 //
 // predict() shares a batch out differently: it is cut into fixed chunks of 16 images, and each thread
 // takes the next free chunk until none is left, so that a thread that gets less of a core (this
