@@ -13,6 +13,7 @@ export { Flatten } from './layers/flatten.ts';
 export { AvgPool2D, type AvgPool2DOptions } from './layers/avg-pool2d.ts';
 export { GlobalAvgPool2D } from './layers/global-avg-pool2d.ts';
 export { Sequential, countParams } from './layers/sequential.ts';
+export { toFullyConvolutional } from './layers/fully-convolutional.ts';
 export { modelFromConfig, layerFromConfig, type FromConfigOptions } from './layers/from-config.ts';
 export { BatchNorm2D, type BatchNorm2DOptions } from './layers/batch-norm2d.ts';
 export { Dropout, type DropoutOptions } from './layers/dropout.ts';
