@@ -36,7 +36,7 @@ export { divergingColor, greyColor, maxAbsOf, type RGB } from './inspect/colorma
 export { TrainingDivergedError } from './errors.ts';
 export { type Dataset, type ByteImages, byteDataset, bytesOf, copyImage, imageRange, takeFirst } from './train/dataset.ts';
 export { numericGradient } from './gradcheck.ts';
-export { explainConv, explainRelu, explainPool, explainDense, explainSoftmax, explainChain, explainWhyConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions } from './explain/index.ts';
+export { explainConv, explainRelu, explainPool, explainDense, explainSoftmax, explainChain, explainWhyConv, explainDenseAsConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions } from './explain/index.ts';
 export { exportOnnx, type ExportOptions } from './io/onnx/export.ts';
 export { importOnnx, type ImportOptions, type ImportResult } from './io/onnx/import.ts';
 export { applyPreprocess, checkPreprocess, type Preprocess } from './io/onnx/preprocess.ts';
