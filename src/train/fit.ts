@@ -3,7 +3,7 @@
 // loop can run in a browser page without freezing it. Nothing here imports a Node-only module: the
 // threaded trainer (threads > 1) is reached through parallel-factory.ts.
 
-import { type Dataset, copyImage } from './dataset.ts';
+import { type Dataset, copyImage } from '../dataset.ts';
 import type { Layer } from '../layers/layer.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import { createRng } from '../rng.ts';
