@@ -58,7 +58,8 @@ import { shapeStr } from '../tensor.ts';
 
 export type OptimizerName = 'sgd' | 'adam' | 'adamw';
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'adam', 'adamw'];
-export type AugmentName = 'elastic' | 'affine' | 'shift' | 'none';
+import type { AugmentName } from './augment.ts';
+export type { AugmentName } from './augment.ts';
 
 /** How a zoo model is trained by default (`miniconv train --model NAME` with no other option). */
 export interface TrainingDefaults {
