@@ -27,8 +27,13 @@ export { stepLR, exponentialLR, cosineAnnealingLR, linearLR, sequentialLR, warmu
 export { gradCheck, relError, randn, awayFromZero, distinct, type GradCheckOptions, type GradCheckResult, type KinkEntry } from './gradcheck.ts';
 export { trainStep } from './train/step.ts';
 export { evaluate, formatConfusion, argmaxRow, type Evaluation, type EvaluateOptions } from './train/metrics.ts';
-export { randomAffine, randomElastic, randomShift, type Augment, type AffineOptions, type ElasticOptions } from './train/augment.ts';
-export { fit, fitAsync, type FitOptions, type History, type BatchInfo, type EpochInfo } from './train/fit.ts';
+export { randomAffine, randomElastic, randomShift, augmentByName, AUGMENT_NAMES, type AugmentName, type Augment, type AffineOptions, type ElasticOptions } from './train/augment.ts';
+export {
+  fit, fitAsync, trainingSteps, type FitOptions, type FitCallbacks, type TrainingControl, type TrainingStep, type TrainingStepsOptions,
+  type History, type BatchInfo, type EpochInfo,
+} from './train/fit.ts';
+export { earlyStopping, restoreBest, type EarlyStopping, type EarlyStoppingOptions, type RestoreBest, type Monitor } from './train/callbacks.ts';
+export type { PredictOptions } from './layers/predict.ts';
 export { serializeModel, deserializeModel, MODEL_FORMAT, MODEL_VERSION, type ModelMetadata, type Snapshot, type EpochRecord } from './io/model-format.ts';
 export { featureMaps, type FeatureMap } from './inspect/layer-outputs.ts';
 export { divergingColor, greyColor, maxAbsOf, type RGB } from './inspect/colormap.ts';
