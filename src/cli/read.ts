@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { PNG } from 'pngjs';
 import { loadModel, writeFileAtomic } from '../io/model-file.ts';
-import { applyPreprocess, modelPreprocess } from '../io/onnx/preprocess.ts';
+import { applyPreprocess, modelPreprocess } from '../io/onnx/mean-std.ts';
 import { softmax } from '../kernels/softmax-xent.ts';
 import { Tensor } from '../tensor.ts';
 import { assertDigitInput } from '../train/digit-input.ts';

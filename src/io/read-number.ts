@@ -2,7 +2,7 @@
 // Pure arithmetic on arrays (no file system), so the page can run it as `miniconv read` does.
 //
 // readNumber(rgba, W, H, classify) runs, in order:
-//   1. clean       the steps `predict` runs (preprocess.ts): grey, shrink to READ_SIDE, ink polarity,
+//   1. clean       the steps `predict` runs (clean-picture.ts): grey, shrink to READ_SIDE, ink polarity,
 //                  background closing, flattened ink, adaptive threshold, ruled lines removed
 //   2. components  8-connected ink; specks (smaller than MIN_SIDE, or with under 1% of the largest mark's ink) dropped
 //   3. merge       pieces of one digit: a mark that overlaps another's columns by half of the narrower
@@ -24,7 +24,7 @@ import { type Blob, connectedComponents, squareFilter } from './image-ops.ts';
 import {
   DIGIT_SIZE, backgroundWindow, estimateBackground, findLines, flattenIllumination, greyFromRgba, inkPolarity, normalizeStroke, normalizeToMnist,
   removeLines, shrinkGrey, thresholdInk,
-} from './preprocess.ts';
+} from './clean-picture.ts';
 import { resampleArea } from './image-ops.ts';
 
 /** Pictures are shrunk to at most this many pixels a side before reading (a 12-pixel digit stays readable in a 1600-pixel page). */
