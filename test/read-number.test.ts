@@ -13,6 +13,7 @@ import { loadDigits } from '../datasets/mnist.ts';
 import { main } from '../src/cli/main.ts';
 import { dataLoaders } from '../bin/main.ts';
 import { type ComposeOptions, composeNumber, digitImage } from './number-pictures.ts';
+import { editDistance } from './read-number-metrics.ts';
 
 const { train, test } = loadDigits({ seed: 1 });
 let model: Sequential;
@@ -33,17 +34,6 @@ beforeAll(() => {
   classify = (x, n) => softmax(model.forward(new Tensor([n, 1, 28, 28], x))).data as Float32Array;
   saveModel(modelFile, model, [1, 28, 28]);
 }, 120_000);
-
-/** Levenshtein distance: digits missed, added or misread. */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length];
-}
 
 /**
  * Reads `count` composed numbers of 3 to 8 held-out digits; returns the share read entirely right, and

@@ -144,7 +144,8 @@ function segmentInput(ink: Float32Array, near: Float32Array, labels: Int32Array,
   const margin = Math.max(2, Math.round(0.1 * Math.max(bw, bh)));
   const cx0 = Math.max(0, x0 - margin), cy0 = Math.max(0, y0 - margin), cx1 = Math.min(W - 1, x1 + margin), cy1 = Math.min(H - 1, y1 + margin);
   const cw = cx1 - cx0 + 1, ch = cy1 - cy0 + 1;
-  const strokes: number[] = [];
+  const hist = new Uint32Array(256); // the mark's own ink levels, for its contrast (90th percentile)
+  let owned = 0;
   const crop = new Float32Array(cw * ch);
   for (let y = 0; y < ch; y++) {
     for (let x = 0; x < cw; x++) {
@@ -153,11 +154,12 @@ function segmentInput(ink: Float32Array, near: Float32Array, labels: Int32Array,
       // The fringe around the mark's own pixels, but not another mark's ink.
       if (labels[i] !== 0 && !own[labels[i]]) continue;
       crop[y * cw + x] = ink[i];
-      if (own[labels[i]]) strokes.push(ink[i]);
+      if (own[labels[i]]) { hist[Math.min(255, Math.floor(ink[i] * 256))]++; owned++; }
     }
   }
-  strokes.sort((a, b) => a - b);
-  const contrast = Math.max(1e-3, strokes[Math.floor(0.9 * (strokes.length - 1))]);
+  let level = 0;
+  for (let acc = 0; level < 255 && (acc += hist[level]) < 0.9 * owned;) level++;
+  const contrast = Math.max(1e-3, (level + 0.5) / 256);
   for (let i = 0; i < crop.length; i++) crop[i] = Math.min(1, crop[i] / contrast);
   // 40 pixels a side, not preprocessDigit's 80: the digit still has 2x the 20-pixel box's detail, and
   // the stroke normalisation (a disc filter) costs a sixteenth: a picture may hold dozens of candidates.
