@@ -76,7 +76,7 @@ export interface ReadResult {
   text: string;
   digits: ReadDigit[];
   warnings: string[];
-  /** The cleaned ink (0..1) at the working size, and the factor from working to original pixels. */
+  /** The cleaned ink (0..1) of the marks read, at the working size, and the factor from working to original pixels. */
   ink: Float32Array;
   width: number;
   height: number;
@@ -231,7 +231,15 @@ export function readNumber(rgba: ArrayLike<number>, width: number, height: numbe
   if (splits > 0) warnings.push(`${splits} mark${splits === 1 ? ' was' : 's were'} split into touching digits: check the boxes (--save-boxes)`);
   const small = digits.filter((d) => d.box[3] < 12);
   if (small.length > 0) warnings.push(`${small.length} digit${small.length === 1 ? ' is' : 's are'} under 12 pixels high; the result may be unreliable`);
-  return { text: digits.map((d) => String(d.digit)).join(''), digits, warnings, ink, width: W, height: H, scale };
+  // The ink of the marks kept (and their 1-pixel fringe), for the heat map: not the paper's grain.
+  const keptInk = new Float32Array(ink.length);
+  const keptLabel = new Uint8Array(blobs.length + 1);
+  for (const m of marks) for (const l of m.labels) keptLabel[l] = 1;
+  const keptMask = new Float32Array(ink.length);
+  for (let i = 0; i < ink.length; i++) keptMask[i] = keptLabel[labels[i]];
+  const keptNear = squareFilter(keptMask, W, H, 3, true);
+  for (let i = 0; i < ink.length; i++) keptInk[i] = keptNear[i] > 0 ? ink[i] : 0;
+  return { text: digits.map((d) => String(d.digit)).join(''), digits, warnings, ink: keptInk, width: W, height: H, scale };
 }
 
 function toDigit(seg: { input: Float32Array; box: [number, number, number, number] }, probs: Float32Array, scale: number): ReadDigit {
