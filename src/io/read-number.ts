@@ -214,7 +214,12 @@ export function readNumber(rgba: ArrayLike<number>, width: number, height: numbe
   // 3. Pieces of one digit joined; then pieces too small to be a digit on their own dropped (a dot, a stray tick).
   let marks = mergePieces(kept);
   const tallest = marks.reduce((m, k) => Math.max(m, k.y1 - k.y0 + 1), 0);
-  marks = marks.filter((k) => Math.max(k.y1 - k.y0, k.x1 - k.x0) + 1 >= Math.max(MIN_SIDE, 0.12 * tallest));
+  // Too small to be a digit, or a flat dash: a piece of a ruled line that the line removal missed
+  // (grain broke it into short runs), no digit being twice as wide as high and under a third of the tallest.
+  marks = marks.filter((k) => {
+    const h = k.y1 - k.y0 + 1, w = k.x1 - k.x0 + 1;
+    return Math.max(h, w) >= Math.max(MIN_SIDE, 0.12 * tallest) && !(w > 2 * h && h < 0.35 * tallest);
+  });
   if (marks.length === 0) throw new Error(`${source}: no digit found (no ink stands out from the paper)`);
   if (marks.length > maxDigits) throw new Error(`${source}: ${marks.length} marks found, more than the ${maxDigits} digits miniconv read accepts (crop the picture to one number)`);
   marks.sort((a, b) => a.x0 + a.x1 - b.x0 - b.x1);
