@@ -41,11 +41,12 @@ export function importCommand(ctx: CliContext): Command {
   return configureCommand(new Command('import'), ctx.io)
     .description('turn an ONNX file into a model file')
     .argument('<MODEL.onnx>', 'an ONNX model of a chain of layers and residual blocks')
-    .requiredOption('--out <FILE>', 'the model file to write (replaced if it exists)', pathArg('--out', 'a file name'))
+    .requiredOption('--out <FILE>', 'the model file to write; an existing file is replaced only if it is a miniconv model, never MODEL.onnx itself', pathArg('--out', 'a file name'))
+    .option('--force', 'let --out replace an existing regular file that is not a miniconv model (never a folder, a device or MODEL.onnx)')
     .option('--mean <X[,X...]>', 'the input normalisation: mean, one number or one per channel', numberListArg('--mean', false))
     .option('--std <X[,X...]>', 'the input normalisation: standard deviation, > 0, one number or one per channel', numberListArg('--std', true))
     .addHelpText('after', READS)
-    .action(async (file: string, o: { out: string; mean?: number | number[]; std?: number | number[] }) => {
+    .action(async (file: string, o: { out: string; force?: boolean; mean?: number | number[]; std?: number | number[] }) => {
       const { io } = ctx;
       if ((o.mean === undefined) !== (o.std === undefined)) throw new UsageError(`give --mean and --std together (for example --mean 0.5 --std 0.5), got only ${o.mean === undefined ? '--std' : '--mean'}`);
       const preprocess: Preprocess | undefined = o.mean !== undefined ? { mean: o.mean, std: o.std! } : undefined;
@@ -53,7 +54,7 @@ export function importCommand(ctx: CliContext): Command {
       // Loaded when used: the ONNX code (protobuf messages) would add ~5 MB to every command, `train` too.
       const onnx = await import('../io/onnx/file.ts');
       try {
-        r = onnx.importOnnxFile(file, o.out, { preprocess });
+        r = onnx.importOnnxFile(file, o.out, { preprocess, force: o.force, who: '--out' });
       } catch (e) {
         // A per-channel list that does not match the model's input channels is a bad argument.
         if (e instanceof PreprocessError && preprocess) throw new UsageError(`--mean/--std: ${e.message.replace(/^importOnnx: preprocess: /, '')}`);

@@ -137,7 +137,7 @@ function train(ctx: CliContext, o: TrainOptions, cmd: Command): void {
   const name = o.arch !== undefined ? basename(o.arch).replace(/\.json$/i, '') : zoo.name;
   const out = resolve(o.out ?? `models/${name}.json`);
   // Before training: may a model go to --out, and is its folder writable? (model-file.ts)
-  const dest = prepareModelDestination(out, { force: o.force });
+  const dest = prepareModelDestination(out, { force: o.force, inputs: o.arch !== undefined ? [[o.arch, 'the --arch file']] : [] });
   if (dest.removed.length > 0) io.err(`Removed ${dest.removed.length} temporary file${dest.removed.length === 1 ? '' : 's'} left by interrupted saves: ${dest.removed.join(', ')}`);
 
   const t0 = performance.now();
