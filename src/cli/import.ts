@@ -8,7 +8,7 @@ import { type Preprocess, PreprocessError } from '../io/onnx/preprocess.ts';
 import { shapeStr } from '../tensor.ts';
 import type { CliContext } from './context.ts';
 import { UsageError } from './errors.ts';
-import { configureCommand, pathArg } from './parse.ts';
+import { configureCommand, isDecimalNumber, pathArg } from './parse.ts';
 
 const READS = `
 Reads graphs of Conv (pads, strides, dilations, group), Relu, Tanh, Sigmoid, MaxPool, AveragePool,
@@ -28,7 +28,7 @@ function numberListArg(flag: string, positive: boolean): (value: string) => numb
   return (value) => {
     const parts = value.split(',').map((p) => p.trim());
     const nums = parts.map(Number);
-    const bad = parts.findIndex((p, i) => p === '' || !Number.isFinite(nums[i]) || (positive && !(nums[i] > 0)));
+    const bad = parts.findIndex((p, i) => !isDecimalNumber(p) || !Number.isFinite(nums[i]) || (positive && !(nums[i] > 0)));
     if (bad >= 0) {
       const example = positive ? '0.229,0.224,0.225' : '0.485,0.456,0.406';
       throw new UsageError(`${flag} must be ${positive ? 'a number > 0' : 'a number'} or a comma-separated list, one per channel (for example ${flag} 0.5 or ${flag} ${example}), got '${value}'`);

@@ -20,7 +20,7 @@ import { BACKEND_HELP, applyBackendOption } from './backend.ts';
 import { type CliContext, loadData } from './context.ts';
 import type { CliIO } from './io.ts';
 import { UsageError } from './errors.ts';
-import { THREADS_PER_CORE, choiceArg, configureCommand, floatArg, intArg, maxBytesOf, maxFileMbOption, maxThreads, pathArg, threadsArg } from './parse.ts';
+import { MAX_BATCH_SIZE, MAX_EPOCHS, THREADS_PER_CORE, choiceArg, configureCommand, floatArg, intArg, maxBytesOf, maxFileMbOption, maxThreads, pathArg, threadsArg } from './parse.ts';
 
 /** The training-set augmentations `train --augment` offers. */
 const AUGMENTS: Record<string, () => Augment | undefined> = {
@@ -61,8 +61,8 @@ export function trainCommand(ctx: CliContext): Command {
     .option('--arch <FILE>', 'train your own network, described in a JSON file (see below), instead of --model', pathArg('--arch', 'a JSON file'))
     .option('--optimizer <NAME>', `${OPTIMIZER_NAMES.join(', ')} (default: the model's)`, choiceArg('--optimizer', OPTIMIZER_NAMES))
     .option('--schedule <SPEC>', `learning rate per epoch: ${SCHEDULE_FORMS} (default: the model's)`, pathArg('--schedule', 'a schedule such as cosine'))
-    .option('--epochs <N>', `passes over the training set ${dflt('epochs')}`, intArg('--epochs', 1, 3))
-    .option('--batch-size <N>', `images per optimiser step ${dflt('batchSize')}`, intArg('--batch-size', 1, 32))
+    .option('--epochs <N>', `passes over the training set, at most ${MAX_EPOCHS} ${dflt('epochs')}`, intArg('--epochs', 1, 3, MAX_EPOCHS))
+    .option('--batch-size <N>', `images per optimiser step, at most ${MAX_BATCH_SIZE} ${dflt('batchSize')}`, intArg('--batch-size', 1, 32, MAX_BATCH_SIZE))
     .option('--lr <X>', `learning rate (the start of the schedule) ${dflt('lr')}`, floatArg('--lr', { min: 0 }, 0.02))
     .option('--momentum <X>', `SGD momentum ${dflt('momentum')}`, floatArg('--momentum', { min: 0, max: 1, maxExclusive: true }, 0.9))
     .option('--lr-decay <X>', `multiply the learning rate by X after every epoch, instead of --schedule ${dflt('lrDecay')}`, floatArg('--lr-decay', { min: 0, max: 1, minExclusive: true }, 0.85))
