@@ -14,12 +14,13 @@ import { DIGIT_DEFAULTS, DIGIT_INPUT_SHAPE } from '../train/digit-model.ts';
 import {
   OPTIMIZER_NAMES, type OptimizerName, SCHEDULE_FORMS, ZOO, ZOO_NAMES, createOptimizer, modelFromArchitecture, type TrainingDefaults, scheduleFromSpec, zooModel,
 } from '../train/zoo.ts';
-import { type BatchInfo, type EpochInfo, fit } from '../train/fit.ts';
+import { type BatchInfo, type EpochInfo, fitAsync } from '../train/fit.ts';
 import '../train/parallel.ts'; // registers the threaded trainer that --threads > 1 uses
 import { BACKEND_HELP, applyBackendOption } from './backend.ts';
 import { type CliContext, loadData } from './context.ts';
 import type { CliIO } from './io.ts';
-import { UsageError } from './errors.ts';
+import { InterruptedError, UsageError } from './errors.ts';
+import { SignalStop, watchSignals } from './interrupt.ts';
 import { MAX_BATCH_SIZE, MAX_EPOCHS, THREADS_PER_CORE, choiceArg, configureCommand, floatArg, intArg, maxBytesOf, maxFileMbOption, maxThreads, pathArg, threadsArg } from './parse.ts';
 
 /** The training-set augmentations `train --augment` offers. */
@@ -105,7 +106,7 @@ function readArch(file: string, seed: number, inputShape: readonly number[]): Se
   return modelFromArchitecture(doc, seed, { inputShape, classes: 10 }, `--arch ${file}`);
 }
 
-function train(ctx: CliContext, o: TrainOptions, cmd: Command): void {
+async function train(ctx: CliContext, o: TrainOptions, cmd: Command): Promise<void> {
   const { io } = ctx;
   if (o.backend !== undefined) applyBackendOption(o.backend);
   const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
@@ -157,29 +158,57 @@ function train(ctx: CliContext, o: TrainOptions, cmd: Command): void {
   const snap = (label: string) => { if (o.snapshots) snapshots.push({ label, param: firstWeight.name, value: firstWeight.value.clone() }); };
   snap('init');
 
+  // Ctrl-C / SIGTERM (interrupt.ts): the weights and buffers after each finished epoch are kept, so
+  // that a signal mid-epoch saves the model as it was then. fitAsync yields to the event loop after
+  // every batch, so that the signal is seen; it runs the very same steps as fit (same bits).
+  const state = [...model.params(), ...model.buffers()].map((t) => t.value);
+  const kept = state.map((t) => new Float32Array(t.size));
+  const finished: EpochInfo[] = [];
+  const keep = (e: EpochInfo) => { state.forEach((t, i) => kept[i].set(t.data)); finished.push(e); };
   const progress = makeProgress(io, epochs);
-  const history = fit(model, data.train, {
-    epochs, batchSize, optimizer, seed, testSet: data.test, threads, lrDecay, schedule, augment: AUGMENTS[augment](),
-    onBatchEnd: progress.batch,
-    onEpochEnd: (e) => { progress.epoch(e); snap(`epoch ${e.epoch}`); },
-  });
-  const last = history.epochs[history.epochs.length - 1];
+  const signals = watchSignals(io, 'miniconv train');
+  let stop: SignalStop | null = null;
+  try {
+    await fitAsync(model, data.train, {
+      epochs, batchSize, optimizer, seed, testSet: data.test, threads, lrDecay, schedule, augment: AUGMENTS[augment](),
+      onBatchEnd: (b) => { signals.check(); progress.batch(b); },
+      onEpochEnd: (e) => { progress.epoch(e); snap(`epoch ${e.epoch}`); keep(e); },
+    });
+  } catch (e) {
+    if (!(e instanceof SignalStop)) throw e;
+    stop = e;
+    progress.stop();
+    state.forEach((t, i) => t.data.set(kept[i])); // back to the last finished epoch
+  } finally {
+    signals.dispose();
+  }
+  const done = finished.length;
+  const last = finished[done - 1];
   const seconds = (performance.now() - t0) / 1000;
+  if (stop && done === 0) {
+    throw new InterruptedError(`interrupted by ${stop.signal} during epoch 1: no epoch had finished, nothing was saved; ${out} is as it was`);
+  }
 
   const metadata: ModelMetadata = {
     model: o.arch !== undefined ? `arch:${basename(o.arch)}` : zoo.name,
-    seed, epochs, batchSize, threads,
+    seed, epochs: done, batchSize, threads,
     optimizer: { ...optimizer.config(), lr, ...(lrDecay !== undefined ? { lrDecay } : { schedule: scheduleSpec }) },
     augment, dataset: data.name, date: new Date().toISOString(),
-    history: history.epochs.map(({ test: _test, imagesPerSec: _ips, ...rest }) => rest),
+    history: finished.map(({ test: _test, imagesPerSec: _ips, ...rest }) => rest),
     confusion: last.test?.confusion,
     wallSeconds: seconds,
+    ...(stop ? { interrupted: { signal: stop.signal, epoch: done + 1 } } : {}),
     ...(o.snapshots ? { snapshots } : {}),
   };
   // If --out fails now (disk full, permissions changed), the model is kept beside it or in the temp
   // folder and the ModelSaveError (exit 1) says where.
   saveTrainedModel(out, model, inputShape, metadata);
-  io.out(`Test accuracy ${(100 * (last.testAccuracy ?? 0)).toFixed(2)}% after ${epochs} epochs, ${seconds.toFixed(1)} s in all.`);
+  const accuracy = `${(100 * (last.testAccuracy ?? 0)).toFixed(2)}%`;
+  if (stop) {
+    throw new InterruptedError(`interrupted by ${stop.signal} during epoch ${done + 1}: saved the model as it was after epoch ${done} of ${epochs} ` +
+      `(test accuracy ${accuracy}) to ${out}`);
+  }
+  io.out(`Test accuracy ${accuracy} after ${epochs} epochs, ${seconds.toFixed(1)} s in all.`);
   io.out(`Model saved to ${out}`);
 }
 
@@ -204,6 +233,10 @@ function makeProgress(io: CliIO, epochs: number) {
         io.out(`epoch ${b.epoch}/${epochs} batch ${b.batch}/${b.batches} loss ${fields.loss} acc ${fields.acc}% ${fields.ips} img/s`);
         nextPlain = b.batch + Math.ceil(b.batches / 4);
       }
+    },
+    /** Ends a progress bar half-way (an interrupted epoch). */
+    stop() {
+      if (bar) { bar.stop(); bar = null; }
     },
     epoch(e: EpochInfo) {
       if (bar) { bar.stop(); bar = null; }
