@@ -12,7 +12,7 @@ import { dataLoaders } from '../bin/main.ts';
 import { type CliIO, main } from '../src/cli/main.ts';
 import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sequential, createRng } from '../src/index.ts';
 import { saveModel } from '../src/io/model-file.ts';
-import { preprocessDigit } from '../src/io/preprocess.ts';
+import { preprocessDigit } from '../src/io/clean-picture.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'miniconv-blank-'));
 async function run(...argv: string[]) {

@@ -11,7 +11,7 @@ import { encodeIdx } from '../datasets/idx.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 import { Dense, Sequential, createRng } from '../src/index.ts';
 import { loadModel, saveModel } from '../src/io/model-file.ts';
-import { takeFirst } from '../src/train/dataset.ts';
+import { takeFirst } from '../src/dataset.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'miniconv-sigint-'));
 const data = join(dir, 'idx');

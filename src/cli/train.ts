@@ -9,28 +9,21 @@ import cliProgress from 'cli-progress';
 import { type ModelMetadata, type Snapshot, prepareModelDestination, saveTrainedModel } from '../io/model-file.ts';
 import type { Schedule } from '../optim/schedules.ts';
 import type { Sequential } from '../layers/sequential.ts';
-import { type Augment, randomAffine, randomElastic, randomShift } from '../train/augment.ts';
+import { AUGMENT_NAMES, augmentByName } from '../train/augment.ts';
 import { DIGIT_DEFAULTS, DIGIT_INPUT_SHAPE } from '../train/digit-model.ts';
-import {
-  OPTIMIZER_NAMES, type OptimizerName, SCHEDULE_FORMS, ZOO, ZOO_NAMES, createOptimizer, modelFromArchitecture, type TrainingDefaults, scheduleFromSpec, zooModel,
-} from '../train/zoo.ts';
+import { ZOO, ZOO_NAMES, type TrainingDefaults, zooModel } from '../train/zoo.ts';
+import { OPTIMIZER_NAMES, type OptimizerName, createOptimizer } from '../optim/factory.ts';
+import { SCHEDULE_FORMS, scheduleFromSpec } from '../optim/schedule-spec.ts';
+import { modelFromArchitecture } from '../layers/from-config.ts';
 import { type BatchInfo, type EpochInfo, fitAsync } from '../train/fit.ts';
 import '../train/parallel.ts'; // registers the threaded trainer that --threads > 1 uses
 import { BACKEND_HELP, applyBackendOption } from './backend.ts';
 import { type CliContext, loadData } from './context.ts';
 import type { CliIO } from './io.ts';
 import { InterruptedError, UsageError } from './errors.ts';
-import { SignalStop, watchSignals } from './interrupt.ts';
+import { watchSignals } from './interrupt.ts';
 import { MAX_BATCH_SIZE, MAX_EPOCHS, THREADS_PER_CORE, choiceArg, configureCommand, floatArg, intArg, maxBytesOf, maxFileMbOption, maxThreads, pathArg, threadsArg } from './parse.ts';
 
-/** The training-set augmentations `train --augment` offers. */
-const AUGMENTS: Record<string, () => Augment | undefined> = {
-  elastic: () => randomElastic(),
-  affine: () => randomAffine(),
-  shift: () => randomShift(2),
-  none: () => undefined,
-};
-const AUGMENT_NAMES = Object.keys(AUGMENTS);
 
 interface TrainOptions {
   model: string; arch?: string; optimizer?: string; schedule?: string;
@@ -120,7 +113,7 @@ async function train(ctx: CliContext, o: TrainOptions, cmd: Command): Promise<vo
   const weightDecay = o.weightDecay ?? d.weightDecay;
   const augment = o.augment ?? d.augment;
   const optimizerName = (o.optimizer ?? d.optimizer) as OptimizerName;
-  if (!(augment in AUGMENTS)) throw new UsageError(`--augment must be one of ${AUGMENT_NAMES.join(', ')}, got '${augment}'`);
+  if (!(AUGMENT_NAMES as readonly string[]).includes(augment)) throw new UsageError(`--augment must be one of ${AUGMENT_NAMES.join(', ')}, got '${augment}'`);
   if (o.schedule !== undefined && o.lrDecay !== undefined) throw new UsageError('give either --schedule or --lr-decay, not both (--schedule exp:G is --lr-decay G)');
   if (o.momentum !== undefined && optimizerName !== 'sgd') throw new UsageError(`--momentum is for --optimizer sgd; ${optimizerName} keeps its own running averages (betas 0.9, 0.999)`);
   // --lr-decay replaces the model's schedule, --schedule its decay.
@@ -167,26 +160,27 @@ async function train(ctx: CliContext, o: TrainOptions, cmd: Command): Promise<vo
   const keep = (e: EpochInfo) => { state.forEach((t, i) => kept[i].set(t.data)); finished.push(e); };
   const progress = makeProgress(io, epochs);
   const signals = watchSignals(io, 'miniconv train');
-  let stop: SignalStop | null = null;
+  let history: Awaited<ReturnType<typeof fitAsync>>;
   try {
-    await fitAsync(model, data.train, {
-      epochs, batchSize, optimizer, seed, testSet: data.test, threads, lrDecay, schedule, augment: AUGMENTS[augment](),
-      onBatchEnd: (b) => { signals.check(); progress.batch(b); },
+    history = await fitAsync(model, data.train, {
+      epochs, batchSize, optimizer, seed, testSet: data.test, threads, lrDecay, schedule, augment: augmentByName(augment, '--augment'),
+      onBatchEnd: progress.batch,
       onEpochEnd: (e) => { progress.epoch(e); snap(`epoch ${e.epoch}`); keep(e); },
+      signal: signals.signal, // the first SIGINT/SIGTERM: the batch under way finishes, then the run stops
     });
-  } catch (e) {
-    if (!(e instanceof SignalStop)) throw e;
-    stop = e;
-    progress.stop();
-    state.forEach((t, i) => t.data.set(kept[i])); // back to the last finished epoch
   } finally {
     signals.dispose();
+  }
+  const stop = history.stopped ? signals.received : null;
+  if (stop) {
+    progress.stop();
+    state.forEach((t, i) => t.data.set(kept[i])); // back to the last finished epoch
   }
   const done = finished.length;
   const last = finished[done - 1];
   const seconds = (performance.now() - t0) / 1000;
   if (stop && done === 0) {
-    throw new InterruptedError(`interrupted by ${stop.signal} during epoch 1: no epoch had finished, nothing was saved; ${out} is as it was`);
+    throw new InterruptedError(`interrupted by ${stop} during epoch 1: no epoch had finished, nothing was saved; ${out} is as it was`);
   }
 
   const metadata: ModelMetadata = {
@@ -197,7 +191,7 @@ async function train(ctx: CliContext, o: TrainOptions, cmd: Command): Promise<vo
     history: finished.map(({ test: _test, imagesPerSec: _ips, ...rest }) => rest),
     confusion: last.test?.confusion,
     wallSeconds: seconds,
-    ...(stop ? { interrupted: { signal: stop.signal, epoch: done + 1 } } : {}),
+    ...(stop ? { interrupted: { signal: stop, epoch: done + 1 } } : {}),
     ...(o.snapshots ? { snapshots } : {}),
   };
   // If --out fails now (disk full, permissions changed), the model is kept beside it or in the temp
@@ -205,7 +199,7 @@ async function train(ctx: CliContext, o: TrainOptions, cmd: Command): Promise<vo
   saveTrainedModel(out, model, inputShape, metadata);
   const accuracy = `${(100 * (last.testAccuracy ?? 0)).toFixed(2)}%`;
   if (stop) {
-    throw new InterruptedError(`interrupted by ${stop.signal} during epoch ${done + 1}: saved the model as it was after epoch ${done} of ${epochs} ` +
+    throw new InterruptedError(`interrupted by ${stop} during epoch ${done + 1}: saved the model as it was after epoch ${done} of ${epochs} ` +
       `(test accuracy ${accuracy}) to ${out}`);
   }
   io.out(`Test accuracy ${accuracy} after ${epochs} epochs, ${seconds.toFixed(1)} s in all.`);

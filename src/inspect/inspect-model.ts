@@ -12,7 +12,7 @@ import { type DestinationOptions, checkDestination, prepareOutputFolder, writeDe
 import { loadModel } from '../io/model-file.ts';
 import { Conv2D } from '../layers/conv2d.ts';
 import { leafLayers, leavesOf } from './layer-tree.ts';
-import type { Dataset } from '../train/dataset.ts';
+import type { Dataset } from '../dataset.ts';
 import { assertDigitInput } from '../train/digit-input.ts';
 import { type Report, type ReportDigit, buildReport } from './report.ts';
 
