@@ -4,7 +4,7 @@ export { Tensor, MAX_TENSOR_ELEMENTS, type FloatArray, type DType, type NestedAr
 export { createRng, initTensor, type Rng, type Initializer } from './rng.ts';
 export { type Backend, BACKENDS, defaultBackend, setDefaultBackend } from './kernels/backend.ts';
 export { initWasmKernels, initWasmKernelsAsync, wasmStatus } from './kernels/wasm/loader.ts';
-export { Layer, type Param, type LayerConfig, type LayerBuffer, type Activation } from './layers/layer.ts';
+export { Layer, makeParam, type Param, type LayerConfig, type LayerBuffer, type Activation } from './layers/layer.ts';
 export { Conv2D, type Conv2DOptions } from './layers/conv2d.ts';
 export { ReLU } from './layers/relu.ts';
 export { MaxPool2D, type MaxPool2DOptions } from './layers/max-pool2d.ts';
@@ -24,7 +24,7 @@ export { SGD, type SGDOptions } from './optim/sgd.ts';
 export { Optimizer } from './optim/optimizer.ts';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.ts';
 export { stepLR, exponentialLR, cosineAnnealingLR, linearLR, sequentialLR, warmupCosineLR, applySchedule, type Schedule } from './optim/schedules.ts';
-export { gradCheck, relError, randn, awayFromZero, distinct, type GradCheckOptions, type GradCheckResult, type KinkEntry } from './gradcheck.ts';
+export { gradCheck, relError, randn, awayFromZero, distinct, type GradCheckOptions, type GradCheckResult, type KinkEntry, type GradEntry, type AccumulationFailure } from './gradcheck.ts';
 export { trainStep } from './train/step.ts';
 export { evaluate, formatConfusion, argmaxRow, type Evaluation, type EvaluateOptions } from './train/metrics.ts';
 export { randomAffine, randomElastic, randomShift, augmentByName, AUGMENT_NAMES, type AugmentName, type Augment, type AffineOptions, type ElasticOptions } from './train/augment.ts';
