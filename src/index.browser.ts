@@ -13,6 +13,7 @@ export { Flatten } from './layers/flatten.ts';
 export { AvgPool2D, type AvgPool2DOptions } from './layers/avg-pool2d.ts';
 export { GlobalAvgPool2D } from './layers/global-avg-pool2d.ts';
 export { Sequential, countParams } from './layers/sequential.ts';
+export { toFullyConvolutional } from './layers/fully-convolutional.ts';
 export { modelFromConfig, layerFromConfig, type FromConfigOptions } from './layers/from-config.ts';
 export { BatchNorm2D, type BatchNorm2DOptions } from './layers/batch-norm2d.ts';
 export { Dropout, type DropoutOptions } from './layers/dropout.ts';
@@ -40,7 +41,7 @@ export { divergingColor, greyColor, maxAbsOf, type RGB } from './inspect/colorma
 export { TrainingDivergedError } from './errors.ts';
 export { type Dataset, type ByteImages, byteDataset, bytesOf, copyImage, imageRange, takeFirst } from './dataset.ts';
 export { numericGradient } from './gradcheck.ts';
-export { explainConv, explainRelu, explainPool, explainDense, explainSoftmax, explainChain, explainWhyConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions } from './explain/index.ts';
+export { explainConv, explainRelu, explainPool, explainDense, explainSoftmax, explainChain, explainWhyConv, explainDenseAsConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions } from './explain/index.ts';
 export { exportOnnx, type ExportOptions } from './io/onnx/export.ts';
 export { importOnnx, type ImportOptions, type ImportResult } from './io/onnx/import.ts';
 export { applyPreprocess, checkPreprocess, type Preprocess } from './io/onnx/mean-std.ts';

@@ -1,4 +1,4 @@
-// `miniconv explain [conv|relu|pool|dense|softmax|chain|why-conv]`: each step of a convolutional
+// `miniconv explain [conv|relu|pool|dense|softmax|chain|why-conv|dense-as-conv]`: each step of a convolutional
 // network, number by number (the narration is src/explain/). `conv` is the default, so that
 // `miniconv explain` alone still narrates the seed article's 3x3 * 2x2 convolution.
 
@@ -156,5 +156,10 @@ export function explainCommand(ctx: CliContext): Command {
     .description('why convolution: parameters against a dense layer, a shifted input shifting the feature map, max-pool absorbing the shift')
     .option(...NO_COLOR)
     .action((o: { color: boolean }) => run(ctx, (x) => x.explainWhyConv({ color: useColor(ctx, o) }))));
+
+  cmd.addCommand(configureCommand(new Command('dense-as-conv'), ctx.io)
+    .description('a dense layer is a convolution: the same numbers at one position, the classifier at every position of a larger input')
+    .option(...NO_COLOR)
+    .action((o: { color: boolean }) => run(ctx, (x) => x.explainDenseAsConv({ color: useColor(ctx, o) }))));
   return cmd;
 }
