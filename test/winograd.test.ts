@@ -23,7 +23,11 @@ beforeAll(async () => {
   if (!k) throw new Error(`wasm kernels unavailable: ${wasmStatus()}`);
   wasm = k;
 }, 180_000);
-import { relMaxError, shapeName } from './helpers.ts';
+import { expectSameOnEveryBackend, randn, relMaxError, shapeName } from './helpers.ts';
+import { Conv2D, type Conv2DOptions } from '../src/layers/conv2d.ts';
+import { MaxPool2D, ReLU, Sequential } from '../src/index.ts';
+import { gradCheck } from '../src/gradcheck.ts';
+import type { Backend } from '../src/kernels/backend.ts';
 
 const transforms: WinogradTransform[] = [F2X3, F4X3];
 
@@ -229,5 +233,59 @@ describe.each(float32Paths)('winograd $name in float32: its error against the ex
     };
     if (process.env.WINOGRAD_ERRORS) console.log(path, name, JSON.stringify(err), 'im2col', JSON.stringify(base));
     for (const [k, e] of Object.entries(err)) expect(e, `${path} ${name} ${k} ${shapeName(x.shape)}`).toBeLessThan(FLOAT32_BOUND[path]);
+  });
+});
+
+// The Conv2D layer with winograd: true: the same layer contract on every backend, a gradient check
+// through it (float64: the 'ts' and 'wasm' backends run float64 in TypeScript), a fused ReLU, and
+// the fallback for convs Winograd does not apply to.
+describe('Conv2D({ winograd: true })', () => {
+  const make = (backend: Backend, o: Partial<Conv2DOptions> = {}) => new Conv2D({
+    backend, inChannels: 3, outChannels: 4, kernelSize: 3, padding: 1, winograd: true, rng: createRng(7),
+    biasInit: (shape, rng) => Array.from({ length: shape[0] }, () => rng.normal()), ...o,
+  });
+
+  it("gives the naive backend's y, dx, dw, db on ts and wasm (x=[2,3,9,8], twice: buffers reused, gradients added)", () => {
+    expectSameOnEveryBackend((backend) => make(backend), [2, 3, 9, 8], 2);
+  });
+
+  it.each(['ts', 'wasm'] as const)('passes a float64 gradient check on %s (p=0, 1, 2)', (backend) => {
+    for (const padding of [0, 1, 2]) {
+      const r = gradCheck(make(backend, { padding }), randn([2, 3, 6, 7], `wg-${padding}`), { seed: padding });
+      if (!r.passed) throw new Error(`padding ${padding}: ${JSON.stringify(r.errors)}`);
+      expect(r.maxRelError).toBeLessThan(1e-6);
+    }
+  });
+
+  it('fuses a ReLU in a Sequential the way the default path does (wasm, float32)', () => {
+    const build = (winograd: boolean) => new Sequential([make('wasm', { winograd }), new ReLU(), make('wasm', { inChannels: 4, winograd })]);
+    const x = randn([3, 3, 10, 10], 'seq');
+    const [a, b] = [build(true), build(false)];
+    const ya = a.forward(x), yb = b.forward(x);
+    expect(relMaxError(ya.data, yb.data)).toBeLessThan(1e-5);
+    const dy = randn([...ya.shape], 'seq-dy');
+    const dxa = a.backward(dy), dxb = b.backward(dy);
+    expect(relMaxError(dxa.data, dxb.data)).toBeLessThan(1e-5);
+    a.params().forEach((p, i) => expect(relMaxError(p.grad.data, b.params()[i].grad.data), p.name).toBeLessThan(1e-5));
+    a.eval(); b.eval(); // inference: the ReLU and a max-pool fused after the Winograd conv
+    const pa = new Sequential([...a.layers, new MaxPool2D({ kernelSize: 2 })]).forward(x);
+    const pb = new Sequential([...b.layers, new MaxPool2D({ kernelSize: 2 })]).forward(x);
+    expect(relMaxError(pa.data, pb.data)).toBeLessThan(1e-5);
+  });
+
+  it('is ignored (same bits as without it) for convs it does not apply to: stride 2, 5x5, dilation 2, groups 3, padding 3', () => {
+    for (const o of [{ stride: 2 }, { kernelSize: 5 }, { dilation: 2 }, { groups: 3, outChannels: 3 }, { padding: 3 }] as Partial<Conv2DOptions>[]) {
+      const x = randn([2, 3, 9, 9], 'fallback');
+      const [on, off] = [make('wasm', o), make('wasm', { ...o, winograd: false })];
+      const yOn = on.forward(x), yOff = off.forward(x);
+      expect(Array.from(yOn.data), JSON.stringify(o)).toEqual(Array.from(yOff.data));
+      const dy = randn([...yOn.shape], 'fallback-dy');
+      expect(Array.from(on.backward(dy).data)).toEqual(Array.from(off.backward(dy).data));
+    }
+  });
+
+  it('is off by default, and rejects a non-boolean', () => {
+    expect(new Conv2D({ inChannels: 1, outChannels: 1, kernelSize: 3, rng: createRng(1) }).winograd).toBe(false);
+    expect(() => make('ts', { winograd: 'yes' as unknown as boolean })).toThrow(/Conv2D: winograd must be true or false, got "yes"/);
   });
 });

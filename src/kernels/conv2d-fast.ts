@@ -33,6 +33,9 @@
 //   - anything else (1 < groups < C, or groups 1 with dilation > 1, float64, or backend 'ts'): the
 //     TypeScript im2col + GEMM below (gemm.ts), one group at a time. The wasm build has no such conv;
 //     on the 'wasm' backend these layers run this TypeScript code, reading and writing plain arrays.
+//   - with { winograd: true } (opt-in, a Conv2D built with winograd: true), a 3x3 stride-1 conv with
+//     groups 1, dilation 1 and padding <= 2 runs Winograd F(2x2,3x3) instead (winograd.ts), in wasm
+//     SIMD for float32, else in TypeScript; any other conv ignores the option.
 // See workspace.ts for the backend choice and the buffer-reuse contract.
 // Optional fusion: forward { relu: true } applies a ReLU to the output, and backward { reluOutput }
 // passes dy back through that ReLU first, so a Conv2D + ReLU pair costs one kernel call each way.
@@ -52,6 +55,7 @@ import { maxPool2dForwardFast } from './max-pool2d-fast.ts';
 import { depthwiseBackward, depthwiseForward, depthwiseScratchSizes, endInside, firstInside } from './depthwise.ts';
 import { type Workspace, createWorkspace, pickWasm, wsFloat, wsTensor } from './workspace.ts';
 import { type WasmKernels, fitsInWasm } from './wasm/loader.ts';
+import { winogradConv2dBackward, winogradConv2dForward, winogradRuns } from './winograd.ts';
 
 type Dims = ReturnType<typeof conv2dDims>;
 
@@ -71,6 +75,12 @@ export interface Conv2dForwardOptions {
    * on the convolution's. No backward pass can follow such a forward.
    */
   pool?: MaxPool2dParams;
+  /**
+   * Run a 3x3 stride-1 conv (groups 1, dilation 1, padding <= 2) by Winograd F(2x2,3x3) (winograd.ts):
+   * 2.25x fewer multiplications, float32 results that differ from this path's in the last bits.
+   * Other convs ignore it. Give the same option to conv2dBackwardFast.
+   */
+  winograd?: boolean;
 }
 
 /**
@@ -93,7 +103,11 @@ export function conv2dForwardFast(
   const { ws } = opts;
   const d = conv2dDims(x, w, b, p, who);
   const relu = opts.relu === true;
-  if (opts.pool) return forwardPooled(x, w, b, p, d, relu, opts.pool, ws);
+  if (opts.winograd && !opts.pool) {
+    const out = winogradConv2dForward(x, w, b, p, { ws, relu }); // null: Winograd does not apply here
+    if (out) return { out, cache: { x, w, hasBias: b !== null, p } };
+  }
+  if (opts.pool) return forwardPooled(x, w, b, p, d, relu, opts.pool, ws, opts.winograd === true);
   const wasm = wasmHasConv(d) ? pickWasm(ws, who, x.data, w.data, b?.data) : null;
   const out = wsTensor(ws, 'out', [d.N, d.F, d.OH, d.OW], x.dtype, wasm); // (N, F, OH, OW)
   // A call too big for wasm memory runs on the TypeScript path instead (wasm/memory.ts).
@@ -111,18 +125,19 @@ export function conv2dForwardFast(
  */
 function forwardPooled(
   x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, d: Dims, relu: boolean, pool: MaxPool2dParams, ws: Workspace | undefined,
+  winograd: boolean,
 ): { out: Tensor; cache: Conv2dCache } {
   const who = 'conv2dForwardFast';
   const { PK, PS, POH, POW } = pooledDims(d, pool, who);
   const cache = { x, w, hasBias: b !== null, p };
-  const wasm = wasmHasConv(d) && !isDepthwise(d) ? pickWasm(ws, who, x.data, w.data, b?.data) : null;
+  const wasm = wasmHasConv(d) && !isDepthwise(d) && !(winograd && winogradRuns(d)) ? pickWasm(ws, who, x.data, w.data, b?.data) : null;
   if (wasm) {
     // Not 'out': a layer that alternates training and inference keeps both buffers instead of reallocating.
     const out = wsTensor(ws, 'pooled', [d.N, d.F, POH, POW], x.dtype, wasm); // (N, F, POH, POW)
     const pooled = { PK, PS, POH, POW };
     if (fitsInWasm(() => forwardWasm(wasm, d, x.data, w.data, b ? b.data : null, out.data, relu, pooled))) return { out, cache };
   }
-  const unpooled = conv2dForwardFast(x, w, b, p, { ws, relu }).out; //  (N, F, OH, OW)
+  const unpooled = conv2dForwardFast(x, w, b, p, { ws, relu, winograd }).out; //  (N, F, OH, OW)
   return { out: maxPool2dForwardFast(unpooled, pool, { ws: poolWorkspace(ws) }).out, cache };
 }
 
@@ -160,6 +175,8 @@ export interface Conv2dBackwardOptions {
    * (zeroed where reluOutput <= 0) - the ReLU layer's backward pass, fused.
    */
   reluOutput?: Tensor;
+  /** The forward ran with { winograd: true }: so does the backward (see Conv2dForwardOptions.winograd). */
+  winograd?: boolean;
 }
 
 /** The gradients: dx (N, C, H, W), dw (F, C/G, KH, KW), db (F) or null without bias. */
@@ -186,6 +203,10 @@ export function conv2dBackwardFast(dy: Tensor, cache: Conv2dCache, opts: Conv2dB
   if (reluOutput) checkShape(who, 'reluOutput', reluOutput, dy.shape);
   if (dwInto) checkShape(who, 'dwInto', dwInto, w.shape);
   if (hasBias && dbInto) checkShape(who, 'dbInto', dbInto, [d.F]);
+  if (opts.winograd) {
+    const grads = winogradConv2dBackward(dy, cache, opts); // null: Winograd does not apply here
+    if (grads) return grads;
+  }
 
   const mask = reluOutput?.data ?? null;
   const wasm = wasmHasConv(d) ? pickWasm(ws, who, x.data, w.data, dy.data, dwInto?.data, hasBias ? dbInto?.data : null, mask) : null;

@@ -32,12 +32,20 @@
 // so the float32 result carries more rounding than im2col's direct sums: measured in
 // test/winograd.test.ts and documented there; in float64 it is exact to ~1e-15 (gradient checks).
 // The images are processed in chunks of NB so that the transformed tiles (A*A*max(CI, CO)*T values)
-// stay near 2^18 values, whatever the batch size.
+// stay near 2^16 values (256 KiB in float32: V and M stay in the L2 cache; 2^14 and 2^18 measured
+// no better), whatever the batch size.
+//
+// Where it runs: conv2dForwardFast / conv2dBackwardFast with { winograd: true } (a Conv2D built
+// with winograd: true) call winogradConv2dForward / winogradConv2dBackward below, which return null
+// when the conv is not 3x3, stride 1, dilation 1, groups 1 with padding <= 2: the caller then runs its
+// usual path. It is opt-in because its float32 results differ from im2col's in the last bits, and
+// the same seed must keep giving the same trained bits.
 
-import type { FloatArray } from '../tensor.ts';
+import { type FloatArray, type Tensor } from '../tensor.ts';
+import { type Conv2dCache, type Conv2dParams, conv2dDims } from './conv2d.ts';
 import { gemm } from './gemm.ts';
-import { type Workspace, wsFloat } from './workspace.ts';
-import type { WasmKernels } from './wasm/loader.ts';
+import { type Workspace, pickWasm, wsFloat, wsTensor } from './workspace.ts';
+import { type WasmKernels, fitsInWasm } from './wasm/loader.ts';
 
 /** The matrices of F(m, 3): Bt (A x A), G (A x 3), At (m x A), A = m + 2. */
 export interface WinogradTransform {
@@ -126,7 +134,7 @@ export interface WinogradDims {
 }
 
 /** The values the transformed tiles of one chunk may hold (see the header). */
-const CHUNK_VALUES = 1 << 18;
+const CHUNK_VALUES = 1 << 16;
 
 /**
  * Images per chunk, the tiles of one image and the output size. `rowMultiple`: the tiles of a row are
@@ -151,6 +159,8 @@ export interface WinogradForwardOptions {
   /** (N, CI, H, W): use x only where mask > 0, 0 elsewhere (dy through a fused ReLU, its output being the mask). */
   mask?: FloatArray | null;
   ws?: Workspace;
+  /** Prefix of the workspace's buffer names (a pass that runs twice with different shapes keeps two sets). */
+  tag?: string;
 }
 
 /**
@@ -166,11 +176,12 @@ export function winogradForward(
   const AA = A * A;
   const { OH, OW, TH, TW, NB } = winogradPlan(t, d);
   const dtype = x instanceof Float64Array ? 'float64' : 'float32';
-  const U = wsFloat(opts.ws, 'winogradU', dtype, AA * CO * CI); //          (A*A, CO, CI)
+  const tag = opts.tag ?? 'winograd';
+  const U = wsFloat(opts.ws, `${tag}U`, dtype, AA * CO * CI); //          (A*A, CO, CI)
   transformWeights(t, w, CO, CI, opts.flipped === true, U);
   const T = NB * TH * TW;
-  const V = wsFloat(opts.ws, 'winogradV', dtype, AA * CI * T); //           (A*A, CI, T)
-  const M = wsFloat(opts.ws, 'winogradM', dtype, AA * CO * T); //           (A*A, CO, T)
+  const V = wsFloat(opts.ws, `${tag}V`, dtype, AA * CI * T); //           (A*A, CI, T)
+  const M = wsFloat(opts.ws, `${tag}M`, dtype, AA * CO * T); //           (A*A, CO, T)
   const tile = new Float64Array(AA), tmp = new Float64Array(AA), out = new Float64Array(m * m);
   for (let n0 = 0; n0 < N; n0 += NB) {
     const nb = Math.min(NB, N - n0), Tc = nb * TH * TW; // this chunk's images and tiles
@@ -208,9 +219,9 @@ export function winogradWeightGrad(
   const { OH, OW, TH, TW, NB } = winogradPlan(t, d);
   const dtype = x instanceof Float64Array ? 'float64' : 'float32';
   const T = NB * TH * TW;
-  const V = wsFloat(ws, 'winogradV', dtype, AA * CI * T); //            (A*A, CI, T)
-  const DY = wsFloat(ws, 'winogradDY', dtype, AA * CO * T); //          (A*A, CO, T)
-  const Mw = wsFloat(ws, 'winogradMw', dtype, AA * CO * CI); //         (A*A, CO, CI)
+  const V = wsFloat(ws, 'winogradDwV', dtype, AA * CI * T); //          (A*A, CI, T)
+  const DY = wsFloat(ws, 'winogradDwDY', dtype, AA * CO * T); //        (A*A, CO, T)
+  const Mw = wsFloat(ws, 'winogradDwMw', dtype, AA * CO * CI); //       (A*A, CO, CI)
   const tile = new Float64Array(AA), tmp = new Float64Array(AA), g = new Float64Array(m * m), z = new Float64Array(9);
   const AtT = transpose(t.At), GT = transpose(t.G);
   for (let n0 = 0; n0 < N; n0 += NB) {
@@ -353,4 +364,80 @@ export function winogradWeightGradWasm(
   call.ready();
   e.winogradF2WeightGrad(xPtr, dyPtr, maskPtr, dwPtr, N, CI, H, W, CO, P, NB, V, DY, Mw, xp, gs);
   call.done();
+}
+
+// ---- the Conv2D family's Winograd pass (see "Where it runs" in the header) ----
+
+type Dims = ReturnType<typeof conv2dDims>;
+
+/** Whether conv2dForwardFast / conv2dBackwardFast with { winograd: true } run this conv by Winograd. */
+export function winogradRuns(d: Dims): boolean {
+  return winogradApplies(d) && d.P <= 2; // dx runs the forward algorithm at padding 2 - P
+}
+
+/**
+ * conv2dForwardFast's pass for { winograd: true }: y (N, F, OH, OW) = conv(x, w) + b (ReLU if relu),
+ * by F(2x2,3x3), in wasm SIMD for float32 when the wasm kernels are loaded (else in TypeScript, in
+ * the tensors' precision). Returns null when Winograd does not run this conv (winogradRuns).
+ */
+export function winogradConv2dForward(
+  x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, opts: { ws?: Workspace; relu?: boolean } = {},
+): Tensor | null {
+  const who = 'conv2dForwardFast (winograd)';
+  const d = conv2dDims(x, w, b, p, who);
+  if (!winogradRuns(d)) return null;
+  const { ws } = opts;
+  const wasm = pickWasm(ws, who, x.data, w.data, b?.data);
+  const out = wsTensor(ws, 'out', [d.N, d.F, d.OH, d.OW], x.dtype, wasm); // (N, F, OH, OW)
+  const wd: WinogradDims = { N: d.N, CI: d.C, H: d.H, W: d.W, CO: d.F, P: d.P };
+  const fo = { relu: opts.relu === true, ws, tag: 'winogradFwd' };
+  const inWasm = wasm !== null && fitsInWasm(() => winogradForwardWasm(wasm, wd, x.data, w.data, b ? b.data : null, out.data, fo));
+  if (!inWasm) winogradForward(F2X3, wd, x.data, w.data, b ? b.data : null, out.data, fo);
+  return out;
+}
+
+/**
+ * conv2dBackwardFast's pass for { winograd: true }: dx by the forward algorithm on dy with the kernel
+ * turned (padding 2 - P), dw by the transposed transforms, db by summing dy; dy first through the
+ * fused ReLU (reluOutput) if given. dw and db are added into dwInto and dbInto when given. Returns
+ * null when Winograd does not run this conv (winogradRuns).
+ */
+export function winogradConv2dBackward(
+  dy: Tensor, cache: Conv2dCache,
+  opts: { ws?: Workspace; computeDx?: boolean; dwInto?: Tensor; dbInto?: Tensor | null; reluOutput?: Tensor } = {},
+): { dx: Tensor | null; dw: Tensor; db: Tensor | null } | null {
+  const who = 'conv2dBackwardFast (winograd)';
+  const { x, w, hasBias, p } = cache;
+  const d = conv2dDims(x, w, null, p, who);
+  if (!winogradRuns(d)) return null;
+  const { ws, computeDx = true, dwInto, dbInto, reluOutput } = opts;
+  const mask = reluOutput?.data ?? null;
+  const wasm = pickWasm(ws, who, x.data, w.data, dy.data, mask);
+  const dw = dwInto ?? wsTensor(ws, 'dw', w.shape, x.dtype); //                 (F, C, 3, 3)
+  if (!dwInto) dw.data.fill(0);
+  const db = hasBias ? (dbInto ?? wsTensor(ws, 'db', [d.F], x.dtype)) : null; // (F)
+  if (db) {
+    if (!dbInto) db.data.fill(0);
+    const Q = d.OH * d.OW, g = dy.data;
+    for (let n = 0; n < d.N; n++) {
+      for (let f = 0; f < d.F; f++) {
+        let s = 0;
+        for (let q = (n * d.F + f) * Q; q < (n * d.F + f + 1) * Q; q++) if (!mask || mask[q] > 0) s += g[q];
+        db.data[f] += s;
+      }
+    }
+  }
+  const wd: WinogradDims = { N: d.N, CI: d.C, H: d.H, W: d.W, CO: d.F, P: d.P };
+  const inWasm = wasm !== null && fitsInWasm(() => winogradWeightGradWasm(wasm, wd, x.data, dy.data, mask, dw.data));
+  if (!inWasm) winogradWeightGrad(F2X3, wd, x.data, dy.data, mask, dw.data, ws);
+  let dx: Tensor | null = null;
+  if (computeDx) {
+    dx = wsTensor(ws, 'dx', x.shape, x.dtype, wasm); // (N, C, H, W)
+    const dxd: WinogradDims = { N: d.N, CI: d.F, H: d.OH, W: d.OW, CO: d.C, P: 2 - d.P };
+    const fo = { flipped: true, mask, ws, tag: 'winogradDx' };
+    const out = dx.data;
+    const dxInWasm = wasm !== null && fitsInWasm(() => winogradForwardWasm(wasm, dxd, dy.data, w.data, null, out, fo));
+    if (!dxInWasm) winogradForward(F2X3, dxd, dy.data, w.data, null, out, fo);
+  }
+  return { dx, dw, db };
 }
