@@ -28,6 +28,7 @@ import { Conv2D, type Conv2DOptions } from '../src/layers/conv2d.ts';
 import { MaxPool2D, ReLU, Sequential } from '../src/index.ts';
 import { gradCheck } from '../src/gradcheck.ts';
 import type { Backend } from '../src/kernels/backend.ts';
+import { modelFromConfig } from '../src/layers/from-config.ts';
 
 const transforms: WinogradTransform[] = [F2X3, F4X3];
 
@@ -287,5 +288,16 @@ describe('Conv2D({ winograd: true })', () => {
   it('is off by default, and rejects a non-boolean', () => {
     expect(new Conv2D({ inChannels: 1, outChannels: 1, kernelSize: 3, rng: createRng(1) }).winograd).toBe(false);
     expect(() => make('ts', { winograd: 'yes' as unknown as boolean })).toThrow(/Conv2D: winograd must be true or false, got "yes"/);
+  });
+});
+
+describe('winograd in a model config (the model file, the worker threads\' replicas)', () => {
+  it('config() carries winograd: true only when on, and modelFromConfig restores it', () => {
+    const on = new Conv2D({ inChannels: 1, outChannels: 2, kernelSize: 3, winograd: true, rng: createRng(1) });
+    const off = new Conv2D({ inChannels: 1, outChannels: 2, kernelSize: 3, rng: createRng(1) });
+    expect(on.config().winograd).toBe(true);
+    expect('winograd' in off.config()).toBe(false);
+    const back = modelFromConfig(new Sequential([on, off]).config()).layers as Conv2D[];
+    expect(back.map((c) => c.winograd)).toEqual([true, false]);
   });
 });

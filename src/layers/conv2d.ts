@@ -174,6 +174,7 @@ export class Conv2D extends Layer {
       type: this.type, name: this.name, inChannels: this.inChannels, outChannels: this.outChannels,
       kernelSize: [...this.kernelSize], stride: this.stride, padding: this.padding, dilation: this.dilation,
       groups: this.groups, bias: this.bias !== null,
+      ...(this.winograd ? { winograd: true } : {}), // only when on: a default model's config (and file) stays as it was
     };
   }
 
