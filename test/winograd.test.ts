@@ -11,7 +11,7 @@ import { conv2dBackwardFast, conv2dForwardFast } from '../src/kernels/conv2d-fas
 import { numericGradient } from '../src/gradcheck.ts';
 import {
   F2X3, F4X3, type WinogradDims, type WinogradTransform, winograd1d, winogradForward, winogradForwardWasm, winogradWeightGrad,
-  winogradWeightGradWasm,
+  winogradBackwardWasm,
 } from '../src/kernels/winograd.ts';
 import { type WasmKernels, getWasmKernels, wasmStatus } from '../src/kernels/wasm/loader.ts';
 import { ensureWasmBuilt } from '../src/kernels/wasm/build.ts';
@@ -61,8 +61,7 @@ function run(t: WinogradTransform | 'wasm', x: Tensor, w: Tensor, b: Tensor | nu
   const m = mask?.data ?? null;
   if (t === 'wasm') {
     winogradForwardWasm(wasm, d, x.data, w.data, b?.data ?? null, y.data);
-    winogradForwardWasm(wasm, dxDims, dy.data, w.data, null, dx.data, { flipped: true, mask: m });
-    winogradWeightGradWasm(wasm, d, x.data, dy.data, m, dw.data);
+    winogradBackwardWasm(wasm, d, x.data, w.data, dy.data, m, dx.data, dw.data);
   } else {
     winogradForward(t, d, x.data, w.data, b?.data ?? null, y.data);
     winogradForward(t, dxDims, dy.data, w.data, null, dx.data, { flipped: true, mask: m });
@@ -190,7 +189,7 @@ describe('winograd F(2x2,3x3) in wasm SIMD (float32) equals the naive convolutio
     const wantBack = oracle(x, w, null, P, masked);
     const dw = Tensor.zeros(w.shape, 'float32');
     dw.data.fill(1);
-    winogradWeightGradWasm(wasm, d, x.data, dy.data, y.data, dw.data);
+    winogradBackwardWasm(wasm, d, x.data, w.data, dy.data, y.data, null, dw.data); // dw only
     expect(relMaxError(dw.data.map((v) => v - 1), wantBack.dw!.data)).toBeLessThan(1e-5);
     const dx = Tensor.zeros(x.shape, 'float32');
     winogradForwardWasm(wasm, { N, CI: CO, H, W, CO: CI, P: 2 - P }, dy.data, w.data, null, dx.data, { flipped: true, mask: y.data });

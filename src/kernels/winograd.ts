@@ -35,17 +35,18 @@
 // stay near 2^16 values (256 KiB in float32: V and M stay in the L2 cache; 2^14 and 2^18 measured
 // no better), whatever the batch size.
 //
-// Where it runs: conv2dForwardFast / conv2dBackwardFast with { winograd: true } (a Conv2D built
-// with winograd: true) call winogradConv2dForward / winogradConv2dBackward below, which return null
-// when the conv is not 3x3, stride 1, dilation 1, groups 1 with padding <= 2: the caller then runs its
-// usual path. It is opt-in because its float32 results differ from im2col's in the last bits, and
+// Where it runs: the conv family's TypeScript and wasm pairs (conv2d-ts.ts, conv2d-wasm.ts) with
+// { winograd: true } (a Conv2D built with winograd: true) call winogradConv2dForward /
+// winogradConv2dBackward below, which return null when the conv is not 3x3, stride 1, dilation 1,
+// groups 1 with padding <= 2: the caller then runs its usual code. The fallback rule of backend.ts
+// applies as to any conv (float64, or a call that does not fit in wasm memory: the TypeScript pair). It is opt-in because its float32 results differ from im2col's in the last bits, and
 // the same seed must keep giving the same trained bits.
 
-import { type FloatArray, type Tensor } from '../tensor.ts';
+import { type FloatArray, type Tensor, checkShape } from '../tensor.ts';
 import { type Conv2dCache, type Conv2dParams, conv2dDims } from './conv2d.ts';
 import { gemm } from './gemm.ts';
-import { type Workspace, pickWasm, wsFloat, wsTensor } from './workspace.ts';
-import { type WasmKernels, fitsInWasm } from './wasm/loader.ts';
+import { type Workspace, requireWasm, wsFloat, wsTensor } from './workspace.ts';
+import type { WasmKernels } from './wasm/loader.ts';
 
 /** The matrices of F(m, 3): Bt (A x A), G (A x 3), At (m x A), A = m + 2. */
 export interface WinogradTransform {
@@ -315,7 +316,9 @@ function transpose(L: readonly (readonly number[])[]): number[][] {
 
 // ---- WebAssembly SIMD, F(2x2,3x3), float32 (wasm/assembly/winograd.ts) ----
 // Same arguments as winogradForward and winogradWeightGrad without the transform (always F2X3). The
-// transforms there run in float32 (here in TypeScript in float64), four tiles per v128.
+// transforms there run in float32 (here in TypeScript in float64), four tiles per v128. Each lays out
+// all its buffers before running anything, so a WasmMemoryError (memory.ts) comes before any output
+// is written: the caller can then run the TypeScript pair instead (backend.ts's fallback rule).
 
 /** winogradForward(F2X3, ...) in wasm; x, w, b, y, mask float32. */
 export function winogradForwardWasm(
@@ -343,26 +346,39 @@ export function winogradForwardWasm(
   call.done();
 }
 
-/** winogradWeightGrad(F2X3, ...) in wasm: dw += the weight gradient (float32). */
-export function winogradWeightGradWasm(
-  wasm: WasmKernels, d: WinogradDims, x: FloatArray, dy: FloatArray, mask: FloatArray | null, dw: FloatArray,
+/**
+ * The backward pass in wasm, in one call: dw (CO, CI, 3, 3) += winogradWeightGrad(F2X3, ...), and,
+ * unless dx is null, dx (N, CI, H, W) = the forward algorithm on dy (through mask) with the kernel
+ * turned (padding 2 - P).
+ */
+export function winogradBackwardWasm(
+  wasm: WasmKernels, d: WinogradDims, x: FloatArray, w: FloatArray, dy: FloatArray, mask: FloatArray | null, dx: FloatArray | null, dw: FloatArray,
 ): void {
   const { N, CI, H, W, CO, P } = d;
-  const { TH, TW, NB } = winogradPlan(F2X3, d, 4);
-  const T = NB * TH * TW;
+  const { OH, OW, TH, TW, NB } = winogradPlan(F2X3, d, 4);
+  const dxd: WinogradDims = { N, CI: CO, H: OH, W: OW, CO: CI, P: 2 - P }; // dx's pass: dy in, dx out
+  const px = winogradPlan(F2X3, dxd, 4);
+  const T = NB * TH * TW, Tx = px.NB * px.TH * px.TW;
   const e = wasm.exports;
   const call = wasm.call();
-  const xPtr = call.input(x); //                            (N, CI, H, W)
-  const dyPtr = call.input(dy); //                          (N, CO, OH, OW)
-  const maskPtr = mask ? call.input(mask) : 0; //           (N, CO, OH, OW)
-  const dwPtr = call.output(dw, 'add'); //                  (CO, CI, 3, 3)
-  const V = call.scratch(16 * CI * T * 4); //               (16, CI, T)
-  const DY = call.scratch(16 * CO * T * 4); //              (16, CO, T)
-  const Mw = call.scratch(16 * CO * CI * 4); //             (16, CO, CI)
-  const xp = call.scratch((2 * TH + 2) * (2 * TW + 2) * 4); // one zero-padded plane
+  const xPtr = call.input(x); //                                (N, CI, H, W)
+  const wPtr = call.input(w); //                                (CO, CI, 3, 3)
+  const dyPtr = call.input(dy); //                              (N, CO, OH, OW)
+  const maskPtr = mask ? call.input(mask) : 0; //               (N, CO, OH, OW)
+  const dwPtr = call.output(dw, 'add'); //                      (CO, CI, 3, 3)
+  const dxPtr = dx ? call.output(dx) : 0; //                    (N, CI, H, W)
+  const V = call.scratch(16 * CI * Math.max(T, dx ? Tx : 0) * 4); // (16, CI, T) for dw; dx's M (16, CI, Tx)
+  const DY = call.scratch(16 * CO * Math.max(T, dx ? Tx : 0) * 4); // (16, CO, T) for dw; dx's V (16, CO, Tx)
+  const Mw = call.scratch(16 * CO * CI * 4); //                 (16, CO, CI); dx's U (16, CI, CO)
+  const side = Math.max((2 * TH + 2) * (2 * TW + 2), dx ? (2 * px.TH + 2) * (2 * px.TW + 2) : 0);
+  const xp = call.scratch(side * 4); //                         one zero-padded plane
   const gs = call.scratch(wasm.gemmScratch);
-  call.ready();
+  call.ready(); // (a WasmMemoryError comes from here, before anything is written)
   e.winogradF2WeightGrad(xPtr, dyPtr, maskPtr, dwPtr, N, CI, H, W, CO, P, NB, V, DY, Mw, xp, gs);
+  if (dx) {
+    e.winogradF2Weights(wPtr, Mw, CI, CO, 1);
+    e.winogradF2Forward(dyPtr, maskPtr, Mw, 0, dxPtr, N, CO, OH, OW, CI, 2 - P, px.NB, DY, V, xp, gs, 0);
+  }
   call.done();
 }
 
@@ -370,52 +386,69 @@ export function winogradWeightGradWasm(
 
 type Dims = ReturnType<typeof conv2dDims>;
 
-/** Whether conv2dForwardFast / conv2dBackwardFast with { winograd: true } run this conv by Winograd. */
+/** Whether the conv kernels with { winograd: true } run this conv by Winograd. */
 export function winogradRuns(d: Dims): boolean {
   return winogradApplies(d) && d.P <= 2; // dx runs the forward algorithm at padding 2 - P
 }
 
 /**
- * conv2dForwardFast's pass for { winograd: true }: y (N, F, OH, OW) = conv(x, w) + b (ReLU if relu),
- * by F(2x2,3x3), in wasm SIMD for float32 when the wasm kernels are loaded (else in TypeScript, in
- * the tensors' precision). Returns null when Winograd does not run this conv (winogradRuns).
+ * The conv forward kernels' pass for { winograd: true } (conv2dForwardTs with impl 'ts', conv2dForwardWasm
+ * with 'wasm'): y (N, F, OH, OW) = conv(x, w) + b (ReLU if relu), by F(2x2,3x3): in TypeScript in the
+ * tensors' precision, or in wasm SIMD (float32; throws like the other wasm kernels otherwise). Returns
+ * null when Winograd does not run this conv (winogradRuns): the caller runs its usual code.
  */
 export function winogradConv2dForward(
-  x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, opts: { ws?: Workspace; relu?: boolean } = {},
+  impl: 'ts' | 'wasm', x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, opts: { ws?: Workspace; relu?: boolean } = {},
 ): Tensor | null {
-  const who = 'conv2dForwardFast (winograd)';
+  const who = impl === 'wasm' ? 'conv2dForwardWasm (winograd)' : 'conv2dForwardTs (winograd)';
   const d = conv2dDims(x, w, b, p, who);
   if (!winogradRuns(d)) return null;
   const { ws } = opts;
-  const wasm = pickWasm(ws, who, x.data, w.data, b?.data);
+  const wasm = impl === 'wasm' ? requireWasm(who, x.data, w.data, b?.data) : null;
   const out = wsTensor(ws, 'out', [d.N, d.F, d.OH, d.OW], x.dtype, wasm); // (N, F, OH, OW)
   const wd: WinogradDims = { N: d.N, CI: d.C, H: d.H, W: d.W, CO: d.F, P: d.P };
   const fo = { relu: opts.relu === true, ws, tag: 'winogradFwd' };
-  const inWasm = wasm !== null && fitsInWasm(() => winogradForwardWasm(wasm, wd, x.data, w.data, b ? b.data : null, out.data, fo));
-  if (!inWasm) winogradForward(F2X3, wd, x.data, w.data, b ? b.data : null, out.data, fo);
+  if (wasm) winogradForwardWasm(wasm, wd, x.data, w.data, b ? b.data : null, out.data, fo);
+  else winogradForward(F2X3, wd, x.data, w.data, b ? b.data : null, out.data, fo);
   return out;
 }
 
 /**
- * conv2dBackwardFast's pass for { winograd: true }: dx by the forward algorithm on dy with the kernel
- * turned (padding 2 - P), dw by the transposed transforms, db by summing dy; dy first through the
- * fused ReLU (reluOutput) if given. dw and db are added into dwInto and dbInto when given. Returns
+ * The conv backward kernels' pass for { winograd: true }: dx by the forward algorithm on dy with the
+ * kernel turned (padding 2 - P), dw by the transposed transforms, db by summing dy; dy first through
+ * the fused ReLU (reluOutput) if given. dw and db are added into dwInto and dbInto when given. Returns
  * null when Winograd does not run this conv (winogradRuns).
  */
 export function winogradConv2dBackward(
-  dy: Tensor, cache: Conv2dCache,
+  impl: 'ts' | 'wasm', dy: Tensor, cache: Conv2dCache,
   opts: { ws?: Workspace; computeDx?: boolean; dwInto?: Tensor; dbInto?: Tensor | null; reluOutput?: Tensor } = {},
 ): { dx: Tensor | null; dw: Tensor; db: Tensor | null } | null {
-  const who = 'conv2dBackwardFast (winograd)';
+  const who = impl === 'wasm' ? 'conv2dBackwardWasm (winograd)' : 'conv2dBackwardTs (winograd)';
   const { x, w, hasBias, p } = cache;
   const d = conv2dDims(x, w, null, p, who);
   if (!winogradRuns(d)) return null;
   const { ws, computeDx = true, dwInto, dbInto, reluOutput } = opts;
+  checkShape(who, 'dy', dy, [d.N, d.F, d.OH, d.OW]);
+  if (reluOutput) checkShape(who, 'reluOutput', reluOutput, dy.shape);
+  if (dwInto) checkShape(who, 'dwInto', dwInto, w.shape);
+  if (hasBias && dbInto) checkShape(who, 'dbInto', dbInto, [d.F]);
   const mask = reluOutput?.data ?? null;
-  const wasm = pickWasm(ws, who, x.data, w.data, dy.data, mask);
-  const dw = dwInto ?? wsTensor(ws, 'dw', w.shape, x.dtype); //                 (F, C, 3, 3)
-  if (!dwInto) dw.data.fill(0);
-  const db = hasBias ? (dbInto ?? wsTensor(ws, 'db', [d.F], x.dtype)) : null; // (F)
+  const wasm = impl === 'wasm' ? requireWasm(who, x.data, w.data, dy.data, dwInto?.data, hasBias ? dbInto?.data : null, mask) : null;
+  const dw = dwInto ?? wsTensor(ws, 'dw', w.shape, x.dtype); //                   (F, C, 3, 3)
+  const db = hasBias ? (dbInto ?? wsTensor(ws, 'db', [d.F], x.dtype)) : null; //   (F)
+  const dx = computeDx ? wsTensor(ws, 'dx', x.shape, x.dtype, wasm) : null; //    (N, C, H, W)
+  const wd: WinogradDims = { N: d.N, CI: d.C, H: d.H, W: d.W, CO: d.F, P: d.P };
+  if (wasm) {
+    if (!dwInto) dw.data.fill(0);
+    winogradBackwardWasm(wasm, wd, x.data, w.data, dy.data, mask, dx?.data ?? null, dw.data); // nothing written if it throws
+  } else {
+    if (!dwInto) dw.data.fill(0);
+    winogradWeightGrad(F2X3, wd, x.data, dy.data, mask, dw.data, ws);
+    if (dx) {
+      const dxd: WinogradDims = { N: d.N, CI: d.F, H: d.OH, W: d.OW, CO: d.C, P: 2 - d.P };
+      winogradForward(F2X3, dxd, dy.data, w.data, null, dx.data, { flipped: true, mask, ws, tag: 'winogradDx' });
+    }
+  }
   if (db) {
     if (!dbInto) db.data.fill(0);
     const Q = d.OH * d.OW, g = dy.data;
@@ -426,18 +459,6 @@ export function winogradConv2dBackward(
         db.data[f] += s;
       }
     }
-  }
-  const wd: WinogradDims = { N: d.N, CI: d.C, H: d.H, W: d.W, CO: d.F, P: d.P };
-  const inWasm = wasm !== null && fitsInWasm(() => winogradWeightGradWasm(wasm, wd, x.data, dy.data, mask, dw.data));
-  if (!inWasm) winogradWeightGrad(F2X3, wd, x.data, dy.data, mask, dw.data, ws);
-  let dx: Tensor | null = null;
-  if (computeDx) {
-    dx = wsTensor(ws, 'dx', x.shape, x.dtype, wasm); // (N, C, H, W)
-    const dxd: WinogradDims = { N: d.N, CI: d.F, H: d.OH, W: d.OW, CO: d.C, P: 2 - d.P };
-    const fo = { flipped: true, mask, ws, tag: 'winogradDx' };
-    const out = dx.data;
-    const dxInWasm = wasm !== null && fitsInWasm(() => winogradForwardWasm(wasm, dxd, dy.data, w.data, null, out, fo));
-    if (!dxInWasm) winogradForward(F2X3, dxd, dy.data, w.data, null, out, fo);
   }
   return { dx, dw, db };
 }
