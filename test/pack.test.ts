@@ -108,6 +108,26 @@ const r = await build({ root: 'web', logLevel: 'warn', build: { outDir: '../web-
 console.log(JSON.stringify(r.output.map((o) => ({ fileName: o.fileName, type: o.type, code: o.type === 'chunk' ? o.code : '' }))));
 `;
 
+// esbuild bundles of the installed package for a browser page, minified: a minimal network, and the
+// ONNX entry. The package's "sideEffects" list lets the bundler leave out every module the page does
+// not reach (issue 25 measured 183.6 kB for four names before it; ONNX's protobuf code was 98.7 kB).
+const ESBUILD_SIZES = `
+const { build } = await import(process.argv[2]);
+const cases = {
+  minimal: "import { Sequential, Conv2D, ReLU, MaxPool2D, Dense, Tensor, SGD } from 'miniconv'; console.log(Sequential, Conv2D, ReLU, MaxPool2D, Dense, Tensor, SGD);",
+  onnx: "import { exportOnnx, importOnnx } from 'miniconv/onnx'; console.log(exportOnnx, importOnnx);",
+};
+const out = {};
+for (const [name, contents] of Object.entries(cases)) {
+  const r = await build({ stdin: { contents, resolveDir: process.cwd(), loader: 'js' }, bundle: true, minify: true, write: false,
+    format: 'esm', platform: 'browser', outdir: 'esbuild-out', metafile: true, logLevel: 'error' });
+  const js = Object.entries(r.metafile.outputs).filter(([f]) => f.endsWith('.js'));
+  out[name] = { bytes: r.outputFiles.filter((f) => f.path.endsWith('.js')).reduce((s, f) => s + f.contents.length, 0),
+    inputs: js.flatMap(([, o]) => Object.entries(o.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([f]) => f)) };
+}
+console.log(JSON.stringify(out));
+`;
+
 const work = mkdtempSync(join(tmpdir(), 'miniconv-pack-'));
 const app = join(work, 'app');
 
@@ -251,5 +271,17 @@ describe('the installed package', () => {
     expect(code).not.toMatch(/from\s*["']node:|import\(\s*["']node:|worker_threads|pngjs/);
     expect(code).not.toContain('loadModel: no such file'); // the Node entry's file functions stayed out
     expect(out.some((o) => o.type === 'asset' && /^assets\/kernels-.*\.wasm$/.test(o.fileName))).toBe(true);
+  }, 200_000);
+
+  it('a minimal network bundles to under 60 kB minified with esbuild: no ONNX, no protobuf, no Node module', () => {
+    writeFileSync(join(app, 'esbuild-sizes.mjs'), ESBUILD_SIZES);
+    const esbuild = import.meta.resolve('esbuild');
+    const sizes = JSON.parse(ok(run(process.execPath, ['esbuild-sizes.mjs', esbuild], app, 120_000), 'esbuild').trim().split('\n').pop()!) as
+      Record<'minimal' | 'onnx', { bytes: number; inputs: string[] }>;
+    expect(sizes.minimal.bytes).toBeLessThan(60_000);
+    expect(sizes.minimal.inputs.filter((f) => /onnx\/(?!preprocess)|protobuf|pngjs|jpeg-js|mnist|\/train\/parallel\.js/.test(f))).toEqual([]);
+    // The ONNX entry bundles too, with its protobuf runtime, for a page that wants it.
+    expect(sizes.onnx.inputs.some((f) => f.includes('dist/src/io/onnx/export.js'))).toBe(true);
+    expect(sizes.onnx.bytes).toBeGreaterThan(sizes.minimal.bytes);
   }, 200_000);
 });
