@@ -19,7 +19,7 @@ export { Dropout, type DropoutOptions } from './layers/dropout.ts';
 export { Tanh } from './layers/tanh.ts';
 export { Sigmoid } from './layers/sigmoid.ts';
 export { Residual } from './layers/residual.ts';
-export { softmaxCrossEntropy, softmax } from './losses/softmax-cross-entropy.ts';
+export { softmaxCrossEntropy, softmax } from './kernels/softmax-xent.ts';
 export { SGD, type SGDOptions } from './optim/sgd.ts';
 export { Optimizer } from './optim/optimizer.ts';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.ts';
@@ -27,14 +27,19 @@ export { stepLR, exponentialLR, cosineAnnealingLR, linearLR, sequentialLR, warmu
 export { gradCheck, relError, type GradCheckOptions, type GradCheckResult, type KinkEntry } from './gradcheck.ts';
 export { trainStep } from './train/step.ts';
 export { evaluate, formatConfusion, argmaxRow, type Evaluation, type EvaluateOptions } from './train/metrics.ts';
-export { randomAffine, randomElastic, randomShift, type Augment, type AffineOptions, type ElasticOptions } from './train/augment.ts';
-export { fit, fitAsync, type FitOptions, type History, type BatchInfo, type EpochInfo } from './train/fit.ts';
+export { randomAffine, randomElastic, randomShift, augmentByName, AUGMENT_NAMES, type AugmentName, type Augment, type AffineOptions, type ElasticOptions } from './train/augment.ts';
+export {
+  fit, fitAsync, trainingSteps, type FitOptions, type FitCallbacks, type TrainingControl, type TrainingStep, type TrainingStepsOptions,
+  type History, type BatchInfo, type EpochInfo,
+} from './train/fit.ts';
+export { earlyStopping, restoreBest, type EarlyStopping, type EarlyStoppingOptions, type RestoreBest, type Monitor } from './train/callbacks.ts';
+export type { PredictOptions } from './layers/predict.ts';
 export { serializeModel, deserializeModel, MODEL_FORMAT, MODEL_VERSION, type ModelMetadata, type Snapshot, type EpochRecord } from './io/model-format.ts';
 export { featureMaps, type FeatureMap } from './inspect/layer-outputs.ts';
 export { divergingColor, greyColor, maxAbsOf, type RGB } from './inspect/colormap.ts';
 export { TrainingDivergedError } from './errors.ts';
-export { type Dataset, type ByteImages, byteDataset, bytesOf, copyImage, imageRange, takeFirst } from './train/dataset.ts';
+export { type Dataset, type ByteImages, byteDataset, bytesOf, copyImage, imageRange, takeFirst } from './dataset.ts';
 export { numericGradient } from './gradcheck.ts';
 export { explainConv, explainRelu, explainPool, explainDense, explainSoftmax, explainChain, explainWhyConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions } from './explain/index.ts';
-export { applyPreprocess, checkPreprocess, type Preprocess } from './io/onnx/preprocess.ts';
-export { preprocessDigit, type PreprocessResult } from './io/preprocess.ts';
+export { applyPreprocess, checkPreprocess, type Preprocess } from './io/onnx/mean-std.ts';
+export { preprocessDigit, type PreprocessResult } from './io/clean-picture.ts';

@@ -17,13 +17,15 @@ export {
   Adam, AdamW, type AdamOptions, stepLR, exponentialLR, cosineAnnealingLR, linearLR, sequentialLR, warmupCosineLR,
   applySchedule, type Schedule, gradCheck, relError, type GradCheckOptions, type GradCheckResult, type KinkEntry,
   trainStep, evaluate, formatConfusion, argmaxRow, type Evaluation, type EvaluateOptions, randomAffine, randomElastic,
-  randomShift, type Augment, type AffineOptions, type ElasticOptions, fit, fitAsync, type FitOptions, type History,
-  type BatchInfo, type EpochInfo, serializeModel, deserializeModel, MODEL_FORMAT, MODEL_VERSION, type ModelMetadata,
-  type Snapshot, type EpochRecord, featureMaps, type FeatureMap, divergingColor, greyColor, maxAbsOf, type RGB,
-  TrainingDivergedError, type Dataset, type ByteImages, byteDataset, bytesOf, copyImage, imageRange, takeFirst,
-  numericGradient, explainConv, explainRelu, explainPool, explainDense, explainSoftmax, explainChain, explainWhyConv,
-  SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions, applyPreprocess, checkPreprocess, type Preprocess,
-  preprocessDigit, type PreprocessResult,
+  randomShift, augmentByName, AUGMENT_NAMES, type AugmentName, type Augment, type AffineOptions, type ElasticOptions, fit,
+  fitAsync, trainingSteps, type FitOptions, type FitCallbacks, type TrainingControl, type TrainingStep,
+  type TrainingStepsOptions, type History, type BatchInfo, type EpochInfo, earlyStopping, restoreBest, type EarlyStopping,
+  type EarlyStoppingOptions, type RestoreBest, type Monitor, type PredictOptions, serializeModel, deserializeModel,
+  MODEL_FORMAT, MODEL_VERSION, type ModelMetadata, type Snapshot, type EpochRecord, featureMaps, type FeatureMap,
+  divergingColor, greyColor, maxAbsOf, type RGB, TrainingDivergedError, type Dataset, type ByteImages, byteDataset,
+  bytesOf, copyImage, imageRange, takeFirst, numericGradient, explainConv, explainRelu, explainPool, explainDense,
+  explainSoftmax, explainChain, explainWhyConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions,
+  applyPreprocess, checkPreprocess, type Preprocess, preprocessDigit, type PreprocessResult,
 } from './index.browser.ts';
 import './train/parallel.ts'; // registers the threaded trainer that fit({ threads }) uses (worker_threads)
 export { saveModel, loadModel, writeFileAtomic } from './io/model-file.ts';

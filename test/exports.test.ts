@@ -54,37 +54,41 @@ function sourceOf(distFile: string): string {
  */
 const ENTRY_NAMES: Record<string, string[]> = {
   'miniconv': [
-    'Adam', 'AdamW', 'AvgPool2D', 'BACKENDS', 'BatchNorm2D', 'Conv2D', 'Dense', 'Dropout', 'Flatten', 'GlobalAvgPool2D',
-    'Layer', 'MAX_PICTURE_PIXELS', 'MAX_TENSOR_ELEMENTS', 'MODEL_FORMAT', 'MODEL_VERSION', 'MaxPool2D', 'ModelSaveError',
-    'Optimizer', 'ReLU', 'Residual', 'SEED_INPUT', 'SEED_KERNEL', 'SGD', 'Sequential', 'Sigmoid', 'Tanh', 'Tensor',
-    'TrainingDivergedError', 'applyPreprocess', 'applySchedule', 'argmaxRow', 'byteDataset', 'bytesOf',
-    'checkModelDestination', 'checkPreprocess', 'copyImage', 'cosineAnnealingLR', 'countParams', 'createRng',
-    'decodePicture', 'defaultBackend', 'deserializeModel', 'digitToPng', 'divergingColor', 'evaluate', 'explainChain',
-    'explainConv', 'explainDense', 'explainPool', 'explainRelu', 'explainSoftmax', 'explainWhyConv', 'exponentialLR',
-    'featureMaps', 'fit', 'fitAsync', 'formatConfusion', 'gradCheck', 'greyColor', 'imageRange', 'initTensor',
-    'initWasmKernels', 'initWasmKernelsAsync', 'kernelsToAnsi', 'layerFromConfig', 'linearLR', 'loadModel', 'maxAbsOf',
-    'modelFromConfig', 'numericGradient', 'prepareModelDestination', 'preprocessDigit', 'randomAffine', 'randomElastic',
-    'randomShift', 'readDigit', 'readDigitPng', 'readPicture', 'readRegularFile', 'relError', 'renderFeatureMapsPng',
-    'renderKernelGridPng', 'renderKernelsPng', 'renderModelFeatureMapsPng', 'saveModel', 'saveTrainedModel', 'sequentialLR',
-    'serializeModel', 'setDefaultBackend', 'softmax', 'softmaxCrossEntropy', 'stepLR', 'takeFirst', 'trainStep',
-    'warmupCosineLR', 'wasmStatus', 'weightsToAnsi', 'writeFileAtomic'
+    'AUGMENT_NAMES', 'Adam', 'AdamW', 'AvgPool2D', 'BACKENDS', 'BatchNorm2D', 'Conv2D', 'Dense', 'Dropout', 'Flatten',
+    'GlobalAvgPool2D', 'Layer', 'MAX_PICTURE_PIXELS', 'MAX_TENSOR_ELEMENTS', 'MODEL_FORMAT', 'MODEL_VERSION', 'MaxPool2D',
+    'ModelSaveError', 'Optimizer', 'ReLU', 'Residual', 'SEED_INPUT', 'SEED_KERNEL', 'SGD', 'Sequential', 'Sigmoid', 'Tanh',
+    'Tensor', 'TrainingDivergedError', 'applyPreprocess', 'applySchedule', 'argmaxRow', 'augmentByName', 'byteDataset',
+    'bytesOf', 'checkModelDestination', 'checkPreprocess', 'copyImage', 'cosineAnnealingLR', 'countParams', 'createRng',
+    'decodePicture', 'defaultBackend', 'deserializeModel', 'digitToPng', 'divergingColor', 'earlyStopping', 'evaluate',
+    'explainChain', 'explainConv', 'explainDense', 'explainPool', 'explainRelu', 'explainSoftmax', 'explainWhyConv',
+    'exponentialLR', 'featureMaps', 'fit', 'fitAsync', 'formatConfusion', 'gradCheck', 'greyColor', 'imageRange',
+    'initTensor', 'initWasmKernels', 'initWasmKernelsAsync', 'kernelsToAnsi', 'layerFromConfig', 'linearLR', 'loadModel',
+    'maxAbsOf', 'modelFromConfig', 'numericGradient', 'prepareModelDestination', 'preprocessDigit', 'randomAffine',
+    'randomElastic', 'randomShift', 'readDigit', 'readDigitPng', 'readPicture', 'readRegularFile', 'relError',
+    'renderFeatureMapsPng', 'renderKernelGridPng', 'renderKernelsPng', 'renderModelFeatureMapsPng', 'restoreBest',
+    'saveModel', 'saveTrainedModel', 'sequentialLR', 'serializeModel', 'setDefaultBackend', 'softmax',
+    'softmaxCrossEntropy', 'stepLR', 'takeFirst', 'trainStep', 'trainingSteps', 'warmupCosineLR', 'wasmStatus',
+    'weightsToAnsi', 'writeFileAtomic'
   ],
   'miniconv/kernels': [
     'BACKENDS', 'addBackwardNaive', 'addForwardFast', 'addForwardNaive', 'addKernels', 'avgPool2dBackwardFast',
     'avgPool2dBackwardNaive', 'avgPool2dDims', 'avgPool2dForwardFast', 'avgPool2dForwardNaive', 'avgPool2dKernels',
     'batchNorm2dBackwardFast', 'batchNorm2dBackwardNaive', 'batchNorm2dDims', 'batchNorm2dForwardFast',
     'batchNorm2dForwardNaive', 'batchNorm2dKernels', 'checkBackend', 'col2im', 'conv2dBackwardFast', 'conv2dBackwardNaive',
-    'conv2dDims', 'conv2dForwardFast', 'conv2dForwardNaive', 'conv2dKernels', 'convOutSize', 'createWorkspace',
-    'defaultBackend', 'denseBackwardFast', 'denseBackwardNaive', 'denseDims', 'denseForwardFast', 'denseForwardNaive',
-    'denseKernels', 'dropoutBackwardFast', 'dropoutBackwardNaive', 'dropoutForwardFast', 'dropoutForwardNaive',
-    'dropoutKernels', 'gemm', 'gemmNaive', 'gemmWasm', 'getWasmKernels', 'globalAvgPool2dBackwardFast',
-    'globalAvgPool2dBackwardNaive', 'globalAvgPool2dDims', 'globalAvgPool2dForwardFast', 'globalAvgPool2dForwardNaive',
-    'globalAvgPool2dKernels', 'im2col', 'initWasmKernels', 'initWasmKernelsAsync', 'maxPool2dBackwardFast',
-    'maxPool2dBackwardNaive', 'maxPool2dDims', 'maxPool2dForwardFast', 'maxPool2dForwardNaive', 'maxPool2dKernels',
-    'reluBackwardFast', 'reluBackwardNaive', 'reluForwardFast', 'reluForwardNaive', 'reluKernels', 'resolveKernels',
-    'setDefaultBackend', 'sigmoid', 'sigmoidBackwardFast', 'sigmoidBackwardNaive', 'sigmoidForwardFast',
-    'sigmoidForwardNaive', 'sigmoidKernels', 'softmax', 'softmaxCrossEntropy', 'tanhBackwardFast', 'tanhBackwardNaive',
-    'tanhForwardFast', 'tanhForwardNaive', 'tanhKernels', 'wasmStatus'
+    'conv2dBackwardTs', 'conv2dBackwardWasm', 'conv2dDims', 'conv2dForwardFast', 'conv2dForwardNaive', 'conv2dForwardTs',
+    'conv2dForwardWasm', 'conv2dKernels', 'convOutSize', 'createWorkspace', 'defaultBackend', 'denseBackwardFast',
+    'denseBackwardNaive', 'denseBackwardTs', 'denseBackwardWasm', 'denseDims', 'denseForwardFast', 'denseForwardNaive',
+    'denseForwardTs', 'denseForwardWasm', 'denseKernels', 'dropoutBackwardFast', 'dropoutBackwardNaive',
+    'dropoutForwardFast', 'dropoutForwardNaive', 'dropoutKernels', 'gemm', 'gemmNaive', 'gemmWasm', 'getWasmKernels',
+    'globalAvgPool2dBackwardFast', 'globalAvgPool2dBackwardNaive', 'globalAvgPool2dDims', 'globalAvgPool2dForwardFast',
+    'globalAvgPool2dForwardNaive', 'globalAvgPool2dKernels', 'im2col', 'initWasmKernels', 'initWasmKernelsAsync',
+    'maxPool2dBackwardFast', 'maxPool2dBackwardNaive', 'maxPool2dBackwardTs', 'maxPool2dBackwardWasm', 'maxPool2dDims',
+    'maxPool2dForwardFast', 'maxPool2dForwardNaive', 'maxPool2dForwardTs', 'maxPool2dForwardWasm', 'maxPool2dKernels',
+    'reluBackwardFast', 'reluBackwardNaive', 'reluBackwardTs', 'reluBackwardWasm', 'reluForwardFast', 'reluForwardNaive',
+    'reluForwardTs', 'reluForwardWasm', 'reluKernels', 'resolveKernels', 'setDefaultBackend', 'sigmoid',
+    'sigmoidBackwardFast', 'sigmoidBackwardNaive', 'sigmoidForwardFast', 'sigmoidForwardNaive', 'sigmoidKernels', 'softmax',
+    'softmaxCrossEntropy', 'tanhBackwardFast', 'tanhBackwardNaive', 'tanhForwardFast', 'tanhForwardNaive', 'tanhKernels',
+    'wasmStatus', 'withFallback'
   ],
   'miniconv/digits': [
     'DIGIT_DEFAULTS', 'DIGIT_INPUT_SHAPE', 'DIGIT_SIZE', 'OPTIMIZER_NAMES', 'SCHEDULE_FORMS', 'ZOO', 'ZOO_NAMES',
@@ -131,7 +135,7 @@ describe('package entry points', () => {
       'exportOnnx', 'importOnnx', 'exportOnnxFile', 'importOnnxFile', 'KINK_SPLIT']) {
       expect(names, n).not.toContain(n);
     }
-    for (const n of ['wsFloat', 'wsInt32', 'pickWasm', 'addInto', 'accumulating']) expect(ENTRY_NAMES['miniconv/kernels'], n).not.toContain(n);
+    for (const n of ['wsFloat', 'wsInt32', 'requireWasm', 'addInto', 'accumulating']) expect(ENTRY_NAMES['miniconv/kernels'], n).not.toContain(n);
   });
 
   it("the browser build of 'miniconv' is the Node entry minus what needs Node", () => {

@@ -9,11 +9,12 @@ import cliProgress from 'cli-progress';
 import { type ModelMetadata, type Snapshot, prepareModelDestination, saveTrainedModel } from '../io/model-file.ts';
 import type { Schedule } from '../optim/schedules.ts';
 import type { Sequential } from '../layers/sequential.ts';
-import { type Augment, randomAffine, randomElastic, randomShift } from '../train/augment.ts';
+import { AUGMENT_NAMES, augmentByName } from '../train/augment.ts';
 import { DIGIT_DEFAULTS, DIGIT_INPUT_SHAPE } from '../train/digit-model.ts';
-import {
-  OPTIMIZER_NAMES, type OptimizerName, SCHEDULE_FORMS, ZOO, ZOO_NAMES, createOptimizer, modelFromArchitecture, type TrainingDefaults, scheduleFromSpec, zooModel,
-} from '../train/zoo.ts';
+import { ZOO, ZOO_NAMES, type TrainingDefaults, zooModel } from '../train/zoo.ts';
+import { OPTIMIZER_NAMES, type OptimizerName, createOptimizer } from '../optim/factory.ts';
+import { SCHEDULE_FORMS, scheduleFromSpec } from '../optim/schedule-spec.ts';
+import { modelFromArchitecture } from '../layers/from-config.ts';
 import { type BatchInfo, type EpochInfo, fit } from '../train/fit.ts';
 import '../train/parallel.ts'; // registers the threaded trainer that --threads > 1 uses
 import { BACKEND_HELP, applyBackendOption } from './backend.ts';
@@ -22,14 +23,6 @@ import type { CliIO } from './io.ts';
 import { UsageError } from './errors.ts';
 import { THREADS_PER_CORE, choiceArg, configureCommand, floatArg, intArg, maxBytesOf, maxFileMbOption, maxThreads, pathArg, threadsArg } from './parse.ts';
 
-/** The training-set augmentations `train --augment` offers. */
-const AUGMENTS: Record<string, () => Augment | undefined> = {
-  elastic: () => randomElastic(),
-  affine: () => randomAffine(),
-  shift: () => randomShift(2),
-  none: () => undefined,
-};
-const AUGMENT_NAMES = Object.keys(AUGMENTS);
 
 interface TrainOptions {
   model: string; arch?: string; optimizer?: string; schedule?: string;
@@ -119,7 +112,7 @@ function train(ctx: CliContext, o: TrainOptions, cmd: Command): void {
   const weightDecay = o.weightDecay ?? d.weightDecay;
   const augment = o.augment ?? d.augment;
   const optimizerName = (o.optimizer ?? d.optimizer) as OptimizerName;
-  if (!(augment in AUGMENTS)) throw new UsageError(`--augment must be one of ${AUGMENT_NAMES.join(', ')}, got '${augment}'`);
+  if (!(AUGMENT_NAMES as readonly string[]).includes(augment)) throw new UsageError(`--augment must be one of ${AUGMENT_NAMES.join(', ')}, got '${augment}'`);
   if (o.schedule !== undefined && o.lrDecay !== undefined) throw new UsageError('give either --schedule or --lr-decay, not both (--schedule exp:G is --lr-decay G)');
   if (o.momentum !== undefined && optimizerName !== 'sgd') throw new UsageError(`--momentum is for --optimizer sgd; ${optimizerName} keeps its own running averages (betas 0.9, 0.999)`);
   // --lr-decay replaces the model's schedule, --schedule its decay.
@@ -159,7 +152,7 @@ function train(ctx: CliContext, o: TrainOptions, cmd: Command): void {
 
   const progress = makeProgress(io, epochs);
   const history = fit(model, data.train, {
-    epochs, batchSize, optimizer, seed, testSet: data.test, threads, lrDecay, schedule, augment: AUGMENTS[augment](),
+    epochs, batchSize, optimizer, seed, testSet: data.test, threads, lrDecay, schedule, augment: augmentByName(augment, '--augment'),
     onBatchEnd: progress.batch,
     onEpochEnd: (e) => { progress.epoch(e); snap(`epoch ${e.epoch}`); },
   });

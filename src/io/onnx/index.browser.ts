@@ -4,4 +4,4 @@
 export { exportOnnx, LAYER_EXPORTERS, ONNX_OPSET, ONNX_IR_VERSION, type ExportOptions, type LayerExporter } from './export.ts';
 export { importOnnx, IMPORT_OPSETS, type ImportOptions, type ImportResult, type ImportInfo } from './import.ts';
 export { OP_IMPORTERS, type OpImporter } from './import-ops.ts';
-export { applyPreprocess, checkPreprocess, modelPreprocess, preprocessDataset, PreprocessError, type Preprocess } from './preprocess.ts';
+export { applyPreprocess, checkPreprocess, modelPreprocess, preprocessDataset, PreprocessError, type Preprocess } from './mean-std.ts';
