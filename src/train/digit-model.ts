@@ -8,6 +8,7 @@ import { ReLU } from '../layers/relu.ts';
 import { Sequential } from '../layers/sequential.ts';
 import { createRng } from '../rng.ts';
 import type { Backend } from '../kernels/backend.ts';
+import type { AugmentName } from './augment.ts';
 import { DIGIT_SIZE } from '../io/clean-picture.ts';
 
 /** One digit, without the batch dimension: [1, 28, 28]. */
@@ -32,7 +33,7 @@ export const DIGIT_DEFAULTS = {
   schedule: 'cosine',
   momentum: 0.9,
   weightDecay: 5e-4,
-  augment: 'elastic' as 'elastic' | 'affine' | 'shift' | 'none',
+  augment: 'elastic' as AugmentName,
   seed: 1,
 };
 

@@ -49,7 +49,8 @@ import { type Initializer, type Rng, createRng } from '../rng.ts';
 import { DIGIT_DEFAULTS, createDigitModel } from './digit-model.ts';
 import type { OptimizerName } from '../optim/factory.ts';
 
-export type AugmentName = 'elastic' | 'affine' | 'shift' | 'none';
+import type { AugmentName } from './augment.ts';
+export type { AugmentName } from './augment.ts';
 
 /** How a zoo model is trained by default (`miniconv train --model NAME` with no other option). */
 export interface TrainingDefaults {
