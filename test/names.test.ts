@@ -1,77 +1,52 @@
-// Issue 23 §4: docs/names.md is the rule for names, and what miniconv shows a learner follows it.
-// The page's kernel contract must match the kernels' real results ({ out, cache }), and every
-// `miniconv explain` topic must use the rule's names: no name the rule forbids ("never `dout`, ..."),
-// no upper-case gradient (dW, dX, dY), no "x conv w" for what is a cross-correlation.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The name rule of docs/names.md, checked across src/ (TypeScript and the AssemblyScript of
+// src/kernels/wasm/assembly alike): one name per thing, in every language the project writes.
+//   - the upstream gradient is `dy`: never `dout` (nor doutT, dout_n, ...), `dOut`, `dY`; and the
+//     gradients are `dx`, `dw`, `db`, never `dX`, `dW`, `dB`;
+//   - GEMM's sizes are `rows`, `cols` and `inner`: no `M`, `N`, `K` in the GEMM files;
+//   - the number of classes is `classes`, never `K` (the loss's file);
+//   - a pooling window is KH x KW, never K (the pooling files).
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { explainChain } from '../src/explain/chain.ts';
-import { explainDense, explainPool, explainRelu, explainSoftmax } from '../src/explain/layers.ts';
-import { explainConv } from '../src/explain/narrate.ts';
-import { explainWhyConv } from '../src/explain/why-conv.ts';
-import { conv2dForwardNaive } from '../src/kernels/conv2d.ts';
-import { denseForwardNaive } from '../src/kernels/dense.ts';
-import { reluForwardNaive } from '../src/kernels/relu.ts';
-import { Tensor } from '../src/tensor.ts';
 
-const rule = readFileSync(join(import.meta.dirname, '..', 'docs', 'names.md'), 'utf8');
-/** The names the rule forbids: the backticked words after "never" on a line of names.md. */
-const forbidden = [...rule.matchAll(/never ((?:`[^`]+`(?:, | or )?)+)/g)].flatMap((m) => [...m[1].matchAll(/`([^`]+)`/g)].map((w) => w[1]));
+const src = join(import.meta.dirname, '..', 'src');
 
-const topics: Array<[string, () => string]> = [
-  ['conv (the seed example)', () => explainConv({ input: [[1, 2, 3], [4, 5, 6], [7, 8, 9]], kernel: [[-1, 0], [0, 1]] }).text],
-  ['conv (stride 2, padding 1, 2 channels, 2 filters)', () => explainConv({ channels: 2, filters: 2, stride: 2, padding: 1 }).text],
-  ['relu', () => explainRelu().text],
-  ['pool', () => explainPool().text],
-  ['dense', () => explainDense().text],
-  ['softmax', () => explainSoftmax().text],
-  ['chain', () => explainChain().text],
-  ['why-conv', () => explainWhyConv().text],
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return sourceFiles(path);
+    return /\.(ts|mts|mjs)$/.test(e.name) ? [path] : [];
+  });
+}
+
+/** Every `line: text` of `files` where `pattern` occurs (code and comments alike). */
+function occurrences(files: string[], pattern: RegExp): string[] {
+  return files.flatMap((f) => readFileSync(f, 'utf8').split('\n').flatMap((line, i) => (pattern.test(line) ? [`${relative(src, f)}:${i + 1}: ${line.trim()}`] : [])));
+}
+
+const files = sourceFiles(src);
+const named = (re: RegExp) => files.filter((f) => re.test(relative(src, f).replaceAll('\\', '/')));
+
+const RULES: Array<{ rule: string; files: string[]; forbidden: RegExp }> = [
+  { rule: 'the upstream gradient is dy', files, forbidden: /\bd[oO]ut\w*|\bdY\b/ },
+  { rule: 'gradients are dx, dw, db', files, forbidden: /\bd[XWB]\b/ },
+  { rule: "GEMM's sizes are rows, cols, inner", files: named(/(^|\/)gemm\.ts$/), forbidden: /\b[MNK]\b/ },
+  { rule: 'the number of classes is classes', files: named(/softmax-xent\.ts$/), forbidden: /\bK\b/ },
+  { rule: 'a pooling window is KH x KW', files: named(/pool(2d)?(-fast)?\.ts$/), forbidden: /\bK\b/ },
 ];
 
-describe('docs/names.md is one rule, and the code keeps it', () => {
-  it('the rule lists what it forbids', () => {
-    expect(forbidden).toEqual(expect.arrayContaining(['dout', 'dY', 'g', 'grad', 'K']));
+describe('docs/names.md across src/', () => {
+  it('sees the files it is meant to check, the AssemblyScript sources included', () => {
+    const rel = files.map((f) => relative(src, f).replaceAll('\\', '/'));
+    expect(rel).toEqual(expect.arrayContaining(['kernels/wasm/assembly/conv.ts', 'kernels/wasm/assembly/gemm.ts', 'kernels/gemm.ts', 'kernels/softmax-xent.ts']));
+    expect(named(/(^|\/)gemm\.ts$/)).toHaveLength(2);
+    expect(named(/pool(2d)?(-fast)?\.ts$/).map((f) => relative(src, f).replaceAll('\\', '/'))).toContain('kernels/wasm/assembly/pool.ts');
   });
-
-  it('the kernel contract it states, { out, cache }, is what the kernels return', () => {
-    expect(rule).toContain('`fooForward(x, ..., opts) -> { out, cache }`');
-    expect(rule).not.toMatch(/->\s*\{\s*y,\s*cache\s*\}/);
-    const x = new Tensor([1, 1, 3, 3], new Float64Array(9).fill(1));
-    expect(Object.keys(conv2dForwardNaive(x, new Tensor([1, 1, 2, 2], new Float64Array(4).fill(1)), null, { stride: 1, padding: 0 })).sort()).toEqual(['cache', 'out']);
-    expect(Object.keys(reluForwardNaive(x)).sort()).toEqual(['cache', 'out']);
-    expect(Object.keys(denseForwardNaive(new Tensor([1, 2], new Float64Array(2)), new Tensor([3, 2], new Float64Array(6)), null)).sort()).toEqual(['cache', 'out']);
+  it('the patterns catch what they are meant to', () => {
+    for (const bad of ['dout', 'doutT', 'dout_n', 'dOut', 'dY', 'dW', 'dX']) expect(RULES[0].forbidden.test(bad) || RULES[1].forbidden.test(bad), bad).toBe(true);
+    for (const ok of ['dy', 'dyT', 'dx', 'dw', 'db', 'doubt', 'layout', 'dw0']) expect(RULES[0].forbidden.test(ok) || RULES[1].forbidden.test(ok), ok).toBe(false);
   });
-
-  it.each(topics)("explain %s uses the rule's names", (_, text) => {
-    const out = text();
-    for (const word of [...forbidden, 'dW', 'dX', 'dB', 'W', 'dlogit']) {
-      // A forbidden name as a word of its own (not inside another word, not a dimension letter in a shape like 3×3).
-      const re = new RegExp(`(?<![\\w.\\[-])${word}(?![\\w\\]])`);
-      const hit = re.exec(out);
-      if (word === 'K' || word === 'W') {
-        // K and W are the rule's dimension letters (KH, KW, H, W) too: only their use as a tensor name is wrong.
-        expect(out, `${word} as a name`).not.toMatch(new RegExp(`\\b${word}\\s*[=\\[]`));
-        continue;
-      }
-      expect(hit, `"${word}" in: ...${hit ? out.slice(Math.max(0, hit.index - 40), hit.index + 40) : ''}...`).toBeNull();
-    }
-    expect(out).not.toMatch(/y = x conv w/); // the forward pass is a cross-correlation (the true convolution is named as such)
-  });
-
-  it('why-conv prints the kernel w and names the operation a cross-correlation', () => {
-    const out = explainWhyConv().text;
-    expect(out).toMatch(/w \(3×3\)/);
-    expect(out).toContain('y[i][j] = sum over u, v of x[i + u][j + v] * w[u][v]');
-    expect(out).toMatch(/cross-correlat/);
-  });
-
-  it('chain ends with the kernel after its SGD step: w - lr * dw, beside the kernel before', () => {
-    const r = explainChain();
-    expect(r.text).toMatch(/w\[0\]\[0\] before +w\[0\]\[0\] after/);
-    expect(r.convWAfterStep).toHaveLength(18);
-    const w0 = 0.48; // seed 2's w[0][0][0][0], printed above the forward pass
-    expect(r.convWAfterStep[0]).toBeCloseTo(w0 - 0.1 * r.convDw[0], 12);
-    expect(r.text).toContain(`0.48 - 0.1 * ${r.convDw[0].toPrecision(6).replace(/0+$/, '')}`);
+  it.each(RULES)('$rule', ({ files: checked, forbidden }) => {
+    expect(occurrences(checked, forbidden)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 // The command line: `miniconv <command> [options]`. One commander program holds every command
-// (one file each: train, eval, predict, summary, inspect, explain, export, import, help); main()
+// (one file each: train, eval, predict, read, summary, inspect, explain, export, import, help); main()
 // parses, runs, and turns every outcome into an exit code (errors.ts): 0 done, 1 a file or run-time
 // problem (one line, no stack trace), 2 bad arguments (the message and the command's usage), 130
 // interrupted (train's Ctrl-C).
@@ -17,6 +17,7 @@ import { importCommand } from './import.ts';
 import { inspectCommand } from './inspect.ts';
 import { configureCommand, helpText } from './parse.ts';
 import { predictCommand } from './predict.ts';
+import { readCommand } from './read.ts';
 import { summaryCommand } from './summary.ts';
 import { trainCommand } from './train.ts';
 import { packageVersion } from './version.ts';
@@ -32,7 +33,7 @@ export function buildProgram(ctx: CliContext): Command {
     .version(packageVersion(), '-V, --version', "print miniconv's version")
     .helpCommand(false)
     .addHelpText('after', "\nRun 'miniconv <command> --help' for a command's options, e.g. miniconv train --help.");
-  for (const make of [trainCommand, evalCommand, predictCommand, summaryCommand, inspectCommand, explainCommand, exportCommand, importCommand]) {
+  for (const make of [trainCommand, evalCommand, predictCommand, readCommand, summaryCommand, inspectCommand, explainCommand, exportCommand, importCommand]) {
     program.addCommand(make(ctx));
   }
   program.addCommand(helpCommand(ctx, program));

@@ -13,9 +13,11 @@ import { AUGMENT_NAMES, augmentByName } from '../train/augment.ts';
 import { DIGIT_DEFAULTS, DIGIT_INPUT_SHAPE } from '../train/digit-model.ts';
 import { ZOO, ZOO_NAMES, type TrainingDefaults, zooModel } from '../train/zoo.ts';
 import { OPTIMIZER_NAMES, type OptimizerName, createOptimizer } from '../optim/factory.ts';
-import { SCHEDULE_FORMS, scheduleFromSpec } from '../optim/schedule-spec.ts';
+import { SCHEDULE_FORMS, fitDefaultSchedule, scheduleFromSpec } from '../optim/schedule-spec.ts';
 import { modelFromArchitecture } from '../layers/from-config.ts';
 import { type BatchInfo, type EpochInfo, fitAsync } from '../train/fit.ts';
+import { Conv2D } from '../layers/conv2d.ts';
+import { leavesOf } from '../inspect/layer-tree.ts';
 import '../train/parallel.ts'; // registers the threaded trainer that --threads > 1 uses
 import { BACKEND_HELP, applyBackendOption } from './backend.ts';
 import { type CliContext, loadData } from './context.ts';
@@ -28,7 +30,7 @@ import { MAX_BATCH_SIZE, MAX_EPOCHS, THREADS_PER_CORE, choiceArg, configureComma
 interface TrainOptions {
   model: string; arch?: string; optimizer?: string; schedule?: string;
   epochs?: number; batchSize?: number; lr?: number; momentum?: number; lrDecay?: number; weightDecay?: number;
-  augment?: string; seed: number; data?: string; out?: string; force?: boolean; threads: number; snapshots?: boolean; backend?: string; maxFileMb?: number;
+  augment?: string; seed: number; data?: string; out?: string; force?: boolean; threads: number; snapshots?: boolean; backend?: string; maxFileMb?: number; winograd?: boolean;
 }
 
 /** Largest --arch file read (an architecture is a few kB; weights are not in it). */
@@ -74,6 +76,7 @@ export function trainCommand(ctx: CliContext): Command {
     .option('--snapshots', "keep the first layer's kernels after initialisation and each epoch (default: on; about 4% of the file)", true)
     .option('--no-snapshots', 'do not keep them')
     .option('--backend <NAME>', BACKEND_HELP)
+    .option('--winograd', 'run every 3x3 stride-1 conv by Winograd F(2x2,3x3): fewer multiplications, float32 results that differ in the last bits (see miniconv explain winograd)')
     .addHelpText('after', DEFAULTS_HELP)
     .action((opts: TrainOptions, cmd: Command) => train(ctx, opts, cmd));
 }
@@ -117,7 +120,9 @@ async function train(ctx: CliContext, o: TrainOptions, cmd: Command): Promise<vo
   if (o.schedule !== undefined && o.lrDecay !== undefined) throw new UsageError('give either --schedule or --lr-decay, not both (--schedule exp:G is --lr-decay G)');
   if (o.momentum !== undefined && optimizerName !== 'sgd') throw new UsageError(`--momentum is for --optimizer sgd; ${optimizerName} keeps its own running averages (betas 0.9, 0.999)`);
   // --lr-decay replaces the model's schedule, --schedule its decay.
-  const scheduleSpec = o.lrDecay !== undefined ? undefined : (o.schedule ?? d.schedule);
+  // A model's own schedule adapts to a short run (fitDefaultSchedule); one the user gave is taken as given.
+  const fittedDefault = o.schedule === undefined && d.schedule !== undefined ? fitDefaultSchedule(d.schedule, epochs) : undefined;
+  const scheduleSpec = o.lrDecay !== undefined ? undefined : (o.schedule ?? fittedDefault?.spec);
   const lrDecay = scheduleSpec === undefined ? (o.lrDecay ?? d.lrDecay) : undefined;
   let schedule: Schedule | undefined;
   if (scheduleSpec !== undefined) {
@@ -138,10 +143,12 @@ async function train(ctx: CliContext, o: TrainOptions, cmd: Command): Promise<vo
   const data = loadData(ctx, o.data, seed, { maxBytes: maxBytesOf(o.maxFileMb) });
   const inputShape = [...DIGIT_INPUT_SHAPE];
   const model = o.arch !== undefined ? readArch(o.arch, seed, inputShape) : zoo.build(seed);
+  if (o.winograd) for (const { layer } of leavesOf(model, Conv2D)) layer.winograd = true; // convs it does not apply to ignore it
   // The model's Nesterov momentum stays when its optimiser does (and has momentum).
   const nesterov = optimizerName === 'sgd' && d.optimizer === 'sgd' && d.nesterov && momentum > 0;
   const optimizer = createOptimizer(optimizerName, model.params(), { lr, momentum, nesterov, weightDecay });
   io.out(`Training ${o.arch !== undefined ? `the network of ${o.arch}` : `model ${zoo.name}`} on the ${data.name}: ${data.train.count} train, ${data.test.count} test images, ${threads} thread${threads === 1 ? '' : 's'}`);
+  if (scheduleSpec !== undefined && fittedDefault?.note) io.out(fittedDefault.note);
   io.out(`Optimiser ${optimizerName} lr ${lr}${scheduleSpec ? `, schedule ${scheduleSpec}` : `, lr decay ${lrDecay}`}, ${epochs} epochs, batch ${batchSize}, augment ${augment}`);
   io.out(model.summary(inputShape, false));
 
