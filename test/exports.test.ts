@@ -61,6 +61,7 @@ const ENTRY_NAMES: Record<string, string[]> = {
     'bytesOf', 'checkModelDestination', 'checkPreprocess', 'copyImage', 'cosineAnnealingLR', 'countParams', 'createRng',
     'decodePicture', 'defaultBackend', 'deserializeModel', 'digitToPng', 'divergingColor', 'earlyStopping', 'evaluate',
     'explainChain', 'explainConv', 'explainDense', 'explainPool', 'explainRelu', 'explainSoftmax', 'explainWhyConv',
+    'explainDenseAsConv', 'makeParam', 'toFullyConvolutional',
     'exponentialLR', 'featureMaps', 'fit', 'fitAsync', 'formatConfusion', 'gradCheck', 'greyColor', 'imageRange',
     'initTensor', 'initWasmKernels', 'initWasmKernelsAsync', 'kernelsToAnsi', 'layerFromConfig', 'linearLR', 'loadModel',
     'maxAbsOf', 'modelFromConfig', 'numericGradient', 'prepareModelDestination', 'preprocessDigit', 'randomAffine',
