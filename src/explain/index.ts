@@ -11,4 +11,5 @@ export {
 } from './layers.ts';
 export { CHAIN_CLASSES, CHAIN_INPUT, CHAIN_SEED, type ChainExplanation, type ChainOptions, chainWeights, explainChain } from './chain.ts';
 export { type WhyConvExplanation, type WhyConvOptions, compareSizes, explainWhyConv } from './why-conv.ts';
+export { DENSE_AS_CONV_BIAS, DENSE_AS_CONV_WEIGHT, type DenseAsConvExplanation, type DenseAsConvOptions, explainDenseAsConv } from './dense-as-conv.ts';
 export { MEASURED as WINOGRAD_MEASURED, type WinogradExplainOptions, type WinogradExplanation, explainWinograd } from './winograd.ts';
