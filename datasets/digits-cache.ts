@@ -99,21 +99,30 @@ export function encodeDigitsFromJson(dir: string): DigitCodes {
     const st = statSync(file);
     if (!st.isFile() || st.size > 64 * 2 ** 20) throw new Error(`loadDigits: ${file} is not a regular file under 64 MB`);
     const bytes = readFileSync(file);
-    // The numbers straight from the bytes; a file of any other form than { "data": [...] } goes to JSON.parse.
-    const data: ArrayLike<number> | undefined = scanDataArray(bytes) ?? (JSON.parse(bytes.toString('utf8')) as { data?: number[] }).data;
-    if (!(Array.isArray(data) || data instanceof Float64Array) || data.length % PIXELS !== 0) {
-      throw new Error(`loadDigits: ${file} does not hold a 'data' array of 784-pixel images`);
-    }
-    const c = new Uint8Array(data.length);
-    for (let i = 0; i < data.length; i++) {
-      const v = Math.fround(data[i]); // the value as the old loader stored it (Float32Array.from)
-      let code = firstSeen.get(v);
-      if (code === undefined) {
+    const seen = firstSeen.size;
+    const code = (v: number): number => { // v's code, in order of first appearance
+      const f = Math.fround(v); // the value as the old loader stored it (Float32Array.from)
+      let k = firstSeen.get(f);
+      if (k === undefined) {
         if (firstSeen.size === PALETTE) throw new Error(`loadDigits: ${file} holds more than ${PALETTE} distinct pixel values; the compact form cannot store it`);
-        firstSeen.set(v, code = firstSeen.size);
+        firstSeen.set(f, k = firstSeen.size);
       }
-      c[i] = code;
+      return k;
+    };
+    // Straight from the bytes into one byte per value (at most one value per 2 bytes: a digit and a comma).
+    let c = new Uint8Array(bytes.length >> 1);
+    let count = scanDataArray(bytes, (v, i) => { c[i] = code(v); });
+    if (count === null) {
+      // Another form than { "data": [...] }: forget what the scan saw, and read the file with JSON.parse.
+      for (const [v, k] of firstSeen) if (k >= seen) firstSeen.delete(v);
+      const data = (JSON.parse(bytes.toString('utf8')) as { data?: number[] }).data;
+      if (!Array.isArray(data)) throw new Error(`loadDigits: ${file} does not hold a 'data' array of 784-pixel images`);
+      c = new Uint8Array(data.length);
+      for (let i = 0; i < data.length; i++) c[i] = code(data[i]);
+      count = data.length;
     }
+    if (count % PIXELS !== 0) throw new Error(`loadDigits: ${file} does not hold a 'data' array of 784-pixel images`);
+    c = c.slice(0, count); // its own buffer: the upper-bound one goes
     codes.push(c);
   }
   const sorted = [...firstSeen.keys()].sort((a, b) => a - b);
@@ -127,13 +136,14 @@ export function encodeDigitsFromJson(dir: string): DigitCodes {
 
 /**
  * The numbers of a file of the form `{ "data": [n, n, ...] }` (JSON whitespace anywhere), read from its
- * bytes without JSON.parse, which builds a heap number per value (~19 MB for one digit's 784,000
- * values, where this holds a 6 MB Float64Array). Each value is JSON.parse's: a number of at most 15
+ * bytes without JSON.parse (which builds a heap number per value, ~19 MB for one digit's 784,000
+ * values): onValue(value, index) for each, then the count is returned. Each value is JSON.parse's: a number of at most 15
  * significant digits and no exponent is its digits as an integer divided by a power of ten, both exact
  * in a double, so the one division rounds it correctly (Clinger's fast path); any other number is read
- * by Number(). Returns null for a file of any other form (the caller then uses JSON.parse).
+ * by Number(). Returns null for a file of any other form (the caller then uses JSON.parse; onValue may
+ * have seen some of its values).
  */
-export function scanDataArray(b: Uint8Array): Float64Array | null {
+export function scanDataArray(b: Uint8Array, onValue: (v: number, index: number) => void): number | null {
   let i = 0;
   const ws = () => { while (i < b.length && (b[i] === 0x20 || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09)) i++; };
   const expect = (text: string) => {
@@ -142,7 +152,7 @@ export function scanDataArray(b: Uint8Array): Float64Array | null {
     return true;
   };
   if (!expect('{') || !expect('"data"') || !expect(':') || !expect('[')) return null;
-  let out = new Float64Array(1 << 16), n = 0;
+  let n = 0;
   ws();
   if (b[i] === 0x5d) i++; // an empty array
   else {
@@ -171,8 +181,7 @@ export function scanDataArray(b: Uint8Array): Float64Array | null {
       if (simple && digits <= 15 && scale <= 22) v = mantissa / 10 ** scale;
       else v = Number(Buffer.from(b.buffer, b.byteOffset + start, i - start).toString('latin1'));
       if (negative && simple && digits <= 15 && scale <= 22) v = -v;
-      if (n === out.length) { const grown = new Float64Array(2 * n); grown.set(out); out = grown; }
-      out[n++] = v;
+      onValue(v, n++);
       ws();
       if (b[i] === 0x2c) { i++; continue; }
       if (b[i] === 0x5d) { i++; break; }
@@ -181,7 +190,7 @@ export function scanDataArray(b: Uint8Array): Float64Array | null {
   }
   if (!expect('}')) return null;
   ws();
-  return i === b.length ? out.subarray(0, n) : null;
+  return i === b.length ? n : null;
 }
 
 function serialize(key: Buffer, dc: DigitCodes): Uint8Array {
