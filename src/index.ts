@@ -25,7 +25,9 @@ export {
   divergingColor, greyColor, maxAbsOf, type RGB, TrainingDivergedError, type Dataset, type ByteImages, byteDataset,
   bytesOf, copyImage, imageRange, takeFirst, numericGradient, explainConv, explainRelu, explainPool, explainDense,
   explainSoftmax, explainChain, explainWhyConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions,
-  applyPreprocess, checkPreprocess, type Preprocess, preprocessDigit, type PreprocessResult,
+  applyPreprocess, checkPreprocess, type Preprocess, preprocessDigit, type PreprocessResult, saveModelToIndexedDb,
+  loadModelFromIndexedDb, listModelsInIndexedDb, deleteModelFromIndexedDb, loadModelFromUrl, type LoadedModel,
+  type IndexedDbOptions, type IndexedDbFactory, type LoadFromUrlOptions, type FetchResponse,
 } from './index.browser.ts';
 import './train/parallel.ts'; // registers the threaded trainer that fit({ threads }) uses (worker_threads)
 export { saveModel, loadModel, writeFileAtomic } from './io/model-file.ts';
