@@ -3,7 +3,6 @@
 // docs/read-numbers.md). --json for programs, --save-boxes and --heatmap for people.
 
 import { Command } from 'commander';
-import { PNG } from 'pngjs';
 import { type DestinationOptions, checkDestination, writeDestination } from '../io/destination.ts';
 import { loadModel } from '../io/model-file.ts';
 import { applyPreprocess, modelPreprocess } from '../io/onnx/mean-std.ts';
@@ -17,7 +16,9 @@ import { configureCommand, maxBytesOf, maxFileMbOption, pathArg } from './parse.
 
 interface ReadOptions { json?: boolean; saveBoxes?: string; heatmap?: string; force?: boolean; backend?: string; maxFileMb?: number }
 
-function png(rgba: Uint8Array, width: number, height: number): Buffer {
+/** Encodes RGBA as PNG; pngjs is loaded only when a picture is written (test/start.test.ts). */
+async function png(rgba: Uint8Array, width: number, height: number): Promise<Buffer> {
+  const { PNG } = await import('pngjs');
   const p = new PNG({ width, height });
   p.data.set(rgba);
   return PNG.sync.write(p);
@@ -59,13 +60,13 @@ export function readCommand(ctx: CliContext): Command {
       for (const w of result.warnings) io.err(`${picture}: warning: ${w}`);
       if (o.saveBoxes !== undefined) {
         const { drawBoxes } = await import('../io/read-number-draw.ts');
-        writeDestination(o.saveBoxes, png(drawBoxes(rgba, width, height, result), width, height), dest('--save-boxes'));
+        writeDestination(o.saveBoxes, await png(drawBoxes(rgba, width, height, result), width, height), dest('--save-boxes'));
       }
       if (o.heatmap !== undefined) {
         const { drawHeatmap } = await import('../io/read-number-draw.ts');
         const { toFullyConvolutional } = await import('../layers/fully-convolutional.ts');
         const fcn = toFullyConvolutional(model, inputShape).eval();
-        writeDestination(o.heatmap, png(drawHeatmap(rgba, width, height, result, fcn, prepare), width, height), dest('--heatmap'));
+        writeDestination(o.heatmap, await png(drawHeatmap(rgba, width, height, result, fcn, prepare), width, height), dest('--heatmap'));
       }
       if (o.json) {
         io.out(JSON.stringify({ text: result.text, digits: result.digits.map((d) => ({ digit: d.digit, p: Number(d.p.toFixed(4)), box: d.box })) }));
