@@ -145,20 +145,12 @@ export function fit(model: Layer, train: Dataset, opts: FitOptions): History {
   return r.value;
 }
 
-/**
- * One turn of the event loop: setImmediate where there is one (Node: 0.1 ms, where setTimeout(0)
- * costs 1.5 ms, about 7% of a 64-digit batch; signals and I/O are still seen), else setTimeout(0).
- */
-const yieldToEventLoop: () => Promise<void> = typeof setImmediate === 'function'
-  ? () => new Promise<void>((resolve) => setImmediate(resolve))
-  : () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
-/** Trains like fit(), but yields to the event loop after every batch (so that `train` sees Ctrl-C). */
+/** Trains like fit(), but yields to the event loop (setTimeout 0) after every batch. */
 export async function fitAsync(model: Layer, train: Dataset, opts: FitOptions): Promise<History> {
   const run = steps(model, train, opts, 'fitAsync', false);
   let r = run.next();
   while (!r.done) {
-    await yieldToEventLoop();
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
     r = run.next();
   }
   return r.value;
