@@ -4,3 +4,4 @@
 export { type Dataset, takeFirst } from './dataset.ts';
 export { loadDigits, loadRawDigits, type DigitsOptions, type DigitsSplit } from './mnist.ts';
 export { loadIdxMnist, readIdxImages, readIdxLabels, readIdxPair, encodeIdx } from './idx.ts';
+export { loadImageFolder, type ImageFolderOptions, type ImageFolderData } from './image-folder.ts';
