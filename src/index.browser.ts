@@ -12,6 +12,7 @@ export { Dense, type DenseOptions } from './layers/dense.ts';
 export { Flatten } from './layers/flatten.ts';
 export { AvgPool2D, type AvgPool2DOptions } from './layers/avg-pool2d.ts';
 export { GlobalAvgPool2D } from './layers/global-avg-pool2d.ts';
+export { Normalize, type NormalizeOptions } from './layers/normalize.ts';
 export { Sequential, countParams } from './layers/sequential.ts';
 export { modelFromConfig, layerFromConfig, type FromConfigOptions } from './layers/from-config.ts';
 export { BatchNorm2D, type BatchNorm2DOptions } from './layers/batch-norm2d.ts';

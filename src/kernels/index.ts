@@ -3,6 +3,7 @@ export * from './conv2d.ts';
 export * from './max-pool2d.ts';
 export * from './avg-pool2d.ts';
 export * from './global-avg-pool2d.ts';
+export * from './normalize.ts';
 export * from './relu.ts';
 export * from './dense.ts';
 export * from './softmax-xent.ts';
