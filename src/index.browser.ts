@@ -28,7 +28,7 @@ export { stepLR, exponentialLR, cosineAnnealingLR, linearLR, sequentialLR, warmu
 export { gradCheck, relError, randn, awayFromZero, distinct, type GradCheckOptions, type GradCheckResult, type KinkEntry } from './gradcheck.ts';
 export { trainStep } from './train/step.ts';
 export { evaluate, formatConfusion, argmaxRow, type Evaluation, type EvaluateOptions } from './train/metrics.ts';
-export { randomAffine, randomElastic, randomShift, type Augment, type AffineOptions, type ElasticOptions } from './train/augment.ts';
+export { randomAffine, randomElastic, randomShift, randomPicture, type Augment, type AffineOptions, type ElasticOptions, type PictureAugmentOptions } from './train/augment.ts';
 export { fit, fitAsync, type FitOptions, type History, type BatchInfo, type EpochInfo } from './train/fit.ts';
 export { serializeModel, deserializeModel, MODEL_FORMAT, MODEL_VERSION, type ModelMetadata, type Snapshot, type EpochRecord } from './io/model-format.ts';
 export { featureMaps, type FeatureMap } from './inspect/layer-outputs.ts';

@@ -2,7 +2,7 @@
 export { trainStep, forwardBackward } from './step.ts';
 export { fit, fitAsync, type FitOptions, type History, type BatchInfo, type EpochInfo } from './fit.ts';
 export { evaluate, formatConfusion, argmaxRow, type Evaluation } from './metrics.ts';
-export { randomAffine, randomElastic, randomShift, type Augment, type AffineOptions, type ElasticOptions } from './augment.ts';
+export { randomAffine, randomElastic, randomShift, randomPicture, type Augment, type AffineOptions, type ElasticOptions, type PictureAugmentOptions } from './augment.ts';
 export { type Dataset, type ByteImages, byteDataset, bytesOf, copyImage, imageRange, takeFirst, imageSize } from './dataset.ts';
 export { type BatchTrainer, type ParallelTrainerFactory, registerParallelTrainer } from './parallel-factory.ts';
 export { TrainingDivergedError } from '../errors.ts';
