@@ -118,6 +118,17 @@ export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): 
   return { train: make(main.codes, main.labels, trainIdx), test: make(main.codes, main.labels, testIdx), classes, skipped: main.skipped, cache: [main.cache] };
 }
 
+/**
+ * Every picture of a folder as one set, no split (`miniconv eval --images`): with `classes` (a
+ * model's class names) a subfolder named otherwise is an error naming it, and classes may be missing.
+ */
+export function loadImageFolderAll(dir: string, options: ImageFolderOptions = {}): { set: Dataset; classes: string[]; skipped: Array<{ file: string; reason: string }>; cache: 'read' | 'built' | 'off' } {
+  const opts = checkOptions(options);
+  const r = readFolder(dir, opts, options.classes);
+  const shape: [number, number, number] = [opts.channels, opts.size[0], opts.size[1]];
+  return { set: Object.assign(byteDataset(r.codes, BYTE_PALETTE, r.labels, shape), { classes: [...r.classes] }), classes: r.classes, skipped: r.skipped, cache: r.cache };
+}
+
 interface CheckedOptions {
   size: [number, number]; channels: 1 | 3; split: number; seed: number; fit: PictureFit; skipBad: boolean;
   maxBytes: number; maxPixels: number; maxTotalBytes: number; cacheDir: string | null;

@@ -7,4 +7,4 @@ export { loadDigits, loadRawDigits, type DigitsOptions, type DigitsSplit } from 
 export { loadIdxMnist, readIdxImages, readIdxLabels, readIdxPair, encodeIdx, idxClassNames } from './idx.ts';
 export { loadCifar10, readCifarBatch, encodeCifarBatch, CIFAR_SHAPE } from './cifar10.ts';
 export { readClassNames } from './class-names.ts';
-export { loadImageFolder, type ImageFolderOptions, type ImageFolderData } from './image-folder.ts';
+export { loadImageFolder, loadImageFolderAll, type ImageFolderOptions, type ImageFolderData } from './image-folder.ts';

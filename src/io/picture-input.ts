@@ -98,3 +98,41 @@ function borderMean(plane: Float32Array, width: number, height: number): number 
   for (let y = 1; y < height - 1; y++) { sum += plane[y * width] + plane[y * width + width - 1]; count += 2; }
   return sum / count;
 }
+
+/**
+ * What a model trained on pictures records in its file (metadata.picture), so that `predict`,
+ * `eval` and the page read a picture the way the training did: the size and channels (also the
+ * model's input shape), the aspect policy, and the input normalisation (for display: the Normalize
+ * layer inside the model applies it).
+ */
+export interface PictureRecord {
+  size: [number, number];
+  channels: 1 | 3;
+  fit: PictureFit;
+  normalize: 'dataset' | 'image' | 'none';
+}
+
+/** The model file's picture record and class names, checked against its input shape; undefined for a model without one (the digit models). */
+export function modelPictureRecord(metadata: Readonly<Record<string, unknown>>, inputShape: readonly number[], file: string): { picture: PictureRecord; classes: string[] } | undefined {
+  if (metadata.picture === undefined) return undefined;
+  const who = `${file}: metadata.picture`;
+  const p = metadata.picture as Record<string, unknown>;
+  if (!p || typeof p !== 'object') throw new Error(`${who} must be an object { size, channels, fit, normalize }, got ${JSON.stringify(p)}`);
+  const size = checkInputSize(p.size, who), channels = checkChannels(p.channels, who), fit = checkFit(p.fit, who);
+  if (!['dataset', 'image', 'none'].includes(p.normalize as string)) throw new Error(`${who}.normalize must be 'dataset', 'image' or 'none', got ${JSON.stringify(p.normalize)}`);
+  if (inputShape.length !== 3 || inputShape[0] !== channels || inputShape[1] !== size[0] || inputShape[2] !== size[1]) {
+    throw new Error(`${who} says ${channels}x${size[0]}x${size[1]} pictures, but the model's input shape is [${inputShape.join(', ')}]`);
+  }
+  const classes = metadata.classes;
+  if (!Array.isArray(classes) || classes.length < 2 || !classes.every((c) => typeof c === 'string' && c.length > 0)) {
+    throw new Error(`${file}: metadata.classes must list the class names (at least 2) of a model trained on pictures, got ${JSON.stringify(classes)}`);
+  }
+  return { picture: { size, channels, fit, normalize: p.normalize as PictureRecord['normalize'] }, classes: [...classes] as string[] };
+}
+
+/** C x H x W bytes (pictureToInput) as the model's input values, byte / 255. */
+export function bytesToInput(bytes: Uint8Array): Float32Array {
+  const out = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = bytes[i] / 255;
+  return out;
+}

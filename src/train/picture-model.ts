@@ -26,9 +26,9 @@ function convBnRelu(rng: Rng, c: number, f: number): Layer[] {
   return [new Conv2D({ inChannels: c, outChannels: f, kernelSize: 3, padding: 1, bias: false, rng }), new BatchNorm2D({ numFeatures: f }), new ReLU()];
 }
 
-/** The default network for picture folders (see the top of the file). Any input of at least 4x4. */
+/** The default network for picture folders (see the top of the file). Any input of at least 4x4 (default [1, 28, 28], as every zoo model). */
 export function createPictureModel(opts: number | ZooOptions = 1): Sequential {
-  const { rng, C, H, W, classes, head } = zooSetup('createPictureModel', { inputShape: [3, 32, 32], ...(typeof opts === 'number' ? { seed: opts } : opts) });
+  const { rng, C, H, W, classes, head } = zooSetup('createPictureModel', opts);
   if (H < 4 || W < 4) throw new RangeError(`createPictureModel: input [${C}, ${H}, ${W}] is too small; the two poolings need at least 4x4`);
   return new Sequential([
     ...head,
