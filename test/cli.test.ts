@@ -45,7 +45,7 @@ describe('miniconv CLI', () => {
       expect(r.out).toBe('');
     }
     expect((await run('train', '--epochs', '0')).err).toMatch(/^miniconv train: --epochs must be an integer >= 1 \(for example --epochs 3\), got '0'\n\nUsage: miniconv train \[options\]/);
-    expect((await run('train', '--augment', 'warp')).err).toContain("miniconv train: --augment must be one of elastic, affine, shift, none, got 'warp'");
+    expect((await run('train', '--augment', 'warp')).err).toContain("miniconv train: --augment must be one of elastic, affine, shift, picture, none, got 'warp'");
     expect((await run('bogus')).err).toMatch(/^miniconv: unknown command 'bogus'\n\nUsage: miniconv <command>/);
   });
 

@@ -12,6 +12,9 @@
 //     rotated by a random angle (circles and rings are rotation-free), antialiased by 4x4 supersampling;
 //   - Gaussian noise of sd 0..0.05 on every channel; a third of the files are JPEG (quality 60..95);
 //   - a few pictures are RGBA PNGs with a transparent background (composited on white by the loader).
+// With `hard: true` (the harder set of README's table): the shape is smaller (radius 18..42% of the
+// short side), 2 to 5 low-contrast blobs (ellipses in the background colour moved 40% of the way to
+// a random colour) clutter the background, the gradient is stronger and the noise sd is 0..0.08.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,16 +59,23 @@ function colourPair(rng: Rng): { bg: number[]; bg2: number[]; fg: number[] } {
 }
 
 /** One picture as RGBA bytes. */
-export function drawShape(shape: Shape, rng: Rng): { rgba: Uint8Array; width: number; height: number; transparent: boolean } {
+export function drawShape(shape: Shape, rng: Rng, hard = false): { rgba: Uint8Array; width: number; height: number; transparent: boolean } {
   const width = 40 + rng.int(57), height = 40 + rng.int(57);
   const { bg, bg2, fg } = colourPair(rng);
   const side = Math.min(width, height);
-  const radius = side * (0.25 + 0.2 * rng.uniform());
+  const radius = side * (hard ? 0.18 + 0.24 * rng.uniform() : 0.25 + 0.2 * rng.uniform());
+  // Clutter (hard): ellipses (centre x, y, radii, angle, colour) in a colour between the background's and a random one.
+  const blobs = hard ? Array.from({ length: 2 + rng.int(4) }, () => {
+    const to = [rng.uniform(), rng.uniform(), rng.uniform()];
+    return { x: rng.uniform() * width, y: rng.uniform() * height, a: side * (0.08 + 0.2 * rng.uniform()), b: side * (0.08 + 0.2 * rng.uniform()), t: rng.uniform() * Math.PI,
+      colour: bg.map((v, c) => v + 0.4 * (to[c] - v)) };
+  }) : [];
   const cx = width / 2 + (rng.uniform() - 0.5) * 0.3 * width, cy = height / 2 + (rng.uniform() - 0.5) * 0.3 * height;
   const angle = rng.uniform() * 2 * Math.PI, cos = Math.cos(angle), sin = Math.sin(angle);
-  const noise = 0.05 * rng.uniform();
-  const transparent = rng.uniform() < 0.05;
-  const gx = rng.uniform() - 0.5, gy = rng.uniform() - 0.5;
+  const noise = (hard ? 0.08 : 0.05) * rng.uniform();
+  const transparent = !hard && rng.uniform() < 0.05;
+  const gain = hard ? 1.6 : 1;
+  const gx = gain * (rng.uniform() - 0.5), gy = gain * (rng.uniform() - 0.5);
   const rgba = new Uint8Array(width * height * 4);
   const S = 4;
   for (let y = 0; y < height; y++) {
@@ -80,8 +90,12 @@ export function drawShape(shape: Shape, rng: Rng): { rgba: Uint8Array; width: nu
       }
       const a = cover / (S * S);
       const t = Math.min(1, Math.max(0, 0.5 + gx * (x / width - 0.5) * 2 + gy * (y / height - 0.5) * 2));
+      const blob = blobs.find((e) => {
+        const dx = x + 0.5 - e.x, dy = y + 0.5 - e.y, u = Math.cos(e.t) * dx + Math.sin(e.t) * dy, v = -Math.sin(e.t) * dx + Math.cos(e.t) * dy;
+        return (u / e.a) ** 2 + (v / e.b) ** 2 <= 1;
+      });
       for (let c = 0; c < 3; c++) {
-        const back = bg[c] * (1 - t) + bg2[c] * t;
+        const back = blob ? blob.colour[c] : bg[c] * (1 - t) + bg2[c] * t;
         const v = a * fg[c] + (1 - a) * back + noise * rng.normal();
         rgba[4 * (y * width + x) + c] = Math.round(255 * Math.min(1, Math.max(0, v)));
       }
@@ -95,13 +109,13 @@ export function drawShape(shape: Shape, rng: Rng): { rgba: Uint8Array; width: nu
  * Writes `perClass` pictures of each of `classes` (default all six shapes) into dir/<shape>/,
  * PNG or JPEG; returns the number of files written.
  */
-export function makeShapeFolder(dir: string, opts: { perClass: number; seed: number; classes?: readonly Shape[] }): number {
-  const rng = createRng(`shapes-${opts.seed}`);
+export function makeShapeFolder(dir: string, opts: { perClass: number; seed: number; classes?: readonly Shape[]; hard?: boolean }): number {
+  const rng = createRng(`shapes-${opts.hard ? 'hard-' : ''}${opts.seed}`);
   let files = 0;
   for (const shape of opts.classes ?? SHAPES) {
     mkdirSync(join(dir, shape), { recursive: true });
     for (let i = 0; i < opts.perClass; i++) {
-      const { rgba, width, height, transparent } = drawShape(shape, rng);
+      const { rgba, width, height, transparent } = drawShape(shape, rng, opts.hard === true);
       const asJpeg = !transparent && rng.uniform() < 1 / 3;
       const name = join(dir, shape, `${shape}-${String(i).padStart(3, '0')}.${asJpeg ? 'jpg' : 'png'}`);
       if (asJpeg) {

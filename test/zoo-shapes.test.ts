@@ -4,15 +4,15 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../src/index.ts';
 import { ZOO, ZOO_NAMES, createVggMini } from '../src/train/zoo.ts';
-import { createPictureModel } from '../src/train/picture-model.ts';
+import { PICTURE_MODEL, createPictureModel } from '../src/train/picture-model.ts';
 import { randn } from './helpers.ts';
 
 describe('zoo models take { inputShape, classes }', () => {
-  for (const name of ZOO_NAMES) {
+  for (const name of [...ZOO_NAMES, 'pictures']) {
     it(`${name} at [3, 32, 32] with 5 classes, and at its default with the same bits as a seed alone`, () => {
-      const m = ZOO[name].build({ seed: 3, inputShape: [3, 32, 32], classes: 5 });
+      const m = (ZOO[name] ?? PICTURE_MODEL).build({ seed: 3, inputShape: [3, 32, 32], classes: 5 });
       expect(m.forward(randn([2, 3, 32, 32], `zoo-${name}`)).shape).toEqual([2, 5]);
-      const a = ZOO[name].build(3), b = ZOO[name].build({ seed: 3, inputShape: [1, 28, 28], classes: 10 });
+      const a = (ZOO[name] ?? PICTURE_MODEL).build(3), b = (ZOO[name] ?? PICTURE_MODEL).build({ seed: 3, inputShape: [1, 28, 28], classes: 10 });
       expect(a.config()).toEqual(b.config());
       a.params().forEach((p, i) => expect(p.value.data).toEqual(b.params()[i].value.data));
     });

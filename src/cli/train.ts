@@ -14,6 +14,7 @@ import { type Augment, randomAffine, randomElastic, randomPicture, randomShift }
 import { NORMALIZE_MODES, type NormalizeMode, normalizationFor } from '../train/normalization.ts';
 import { type PictureRecord, checkInputSize } from '../io/picture-input.ts';
 import { formatConfusion } from '../train/metrics.ts';
+import { PICTURE_MODEL } from '../train/picture-model.ts';
 import { DIGIT_DEFAULTS, DIGIT_INPUT_SHAPE } from '../train/digit-model.ts';
 import {
   OPTIMIZER_NAMES, type OptimizerName, SCHEDULE_FORMS, ZOO, ZOO_NAMES, createOptimizer, modelFromArchitecture, type TrainingDefaults, scheduleFromSpec, zooModel,
@@ -148,7 +149,7 @@ function train(ctx: CliContext, o: TrainOptions, cmd: Command): void {
   }
   if (o.normalize !== undefined && !pictures) throw new UsageError('--normalize goes with --images or --cifar10 (the digit models keep their own input)');
   // Picture data: the picture model unless --model says otherwise.
-  const zoo = zooModel(pictures && !given('model') ? 'pictures' : o.model);
+  const zoo = pictures && !given('model') ? PICTURE_MODEL : zooModel(o.model);
   const d = zoo.defaults;
   const epochs = o.epochs ?? d.epochs;
   const batchSize = o.batchSize ?? d.batchSize;

@@ -20,6 +20,7 @@ import { ReLU } from '../layers/relu.ts';
 import { Sequential } from '../layers/sequential.ts';
 import type { Rng } from '../rng.ts';
 import { type ZooOptions, zooSetup } from './zoo-setup.ts';
+import type { ZooModel } from './zoo.ts';
 
 /** conv 3x3 (no bias: the norm's beta does that job) - batch norm - ReLU. */
 function convBnRelu(rng: Rng, c: number, f: number): Layer[] {
@@ -39,3 +40,15 @@ export function createPictureModel(opts: number | ZooOptions = 1): Sequential {
     new Dense({ inFeatures: 64, outFeatures: classes, rng, weightInit: 'xavierUniform' }), // (N, classes)
   ]);
 }
+
+/**
+ * The picture model with its training defaults, as `miniconv train --images` (or --cifar10) uses it
+ * when no --model is given. Not one of the digit zoo (ZOO), whose table README measures on digits.
+ * The defaults were measured on the synthetic shape sets of test/shapes.ts (README, "Your own pictures").
+ */
+export const PICTURE_MODEL: ZooModel = {
+  name: 'pictures',
+  description: 'the default for your own pictures: five 3x3 convs with batch norm, global average pooling (any input size)',
+  build: createPictureModel,
+  defaults: { epochs: 30, batchSize: 32, optimizer: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-4, schedule: 'cosine', lrDecay: 1, augment: 'picture' },
+};

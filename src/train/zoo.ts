@@ -57,7 +57,6 @@ import { modelFromConfig } from '../layers/from-config.ts';
 import { initTensor } from '../rng.ts';
 import { shapeStr } from '../tensor.ts';
 import { type ZooOptions, zooSetup } from './zoo-setup.ts';
-import { createPictureModel } from './picture-model.ts';
 
 export type { ZooOptions } from './zoo-setup.ts';
 
@@ -264,13 +263,6 @@ export const ZOO: Readonly<Record<string, ZooModel>> = {
     description: 'a MobileNet-style net: depthwise separable blocks with batch norm, global average pooling',
     build: createMobilenetMini,
     defaults: { epochs: 20, batchSize: 32, optimizer: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false, weightDecay: 5e-4, schedule: 'warmup-cosine:1', lrDecay: 1, augment: 'elastic' },
-  },
-  pictures: {
-    name: 'pictures',
-    description: 'the default for your own pictures (--images): 5 3x3 convs with batch norm, global average pooling (any input size)',
-    build: createPictureModel,
-    // Measured on the synthetic shape sets of test/shapes.ts (README, "Your own pictures").
-    defaults: { epochs: 30, batchSize: 32, optimizer: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-4, schedule: 'cosine', lrDecay: 1, augment: 'picture' },
   },
 };
 export const ZOO_NAMES: readonly string[] = Object.keys(ZOO);
