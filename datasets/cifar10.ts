@@ -10,7 +10,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_IDX_BYTES, formatBytes, readRegularFile } from '../src/io/safe-read.ts';
-import { type Dataset, byteDataset } from '../src/train/dataset.ts';
+import { type Dataset, byteDataset } from '../src/dataset.ts';
 import { readClassNames } from './class-names.ts';
 
 export const CIFAR_SHAPE: [number, number, number] = [3, 32, 32];

@@ -21,7 +21,7 @@ import { writeFileAtomic } from '../src/io/model-file.ts';
 import { type PictureFit, checkChannels, checkFit, checkInputSize, pictureToInput } from '../src/io/picture-input.ts';
 import { MAX_PICTURE_BYTES, formatBytes, readRegularFile } from '../src/io/safe-read.ts';
 import { createRng } from '../src/rng.ts';
-import { type Dataset, byteDataset } from '../src/train/dataset.ts';
+import { type Dataset, byteDataset } from '../src/dataset.ts';
 import { defaultCacheDir } from './digits-cache.ts';
 
 export interface ImageFolderOptions {

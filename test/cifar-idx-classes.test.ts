@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeCifarBatch, encodeIdx, loadCifar10, loadIdxMnist } from '../datasets/index.ts';
-import { bytesOf, copyImage } from '../src/train/dataset.ts';
+import { bytesOf, copyImage } from '../src/dataset.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'miniconv-cifar-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

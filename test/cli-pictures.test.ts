@@ -9,6 +9,9 @@ import { type CliIO, main } from '../src/cli/main.ts';
 import { dataLoaders } from '../bin/main.ts';
 import { encodeCifarBatch } from '../datasets/cifar10.ts';
 import { makeShapeFolder } from './shapes.ts';
+import { loadImageFolder } from '../datasets/image-folder.ts';
+import { loadModel } from '../src/io/model-file.ts';
+import { evaluate } from '../src/train/metrics.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'miniconv-cli-pictures-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -71,6 +74,24 @@ describe('miniconv train / eval / predict on your own pictures', () => {
     expect(norm.mean[0]).toBeLessThan(0.95);
     expect(norm.std[0]).toBeGreaterThan(0.05);
     expect(doc.metadata.picture).toEqual({ size: [12, 16], channels: 1, fit: 'pad', normalize: 'dataset' });
+  });
+
+  it('restore-best is on for pictures: the saved weights are those of the epoch with the lowest held-out loss', async () => {
+    const out = join(root, 'best.json');
+    const r = await run('train', '--images', pics, '--size', '16', '--epochs', '4', '--threads', '1', '--out', out, '--seed', '3');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(readFileSync(out, 'utf8'));
+    const losses = (doc.metadata.history as Array<{ testLoss: number }>).map((h) => h.testLoss);
+    const bestLoss = Math.min(...losses);
+    const { model } = loadModel(out);
+    const { test } = loadImageFolder(pics, { size: 16, seed: 3 });
+    expect(evaluate(model, test).loss).toBeCloseTo(bestLoss, 4);
+    const bestEpoch = losses.indexOf(bestLoss) + 1;
+    if (bestEpoch !== 4) expect(r.out).toContain(`Restored the weights of epoch ${bestEpoch} of 4`);
+    const last = await run('train', '--images', pics, '--size', '16', '--epochs', '4', '--threads', '1', '--out', out, '--seed', '3', '--no-restore-best');
+    expect(last.code).toBe(0);
+    const lastDoc = JSON.parse(readFileSync(out, 'utf8'));
+    expect(evaluate(loadModel(out).model, test).loss).toBeCloseTo(lastDoc.metadata.history[3].testLoss, 4);
   });
 
   it('--skip-bad lists every skipped file; without it the run stops naming the file', async () => {

@@ -8,7 +8,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadImageFolder } from '../datasets/index.ts';
-import { bytesOf } from '../src/train/dataset.ts';
+import { bytesOf } from '../src/dataset.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'miniconv-folder-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -154,10 +154,11 @@ export function normalizeBackwardFast(dy: Tensor, cache: NormalizeCache, opts: {
 }
 
 /**
- * The normalise family for the backends (see backend.ts). TypeScript on every fast backend: two
- * passes over each plane, bound by memory, and it runs once per batch on the input only.
+ * The normalise family for the backends (see backend.ts): the naive pair and the TypeScript pair;
+ * no wasm kernel (two passes over each plane, bound by memory, once per batch on the input only),
+ * so the 'wasm' backend runs the TypeScript pair.
  */
 export const normalizeKernels: KernelFamily<typeof normalizeForwardFast, typeof normalizeBackwardFast> = {
   naive: { forward: normalizeForwardNaive, backward: normalizeBackwardNaive },
-  fast: { forward: normalizeForwardFast, backward: normalizeBackwardFast },
+  ts: { forward: normalizeForwardFast, backward: normalizeBackwardFast },
 };

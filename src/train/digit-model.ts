@@ -8,7 +8,8 @@ import { ReLU } from '../layers/relu.ts';
 import { Sequential } from '../layers/sequential.ts';
 import { createRng } from '../rng.ts';
 import type { Backend } from '../kernels/backend.ts';
-import { DIGIT_SIZE } from '../io/preprocess.ts';
+import type { AugmentName } from './augment.ts';
+import { DIGIT_SIZE } from '../io/clean-picture.ts';
 import { Normalize } from '../layers/normalize.ts';
 import type { NormalizeParams } from '../kernels/normalize.ts';
 
@@ -34,7 +35,7 @@ export const DIGIT_DEFAULTS = {
   schedule: 'cosine',
   momentum: 0.9,
   weightDecay: 5e-4,
-  augment: 'elastic' as 'elastic' | 'affine' | 'shift' | 'none',
+  augment: 'elastic' as AugmentName,
   seed: 1,
 };
 

@@ -2,7 +2,7 @@
 // parameters of the Normalize layer that goes first in the model (layers/normalize.ts).
 
 import type { NormalizeParams } from '../kernels/normalize.ts';
-import { type Dataset, bytesOf, imageRange, imageSize } from './dataset.ts';
+import { type Dataset, bytesOf, imageRange, imageSize } from '../dataset.ts';
 
 export type NormalizeMode = 'dataset' | 'image' | 'none';
 export const NORMALIZE_MODES: readonly NormalizeMode[] = ['dataset', 'image', 'none'];
