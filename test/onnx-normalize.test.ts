@@ -1,9 +1,10 @@
 // The Normalize layer through ONNX: ONNX Runtime runs the exported nodes and gives miniconv's
 // logits for both modes (the same numbers in fit, predict and the ONNX file), on pictures whose
-// backgrounds are light and dark, so that both branches of the polarity choice are taken.
+// backgrounds are light and dark, so that both branches of the polarity choice are taken; and
+// importOnnx reads such a file back.
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../src/index.ts';
-import { exportOnnx } from '../src/io/onnx/index.ts';
+import { exportOnnx, importOnnx } from '../src/io/onnx/index.ts';
 import { createPictureModel } from '../src/train/picture-model.ts';
 import { createRng } from '../src/rng.ts';
 import { maxAbsDiff, runOrt } from './onnx-helpers.ts';
@@ -39,6 +40,11 @@ describe('Normalize in the ONNX graph', () => {
       const ort = await runOrt(bytes, 'input', x, [n, 3, 24, 20]);
       expect(ort.logits.dims).toEqual([n, 3]);
       expect(maxAbsDiff(ours, ort.logits.data)).toBeLessThan(1e-4);
+      // import reads the file back: the Normalize layer from the file's record, then the chain.
+      const back = importOnnx(bytes);
+      expect(back.model.layers[0].config()).toMatchObject({ ...normalize, type: 'Normalize' });
+      expect(back.inputShape).toEqual([3, 24, 20]);
+      expect(maxAbsDiff(ours, back.model.forward(new Tensor([n, 3, 24, 20], x)).data)).toBeLessThan(1e-5);
     }, 120_000);
   }
 });

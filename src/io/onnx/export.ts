@@ -262,9 +262,11 @@ export function exportOnnx(model: Sequential, inputShape: readonly number[], opt
   };
   let x = ONNX_INPUT;
   let shape: readonly number[] = [1, ...inputShape];
-  for (const layer of model.layers) {
+  let normalized: { config: LayerConfig; output: string } | null = null; // a first Normalize layer, for importOnnx
+  for (const [i, layer] of model.layers.entries()) {
     x = emit(layer, x, shape);
     shape = layer.outputShape(shape);
+    if (i === 0 && layer.type === 'Normalize') normalized = { config: layer.config(), output: x };
   }
   // Name the last value `logits`: rename the output of the node that made it, or copy the input.
   const last = g.nodes.find((nd) => nd.output?.[0] === x);
@@ -276,6 +278,9 @@ export function exportOnnx(model: Sequential, inputShape: readonly number[], opt
   const metadataProps = opts.preprocess
     ? [{ key: 'miniconv.preprocess', value: JSON.stringify(checkPreprocess(opts.preprocess, inputShape[0], 'exportOnnx: preprocess')) }]
     : [];
+  // The nodes of a first Normalize layer are not a chain of layers importOnnx reads: the record says
+  // which layer they are and which value they end in, so that it rebuilds the layer and walks on from there.
+  if (normalized) metadataProps.push({ key: 'miniconv.normalize', value: JSON.stringify(normalized) });
   const proto = onnx.ModelProto.create({
     irVersion: ONNX_IR_VERSION,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
