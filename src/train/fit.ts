@@ -61,18 +61,27 @@ export interface TrainingControl {
  * onEpochBegin, onBatchEnd after every batch, onEpochEnd (after the held-out evaluation), and
  * onTrainEnd with the history once the run ends (all epochs done or stopped; not on an error).
  */
+/** What fit calls as training goes, as Keras's callbacks; `run.stop()` (TrainingControl) ends training after the current batch. */
 export interface FitCallbacks {
+  /** Before the first batch. */
   onTrainBegin?: (run: TrainingControl) => void;
   /** epoch is 1-based. */
   onEpochBegin?: (epoch: number, run: TrainingControl) => void;
+  /** After every optimizer step, with the batch's loss and position. */
   onBatchEnd?: (info: BatchInfo, run: TrainingControl) => void;
+  /** After every epoch, with its mean training loss and, when a testSet is given, its test accuracy. */
   onEpochEnd?: (info: EpochInfo, run: TrainingControl) => void;
+  /** Once training has ended (all epochs, or stopped), with the whole History. */
   onTrainEnd?: (history: History, run: TrainingControl) => void;
 }
 
+/** The options of fit(model, data, options) and fitAsync. */
 export interface FitOptions extends FitCallbacks {
+  /** Passes over the training set; a positive integer. */
   epochs: number;
+  /** Images per optimizer step; the last batch of an epoch may be smaller. */
   batchSize: number;
+  /** The optimizer that updates the model's params (new SGD(model.params(), ...), Adam, AdamW). */
   optimizer: Optimizer;
   /** Seed of the per-epoch shuffle (default 0). */
   seed?: number;
