@@ -22,9 +22,9 @@ Writes into DIR (created if missing; its files replace only earlier inspect file
 export function inspectCommand(ctx: CliContext): Command {
   return configureCommand(new Command('inspect'), ctx.io)
     .description('kernels and feature maps as PNGs, and report.html')
-    .argument('<MODEL>', 'a model file of 28x28 digits with at least one Conv2D layer')
+    .argument('<MODEL>', 'a model file with at least one Conv2D layer: of 28x28 digits, or trained on pictures (train --images; give --image)')
     .option('--index <N>', 'the digit for the feature maps: number N of the bundled test set (default 0)', intArg('--index', 0, 3))
-    .option('--image <FILE>', 'the digit for the feature maps: a PNG picture of a digit instead', pathArg('--image', 'a PNG file'))
+    .option('--image <FILE>', 'the digit for the feature maps: a PNG picture of a digit instead (for a model trained on pictures: a PNG or JPEG, read as that model was trained)', pathArg('--image', 'a PNG file'))
     .option('--out <DIR>', 'where to write (default: a folder beside the model named after it, e.g. models/digits-inspect for models/digits.json)',
       pathArg('--out', 'a folder name'))
     .option('--force', 'let the files replace existing regular files in DIR of another kind (never a folder, a device, MODEL or the --image)')
@@ -60,7 +60,7 @@ export function inspectCommand(ctx: CliContext): Command {
       if (report.prediction) {
         const { predicted, probs } = report.prediction;
         const p = probs[predicted];
-        io.out(`Prediction for ${result.digit.source}: ${predicted} (${p > 0.999 && p < 1 ? '> 99.9' : (100 * p).toFixed(1)}%)`);
+        io.out(`Prediction for ${result.digit.source}: ${result.classes?.[predicted] ?? predicted} (${p > 0.999 && p < 1 ? '> 99.9' : (100 * p).toFixed(1)}%)`);
       }
       if (report.test) io.out(`Test accuracy ${(100 * report.test.accuracy).toFixed(2)}% on ${report.test.count.toLocaleString('en-US')} bundled test digits`);
       io.out(`Wrote ${written.length} files to ${outDir}:`);

@@ -1,6 +1,6 @@
 // Looking inside a network: kernels and feature maps as PNG images or terminal text.
 export { type RGB, DIVERGING_CENTER, DIVERGING_NEGATIVE, DIVERGING_POSITIVE, divergingColor, greyColor, maxAbsOf, rangeOf } from './colormap.ts';
-export { type KernelPngOptions, type KernelGridOptions, type KernelCell, type KernelFigurePlan, renderKernelsPng, renderKernelGridPng, planKernelFigure } from './kernels.ts';
+export { type KernelPngOptions, type KernelGridOptions, type KernelCell, type KernelFigurePlan, renderKernelsPng, renderKernelGridPng, planKernelFigure, renderColorKernelsPng, planColorKernelFigure } from './kernels.ts';
 export {
   type FeatureMap, type FeatureMapPngOptions, type FeatureColormap,
   featureMaps, renderFeatureMapsPng, renderFeatureMapStackPng, renderModelFeatureMapsPng, planFeatureMapFigure, planFeatureBlock,

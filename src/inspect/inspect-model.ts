@@ -7,7 +7,8 @@
 // the first is written) and is written to a temporary name and renamed into place.
 
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { readDigitPng } from '../io/digit-image.ts';
+import { readDigitPng, readPicture } from '../io/digit-image.ts';
+import { type PictureRecord, bytesToInput, modelPictureRecord, pictureToInput } from '../io/picture-input.ts';
 import { type DestinationOptions, checkDestination, prepareOutputFolder, writeDestination } from '../io/destination.ts';
 import { loadModel } from '../io/model-file.ts';
 import { Conv2D } from '../layers/conv2d.ts';
@@ -52,17 +53,25 @@ export function checkDigitIndex(index: number, count: number): void {
  * folder. Throws an Error with a one-line message for a missing or corrupt model, a model without
  * Conv2D layers or not made for 28x28 digits, a bad index or an unreadable image.
  */
-export function inspectModelFile(modelPath: string, opts: InspectOptions): { report: Report; outDir: string; written: string[]; digit: ReportDigit } {
+export function inspectModelFile(modelPath: string, opts: InspectOptions): { report: Report; outDir: string; written: string[]; digit: ReportDigit; classes?: string[] } {
   const { model, inputShape, metadata } = loadModel(modelPath);
   if (leavesOf(model, Conv2D).length === 0) {
     throw new Error(`${modelPath} has no Conv2D layer (layers: ${leafLayers(model).map((l) => l.layer.type).join(', ')}); there are no kernels to inspect`);
   }
-  assertDigitInput(inputShape, modelPath);
+  const own = modelPictureRecord(metadata, inputShape, modelPath);
+  if (!own) assertDigitInput(inputShape, modelPath);
 
   const test = opts.testSet;
   const per = inputShape.reduce((a, v) => a * v, 1);
   let digit: ReportDigit;
-  if (opts.image !== undefined) {
+  if (own) {
+    // A model trained on pictures: the picture read and resized as its training did (predict's reading);
+    // its normalisation is its first layer. The bundled digits mean nothing to it.
+    if (opts.image === undefined) {
+      throw new Error(`${modelPath} was trained on pictures (input ${inputShape.join('x')}, classes ${own.classes.join(', ')}); give --image PICTURE for the feature maps (--index picks a bundled test digit)`);
+    }
+    digit = { pixels: readOwnPicture(opts.image, own.picture), source: basename(opts.image) };
+  } else if (opts.image !== undefined) {
     digit = { pixels: readImage(opts.image), source: basename(opts.image) };
   } else {
     const i = opts.index ?? 0;
@@ -70,11 +79,11 @@ export function inspectModelFile(modelPath: string, opts: InspectOptions): { rep
     digit = { pixels: test.images.slice(i * per, (i + 1) * per), source: `test digit #${i}`, label: test.labels[i] };
   }
 
-  opts.log?.(`Running ${basename(modelPath)} over the ${test.count.toLocaleString('en-US')} bundled test digits...`);
+  if (!own) opts.log?.(`Running ${basename(modelPath)} over the ${test.count.toLocaleString('en-US')} bundled test digits...`);
   const report = buildReport({
     model, inputShape, metadata, digit,
     title: basename(modelPath),
-    testSet: { set: test, name: 'bundled test digits of the mnist package' },
+    testSet: own ? null : { set: test, name: 'bundled test digits of the mnist package' },
   });
 
   const outDir = prepareOutputFolder(opts.outDir ?? defaultOutDir(modelPath), 'inspect --out');
@@ -90,7 +99,17 @@ export function inspectModelFile(modelPath: string, opts: InspectOptions): { rep
     writeDestination(f.path, f.data, destOf(f.kind));
     written.push(f.path);
   }
-  return { report, outDir, written, digit };
+  return { report, outDir, written, digit, classes: own?.classes };
+}
+
+/** A picture as a model trained on pictures reads it: its size, channels and fit (as `predict` does). */
+function readOwnPicture(file: string, picture: PictureRecord): Float32Array {
+  try {
+    const pic = readPicture(file);
+    return bytesToInput(pictureToInput(pic.rgba, pic.width, pic.height, picture));
+  } catch (e) {
+    throw new Error(`--image: ${(e as Error).message}`);
+  }
 }
 
 function readImage(file: string): Float32Array {

@@ -16,7 +16,7 @@
 import type { Conv2D } from '../layers/conv2d.ts';
 import { Tensor, shapeStr } from '../tensor.ts';
 import { Canvas, type Legend, THEME, drawLegend, formatScale, gridColumns, legendHeight, legendMinWidth, textHeight, textWidth } from './canvas.ts';
-import { divergingColor, maxAbsOf } from './colormap.ts';
+import { divergingColor, greyColor, maxAbsOf } from './colormap.ts';
 
 export interface KernelPngOptions {
   /** Screen pixels per kernel weight (default: about 60 px per kernel side, between 4 and 16). */
@@ -194,4 +194,65 @@ function checkWeights(weights: Tensor[], labels: string[] | undefined): readonly
 function intOpt(name: string, v: number, min: number): number {
   if (!Number.isInteger(v) || v < min) throw new RangeError(`renderKernels: ${name} must be an integer >= ${min}, got ${v}`);
   return v;
+}
+
+/**
+ * A 3-channel layer's kernels as colour pictures (the first layer of a colour model): one cell per
+ * filter f, its weight w[f, c, m, n] for c = 0, 1, 2 as the red, green and blue of square (m, n),
+ * each mapped symmetrically around 0 on one scale for the whole layer: -maxAbs -> 0, 0 -> mid-grey
+ * (128), +maxAbs -> 255. A kernel that responds to red pictures is red; one that responds to "not
+ * blue" is yellowish; a grey square is a weight near 0 in all three channels. The colour bar shows
+ * the scale of one channel. Grouped convs are not drawn this way (their channels are not R, G, B).
+ */
+export function renderColorKernelsPng(conv: Conv2D, opts: KernelPngOptions & { name?: string } = {}): Buffer {
+  const w = conv.weight.value;
+  const plan = planColorKernelFigure(conv, opts);
+  const cv = new Canvas(plan.width, plan.height);
+  const block = plan.blocks[0];
+  if (block.heading) cv.text(block.x, block.y, block.heading, THEME.text);
+  for (const t of block.texts) cv.text(t.x, t.y, t.s, THEME.muted);
+  const [, , KH, KW] = w.shape;
+  for (const cell of block.cells) {
+    for (let m = 0; m < KH; m++) {
+      for (let n = 0; n < KW; n++) {
+        cv.fillRect(cell.x + n * plan.scale, cell.y + m * plan.scale, plan.scale, plan.scale, colorOfWeights(w, cell.f, m, n, plan.maxAbs));
+      }
+    }
+  }
+  drawLegend(cv, plan.legend.x, plan.legend.y, plan.legend.width, colorChannelLegend(plan.maxAbs));
+  return cv.toPng();
+}
+
+/** Where renderColorKernelsPng puts each filter (one cell per filter, c = 0), for tests and callers. */
+export function planColorKernelFigure(conv: Conv2D, opts: KernelPngOptions & { name?: string } = {}): KernelFigurePlan {
+  const w = conv.weight.value;
+  const [F, C, KH, KW] = w.shape;
+  if (C !== 3 || conv.groups !== 1) {
+    throw new Error(`renderColorKernels: expects a layer reading 3 channels (R, G, B) without groups, got weight ${shapeStr(w.shape)} with groups ${conv.groups}`);
+  }
+  const { name, ...rest } = opts;
+  const label = `${name ?? (conv.name || 'conv2d')}  ${w.shape.join('×')}  (channels 0, 1, 2 as red, green, blue)`;
+  // The layout of a one-channel layer: F cells in a compact grid.
+  const layout = new Tensor([F, 1, KH, KW], new Float32Array(F * KH * KW));
+  const plan = planKernelFigure([layout], { ...rest, labels: [label], maxAbs: rest.maxAbs ?? maxAbsOf(w.data) });
+  const legendW = Math.max(plan.legend.width, legendMinWidth(colorChannelLegend(plan.maxAbs)));
+  return { ...plan, width: Math.max(plan.width, plan.legend.x * 2 + legendW), legend: { ...plan.legend, width: legendW } };
+}
+
+/** The colour of square (m, n) of filter f of a (F, 3, KH, KW) weight. */
+function colorOfWeights(w: Tensor, f: number, m: number, n: number, maxAbs: number): [number, number, number] {
+  const [, C, KH, KW] = w.shape;
+  const rgb: [number, number, number] = [0, 0, 0];
+  for (let c = 0; c < 3; c++) {
+    const v = w.data[((f * C + c) * KH + m) * KW + n];
+    const t = maxAbs === 0 ? 0 : Math.max(-1, Math.min(1, v / maxAbs));
+    rgb[c] = Math.round(127.5 + 127.5 * t);
+  }
+  return rgb;
+}
+
+/** One channel's scale: -maxAbs is none of that colour, 0 half of it, +maxAbs all of it. */
+function colorChannelLegend(maxAbs: number): Legend {
+  const m = formatScale(maxAbs);
+  return { colorAt: greyColor, left: maxAbs === 0 ? '0' : `-${m}`, middle: '0', right: maxAbs === 0 ? '0' : `+${m}` };
 }

@@ -25,7 +25,7 @@ import { batchNormSection } from './report-batchnorm.ts';
 import { Tensor, shapeStr } from '../tensor.ts';
 import { argmaxRow, evaluate } from '../train/metrics.ts';
 import { featureMaps, renderFeatureMapsPng, renderModelFeatureMapsPng } from './feature-maps.ts';
-import { renderKernelGridPng, renderKernelsPng } from './kernels.ts';
+import { renderColorKernelsPng, renderKernelGridPng, renderKernelsPng } from './kernels.ts';
 import {
   confusionTable, featureSection, fmtInt, kernelsSection, learningSection, mistakesSection, overview, page, section, summaryTable, trainingCurves,
 } from './report-html.ts';
@@ -47,8 +47,11 @@ export function buildReport(opts: ReportOptions): Report {
 
   // Kernels of every convolution.
   // Convolutions inside a Residual are drawn too, named by their path (residual_1.block.conv2d_1).
-  const kernelFigs = leavesOf(model, Conv2D).map(({ layer: conv, path }) => ({
-    conv, path, png: png(unique(`kernels-${fileSafe(path)}.png`), renderKernelsPng(conv, { scale: kernelScale(conv), name: path })),
+  // The first layer of a colour model (3 input channels) is drawn in colour, its R, G, B weights as one picture per kernel.
+  const kernelFigs = leavesOf(model, Conv2D).map(({ layer: conv, path }, k) => ({
+    conv, path, png: png(unique(`kernels-${fileSafe(path)}.png`), k === 0 && isColorLayer(conv)
+      ? renderColorKernelsPng(conv, { scale: kernelScale(conv), name: path })
+      : renderKernelsPng(conv, { scale: kernelScale(conv), name: path })),
   }));
   const norms = leavesOf(model, BatchNorm2D).map(({ layer, path }) => ({ layer, path }));
 
@@ -119,6 +122,11 @@ export function buildReport(opts: ReportOptions): Report {
     section('mistakes', 'Most confidently wrong test digits', canTest ? mistakesSection(wrong, tset!, trainedElsewhere ? trainedOn : undefined) : '<p class="note">No test set to search for mistakes.</p>'),
   ]);
   return { html, files, prediction, confusion, test, wrong };
+}
+
+/** A layer reading 3 channels without groups: its kernels can be drawn as R, G, B pictures. */
+export function isColorLayer(conv: Conv2D): boolean {
+  return conv.weight.value.shape[1] === 3 && conv.groups === 1;
 }
 
 function probabilities(logits: Tensor): { predicted: number; probs: number[] } {

@@ -1,0 +1,95 @@
+// `miniconv inspect` on a model trained on a folder of pictures (issue 21 §3): the feature maps of a
+// picture read the way the model was trained, the first layer's kernels in colour, and the report
+// with class names. A tiny folder of test/shapes.ts pictures, 16x16, one epoch: seconds.
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliIO, main } from '../src/cli/main.ts';
+import { dataLoaders } from '../bin/main.ts';
+import { makeShapeFolder } from './shapes.ts';
+import { loadModel } from '../src/io/model-file.ts';
+import { Conv2D } from '../src/layers/conv2d.ts';
+import { featureMaps, planFeatureMapFigure } from '../src/inspect/feature-maps.ts';
+import { planColorKernelFigure, planKernelFigure } from '../src/inspect/kernels.ts';
+import { kernelScale } from '../src/inspect/report-numbers.ts';
+import { readPicture } from '../src/io/digit-image.ts';
+import { bytesToInput, pictureToInput } from '../src/io/picture-input.ts';
+import { Tensor } from '../src/tensor.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'miniconv-inspect-pictures-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const pics = join(root, 'pics');
+const model = join(root, 'shapes.json');
+const CLASSES = ['circle', 'square', 'star'] as const;
+
+async function run(...argv: string[]) {
+  const out: string[] = [], err: string[] = [];
+  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), isTTY: false };
+  const code = await main(argv, { io, data: dataLoaders });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const readPng = (file: string) => PNG.sync.read(readFileSync(file));
+
+makeShapeFolder(pics, { perClass: 8, seed: 3, classes: CLASSES });
+beforeAll(async () => {
+  const r = await run('train', '--images', pics, '--size', '16', '--epochs', '1', '--threads', '1', '--out', model, '--seed', '4');
+  expect(r.err).toBe('');
+  expect(r.code).toBe(0);
+}, 120_000);
+
+describe('miniconv inspect on a model trained on pictures', () => {
+  const star = join(pics, 'star', readdirSync(join(pics, 'star'))[0]);
+  const out = join(root, 'inspect-image');
+
+  it('--image: feature maps of the picture at the model\'s input size, the first layer\'s kernels in colour', async () => {
+    const r = await run('inspect', model, '--image', star, '--out', out);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Prediction for .*: (circle|square|star) \(/);
+    const { model: net, inputShape } = loadModel(model);
+    expect(inputShape).toEqual([3, 16, 16]);
+    const convs = net.layers.filter((l): l is Conv2D => l instanceof Conv2D);
+    const files = readdirSync(out);
+    for (const f of files.filter((f) => f.endsWith('.png'))) {
+      const png = readPng(join(out, f)); // decodes
+      expect(png.width, f).toBeGreaterThan(0);
+    }
+
+    // The feature maps of the picture as predict reads it (16x16, 3 channels): the first conv's figure has the planned size.
+    const pic = readPicture(star);
+    const x = new Tensor([1, 3, 16, 16], bytesToInput(pictureToInput(pic.rgba, pic.width, pic.height, { size: [16, 16], channels: 3, fit: 'crop' })));
+    const first = featureMaps(net, x).find((m) => m.layer === convs[0])!;
+    expect(first.output.shape).toEqual([1, 16, 16, 16]);
+    const plan = planFeatureMapFigure([{ label: `${first.layer.name}  16×16×16`, output: first.output }]);
+    const fm = readPng(join(out, `featuremaps-${convs[0].name}.png`));
+    expect([fm.width, fm.height]).toEqual([plan.width, plan.height]);
+
+    // The first layer (3 channels): one colour cell per filter, R, G, B differ somewhere inside a kernel.
+    const kplan = planColorKernelFigure(convs[0], { scale: kernelScale(convs[0]), name: convs[0].name });
+    const k0 = readPng(join(out, `kernels-${convs[0].name}.png`));
+    expect([k0.width, k0.height]).toEqual([kplan.width, kplan.height]);
+    const cells = kplan.blocks[0].cells;
+    expect(cells).toHaveLength(16);
+    let coloured = 0, grey = 0;
+    for (const cell of cells) {
+      const i = (k0.width * (cell.y + kplan.scale + 1) + cell.x + kplan.scale + 1) * 4; // the middle weight's square
+      const [R, G, B] = [k0.data[i], k0.data[i + 1], k0.data[i + 2]];
+      if (R !== G || G !== B) coloured++; else grey++;
+    }
+    expect(coloured).toBeGreaterThan(grey);
+    // A later layer (16 channels in): per channel, as for the digit models.
+    const kplan2 = planKernelFigure([convs[1].weight.value]);
+    expect(kplan2.blocks[0].cells).toHaveLength(16 * 16);
+    const k1 = readPng(join(out, `kernels-${convs[1].name}.png`));
+    expect(k1.height).toBeGreaterThan(k0.height);
+  }, 120_000);
+
+  it('without --image it says what to give (the bundled digits mean nothing to this model)', async () => {
+    const r = await run('inspect', model, '--out', join(root, 'none'));
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/trained on pictures \(input 3x16x16, classes circle, square, star\); give --image PICTURE/);
+  });
+});
