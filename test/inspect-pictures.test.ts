@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIO, main } from '../src/cli/main.ts';
 import { dataLoaders } from '../bin/main.ts';
 import { makeShapeFolder } from './shapes.ts';
-import { loadModel } from '../src/io/model-file.ts';
+import { loadModel, saveModel } from '../src/io/model-file.ts';
+import { Dense, Flatten, Sequential, createRng } from '../src/index.ts';
 import { Conv2D } from '../src/layers/conv2d.ts';
 import { featureMaps, planFeatureMapFigure } from '../src/inspect/feature-maps.ts';
 import { planColorKernelFigure, planKernelFigure } from '../src/inspect/kernels.ts';
@@ -86,6 +87,49 @@ describe('miniconv inspect on a model trained on pictures', () => {
     const k1 = readPng(join(out, `kernels-${convs[1].name}.png`));
     expect(k1.height).toBeGreaterThan(k0.height);
   }, 120_000);
+
+  it('report.html without --images: class names, the picture in colour, no dataset sections and it says why; no digits', async () => {
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('Feature maps of one picture');
+    for (const c of CLASSES) expect(html).toMatch(new RegExp(`<td class="num">${c}( <span|</td>)`)); // the probability table names every class
+    expect(html).toMatch(/<th class="num">circle<\/th><th class="num">square<\/th><th class="num">star<\/th>/); // the recorded matrix, by name
+    expect(html).toContain('Not computed now: the model was trained on pictures, not digits; give inspect --images DIR');
+    expect(html).toMatch(/No test set to search for mistakes: the model was trained on pictures/);
+    expect(html).not.toMatch(/bundled test digits|test digits/);
+    const probs = /<table class="probs">[\s\S]*?<\/table>/.exec(html)![0];
+    expect(probs).not.toMatch(/<td class="num">[0-9]( <span|<\/td>)/); // classes by name, not by number
+    expect(/<table class="confusion">[\s\S]*?<\/table>/.exec(html)![0]).not.toMatch(/<th class="num">[0-9]<\/th>/);
+  });
+
+  it('--images DIR: the held-out pictures of the training split, confusion matrix and mistakes by class name', async () => {
+    const dir = join(root, 'inspect-images');
+    const r = await run('inspect', model, '--images', pics, '--out', dir);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    // 8 pictures per class, 20% held out: 2 per class, the 6 the training held out.
+    expect(r.out).toMatch(/Running shapes\.json over the 6 held-out pictures of .* \(the split the training used, seed 4\)/);
+    expect(r.out).toMatch(/Test accuracy [\d.]+% on 6 pictures/);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toMatch(/Computed now on the 6 held-out pictures/);
+    expect(html).toMatch(/<th class="num">circle<\/th><th class="num">square<\/th><th class="num">star<\/th>/);
+    expect(html).toMatch(/Rows are the true classes/);
+    if (!/got every one/.test(html)) expect(html).toMatch(/true <b>(circle|square|star)<\/b> → predicted <b class="bad">(circle|square|star)<\/b>/);
+    // A folder the model was not trained on: every picture in it.
+    const other = join(root, 'other');
+    makeShapeFolder(other, { perClass: 3, seed: 9, classes: CLASSES });
+    const o = await run('inspect', model, '--images', other, '--image', star, '--out', join(root, 'inspect-other'));
+    expect(o.code).toBe(0);
+    expect(o.out).toMatch(/Test accuracy [\d.]+% on 9 pictures/);
+  }, 120_000);
+
+  it('--images on a digit model is refused', async () => {
+    const digits = join(root, 'digits.json');
+    const rng = createRng(1);
+    saveModel(digits, new Sequential([new Conv2D({ inChannels: 1, outChannels: 2, kernelSize: 3, rng }), new Flatten(), new Dense({ inFeatures: 2 * 26 * 26, outFeatures: 10, rng })]), [1, 28, 28]);
+    const r = await run('inspect', digits, '--images', pics, '--out', join(root, 'digits-inspect'));
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/--images is for a model trained on pictures; .*digits\.json reads 28x28 digits/);
+  });
 
   it('without --image it says what to give (the bundled digits mean nothing to this model)', async () => {
     const r = await run('inspect', model, '--out', join(root, 'none'));

@@ -25,20 +25,22 @@ export function inspectCommand(ctx: CliContext): Command {
     .argument('<MODEL>', 'a model file with at least one Conv2D layer: of 28x28 digits, or trained on pictures (train --images; give --image)')
     .option('--index <N>', 'the digit for the feature maps: number N of the bundled test set (default 0)', intArg('--index', 0, 3))
     .option('--image <FILE>', 'the digit for the feature maps: a PNG picture of a digit instead (for a model trained on pictures: a PNG or JPEG, read as that model was trained)', pathArg('--image', 'a PNG file'))
+    .option('--images <DIR>', 'for a model trained on pictures: a folder with one subfolder per class for the report (its held-out pictures if the model was trained on it, else all)',
+      pathArg('--images', 'a folder'))
     .option('--out <DIR>', 'where to write (default: a folder beside the model named after it, e.g. models/digits-inspect for models/digits.json)',
       pathArg('--out', 'a folder name'))
     .option('--force', 'let the files replace existing regular files in DIR of another kind (never a folder, a device, MODEL or the --image)')
     .option('--backend <NAME>', BACKEND_HELP)
     .option('--terminal', "draw every Conv2D layer's kernels in the terminal instead of writing files (24-bit colour when COLORTERM announces it, else shaded blocks)")
     .addHelpText('after', WRITES)
-    .action(async (file: string, o: { index?: number; image?: string; out?: string; force?: boolean; backend?: string; terminal?: boolean }) => {
+    .action(async (file: string, o: { index?: number; image?: string; images?: string; out?: string; force?: boolean; backend?: string; terminal?: boolean }) => {
       const { io } = ctx;
       // Loaded when used, as explain's and predict's work: with the command line, they made `train` peak ~10 MB higher.
       const [{ checkDigitIndex, inspectModelFile }, { detectColorMode, kernelsToAnsi }] = await Promise.all([
         import('../inspect/inspect-model.ts'), import('../inspect/terminal.ts'),
       ]);
       if (o.terminal) {
-        const other = (['index', 'image', 'out'] as const).filter((k) => o[k] !== undefined);
+        const other = (['index', 'image', 'images', 'out'] as const).filter((k) => o[k] !== undefined);
         if (other.length) throw new UsageError(`--terminal writes no files and draws no digit; give it without --${other.join(' or --')}`);
         const { model } = loadModel(file);
         const convs = model.layers.filter((l): l is Conv2D => l instanceof Conv2D);
@@ -55,14 +57,14 @@ export function inspectCommand(ctx: CliContext): Command {
       if (o.index !== undefined) {
         try { checkDigitIndex(o.index, testSet.count); } catch (e) { throw new UsageError((e as Error).message); }
       }
-      const result = inspectModelFile(file, { testSet, index: o.index, image: o.image, outDir: o.out, force: o.force, log: io.out });
+      const result = inspectModelFile(file, { testSet, index: o.index, image: o.image, images: o.images, loaders: ctx.data, outDir: o.out, force: o.force, log: io.out });
       const { report, outDir, written } = result;
       if (report.prediction) {
         const { predicted, probs } = report.prediction;
         const p = probs[predicted];
         io.out(`Prediction for ${result.digit.source}: ${result.classes?.[predicted] ?? predicted} (${p > 0.999 && p < 1 ? '> 99.9' : (100 * p).toFixed(1)}%)`);
       }
-      if (report.test) io.out(`Test accuracy ${(100 * report.test.accuracy).toFixed(2)}% on ${report.test.count.toLocaleString('en-US')} bundled test digits`);
+      if (report.test) io.out(`Test accuracy ${(100 * report.test.accuracy).toFixed(2)}% on ${report.test.count.toLocaleString('en-US')} ${result.classes ? 'pictures' : 'bundled test digits'}`);
       io.out(`Wrote ${written.length} files to ${outDir}:`);
       for (const f of written) io.out(`  ${basename(f)}`);
       io.out(`Open ${join(outDir, 'report.html')} in a browser.`);

@@ -17,6 +17,13 @@ import type { Dataset } from '../dataset.ts';
 import { assertDigitInput } from '../train/digit-input.ts';
 import { type Report, type ReportDigit, buildReport } from './report.ts';
 
+/** What reading `images` needs: datasets/image-folder.ts's loaders, as the command line's DataLoaders hold them. */
+export interface PictureLoaders {
+  images?(dir: string, opts: PictureLoadOptions): { test: Dataset; classes: string[] };
+  imagesAll?(dir: string, opts: PictureLoadOptions): { set: Dataset };
+}
+interface PictureLoadOptions { size: [number, number]; channels: 1 | 3; fit: 'crop' | 'pad'; seed: number; skipBad: boolean; classes?: readonly string[] }
+
 export interface InspectOptions {
   /**
    * The bundled test set in the fixed order of loadDigits() (seed 0), so that `index` is the same
@@ -27,6 +34,14 @@ export interface InspectOptions {
   index?: number;
   /** A PNG picture of a digit, used instead of a test digit. */
   image?: string;
+  /**
+   * For a model trained on pictures: a folder of pictures (one subfolder per class) for the report's
+   * confusion matrix and mistakes: its held-out pictures when the model records that it was trained on
+   * this folder with a split (the same split again), else every picture in it.
+   */
+  images?: string;
+  /** The picture-folder loaders for `images` (src/ never imports datasets/: the command line passes bin/main.ts's). */
+  loaders?: PictureLoaders;
   /** Default: defaultOutDir(modelPath). */
   outDir?: string;
   /** Let the files replace existing regular files of another kind (never a folder, a device or an input). */
@@ -61,16 +76,21 @@ export function inspectModelFile(modelPath: string, opts: InspectOptions): { rep
   const own = modelPictureRecord(metadata, inputShape, modelPath);
   if (!own) assertDigitInput(inputShape, modelPath);
 
+  if (!own && opts.images !== undefined) throw new Error(`--images is for a model trained on pictures; ${modelPath} reads 28x28 digits (its report uses the bundled test digits)`);
   const test = opts.testSet;
   const per = inputShape.reduce((a, v) => a * v, 1);
+  const pictureSet = own && opts.images !== undefined ? heldOutPictures(opts.images, own, metadata, opts.loaders ?? {}) : null;
   let digit: ReportDigit;
   if (own) {
     // A model trained on pictures: the picture read and resized as its training did (predict's reading);
     // its normalisation is its first layer. The bundled digits mean nothing to it.
-    if (opts.image === undefined) {
+    if (opts.image !== undefined) {
+      digit = { pixels: readOwnPicture(opts.image, own.picture), source: basename(opts.image) };
+    } else if (pictureSet && pictureSet.set.count > 0) {
+      digit = { pixels: pictureSet.set.images.slice(0, per), source: `the first of the ${pictureSet.name}`, label: pictureSet.set.labels[0] };
+    } else {
       throw new Error(`${modelPath} was trained on pictures (input ${inputShape.join('x')}, classes ${own.classes.join(', ')}); give --image PICTURE for the feature maps (--index picks a bundled test digit)`);
     }
-    digit = { pixels: readOwnPicture(opts.image, own.picture), source: basename(opts.image) };
   } else if (opts.image !== undefined) {
     digit = { pixels: readImage(opts.image), source: basename(opts.image) };
   } else {
@@ -80,10 +100,13 @@ export function inspectModelFile(modelPath: string, opts: InspectOptions): { rep
   }
 
   if (!own) opts.log?.(`Running ${basename(modelPath)} over the ${test.count.toLocaleString('en-US')} bundled test digits...`);
+  else if (pictureSet) opts.log?.(`Running ${basename(modelPath)} over the ${pictureSet.set.count.toLocaleString('en-US')} ${pictureSet.name}...`);
   const report = buildReport({
     model, inputShape, metadata, digit,
     title: basename(modelPath),
-    testSet: own ? null : { set: test, name: 'bundled test digits of the mnist package' },
+    testSet: own ? pictureSet : { set: test, name: 'bundled test digits of the mnist package' },
+    classes: own?.classes,
+    noTestSetReason: own && !pictureSet ? 'the model was trained on pictures, not digits; give inspect --images DIR (one subfolder per class) to evaluate it on them' : undefined,
   });
 
   const outDir = prepareOutputFolder(opts.outDir ?? defaultOutDir(modelPath), 'inspect --out');
@@ -100,6 +123,29 @@ export function inspectModelFile(modelPath: string, opts: InspectOptions): { rep
     written.push(f.path);
   }
   return { report, outDir, written, digit, classes: own?.classes };
+}
+
+/**
+ * The pictures of `dir` the report evaluates: the held-out ones when the model file records that it was
+ * trained on this folder with a split (metadata.dataset and metadata.seed: the same split again), else all.
+ */
+function heldOutPictures(dir: string, own: { picture: PictureRecord; classes: string[] }, metadata: Readonly<Record<string, unknown>>, loaders: PictureLoaders): { set: Dataset; name: string } {
+  if (!loaders.images || !loaders.imagesAll) throw new Error('--images: no picture-folder loader was given (inspectModelFile needs opts.loaders)');
+  const read = { size: [own.picture.size[0], own.picture.size[1]] as [number, number], channels: own.picture.channels, fit: own.picture.fit, skipBad: false };
+  // train --images records 'pictures in DIR (3 classes: a, b, c; 20% of each class held out)' and its seed.
+  const m = typeof metadata.dataset === 'string' ? /^pictures in (.*) \(\d+ classes: .*; 20% of each class held out\)$/.exec(metadata.dataset) : null;
+  try {
+    if (m && resolve(m[1]) === resolve(dir) && typeof metadata.seed === 'number') {
+      const split = loaders.images(dir, { ...read, seed: metadata.seed });
+      if (split.classes.length === own.classes.length && split.classes.every((c, i) => c === own.classes[i])) {
+        return { set: split.test, name: `held-out pictures of ${dir} (the split the training used, seed ${metadata.seed})` };
+      }
+    }
+    const all = loaders.imagesAll(dir, { ...read, seed: 0, classes: own.classes });
+    return { set: all.set, name: `pictures in ${dir}` };
+  } catch (e) {
+    throw new Error(`--images: ${(e as Error).message}`);
+  }
 }
 
 /** A picture as a model trained on pictures reads it: its size, channels and fit (as `predict` does). */

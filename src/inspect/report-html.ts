@@ -12,7 +12,7 @@ import type { Dataset } from '../dataset.ts';
 import type { ConfusionResult, Report, ReportOptions } from './report-types.ts';
 import { REPORT_CSS } from './report-css.ts';
 import { relativeChange, type WrongDigit } from './report-numbers.ts';
-import { greyImagePng, img } from './report-png.ts';
+import { imagePng, img } from './report-png.ts';
 import { escapeHtml as esc, lineChartSvg } from './svg.ts';
 
 export const fmtInt = (v: number) => v.toLocaleString('en-US');
@@ -25,6 +25,11 @@ function probPct(v: number, digits = 1): string {
   return pct(v, digits);
 }
 
+/** Class k's name: the model's own class names, else the digit itself. */
+export function className(classes: readonly string[] | undefined, k: number): string {
+  return classes?.[k] ?? String(k);
+}
+
 export function section(id: string, title: string, body: string): string {
   return `<section id="${id}">\n<h2>${esc(title)}</h2>\n${body}\n</section>`;
 }
@@ -33,7 +38,7 @@ export function overview(opts: ReportOptions, md: ModelMetadata, test: Report['t
   const hist = validHistory(md.history);
   const lastEpoch = hist[hist.length - 1];
   const facts: Array<[string, string]> = [];
-  if (test) facts.push(['Test accuracy', `${pct(test.accuracy, 2)} <span class="sub">on ${fmtInt(test.count)} digits, now</span>`]);
+  if (test) facts.push(['Test accuracy', `${pct(test.accuracy, 2)} <span class="sub">on ${fmtInt(test.count)} ${opts.classes ? 'pictures' : 'digits'}, now</span>`]);
   else if (lastEpoch?.testAccuracy !== undefined) facts.push(['Test accuracy', `${pct(lastEpoch.testAccuracy, 2)} <span class="sub">last epoch</span>`]);
   facts.push(['Parameters', fmtInt(opts.model.params().reduce((a, p) => a + p.value.size, 0))]);
   if (hist.length > 0) facts.push(['Epochs', String(hist.length)]);
@@ -181,23 +186,24 @@ export function learningSection(groups: Array<{ param: string; labels: string[];
 
 export function featureSection(opts: ReportOptions, prediction: Report['prediction'], figs: Array<{ layer: { name: string; type: string }; shape: readonly number[]; png: Buffer }>): string {
   const [C, H, W] = opts.inputShape.length === 3 ? opts.inputShape : [1, 1, opts.inputShape[0]];
-  const digitPng = greyImagePng(opts.digit.pixels, H, W, Math.max(1, Math.round(140 / Math.max(H, W))));
+  const digitPng = imagePng(opts.digit.pixels, C, H, W, Math.max(1, Math.round(140 / Math.max(H, W))));
   const label = opts.digit.label;
+  const name = (k: number) => esc(className(opts.classes, k));
   let probs = '<p class="note">The model\'s output is not a vector of class scores.</p>';
   if (prediction) {
     const { predicted, probs: p } = prediction;
-    const verdict = label === undefined ? '' : predicted === label ? ' <span class="ok">correct</span>' : ` <span class="bad">wrong: it is a ${label}</span>`;
-    probs = `<p class="prediction">Prediction: <b>${predicted}</b> with probability ${probPct(p[predicted])}${verdict}</p>
+    const verdict = label === undefined ? '' : predicted === label ? ' <span class="ok">correct</span>' : ` <span class="bad">wrong: it is a ${name(label)}</span>`;
+    probs = `<p class="prediction">Prediction: <b>${name(predicted)}</b> with probability ${probPct(p[predicted])}${verdict}</p>
 <table class="probs">
 <tbody>
-${p.map((v, k) => `<tr class="${k === predicted ? 'top' : ''}"><td class="num">${k}${k === label ? ' <span class="truth" title="true label">✓</span>' : ''}</td><td class="barcell"><div class="bar" style="width:${(100 * v).toFixed(1)}%"></div></td><td class="num">${probPct(v, 2)}</td></tr>`).join('\n')}
+${p.map((v, k) => `<tr class="${k === predicted ? 'top' : ''}"><td class="num">${name(k)}${k === label ? ' <span class="truth" title="true label">✓</span>' : ''}</td><td class="barcell"><div class="bar" style="width:${(100 * v).toFixed(1)}%"></div></td><td class="num">${probPct(v, 2)}</td></tr>`).join('\n')}
 </tbody>
 </table>`;
   }
   const digit = `<div class="digit">
 <figure>
 ${img(digitPng, `the input: ${opts.digit.source}`, 'pixel')}
-<figcaption>${esc(opts.digit.source)}${label !== undefined ? `, true label <b>${label}</b>` : ''}${C > 1 ? ' (channel 0)' : ''}</figcaption>
+<figcaption>${esc(opts.digit.source)}${label !== undefined ? `, true label <b>${name(label)}</b>` : ''}${C > 1 && C !== 3 ? ' (channel 0)' : ''}</figcaption>
 </figure>
 <div>
 ${probs}
@@ -209,7 +215,8 @@ ${probs}
   return `${digit}\n${intro}\n<div class="maps">\n${maps.join('\n')}\n</div>`;
 }
 
-export function confusionTable(c: ConfusionResult): string {
+export function confusionTable(c: ConfusionResult, names?: readonly string[]): string {
+  const name = (k: number) => esc(className(names, k));
   const classes = c.matrix.length;
   const rowSums = c.matrix.map((r) => r.reduce((a, v) => a + v, 0));
   const total = rowSums.reduce((a, v) => a + v, 0);
@@ -222,26 +229,28 @@ export function confusionTable(c: ConfusionResult): string {
     const t = i === j ? (rowSums[i] === 0 ? 0 : v / rowSums[i]) : maxOff === 0 ? 0 : v / maxOff;
     const bg = i === j ? `rgba(44, 160, 44, ${(0.12 + 0.6 * t).toFixed(2)})` : v === 0 ? 'transparent' : `rgba(214, 39, 40, ${(0.1 + 0.75 * t).toFixed(2)})`;
     const strong = i !== j && t > 0.6 ? ' strong' : '';
-    return `<td class="num${i === j ? ' diag' : ''}${strong}" style="background:${bg}" title="true ${i}, predicted ${j}: ${v}">${v === 0 && i !== j ? '·' : v}</td>`;
+    return `<td class="num${i === j ? ' diag' : ''}${strong}" style="background:${bg}" title="true ${name(i)}, predicted ${name(j)}: ${v}">${v === 0 && i !== j ? '·' : v}</td>`;
   };
-  const head = `<tr><th class="corner">true ↓ / predicted →</th>${Array.from({ length: classes }, (_, j) => `<th class="num">${j}</th>`).join('')}<th class="num">recall</th></tr>`;
-  const rows = c.matrix.map((r, i) => `<tr><th class="num">${i}</th>${r.map((v, j) => cell(v, i, j)).join('')}<td class="num recall">${rowSums[i] === 0 ? '–' : pct(r[i] / rowSums[i])}</td></tr>`);
+  const head = `<tr><th class="corner">true ↓ / predicted →</th>${Array.from({ length: classes }, (_, j) => `<th class="num">${name(j)}</th>`).join('')}<th class="num">recall</th></tr>`;
+  const rows = c.matrix.map((r, i) => `<tr><th class="num">${name(i)}</th>${r.map((v, j) => cell(v, i, j)).join('')}<td class="num recall">${rowSums[i] === 0 ? '–' : pct(r[i] / rowSums[i])}</td></tr>`);
   return `<p class="note">${esc(c.source)} ${fmtInt(correct)} of ${fmtInt(total)} right (${total === 0 ? '–' : pct(correct / total, 2)}). ` +
-    'Rows are the true digits, columns the predictions; green cells are right (shade: the share of that digit), red cells are mistakes (shade: the count, relative to the largest mix-up).</p>\n' +
+    `Rows are the true ${names ? 'classes' : 'digits'}, columns the predictions; green cells are right (shade: the share of that ${names ? 'class' : 'digit'}), red cells are mistakes (shade: the count, relative to the largest mix-up).</p>\n` +
     `<table class="confusion">\n<thead>${head}</thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`;
 }
 
-export function mistakesSection(wrong: WrongDigit[], tset: { set: Dataset; name: string }, trainedOn: string | undefined): string {
+export function mistakesSection(wrong: WrongDigit[], tset: { set: Dataset; name: string }, trainedOn: string | undefined, names?: readonly string[]): string {
+  const name = (k: number) => esc(className(names, k));
+  const what = names ? 'pictures' : 'digits';
   if (wrong.length === 0) return `<p class="note">The model got every one of the ${fmtInt(tset.set.count)} ${esc(tset.name)} right.</p>`;
   const [, H, W] = tset.set.shape;
   const per = tset.set.shape[0] * H * W;
   const cells = wrong.map((w) => {
-    const png = greyImagePng(tset.set.images.subarray(w.index * per, w.index * per + H * W), H, W, 3);
-    return `<figure class="wrong">\n${img(png, `test digit ${w.index}: a ${w.label} taken for a ${w.predicted}`, 'pixel')}\n` +
-      `<figcaption>true <b>${w.label}</b> → predicted <b class="bad">${w.predicted}</b><br>${probPct(w.confidence)} sure · #${w.index}</figcaption>\n</figure>`;
+    const png = imagePng(tset.set.images.subarray(w.index * per, (w.index + 1) * per), tset.set.shape[0], H, W, names ? Math.max(1, Math.round(48 / Math.max(H, W))) : 3);
+    return `<figure class="wrong">\n${img(png, `test ${what.slice(0, -1)} ${w.index}: a ${className(names, w.label)} taken for a ${className(names, w.predicted)}`, 'pixel')}\n` +
+      `<figcaption>true <b>${name(w.label)}</b> → predicted <b class="bad">${name(w.predicted)}</b><br>${probPct(w.confidence)} sure${names ? '' : ` · #${w.index}`}</figcaption>\n</figure>`;
   });
   const caveat = trainedOn ? ` The model was trained on ${esc(trainedOn)}; some of these digits may have been among its training images.` : '';
-  return `<p class="note">The ${wrong.length} test digits the model was most sure about and got wrong, from the ${fmtInt(tset.set.count)} ${esc(tset.name)} (# is the index for <code>--index</code>). Some are ambiguous even to a person; others show what the model has not learned.${caveat}</p>\n<div class="gallery">\n${cells.join('\n')}\n</div>`;
+  return `<p class="note">The ${wrong.length} test ${what} the model was most sure about and got wrong, from the ${fmtInt(tset.set.count)} ${esc(tset.name)}${names ? '' : ' (# is the index for <code>--index</code>)'}. Some are ambiguous even to a person; others show what the model has not learned.${caveat}</p>\n<div class="gallery">\n${cells.join('\n')}\n</div>`;
 }
 
 export function page(title: string, parts: string[]): string {

@@ -25,3 +25,17 @@ export function greyImagePng(pixels: ArrayLike<number>, H: number, W: number, sc
   for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) cv.fillRect(j * scale, i * scale, scale, scale, greyColor(pixels[i * W + j]));
   return cv.toPng();
 }
+
+/** An image (C, H, W) in 0..1 as a PNG: channels 0, 1, 2 as red, green, blue when C = 3, else channel 0 in grey. */
+export function imagePng(pixels: ArrayLike<number>, C: number, H: number, W: number, scale: number): Buffer {
+  if (C !== 3) return greyImagePng(pixels, H, W, scale);
+  const cv = new Canvas(W * scale, H * scale);
+  const byte = (v: number) => Math.round(255 * Math.max(0, Math.min(1, v)));
+  for (let i = 0; i < H; i++) {
+    for (let j = 0; j < W; j++) {
+      const k = i * W + j;
+      cv.fillRect(j * scale, i * scale, scale, scale, [byte(pixels[k]), byte(pixels[H * W + k]), byte(pixels[2 * H * W + k])]);
+    }
+  }
+  return cv.toPng();
+}

@@ -26,6 +26,13 @@ export interface ReportOptions {
   digit: ReportDigit;
   /** A labelled test set in the model's input shape (the bundled digits), for the confusion matrix and the mistakes. */
   testSet?: { set: Dataset; name: string } | null;
+  /**
+   * The class names of a model trained on pictures (metadata.classes): every class the page names is
+   * named so, the inputs are "pictures" and a 3-channel input is drawn in colour. Absent: digits 0-9.
+   */
+  classes?: readonly string[];
+  /** Why there is no test set, said in place of the sections that need one (e.g. a picture model inspected without --images). */
+  noTestSetReason?: string;
   /** How many confidently wrong test images to show (default 10). */
   wrongCount?: number;
 }

@@ -23,6 +23,7 @@ import { BatchNorm2D } from '../layers/batch-norm2d.ts';
 import { leavesOf } from './layer-tree.ts';
 import { batchNormSection } from './report-batchnorm.ts';
 import { Tensor, shapeStr } from '../tensor.ts';
+import { escapeHtml as esc } from './svg.ts';
 import { argmaxRow, evaluate } from '../train/metrics.ts';
 import { featureMaps, renderFeatureMapsPng, renderModelFeatureMapsPng } from './feature-maps.ts';
 import { renderColorKernelsPng, renderKernelGridPng, renderKernelsPng } from './kernels.ts';
@@ -89,9 +90,10 @@ export function buildReport(opts: ReportOptions): Report {
   const trainedOn = typeof md.dataset === 'string' ? md.dataset : undefined;
   // The bundled digits are a subset of MNIST: a model trained on other data (the full MNIST files) may
   // have seen them in training, so its own recorded test-set matrix is the honest one to show.
-  const trainedElsewhere = trainedOn !== undefined && !/bundled digits/i.test(trainedOn);
+  const trainedElsewhere = opts.classes === undefined && trainedOn !== undefined && !/bundled digits/i.test(trainedOn); // a picture model's test set is its own folder's
   const recorded = validConfusion(md.confusion);
   const tset = opts.testSet ?? null;
+  const noTest = opts.noTestSetReason;
   const canTest = tset !== null && last.rank === 2 && tset.set.count > 0;
   if (canTest) {
     const classes = classScores(model, tset.set);
@@ -107,9 +109,10 @@ export function buildReport(opts: ReportOptions): Report {
     }
   }
   if (!confusion && recorded) {
-    confusion = { matrix: recorded, origin: 'recorded', source: `Recorded in the model file at the end of training, on the test set of ${trainedOn ?? 'its training data'}.` };
+    confusion = { matrix: recorded, origin: 'recorded', source: `Recorded in the model file at the end of training, on the test set of ${trainedOn ?? 'its training data'}.${noTest && !tset ? ` (Not computed now: ${noTest}.)` : ''}` };
   }
 
+  const what = opts.classes ? 'picture' : 'digit';
   const html = page(opts.title, [
     overview(opts, md, test, snapshotFigs.length > 0),
     section('summary', 'The model', summaryTable(model, inputShape)),
@@ -117,9 +120,11 @@ export function buildReport(opts: ReportOptions): Report {
     section('kernels', 'Kernels', kernelsSection(kernelFigs)),
     norms.length > 0 ? section('batchnorm', 'Batch normalisation', batchNormSection(norms)) : '',
     snapshotFigs.length > 0 ? section('learning', 'How the kernels were learned', learningSection(snapshotFigs)) : '',
-    section('featuremaps', 'Feature maps of one digit', featureSection(opts, prediction, mapFigs)),
-    section('confusion', 'Confusion matrix', confusion ? confusionTable(confusion) : `<p class="note">No confusion matrix: ${tset ? 'the model does not output class scores' : 'no test set matches the model\'s input and the model file records none'}.</p>`),
-    section('mistakes', 'Most confidently wrong test digits', canTest ? mistakesSection(wrong, tset!, trainedElsewhere ? trainedOn : undefined) : '<p class="note">No test set to search for mistakes.</p>'),
+    section('featuremaps', `Feature maps of one ${what}`, featureSection(opts, prediction, mapFigs)),
+    section('confusion', 'Confusion matrix', confusion ? confusionTable(confusion, opts.classes) : `<p class="note">No confusion matrix: ${tset ? 'the model does not output class scores' : noTest ?? 'no test set matches the model\'s input and the model file records none'}.</p>`),
+    section('mistakes', `Most confidently wrong test ${what}s`, canTest
+      ? mistakesSection(wrong, tset!, trainedElsewhere ? trainedOn : undefined, opts.classes)
+      : `<p class="note">No test set to search for mistakes${noTest ? `: ${esc(noTest)}` : ''}.</p>`),
   ]);
   return { html, files, prediction, confusion, test, wrong };
 }
