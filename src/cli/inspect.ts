@@ -12,8 +12,9 @@ import { configureCommand, intArg, pathArg } from './parse.ts';
 
 const WRITES = `
 Writes into DIR (created if missing; its files replace only earlier inspect files, unless --force):
-  kernels-<layer>.png       the kernels of every Conv2D layer
-  featuremaps-<layer>.png   every layer's output for one digit (featuremaps.png: all layers in one picture)
+  kernels-<layer>.png       the kernels of every Conv2D layer (the first layer of a 3-channel model in colour)
+  featuremaps-<layer>.png   every layer's output for one digit (featuremaps.png: all layers in one picture);
+                            for a model trained on pictures, for the --image picture at the model's input size
   kernels-snapshots.png     the first layer's kernels at initialisation and after each epoch (train
                             keeps them by default; not for a model trained with --no-snapshots or imported)
   report.html               one self-contained page: the model, training curves, kernels, feature maps,
