@@ -31,6 +31,7 @@ export {
   listModelsInIndexedDb, deleteModelFromIndexedDb, loadModelFromUrl, type LoadedModel, type IndexedDbOptions,
   type IndexedDbFactory, type LoadFromUrlOptions, type FetchResponse,
 } from './index.browser.ts';
+import './kernels/winograd.ts'; // plugs Winograd into the conv family (kernels/winograd-pass.ts), for Conv2D({ winograd: true })
 import './train/parallel.ts'; // registers the threaded trainer that fit({ threads }) uses (worker_threads)
 export { saveModel, loadModel, writeFileAtomic } from './io/model-file.ts';
 export { readDigitPng, digitToPng } from './io/digit-image.ts';

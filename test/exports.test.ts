@@ -105,6 +105,7 @@ const ENTRY_NAMES: Record<string, string[]> = {
     'PreprocessError', 'applyPreprocess', 'checkPreprocess', 'exportOnnx', 'exportOnnxFile', 'importOnnx', 'importOnnxFile',
     'modelPreprocess', 'preprocessDataset', 'readOnnxFile'
   ],
+  'miniconv/winograd': [],
   'miniconv/testing': [
     'awayFromZero', 'distinct', 'randn'
   ],

@@ -187,7 +187,7 @@ async function train(ctx: CliContext, o: TrainOptions, cmd: Command): Promise<vo
   let picture: PictureRecord | undefined;
   if (o.images !== undefined) {
     const size = o.size ?? [32, 32], channels = Number(o.channels ?? 3) as 1 | 3, fit = o.fit ?? 'crop';
-    const split = ctx.data.images!(o.images, { size, channels, fit, seed, skipBad: o.skipBad === true, testDir: o.testImages, maxBytes });
+    const split = await ctx.data.images!(o.images, { size, channels, fit, seed, skipBad: o.skipBad === true, testDir: o.testImages, maxBytes });
     for (const s of split.skipped) io.err(`skipped ${s.file}: ${s.reason}`);
     if (split.skipped.length > 0) io.err(`Skipped ${split.skipped.length} file${split.skipped.length === 1 ? '' : 's'} that ${split.skipped.length === 1 ? 'is not a readable picture' : 'are not readable pictures'} (--skip-bad).`);
     data = { ...split, name: `pictures in ${o.images} (${split.classes.length} classes: ${split.classes.join(', ')}; ${o.testImages !== undefined ? `test pictures in ${o.testImages}` : '20% of each class held out'})` };
