@@ -1,16 +1,16 @@
 // The two models the playground trains, and the settings a run is made of. The layers' kernel
 // choice is made here and nowhere else in the page.
 
-import { Conv2D } from '../../src/layers/conv2d.ts';
-import { Dense } from '../../src/layers/dense.ts';
-import { Flatten } from '../../src/layers/flatten.ts';
-import { MaxPool2D } from '../../src/layers/max-pool2d.ts';
-import { ReLU } from '../../src/layers/relu.ts';
-import { Sequential } from '../../src/layers/sequential.ts';
-import { createRng } from '../../src/rng.ts';
-import type { Backend } from '../../src/kernels/backend.ts';
-import { DIGIT_DEFAULTS, createDigitModel } from '../../src/train/digit-model.ts';
-import { AUGMENT_NAMES, type AugmentName } from '../../src/train/augment.ts';
+import { Conv2D } from 'miniconv';
+import { Dense } from 'miniconv';
+import { Flatten } from 'miniconv';
+import { MaxPool2D } from 'miniconv';
+import { ReLU } from 'miniconv';
+import { Sequential } from 'miniconv';
+import { createRng } from 'miniconv';
+import type { Backend } from 'miniconv';
+import { DIGIT_DEFAULTS, createDigitModel } from 'miniconv/digits';
+import { AUGMENT_NAMES, type AugmentName } from 'miniconv';
 
 /**
  * The layers' backend: none of their own, so the process default (src/kernels/backend.ts): 'wasm' once

@@ -1,6 +1,6 @@
 // The messages between the page (main thread: draws) and the training worker (computes).
 
-import type { Evaluation } from '../../src/train/metrics.ts';
+import type { Evaluation } from 'miniconv';
 import type { RunConfig } from './models.ts';
 import type { BackpropReport, Activations } from './inspect-net.ts';
 

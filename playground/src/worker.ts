@@ -3,11 +3,11 @@
 // pause, step, predict and backprop messages are answered within a batch or two; reports go out
 // at most every REPORT_MS.
 
-import { initWasmKernels, wasmStatus } from '../../src/kernels/wasm/loader.ts';
-import { Conv2D } from '../../src/layers/conv2d.ts';
-import { deserializeModel, serializeModel, type Snapshot } from '../../src/io/model-format.ts';
-import { countParams } from '../../src/layers/sequential.ts';
-import { Tensor } from '../../src/tensor.ts';
+import { initWasmKernels, wasmStatus } from 'miniconv';
+import { Conv2D } from 'miniconv';
+import { deserializeModel, serializeModel, type Snapshot } from 'miniconv';
+import { countParams } from 'miniconv';
+import { Tensor } from 'miniconv';
 import { type DigitSet, decodeDigits } from './digits-format.ts';
 import { activations, backpropOnDigit } from './inspect-net.ts';
 import { LR_DECAY, type RunConfig } from './models.ts';

@@ -102,7 +102,7 @@ export function createBackpropPanel(client: WorkerClient, digit: () => Float32Ar
       const section = stageView(r.stages[s], n);
       if (section) { parts.push(section); n++; }
     }
-    if (r.kernelsBefore && r.kernelsAfter) parts.push(kernelsBeforeAfter(r.kernelsBefore, r.kernelsAfter, r.stages.find((t) => t.type === 'Conv2D')!.layer));
+    if (r.kernelsBefore && r.kernelsAfter && r.kernelsLayer) parts.push(kernelsBeforeAfter(r.kernelsBefore, r.kernelsAfter, r.kernelsLayer));
     out.replaceChildren(...parts);
   }
 
@@ -186,29 +186,37 @@ export function createBackpropPanel(client: WorkerClient, digit: () => Float32Ar
       return box;
     }
     if (st.type === 'Conv2D') {
-      const [, C, H, W] = st.x.shape, [F, , KH, KW] = st.w!.shape, [, , OH, OW] = st.dy.shape;
+      const [, C, H, W] = st.x.shape, [F, CG, KH, KW] = st.w!.shape, [, , OH, OW] = st.dy.shape;
       const { stride: s, padding: p } = st.options;
+      const d = st.options.dilation ?? 1, groups = st.options.groups ?? 1, FG = F / groups; // CG = C / groups input channels per filter
       const x = st.x.data, dy = st.dy.data, dw = st.dw!.data, dx = st.dx.data, w = st.w!.data, db = st.db?.data;
+      const at = (i: string | number, u: string | number) => (d === 1 ? `${i}·${s}+${u}-${p}` : `${i}·${s}+${u}·${d}-${p}`);
       box.append(title('dW = x correlated with dy; dX = dy convolved with W (a transposed convolution)'),
-        el('p', { class: 'hint' }, `dW[f][c][u][v] = sum over i, j of dy[f][i][j] · x[c][i·${s} + u - ${p}][j·${s} + v - ${p}]: slide dy[f] over the input as the kernel slid in the forward pass. db[f] = sum of dy[f]. dX[c] = sum over f of dy[f] slid over by W[f][c] turned 180°.`), pics);
-      let f = 0, c = 0;
+        el('p', { class: 'hint' }, `dW[f][c][u][v] = sum over i, j of dy[f][i][j] · x[c][${at('i', 'u')}][${at('j', 'v')}]: slide dy[f] over the input as the kernel slid in the forward pass. db[f] = sum of dy[f]. dX[c] = sum over f of dy[f] slid over by W[f][c] turned 180°.` +
+          (groups > 1 ? ` With ${groups} groups, filter f sees only the ${CG} input channel${CG === 1 ? '' : 's'} of its group, so c runs over those.` : '')), pics);
+      let f = 0, c = 0; // c: an input channel of filter f's group
       const draw = () => {
-        const ox = c * H * W, oy = f * OH * OW, ow = (f * C + c) * KH * KW;
+        const g = Math.floor(f / FG);
+        if (Math.floor(c / CG) !== g) c = g * CG;
+        const ox = c * H * W, oy = f * OH * OW, ow = (f * CG + (c - g * CG)) * KH * KW;
         const dwSum = (u: number, v: number) => {
           const t: string[] = [];
           for (let i = 0; i < OH && t.length < 4; i++) for (let j = 0; j < OW && t.length < 4; j++) {
-            const ih = i * s + u - p, iw = j * s + v - p;
+            const ih = i * s + u * d - p, iw = j * s + v * d - p;
             if (ih >= 0 && ih < H && iw >= 0 && iw < W && x[ox + ih * W + iw] !== 0 && dy[oy + i * OW + j] !== 0) t.push(`${fmt(dy[oy + i * OW + j], 3)}·${fmt(x[ox + ih * W + iw], 3)}`);
           }
           return t.length ? `${t.join(' + ')} + …` : '0';
         };
+        const channels = Array.from({ length: CG }, (_, k) => g * CG + k);
+        const channelSelect = el('select', { 'aria-label': 'input channel' }, ...channels.map((k) => el('option', { value: k }, `input channel ${k}`)));
+        channelSelect.addEventListener('change', () => { c = Number(channelSelect.value); draw(); });
         pics.replaceChildren(
-          channelPicker(F, 'filter', (v) => { f = v; draw(); }), ...(C > 1 ? [channelPicker(C, 'input channel', (v) => { c = v; draw(); })] : []),
+          channelPicker(F, 'filter', (v) => { f = v; draw(); }), ...(CG > 1 ? [channelSelect] : []),
           heatmap(x, ox, H, W, 'grey', `x, channel ${c}`, (i, j) => `x[${c}][${i}][${j}] = ${fmt(x[ox + i * W + j])}`, readout),
           heatmap(dy, oy, OH, OW, 'diverging', `dy[${f}]${db ? ` (db[${f}] = ${fmt(db[f], 3)})` : ''}`, (i, j) => `dy[${f}][${i}][${j}] = ${fmt(dy[oy + i * OW + j])}`, readout),
-          heatmap(dw, ow, KH, KW, 'diverging', `dW[${f}][${c}]`, (u, v) => `dW[${f}][${c}][${u}][${v}] = sum over i, j of dy[${f}][i][j] · x[${c}][i·${s}+${u}-${p}][j·${s}+${v}-${p}] = ${dwSum(u, v)} = ${fmt(dw[ow + u * KW + v])}`, readout, 16),
-          heatmap(w, ow, KH, KW, 'diverging', `W[${f}][${c}] before the step`, (u, v) => `W[${f}][${c}][${u}][${v}] = ${fmt(w[ow + u * KW + v])} → ${fmt(w[ow + u * KW + v])} - lr · ${fmt(dw[ow + u * KW + v])}`, readout, 16),
-          heatmap(dx, ox, H, W, 'diverging', `dX[${c}]`, (ih, iw) => `dX[${c}][${ih}][${iw}] = sum over f, u, v of dy[f][i][j] · W[f][${c}][u][v] where i·${s}+u-${p} = ${ih}, j·${s}+v-${p} = ${iw}: ${fmt(dx[ox + ih * W + iw])}`, readout));
+          heatmap(dw, ow, KH, KW, 'diverging', `dW[${f}][${c - g * CG}]`, (u, v) => `dW[${f}][${c - g * CG}][${u}][${v}] = sum over i, j of dy[${f}][i][j] · x[${c}][${at('i', u)}][${at('j', v)}] = ${dwSum(u, v)} = ${fmt(dw[ow + u * KW + v])}`, readout, 16),
+          heatmap(w, ow, KH, KW, 'diverging', `W[${f}][${c - g * CG}] before the step`, (u, v) => `W[${f}][${c - g * CG}][${u}][${v}] = ${fmt(w[ow + u * KW + v])} → ${fmt(w[ow + u * KW + v])} - lr · ${fmt(dw[ow + u * KW + v])}`, readout, 16),
+          heatmap(dx, ox, H, W, 'diverging', `dX[${c}]`, (ih, iw) => `dX[${c}][${ih}][${iw}] = sum over f, u, v of dy[f][i][j] · W[f][${c - g * CG}][u][v] where ${at('i', 'u')} = ${ih}, ${at('j', 'v')} = ${iw}: ${fmt(dx[ox + ih * W + iw])}`, readout));
         const pickers = pics.querySelectorAll('select');
         pickers[0].value = String(f);
         if (pickers[1]) pickers[1].value = String(c);

@@ -3,7 +3,7 @@
 // `miniconv predict`, src/io/preprocess.ts), and the feature maps of every layer; selecting a
 // feature map shows the kernel that made it.
 
-import { DIGIT_SIZE, rgbaToGrey, toMnistDigit } from '../../../src/io/preprocess.ts';
+import { DIGIT_SIZE, rgbaToGrey, toMnistDigit } from 'miniconv/digits';
 import type { Activations, LayerActivation, Plain } from '../inspect-net.ts';
 import type { WorkerClient } from './client.ts';
 import { el, pixelCanvas } from './dom.ts';

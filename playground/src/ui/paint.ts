@@ -1,7 +1,7 @@
 // Drawing numbers as pictures: cheap (one putImageData per image), with the diverging colour map
 // of `miniconv inspect` (src/inspect/colormap.ts) for values with a sign and grey for activations.
 
-import { DIVERGING_CENTER, DIVERGING_NEGATIVE, DIVERGING_POSITIVE, divergingColor } from '../../../src/inspect/colormap.ts';
+import { DIVERGING_CENTER, DIVERGING_NEGATIVE, DIVERGING_POSITIVE, divergingColor } from 'miniconv';
 import { el, fmt } from './dom.ts';
 
 // The diverging map as a 513-entry lookup table, so that painting does no interpolation per pixel.

@@ -1,7 +1,7 @@
 // Train panel: the model and its settings, start / pause / one step / reset, live curves, images
 // per second, and the confusion matrix of the held-out digits at each epoch end.
 
-import type { Evaluation } from '../../../src/train/metrics.ts';
+import { CONFUSION_CSS, type Evaluation, confusionTableHtml } from 'miniconv';
 import { AUGMENT_NAMES, MODEL_LABELS, MODEL_NAMES, type RunConfig, checkConfig } from '../models.ts';
 import type { Progress } from '../protocol.ts';
 import type { WorkerClient } from './client.ts';
@@ -112,16 +112,10 @@ export function createTrainPanel(client: WorkerClient, initial: RunConfig, onCon
   return { element, setConfig: (c) => { config = c; show(c); } };
 }
 
+/** The held-out confusion matrix, drawn by the library's renderer (the one of `miniconv inspect`'s report). */
 function confusionTable(e: Evaluation, epoch: number): HTMLElement {
-  const max = Math.max(1, ...e.confusion.flatMap((row, t) => row.filter((_, p) => p !== t)));
-  const head = el('tr', {}, el('th', { scope: 'col' }, 'true ↓ / predicted →'), ...e.confusion.map((_, p) => el('th', { scope: 'col' }, String(p))));
-  const rows = e.confusion.map((row, t) => el('tr', {}, el('th', { scope: 'row' }, String(t)), ...row.map((v, p) => {
-    const td = el('td', { title: `true ${t}, predicted ${p}: ${v}` }, String(v));
-    if (p === t) td.className = 'diag';
-    else if (v > 0) td.style.background = `rgba(178, 24, 43, ${(0.15 + (0.75 * v) / max).toFixed(3)})`;
-    return td;
-  })));
-  return el('div', {},
-    el('p', {}, `After epoch ${epoch}: held-out accuracy ${(e.accuracy * 100).toFixed(2)}% (${Math.round(e.count * (1 - e.accuracy))} of ${e.count} wrong), loss ${e.loss.toFixed(4)}.`),
-    el('div', { class: 'scroll' }, el('table', { class: 'matrix' }, el('thead', {}, head), el('tbody', {}, ...rows))));
+  if (!document.getElementById('confusion-css')) document.head.append(el('style', { id: 'confusion-css' }, CONFUSION_CSS));
+  const box = el('div', { class: 'scroll' });
+  box.innerHTML = confusionTableHtml(e.confusion, `After epoch ${epoch}, on the ${e.count.toLocaleString('en-US')} held-out digits (loss ${e.loss.toFixed(4)}):`);
+  return box;
 }
