@@ -14,7 +14,7 @@ import { checkBackend, setDefaultBackend, wasmStatus } from '../src/kernels/inde
 import { trainStep } from '../src/train/step.ts';
 import { ParallelTrainer } from '../src/train/parallel.ts';
 import { timeInference } from './miniconv-infer.ts';
-import { createOptimizer } from '../src/train/zoo.ts';
+import { createOptimizer } from '../src/optim/factory.ts';
 import { ChunkTimer, chunkBatches, finish, loadData, median, parseArgs, peakRssMB, round, runPeer } from './peers/common.ts';
 import { loadZooFixture, resolveZooRun, zooModelFromFixture } from './zoo-fixture.ts';
 

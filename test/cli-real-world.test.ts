@@ -13,7 +13,7 @@ import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sequential, createRng } from '
 import { saveModel } from '../src/io/model-file.ts';
 import { showMatrix } from '../src/explain/matrix.ts';
 import { loadDigits } from '../datasets/mnist.ts';
-import { takeFirst } from '../src/train/dataset.ts';
+import { takeFirst } from '../src/dataset.ts';
 import { encodeIdx } from '../datasets/idx.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'miniconv-cli-rw-'));

@@ -12,7 +12,7 @@ import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, creat
 import { saveModel } from '../src/io/model-file.ts';
 import { fit } from '../src/train/index.ts';
 import { loadDigits } from '../datasets/mnist.ts';
-import { takeFirst } from '../src/train/dataset.ts';
+import { takeFirst } from '../src/dataset.ts';
 import { encodeIdx } from '../datasets/idx.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'miniconv-cli-'));

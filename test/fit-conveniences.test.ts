@@ -16,7 +16,7 @@ import { SGD } from '../src/optim/sgd.ts';
 import { createRng } from '../src/rng.ts';
 import { Tensor } from '../src/tensor.ts';
 import { earlyStopping, restoreBest } from '../src/train/callbacks.ts';
-import { takeFirst } from '../src/train/dataset.ts';
+import { takeFirst } from '../src/dataset.ts';
 import { type EpochInfo, type FitOptions, fit, fitAsync, trainingSteps } from '../src/train/fit.ts';
 import { evaluate } from '../src/train/metrics.ts';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DIGIT_SIZE, estimateBackground, findLines, flattenIllumination, greyFromRgba, inkPolarity, normalizeStroke, normalizeToMnist,
   preprocessDigit, removeLines, rgbaToGrey, selectDigit, strokeWidth, thresholdInk, toMnistDigit,
-} from '../src/io/preprocess.ts';
+} from '../src/io/clean-picture.ts';
 import { squareFilter } from '../src/io/image-ops.ts';
 import { createRng } from '../src/rng.ts';
 import { fontInk } from './pictures.ts';

@@ -9,7 +9,7 @@ import { loadDigits } from '../datasets/mnist.ts';
 import { createDigitModel } from '../src/train/digit-model.ts';
 import { fit, fitAsync } from '../src/train/fit.ts';
 import { randomAffine, randomElastic } from '../src/train/augment.ts';
-import { takeFirst } from '../src/train/dataset.ts';
+import { takeFirst } from '../src/dataset.ts';
 import { SGD } from '../src/optim/sgd.ts';
 import { cosineAnnealingLR } from '../src/optim/schedules.ts';
 import type { Layer } from '../src/layers/layer.ts';

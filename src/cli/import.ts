@@ -4,7 +4,7 @@
 
 import { Command } from 'commander';
 import type { importOnnxFile } from '../io/onnx/file.ts';
-import { type Preprocess, PreprocessError } from '../io/onnx/preprocess.ts';
+import { type Preprocess, PreprocessError } from '../io/onnx/mean-std.ts';
 import { shapeStr } from '../tensor.ts';
 import type { CliContext } from './context.ts';
 import { UsageError } from './errors.ts';

@@ -1,11 +1,11 @@
 // `miniconv predict MODEL IMAGE...`: the predicted digit for each picture (PNG or JPEG); for a
 // single picture also the ten probabilities. The picture part (reading, preprocessing, warnings,
-// --save-input) is readDigit in src/io/digit-image.ts and preprocess.ts.
+// --save-input) is readDigit in src/io/digit-image.ts and clean-picture.ts.
 
 import { extname } from 'node:path';
 import { Command } from 'commander';
 import { loadModel, writeFileAtomic } from '../io/model-file.ts';
-import { applyPreprocess, modelPreprocess } from '../io/onnx/preprocess.ts';
+import { applyPreprocess, modelPreprocess } from '../io/onnx/mean-std.ts';
 import { softmax } from '../kernels/softmax-xent.ts';
 import { Tensor } from '../tensor.ts';
 import { assertDigitInput } from '../train/digit-input.ts';

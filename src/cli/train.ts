@@ -11,9 +11,10 @@ import type { Schedule } from '../optim/schedules.ts';
 import type { Sequential } from '../layers/sequential.ts';
 import { AUGMENT_NAMES, augmentByName } from '../train/augment.ts';
 import { DIGIT_DEFAULTS, DIGIT_INPUT_SHAPE } from '../train/digit-model.ts';
-import {
-  OPTIMIZER_NAMES, type OptimizerName, SCHEDULE_FORMS, ZOO, ZOO_NAMES, createOptimizer, modelFromArchitecture, type TrainingDefaults, scheduleFromSpec, zooModel,
-} from '../train/zoo.ts';
+import { ZOO, ZOO_NAMES, type TrainingDefaults, zooModel } from '../train/zoo.ts';
+import { OPTIMIZER_NAMES, type OptimizerName, createOptimizer } from '../optim/factory.ts';
+import { SCHEDULE_FORMS, scheduleFromSpec } from '../optim/schedule-spec.ts';
+import { modelFromArchitecture } from '../layers/from-config.ts';
 import { type BatchInfo, type EpochInfo, fit } from '../train/fit.ts';
 import '../train/parallel.ts'; // registers the threaded trainer that --threads > 1 uses
 import { BACKEND_HELP, applyBackendOption } from './backend.ts';

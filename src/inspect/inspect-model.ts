@@ -11,7 +11,7 @@ import { readDigitPng } from '../io/digit-image.ts';
 import { loadModel, writeFileAtomic } from '../io/model-file.ts';
 import { Conv2D } from '../layers/conv2d.ts';
 import { leafLayers, leavesOf } from './layer-tree.ts';
-import type { Dataset } from '../train/dataset.ts';
+import type { Dataset } from '../dataset.ts';
 import { assertDigitInput } from '../train/digit-input.ts';
 import { type Report, type ReportDigit, buildReport } from './report.ts';
 

@@ -7,7 +7,7 @@ import type { Conv2D } from '../layers/conv2d.ts';
 import type { LayerConfig } from '../layers/layer.ts';
 import type { Sequential } from '../layers/sequential.ts';
 import { type Tensor, shapeStr } from '../tensor.ts';
-import type { Dataset } from '../train/dataset.ts';
+import type { Dataset } from '../dataset.ts';
 import type { ConfusionResult, Report, ReportOptions } from './report.ts';
 import { REPORT_CSS } from './report-css.ts';
 import { confusionTableHtml } from './confusion.ts';

@@ -9,7 +9,7 @@ import { Sequential } from '../layers/sequential.ts';
 import { createRng } from '../rng.ts';
 import type { Backend } from '../kernels/backend.ts';
 import type { AugmentName } from './augment.ts';
-import { DIGIT_SIZE } from '../io/preprocess.ts';
+import { DIGIT_SIZE } from '../io/clean-picture.ts';
 
 /** One digit, without the batch dimension: [1, 28, 28]. */
 export const DIGIT_INPUT_SHAPE = [1, DIGIT_SIZE, DIGIT_SIZE] as const;

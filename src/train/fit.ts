@@ -5,7 +5,7 @@
 // (earlyStopping, restoreBest: callbacks.ts) and a stop signal end a run early. Nothing here imports
 // a Node-only module: the threaded trainer (threads > 1) is reached through parallel-factory.ts.
 
-import { type Dataset, copyImage } from './dataset.ts';
+import { type Dataset, copyImage } from '../dataset.ts';
 import type { Layer } from '../layers/layer.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import { createRng } from '../rng.ts';

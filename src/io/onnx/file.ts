@@ -8,7 +8,7 @@ import type { Sequential } from '../../layers/sequential.ts';
 import { loadModel, saveModel, writeFileAtomic } from '../model-file.ts';
 import { exportOnnx } from './export.ts';
 import { type ImportInfo, type ImportOptions, importOnnx } from './import.ts';
-import { type Preprocess, checkPreprocess } from './preprocess.ts';
+import { type Preprocess, checkPreprocess } from './mean-std.ts';
 
 /** An .onnx file larger than this is refused before it is read (protobuf itself stops at 2 GiB). */
 export const MAX_ONNX_BYTES = 1 << 30;

@@ -28,7 +28,7 @@
 
 import { Blocks, WASM_MAX_BYTES, type WasmArray, WasmCall, WasmMemoryError, alignUp } from './memory.ts';
 
-export { WASM_MAX_BYTES, WasmMemoryError, alignUp, fitsInWasm } from './memory.ts';
+export { WASM_MAX_BYTES, WasmMemoryError, alignUp } from './memory.ts';
 
 /** The functions exported by ./assembly/index.ts. Pointers are byte addresses; strides count floats. */
 export interface KernelExports {
