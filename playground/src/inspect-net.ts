@@ -25,12 +25,15 @@ export interface Activations {
   layers: LayerActivation[];
   /** Weights of every Conv2D, by layer name: (F, C, KH, KW). */
   convWeights: Record<string, Plain>;
+  /** Stride, padding, dilation and groups of every Conv2D, by layer name; its bias too (F). */
+  convOptions: Record<string, { stride: number; padding: number; dilation: number; groups: number; bias: Float32Array | null }>;
 }
 
 /** Every layer's output for one (1, 1, 28, 28) input, and the softmax of the last. */
 export function activations(model: Sequential, x: Tensor): { probs: Float32Array; activations: Activations } {
   const layers: LayerActivation[] = [];
   const convWeights: Record<string, Plain> = {};
+  const convOptions: Activations['convOptions'] = {};
   let h = x;
   let lastConv: string | null = null;
   for (const l of model.layers) {
@@ -38,12 +41,14 @@ export function activations(model: Sequential, x: Tensor): { probs: Float32Array
     if (l.type === 'Conv2D') {
       lastConv = l.name;
       convWeights[l.name] = plain(l.params()[0].value);
+      const o = numericOptions(l), bias = l.params().find((p) => p.name === `${l.name}.bias`);
+      convOptions[l.name] = { stride: o.stride ?? 1, padding: o.padding ?? 0, dilation: o.dilation ?? 1, groups: o.groups ?? 1, bias: bias ? Float32Array.from(bias.value.data) : null };
     }
     const spatial = h.rank === 4;
     layers.push({ layer: l.name, type: l.type, madeBy: spatial ? lastConv : null, y: plain(h) });
   }
   if (h.rank !== 2) throw new Error(`playground: the model's output has shape [${h.shape.join(', ')}], expected (1, classes)`);
-  return { probs: Float32Array.from(softmax(h).data), activations: { layers, convWeights } };
+  return { probs: Float32Array.from(softmax(h).data), activations: { layers, convWeights, convOptions } };
 }
 
 /** One layer's part of the step: what went in and out, the gradient that came down and the ones it made. */
@@ -77,7 +82,18 @@ export interface BackpropReport {
   kernelsLayer: string | null;
   kernelsBefore: Plain<Float64Array> | null;
   kernelsAfter: Plain<Float64Array> | null;
+  /** The largest |gradient| over every weight and bias: how far the step can move anything (lr times it). */
+  maxGrad: number;
+  /** The net was already sure of the true label (P >= CONFIDENT): the step barely changes anything. */
+  confident: boolean;
+  /** The class with the highest probability other than the true label (the one to try instead). */
+  runnerUp: number;
+  /** Other digits (held-out ones) through the same step: their pixels, labels and probabilities before and after. */
+  others: { pixels: Float32Array; labels: number[]; before: Float64Array; after: Float64Array } | null;
 }
+
+/** P(true label) from which one step on the digit moves the weights by too little to see. */
+export const CONFIDENT = 0.999;
 
 /**
  * One plain SGD step (w -= lr * dw, no momentum) on one digit with its true label, on a float64 copy
@@ -85,12 +101,13 @@ export interface BackpropReport {
  * off, BatchNorm on its running statistics: one digit is no batch). Each stage is one layer of the
  * model's list, run by the layer's own forward and backward; a container (Residual) is one stage.
  */
-export function backpropOnDigit(model: Sequential, x: Tensor, label: number, lr: number): BackpropReport {
+export function backpropOnDigit(model: Sequential, x: Tensor, label: number, lr: number, others?: { x: Tensor; labels: ArrayLike<number> }): BackpropReport {
   if (!(Number.isInteger(label) && label >= 0 && label <= 9)) throw new RangeError(`backprop: the true label must be a digit 0..9, got ${label}`);
   if (!(Number.isFinite(lr) && lr > 0 && lr <= 10)) throw new RangeError(`backprop: the learning rate must be a number in (0, 10], got ${lr}`);
   const copy = float64Copy(model);
   const x64 = x.to('float64');
 
+  const othersBefore = others ? Float64Array.from(softmax(copy.forward(others.x.to('float64'))).data) : null;
   const before = forwardStages(copy, x64);
   const { loss, grad: dlogits } = softmaxCrossEntropy(before.logits, [label]);
   for (const p of copy.params()) p.grad.data.fill(0);
@@ -111,19 +128,31 @@ export function backpropOnDigit(model: Sequential, x: Tensor, label: number, lr:
   const firstConv = copy.layers.find((l) => l.type === 'Conv2D');
   const kernels = () => (firstConv ? plain64(firstConv.params()[0].value) : null);
   const kernelsBefore = kernels();
+  let maxGrad = 0;
+  for (const p of copy.params()) for (let k = 0; k < p.grad.size; k++) maxGrad = Math.max(maxGrad, Math.abs(p.grad.data[k]));
   // The step: every parameter (those inside containers too) moves against its gradient.
   for (const p of copy.params()) for (let k = 0; k < p.value.size; k++) p.value.data[k] -= lr * p.grad.data[k];
   const after = forwardStages(copy, x64);
+  const probs = Float64Array.from(softmax(before.logits).data);
+  let runnerUp = label === 0 ? 1 : 0;
+  for (let k = 0; k < probs.length; k++) if (k !== label && probs[k] > probs[runnerUp]) runnerUp = k;
   return {
     label, lr, loss,
     lossAfter: softmaxCrossEntropy(after.logits, [label]).loss,
-    probs: Float64Array.from(softmax(before.logits).data),
+    probs,
     probsAfter: Float64Array.from(softmax(after.logits).data),
     dlogits: Float64Array.from(dlogits.data),
     stages,
     kernelsLayer: firstConv?.name ?? null,
     kernelsBefore,
     kernelsAfter: kernels(),
+    maxGrad,
+    confident: probs[label] >= CONFIDENT,
+    runnerUp,
+    others: others && othersBefore ? {
+      pixels: Float32Array.from(others.x.data), labels: Array.from(others.labels),
+      before: othersBefore, after: Float64Array.from(softmax(copy.forward(others.x.to('float64'))).data),
+    } : null,
   };
 }
 

@@ -53,9 +53,15 @@ export const WEIGHT_DECAY = DIGIT_DEFAULTS.weightDecay;
  */
 export const LR_DECAY = 0.85;
 
+/** Short enough for the dropdown on a phone; the layers are in MODEL_LAYERS, shown under it. */
 export const MODEL_LABELS: Record<ModelName, string> = {
-  default: 'default: conv 5x5x16, pool, conv 5x5x32, pool, dense 128, dense 10 (215k weights)',
-  small: 'small: conv 5x5x8, pool 2, conv 5x5x16, pool 3, dense 10 (ConvNetJS demo, 6k weights)',
+  default: 'default (215k weights)',
+  small: 'small (ConvNetJS demo, 6k weights)',
+};
+
+export const MODEL_LAYERS: Record<ModelName, string> = {
+  default: 'conv 5x5x16, pool, conv 5x5x32, pool, dense 128, dense 10',
+  small: 'conv 5x5x8, pool 2, conv 5x5x16, pool 3, dense 10',
 };
 
 export function buildModel(name: ModelName, seed: number): Sequential {

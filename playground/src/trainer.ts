@@ -67,8 +67,8 @@ export class Trainer {
   }
 
   /** Loss, accuracy and confusion matrix on (the first `limit` digits of) a set. */
-  evaluate(set: DigitSet, limit = set.count): Evaluation {
+  evaluate(set: DigitSet, limit = set.count, keepProbs = false): Evaluation {
     const n = Math.min(limit, set.count);
-    return evaluate(this.model, { ...set, images: set.images.subarray(0, n * 784), labels: set.labels.subarray(0, n), count: n }, { batchSize: 100 });
+    return evaluate(this.model, { ...set, images: set.images.subarray(0, n * 784), labels: set.labels.subarray(0, n), count: n }, { batchSize: 100, keepProbs });
   }
 }

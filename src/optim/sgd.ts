@@ -18,7 +18,8 @@ export interface SGDOptions {
 }
 
 export class SGD extends ElementwiseOptimizer {
-  readonly momentum: number;
+  /** May be changed between steps, as lr may (the playground's live control): setMomentum checks it. */
+  momentum: number;
   readonly nesterov: boolean;
   readonly weightDecay: number;
   private readonly velocity: Float64Array[]; // one per param, same length as its value (entries replaced by moveState)
@@ -32,6 +33,13 @@ export class SGD extends ElementwiseOptimizer {
     this.nesterov = opts.nesterov ?? false;
     if (this.nesterov && this.momentum === 0) throw new RangeError('SGD: nesterov needs a momentum > 0 (as in PyTorch), got momentum 0');
     this.velocity = params.map((p) => new Float64Array(p.value.size));
+  }
+
+  /** Changes the momentum from the next step on (the velocity so far is kept); in [0, 1), and > 0 with nesterov. */
+  setMomentum(momentum: number): void {
+    const m = this.option('momentum', momentum, 0, 1);
+    if (this.nesterov && m === 0) throw new RangeError('SGD: nesterov needs a momentum > 0 (as in PyTorch), got momentum 0');
+    this.momentum = m;
   }
 
   protected updateParam(k: number, from: number, to: number): void {

@@ -54,4 +54,25 @@ describe('backprop on one digit, for every zoo model', () => {
     expect(grouped.length).toBeGreaterThan(0);
     for (const s of grouped) expect(s.w!.shape[1] * s.options.groups).toBe(s.x.shape[1]); // (F, C / groups, KH, KW)
   });
+
+  test('a confident prediction is flagged, with its runner-up and tiny gradients; the step is also seen on other digits', () => {
+    const model = ZOO.digits.build(1);
+    const last = model.params().at(-1)!; // the last Dense layer's bias
+    const before = backpropOnDigit(model, x, label, 0.1);
+    expect(before.confident).toBe(false);
+    last.value.data[label] = 40; // the net is now sure of the true label, whatever the digit
+    const runnerUp = Array.from(before.probs).map((p, k) => [p, k]).filter(([, k]) => k !== label).sort((a, b) => b[0] - a[0])[0][1];
+    const others = { x: new Tensor([3, 1, 28, 28], held.images.slice(784, 4 * 784)), labels: held.labels.subarray(1, 4) };
+    const r = backpropOnDigit(model, x, label, 0.1, others);
+    expect(r.confident).toBe(true);
+    expect(r.probs[label]).toBeGreaterThan(0.999);
+    expect(r.runnerUp).toBe(runnerUp); // only the true label's logit moved: the order of the others holds
+    expect(r.maxGrad).toBeLessThan(1e-9);
+    expect(r.maxGrad).toBeGreaterThan(0);
+    expect(r.others!.labels).toEqual(Array.from(held.labels.subarray(1, 4)));
+    expect(r.others!.before).toHaveLength(30);
+    // Their probabilities after the step are those of the stepped copy: some move, and by little.
+    const moved = r.others!.after.map((a, k) => Math.abs(a - r.others!.before[k]));
+    expect(Math.max(...moved)).toBeGreaterThan(0);
+  });
 });
