@@ -170,6 +170,18 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     expect(await page.getByTestId('map-legend-relu_1').textContent()).toMatch(/^0[\d.e-]+ values \(black 0, white the largest\)$/);
     expect(await page.getByTestId('map-legend-dense_1').textContent()).toContain('class scores (logits)');
     expect(await page.getByTestId('class-labels').locator('span').allTextContents()).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    // The whole network at a glance: the digit, a column per layer, the class scores with labels;
+    // a selected map is joined to the maps it reads.
+    const overview = page.getByTestId('network-overview');
+    expect(await overview.locator('.net-col').count()).toBe(1 + 6 + 1); // digit, conv relu pool conv relu pool, scores
+    expect(await page.getByTestId('network-scores').locator('.k').allTextContents()).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    await page.getByRole('button', { name: 'conv2d_2 map 3 (overview)' }).click();
+    expect(await overview.getAttribute('data-connections')).toBe('8'); // conv 5x5x16 over the 8 pooled maps
+    expect(await overview.locator('svg line').count()).toBe(8);
+    await page.getByRole('button', { name: 'relu_1 map 2 (overview)' }).click();
+    expect(await overview.getAttribute('data-connections')).toBe('1');
+    expect(await page.getByTestId('network-selection').textContent()).toBe('relu_1 (ReLU) map 2 reads 1 map of the column before: its own channel only.');
+    await page.screenshot({ path: join(tmpdir(), 'miniconv-shot-overview-1280.png'), fullPage: true });
     // A map of the first conv layer opens the explorer on the patch of the digit under its kernel.
     await page.getByRole('button', { name: 'conv2d_1 feature map 0' }).click();
     await page.getByTestId('map-explore').click();

@@ -8,6 +8,7 @@ import type { Activations, LayerActivation, Plain } from '../inspect-net.ts';
 import type { WorkerClient } from './client.ts';
 import { el, fmt, pixelCanvas } from './dom.ts';
 import { divergingLegend, greyLegend, maxAbs, paintBlock } from './paint.ts';
+import { createNetworkOverview } from './network-overview.ts';
 
 const PAD = 280; // drawing pad size in canvas pixels
 const PREDICT_EVERY_MS = 120;
@@ -25,12 +26,14 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
   const probabilities = el('div', { class: 'probs', 'data-testid': 'probabilities' });
   const maps = el('div', { class: 'maps', 'data-testid': 'feature-maps' });
   const kernelView = el('div', { class: 'kernel-view', 'data-testid': 'map-kernel' }, el('p', { class: 'hint' }, 'Select a feature map to see the kernel that made it.'));
+  const overview = createNetworkOverview();
   const element = el('div', { class: 'panel-body' },
     el('p', { class: 'intro' }, 'Draw a digit. The network in training (its weights right now) reads it after the same preprocessing as miniconv predict: the strokes are scaled into a 20x20 box and centred by their centre of mass in 28x28, white on black, as the MNIST digits were made.'),
     el('div', { class: 'draw-row' },
       el('div', { class: 'pad-box' }, pad, el('div', { class: 'buttons' }, clear)),
       el('div', { class: 'seen' }, el('h3', {}, 'What the net sees'), netInput),
       el('div', { class: 'answer' }, el('h3', {}, 'Prediction'), prediction, probabilities)),
+    el('h3', {}, 'The whole network at a glance'), overview.element,
     el('h3', {}, 'Feature maps of every layer for your digit'), maps, kernelView);
 
   let digit: Float32Array | null = null;
@@ -55,6 +58,7 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
       prediction.textContent = '–';
       probabilities.replaceChildren();
       maps.replaceChildren();
+      overview.clear();
       mapsKey = '';
       element.dataset.predicted = 'none';
       return;
@@ -70,7 +74,10 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
     }
     showPrediction(r.probs);
     // The feature maps (a hundred small pictures) are redrawn when the stroke ends, not during it.
-    if (!drawing) showMaps(r.activations);
+    if (!drawing) {
+      showMaps(r.activations);
+      if (digit) overview.update(r.activations, digit, r.probs);
+    }
     element.dataset.predicted = String(argmax(r.probs));
     if (again) { again = false; void predict(); }
   };
