@@ -4,7 +4,7 @@ export { Tensor, MAX_TENSOR_ELEMENTS, type FloatArray, type DType, type NestedAr
 export { createRng, initTensor, type Rng, type Initializer } from './rng.ts';
 export { type Backend, BACKENDS, defaultBackend, setDefaultBackend } from './kernels/backend.ts';
 export { initWasmKernels, initWasmKernelsAsync, wasmStatus } from './kernels/wasm/loader.ts';
-export { Layer, type Param, type LayerConfig, type LayerBuffer, type Activation } from './layers/layer.ts';
+export { Layer, makeParam, type Param, type LayerConfig, type LayerBuffer, type Activation } from './layers/layer.ts';
 export { Conv2D, type Conv2DOptions } from './layers/conv2d.ts';
 export { ReLU } from './layers/relu.ts';
 export { MaxPool2D, type MaxPool2DOptions } from './layers/max-pool2d.ts';
@@ -13,6 +13,7 @@ export { Flatten } from './layers/flatten.ts';
 export { AvgPool2D, type AvgPool2DOptions } from './layers/avg-pool2d.ts';
 export { GlobalAvgPool2D } from './layers/global-avg-pool2d.ts';
 export { Sequential, countParams } from './layers/sequential.ts';
+export { toFullyConvolutional } from './layers/fully-convolutional.ts';
 export { modelFromConfig, layerFromConfig, type FromConfigOptions } from './layers/from-config.ts';
 export { BatchNorm2D, type BatchNorm2DOptions } from './layers/batch-norm2d.ts';
 export { Dropout, type DropoutOptions } from './layers/dropout.ts';
@@ -24,7 +25,7 @@ export { SGD, type SGDOptions } from './optim/sgd.ts';
 export { Optimizer } from './optim/optimizer.ts';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.ts';
 export { stepLR, exponentialLR, cosineAnnealingLR, linearLR, sequentialLR, warmupCosineLR, applySchedule, type Schedule } from './optim/schedules.ts';
-export { gradCheck, relError, randn, awayFromZero, distinct, type GradCheckOptions, type GradCheckResult, type KinkEntry } from './gradcheck.ts';
+export { gradCheck, relError, type GradCheckOptions, type GradCheckResult, type KinkEntry, type GradEntry, type AccumulationFailure } from './gradcheck.ts';
 export { trainStep } from './train/step.ts';
 export { evaluate, formatConfusion, argmaxRow, type Evaluation, type EvaluateOptions } from './train/metrics.ts';
 export { randomAffine, randomElastic, randomShift, augmentByName, AUGMENT_NAMES, type AugmentName, type Augment, type AffineOptions, type ElasticOptions } from './train/augment.ts';
@@ -41,8 +42,10 @@ export { divergingColor, greyColor, maxAbsOf, DIVERGING_CENTER, DIVERGING_NEGATI
 export { TrainingDivergedError } from './errors.ts';
 export { type Dataset, type ByteImages, byteDataset, bytesOf, copyImage, imageRange, takeFirst } from './dataset.ts';
 export { numericGradient } from './gradcheck.ts';
-export { explainConv, explainRelu, explainPool, explainDense, explainSoftmax, explainChain, explainWhyConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions } from './explain/index.ts';
-export { exportOnnx, type ExportOptions } from './io/onnx/export.ts';
-export { importOnnx, type ImportOptions, type ImportResult } from './io/onnx/import.ts';
+export { explainConv, explainRelu, explainPool, explainDense, explainSoftmax, explainChain, explainWhyConv, explainDenseAsConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions } from './explain/index.ts';
 export { applyPreprocess, checkPreprocess, type Preprocess } from './io/onnx/mean-std.ts';
 export { preprocessDigit, type PreprocessResult } from './io/clean-picture.ts';
+export {
+  saveModelToIndexedDb, loadModelFromIndexedDb, listModelsInIndexedDb, deleteModelFromIndexedDb, loadModelFromUrl,
+  type LoadedModel, type IndexedDbOptions, type IndexedDbFactory, type LoadFromUrlOptions, type FetchResponse,
+} from './io/model-browser.ts';

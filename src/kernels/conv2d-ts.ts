@@ -24,6 +24,8 @@
 //
 // Groups = C > 1 (depthwise), any dilation, runs a direct kernel instead, as each group's GEMM would
 // have an inner dimension of KH*KW (9), too thin to pay for im2col.
+// With { winograd: true }, a 3x3 stride-1 conv (groups 1, dilation 1, padding <= 2) runs Winograd
+// F(2x2,3x3) instead (winograd.ts; opt-in, see Conv2dForwardOptions.winograd).
 // Fusion: forward { relu: true } applies a ReLU to the output, and backward { reluOutput } passes dy
 // back through that ReLU first; forward { pool } (inference) max-pools the output after the
 // convolution with maxPool2dForwardTs (conv2d-pool.ts).
@@ -36,6 +38,7 @@ import { maxPool2dForwardTs } from './max-pool2d-fast.ts';
 import { depthwiseBackward, depthwiseForward, depthwiseScratchSizes, endInside, firstInside } from './depthwise.ts';
 import { pooledDims, poolWorkspace } from './conv2d-pool.ts';
 import { type Workspace, wsFloat, wsTensor } from './workspace.ts';
+import { winogradConv2dBackward, winogradConv2dForward } from './winograd.ts';
 
 export type Conv2dDims = ReturnType<typeof conv2dDims>;
 type Dims = Conv2dDims;
@@ -56,6 +59,12 @@ export interface Conv2dForwardOptions {
    * on the convolution's. No backward pass can follow such a forward.
    */
   pool?: MaxPool2dParams;
+  /**
+   * Run a 3x3 stride-1 conv (groups 1, dilation 1, padding <= 2) by Winograd F(2x2,3x3) (winograd.ts):
+   * 2.25x fewer multiplications, float32 results that differ from the usual path's in the last bits.
+   * Other convs ignore it. Give the same option to the backward kernel.
+   */
+  winograd?: boolean;
 }
 
 /** Options of the conv backward kernels; all optional. */
@@ -74,6 +83,8 @@ export interface Conv2dBackwardOptions {
    * (zeroed where reluOutput <= 0) - the ReLU layer's backward pass, fused.
    */
   reluOutput?: Tensor;
+  /** The forward ran with { winograd: true }: so does the backward (see Conv2dForwardOptions.winograd). */
+  winograd?: boolean;
 }
 
 /** The gradients: dx (N, C, H, W), dw (F, C/G, KH, KW), db (F) or null without bias. */
@@ -100,14 +111,18 @@ export function conv2dForwardTs(
   x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, opts: Conv2dForwardOptions = {},
 ): { out: Tensor; cache: Conv2dCache } {
   const who = 'conv2dForwardTs';
-  const { ws } = opts;
+  const { ws, winograd } = opts;
   const d = conv2dDims(x, w, b, p, who);
   const relu = opts.relu === true;
   const cache = { x, w, hasBias: b !== null, p };
   if (opts.pool) {
     pooledDims(d, opts.pool, who);
-    const unpooled = conv2dForwardTs(x, w, b, p, { ws, relu }).out; // (N, F, OH, OW)
+    const unpooled = conv2dForwardTs(x, w, b, p, { ws, relu, winograd }).out; // (N, F, OH, OW)
     return { out: maxPool2dForwardTs(unpooled, opts.pool, { ws: poolWorkspace(ws) }).out, cache };
+  }
+  if (winograd) {
+    const out = winogradConv2dForward('ts', x, w, b, p, { ws, relu }); // null: Winograd does not apply to this conv
+    if (out) return { out, cache };
   }
   const out = wsTensor(ws, 'out', [d.N, d.F, d.OH, d.OW], x.dtype); // (N, F, OH, OW)
   forwardTs(d, x.data, w.data, b ? b.data : null, out.data, relu, ws);
@@ -123,6 +138,10 @@ export function conv2dForwardTs(
 export function conv2dBackwardTs(dy: Tensor, cache: Conv2dCache, opts?: Conv2dBackwardOptions & { computeDx?: true }): Conv2dGrads;
 export function conv2dBackwardTs(dy: Tensor, cache: Conv2dCache, opts?: Conv2dBackwardOptions): Omit<Conv2dGrads, 'dx'> & { dx: Tensor | null };
 export function conv2dBackwardTs(dy: Tensor, cache: Conv2dCache, opts: Conv2dBackwardOptions = {}): Omit<Conv2dGrads, 'dx'> & { dx: Tensor | null } {
+  if (opts.winograd) {
+    const grads = winogradConv2dBackward('ts', dy, cache, opts); // null: Winograd does not apply to this conv
+    if (grads) return grads;
+  }
   const { ws, computeDx = true, reluOutput } = opts;
   const { d, dx, dw, db, accumulate } = backwardOperands('conv2dBackwardTs', dy, cache, opts, null);
   let g = dy.data; // (N, F, OH, OW)

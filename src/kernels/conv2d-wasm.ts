@@ -16,6 +16,9 @@
 // these kernels throw on such a call, on a float64 operand, or when the module is not loaded; a call
 // that does not fit in wasm memory throws a WasmMemoryError before anything is written.
 //
+// With { winograd: true }, a 3x3 stride-1 conv (groups 1, dilation 1, padding <= 2) runs Winograd
+// F(2x2,3x3) in wasm instead (winograd.ts, wasm/assembly/winograd.ts), and a pooled forward pools after it.
+//
 // Glossary: as in conv2d-ts.ts.
 
 import type { Tensor, FloatArray } from '../tensor.ts';
@@ -24,6 +27,7 @@ import { type Conv2dBackwardOptions, type Conv2dDims, type Conv2dForwardOptions,
 import { maxPool2dForwardWasm } from './max-pool2d-fast.ts';
 import { pooledDims, poolWorkspace } from './conv2d-pool.ts';
 import { requireWasm, wsTensor } from './workspace.ts';
+import { winogradConv2dBackward, winogradConv2dForward, winogradRuns } from './winograd.ts';
 import type { WasmKernels } from './wasm/loader.ts';
 
 type Dims = Conv2dDims;
@@ -57,10 +61,11 @@ export function conv2dForwardWasm(
   const relu = opts.relu === true;
   const cache = { x, w, hasBias: b !== null, p };
   const bd = b ? b.data : null;
+  const winograd = opts.winograd === true && winogradRuns(d);
   if (opts.pool) {
     const pooled = pooledDims(d, opts.pool, who);
-    if (isDepthwise(d)) { // no fused kernel: the depthwise conv, then the max pool, both in wasm
-      const unpooled = conv2dForwardWasm(x, w, b, p, { ws, relu }).out; // (N, F, OH, OW)
+    if (isDepthwise(d) || winograd) { // no fused kernel: the conv, then the max pool, both in wasm
+      const unpooled = conv2dForwardWasm(x, w, b, p, { ws, relu, winograd }).out; // (N, F, OH, OW)
       return { out: maxPool2dForwardWasm(unpooled, opts.pool, { ws: poolWorkspace(ws) }).out, cache };
     }
     // Not 'out': a layer that alternates training and inference keeps both buffers instead of reallocating.
@@ -68,6 +73,7 @@ export function conv2dForwardWasm(
     forwardWasm(wasm, d, x.data, w.data, bd, out.data, relu, pooled);
     return { out, cache };
   }
+  if (winograd) return { out: winogradConv2dForward('wasm', x, w, b, p, { ws, relu })!, cache };
   const out = wsTensor(ws, 'out', [d.N, d.F, d.OH, d.OW], x.dtype, wasm); // (N, F, OH, OW)
   if (isDepthwise(d)) depthwiseForwardWasm(wasm, d, x.data, w.data, bd, out.data, relu);
   else forwardWasm(wasm, d, x.data, w.data, bd, out.data, relu);
@@ -82,6 +88,10 @@ export function conv2dBackwardWasm(dy: Tensor, cache: Conv2dCache, opts: Conv2dB
   const { x, w, hasBias, p } = cache;
   const d0 = conv2dDims(x, w, null, p, who);
   checkHandled(d0, who);
+  if (opts.winograd) {
+    const grads = winogradConv2dBackward('wasm', dy, cache, opts); // null: Winograd does not apply to this conv
+    if (grads) return grads;
+  }
   const mask = opts.reluOutput?.data ?? null;
   const wasm = requireWasm(who, x.data, w.data, dy.data, opts.dwInto?.data, hasBias ? opts.dbInto?.data : null, mask);
   const { d, dx, dw, db, accumulate } = backwardOperands(who, dy, cache, opts, wasm);

@@ -25,7 +25,7 @@ const LAYER_BUILDERS: Record<string, (c: LayerConfig, opts: FromConfigOptions, w
     kernelSize: c.kernelSize as [number, number], stride: c.stride as number, padding: c.padding as number,
     // Files written before dilation and groups existed have neither: the defaults (1) are what they meant.
     dilation: c.dilation as number | undefined, groups: c.groups as number | undefined,
-    bias: c.bias as boolean, weightInit: 'zeros', biasInit: 'zeros',
+    bias: c.bias as boolean, weightInit: 'zeros', biasInit: 'zeros', winograd: c.winograd as boolean | undefined,
   }),
   Dense: (c) => new Dense({
     name: c.name as string, inFeatures: c.inFeatures as number, outFeatures: c.outFeatures as number,

@@ -150,6 +150,13 @@ export abstract class Layer {
    */
   useRandomStream(_stream: number): void {}
 
+  /**
+   * hold true: every forward pass from now on draws the same random numbers (Dropout: one mask),
+   * until holdRandomness(false) gives the layer its own stream back where it was. gradCheck holds
+   * them, so that finite differences compare passes through one and the same mask. Containers pass it on.
+   */
+  holdRandomness(_hold: boolean): void {}
+
   /** Evaluation mode: the same as train(false). Returns the layer. */
   eval(): this {
     return this.train(false);

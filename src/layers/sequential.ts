@@ -144,6 +144,10 @@ export class Sequential extends Layer {
     for (const l of this.layers) l.useRandomStream(stream);
   }
 
+  override holdRandomness(hold: boolean): void {
+    for (const l of this.layers) l.holdRandomness(hold);
+  }
+
   override train(mode = true): this {
     super.train(mode);
     for (const l of this.layers) l.train(mode);

@@ -145,12 +145,20 @@ export function fit(model: Layer, train: Dataset, opts: FitOptions): History {
   return r.value;
 }
 
-/** Trains like fit(), but yields to the event loop after every batch. */
+/**
+ * One turn of the event loop: setImmediate where there is one (Node: 0.1 ms, where setTimeout(0)
+ * costs 1.5 ms, about 7% of a 64-digit batch; signals and I/O are still seen), else setTimeout(0).
+ */
+const yieldToEventLoop: () => Promise<void> = typeof setImmediate === 'function'
+  ? () => new Promise<void>((resolve) => setImmediate(resolve))
+  : () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Trains like fit(), but yields to the event loop after every batch (so that `train` sees Ctrl-C). */
 export async function fitAsync(model: Layer, train: Dataset, opts: FitOptions): Promise<History> {
   const run = steps(model, train, opts, 'fitAsync', false);
   let r = run.next();
   while (!r.done) {
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    await yieldToEventLoop();
     r = run.next();
   }
   return r.value;
