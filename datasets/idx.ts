@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { MAX_IDX_BYTES, formatBytes, readRegularFile } from '../src/io/safe-read.ts';
+import { readClassNames } from './class-names.ts';
 import type { Dataset } from '../src/dataset.ts';
 
 const IMAGES_MAGIC = 0x00000803;
@@ -59,10 +60,10 @@ export function readIdxLabels(file: string, classes = 10, maxBytes = MAX_IDX_BYT
   return labels;
 }
 
-/** Reads one image file and its label file into a Dataset, checking that they agree. */
-export function readIdxPair(imagesFile: string, labelsFile: string, maxBytes = MAX_IDX_BYTES): Dataset {
+/** Reads one image file and its label file into a Dataset, checking that they agree; labels below `classes` (default 10). */
+export function readIdxPair(imagesFile: string, labelsFile: string, maxBytes = MAX_IDX_BYTES, classes = 10): Dataset {
   const { images, count, rows, cols } = readIdxImages(imagesFile, maxBytes);
-  const labels = readIdxLabels(labelsFile, 10, maxBytes);
+  const labels = readIdxLabels(labelsFile, classes, maxBytes);
   if (count === 0) throw new Error(`IDX: ${imagesFile} holds no images`);
   if (labels.length !== count) {
     throw new Error(`IDX: ${imagesFile} holds ${count} images but ${labelsFile} holds ${labels.length} labels; they must match`);
@@ -77,19 +78,30 @@ function find(dir: string, stem: string, kind: 'idx1' | 'idx3'): string {
   throw new Error(`IDX: no ${stem}-${kind}-ubyte file (plain or .gz) in ${dir}`);
 }
 
-/** Loads the full MNIST from a folder holding the four standard files: 60,000 train / 10,000 test. */
+/**
+ * Loads the full MNIST from a folder holding the four standard files: 60,000 train / 10,000 test.
+ * Any IDX set laid out the same way (Fashion-MNIST, EMNIST) works too: a `classes.txt` beside the
+ * files (one name a line, in label order) gives the class names and their number.
+ */
 export function loadIdxMnist(dir: string, maxBytes = MAX_IDX_BYTES): { train: Dataset; test: Dataset } {
   if (!existsSync(dir)) throw new Error(`IDX: no such folder: ${dir}`);
   return { train: readMnistPair(dir, 'train', maxBytes), test: readMnistPair(dir, 't10k', maxBytes) };
 }
 
-/** One of MNIST's two pairs of files (`train` or `t10k`), checked to hold 28x28 digits. */
+/** The class names of an IDX folder's classes.txt, or undefined when there is none. */
+export function idxClassNames(dir: string): string[] | undefined {
+  const file = join(dir, 'classes.txt');
+  return existsSync(file) ? readClassNames(file, 'IDX') : undefined;
+}
+
+/** One of MNIST's two pairs of files (`train` or `t10k`), checked to hold 28x28 pictures; with the class names of classes.txt. */
 export function readMnistPair(dir: string, stem: 'train' | 't10k', maxBytes = MAX_IDX_BYTES): Dataset {
   if (!existsSync(dir)) throw new Error(`IDX: no such folder: ${dir}`);
+  const classes = idxClassNames(dir);
   const imagesFile = find(dir, `${stem}-images`, 'idx3');
-  const set = readIdxPair(imagesFile, find(dir, `${stem}-labels`, 'idx1'), maxBytes);
+  const set = readIdxPair(imagesFile, find(dir, `${stem}-labels`, 'idx1'), maxBytes, classes?.length ?? 10);
   if (set.shape[1] !== 28 || set.shape[2] !== 28) throw new Error(`IDX: ${imagesFile} holds ${set.shape[1]}x${set.shape[2]} images; MNIST digits are 28x28`);
-  return set;
+  return classes ? { ...set, classes } : set;
 }
 
 /** Encodes images (0..1 floats) and labels as IDX buffers: the inverse of the readers, for tests and tools. */

@@ -17,6 +17,8 @@ export interface Dataset {
   count: number;
   /** Shape of one image: [C, H, W]. */
   shape: [number, number, number];
+  /** The class names, index = label (e.g. the sorted folder names of loadImageFolder); absent for the digits (0..9). */
+  classes?: string[];
 }
 
 /** One byte per pixel: pixel value = palette[code]. */
@@ -90,8 +92,9 @@ export function takeFirst(set: Dataset, n: number): Dataset {
   const k = Math.min(n, set.count);
   const per = imageSize(set);
   const bytes = byteForm.get(set);
-  if (bytes) return byteDataset(bytes.codes.subarray(0, k * per), bytes.palette, set.labels.subarray(0, k), set.shape);
-  return { images: set.images.subarray(0, k * per), labels: set.labels.subarray(0, k), count: k, shape: set.shape };
+  const classes = set.classes ? { classes: set.classes } : {};
+  if (bytes) return Object.assign(byteDataset(bytes.codes.subarray(0, k * per), bytes.palette, set.labels.subarray(0, k), set.shape), classes);
+  return { images: set.images.subarray(0, k * per), labels: set.labels.subarray(0, k), count: k, shape: set.shape, ...classes };
 }
 
 /** Values per image, C*H*W. */

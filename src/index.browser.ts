@@ -12,6 +12,9 @@ export { Dense, type DenseOptions } from './layers/dense.ts';
 export { Flatten } from './layers/flatten.ts';
 export { AvgPool2D, type AvgPool2DOptions } from './layers/avg-pool2d.ts';
 export { GlobalAvgPool2D } from './layers/global-avg-pool2d.ts';
+export { Normalize, type NormalizeOptions } from './layers/normalize.ts';
+export { createPictureModel } from './train/picture-model.ts';
+export { pictureToInput, type PictureInputOptions } from './io/picture-input.ts';
 export { Sequential, countParams } from './layers/sequential.ts';
 export { toFullyConvolutional } from './layers/fully-convolutional.ts';
 export { modelFromConfig, layerFromConfig, type FromConfigOptions } from './layers/from-config.ts';
@@ -28,7 +31,7 @@ export { stepLR, exponentialLR, cosineAnnealingLR, linearLR, sequentialLR, warmu
 export { gradCheck, relError, type GradCheckOptions, type GradCheckResult, type KinkEntry, type GradEntry, type AccumulationFailure } from './gradcheck.ts';
 export { trainStep } from './train/step.ts';
 export { evaluate, formatConfusion, argmaxRow, type Evaluation, type EvaluateOptions } from './train/metrics.ts';
-export { randomAffine, randomElastic, randomShift, augmentByName, AUGMENT_NAMES, type AugmentName, type Augment, type AffineOptions, type ElasticOptions } from './train/augment.ts';
+export { randomAffine, randomElastic, randomShift, randomPicture, type PictureAugmentOptions, augmentByName, AUGMENT_NAMES, type AugmentName, type Augment, type AffineOptions, type ElasticOptions } from './train/augment.ts';
 export {
   fit, fitAsync, trainingSteps, type FitOptions, type FitCallbacks, type TrainingControl, type TrainingStep, type TrainingStepsOptions,
   type History, type BatchInfo, type EpochInfo,

@@ -30,8 +30,15 @@ export function checkTensorSize(who: string, what: string, shape: readonly numbe
   }
 }
 
+/**
+ * An n-dimensional array: a shape and one flat typed array, row-major (the last dimension varies
+ * fastest). Images are NCHW, (batch, channels, height, width); features are [N, F]. float32 by
+ * default; float64 for gradient checks. Kernels and layers read and write `data` directly.
+ */
 export class Tensor {
+  /** The dimensions, e.g. [N, C, H, W]; never changed after construction (reshape gives a new tensor). */
   readonly shape: readonly number[];
+  /** The values, row-major: element [i, j] of a [R, C] tensor is data[i * C + j]. Length = product of the shape. */
   readonly data: FloatArray;
 
   /**
@@ -61,10 +68,14 @@ export class Tensor {
     this.data = arr;
   }
 
+  /** The number of values: the product of the shape. */
   get size(): number { return this.data.length; }
+  /** The number of dimensions (4 for an NCHW batch of images). */
   get rank(): number { return this.shape.length; }
+  /** 'float32' or 'float64', from the type of `data`. */
   get dtype(): DType { return this.data instanceof Float64Array ? 'float64' : 'float32'; }
 
+  /** A tensor of zeros of the given shape and dtype (default 'float32'). */
   static zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
     checkTensorSize('Tensor.zeros', 'shape', shape);
     const n = shapeSize(shape);
@@ -99,6 +110,7 @@ export class Tensor {
     return new Tensor(resolved, this.data);
   }
 
+  /** A copy with its own data (same shape and dtype). */
   clone(): Tensor { return new Tensor(this.shape, this.data.slice()); }
 
   /** A copy in the given precision. */

@@ -71,7 +71,7 @@ const ENTRY_NAMES: Record<string, string[]> = {
     'relError', 'renderFeatureMapsPng', 'renderKernelGridPng', 'renderKernelsPng', 'renderModelFeatureMapsPng',
     'restoreBest', 'saveModel', 'saveModelToIndexedDb', 'saveTrainedModel', 'sequentialLR', 'serializeModel',
     'setDefaultBackend', 'softmax', 'softmaxCrossEntropy', 'stepLR', 'takeFirst', 'toFullyConvolutional', 'trainStep',
-    'trainingSteps', 'warmupCosineLR', 'wasmStatus', 'weightsToAnsi', 'writeFileAtomic'
+    'trainingSteps', 'warmupCosineLR', 'wasmStatus', 'weightsToAnsi', 'writeFileAtomic', 'Normalize', 'createPictureModel', 'pictureToInput', 'randomPicture'
   ],
   'miniconv/kernels': [
     'BACKENDS', 'addBackwardNaive', 'addForwardFast', 'addForwardNaive', 'addKernels', 'avgPool2dBackwardFast',
@@ -91,7 +91,7 @@ const ENTRY_NAMES: Record<string, string[]> = {
     'reluForwardTs', 'reluForwardWasm', 'reluKernels', 'resolveKernels', 'setDefaultBackend', 'sigmoid',
     'sigmoidBackwardFast', 'sigmoidBackwardNaive', 'sigmoidForwardFast', 'sigmoidForwardNaive', 'sigmoidKernels', 'softmax',
     'softmaxCrossEntropy', 'tanhBackwardFast', 'tanhBackwardNaive', 'tanhForwardFast', 'tanhForwardNaive', 'tanhKernels',
-    'wasmStatus', 'withFallback'
+    'wasmStatus', 'withFallback', 'STD_FLOOR', 'normalizeDims', 'normalizeForwardNaive', 'normalizeBackwardNaive', 'normalizeForwardFast', 'normalizeBackwardFast', 'normalizeKernels'
   ],
   'miniconv/digits': [
     'DIGIT_DEFAULTS', 'DIGIT_INPUT_SHAPE', 'DIGIT_SIZE', 'OPTIMIZER_NAMES', 'SCHEDULE_FORMS', 'ZOO', 'ZOO_NAMES',
@@ -99,7 +99,7 @@ const ENTRY_NAMES: Record<string, string[]> = {
     'modelFromArchitecture', 'preprocessDigit', 'rgbaToGrey', 'scheduleFromSpec', 'toMnistDigit', 'zooModel'
   ],
   'miniconv/datasets': [
-    'encodeIdx', 'loadDigits', 'loadIdxMnist', 'loadRawDigits', 'readIdxImages', 'readIdxLabels', 'readIdxPair', 'takeFirst'
+    'encodeIdx', 'loadDigits', 'loadIdxMnist', 'loadRawDigits', 'readIdxImages', 'readIdxLabels', 'readIdxPair', 'takeFirst', 'loadImageFolder', 'loadImageFolderAll', 'loadCifar10', 'readCifarBatch', 'encodeCifarBatch', 'CIFAR_SHAPE', 'idxClassNames', 'readClassNames'
   ],
   'miniconv/onnx': [
     'IMPORT_OPSETS', 'LAYER_EXPORTERS', 'MAX_ONNX_BYTES', 'ONNX_IR_VERSION', 'ONNX_OPSET', 'OP_IMPORTERS',

@@ -154,6 +154,27 @@ describe('miniconv read', () => {
     for (const d of parsed.digits) { expect(d.p).toBeGreaterThan(0); expect(d.p).toBeLessThanOrEqual(1); expect(d.box).toHaveLength(4); }
   });
 
+  it('--save-boxes and --heatmap follow the one destination rule: never the picture or the model, a non-PNG only with --force', async () => {
+    const rng = createRng('dest');
+    const idx = [5, 50];
+    const c = composeNumber(idx.map((i) => digitImage(test.images, i)), idx.map((i) => test.labels[i]), rng, { scale: [1.5, 1.5], gap: [0.4, 0.4] });
+    const pic = write('dest.png', c.rgba, c.width, c.height);
+    const before = readFileSync(pic);
+    const onInput = await run('read', modelFile, pic, '--save-boxes', pic, '--force');
+    expect(onInput.code).toBe(1);
+    expect(onInput.stderr).toMatch(/never writes onto its own input/);
+    expect(readFileSync(pic).equals(before)).toBe(true);
+    const notes = join(dir, 'notes.txt');
+    writeFileSync(notes, 'my notes');
+    const refused = await run('read', modelFile, pic, '--heatmap', notes);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/--heatmap/);
+    expect(readFileSync(notes, 'utf8')).toBe('my notes');
+    expect((await run('read', modelFile, pic, '--heatmap', notes, '--force')).code).toBe(0);
+    expect(readFileSync(notes).subarray(1, 4).toString()).toBe('PNG');
+    expect((await run('read', modelFile, pic, '--heatmap', notes, '--save-boxes', notes)).code).toBe(2);
+  });
+
   it('nothing found: a clear message and exit 1; a missing picture: exit 1; no picture: usage, exit 2', async () => {
     const blank = write('blank.png', new Uint8Array(120 * 60 * 4).fill(250), 120, 60);
     const r = await run('read', modelFile, blank);

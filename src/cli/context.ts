@@ -9,7 +9,24 @@ export interface Split { train: Dataset; test: Dataset }
 /** Options of the file loaders: `maxBytes` raises (or lowers) the size cap of every file read (`--max-file-mb`). */
 export interface LoadOptions { maxBytes?: number }
 
+/** Options of the picture-folder loader (datasets/image-folder.ts). */
+export interface ImageLoadOptions {
+  size: [number, number]; channels: 1 | 3; fit: 'crop' | 'pad'; seed: number; skipBad: boolean; testDir?: string;
+  /** The class names to read a folder with (a model's): a subfolder named otherwise is an error. */
+  classes?: readonly string[];
+  maxBytes?: number;
+}
+
+/** Picture data: the split, its class names, and the files skipped with --skip-bad. */
+export interface PictureSplit extends Split { classes: string[]; skipped: Array<{ file: string; reason: string }> }
+
 export interface DataLoaders {
+  /** A folder of pictures, one subfolder per class, split (or with a test folder). */
+  images?(dir: string, opts: ImageLoadOptions): PictureSplit;
+  /** Every picture of a folder as one set (eval). */
+  imagesAll?(dir: string, opts: ImageLoadOptions): { set: Dataset; skipped: Array<{ file: string; reason: string }> };
+  /** CIFAR-10's binary batch files in a folder. */
+  cifar10?(dir: string, opts?: LoadOptions): PictureSplit;
   /** The bundled digits of the mnist package, split 8,000 / 2,000 and shuffled with `seed`. */
   digits(opts: { seed: number }): Split;
   /** The full MNIST from the four standard IDX files in a folder. */

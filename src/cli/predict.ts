@@ -14,6 +14,43 @@ import { argmaxRow } from '../train/metrics.ts';
 import { BACKEND_HELP, applyBackendOption } from './backend.ts';
 import type { CliContext } from './context.ts';
 import { configureCommand, maxBytesOf, maxFileMbOption, pathArg } from './parse.ts';
+import { UsageError } from './errors.ts';
+import { type PictureRecord, bytesToInput, modelPictureRecord, pictureToInput } from '../io/picture-input.ts';
+import type { Sequential } from '../layers/sequential.ts';
+import type { CliIO } from './io.ts';
+
+/**
+ * Predictions of a model trained on pictures, with its class names: for one picture every class
+ * with its probability, most likely first; for several, one line each. A picture that cannot be read
+ * gets a line on stderr and the others are still predicted (exit 1 at the end).
+ */
+function predictPictures(io: CliIO, model: Sequential, inputShape: readonly number[], own: { picture: PictureRecord; classes: string[] }, images: string[], read: (file: string) => Float32Array): void {
+  const single = images.length === 1;
+  let failed = 0;
+  model.eval();
+  for (const image of images) {
+    let x: Float32Array;
+    try {
+      x = read(image);
+    } catch (e) {
+      if (single) throw e;
+      failed++;
+      io.err(`miniconv predict: ${(e as Error).message.replace(/\s*\n\s*/g, ' ')}`);
+      continue;
+    }
+    const probs = softmax(model.forward(new Tensor([1, ...inputShape], x))).data; // (1, classes)
+    const best = argmaxRow(probs, 0, probs.length);
+    if (!single) {
+      io.out(`${image}: ${own.classes[best]} (${percent(probs[best])}%)`);
+      continue;
+    }
+    io.out(`Predicted: ${own.classes[best]} (probability ${(100 * probs[best]).toFixed(1)}%)`);
+    const order = [...probs.keys()].sort((a, b) => probs[b] - probs[a]);
+    const w = Math.max(...own.classes.map((c) => c.length));
+    for (const k of order) io.out(`  ${own.classes[k].padEnd(w)}  ${(100 * probs[k]).toFixed(2).padStart(6)}%  ${'#'.repeat(Math.round(probs[k] * 40))}`);
+  }
+  if (failed > 0) throw new Error(`${failed} of ${images.length} pictures could not be read (see above)`);
+}
 
 interface PredictOptions { backend?: string; saveInput?: string; force?: boolean; maxFileMb?: number }
 
@@ -31,7 +68,7 @@ function percent(p: number): string {
 
 export function predictCommand(ctx: CliContext): Command {
   return configureCommand(new Command('predict'), ctx.io)
-    .description('the predicted digit for each picture of a digit (with one picture, also the ten probabilities)')
+    .description('the predicted digit for each picture of a digit (with one picture, also the ten probabilities); for a model trained on pictures, the class name')
     .argument('<MODEL>', 'a model file saved by train')
     .argument('<IMAGE...>', 'PNG or JPEG pictures of one digit each, any size, dark on light or light on dark, on paper or a screen')
     .option('--save-input <FILE.png>', 'write the 28x28 input the network saw as a PNG (several pictures: FILE-1.png, FILE-2.png, ...)',
@@ -55,6 +92,17 @@ export function predictCommand(ctx: CliContext): Command {
       const saveAs = (k: number) => saveInputPath(o.saveInput!, k + 1, images.length);
       if (o.saveInput !== undefined) images.forEach((_, k) => checkDestination(saveAs(k), dest));
       const { model, inputShape, metadata } = loadModel(file, { maxBytes });
+      const own = modelPictureRecord(metadata, inputShape, file);
+      if (own) {
+        // A model trained on pictures: its own resize and channels; its normalisation is its first layer.
+        if (o.saveInput !== undefined) throw new UsageError('--save-input is for the digit models (it writes the 28x28 digit the preprocessing made)');
+        const { readPicture } = await import('../io/digit-image.ts');
+        predictPictures(io, model, inputShape, own, images, (image) => {
+          const pic = readPicture(image, { maxBytes });
+          return bytesToInput(pictureToInput(pic.rgba, pic.width, pic.height, own.picture));
+        });
+        return;
+      }
       assertDigitInput(inputShape, file);
       const preprocess = modelPreprocess(metadata, inputShape, file); // e.g. an imported model's (x - 0.5) / 0.5
       const single = images.length === 1;

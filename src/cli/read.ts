@@ -3,19 +3,22 @@
 // docs/read-numbers.md). --json for programs, --save-boxes and --heatmap for people.
 
 import { Command } from 'commander';
-import { PNG } from 'pngjs';
-import { loadModel, writeFileAtomic } from '../io/model-file.ts';
+import { type DestinationOptions, checkDestination, writeDestination } from '../io/destination.ts';
+import { loadModel } from '../io/model-file.ts';
 import { applyPreprocess, modelPreprocess } from '../io/onnx/mean-std.ts';
 import { softmax } from '../kernels/softmax-xent.ts';
 import { Tensor } from '../tensor.ts';
 import { assertDigitInput } from '../train/digit-input.ts';
 import { BACKEND_HELP, applyBackendOption } from './backend.ts';
 import type { CliContext } from './context.ts';
+import { UsageError } from './errors.ts';
 import { configureCommand, maxBytesOf, maxFileMbOption, pathArg } from './parse.ts';
 
-interface ReadOptions { json?: boolean; saveBoxes?: string; heatmap?: string; backend?: string; maxFileMb?: number }
+interface ReadOptions { json?: boolean; saveBoxes?: string; heatmap?: string; force?: boolean; backend?: string; maxFileMb?: number }
 
-function png(rgba: Uint8Array, width: number, height: number): Buffer {
+/** Encodes RGBA as PNG; pngjs is loaded only when a picture is written (test/start.test.ts). */
+async function png(rgba: Uint8Array, width: number, height: number): Promise<Buffer> {
+  const { PNG } = await import('pngjs');
   const p = new PNG({ width, height });
   p.data.set(rgba);
   return PNG.sync.write(p);
@@ -29,6 +32,7 @@ export function readCommand(ctx: CliContext): Command {
     .option('--json', 'print { "text": "90210", "digits": [{ "digit": 9, "p": 0.99, "box": [x, y, w, h] }, ...] } instead')
     .option('--save-boxes <OUT.png>', 'write the picture with a box and the digit read drawn around each digit', pathArg('--save-boxes', 'a file name'))
     .option('--heatmap <OUT.png>', "write the fully convolutional network's scores over the picture (colour = class, strength = probability)", pathArg('--heatmap', 'a file name'))
+    .option('--force', 'let --save-boxes and --heatmap replace an existing regular file that is not a PNG (never a folder, a device, MODEL or PICTURE)')
     .option('--backend <NAME>', BACKEND_HELP)
     .addOption(maxFileMbOption())
     .addHelpText('after', '\nAt most 40 digits a picture. Warnings (unsure digits, split marks) go to stderr as "PICTURE: warning: ...".\n' +
@@ -39,6 +43,13 @@ export function readCommand(ctx: CliContext): Command {
       const { readNumber } = await import('../io/read-number.ts');
       if (o.backend !== undefined) applyBackendOption(o.backend);
       const maxBytes = maxBytesOf(o.maxFileMb);
+      // --save-boxes, --heatmap: both destinations checked before any work (destination.ts), never an input, never each other.
+      const dest = (who: string): DestinationOptions => ({ kind: 'png', who, force: o.force, inputs: [[file, 'the model file'], [picture, 'the picture']] });
+      if (o.saveBoxes !== undefined && o.heatmap !== undefined && o.saveBoxes === o.heatmap) {
+        throw new UsageError(`--save-boxes and --heatmap name the same file ${o.saveBoxes}; give each its own`);
+      }
+      if (o.saveBoxes !== undefined) checkDestination(o.saveBoxes, dest('--save-boxes'));
+      if (o.heatmap !== undefined) checkDestination(o.heatmap, dest('--heatmap'));
       const { model, inputShape, metadata } = loadModel(file, { maxBytes });
       assertDigitInput(inputShape, file);
       const preprocess = modelPreprocess(metadata, inputShape, file);
@@ -49,13 +60,13 @@ export function readCommand(ctx: CliContext): Command {
       for (const w of result.warnings) io.err(`${picture}: warning: ${w}`);
       if (o.saveBoxes !== undefined) {
         const { drawBoxes } = await import('../io/read-number-draw.ts');
-        writeFileAtomic(o.saveBoxes, png(drawBoxes(rgba, width, height, result), width, height));
+        writeDestination(o.saveBoxes, await png(drawBoxes(rgba, width, height, result), width, height), dest('--save-boxes'));
       }
       if (o.heatmap !== undefined) {
         const { drawHeatmap } = await import('../io/read-number-draw.ts');
         const { toFullyConvolutional } = await import('../layers/fully-convolutional.ts');
         const fcn = toFullyConvolutional(model, inputShape).eval();
-        writeFileAtomic(o.heatmap, png(drawHeatmap(rgba, width, height, result, fcn, prepare), width, height));
+        writeDestination(o.heatmap, await png(drawHeatmap(rgba, width, height, result, fcn, prepare), width, height), dest('--heatmap'));
       }
       if (o.json) {
         io.out(JSON.stringify({ text: result.text, digits: result.digits.map((d) => ({ digit: d.digit, p: Number(d.p.toFixed(4)), box: d.box })) }));

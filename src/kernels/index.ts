@@ -19,6 +19,10 @@ export { type DropoutParams, type DropoutCache, dropoutForwardNaive, dropoutBack
 export { type TanhCache, tanhForwardNaive, tanhBackwardNaive, tanhForwardFast, tanhBackwardFast, tanhKernels } from './tanh.ts';
 export { type SigmoidCache, sigmoid, sigmoidForwardNaive, sigmoidBackwardNaive, sigmoidForwardFast, sigmoidBackwardFast, sigmoidKernels } from './sigmoid.ts';
 export { addForwardNaive, addBackwardNaive, addForwardFast, addKernels } from './add.ts';
+export {
+  type NormalizeParams, type NormalizeCache, STD_FLOOR, normalizeDims, normalizeForwardNaive, normalizeBackwardNaive,
+  normalizeForwardFast, normalizeBackwardFast, normalizeKernels,
+} from './normalize.ts';
 // The fast kernels: same results as the naive ones, with workspaces and WebAssembly SIMD (float32).
 export { gemmNaive, gemm, gemmWasm } from './gemm.ts';
 export {

@@ -42,11 +42,12 @@
 // applies as to any conv (float64, or a call that does not fit in wasm memory: the TypeScript pair). It is opt-in because its float32 results differ from im2col's in the last bits, and
 // the same seed must keep giving the same trained bits.
 
-import { type FloatArray, type Tensor, checkShape } from '../tensor.ts';
+import type { FloatArray, Tensor } from '../tensor.ts';
 import { type Conv2dCache, type Conv2dParams, conv2dDims } from './conv2d.ts';
 import { gemm } from './gemm.ts';
 import { type Workspace, requireWasm, wsFloat, wsTensor } from './workspace.ts';
 import type { WasmKernels } from './wasm/loader.ts';
+import { backwardOperands } from './conv2d-ts.ts'; // (conv2d-ts.ts imports this file too: only functions cross, at call time)
 
 /** The matrices of F(m, 3): Bt (A x A), G (A x 3), At (m x A), A = m + 2. */
 export interface WinogradTransform {
@@ -425,31 +426,23 @@ export function winogradConv2dBackward(
 ): { dx: Tensor | null; dw: Tensor; db: Tensor | null } | null {
   const who = impl === 'wasm' ? 'conv2dBackwardWasm (winograd)' : 'conv2dBackwardTs (winograd)';
   const { x, w, hasBias, p } = cache;
-  const d = conv2dDims(x, w, null, p, who);
-  if (!winogradRuns(d)) return null;
-  const { ws, computeDx = true, dwInto, dbInto, reluOutput } = opts;
-  checkShape(who, 'dy', dy, [d.N, d.F, d.OH, d.OW]);
-  if (reluOutput) checkShape(who, 'reluOutput', reluOutput, dy.shape);
-  if (dwInto) checkShape(who, 'dwInto', dwInto, w.shape);
-  if (hasBias && dbInto) checkShape(who, 'dbInto', dbInto, [d.F]);
+  if (!winogradRuns(conv2dDims(x, w, null, p, who))) return null;
+  const { ws, dwInto, dbInto, reluOutput } = opts;
   const mask = reluOutput?.data ?? null;
   const wasm = impl === 'wasm' ? requireWasm(who, x.data, w.data, dy.data, dwInto?.data, hasBias ? dbInto?.data : null, mask) : null;
-  const dw = dwInto ?? wsTensor(ws, 'dw', w.shape, x.dtype); //                   (F, C, 3, 3)
-  const db = hasBias ? (dbInto ?? wsTensor(ws, 'db', [d.F], x.dtype)) : null; //   (F)
-  const dx = computeDx ? wsTensor(ws, 'dx', x.shape, x.dtype, wasm) : null; //    (N, C, H, W)
+  const { d, dx, dw, db } = backwardOperands(who, dy, cache, opts, wasm); // checks the shapes; dx, dw, db
   const wd: WinogradDims = { N: d.N, CI: d.C, H: d.H, W: d.W, CO: d.F, P: d.P };
+  if (!dwInto) dw.data.fill(0); // a workspace buffer: dw adds onto it
   if (wasm) {
-    if (!dwInto) dw.data.fill(0);
     winogradBackwardWasm(wasm, wd, x.data, w.data, dy.data, mask, dx?.data ?? null, dw.data); // nothing written if it throws
   } else {
-    if (!dwInto) dw.data.fill(0);
     winogradWeightGrad(F2X3, wd, x.data, dy.data, mask, dw.data, ws);
     if (dx) {
       const dxd: WinogradDims = { N: d.N, CI: d.F, H: d.OH, W: d.OW, CO: d.C, P: 2 - d.P };
       winogradForward(F2X3, dxd, dy.data, w.data, null, dx.data, { flipped: true, mask, ws, tag: 'winogradDx' });
     }
   }
-  if (db) {
+  if (db) { // db[f] += the sum of dy[., f] (through the mask), each image's in a double
     if (!dbInto) db.data.fill(0);
     const Q = d.OH * d.OW, g = dy.data;
     for (let n = 0; n < d.N; n++) {

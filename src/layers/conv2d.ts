@@ -11,22 +11,30 @@ import {
   poolOutputShape, rankError, reluPattern,
 } from './layer.ts';
 
+/** The options of `new Conv2D(...)`: PyTorch's Conv2d arguments. */
 export interface Conv2DOptions {
+  /** C: channels of the input (1 for grey digits, 3 for RGB). */
   inChannels: number;
+  /** F: number of filters, the channels of the output. */
   outChannels: number;
   /** Square kernel size, or [KH, KW]. */
   kernelSize: number | [number, number];
-  stride?: number; // default 1
-  padding?: number; // default 0 (zeros on every side)
+  /** Step of the kernel over the input, in pixels; default 1. OH = floor((H + 2*padding - dilation*(KH-1) - 1) / stride) + 1. */
+  stride?: number;
+  /** Zeros added on every side of the input, in pixels; default 0. */
+  padding?: number;
   /** Spacing of the kernel's taps (a dilated, or atrous, convolution); default 1. */
   dilation?: number;
   /** Channel groups: inChannels and outChannels must both be multiples; inChannels = depthwise. Default 1. */
   groups?: number;
-  bias?: boolean; // default true
-  /** Needed by the random initialisers. */
+  /** Whether the layer adds a bias per filter; default true. */
+  bias?: boolean;
+  /** The seeded generator the random initialisers draw from (createRng(seed)); needed unless both initialisers are constant. */
   rng?: Rng;
-  weightInit?: Initializer; // default 'heNormal' (fan in = C/G*KH*KW)
-  biasInit?: Initializer; // default 'zeros'
+  /** How the weight starts; default 'heNormal' (fan in = C/groups * KH * KW). */
+  weightInit?: Initializer;
+  /** How the bias starts; default 'zeros'. */
+  biasInit?: Initializer;
   /** 'naive' | 'ts' | 'wasm'; default: the process default (see kernels/backend.ts). */
   backend?: Backend;
   /**
@@ -35,20 +43,35 @@ export interface Conv2DOptions {
    * differ from the default path's in the last bits, so a seed would no longer give the same trained bits.
    */
   winograd?: boolean;
+  /** The layer's name in the model (default: assigned by Sequential, e.g. 'conv1'). */
   name?: string;
 }
 
+/**
+ * A 2-D convolution over NCHW images: (N, C, H, W) -> (N, F, OH, OW), with
+ * out[n,f,i,j] = b[f] + sum over c, u, v of x[n, c, i*stride + u*dilation - padding, j*stride + v*dilation - padding] * w[f, c, u, v].
+ * The weight is (F, C/groups, KH, KW), as in PyTorch. See src/kernels/conv2d.ts for the formulas.
+ */
 export class Conv2D extends Layer {
   readonly type = 'Conv2D';
+  /** C, the input channels. */
   readonly inChannels: number;
+  /** F, the filters (output channels). */
   readonly outChannels: number;
+  /** [KH, KW], in pixels. */
   readonly kernelSize: [number, number];
+  /** Step of the kernel, in pixels. */
   readonly stride: number;
+  /** Zeros on every side, in pixels. */
   readonly padding: number;
+  /** Spacing of the kernel's taps (1: adjacent). */
   readonly dilation: number;
+  /** Channel groups (C: depthwise). */
   readonly groups: number;
-  readonly weight: Param; // (F, C/G, KH, KW)
-  readonly bias: Param | null; // (F)
+  /** The filters, (F, C/groups, KH, KW), and their gradient. */
+  readonly weight: Param;
+  /** One value per filter, (F), and its gradient; null when built with bias: false. */
+  readonly bias: Param | null;
   private cache: Conv2dCache | null = null;
   /** The output of the last forward when it applied a fused ReLU (its backward needs it), else null. */
   private reluOutput: Tensor | null = null;

@@ -8,24 +8,37 @@ import type { DenseCache } from '../kernels/dense.ts';
 import { denseKernels } from '../kernels/dense-fast.ts';
 import { Layer, type LayerConfig, type Param, checkDy, checkTensorSize, intOption, makeParam, rankError } from './layer.ts';
 
+/** The options of `new Dense(...)`: PyTorch's Linear arguments. */
 export interface DenseOptions {
+  /** IN: features of each input row (for images, C*H*W after a Flatten). */
   inFeatures: number;
+  /** OUT: features of each output row (the classes, for the last layer). */
   outFeatures: number;
-  bias?: boolean; // default true
+  /** Whether the layer adds a bias per output feature; default true. */
+  bias?: boolean;
+  /** The seeded generator the random initialisers draw from (createRng(seed)). */
   rng?: Rng;
-  weightInit?: Initializer; // default 'heNormal' (fan in = inFeatures)
-  biasInit?: Initializer; // default 'zeros'
+  /** How the weight starts; default 'heNormal' (fan in = inFeatures). */
+  weightInit?: Initializer;
+  /** How the bias starts; default 'zeros'. */
+  biasInit?: Initializer;
   /** 'naive' | 'ts' | 'wasm'; default: the process default (see kernels/backend.ts). */
   backend?: Backend;
+  /** The layer's name in the model (default: assigned by Sequential, e.g. 'fc1'). */
   name?: string;
 }
 
+/** A fully connected layer: (N, IN) -> (N, OUT), y = x W^T + b, with W of shape (OUT, IN) as in PyTorch. */
 export class Dense extends Layer {
   readonly type = 'Dense';
+  /** IN, the features of an input row. */
   readonly inFeatures: number;
+  /** OUT, the features of an output row. */
   readonly outFeatures: number;
-  readonly weight: Param; // (OUT, IN)
-  readonly bias: Param | null; // (OUT)
+  /** W, (OUT, IN), and its gradient. */
+  readonly weight: Param;
+  /** b, (OUT), and its gradient; null when built with bias: false. */
+  readonly bias: Param | null;
   private cache: DenseCache | null = null;
 
   constructor(opts: DenseOptions) {

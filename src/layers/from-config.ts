@@ -16,6 +16,7 @@ import { Dropout } from './dropout.ts';
 import { Tanh } from './tanh.ts';
 import { Sigmoid } from './sigmoid.ts';
 import { Residual } from './residual.ts';
+import { Normalize, type NormalizeOptions } from './normalize.ts';
 import { type Rng, createRng, initTensor } from '../rng.ts';
 import { shapeStr } from '../tensor.ts';
 
@@ -49,6 +50,7 @@ const LAYER_BUILDERS: Record<string, (c: LayerConfig, opts: FromConfigOptions, w
   ),
   AvgPool2D: (c) => new AvgPool2D({ name: c.name as string, kernelSize: c.kernelSize as number, stride: c.stride as number }),
   GlobalAvgPool2D: (c) => new GlobalAvgPool2D({ name: c.name as string }),
+  Normalize: (c) => new Normalize({ name: c.name as string, mode: c.mode, mean: c.mean, std: c.std } as NormalizeOptions),
 };
 
 /** Options of layerFromConfig and modelFromConfig. */

@@ -76,7 +76,13 @@ export interface LayerConfig {
   [option: string]: unknown;
 }
 
+/**
+ * The base of every layer: a forward pass, a backward pass that returns dL/dx and adds the parameter
+ * gradients into each param.grad (accumulating, as PyTorch does), its parameters, and the options
+ * that rebuild it. Subclasses implement forwardView, backwardView, outputShape and config.
+ */
 export abstract class Layer {
+  /** The layer's class name as model files store it, e.g. 'Conv2D'. */
   abstract readonly type: string;
   /** A name unique within a model (Sequential assigns one if the user gave none). */
   name = '';
@@ -98,6 +104,7 @@ export abstract class Layer {
   abstract backwardView(dy: Tensor): Tensor;
   /** The output shape (batch included) for an input shape; throws on a shape the layer cannot take. */
   abstract outputShape(inputShape: readonly number[]): number[];
+  /** The options this layer was built with, plus its type and name: enough to build it again (model files store this). */
   abstract config(): LayerConfig;
 
   /** y = layer(x), a tensor you own. */
@@ -118,6 +125,7 @@ export abstract class Layer {
     this.backwardView(dy);
   }
 
+  /** The trainable tensors with their gradients, in a fixed order (weight, then bias); [] for a layer without any. */
   params(): Param[] {
     return [];
   }

@@ -22,8 +22,14 @@ import { Layer, type LayerBuffer, type LayerConfig, type Param } from './layer.t
 import { summaryTable } from './summary-table.ts';
 import { type PredictOptions, predict } from './predict.ts';
 
+/**
+ * A chain of layers run one after another: forward in order, backward in reverse. It is itself a
+ * Layer (so a Residual block can hold one); `model.params()` lists every layer's parameters, and
+ * `train()`/`eval()` switch every layer's mode.
+ */
 export class Sequential extends Layer {
   readonly type = 'Sequential';
+  /** The layers, in the order the forward pass runs them. */
   readonly layers: readonly Layer[];
 
   /**

@@ -9,18 +9,29 @@
 import type { Param } from '../layers/layer.ts';
 import { ElementwiseOptimizer } from './optimizer.ts';
 
+/** The options of `new SGD(params, ...)`: PyTorch's SGD arguments. */
 export interface SGDOptions {
+  /** The learning rate: the step is lr times the (momentum-smoothed) gradient. A schedule may change it per epoch. */
   lr: number;
-  momentum?: number; // default 0
+  /** The fraction of the last step's velocity kept in the next, 0 <= momentum < 1; default 0 (plain SGD). */
+  momentum?: number;
   /** Nesterov momentum (needs momentum > 0); default false. */
   nesterov?: boolean;
-  weightDecay?: number; // default 0 (L2 penalty weightDecay/2 * |w|^2)
+  /** L2 penalty: weightDecay * w is added to each gradient (a loss of weightDecay/2 * |w|^2); default 0. */
+  weightDecay?: number;
 }
 
+/**
+ * Stochastic gradient descent with momentum, as PyTorch's: v = momentum * v + (g + weightDecay * w),
+ * w -= lr * v (Nesterov: w -= lr * (g + weightDecay * w + momentum * v)). Call zeroGrad(), then the
+ * backward pass, then step().
+ */
 export class SGD extends ElementwiseOptimizer {
-  /** May be changed between steps, as lr may (the playground's live control): setMomentum checks it. */
+  /** The momentum (0: none); it may be changed between steps with setMomentum, as lr may (the playground's live control). */
   momentum: number;
+  /** Whether the step uses Nesterov momentum. */
   readonly nesterov: boolean;
+  /** The L2 penalty added to each gradient (0: none). */
   readonly weightDecay: number;
   private readonly velocity: Float64Array[]; // one per param, same length as its value (entries replaced by moveState)
 

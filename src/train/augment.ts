@@ -12,7 +12,8 @@ export type Augment = (images: Float32Array, n: number, shape: readonly [number,
 export type AugmentSpec =
   | { kind: 'shift'; max: number }
   | { kind: 'affine'; opts: AffineOptions }
-  | { kind: 'elastic'; opts: ElasticOptions };
+  | { kind: 'elastic'; opts: ElasticOptions }
+  | { kind: 'picture'; opts: PictureAugmentOptions };
 
 /**
  * An augmentation cut in two, so that threads can share a batch's augmentation (parallel.ts):
@@ -51,7 +52,8 @@ export function augmentFromSpec(spec: AugmentSpec): SplitAugment {
     case 'shift': return randomShift(spec.max);
     case 'affine': return randomAffine(spec.opts);
     case 'elastic': return randomElastic(spec.opts);
-    default: throw new Error(`augmentFromSpec: unknown augmentation ${JSON.stringify(spec)}; expected kind 'shift', 'affine' or 'elastic'`);
+    case 'picture': return randomPicture(spec.opts);
+    default: throw new Error(`augmentFromSpec: unknown augmentation ${JSON.stringify(spec)}; expected kind 'shift', 'affine', 'elastic' or 'picture'`);
   }
 }
 
@@ -268,8 +270,120 @@ function warp(spec: AugmentSpec, opts: AffineOptions, alpha: number, sigma: numb
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// General pictures (a folder of your own, CIFAR-10): geometry and colour, on every channel.
+
+export interface PictureAugmentOptions {
+  /** Random crop with padding: the largest shift either way, as a fraction of the side (default 0.125: 4 pixels of 32). */
+  crop?: number;
+  /** Largest rotation either way, in degrees (default 15). */
+  degrees?: number;
+  /** Largest relative change of size either way (default 0.15). */
+  scale?: number;
+  /** Mirror left-right with probability 1/2 (default false: it is wrong for text, digits and arrows). */
+  flip?: boolean;
+  /** Colour jitter (torchvision's ColorJitter): brightness x in [1 - b, 1 + b] (default 0.3). */
+  brightness?: number;
+  /** Contrast about the picture's mean grey, factor in [1 - c, 1 + c] (default 0.3). */
+  contrast?: number;
+  /** Saturation about each pixel's grey, factor in [1 - s, 1 + s] (default 0.3; colour pictures only). */
+  saturation?: number;
+  /** Hue rotation, at most this fraction of a full turn either way (default 0.05, at most 0.5; colour pictures only). */
+  hue?: number;
+  /** Probability of inverting the picture, x -> 1 - x (default 0.2): light on dark becomes dark on light. */
+  invert?: number;
+  /** Probability of turning a colour picture grey (default 0.1). */
+  grey?: number;
+}
+
+/** The options with their defaults, checked. */
+function pictureDefaults(o: PictureAugmentOptions): Required<PictureAugmentOptions> {
+  const d = { crop: 0.125, degrees: 15, scale: 0.15, flip: false, brightness: 0.3, contrast: 0.3, saturation: 0.3, hue: 0.05, invert: 0.2, grey: 0.1, ...o };
+  const bad = (k: string, want: string) => new RangeError(`randomPicture: ${k} must be ${want}, got ${JSON.stringify((d as Record<string, unknown>)[k])}`);
+  if (!(d.crop >= 0 && d.crop < 0.5)) throw bad('crop', 'a fraction of the side in [0, 0.5)');
+  if (!(d.degrees >= 0 && d.degrees <= 180)) throw bad('degrees', 'in [0, 180]');
+  for (const k of ['scale', 'brightness', 'contrast', 'saturation'] as const) if (!(d[k] >= 0 && d[k] < 1)) throw bad(k, 'in [0, 1)');
+  if (!(d.hue >= 0 && d.hue <= 0.5)) throw bad('hue', 'a fraction of a turn in [0, 0.5]');
+  for (const k of ['invert', 'grey'] as const) if (!(d[k] >= 0 && d[k] <= 1)) throw bad(k, 'a probability in [0, 1]');
+  if (typeof d.flip !== 'boolean') throw bad('flip', 'true or false');
+  return d;
+}
+
+/** Draws per image of randomPicture: angle, scale, shift y, shift x, flip, brightness, contrast, saturation, hue, invert, grey. */
+const PICTURE_DRAWS = 11;
+
+/**
+ * Random changes for general pictures, seeded and new every epoch (torchvision's RandomResizedCrop /
+ * RandomAffine + ColorJitter + RandomInvert + RandomGrayscale, in one pass): a random shift (the
+ * random crop of a padded picture), rotation and scale about the centre, sampled bilinearly with
+ * the picture's edge repeated outside (so a coloured background stays that colour); an optional
+ * left-right flip; then brightness, contrast, saturation and hue; inversion and greying with small
+ * probabilities. Values stay in 0..1. On 1-channel pictures the colour steps that need three
+ * channels (saturation, hue, grey) do nothing.
+ */
+export function randomPicture(opts: PictureAugmentOptions = {}): SplitAugment {
+  const o = pictureDefaults(opts);
+  let copy = new Float32Array(0); // one image, reused
+  const D = PICTURE_DRAWS;
+  return splitAugment({ kind: 'picture', opts: { ...opts } }, D, (n, rng, out) => {
+    const u = () => 2 * rng.uniform() - 1; // -1..1
+    for (let k = 0; k < n; k++) {
+      const d = out.subarray(D * k, D * k + D);
+      d[0] = (u() * o.degrees * Math.PI) / 180; d[1] = 1 + u() * o.scale; d[2] = u() * o.crop; d[3] = u() * o.crop;
+      d[4] = o.flip && rng.uniform() < 0.5 ? 1 : 0;
+      d[5] = 1 + u() * o.brightness; d[6] = 1 + u() * o.contrast; d[7] = 1 + u() * o.saturation; d[8] = u() * o.hue * 2 * Math.PI;
+      d[9] = rng.uniform() < o.invert ? 1 : 0; d[10] = rng.uniform() < o.grey ? 1 : 0;
+    }
+  }, (images, n, [C, H, W], draws) => {
+    const per = C * H * W, P = H * W;
+    if (copy.length !== per) copy = new Float32Array(per);
+    const cy = (H - 1) / 2, cx = (W - 1) / 2;
+    for (let k = 0; k < n; k++) {
+      const d = draws.subarray(D * k, D * k + D);
+      const img = images.subarray(k * per, (k + 1) * per);
+      // Geometry: the inverse map of each output pixel into the source (edge repeated outside).
+      if (d[0] !== 0 || d[1] !== 1 || d[2] !== 0 || d[3] !== 0 || d[4] !== 0) {
+        copy.set(img);
+        const cos = Math.cos(d[0]) / d[1], sin = Math.sin(d[0]) / d[1], ty = d[2] * H, tx = d[3] * W;
+        for (let y = 0; y < H; y++) {
+          for (let x = 0; x < W; x++) {
+            const oy = y - cy - ty, ox = (d[4] ? W - 1 - x : x) - cx - tx;
+            const sy = Math.min(H - 1, Math.max(0, cos * oy - sin * ox + cy)), sx = Math.min(W - 1, Math.max(0, sin * oy + cos * ox + cx));
+            for (let c = 0; c < C; c++) img[c * P + y * W + x] = bilinear(copy, c * P, H, W, sy, sx);
+          }
+        }
+      }
+      // Colour: brightness, contrast about the mean grey, saturation about each pixel's grey, hue
+      // as a rotation of the chroma plane (I, Q of YIQ), greying, inversion; then clamp to 0..1.
+      const grey = (j: number) => (C === 3 ? 0.299 * img[j] + 0.587 * img[P + j] + 0.114 * img[2 * P + j] : img[j]);
+      if (d[5] !== 1) for (let j = 0; j < per; j++) img[j] *= d[5];
+      if (d[6] !== 1) {
+        let mean = 0;
+        for (let j = 0; j < P; j++) mean += grey(j);
+        mean /= P;
+        for (let j = 0; j < per; j++) img[j] = mean + d[6] * (img[j] - mean);
+      }
+      if (C === 3 && (d[7] !== 1 || d[8] !== 0 || d[10])) {
+        const cosH = Math.cos(d[8]), sinH = Math.sin(d[8]);
+        for (let j = 0; j < P; j++) {
+          const r = img[j], g = img[P + j], b = img[2 * P + j];
+          const Y = 0.299 * r + 0.587 * g + 0.114 * b;
+          let I = 0.596 * r - 0.274 * g - 0.322 * b, Q = 0.211 * r - 0.523 * g + 0.312 * b;
+          const s = d[10] ? 0 : d[7];
+          [I, Q] = [s * (cosH * I - sinH * Q), s * (sinH * I + cosH * Q)];
+          img[j] = Y + 0.956 * I + 0.621 * Q; img[P + j] = Y - 0.272 * I - 0.647 * Q; img[2 * P + j] = Y - 1.106 * I + 1.703 * Q;
+        }
+      }
+      for (let j = 0; j < per; j++) {
+        const v = Math.min(1, Math.max(0, img[j]));
+        img[j] = d[9] ? 1 - v : v;
+      }
+    }
+  });
+}
+
 /** The built-in augmentations by name: what `miniconv train --augment`, the zoo's defaults and the playground offer. */
-export const AUGMENT_NAMES = ['elastic', 'affine', 'shift', 'none'] as const;
+export const AUGMENT_NAMES = ['elastic', 'affine', 'shift', 'picture', 'none'] as const;
 export type AugmentName = (typeof AUGMENT_NAMES)[number];
 
 /** One table, read by the command line, the zoo and the page: each name's augmentation at its default settings. */
@@ -277,6 +391,7 @@ const AUGMENTS: Record<AugmentName, () => SplitAugment | undefined> = {
   elastic: () => randomElastic(),
   affine: () => randomAffine(),
   shift: () => randomShift(2),
+  picture: () => randomPicture(),
   none: () => undefined,
 };
 

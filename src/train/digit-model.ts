@@ -10,6 +10,8 @@ import { createRng } from '../rng.ts';
 import type { Backend } from '../kernels/backend.ts';
 import type { AugmentName } from './augment.ts';
 import { DIGIT_SIZE } from '../io/clean-picture.ts';
+import { Normalize } from '../layers/normalize.ts';
+import type { NormalizeParams } from '../kernels/normalize.ts';
 
 /** One digit, without the batch dimension: [1, 28, 28]. */
 export const DIGIT_INPUT_SHAPE = [1, DIGIT_SIZE, DIGIT_SIZE] as const;
@@ -42,21 +44,35 @@ export const DIGIT_DEFAULTS = {
  * -> ReLU -> MaxPool 2 -> Flatten (32*7*7 = 1568) -> Dense 128 -> ReLU -> Dense 10.
  * About 6.0 MFLOP per image forward (18 per training step), 215,370 parameters.
  */
-export function createDigitModel(seed: number = DIGIT_DEFAULTS.seed, opts: { backend?: Backend } = {}): Sequential {
-  const rng = createRng(seed);
+export function createDigitModel(
+  seedOrOptions: number | { seed?: number; inputShape?: readonly number[]; classes?: number; normalize?: NormalizeParams } = DIGIT_DEFAULTS.seed,
+  opts: { backend?: Backend } = {},
+): Sequential {
+  const o = typeof seedOrOptions === 'number' ? { seed: seedOrOptions } : seedOrOptions;
+  const rng = createRng(o.seed ?? DIGIT_DEFAULTS.seed);
+  // Other shapes (the zoo's { inputShape, classes }): the same layers; the first Dense takes what the
+  // two 2x2 poolings leave, 32 x floor(floor(H/2)/2) x floor(floor(W/2)/2).
+  const [C, H, W] = o.inputShape ?? DIGIT_INPUT_SHAPE;
+  if (!(Number.isInteger(C) && C >= 1 && Number.isInteger(H) && H >= 4 && Number.isInteger(W) && W >= 4)) {
+    throw new RangeError(`createDigitModel: inputShape must be [C, H, W] with H, W >= 4, got ${JSON.stringify(o.inputShape)}`);
+  }
+  const classes = o.classes ?? 10;
+  if (!(Number.isInteger(classes) && classes >= 2)) throw new RangeError(`createDigitModel: classes must be an integer >= 2, got ${JSON.stringify(o.classes)}`);
+  const flat = 32 * Math.floor(Math.floor(H / 2) / 2) * Math.floor(Math.floor(W / 2) / 2);
   const model = new Sequential([
+    ...(o.normalize ? [new Normalize(o.normalize)] : []),
     // The first layer starts small (Xavier, as Keras does) so that what training writes into its
     // kernels stands out from the random start when you look at them (miniconv inspect).
-    new Conv2D({ inChannels: 1, outChannels: 16, kernelSize: 5, padding: 2, rng, weightInit: 'xavierUniform' }), // (N, 16, 28, 28)
+    new Conv2D({ inChannels: C, outChannels: 16, kernelSize: 5, padding: 2, rng, weightInit: 'xavierUniform' }), // (N, 16, 28, 28)
     new ReLU(),
     new MaxPool2D({ kernelSize: 2 }), // (N, 16, 14, 14)
     new Conv2D({ inChannels: 16, outChannels: 32, kernelSize: 5, padding: 2, rng }), // (N, 32, 14, 14)
     new ReLU(),
     new MaxPool2D({ kernelSize: 2 }), // (N, 32, 7, 7)
     new Flatten(), // (N, 1568)
-    new Dense({ inFeatures: 32 * 7 * 7, outFeatures: 128, rng }), // (N, 128)
+    new Dense({ inFeatures: flat, outFeatures: 128, rng }), // (N, 128)
     new ReLU(),
-    new Dense({ inFeatures: 128, outFeatures: 10, rng, weightInit: 'xavierUniform' }), // (N, 10)
+    new Dense({ inFeatures: 128, outFeatures: classes, rng, weightInit: 'xavierUniform' }), // (N, 10)
   ]);
   return opts.backend === undefined ? model : model.setBackend(opts.backend);
 }

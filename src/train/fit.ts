@@ -61,18 +61,27 @@ export interface TrainingControl {
  * onEpochBegin, onBatchEnd after every batch, onEpochEnd (after the held-out evaluation), and
  * onTrainEnd with the history once the run ends (all epochs done or stopped; not on an error).
  */
+/** What fit calls as training goes, as Keras's callbacks; `run.stop()` (TrainingControl) ends training after the current batch. */
 export interface FitCallbacks {
+  /** Before the first batch. */
   onTrainBegin?: (run: TrainingControl) => void;
   /** epoch is 1-based. */
   onEpochBegin?: (epoch: number, run: TrainingControl) => void;
+  /** After every optimizer step, with the batch's loss and position. */
   onBatchEnd?: (info: BatchInfo, run: TrainingControl) => void;
+  /** After every epoch, with its mean training loss and, when a testSet is given, its test accuracy. */
   onEpochEnd?: (info: EpochInfo, run: TrainingControl) => void;
+  /** Once training has ended (all epochs, or stopped), with the whole History. */
   onTrainEnd?: (history: History, run: TrainingControl) => void;
 }
 
+/** The options of fit(model, data, options) and fitAsync. */
 export interface FitOptions extends FitCallbacks {
+  /** Passes over the training set; a positive integer. */
   epochs: number;
+  /** Images per optimizer step; the last batch of an epoch may be smaller. */
   batchSize: number;
+  /** The optimizer that updates the model's params (new SGD(model.params(), ...), Adam, AdamW). */
   optimizer: Optimizer;
   /** Seed of the per-epoch shuffle (default 0). */
   seed?: number;
@@ -145,20 +154,12 @@ export function fit(model: Layer, train: Dataset, opts: FitOptions): History {
   return r.value;
 }
 
-/**
- * One turn of the event loop: setImmediate where there is one (Node: 0.1 ms, where setTimeout(0)
- * costs 1.5 ms, about 7% of a 64-digit batch; signals and I/O are still seen), else setTimeout(0).
- */
-const yieldToEventLoop: () => Promise<void> = typeof setImmediate === 'function'
-  ? () => new Promise<void>((resolve) => setImmediate(resolve))
-  : () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
-/** Trains like fit(), but yields to the event loop after every batch (so that `train` sees Ctrl-C). */
+/** Trains like fit(), but yields to the event loop (setTimeout 0) after every batch. */
 export async function fitAsync(model: Layer, train: Dataset, opts: FitOptions): Promise<History> {
   const run = steps(model, train, opts, 'fitAsync', false);
   let r = run.next();
   while (!r.done) {
-    await yieldToEventLoop();
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
     r = run.next();
   }
   return r.value;

@@ -90,10 +90,11 @@ function score(model: Layer, set: Dataset, opts: EvaluateOptions): Evaluation {
   const predict = opts.predict ?? ((x: Tensor) => model.forward(x));
   const batchSize = opts.batchSize ?? EVAL_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`evaluate: batchSize must be an integer >= 1, got ${String(batchSize)}`);
-  const classes = opts.classes ?? 10;
+  // The class count: given, else the set's class names, else the model's output width (first batch).
+  let classes = opts.classes ?? set.classes?.length ?? 0;
   const per = set.shape[0] * set.shape[1] * set.shape[2];
-  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-  const probs = opts.keepProbs ? new Float32Array(set.count * classes) : undefined; // (count, classes)
+  let confusion: number[][] = [];
+  let probs: Float32Array | undefined; // (count, classes)
   let lossSum = 0, correct = 0;
   const scratch = bytesOf(set) ? new Float32Array(Math.min(batchSize, set.count) * per) : undefined; // a batch decoded from bytes
   for (let start = 0; start < set.count; start += batchSize) {
@@ -101,6 +102,12 @@ function score(model: Layer, set: Dataset, opts: EvaluateOptions): Evaluation {
     const x = new Tensor([n, ...set.shape], imageRange(set, start, n, scratch));
     const y = set.labels.subarray(start, start + n);
     const logits = predict(x); // (n, classes)
+    if (start === 0) {
+      classes ||= logits.shape[1];
+      if (logits.shape[1] !== classes) throw new RangeError(`evaluate: the model gives ${logits.shape[1]} scores per picture, but the set has ${classes} classes${set.classes ? ` (${set.classes.join(', ')})` : ''}`);
+      confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+      probs = opts.keepProbs ? new Float32Array(set.count * classes) : undefined;
+    }
     lossSum += softmaxCrossEntropy(logits, y).loss * n;
     probs?.set(softmax(logits).data, start * classes);
     for (let i = 0; i < n; i++) {
@@ -112,9 +119,14 @@ function score(model: Layer, set: Dataset, opts: EvaluateOptions): Evaluation {
   return { loss: lossSum / set.count, accuracy: correct / set.count, confusion, count: set.count, ...(probs ? { probs } : {}) };
 }
 
-/** The confusion matrix as aligned text, true classes down, predictions across. */
-export function formatConfusion(confusion: number[][]): string {
+/**
+ * The confusion matrix as aligned text, true classes down, predictions across (columns by class
+ * number). With class names, each row is labelled with its number and name ("2 cat").
+ */
+export function formatConfusion(confusion: number[][], classes?: readonly string[]): string {
   const w = Math.max(4, ...confusion.flat().map((v) => String(v).length + 1));
-  const head = 'true\\pred'.padEnd(10) + confusion.map((_, k) => String(k).padStart(w)).join('');
-  return [head, ...confusion.map((row, t) => String(t).padEnd(10) + row.map((v) => String(v).padStart(w)).join(''))].join('\n');
+  const label = (t: number) => (classes ? `${t} ${classes[t] ?? ''}`.slice(0, 18) : String(t));
+  const lw = Math.max(10, ...confusion.map((_, t) => label(t).length + 1));
+  const head = 'true\\pred'.padEnd(lw) + confusion.map((_, k) => String(k).padStart(w)).join('');
+  return [head, ...confusion.map((row, t) => label(t).padEnd(lw) + row.map((v) => String(v).padStart(w)).join(''))].join('\n');
 }

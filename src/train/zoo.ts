@@ -30,8 +30,9 @@
 //   mobilenet-mini  Howard et al. 2017: depthwise separable blocks (a 3x3 depthwise conv, groups = C,
 //                   then a 1x1 pointwise conv), each followed by batch norm and ReLU
 //
-// Every builder takes a seed (same seed, same weights) and returns a Sequential; shapes are given for
-// one 28x28 digit.
+// Every builder takes a seed (same seed, same weights) or { seed, inputShape, classes, normalize }
+// and returns a Sequential; the shape comments are for one 28x28 digit and 10 classes (the default,
+// whose weights are the same bits as before the options existed).
 
 import { AvgPool2D } from '../layers/avg-pool2d.ts';
 import { BatchNorm2D } from '../layers/batch-norm2d.ts';
@@ -51,6 +52,9 @@ import type { OptimizerName } from '../optim/factory.ts';
 
 import type { AugmentName } from './augment.ts';
 export type { AugmentName } from './augment.ts';
+import { type ZooOptions, zooSetup } from './zoo-setup.ts';
+
+export type { ZooOptions } from './zoo-setup.ts';
 
 /** How a zoo model is trained by default (`miniconv train --model NAME` with no other option). */
 export interface TrainingDefaults {
@@ -75,7 +79,8 @@ export interface ZooModel {
   name: string;
   /** One line: what it is and where it comes from. */
   description: string;
-  build: (seed: number) => Sequential;
+  /** The network: a seed, or { seed, inputShape, classes, normalize } (default one 28x28 digit, 10 classes). */
+  build: (opts: number | ZooOptions) => Sequential;
   defaults: TrainingDefaults;
 }
 
@@ -83,6 +88,16 @@ const bn = (c: number) => new BatchNorm2D({ numFeatures: c });
 type ConvOptions = { stride?: number; padding?: number; groups?: number; bias?: boolean; weightInit?: Initializer };
 const conv = (rng: Rng, c: number, f: number, kernelSize: number, o: ConvOptions = {}) =>
   new Conv2D({ inChannels: c, outChannels: f, kernelSize, rng, ...o });
+
+/** Features per picture after `layers` (the input of the Flatten-Dense head), or an error naming the model and the shape. */
+function flatFeatures(who: string, layers: Layer[], shape: readonly number[]): number {
+  try {
+    const out = layers.reduce<number[]>((s, l) => l.outputShape(s), [1, ...shape]);
+    return out.slice(1).reduce((a, b) => a * b, 1);
+  } catch (e) {
+    throw new RangeError(`${who}: input [${shape.join(', ')}] is too small for this network (${(e as Error).message})`);
+  }
+}
 
 /**
  * LeNet-5 (LeCun, Bottou, Bengio & Haffner 1998) on 28x28: C1 is padded by 2 so that it sees the
@@ -92,21 +107,24 @@ const conv = (rng: Rng, c: number, f: number, kernelSize: number, o: ConvOptions
  * RBF units).
  * 61,706 parameters, 416,520 multiply-adds per image.
  */
-export function createLenet5(seed = 1): Sequential {
-  const rng = createRng(seed);
-  return new Sequential([
-    conv(rng, 1, 6, 5, { padding: 2, weightInit: 'xavierUniform' }), // (N, 6, 28, 28)  C1
+export function createLenet5(opts: number | ZooOptions = 1): Sequential {
+  const { rng, C, H, W, classes, head } = zooSetup('createLenet5', opts);
+  const features = [
+    conv(rng, C, 6, 5, { padding: 2, weightInit: 'xavierUniform' }), // (N, 6, 28, 28)  C1
     new Tanh(),
     new AvgPool2D({ kernelSize: 2 }), // (N, 6, 14, 14)  S2
     conv(rng, 6, 16, 5, { weightInit: 'xavierUniform' }), // (N, 16, 10, 10)  C3
     new Tanh(),
     new AvgPool2D({ kernelSize: 2 }), // (N, 16, 5, 5)  S4
     new Flatten(), // (N, 400)
-    new Dense({ inFeatures: 400, outFeatures: 120, rng, weightInit: 'xavierUniform' }), // (N, 120)  C5
+  ];
+  return new Sequential([
+    ...head, ...features,
+    new Dense({ inFeatures: flatFeatures('createLenet5', features, [C, H, W]), outFeatures: 120, rng, weightInit: 'xavierUniform' }), // (N, 120)  C5
     new Tanh(),
     new Dense({ inFeatures: 120, outFeatures: 84, rng, weightInit: 'xavierUniform' }), // (N, 84)  F6
     new Tanh(),
-    new Dense({ inFeatures: 84, outFeatures: 10, rng, weightInit: 'xavierUniform' }), // (N, 10)
+    new Dense({ inFeatures: 84, outFeatures: classes, rng, weightInit: 'xavierUniform' }), // (N, 10)
   ]);
 }
 
@@ -115,18 +133,21 @@ export function createLenet5(seed = 1): Sequential {
  * 5x5 with fewer weights and one more ReLU), each stage halving the size by max pooling and doubling
  * the channels, then two dense layers. 55,042 parameters, 1,236,224 multiply-adds per image.
  */
-export function createVggMini(seed = 1): Sequential {
-  const rng = createRng(seed);
-  return new Sequential([
-    conv(rng, 1, 8, 3, { padding: 1 }), new ReLU(), // (N, 8, 28, 28)
+export function createVggMini(opts: number | ZooOptions = 1): Sequential {
+  const { rng, C, H, W, classes, head } = zooSetup('createVggMini', opts);
+  const features = [
+    conv(rng, C, 8, 3, { padding: 1 }), new ReLU(), // (N, 8, 28, 28)
     conv(rng, 8, 8, 3, { padding: 1 }), new ReLU(), // (N, 8, 28, 28)
     new MaxPool2D({ kernelSize: 2 }), // (N, 8, 14, 14)
     conv(rng, 8, 16, 3, { padding: 1 }), new ReLU(), // (N, 16, 14, 14)
     conv(rng, 16, 16, 3, { padding: 1 }), new ReLU(), // (N, 16, 14, 14)
     new MaxPool2D({ kernelSize: 2 }), // (N, 16, 7, 7)
     new Flatten(), // (N, 784)
-    new Dense({ inFeatures: 16 * 7 * 7, outFeatures: 64, rng }), new ReLU(), // (N, 64)
-    new Dense({ inFeatures: 64, outFeatures: 10, rng, weightInit: 'xavierUniform' }), // (N, 10)
+  ];
+  return new Sequential([
+    ...head, ...features,
+    new Dense({ inFeatures: flatFeatures('createVggMini', features, [C, H, W]), outFeatures: 64, rng }), new ReLU(), // (N, 64)
+    new Dense({ inFeatures: 64, outFeatures: classes, rng, weightInit: 'xavierUniform' }), // (N, 10)
   ]);
 }
 
@@ -149,15 +170,16 @@ function basicBlock(rng: Rng, c: number, f: number, stride: number): Layer[] {
  * Convs before batch norm have no bias (the norm's beta does that job).
  * 19,706 parameters, 1,718,848 multiply-adds per image.
  */
-export function createResnetMini(seed = 1): Sequential {
-  const rng = createRng(seed);
+export function createResnetMini(opts: number | ZooOptions = 1): Sequential {
+  const { rng, C, classes, head } = zooSetup('createResnetMini', opts);
   return new Sequential([
-    conv(rng, 1, 16, 3, { padding: 1, bias: false }), bn(16), new ReLU(), // (N, 16, 28, 28)
+    ...head,
+    conv(rng, C, 16, 3, { padding: 1, bias: false }), bn(16), new ReLU(), // (N, 16, 28, 28)
     new MaxPool2D({ kernelSize: 2 }), // (N, 16, 14, 14)
     ...basicBlock(rng, 16, 16, 1), // (N, 16, 14, 14)
     ...basicBlock(rng, 16, 32, 2), // (N, 32, 7, 7)
     new GlobalAvgPool2D(), // (N, 32)
-    new Dense({ inFeatures: 32, outFeatures: 10, rng, weightInit: 'xavierUniform' }), // (N, 10)
+    new Dense({ inFeatures: 32, outFeatures: classes, rng, weightInit: 'xavierUniform' }), // (N, 10)
   ]);
 }
 
@@ -183,17 +205,18 @@ function separableBlock(rng: Rng, c: number, f: number, stride: number): Layer[]
  * average pooling and one dense layer.
  * 20,266 parameters, 1,272,928 multiply-adds per image.
  */
-export function createMobilenetMini(seed = 1): Sequential {
-  const rng = createRng(seed);
+export function createMobilenetMini(opts: number | ZooOptions = 1): Sequential {
+  const { rng, C, classes, head } = zooSetup('createMobilenetMini', opts);
   return new Sequential([
-    conv(rng, 1, 16, 3, { padding: 1, bias: false }), bn(16), new ReLU(), // (N, 16, 28, 28)
+    ...head,
+    conv(rng, C, 16, 3, { padding: 1, bias: false }), bn(16), new ReLU(), // (N, 16, 28, 28)
     ...separableBlock(rng, 16, 32, 2), // (N, 32, 14, 14)
     ...separableBlock(rng, 32, 32, 1), // (N, 32, 14, 14)
     ...separableBlock(rng, 32, 64, 2), // (N, 64, 7, 7)
     ...separableBlock(rng, 64, 64, 1), // (N, 64, 7, 7)
     ...separableBlock(rng, 64, 128, 1), // (N, 128, 7, 7)
     new GlobalAvgPool2D(), // (N, 128)
-    new Dense({ inFeatures: 128, outFeatures: 10, rng, weightInit: 'xavierUniform' }), // (N, 10)
+    new Dense({ inFeatures: 128, outFeatures: classes, rng, weightInit: 'xavierUniform' }), // (N, 10)
   ]);
 }
 
@@ -202,7 +225,7 @@ export const ZOO: Readonly<Record<string, ZooModel>> = {
   digits: {
     name: 'digits',
     description: 'the default classifier: conv 5x5x16, pool, conv 5x5x32, pool, dense 128, dense 10',
-    build: (seed) => createDigitModel(seed),
+    build: (opts) => createDigitModel(opts),
     defaults: {
       epochs: DIGIT_DEFAULTS.epochs, batchSize: DIGIT_DEFAULTS.batchSize, optimizer: 'sgd', lr: DIGIT_DEFAULTS.lr,
       momentum: DIGIT_DEFAULTS.momentum, nesterov: false, weightDecay: DIGIT_DEFAULTS.weightDecay,

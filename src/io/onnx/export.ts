@@ -22,6 +22,7 @@ import { shapeStr } from '../../tensor.ts';
 import { type AttributeProto, type NodeProto, type TensorProto, attr, floatTensor, int64, onnx, tensorValueInfo } from './proto.ts';
 import { type Preprocess, checkPreprocess } from './mean-std.ts';
 import { ONNX_IR_VERSION, ONNX_OPSET } from './opset.ts';
+import { STD_FLOOR } from '../../kernels/normalize.ts';
 
 export { ONNX_IR_VERSION, ONNX_OPSET } from './opset.ts';
 export const ONNX_INPUT = 'input';
@@ -171,6 +172,33 @@ export const LAYER_EXPORTERS: Record<string, LayerExporter> = {
     })];
     return g.node('BatchNormalization', layer.name, inputs, [attr.float('epsilon', Number(c.eps ?? 1e-5)), attr.float('momentum', 1 - Number(c.momentum ?? 0.1))]);
   },
+  // The input normalisation (layers/normalize.ts) as nodes, so that a runtime applies it as miniconv does.
+  //   dataset: z = (x - mean) / std, per channel: Sub and Div by (1, C, 1, 1) constants.
+  //   image:   m = ReduceMean(x over H, W); d = x - m; s = Max(Sqrt(ReduceMean(d * d)), STD_FLOOR);
+  //            b = ReduceMean(x * border) * P / (border pixels), border a (1, 1, H, W) mask of the outer
+  //            rows and columns; z = d / s * Where(b > m, -1, 1).
+  Normalize: (layer, x, shape, g) => {
+    const c = layer.config() as LayerConfig & { mode: string; mean?: number[]; std?: number[] };
+    const C = shape[1];
+    if (c.mode === 'dataset') {
+      const centred = g.node('Sub', `${layer.name}.sub`, [x, g.weight(`${layer.name}.mean`, [1, C, 1, 1], c.mean!)]);
+      return g.node('Div', layer.name, [centred, g.weight(`${layer.name}.std`, [1, C, 1, 1], c.std!)]);
+    }
+    const [H, W] = [shape[2], shape[3]];
+    const axes = [attr.ints('axes', [2, 3]), attr.int('keepdims', 1)];
+    const m = g.node('ReduceMean', `${layer.name}.mean`, [x], axes);
+    const d = g.node('Sub', `${layer.name}.centre`, [x, m]);
+    const sd = g.node('Sqrt', `${layer.name}.sd`, [g.node('ReduceMean', `${layer.name}.var`, [g.node('Mul', `${layer.name}.square`, [d, d])], axes)]);
+    const s = g.node('Max', `${layer.name}.floor`, [sd, g.weight(`${layer.name}.std_floor`, [1], [STD_FLOOR])]);
+    const mask = new Float32Array(H * W);
+    for (let j = 0; j < H * W; j++) { const ih = Math.floor(j / W), iw = j % W; mask[j] = ih === 0 || iw === 0 || ih === H - 1 || iw === W - 1 ? 1 : 0; }
+    const borderCount = 2 * W + 2 * (H - 2);
+    const masked = g.node('Mul', `${layer.name}.border`, [x, g.weight(`${layer.name}.border_mask`, [1, 1, H, W], mask)]);
+    const b = g.node('Mul', `${layer.name}.border_mean`, [g.node('ReduceMean', `${layer.name}.border_sum`, [masked], axes), g.weight(`${layer.name}.border_scale`, [1], [(H * W) / borderCount])]);
+    const sign = g.node('Where', `${layer.name}.polarity`, [g.node('Greater', `${layer.name}.light_border`, [b, m]),
+      g.weight(`${layer.name}.minus_one`, [1], [-1]), g.weight(`${layer.name}.plus_one`, [1], [1])]);
+    return g.node('Mul', layer.name, [g.node('Div', `${layer.name}.scale`, [d, s]), sign]);
+  },
   // The identity at inference: no node, the value goes on as it is.
   Dropout: (_layer, x) => x,
   Tanh: (layer, x, _shape, g) => g.node('Tanh', layer.name, [x]),
@@ -234,9 +262,11 @@ export function exportOnnx(model: Sequential, inputShape: readonly number[], opt
   };
   let x = ONNX_INPUT;
   let shape: readonly number[] = [1, ...inputShape];
-  for (const layer of model.layers) {
+  let normalized: { config: LayerConfig; output: string } | null = null; // a first Normalize layer, for importOnnx
+  for (const [i, layer] of model.layers.entries()) {
     x = emit(layer, x, shape);
     shape = layer.outputShape(shape);
+    if (i === 0 && layer.type === 'Normalize') normalized = { config: layer.config(), output: x };
   }
   // Name the last value `logits`: rename the output of the node that made it, or copy the input.
   const last = g.nodes.find((nd) => nd.output?.[0] === x);
@@ -248,6 +278,9 @@ export function exportOnnx(model: Sequential, inputShape: readonly number[], opt
   const metadataProps = opts.preprocess
     ? [{ key: 'miniconv.preprocess', value: JSON.stringify(checkPreprocess(opts.preprocess, inputShape[0], 'exportOnnx: preprocess')) }]
     : [];
+  // The nodes of a first Normalize layer are not a chain of layers importOnnx reads: the record says
+  // which layer they are and which value they end in, so that it rebuilds the layer and walks on from there.
+  if (normalized) metadataProps.push({ key: 'miniconv.normalize', value: JSON.stringify(normalized) });
   return onnx.ModelProto.encode({
     irVersion: int64(ONNX_IR_VERSION),
     opsetImport: [{ domain: '', version: int64(ONNX_OPSET) }],

@@ -276,7 +276,28 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
     }
   };
 
-  const x = walk(ctx, inputName, null, null);
+  // A miniconv export that starts with a Normalize layer (export.ts): that layer from its record, and
+  // the walk from the value its nodes end in (the nodes before it are the layer's).
+  let start = inputName;
+  const normalizeRecord = (proto.metadataProps ?? []).find((e) => e.key === 'miniconv.normalize')?.value;
+  if (normalizeRecord) {
+    let rec: { config?: LayerConfig; output?: string };
+    try { rec = JSON.parse(normalizeRecord); } catch { rec = {}; }
+    if (rec.config?.type !== 'Normalize' || typeof rec.output !== 'string' || !producer.has(rec.output)) {
+      throw new Error(`importOnnx: the file's metadata miniconv.normalize is invalid (${normalizeRecord.slice(0, 80)}); expected { config: a Normalize layer's config, output: a value of the graph }`);
+    }
+    const before = [producer.get(rec.output)!];
+    for (let k = 0; k < before.length; k++) {
+      visited.add(before[k]);
+      for (const v of before[k].input ?? []) {
+        const p = producer.get(v);
+        if (p && !visited.has(p) && !before.includes(p)) before.push(p);
+      }
+    }
+    ctx.specs.push({ config: { ...rec.config, name: '' } });
+    start = rec.output;
+  }
+  const x = walk(ctx, start, null, null);
   const leftover = nodes.filter((nd) => !visited.has(nd));
   if (leftover.length > 0) {
     throw new Error(`importOnnx: ${leftover.map((nd) => labels.get(nd)).join(', ')} ${leftover.length === 1 ? 'is' : 'are'} not on the path from input '${inputName}' to output '${x}'; this importer reads a chain of layers and residual blocks`);
