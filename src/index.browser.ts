@@ -40,7 +40,8 @@ export { earlyStopping, restoreBest, type EarlyStopping, type EarlyStoppingOptio
 export type { PredictOptions } from './layers/predict.ts';
 export { serializeModel, deserializeModel, MODEL_FORMAT, MODEL_VERSION, type ModelMetadata, type Snapshot, type EpochRecord } from './io/model-format.ts';
 export { featureMaps, type FeatureMap } from './inspect/layer-outputs.ts';
-export { divergingColor, greyColor, maxAbsOf, type RGB } from './inspect/colormap.ts';
+export { confusionTableHtml, CONFUSION_CSS } from './inspect/confusion.ts';
+export { divergingColor, greyColor, maxAbsOf, DIVERGING_CENTER, DIVERGING_NEGATIVE, DIVERGING_POSITIVE, type RGB } from './inspect/colormap.ts';
 export { TrainingDivergedError } from './errors.ts';
 export { type Dataset, type ByteImages, byteDataset, bytesOf, copyImage, imageRange, takeFirst } from './dataset.ts';
 export { numericGradient } from './gradcheck.ts';

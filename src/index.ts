@@ -24,6 +24,7 @@ export {
   type History, type BatchInfo, type EpochInfo, earlyStopping, restoreBest, type EarlyStopping, type EarlyStoppingOptions,
   type RestoreBest, type Monitor, type PredictOptions, serializeModel, deserializeModel, MODEL_FORMAT, MODEL_VERSION,
   type ModelMetadata, type Snapshot, type EpochRecord, featureMaps, type FeatureMap, divergingColor, greyColor, maxAbsOf,
+  DIVERGING_CENTER, DIVERGING_NEGATIVE, DIVERGING_POSITIVE, confusionTableHtml, CONFUSION_CSS,
   type RGB, TrainingDivergedError, type Dataset, type ByteImages, byteDataset, bytesOf, copyImage, imageRange, takeFirst,
   numericGradient, explainConv, explainRelu, explainPool, explainDense, explainSoftmax, explainChain, explainWhyConv,
   explainDenseAsConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions, applyPreprocess, checkPreprocess,
