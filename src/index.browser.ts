@@ -1,6 +1,6 @@
 // The main entry in a browser bundle (package.json `exports`, condition "browser"): everything of
 // src/index.ts that runs without Node: no file system, no worker threads, no PNG encoder.
-export { Tensor, MAX_TENSOR_ELEMENTS, type FloatArray, type DType, type NestedArray } from './tensor.ts';
+export { Tensor, MAX_TENSOR_ELEMENTS, MAX_MODEL_VALUES, MAX_ACTIVATION_VALUES, type FloatArray, type DType, type NestedArray } from './tensor.ts';
 export { createRng, initTensor, type Rng, type Initializer } from './rng.ts';
 export { type Backend, BACKENDS, defaultBackend, setDefaultBackend } from './kernels/backend.ts';
 export { initWasmKernels, initWasmKernelsAsync, wasmStatus } from './kernels/wasm/loader.ts';
@@ -13,7 +13,7 @@ export { Flatten } from './layers/flatten.ts';
 export { AvgPool2D, type AvgPool2DOptions } from './layers/avg-pool2d.ts';
 export { GlobalAvgPool2D } from './layers/global-avg-pool2d.ts';
 export { Sequential, countParams } from './layers/sequential.ts';
-export { modelFromConfig, layerFromConfig, type FromConfigOptions } from './layers/from-config.ts';
+export { modelFromConfig, layerFromConfig, checkArchitecture, checkActivationBudget, MAX_LAYER_DEPTH, type FromConfigOptions } from './layers/from-config.ts';
 export { BatchNorm2D, type BatchNorm2DOptions } from './layers/batch-norm2d.ts';
 export { Dropout, type DropoutOptions } from './layers/dropout.ts';
 export { Tanh } from './layers/tanh.ts';
@@ -37,6 +37,6 @@ export { type Dataset, type ByteImages, byteDataset, bytesOf, copyImage, imageRa
 export { numericGradient } from './gradcheck.ts';
 export { explainConv, explainRelu, explainPool, explainDense, explainSoftmax, explainChain, explainWhyConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions } from './explain/index.ts';
 export { exportOnnx, type ExportOptions } from './io/onnx/export.ts';
-export { importOnnx, type ImportOptions, type ImportResult } from './io/onnx/import.ts';
+export { importOnnx, MAX_ONNX_NODES, type ImportOptions, type ImportResult } from './io/onnx/import.ts';
 export { applyPreprocess, checkPreprocess, type Preprocess } from './io/onnx/preprocess.ts';
 export { preprocessDigit, type PreprocessResult } from './io/preprocess.ts';

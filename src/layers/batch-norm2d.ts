@@ -7,7 +7,7 @@ import { Tensor, shapeStr } from '../tensor.ts';
 import type { Backend } from '../kernels/backend.ts';
 import type { BatchNorm2dCache } from '../kernels/batch-norm2d.ts';
 import { batchNorm2dKernels } from '../kernels/batch-norm2d-fast.ts';
-import { Layer, type LayerBuffer, type LayerConfig, type Param, intOption, makeParam, rankError } from './layer.ts';
+import { Layer, type LayerBuffer, type LayerConfig, type Param, checkLayerValues, intOption, makeParam, rankError } from './layer.ts';
 
 export interface BatchNorm2DOptions {
   /** C, the channels of the input. */
@@ -45,6 +45,7 @@ export class BatchNorm2D extends Layer {
     this.momentum = momentum;
     this.setBackend(opts.backend);
     const C = this.numFeatures;
+    checkLayerValues(who, [['weight', [C]], ['bias', [C]], ['runningMean', [C]], ['runningVar', [C]]]); // (C) each, before allocating
     this.weight = makeParam('weight', new Tensor([C], new Float32Array(C).fill(1)));
     this.bias = makeParam('bias', Tensor.zeros([C]));
     this.meanBuffer = { name: 'runningMean', value: Tensor.zeros([C]) };
