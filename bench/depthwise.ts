@@ -22,9 +22,9 @@ import { parseArgs } from 'node:util';
 import { createRng } from '../src/rng.ts';
 import { Tensor } from '../src/tensor.ts';
 import { type Conv2dParams, conv2dDims } from '../src/kernels/conv2d.ts';
-import { conv2dBackwardFast, conv2dForwardFast, im2col } from '../src/kernels/conv2d-fast.ts';
+import { conv2dKernels, im2col } from '../src/kernels/conv2d-fast.ts';
 import { gemm } from '../src/kernels/gemm.ts';
-import { type KernelBackend, createWorkspace } from '../src/kernels/workspace.ts';
+import { type Backend, resolveKernels } from '../src/kernels/backend.ts';
 import { getWasmKernels, wasmStatus } from '../src/kernels/wasm/loader.ts';
 import { ensureWasmBuilt } from '../src/kernels/wasm/build.ts';
 
@@ -76,16 +76,16 @@ export async function runDepthwiseBench(opts: { quick?: boolean } = {}): Promise
     const x = randomTensor([N, C, H, W], 1);
     const p: Conv2dParams = { stride: 1, padding: 1 };
     const rows: DepthwiseRow[] = [];
-    const run = (label: string, w: Tensor, params: Conv2dParams, backend: KernelBackend) => {
-      const ws = createWorkspace({ backend });
-      const f = conv2dForwardFast(x, w, null, params, { ws });
+    const run = (label: string, w: Tensor, params: Conv2dParams, backend: Backend) => {
+      const k = resolveKernels(conv2dKernels, backend), ws = k.ws;
+      const f = k.forward(x, w, null, params, { ws });
       const dy = randomTensor([...f.out.shape], 3);
       const F = w.shape[0], CG = w.shape[1];
       rows.push({
         label,
         macs: N * F * Q * CG * w.shape[2] * w.shape[3],
-        forwardMs: timeMs(() => conv2dForwardFast(x, w, null, params, { ws }), SAMPLES, SAMPLE_MS),
-        backwardMs: timeMs(() => conv2dBackwardFast(dy, f.cache, { ws }), SAMPLES, SAMPLE_MS),
+        forwardMs: timeMs(() => k.forward(x, w, null, params, { ws }), SAMPLES, SAMPLE_MS),
+        backwardMs: timeMs(() => k.backward(dy, f.cache, { ws }), SAMPLES, SAMPLE_MS),
       });
     };
     const wDense = randomTensor([C, C, KH, KH], 2);

@@ -20,14 +20,14 @@ import { createRng } from '../src/rng.ts';
 import { Tensor } from '../src/tensor.ts';
 import { gemm, gemmWasm } from '../src/kernels/gemm.ts';
 import { conv2dBackwardNaive, conv2dForwardNaive } from '../src/kernels/conv2d.ts';
-import { conv2dBackwardFast, conv2dForwardFast } from '../src/kernels/conv2d-fast.ts';
+import { conv2dKernels } from '../src/kernels/conv2d-fast.ts';
 import { maxPool2dBackwardNaive, maxPool2dForwardNaive } from '../src/kernels/max-pool2d.ts';
-import { maxPool2dBackwardFast, maxPool2dForwardFast } from '../src/kernels/max-pool2d-fast.ts';
-import { denseBackwardFast, denseForwardFast } from '../src/kernels/dense-fast.ts';
+import { maxPool2dKernels } from '../src/kernels/max-pool2d-fast.ts';
+import { denseKernels } from '../src/kernels/dense-fast.ts';
 import { denseBackwardNaive, denseForwardNaive } from '../src/kernels/dense.ts';
 import { reluBackwardNaive, reluForwardNaive } from '../src/kernels/relu.ts';
-import { reluBackwardFast, reluForwardFast } from '../src/kernels/relu-fast.ts';
-import { type KernelBackend, createWorkspace } from '../src/kernels/workspace.ts';
+import { reluKernels } from '../src/kernels/relu-fast.ts';
+import { type Backend, resolveKernels } from '../src/kernels/backend.ts';
 import { alignUp, getWasmKernels, wasmStatus } from '../src/kernels/wasm/loader.ts';
 import { ensureWasmBuilt } from '../src/kernels/wasm/build.ts';
 
@@ -206,21 +206,21 @@ export async function runGemmBench(opts: GemmBenchOptions = {}): Promise<GemmBen
     const [N, F, OH, OW] = out.out.shape;
     const macs = N * F * OH * OW * c.w[1] * c.w[2] * c.w[3];
     const dwGrad = Tensor.zeros(c.w), dbGrad = Tensor.zeros([c.w[0]]);
-    const fwd = (backend: KernelBackend) => {
-      const ws = createWorkspace({ backend });
-      return () => { conv2dForwardFast(x, w, b, p, { ws }); };
+    const fwd = (backend: Backend) => {
+      const k = resolveKernels(conv2dKernels, backend), ws = k.ws;
+      return () => { k.forward(x, w, b, p, { ws }); };
     };
-    const bwd = (backend: KernelBackend) => {
-      const ws = createWorkspace({ backend });
-      const { cache } = conv2dForwardFast(x, w, b, p, { ws });
+    const bwd = (backend: Backend) => {
+      const k = resolveKernels(conv2dKernels, backend), ws = k.ws;
+      const { cache } = k.forward(x, w, b, p, { ws });
       // As a layer calls it: gradients added into param.grad, dx only when the layer below needs it.
-      return () => { conv2dBackwardFast(dout, cache, { ws, computeDx: c.needDx, dwInto: dwGrad, dbInto: dbGrad }); };
+      return () => { k.backward(dout, cache, { ws, computeDx: c.needDx, dwInto: dwGrad, dbInto: dbGrad }); };
     };
-    const fwdRelu = (backend: KernelBackend) => {
-      const ws = createWorkspace({ backend });
-      return () => { conv2dForwardFast(x, w, b, p, { ws: ws, relu: true }); };
+    const fwdRelu = (backend: Backend) => {
+      const k = resolveKernels(conv2dKernels, backend), ws = k.ws;
+      return () => { k.forward(x, w, b, p, { ws, relu: true }); };
     };
-    const rows: Array<[LayerRow['pass'] | 'forward+relu', () => void, (be: KernelBackend) => () => void, number]> = [
+    const rows: Array<[LayerRow['pass'] | 'forward+relu', () => void, (be: Backend) => () => void, number]> = [
       ['forward', () => { conv2dForwardNaive(x, w, b, p); }, fwd, 2 * macs],
       ['forward+relu', () => { reluForwardNaive(conv2dForwardNaive(x, w, b, p).out); }, fwdRelu, 2 * macs],
       ['backward', () => { conv2dBackwardNaive(dout, out.cache); }, bwd, (c.needDx ? 4 : 2) * macs],
@@ -244,10 +244,10 @@ export async function runGemmBench(opts: GemmBenchOptions = {}): Promise<GemmBen
     const x = randomTensor(c.x, 500 + i);
     const ref = maxPool2dForwardNaive(x, c.p);
     const dout = randomTensor([...ref.out.shape], 600 + i);
-    const time = (backend: KernelBackend, pass: 'forward' | 'backward') => {
-      const ws = createWorkspace({ backend });
-      const { cache } = maxPool2dForwardFast(x, c.p, { ws });
-      const fn = pass === 'forward' ? () => { maxPool2dForwardFast(x, c.p, { ws }); } : () => { maxPool2dBackwardFast(dout, cache, { ws }); };
+    const time = (backend: Backend, pass: 'forward' | 'backward') => {
+      const k = resolveKernels(maxPool2dKernels, backend), ws = k.ws;
+      const { cache } = k.forward(x, c.p, { ws });
+      const fn = pass === 'forward' ? () => { k.forward(x, c.p, { ws }); } : () => { k.backward(dout, cache, { ws }); };
       return median(timeIt(fn, samples, ms));
     };
     const nf = median(timeIt(() => { maxPool2dForwardNaive(x, c.p); }, naiveSamples, ms));
@@ -262,10 +262,10 @@ export async function runGemmBench(opts: GemmBenchOptions = {}): Promise<GemmBen
     const x = randomTensor(shape, 800 + i), dout = randomTensor(shape, 900 + i);
     const name = `relu on ${shape.slice(1).join('x')}`;
     const ref = reluForwardNaive(x);
-    const time = (backend: KernelBackend, pass: 'forward' | 'backward') => {
-      const ws = createWorkspace({ backend });
-      const { cache } = reluForwardFast(x, { ws });
-      const fn = pass === 'forward' ? () => { reluForwardFast(x, { ws }); } : () => { reluBackwardFast(dout, cache, { ws }); };
+    const time = (backend: Backend, pass: 'forward' | 'backward') => {
+      const k = resolveKernels(reluKernels, backend), ws = k.ws;
+      const { cache } = k.forward(x, { ws });
+      const fn = pass === 'forward' ? () => { k.forward(x, { ws }); } : () => { k.backward(dout, cache, { ws }); };
       return median(timeIt(fn, samples, ms));
     };
     const nf = median(timeIt(() => { reluForwardNaive(x); }, naiveSamples, ms));
@@ -281,11 +281,11 @@ export async function runGemmBench(opts: GemmBenchOptions = {}): Promise<GemmBen
     const dout = randomTensor([BATCH, 10], 703);
     const flop = 2 * BATCH * 256 * 10;
     const ref = denseForwardNaive(x, w, b);
-    const time = (backend: KernelBackend, pass: 'forward' | 'backward') => {
-      const ws = createWorkspace({ backend });
-      const { cache } = denseForwardFast(x, w, b, { ws });
+    const time = (backend: Backend, pass: 'forward' | 'backward') => {
+      const k = resolveKernels(denseKernels, backend), ws = k.ws;
+      const { cache } = k.forward(x, w, b, { ws });
       const gw = Tensor.zeros([10, 256]), gb = Tensor.zeros([10]);
-      const fn = pass === 'forward' ? () => { denseForwardFast(x, w, b, { ws }); } : () => { denseBackwardFast(dout, cache, { ws, dwInto: gw, dbInto: gb }); };
+      const fn = pass === 'forward' ? () => { k.forward(x, w, b, { ws }); } : () => { k.backward(dout, cache, { ws, dwInto: gw, dbInto: gb }); };
       return median(timeIt(fn, samples, ms));
     };
     const nf = median(timeIt(() => { denseForwardNaive(x, w, b); }, naiveSamples, ms));

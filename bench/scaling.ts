@@ -17,7 +17,7 @@ import { SGD } from '../src/index.ts';
 import { DIGIT_DEFAULTS, createDigitModel } from '../src/digits.ts';
 import { fit } from '../src/train/fit.ts';
 import { randomElastic } from '../src/train/augment.ts';
-import { takeFirst } from '../src/train/dataset.ts';
+import { takeFirst } from '../src/dataset.ts';
 import '../src/train/parallel.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 import { median } from './rounds.ts';

@@ -10,7 +10,8 @@ import type { LayerConfig } from '../src/layers/layer.ts';
 import { modelFromConfig } from '../src/layers/from-config.ts';
 import type { Sequential } from '../src/layers/sequential.ts';
 import { createRng } from '../src/rng.ts';
-import { ZOO_NAMES, type OptimizerName, zooModel } from '../src/train/zoo.ts';
+import { ZOO_NAMES, zooModel } from '../src/train/zoo.ts';
+import type { OptimizerName } from '../src/optim/factory.ts';
 
 /** One named tensor of the model (a param or a buffer), as `model.params()` / `model.buffers()` name it. */
 export interface ZooTensor { name: string; shape: number[]; data: number[] }

@@ -3,8 +3,10 @@
 // the reference bench times it (bench/miniconv.ts), the JSON report on the last line of stdout.
 //
 //   npx tsx bench/zoo-miniconv.ts --fixture FILE [--threads N] [--backend wasm|ts] [--train-images N]
-//        [--infer-images N] [--infer-runs 7]
+//        [--infer-images N] [--infer-runs 7] [--winograd]
 //
+// --winograd runs every 3x3 stride-1 conv of the model by Winograd F(2x2,3x3) (Conv2D's winograd
+// option, src/kernels/winograd.ts); the others as usual.
 // --threads N > 1 trains with ParallelTrainer (data parallel: each thread takes a slice of the batch).
 // Batch norm then normalises each slice by its own statistics (PyTorch's DataParallel without
 // SyncBatchNorm), so for resnet-mini and mobilenet-mini the 2-thread run does slightly different
@@ -14,12 +16,15 @@ import { checkBackend, setDefaultBackend, wasmStatus } from '../src/kernels/inde
 import { trainStep } from '../src/train/step.ts';
 import { ParallelTrainer } from '../src/train/parallel.ts';
 import { timeInference } from './miniconv-infer.ts';
-import { createOptimizer } from '../src/train/zoo.ts';
+import { createOptimizer } from '../src/optim/factory.ts';
 import { ChunkTimer, chunkBatches, finish, loadData, median, parseArgs, peakRssMB, round, runPeer } from './peers/common.ts';
 import { loadZooFixture, resolveZooRun, zooModelFromFixture } from './zoo-fixture.ts';
+import { Conv2D } from '../src/layers/conv2d.ts';
+import { leavesOf } from '../src/inspect/layer-tree.ts';
 
-const args = parseArgs();
-const library = 'miniconv';
+const winograd = process.argv.includes('--winograd');
+const args = parseArgs(process.argv.slice(2).filter((a) => a !== '--winograd'));
+const library = winograd ? 'miniconv (winograd)' : 'miniconv';
 
 runPeer(library, { threads: args.threads }, async () => {
   if (args.backend !== null) setDefaultBackend(checkBackend(args.backend, 'bench --backend'));
@@ -28,6 +33,9 @@ runPeer(library, { threads: args.threads }, async () => {
   const run = resolveZooRun(fx, args, data);
   const B = fx.batchSize, per = fx.inputShape.reduce((a, d) => a * d, 1);
   const model = zooModelFromFixture(fx);
+  const convs = winograd ? leavesOf(model, Conv2D).map(({ layer }) => layer) : [];
+  for (const c of convs) c.winograd = true; // where it does not apply, the conv ignores it
+  const winogradConvs = convs.filter((c) => c.kernelSize.join() === '3,3' && c.stride === 1 && c.groups === 1 && c.dilation === 1 && c.padding <= 2).length;
   const o = fx.optimizer;
   const opt = createOptimizer(o.name, model.params(), { lr: o.lr, momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay });
   // With threads: ParallelTrainer's trainStep (the optimiser's update shared out over the threads too)
@@ -91,6 +99,6 @@ runPeer(library, { threads: args.threads }, async () => {
     initialLoss: round(initialLoss, 6), firstStepLoss: round(firstStepLoss, 6),
     finalChunkLoss: round(timer.chunks.at(-1)?.meanLoss ?? timer.partial?.meanLoss ?? NaN, 5),
     testAccuracy: round(correct / n, 4), peakRssMB: round(peakRssMB(), 1),
-    notes: `kernels: ${wasmStatus()}; inference: ${warmup} warm-up passes; ${fx.optimizer.name} lr ${fx.optimizer.lr} (no schedule); inference in eval mode${parallel ? `; batch norm per thread slice (DataParallel); ${typeof sharedStep?.trainStep === 'function' ? 'ParallelTrainer.trainStep (update shared out)' : 'computeGradients + optimizer.step() on the main thread'}` : ''}`,
+    notes: `kernels: ${wasmStatus()}; ${winograd ? `Winograd F(2x2,3x3) on ${winogradConvs} 3x3 stride-1 convs; ` : ''}inference: ${warmup} warm-up passes; ${fx.optimizer.name} lr ${fx.optimizer.lr} (no schedule); inference in eval mode${parallel ? `; batch norm per thread slice (DataParallel); ${typeof sharedStep?.trainStep === 'function' ? 'ParallelTrainer.trainStep (update shared out)' : 'computeGradients + optimizer.step() on the main thread'}` : ''}`,
   });
 });

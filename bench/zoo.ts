@@ -78,7 +78,7 @@ function spawnJson<T>(script: string, args: string[], what: string): T & { error
   }
 }
 
-function entries(o: ZooBenchOptions, probe: Probe): Entry[] {
+function entries(o: ZooBenchOptions, probe: Probe, probeConfig: LayerConfig): Entry[] {
   const cores = availableParallelism();
   const full = o.trainImages ?? (o.quick ? 128 : 2000);
   const lacks = probe.missingOnWasmForTraining;
@@ -88,6 +88,7 @@ function entries(o: ZooBenchOptions, probe: Probe): Entry[] {
   const wasmNote = lacks.length ? ' (inference only)' : extra.length ? ' + patched depthwise grads**' : '';
   const list: Entry[] = [
     { id: 'miniconv-1', label: 'miniconv, 1 thread', script: 'zoo-miniconv.ts', args: ['--threads', '1'], trainImages: full, threads: 1 },
+    ...(hasWinogradConv(probeConfig) ? [{ id: 'miniconv-1-winograd', label: 'miniconv, 1 thread, Winograd F(2x2,3x3)', script: 'zoo-miniconv.ts', args: ['--threads', '1', '--winograd'], trainImages: full, threads: 1 }] : []),
     { id: `miniconv-${cores}`, label: `miniconv, ${cores} threads`, script: 'zoo-miniconv.ts', args: ['--threads', String(cores)], trainImages: full, threads: cores },
     { id: 'tfjs-wasm-1', label: `TF.js 4.22 wasm SIMD, 1 thread${wasmNote}`, script: 'peers/tfjs-zoo.ts', args: ['--backend', 'wasm', '--threads', '1'], trainImages: full, threads: 1, inferOnly },
     { id: `tfjs-wasm-${cores}`, label: `TF.js 4.22 wasm SIMD, ${cores} threads*${wasmNote}`, script: 'peers/tfjs-zoo.ts', args: ['--backend', 'wasm', '--threads', String(cores)], trainImages: full, threads: cores, inferOnly },
@@ -148,6 +149,15 @@ export function initialLossDisagreements(results: ZooResult[]): string[] {
     .map((r) => `${r.label}: initial loss ${r.initialLoss ?? 'missing'}, miniconv's ${ref.initialLoss}`);
 }
 
+/** Whether a layer config holds a conv Winograd runs: 3x3, stride 1, groups 1, dilation 1, padding <= 2 (src/kernels/winograd.ts). */
+export function hasWinogradConv(c: LayerConfig): boolean {
+  if (c.type === 'Conv2D') {
+    return (c.kernelSize as number[]).join() === '3,3' && c.stride === 1 && c.groups === 1 && c.dilation === 1 && (c.padding as number) <= 2;
+  }
+  const children = [...((c.layers as LayerConfig[] | undefined) ?? []), c.block as LayerConfig | undefined, c.shortcut as LayerConfig | null | undefined];
+  return children.some((child) => child && hasWinogradConv(child));
+}
+
 /** Whether a layer config holds a Conv2D with groups > 1 (mobilenet-mini's depthwise convs). */
 export function hasGroupedConv(c: LayerConfig): boolean {
   if (c.type === 'Conv2D') return (c.groups as number) > 1;
@@ -168,7 +178,7 @@ export async function runZooBench(o: ZooBenchOptions): Promise<number> {
   const probe = spawnJson<Probe>('peers/tfjs-zoo.ts', ['--fixture', fixture, '--probe-kernels'], 'kernel probe');
   if (probe.error) throw new Error(`the TF.js kernel probe failed: ${probe.error}`);
   if (probe.missingOnWasmForInference.length) throw new Error(`TF.js-wasm lacks the forward kernels ${probe.missingOnWasmForInference.join(', ')} of ${o.model}: nothing to compare`);
-  const list = entries(o, probe);
+  const list = entries(o, probe, fx.config);
 
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const ceilingSamples: number[] = [];
@@ -201,6 +211,12 @@ export async function runZooBench(o: ZooBenchOptions): Promise<number> {
   if (o.rounds > 1) console.log(`Every library ran ${o.rounds} times, in turns; each figure is the median over the rounds, peak RSS the largest.`);
   console.log(`\nGEMM ceiling measured in this run: ${ceiling.gflops.toFixed(1)} GFLOP/s per core (${ceiling.what}); "% ceiling" is a library's GFLOP/s per thread over it.`);
   console.log(zooTable(results, forwardFlop, ceiling.gflops));
+  const im2col = results.find((r) => r.id === 'miniconv-1' && !r.error), wino = results.find((r) => r.id === 'miniconv-1-winograd' && !r.error);
+  if (im2col && wino) {
+    const x = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
+    console.log(`\nWinograd F(2x2,3x3) over the default path, 1 thread, same run: training ${x(wino.trainImagesPerSecMedian, im2col.trainImagesPerSecMedian)}, ` +
+      `inference ${x(wino.inferImagesPerSec, im2col.inferImagesPerSec)} (target 1.3x; test accuracy ${fmt(100 * (wino.testAccuracy ?? NaN), 2)}% vs ${fmt(100 * (im2col.testAccuracy ?? NaN), 2)}%).`);
+  }
   if (o.rounds > 1) {
     console.log('\nEach round (train img/s / infer img/s):');
     for (const [k, e] of list.entries()) {

@@ -21,7 +21,7 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../src/io/model-file.ts';
-import { DIGIT_SIZE } from '../src/io/preprocess.ts';
+import { DIGIT_SIZE } from '../src/io/clean-picture.ts';
 
 const PIXELS = DIGIT_SIZE * DIGIT_SIZE;
 const MAGIC = 'MCDIGIT1';

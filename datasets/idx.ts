@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { MAX_IDX_BYTES, formatBytes, readRegularFile } from '../src/io/safe-read.ts';
-import type { Dataset } from './dataset.ts';
+import type { Dataset } from '../src/dataset.ts';
 
 const IMAGES_MAGIC = 0x00000803;
 const LABELS_MAGIC = 0x00000801;

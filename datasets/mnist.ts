@@ -4,8 +4,8 @@
 // digit, the first `trainFraction` of its samples go to the training set and the rest to the test
 // set; each set is then shuffled with a seeded rng.
 import { createRng } from '../src/rng.ts';
-import { type Dataset, byteDataset } from './dataset.ts';
-import { DIGIT_SIZE } from '../src/io/preprocess.ts';
+import { type Dataset, byteDataset } from '../src/dataset.ts';
+import { DIGIT_SIZE } from '../src/io/clean-picture.ts';
 import { type DigitCacheOptions, loadDigitCodes } from './digits-cache.ts';
 
 const PIXELS = DIGIT_SIZE * DIGIT_SIZE;

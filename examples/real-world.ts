@@ -17,7 +17,7 @@ import { Tensor } from '../src/tensor.ts';
 import { softmax } from '../src/kernels/softmax-xent.ts';
 import { decodePicture, digitToPng } from '../src/io/digit-image.ts';
 import { loadModel } from '../src/io/model-file.ts';
-import { preprocessDigit, rgbaToGrey, toMnistDigit } from '../src/io/preprocess.ts';
+import { preprocessDigit, rgbaToGrey, toMnistDigit } from '../src/io/clean-picture.ts';
 import { STYLES, type SynthPicture, TARGET_COUNTS, synthesise } from '../test/pictures.ts';
 
 export interface StyleResult { style: string; right: number; total: number; warned: number; wrong: string[] }

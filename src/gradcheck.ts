@@ -4,6 +4,25 @@
 //   numeric dL/dv[i] = (L(v[i] + h) - L(v[i] - h)) / (2h)
 //   relError(a, n)   = max_i |a_i - n_i| / max(1e-8, |a_i| + |n_i|)
 //
+// The policy, per entry (as numpy's allclose and torch.autograd.gradcheck judge, with both bounds):
+// an entry passes when its relative error is below `tolerance` (1e-6) OR its absolute error
+// |a - n| is below `absTolerance` (1e-8). The absolute floor is for tiny entries: a central
+// difference in float64 with h = 1e-5 on a loss of order 1 carries rounding noise of about
+// 1e-16 / 1e-5 = 1e-11 and truncation of order h^2 = 1e-10, so where the true gradient is 1e-6 or 0
+// (a Dense weight over dark pixels, a conv bias before BatchNorm2D in training mode, whose true
+// gradient is 0) the relative error measures only that noise. `errors` and `maxRelError` count the
+// entries above the floor; `worst` lists the entries nearest to failing (or failing), with both values.
+//
+// Two more checks a hand-written layer needs:
+//   - Randomness held: Dropout in training mode would draw a new mask on every forward and make the
+//     finite differences meaningless; gradCheck holds every layer's random draws fixed for the check
+//     (Layer.holdRandomness), so the check runs in the layer's own mode with one mask.
+//   - Accumulation: backward must ADD into param.grad (layer.ts, rule 1). gradCheck runs backward a
+//     second time without zeroing: a gradient that is not twice the first one means the layer
+//     overwrites param.grad (then training with gradient accumulation, or a shared parameter, breaks).
+// The model's buffers (BatchNorm2D's running statistics, which every training-mode forward moves) and
+// its parameters are restored afterwards.
+//
 // For a single layer the scalar is L = sum(y * dy) with a fixed random dy, so dL/dy = dy.
 // For a model with softmaxCrossEntropy, L is the mean cross-entropy of the labels.
 //
@@ -30,6 +49,10 @@ export interface GradCheckOptions {
   h?: number;
   /** Largest relative error that passes (default 1e-6). */
   tolerance?: number;
+  /** Largest absolute error that passes whatever the relative error (default 1e-8; see the header). */
+  absTolerance?: number;
+  /** How many of the worst entries `worst` lists (default 5). */
+  worst?: number;
   /** Check at most this many entries of each tensor, picked at random (default: all). */
   maxPerTensor?: number;
   /** Seed of dy and of the sampled entries (default 0). */
@@ -37,19 +60,45 @@ export interface GradCheckOptions {
 }
 
 export interface GradCheckResult {
-  /** Every smooth entry within tolerance, and every kink entry on one of its one-sided slopes. */
+  /** Every smooth entry within tolerance or absTolerance, every kink entry on one of its one-sided slopes, and every gradient accumulated. */
   passed: boolean;
   tolerance: number;
-  /** The largest relative error over the smooth entries checked. */
+  absTolerance: number;
+  /** The largest relative error over the smooth entries checked whose absolute error is above absTolerance. */
   maxRelError: number;
-  /** Relative error of dx under 'x', and of each parameter's gradient under its name (smooth entries). */
+  /** Relative error of dx under 'x', and of each parameter's gradient under its name (smooth entries above the absolute floor). */
   errors: Record<string, number>;
+  /** The smooth entries nearest to failing, worst first (failing ones have passed: false). */
+  worst: GradEntry[];
+  /** The parameters whose backward overwrote param.grad instead of adding to it (empty when all accumulate). */
+  accumulationFailures: AccumulationFailure[];
   /** How many entries of each tensor straddle a kink or a tie (not judged by the central difference). */
   kinks: Record<string, number>;
   /** Of those, how many sit exactly on a kink (a choice flips on both sides): reported, not judged. */
   unjudged: Record<string, number>;
   /** The kink entries whose analytic gradient differs from the slope of the side with no kink: real errors. */
   kinkFailures: KinkEntry[];
+}
+
+/** One checked entry: where it is, both gradients, and its errors. */
+export interface GradEntry {
+  tensor: string; // 'x' or a parameter name
+  index: number; // flat index into that tensor
+  analytic: number;
+  numeric: number;
+  absError: number;
+  relError: number;
+  passed: boolean;
+}
+
+/** A parameter whose gradient did not double when backward ran twice. */
+export interface AccumulationFailure {
+  param: string;
+  index: number;
+  /** param.grad after one backward, and after a second one without zeroGrad (should be twice the first). */
+  once: number;
+  twice: number;
+  message: string;
 }
 
 /** One entry whose finite difference straddles a kink. */
@@ -82,9 +131,12 @@ export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export function gradCheck(layer: Layer, x: Tensor, opts: GradCheckOptions = {}): GradCheckResult {
   const h = opts.h ?? 1e-5;
   const tolerance = opts.tolerance ?? 1e-6;
+  const absTolerance = opts.absTolerance ?? 1e-8;
   const rng = createRng(`gradcheck-${opts.seed ?? 0}`);
   const params = layer.params();
   const saved = params.map((p) => ({ value: p.value, grad: p.grad }));
+  const buffers = layer.buffers().map((b) => ({ t: b.value, data: b.value.data.slice() }));
+  layer.holdRandomness(true);
   try {
     for (const p of params) {
       p.value = p.value.to('float64');
@@ -106,22 +158,40 @@ export function gradCheck(layer: Layer, x: Tensor, opts: GradCheckOptions = {}):
       for (let i = 0; i < out.size; i++) s += out.data[i] * (dy as Tensor).data[i];
       return s;
     };
+    const backwardOnce = (): Tensor => {
+      const out = layer.forward(x64);
+      return layer.backward(opts.labels ? softmaxCrossEntropy(out, opts.labels).grad : (dy as Tensor));
+    };
 
-    // Analytic gradients.
-    const out = layer.forward(x64);
-    const upstream = opts.labels ? softmaxCrossEntropy(out, opts.labels).grad : (dy as Tensor);
-    const dx = layer.backward(upstream);
+    // Analytic gradients; then backward again without zeroing: each param.grad must double.
+    const dx = backwardOnce();
     const analytic: Array<[string, Float64Array, Float64Array]> = [['x', x64.data as Float64Array, Float64Array.from(dx.data)]];
     for (const p of params) analytic.push([p.name, p.value.data as Float64Array, Float64Array.from(p.grad.data)]);
+    backwardOnce();
+    const accumulationFailures: AccumulationFailure[] = [];
+    params.forEach((p, k) => {
+      const once = analytic[k + 1][2], twice = p.grad.data;
+      for (let i = 0; i < once.length; i++) {
+        if (Math.abs(twice[i] - 2 * once[i]) <= 1e-9 * Math.abs(2 * once[i]) + 1e-300) continue;
+        accumulationFailures.push({
+          param: p.name, index: i, once: once[i], twice: twice[i],
+          message: `${p.name}: after a second backward without zeroGrad, grad[${i}] is ${twice[i]} where twice the first, ${2 * once[i]}, was expected: ` +
+            'backward must add into param.grad (+=), not overwrite it',
+        });
+        break;
+      }
+    });
 
     // Numeric gradients, entry by entry.
     const l0 = lossAt();
     const state0 = state as ArrayLike<number> | null;
     const errors: Record<string, number> = {}, kinks: Record<string, number> = {}, unjudged: Record<string, number> = {};
     const kinkFailures: KinkEntry[] = [];
+    const entries: GradEntry[] = [];
+    let failed = 0;
     for (const [name, v, grad] of analytic) {
-      const a: number[] = [], n: number[] = [];
       kinks[name] = unjudged[name] = 0;
+      errors[name] = 0;
       for (const i of pickEntries(v.length, opts.maxPerTensor, rng)) {
         const old = v[i];
         v[i] = old + h; const lp = lossAt(); const rightKept = sameChoices(state, state0);
@@ -134,16 +204,27 @@ export function gradCheck(layer: Layer, x: Tensor, opts: GradCheckOptions = {}):
           if (slopes.length === 0) unjudged[name]++;
           else if (!slopes.some((s) => nearSlope(grad[i], s, h))) kinkFailures.push({ tensor: name, index: i, analytic: grad[i], right, left });
         } else {
-          n.push((lp - lm) / (2 * h));
-          a.push(grad[i]);
+          const numeric = (lp - lm) / (2 * h);
+          const absError = Math.abs(grad[i] - numeric), rel = relError([grad[i]], [numeric]);
+          const passed = rel < tolerance || absError < absTolerance;
+          if (!passed) failed++;
+          if (absError >= absTolerance) errors[name] = Math.max(errors[name], rel);
+          entries.push({ tensor: name, index: i, analytic: grad[i], numeric, absError, relError: rel, passed });
         }
       }
-      errors[name] = a.length ? relError(a, n) : 0;
     }
+    // Worst first: by how far each entry is from passing (the nearer of its two bounds).
+    const excess = (e: GradEntry) => Math.min(e.relError / tolerance, e.absError / absTolerance);
+    const worst = entries.sort((a, b) => excess(b) - excess(a)).slice(0, opts.worst ?? 5);
     const maxRelError = Math.max(...Object.values(errors));
-    return { passed: maxRelError < tolerance && kinkFailures.length === 0, tolerance, maxRelError, errors, kinks, unjudged, kinkFailures };
+    return {
+      passed: failed === 0 && kinkFailures.length === 0 && accumulationFailures.length === 0,
+      tolerance, absTolerance, maxRelError, errors, worst, accumulationFailures, kinks, unjudged, kinkFailures,
+    };
   } finally {
     params.forEach((p: Param, k) => { p.value = saved[k].value; p.grad = saved[k].grad; });
+    for (const b of buffers) b.t.data.set(b.data);
+    layer.holdRandomness(false);
   }
 }
 

@@ -35,19 +35,19 @@ describe.each(BACKENDS)('Tanh and Sigmoid, %s backend', (backend) => {
 describe('Tanh and Sigmoid: fast equals naive, and reuses its buffers', () => {
   for (const [name, family] of [['tanh', tanhKernels], ['sigmoid', sigmoidKernels]] as const) {
     it(name, () => {
-      const ws = createWorkspace({ backend: 'ts' });
+      const ws = createWorkspace();
       const x = randn([2, 3, 4, 5], name).to('float32'), dy = randn([2, 3, 4, 5], `${name}-dy`).to('float32');
-      const n = family.naive.forward(x), f = family.fast.forward(x, { ws });
+      const n = family.naive.forward(x), f = family.ts.forward(x, { ws });
       if (name === 'tanh') { // float32 tanh is a rational function there: Math.tanh's float32 but for a rare last bit
         f.out.data.forEach((v, i) => expect(Math.abs(v - n.out.data[i]), `x = ${x.data[i]}`).toBeLessThanOrEqual(2 ** -23 * Math.abs(n.out.data[i])));
-        const dx = family.fast.backward(dy, n.cache, { ws }).dx; // the backward itself from the same y
+        const dx = family.ts.backward(dy, n.cache, { ws }).dx; // the backward itself from the same y
         expect(Array.from(dx.data)).toEqual(Array.from(family.naive.backward(dy, n.cache).dx.data));
       } else {
         expect(Array.from(f.out.data)).toEqual(Array.from(n.out.data));
-        expect(Array.from(family.fast.backward(dy, f.cache, { ws }).dx.data)).toEqual(Array.from(family.naive.backward(dy, n.cache).dx.data));
+        expect(Array.from(family.ts.backward(dy, f.cache, { ws }).dx.data)).toEqual(Array.from(family.naive.backward(dy, n.cache).dx.data));
       }
-      expect(family.fast.forward(x, { ws }).out.data).toBe(f.out.data);
-      expect(() => family.fast.backward(new Tensor([2, 3]), f.cache, { ws })).toThrow(/dy must have shape \[2, 3, 4, 5\], got \[2, 3\]/);
+      expect(family.ts.forward(x, { ws }).out.data).toBe(f.out.data);
+      expect(() => family.ts.backward(new Tensor([2, 3]), f.cache, { ws })).toThrow(/dy must have shape \[2, 3, 4, 5\], got \[2, 3\]/);
     });
   }
 });
@@ -130,7 +130,7 @@ describe('Dropout', () => {
   });
 
   it('fast kernels equal the naive ones from the same rng, and reuse their buffers', () => {
-    const ws = createWorkspace({ backend: 'ts' });
+    const ws = createWorkspace();
     const x = randn([4, 50], 'dk'), dy = randn([4, 50], 'dk-dy');
     const p = (seed: number) => ({ p: 0.25, training: true, rng: createRng(seed) });
     const n = dropoutForwardNaive(x, p(8)), f = dropoutForwardFast(x, p(8), { ws });

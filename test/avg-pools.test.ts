@@ -55,7 +55,7 @@ describe('average pools: fast == naive', () => {
   for (const [dtype, tol] of [['float64', 1e-12], ['float32', 1e-6]] as const) {
     it(`avgPool2d: 300 random configurations, ${dtype}, buffers reused across shapes`, () => {
       const rng = createRng(`avg-${dtype}`);
-      const ws = createWorkspace({ backend: 'ts' });
+      const ws = createWorkspace();
       let done = 0;
       while (done < 300) {
         const N = 1 + rng.int(3), C = 1 + rng.int(4), H = 1 + rng.int(12), W = 1 + rng.int(12), k = 1 + rng.int(4), s = 1 + rng.int(4);
@@ -79,7 +79,7 @@ describe('average pools: fast == naive', () => {
     });
     it(`globalAvgPool2d: 100 random shapes, ${dtype}`, () => {
       const rng = createRng(`gap-${dtype}`);
-      const ws = createWorkspace({ backend: 'ts' });
+      const ws = createWorkspace();
       for (let t = 0; t < 100; t++) {
         const shape = [1 + rng.int(3), 1 + rng.int(5), 1 + rng.int(9), 1 + rng.int(9)];
         const x = Tensor.zeros(shape, dtype as DType);

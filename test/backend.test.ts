@@ -4,7 +4,7 @@
 //   - forward()/backward() return tensors the caller owns; the View passes may share a buffer.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Conv2D, Dense, Flatten, type Layer, MaxPool2D, ReLU, Sequential, createRng } from '../src/index.ts';
-import { type Backend, checkBackend, defaultBackend, resolveKernels, setDefaultBackend } from '../src/kernels/backend.ts';
+import { type Backend, checkBackend, defaultBackend, resolveKernels, setDefaultBackend, withFallback } from '../src/kernels/backend.ts';
 import { conv2dKernels } from '../src/kernels/conv2d-fast.ts';
 import { getWasmKernels, wasmStatus } from '../src/kernels/wasm/loader.ts';
 import { ensureWasmBuilt } from '../src/kernels/wasm/build.ts';
@@ -74,12 +74,42 @@ describe('choosing the backend', () => {
     expect(conv.backend).toBe('naive');
   });
 
+  // The reproduced bug of issue 26: a layer without a backend of its own resolved the process default
+  // once and kept those kernels, so after setDefaultBackend it reported the new default while running
+  // the old kernels. What ran is told apart by where the output lives: the ts kernels reuse their
+  // workspace's buffer, the naive ones allocate on every call, wasm's output is in wasm memory.
+  it("a layer following the default runs the default's kernels after setDefaultBackend, and reports them", () => {
+    const conv = new Conv2D({ inChannels: 8, outChannels: 4, kernelSize: 5, padding: 2, rng: createRng(6), biasInit: 'heNormal' });
+    const x = rand([2, 8, 9, 9], 'default-change');
+    const naiveBits = Array.from(conv2dKernels.naive.forward(x, conv.weight.value, conv.bias!.value, { stride: 1, padding: 2 }).out.data);
+
+    setDefaultBackend('ts');
+    const first = conv.forwardView(x);
+    expect(conv.forwardView(x), 'the ts workspace reuses its output').toBe(first);
+
+    setDefaultBackend('naive');
+    expect(conv.backend).toBe('naive');
+    const second = conv.forwardView(x);
+    expect(Array.from(second.data), 'the naive kernels ran').toEqual(naiveBits);
+    expect(second).not.toBe(first);
+    expect(conv.forwardView(x), 'naive allocates every call').not.toBe(second);
+
+    setDefaultBackend(undefined); // back to wasm: the output lives in wasm memory (the relaxed build)
+    expect(conv.backend).toBe('wasm');
+    const wasm = getWasmKernels()!;
+    expect(wasm.shared).toBe(true);
+    expect(wasm.addressOf(conv.forwardView(x).data)).not.toBeNull();
+    setDefaultBackend('ts');
+    expect(wasm.addressOf(conv.forwardView(x).data), 'ts after wasm: an ordinary array').toBeNull();
+  });
+
   it('resolveKernels gives the family for a backend, with its own workspace on the fast ones', () => {
     expect(resolveKernels(conv2dKernels, 'naive').ws).toBeUndefined();
     const a = resolveKernels(conv2dKernels, 'wasm'), b = resolveKernels(conv2dKernels, 'wasm');
     expect(a.ws).toBeDefined();
     expect(a.ws).not.toBe(b.ws);
-    expect(a.forward).toBe(conv2dKernels.fast.forward);
+    expect(a.forward).toBe(withFallback(conv2dKernels).forward); // the wasm pair behind the fallback rule
+    expect(resolveKernels(conv2dKernels, 'ts').forward).toBe(conv2dKernels.ts.forward);
   });
 
   it('a bad name is a RangeError naming the layer and the three choices', () => {

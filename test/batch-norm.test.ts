@@ -159,7 +159,7 @@ describe('BatchNorm2D fast kernels equal the naive ones', () => {
         const w = randn([C], `w${i}`).to('float32'), b = randn([C], `b${i}`).to('float32');
         const stats = () => ({ runningMean: randn([C], `m${i}`).to('float32'), runningVar: new Tensor([C], Float32Array.from({ length: C }, (_, c) => 0.5 + c)) });
         const pn = { training, eps: 1e-5, momentum: 0.1, ...stats() }, pf = { training, eps: 1e-5, momentum: 0.1, ...stats() };
-        const ws = createWorkspace({ backend: 'ts' });
+        const ws = createWorkspace();
         for (const round of [0, 1]) {
           const xr = randn(s, `x${i}-${round}`).to('float32'), g = randn(s, `dy${i}-${round}`).to('float32');
           const n = batchNorm2dForwardNaive(xr, w, b, pn), f = batchNorm2dForwardFast(xr, w, b, pf, { ws });

@@ -13,7 +13,7 @@ import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sequential, createRng } from '
 import { saveModel } from '../src/io/model-file.ts';
 import { showMatrix } from '../src/explain/matrix.ts';
 import { loadDigits } from '../datasets/mnist.ts';
-import { takeFirst } from '../src/train/dataset.ts';
+import { takeFirst } from '../src/dataset.ts';
 import { encodeIdx } from '../datasets/idx.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'miniconv-cli-rw-'));
@@ -112,7 +112,7 @@ describe('train --out is checked before training', () => {
     const t0 = Date.now();
     const r = await run('train', '--out', notes, '--epochs', '1');
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`miniconv train: saveModel: ${notes} exists and is not a miniconv model file; refusing to overwrite it (pass --force to replace it)`);
+    expect(r.err).toBe(`miniconv train: saveModel: ${notes} exists and is not a miniconv model file; refusing to overwrite it (rule: an existing file is replaced only by a file of its own kind; pass --force to replace it)`);
     expect(r.out).toBe(''); // no training started
     expect(readFileSync(notes, 'utf8')).toBe('my notes');
     expect((await run('train', '--out', dir, '--force')).err).toMatch(/is a directory; refusing to replace it/);

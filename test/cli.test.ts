@@ -12,7 +12,7 @@ import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, creat
 import { saveModel } from '../src/io/model-file.ts';
 import { fit } from '../src/train/index.ts';
 import { loadDigits } from '../datasets/mnist.ts';
-import { takeFirst } from '../src/train/dataset.ts';
+import { takeFirst } from '../src/dataset.ts';
 import { encodeIdx } from '../datasets/idx.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'miniconv-cli-'));
@@ -44,7 +44,7 @@ describe('miniconv CLI', () => {
       expect(r.err).toMatch(/\n\nUsage: miniconv /);
       expect(r.out).toBe('');
     }
-    expect((await run('train', '--epochs', '0')).err).toMatch(/^miniconv train: --epochs must be an integer >= 1 \(for example --epochs 3\), got '0'\n\nUsage: miniconv train \[options\]/);
+    expect((await run('train', '--epochs', '0')).err).toMatch(/^miniconv train: --epochs must be an integer from 1 to 10000, in decimal digits \(for example --epochs 3\), got '0'\n\nUsage: miniconv train \[options\]/);
     expect((await run('train', '--augment', 'warp')).err).toContain("miniconv train: --augment must be one of elastic, affine, shift, none, got 'warp'");
     expect((await run('bogus')).err).toMatch(/^miniconv: unknown command 'bogus'\n\nUsage: miniconv <command>/);
   });
@@ -66,9 +66,9 @@ describe('miniconv CLI', () => {
   });
 
   it('a negative number after a space is read as the value, and the message says what to type', async () => {
-    expect((await run('explain', '--padding', '-1')).err).toMatch(/^miniconv explain: --padding must be an integer >= 0 \(for example --padding 1\), got '-1'/);
-    expect((await run('train', '--lr', '-0.5')).err).toMatch(/^miniconv train: --lr must be a number >= 0 \(for example --lr 0.02\), got '-0.5'/);
-    expect((await run('inspect', modelFile, '--index', '-3')).err).toMatch(/^miniconv inspect: --index must be an integer >= 0 \(for example --index 3\), got '-3'/);
+    expect((await run('explain', '--padding', '-1')).err).toMatch(/^miniconv explain: --padding must be an integer >= 0, in decimal digits \(for example --padding 1\), got '-1'/);
+    expect((await run('train', '--lr', '-0.5')).err).toMatch(/^miniconv train: --lr must be a decimal number >= 0 \(for example --lr 0.02\), got '-0.5'/);
+    expect((await run('inspect', modelFile, '--index', '-3')).err).toMatch(/^miniconv inspect: --index must be an integer >= 0, in decimal digits \(for example --index 3\), got '-3'/);
     // A negative entry inside JSON is fine, after a space or an '='.
     const r = await run('explain', '--no-color', '--kernel', '[[-1,0],[0,1]]', '--dy=[[-1,2],[3,-4]]');
     expect(r.code, r.err).toBe(0);
@@ -102,7 +102,7 @@ describe('miniconv CLI', () => {
     }
     // The defaults the help shows are the ones used.
     const train = (await run('train', '--help')).out;
-    expect(train).toMatch(/--epochs <N> +passes over the training set \(default: the model's; digits: 15\)/);
+    expect(train).toMatch(/--epochs <N> +passes over the training set, at most 10000 \(default: the model's; digits: 15\)/);
     expect(train).toMatch(/--backend <NAME> +the kernels to run: naive, ts, wasm/);
   });
 

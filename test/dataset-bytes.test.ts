@@ -4,7 +4,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, createRng } from '../src/index.ts';
 import { evaluate, fit } from '../src/train/index.ts';
-import { type Dataset, byteDataset, bytesOf, copyImage, imageRange, takeFirst } from '../src/train/dataset.ts';
+import { type Dataset, byteDataset, bytesOf, copyImage, imageRange, takeFirst } from '../src/dataset.ts';
 import { randomElastic } from '../src/train/augment.ts';
 import '../src/train/parallel.ts';
 import { loadDigits } from '../datasets/mnist.ts';

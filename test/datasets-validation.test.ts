@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { Dataset } from '../datasets/dataset.ts';
+import type { Dataset } from '../src/dataset.ts';
 import { encodeIdx, loadIdxMnist, readIdxImages, readIdxLabels, readIdxPair, readMnistPair } from '../datasets/idx.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'miniconv-idx-check-'));

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { loadDigits, loadRawDigits } from '../datasets/mnist.ts';
 import { encodeIdx, loadIdxMnist, readIdxImages, readIdxLabels, readIdxPair } from '../datasets/idx.ts';
-import type { Dataset } from '../datasets/dataset.ts';
+import type { Dataset } from '../src/dataset.ts';
 
 const bytesEqual = (a: ArrayBufferView, b: ArrayBufferView) =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));

@@ -48,4 +48,13 @@ describe('examples', () => {
       expect(png(join(r.cwd, 'out', f)).width).toBeGreaterThan(0);
     }
   });
+
+  it('custom-layer.ts: a home-made layer passes gradCheck alone and in a model; its grad = bug is caught', () => {
+    const r = runExample('custom-layer.ts');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^ChannelScale alone: passed true, relative errors \{"x":/m);
+    expect(r.out).toMatch(/^in a model: passed true, worst entry \{"tensor":/m);
+    expect(r.out).toContain('with grad = instead of grad +=: passed false');
+    expect(r.out).toMatch(/^  gain: after a second backward without zeroGrad, .* not overwrite it$/m);
+  });
 });

@@ -217,7 +217,7 @@ describe('miniconv explain', () => {
       expect(third).toMatch(/^Usage: miniconv explain/);
     }
     expect((await run(['--input', '[[1,2'])).stderr).toMatch(/^miniconv explain: --input is not valid JSON \(.*\); expected a 2-D or 3-D array/);
-    expect((await run(['--padding=-1'])).stderr).toMatch(/^miniconv explain: --padding must be an integer >= 0 \(for example --padding 1\), got '-1'\n/);
+    expect((await run(['--padding=-1'])).stderr).toMatch(/^miniconv explain: --padding must be an integer >= 0, in decimal digits \(for example --padding 1\), got '-1'\n/);
     expect((await run(['--kernel', '[[1],[2,3]]'])).stderr).toMatch(/^miniconv explain: kernel is not rectangular: row 1 has 2 numbers, expected 1 like row 0\n/);
   });
 

@@ -15,14 +15,19 @@ import {
   conv2dBackwardNaive, conv2dForwardNaive, denseBackwardNaive, denseForwardNaive,
   maxPool2dBackwardNaive, maxPool2dForwardNaive, reluBackwardNaive, reluForwardNaive,
 } from '../src/kernels/index.ts';
-import { conv2dBackwardFast, conv2dForwardFast } from '../src/kernels/conv2d-fast.ts';
-import { maxPool2dBackwardFast, maxPool2dForwardFast } from '../src/kernels/max-pool2d-fast.ts';
-import { denseBackwardFast, denseForwardFast } from '../src/kernels/dense-fast.ts';
-import { reluBackwardFast, reluForwardFast } from '../src/kernels/relu-fast.ts';
-import { type KernelBackend, createWorkspace } from '../src/kernels/workspace.ts';
+import { conv2dForwardFast, conv2dKernels } from '../src/kernels/conv2d-fast.ts';
+import { maxPool2dForwardFast, maxPool2dKernels } from '../src/kernels/max-pool2d-fast.ts';
+import { denseKernels } from '../src/kernels/dense-fast.ts';
+import { reluKernels } from '../src/kernels/relu-fast.ts';
+import { createWorkspace } from '../src/kernels/workspace.ts';
 import { getWasmKernels, wasmStatus } from '../src/kernels/wasm/loader.ts';
 import { ensureWasmBuilt } from '../src/kernels/wasm/build.ts';
-import { shapeName, randomTensor, relMaxError } from './helpers.ts';
+import { type Impl, impl, shapeName, randomTensor, relMaxError } from './helpers.ts';
+
+/** The families' implementations `which` (see impl in helpers.ts). */
+const on = (which: Impl) => ({
+  conv: impl(conv2dKernels, which), pool: impl(maxPool2dKernels, which), dense: impl(denseKernels, which), relu: impl(reluKernels, which),
+});
 
 beforeAll(async () => {
   await ensureWasmBuilt(); // a no-op when `npm test` already built it (pretest)
@@ -30,7 +35,7 @@ beforeAll(async () => {
 }, 180_000);
 
 /** The paths under test: [label, backend, dtype, tolerance]. */
-const paths: Array<{ label: string; backend: KernelBackend; dtype: DType; tol: number }> = [
+const paths: Array<{ label: string; backend: 'ts' | 'wasm'; dtype: DType; tol: number }> = [
   { label: 'ts float64', backend: 'ts', dtype: 'float64', tol: 1e-12 },
   { label: 'ts float32', backend: 'ts', dtype: 'float32', tol: 1e-5 },
   { label: 'wasm float32', backend: 'wasm', dtype: 'float32', tol: 1e-5 },
@@ -65,10 +70,10 @@ describe.each(paths)('conv2d fast == naive ($label)', ({ backend, dtype, tol }) 
       const w = randomTensor(rng, [c.F, c.C, c.KH, c.KW], dtype);
       const b = c.bias ? randomTensor(rng, [c.F], dtype) : null;
       const p = { stride: c.S, padding: c.P };
-      const ws = createWorkspace({ backend });
-      const fast = conv2dForwardFast(x, w, b, p, { ws });
+      const ws = createWorkspace();
+      const fast = on(backend).conv.forward(x, w, b, p, { ws });
       const dout = randomTensor(rng, [...fast.out.shape], dtype);
-      const grads = conv2dBackwardFast(dout, fast.cache, { ws });
+      const grads = on(backend).conv.backward(dout, fast.cache, { ws });
 
       // The oracle, in float64 on the same values.
       const x64 = x.to('float64'), w64 = w.to('float64'), b64 = b ? b.to('float64') : null;
@@ -95,10 +100,10 @@ describe.each(paths)('conv2d fast == naive ($label)', ({ backend, dtype, tol }) 
       const w = randomTensor(rng, [c.F, c.C, c.KH, c.KW], dtype);
       const b = c.bias ? randomTensor(rng, [c.F], dtype) : null;
       const p = { stride: c.S, padding: c.P };
-      const fast = conv2dForwardFast(x, w, b, p, { ws: createWorkspace({ backend }) });
+      const fast = on(backend).conv.forward(x, w, b, p, { ws: createWorkspace() });
       const ref = conv2dForwardNaive(x, w, b, p);
       const dout = randomTensor(rng, [...ref.out.shape], dtype);
-      const g = conv2dBackwardFast(dout, fast.cache, { ws: createWorkspace({ backend }) });
+      const g = on(backend).conv.backward(dout, fast.cache, { ws: createWorkspace() });
       const r = conv2dBackwardNaive(dout, ref.cache);
       const name = convName(c);
       expect(relMaxError(fast.out.data, ref.out.data), `${name} out`).toBeLessThanOrEqual(looser);
@@ -114,11 +119,11 @@ describe.each(paths)('conv2d fast == naive ($label)', ({ backend, dtype, tol }) 
       const w = randomTensor(rng, [c.F, c.C, c.KH, c.KW], dtype);
       const b = c.bias ? randomTensor(rng, [c.F], dtype) : null;
       const p = { stride: c.S, padding: c.P };
-      const ws = createWorkspace({ backend });
-      const fast = conv2dForwardFast(x, w, b, p, { ws: ws, relu: true });
+      const ws = createWorkspace();
+      const fast = on(backend).conv.forward(x, w, b, p, { ws: ws, relu: true });
       const dout = randomTensor(rng, [...fast.out.shape], dtype);
       const dout0 = [...dout.data];
-      const g = conv2dBackwardFast(dout, fast.cache, { ws, reluOutput: fast.out });
+      const g = on(backend).conv.backward(dout, fast.cache, { ws, reluOutput: fast.out });
       expect([...dout.data], 'dout is not modified').toEqual(dout0);
 
       const conv = conv2dForwardNaive(x.to('float64'), w.to('float64'), b ? b.to('float64') : null, p);
@@ -136,14 +141,14 @@ describe.each(paths)('conv2d fast == naive ($label)', ({ backend, dtype, tol }) 
     const rng = createRng('conv-reuse');
     const p = { stride: 1, padding: 2 };
     const w = randomTensor(rng, [4, 3, 5, 5], dtype), b = randomTensor(rng, [4], dtype);
-    const ws = createWorkspace({ backend });
+    const ws = createWorkspace();
     const results: Array<{ out: number[]; dx: number[]; dw: number[]; db: number[] }> = [];
     const inputs = [0, 1].map(() => ({ x: randomTensor(rng, [2, 3, 9, 7], dtype), dout: randomTensor(rng, [2, 4, 9, 7], dtype) }));
     let firstOut: Tensor | null = null;
     for (const { x, dout } of inputs) {
-      const f = conv2dForwardFast(x, w, b, p, { ws });
+      const f = on(backend).conv.forward(x, w, b, p, { ws });
       firstOut ??= f.out;
-      const g = conv2dBackwardFast(dout, f.cache, { ws });
+      const g = on(backend).conv.backward(dout, f.cache, { ws });
       results.push({ out: [...f.out.data], dx: [...g.dx.data], dw: [...g.dw.data], db: [...g.db!.data] });
       const ref = conv2dForwardNaive(x.to('float64'), w.to('float64'), b.to('float64'), p);
       const r = conv2dBackwardNaive(dout.to('float64'), ref.cache);
@@ -154,14 +159,14 @@ describe.each(paths)('conv2d fast == naive ($label)', ({ backend, dtype, tol }) 
       expect(relMaxError(g.db!.data, r.db!.data)).toBeLessThanOrEqual(tol);
     }
     // The output buffer really is reused (that is the point, and the documented caveat).
-    expect(conv2dForwardFast(inputs[0].x, w, b, p, { ws }).out).toBe(firstOut);
+    expect(on(backend).conv.forward(inputs[0].x, w, b, p, { ws }).out).toBe(firstOut);
 
     // Accumulating: grad starts at g0, two backward passes add dw(batch 0) + dw(batch 1).
     const dwInto = randomTensor(rng, [4, 3, 5, 5], dtype), dbInto = randomTensor(rng, [4], dtype);
     const dw0 = [...dwInto.data], db0 = [...dbInto.data];
     for (const [i, { x, dout }] of inputs.entries()) {
-      const f = conv2dForwardFast(x, w, b, p, { ws });
-      const g = conv2dBackwardFast(dout, f.cache, { ws, dwInto, dbInto, computeDx: i === 0 });
+      const f = on(backend).conv.forward(x, w, b, p, { ws });
+      const g = on(backend).conv.backward(dout, f.cache, { ws, dwInto, dbInto, computeDx: i === 0 });
       expect(g.dw).toBe(dwInto);
       expect(g.db).toBe(dbInto);
       if (i === 1) expect(g.dx).toBeNull();
@@ -173,7 +178,7 @@ describe.each(paths)('conv2d fast == naive ($label)', ({ backend, dtype, tol }) 
 
     // A new shape with the same workspace: buffers are reallocated, results still right.
     const x2 = randomTensor(rng, [3, 3, 6, 11], dtype);
-    const f2 = conv2dForwardFast(x2, w, b, p, { ws });
+    const f2 = on(backend).conv.forward(x2, w, b, p, { ws });
     const ref2 = conv2dForwardNaive(x2.to('float64'), w.to('float64'), b.to('float64'), p);
     expect(f2.out.shape).toEqual([3, 4, 6, 11]);
     expect(relMaxError(f2.out.data, ref2.out.data)).toBeLessThanOrEqual(tol);
@@ -186,20 +191,20 @@ describe('conv2d fast: backend selection', () => {
     const x = randomTensor(rng, [2, 2, 6, 5], 'float64'), w = randomTensor(rng, [3, 2, 3, 3], 'float64');
     const p = { stride: 1, padding: 1 };
     const a = conv2dForwardFast(x, w, null, p);
-    const t = conv2dForwardFast(x, w, null, p, { ws: createWorkspace({ backend: 'ts' }) });
+    const t = conv2dForwardFast(x, w, null, p, { ws: createWorkspace() });
     expect([...a.out.data]).toEqual([...t.out.data]);
   });
-  it("'wasm' refuses float64 loudly", () => {
+  it("the wasm pair refuses float64 loudly", () => {
     const x = Tensor.zeros([1, 1, 4, 4], 'float64'), w = Tensor.zeros([1, 1, 3, 3], 'float64');
-    expect(() => conv2dForwardFast(x, w, null, { stride: 1, padding: 0 }, { ws: createWorkspace({ backend: 'wasm' }) })).toThrow(/float32 only/);
+    expect(() => on('wasm').conv.forward(x, w, null, { stride: 1, padding: 0 }, { ws: createWorkspace() })).toThrow(/float32 only/);
   });
   it('wasm memory grows for a big call and stays correct for a small one after it', () => {
     const rng = createRng('grow');
-    const ws = createWorkspace({ backend: 'wasm' });
+    const ws = createWorkspace();
     const p = { stride: 1, padding: 2 };
     for (const shape of [[2, 1, 8, 8], [16, 3, 40, 40], [1, 1, 8, 8]]) {
       const x = randomTensor(rng, shape, 'float32'), w = randomTensor(rng, [5, shape[1], 5, 5], 'float32');
-      const f = conv2dForwardFast(x, w, null, p, { ws });
+      const f = on('wasm').conv.forward(x, w, null, p, { ws });
       const ref = conv2dForwardNaive(x.to('float64'), w.to('float64'), null, p);
       expect(relMaxError(f.out.data, ref.out.data), shapeName(shape)).toBeLessThanOrEqual(1e-5);
     }
@@ -217,24 +222,24 @@ describe('maxPool2d fast == naive (exactly: same maxima, same argmax on ties, sa
       // done % 8 === 0: the 2x2/2 fast path, whatever was drawn.
       const p = done % 8 === 0 && H >= 2 && W >= 2 ? { kernelSize: 2, stride: 2 } : { kernelSize: K, stride: S };
       const dtype: DType = done % 3 ? 'float32' : 'float64';
-      const backend: KernelBackend = done % 3 === 1 ? 'wasm' : 'ts';
+      const backend = done % 3 === 1 ? 'wasm' : 'ts';
       const x = Tensor.zeros([N, C, H, W], dtype);
       for (let i = 0; i < x.size; i++) x.data[i] = rng.uniform() < 0.03 ? NaN : rng.int(4) - 2; // few distinct values: ties everywhere; a few NaNs
-      const ws = createWorkspace({ backend });
-      const fast = maxPool2dForwardFast(x, p, { ws });
+      const ws = createWorkspace();
+      const fast = on(backend).pool.forward(x, p, { ws });
       const ref = maxPool2dForwardNaive(x, p);
       const name = `x=${shapeName([N, C, H, W])} size=${p.kernelSize} stride=${p.stride} ${dtype} ${backend}`;
       expect(fast.out.shape, name).toEqual(ref.out.shape);
       expect([...fast.out.data], name).toEqual([...ref.out.data]);
       expect([...fast.cache.argmax], name).toEqual([...ref.cache.argmax]);
       const dout = randomTensor(rng, [...ref.out.shape], dtype);
-      const dx = maxPool2dBackwardFast(dout, fast.cache, { ws }).dx;
+      const dx = on(backend).pool.backward(dout, fast.cache, { ws }).dx;
       const dxRef = maxPool2dBackwardNaive(dout, ref.cache).dx;
       expect(dx.dtype, name).toBe(dtype);
       expect([...dx.data], name).toEqual([...dxRef.data]);
       // Reuse: a second backward with other values overwrites dx entirely.
       const dout2 = randomTensor(rng, [...ref.out.shape], dtype);
-      expect([...maxPool2dBackwardFast(dout2, fast.cache, { ws }).dx.data], name).toEqual([...maxPool2dBackwardNaive(dout2, ref.cache).dx.data]);
+      expect([...on(backend).pool.backward(dout2, fast.cache, { ws }).dx.data], name).toEqual([...maxPool2dBackwardNaive(dout2, ref.cache).dx.data]);
       done++;
     }
   });
@@ -243,7 +248,7 @@ describe('maxPool2d fast == naive (exactly: same maxima, same argmax on ties, sa
     for (const p of [{ kernelSize: 2, stride: 2 }, { kernelSize: 2, stride: 1 }, { kernelSize: 3, stride: 1 }]) {
       for (const backend of ['ts', 'wasm'] as const) {
         const x32 = x.to('float32');
-        const fast = maxPool2dForwardFast(x32, p, { ws: createWorkspace({ backend }) });
+        const fast = on(backend).pool.forward(x32, p, { ws: createWorkspace() });
         const ref = maxPool2dForwardNaive(x32, p);
         expect([...fast.cache.argmax], backend).toEqual([...ref.cache.argmax]);
         expect([...fast.out.data], backend).toEqual([...ref.out.data]);
@@ -260,11 +265,11 @@ describe.each(paths)('dense fast == naive ($label)', ({ backend, dtype, tol }) =
       const N = 1 + rng.int(6), I = 1 + rng.int(40), O = 1 + rng.int(12), bias = rng.uniform() < 0.7;
       const x = randomTensor(rng, [N, I], dtype), w = randomTensor(rng, [O, I], dtype);
       const b = bias ? randomTensor(rng, [O], dtype) : null;
-      const ws = createWorkspace({ backend });
-      const fast = denseForwardFast(x, w, b, { ws });
+      const ws = createWorkspace();
+      const fast = on(backend).dense.forward(x, w, b, { ws });
       const ref = denseForwardNaive(x.to('float64'), w.to('float64'), b ? b.to('float64') : null);
       const dout = randomTensor(rng, [N, O], dtype);
-      const g = denseBackwardFast(dout, fast.cache, { ws });
+      const g = on(backend).dense.backward(dout, fast.cache, { ws });
       const r = denseBackwardNaive(dout.to('float64'), ref.cache);
       const name = `x=${shapeName([N, I])} w=${shapeName([O, I])}${bias ? '' : ' nobias'}`;
       expect(relMaxError(fast.out.data, ref.out.data), `${name} out`).toBeLessThanOrEqual(tol);
@@ -275,7 +280,7 @@ describe.each(paths)('dense fast == naive ($label)', ({ backend, dtype, tol }) =
       const dwInto = randomTensor(rng, [O, I], dtype), dbInto = randomTensor(rng, [O], dtype);
       const dwSum = Array.from(dwInto.data, (v, k) => v + r.dw.data[k]);
       const dbSum = Array.from(dbInto.data, (v, k) => v + (r.db ? r.db.data[k] : 0));
-      const g2 = denseBackwardFast(dout, fast.cache, { ws, dwInto, dbInto, computeDx: false });
+      const g2 = on(backend).dense.backward(dout, fast.cache, { ws, dwInto, dbInto, computeDx: false });
       expect(g2.dx).toBeNull();
       expect(relMaxError(dwInto.data, dwSum), `${name} dwInto`).toBeLessThanOrEqual(tol * 10);
       if (bias) expect(relMaxError(dbInto.data, dbSum), `${name} dbInto`).toBeLessThanOrEqual(tol * 10);
@@ -284,8 +289,8 @@ describe.each(paths)('dense fast == naive ($label)', ({ backend, dtype, tol }) =
 });
 
 describe('relu fast == naive', () => {
-  for (const [inPlace, backend] of [[false, 'ts'], [true, 'ts'], [false, 'auto'], [true, 'auto']] as const) {
-    it(`exactly, with inPlace: ${inPlace}, backend ${backend} (auto: wasm for float32)`, () => {
+  for (const [inPlace, backend] of [[false, 'ts'], [true, 'ts'], [false, 'fast'], [true, 'fast']] as const) {
+    it(`exactly, with inPlace: ${inPlace}, ${backend} (fast: wasm for float32)`, () => {
       const rng = createRng(`relu-${inPlace}`);
       for (let t = 0; t < 50; t++) {
         const dtype: DType = t % 2 ? 'float32' : 'float64';
@@ -297,9 +302,9 @@ describe('relu fast == naive', () => {
         const ref = reluForwardNaive(x);
         const dout = randomTensor(rng, shape, dtype);
         const dxRef = reluBackwardNaive(dout, ref.cache).dx;
-        const ws = createWorkspace({ backend });
-        const fast = reluForwardFast(inPlace ? x.clone() : x, { ws, inPlace });
-        const dx = reluBackwardFast(inPlace ? dout.clone() : dout, fast.cache, { ws, inPlace }).dx;
+        const ws = createWorkspace();
+        const fast = on(backend).relu.forward(inPlace ? x.clone() : x, { ws, inPlace });
+        const dx = on(backend).relu.backward(inPlace ? dout.clone() : dout, fast.cache, { ws, inPlace }).dx;
         expect([...fast.out.data]).toEqual([...ref.out.data]);
         expect([...dx.data]).toEqual([...dxRef.data]);
       }

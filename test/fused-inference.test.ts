@@ -12,13 +12,13 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU, Sequential, Tensor, createRng, softmaxCrossEntropy } from '../src/index.ts';
 import { createDigitModel } from '../src/digits.ts';
 import { EVAL_BATCH_SIZE, evaluate } from '../src/train/metrics.ts';
-import { conv2dForwardFast } from '../src/kernels/conv2d-fast.ts';
-import { maxPool2dForwardFast } from '../src/kernels/max-pool2d-fast.ts';
+import { conv2dForwardFast, conv2dKernels } from '../src/kernels/conv2d-fast.ts';
+import { maxPool2dKernels } from '../src/kernels/max-pool2d-fast.ts';
 import { createWorkspace } from '../src/kernels/workspace.ts';
 import { type Backend, BACKENDS } from '../src/kernels/backend.ts';
 import { getWasmKernels, wasmStatus } from '../src/kernels/wasm/loader.ts';
 import { ensureWasmBuilt } from '../src/kernels/wasm/build.ts';
-import { rand, shapeName } from './helpers.ts';
+import { impl, rand, shapeName } from './helpers.ts';
 
 beforeAll(async () => {
   await ensureWasmBuilt();
@@ -143,30 +143,30 @@ describe('conv2dForwardFast({ pool })', () => {
     { x: [1, 2, 12, 30], w: [11, 2, 3, 2], p: { stride: 2, padding: 1 }, pool: { kernelSize: 3, stride: 1 } }, // F = 11: a ragged lane panel
     { x: [2, 4, 10, 10], w: [4, 1, 3, 3], p: { stride: 1, padding: 1, groups: 4 }, pool: { kernelSize: 2, stride: 2 } }, // depthwise
   ];
-  for (const kb of ['wasm', 'ts'] as const) {
+  for (const kb of ['fast', 'ts'] as const) {
     for (const cfg of configs) {
       for (const relu of [false, true]) {
         it(`${kb}: x=${shapeName(cfg.x)} w=${shapeName(cfg.w)} s=${cfg.p.stride} p=${cfg.p.padding} pool ${cfg.pool.kernelSize}/${cfg.pool.stride} relu=${relu}: the unfused bits`, () => {
           const x = rand(cfg.x, 'x'), w = rand(cfg.w, 'w'), b = rand([cfg.w[0]], 'b');
-          const ws = createWorkspace({ backend: kb });
-          const fused = conv2dForwardFast(x, w, b, cfg.p, { ws, relu, pool: cfg.pool }).out.clone();
-          const plain = conv2dForwardFast(x, w, b, cfg.p, { ws: createWorkspace({ backend: kb }), relu }).out;
-          const ref = maxPool2dForwardFast(plain, cfg.pool, { ws: createWorkspace({ backend: kb }) }).out;
+          const ws = createWorkspace();
+          const fused = impl(conv2dKernels, kb).forward(x, w, b, cfg.p, { ws, relu, pool: cfg.pool }).out.clone();
+          const plain = impl(conv2dKernels, kb).forward(x, w, b, cfg.p, { ws: createWorkspace(), relu }).out;
+          const ref = impl(maxPool2dKernels, kb).forward(plain, cfg.pool, { ws: createWorkspace() }).out;
           expect(fused.shape).toEqual(ref.shape);
           expect(bits(fused)).toEqual(bits(ref));
           // Again with the same workspace, after an unfused call with it (buffers alternate).
-          conv2dForwardFast(x, w, b, cfg.p, { ws, relu });
-          expect(bits(conv2dForwardFast(x, w, b, cfg.p, { ws, relu, pool: cfg.pool }).out)).toEqual(bits(ref));
+          impl(conv2dKernels, kb).forward(x, w, b, cfg.p, { ws, relu });
+          expect(bits(impl(conv2dKernels, kb).forward(x, w, b, cfg.p, { ws, relu, pool: cfg.pool }).out)).toEqual(bits(ref));
         });
       }
     }
   }
 
-  it('a pooling window larger than the output, or not a positive integer, is refused naming the kernel', () => {
+  it('a pooling window larger than the output, or not a positive integer, is refused naming the kernel that ran', () => {
     const x = rand([1, 1, 5, 5], 'x'), w = rand([2, 1, 3, 3], 'w');
     expect(() => conv2dForwardFast(x, w, null, { stride: 1, padding: 0 }, { pool: { kernelSize: 4, stride: 1 } }))
-      .toThrow(/conv2dForwardFast: the 4x4 pooling window is larger than the convolution's output 3x3/);
-    expect(() => conv2dForwardFast(x, w, null, { stride: 1, padding: 0 }, { pool: { kernelSize: 0, stride: 1 } }))
+      .toThrow(/conv2dForwardWasm: the 4x4 pooling window is larger than the convolution's output 3x3/);
+    expect(() => conv2dKernels.ts.forward(x, w, null, { stride: 1, padding: 0 }, { pool: { kernelSize: 0, stride: 1 } }))
       .toThrow(/pool.kernelSize must be an integer >= 1, got 0/);
   });
 

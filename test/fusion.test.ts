@@ -151,9 +151,9 @@ describe('both WebAssembly builds agree with the naive convolution', () => {
         const t = (shape: number[]) => new Tensor(shape, Float32Array.from({ length: shape.reduce((a, d) => a * d, 1) }, () => rng.normal()));
         const x = t([N, C, H, W]), w = t([F, C, KH, KW]), b = t([F]);
         const p = { stride: S, padding: P };
-        const fast = conv2dForwardFast(x, w, b, p, { ws: createWorkspace({ backend: 'wasm' }), relu: true });
+        const fast = conv2dForwardFast(x, w, b, p, { ws: createWorkspace(), relu: true });
         const dout = t([...fast.out.shape]);
-        const g = conv2dBackwardFast(dout, fast.cache, { ws: createWorkspace({ backend: 'wasm' }), reluOutput: fast.out });
+        const g = conv2dBackwardFast(dout, fast.cache, { ws: createWorkspace(), reluOutput: fast.out });
         const ref = conv2dForwardNaive(x.to('float64'), w.to('float64'), b.to('float64'), p);
         const refOut = ref.out.data.map((v) => (v < 0 ? 0 : v));
         // The mask from the fast output (a value within rounding of 0 could fall either side).

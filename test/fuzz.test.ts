@@ -19,7 +19,7 @@ import { encodeIdx, readIdxImages, readIdxLabels } from '../datasets/idx.ts';
 import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sequential, Tensor, createRng } from '../src/index.ts';
 import { decodePicture } from '../src/io/digit-image.ts';
 import { deserializeModel, serializeModel } from '../src/io/model-format.ts';
-import { preprocessDigit } from '../src/io/preprocess.ts';
+import { preprocessDigit } from '../src/io/clean-picture.ts';
 
 const RUNS = Number(process.env.MINICONV_FUZZ_RUNS ?? 60);
 const SEED = Number(process.env.MINICONV_FUZZ_SEED ?? 13);

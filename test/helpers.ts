@@ -2,7 +2,7 @@
 // error measure of the fast-vs-naive tests, and the check that a layer gives the same numbers on every backend.
 import { expect } from 'vitest';
 import { type DType, type Layer, type Rng, Tensor, createRng } from '../src/index.ts';
-import { type Backend, BACKENDS } from '../src/kernels/backend.ts';
+import { type Backend, BACKENDS, type KernelFamily, type KernelFn, type KernelPair, withFallback } from '../src/kernels/backend.ts';
 
 export { awayFromZero, distinct, randn } from '../src/gradcheck.ts';
 
@@ -61,4 +61,14 @@ export function expectSameOnEveryBackend(make: (backend: Backend) => Layer, shap
     close(r.dx, naive.dx, `${r.backend} dx`);
     r.grads.forEach((g, i) => close(g, naive.grads[i], `${r.backend} grad ${i}`));
   }
+}
+
+/** Which implementation of a kernel family a test calls: one by name, or 'fast' (wasm behind the fallback rule, as the 'wasm' backend runs it). */
+export type Impl = 'naive' | 'ts' | 'wasm' | 'fast';
+
+/** `family`'s implementation `which` (a family without a wasm pair: 'wasm' is its TypeScript pair). */
+export function impl<F extends KernelFn, B extends KernelFn>(family: KernelFamily<F, B>, which: Impl): KernelPair<F, B> {
+  if (which === 'fast') return withFallback(family);
+  if (which === 'wasm') return family.wasm ?? family.ts;
+  return family[which];
 }

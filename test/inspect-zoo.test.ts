@@ -14,9 +14,10 @@ import { groupedKernels } from '../src/inspect/kernels.ts';
 import { leafLayers, leavesOf } from '../src/inspect/layer-tree.ts';
 import { batchNormRows } from '../src/inspect/report-batchnorm.ts';
 import { inspectModelFile } from '../src/inspect/inspect-model.ts';
-import { takeFirst } from '../src/train/dataset.ts';
+import { takeFirst } from '../src/dataset.ts';
 import { trainStep } from '../src/train/index.ts';
-import { createOptimizer, zooModel } from '../src/train/zoo.ts';
+import { zooModel } from '../src/train/zoo.ts';
+import { createOptimizer } from '../src/optim/factory.ts';
 
 const { train, test } = loadDigits();
 

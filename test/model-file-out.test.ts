@@ -24,14 +24,14 @@ describe('checking a destination before training', () => {
   it('refuses to overwrite a file that is not a model unless forced', () => {
     const notes = join(dir, 'notes.txt');
     writeFileSync(notes, 'my notes');
-    expect(() => checkModelDestination(notes)).toThrow(`saveModel: ${notes} exists and is not a miniconv model file; refusing to overwrite it (pass --force to replace it)`);
+    expect(() => checkModelDestination(notes)).toThrow(`saveModel: ${notes} exists and is not a miniconv model file; refusing to overwrite it (rule: an existing file is replaced only by a file of its own kind; pass --force to replace it)`);
     expect(checkModelDestination(notes, { force: true }).replaces).toBe(true);
     expect(readFileSync(notes, 'utf8')).toBe('my notes');
   });
 
   it('refuses a directory and a device, even when forced; saveModel refuses them too', () => {
-    expect(() => checkModelDestination(dir, { force: true })).toThrow(`saveModel: ${dir} is a directory; refusing to replace it with a model file`);
-    expect(() => checkModelDestination('/dev/null', { force: true })).toThrow('saveModel: /dev/null is a character device; refusing to replace it with a model file');
+    expect(() => checkModelDestination(dir, { force: true })).toThrow(`saveModel: ${dir} is a directory; refusing to replace it with a miniconv model file`);
+    expect(() => checkModelDestination('/dev/null', { force: true })).toThrow('saveModel: /dev/null is a character device; refusing to replace it with a miniconv model file');
     expect(() => saveModel('/dev/null', model(1), [4])).toThrow('saveModel: /dev/null is a character device');
     expect(existsSync('/dev/null')).toBe(true);
   });

@@ -8,7 +8,7 @@ import { reduceAndUpdate } from '../src/train/worker-step.ts';
 import { C_DONE, ctrlOffset } from '../src/train/parallel-protocol.mjs';
 import { TrainingDivergedError } from '../src/errors.ts';
 import { loadDigits } from '../datasets/mnist.ts';
-import { takeFirst } from '../datasets/dataset.ts';
+import { takeFirst } from '../src/dataset.ts';
 
 const { train, test } = loadDigits();
 const build = (seed: number) => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DIGIT_SIZE, estimateBackground, findLines, flattenIllumination, greyFromRgba, inkPolarity, normalizeStroke, normalizeToMnist,
   preprocessDigit, removeLines, rgbaToGrey, selectDigit, strokeWidth, thresholdInk, toMnistDigit,
-} from '../src/io/preprocess.ts';
+} from '../src/io/clean-picture.ts';
 import { squareFilter } from '../src/io/image-ops.ts';
 import { createRng } from '../src/rng.ts';
 import { fontInk } from './pictures.ts';
@@ -236,7 +236,7 @@ describe('preprocessDigit', () => {
 
   it('names the picture in its errors: blank, too small, wrong sizes', () => {
     const blank = new Uint8Array(50 * 40 * 4).fill(240);
-    expect(() => preprocessDigit(blank, 50, 40, { source: 'blank.png' })).toThrow('blank.png: no digit found (the picture is nearly uniform)');
+    expect(() => preprocessDigit(blank, 50, 40, { source: 'blank.png' })).toThrow('blank.png: no digit found (the picture is nearly uniform, a blank page');
     expect(() => preprocessDigit(new Uint8Array(4 * 4 * 4), 4, 4, { source: 'tiny.png' })).toThrow('tiny.png: 4x4 pixels is too small to hold a digit (at least 8x8)');
     expect(() => preprocessDigit(new Uint8Array(10), 2, 2)).toThrow('picture: expected 2x2x4 = 16 RGBA values, got 10');
     expect(() => preprocessDigit(new Uint8Array(0), 0, 5)).toThrow(RangeError);

@@ -6,7 +6,7 @@
 // MINICONV_REAL_WORLD_ALL=1 runs all 120 clean pictures instead of the first 20.
 import { describe, expect, it } from 'vitest';
 import { decodePicture } from '../src/io/digit-image.ts';
-import { preprocessDigit } from '../src/io/preprocess.ts';
+import { preprocessDigit } from '../src/io/clean-picture.ts';
 import { STYLES, TARGET_COUNTS, synthesise, truthPicture } from './pictures.ts';
 
 const all = process.env.MINICONV_REAL_WORLD_ALL === '1';

@@ -9,7 +9,7 @@ import { deserializeModel, serializeModel } from '../src/io/model-format.ts';
 import { importOnnx } from '../src/io/onnx/import.ts';
 import { MAX_ONNX_NODES } from '../src/io/onnx/import.ts';
 import { type NodeProto, type TensorProto, AttributeType, DataType, floatTensor, onnx, tensorValueInfo } from '../src/io/onnx/proto.ts';
-import { modelFromArchitecture } from '../src/train/zoo.ts';
+import { modelFromArchitecture } from '../src/layers/from-config.ts';
 
 // ---- small ONNX builders (the library's own protobuf messages) ----
 function node(opType: string, input: string[], output: string[], ints: Record<string, number[]> = {}): NodeProto {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Conv2D, Dense, Flatten, MAX_TENSOR_ELEMENTS, ReLU, SGD, Sequential, Tensor, createRng } from '../src/index.ts';
 import { fit, evaluate } from '../src/train/index.ts';
 import { trainStep } from '../src/train/step.ts';
-import type { Dataset } from '../src/train/dataset.ts';
+import type { Dataset } from '../src/dataset.ts';
 
 const rng = createRng(3);
 const tiny = () => new Sequential([new Flatten(), new Dense({ inFeatures: 16, outFeatures: 10, rng })]);

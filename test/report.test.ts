@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDigits } from '../datasets/mnist.ts';
-import { takeFirst } from '../src/train/dataset.ts';
+import { takeFirst } from '../src/dataset.ts';
 import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, createRng } from '../src/index.ts';
 import { digitToPng } from '../src/io/digit-image.ts';
 import { type ModelMetadata, type Snapshot, saveModel } from '../src/io/model-file.ts';

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SGD, fit, randomElastic } from '../src/index.ts';
 import { createDigitModel } from '../src/digits.ts';
 import { loadDigits } from '../datasets/mnist.ts';
-import { takeFirst } from '../src/train/dataset.ts';
+import { takeFirst } from '../src/dataset.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'build', `start-test-${process.pid}`); // inside the repository, as the build requires
@@ -54,7 +54,7 @@ try { await import('tsx/esm/api'); tsx = 'found'; } catch {}
 const { SGD, fit, randomElastic, wasmStatus } = await import('./src/index.js');
 const { createDigitModel } = await import('./src/digits.js');
 const { loadDigits } = await import('./datasets/mnist.js');
-const { takeFirst } = await import('./src/train/dataset.js');
+const { takeFirst } = await import('./src/dataset.js');
 ${FIT}
 console.log(JSON.stringify({ tsx, weights, wasm: wasmStatus(), execArgv: process.execArgv }));
 `);

@@ -4,7 +4,7 @@ import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, createRng } f
 import { evaluate, fit, fitAsync } from '../src/train/index.ts';
 import { TrainingDivergedError } from '../src/errors.ts';
 import { loadDigits } from '../datasets/mnist.ts';
-import { takeFirst } from '../datasets/dataset.ts';
+import { takeFirst } from '../src/dataset.ts';
 
 const { train, test } = loadDigits();
 const small = (seed: number) => {

@@ -8,7 +8,7 @@
 // layer's 256 inputs flattened in CHW order: index = c*16 + y*4 + x).
 import { readFileSync } from 'node:fs';
 import { loadDigits } from '../../datasets/mnist.ts';
-import type { Dataset } from '../../datasets/dataset.ts';
+import type { Dataset } from '../../src/dataset.ts';
 
 export const IMG = 28;
 export const PIXELS = IMG * IMG;

@@ -21,7 +21,7 @@ export const PIXELS = 28 * 28;
 const HEADER = 20;
 const PALETTE = 256;
 
-/** One labelled set, the layout of datasets/dataset.ts (kept structural so the page does not import datasets/). */
+/** One labelled set, the layout of src/dataset.ts (kept structural so the page does not import datasets/). */
 export interface DigitSet {
   images: Float32Array; // (count, 1, 28, 28), values 0..1
   labels: Uint8Array; // (count)

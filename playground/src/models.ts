@@ -10,6 +10,7 @@ import { Sequential } from '../../src/layers/sequential.ts';
 import { createRng } from '../../src/rng.ts';
 import type { Backend } from '../../src/kernels/backend.ts';
 import { DIGIT_DEFAULTS, createDigitModel } from '../../src/train/digit-model.ts';
+import { AUGMENT_NAMES, type AugmentName } from '../../src/train/augment.ts';
 
 /**
  * The layers' backend: none of their own, so the process default (src/kernels/backend.ts): 'wasm' once
@@ -18,10 +19,10 @@ import { DIGIT_DEFAULTS, createDigitModel } from '../../src/train/digit-model.ts
 const KERNELS: { backend?: Backend } = {};
 
 export type ModelName = 'default' | 'small';
-export type AugmentName = 'elastic' | 'affine' | 'shift' | 'none';
 
 export const MODEL_NAMES: readonly ModelName[] = ['default', 'small'];
-export const AUGMENT_NAMES: readonly AugmentName[] = ['elastic', 'affine', 'shift', 'none'];
+/** The augmentations, the library's table (src/train/augment.ts): the same names as `miniconv train --augment`. */
+export { AUGMENT_NAMES, type AugmentName };
 
 /** Everything a run is made of: opening the same settings reproduces the same run. */
 export interface RunConfig {

@@ -1,24 +1,17 @@
-// The page's training run: the loop of src/train/fit.ts taken apart into single steps, so that the
-// worker can start, pause and step it and report between batches. Same seeds as fit(): the epoch
-// order comes from createRng(`fit-${seed}`), the augmentation from createRng(`augment-${seed}`).
+// The page's training run: the library's loop (trainingSteps, src/train/fit.ts, the generator behind
+// fit() and fitAsync()) stepped one batch at a time, so that the worker can start, pause and step it
+// and report between batches. Shuffling, batch filling, augmentation, the divergence check and the
+// learning-rate decay are the library's: the same settings train the same weights as fit().
 // No DOM, no worker API: the tests run it in Node too.
 
 import type { Sequential } from '../../src/layers/sequential.ts';
 import { SGD } from '../../src/optim/sgd.ts';
-import { type Rng, createRng } from '../../src/rng.ts';
-import { Tensor } from '../../src/tensor.ts';
-import { type Augment, randomAffine, randomElastic, randomShift } from '../../src/train/augment.ts';
+import { augmentByName } from '../../src/train/augment.ts';
 import { type Evaluation, evaluate } from '../../src/train/metrics.ts';
-import { trainStep } from '../../src/train/step.ts';
+import { type TrainingStep, trainingSteps } from '../../src/train/fit.ts';
+import type { History } from '../../src/train/fit.ts';
 import type { DigitSet } from './digits-format.ts';
-import { type AugmentName, LR_DECAY, type RunConfig, WEIGHT_DECAY, buildModel, checkConfig } from './models.ts';
-
-const AUGMENTS: Record<AugmentName, () => Augment | undefined> = {
-  elastic: () => randomElastic(),
-  affine: () => randomAffine(),
-  shift: () => randomShift(2),
-  none: () => undefined,
-};
+import { LR_DECAY, type RunConfig, WEIGHT_DECAY, buildModel, checkConfig } from './models.ts';
 
 export interface StepResult {
   step: number; // 1-based, over the whole run
@@ -39,60 +32,38 @@ export class Trainer {
   /** Batches done in the current epoch. */
   batch = 0;
   readonly batches: number;
-  private readonly order: Int32Array;
-  private readonly rng: Rng;
-  private readonly augmentRng: Rng;
-  private readonly augment: Augment | undefined;
-  private readonly full: Tensor; // (B, 1, 28, 28), reused
-  private readonly last: Tensor; // the epoch's last, shorter batch (or `full`)
-  private readonly labels: Uint8Array;
+  private readonly run: Generator<TrainingStep, History, void>;
+  private failed: Error | null = null;
 
   /** A fresh run; `model` replaces the configured one (e.g. a loaded model file). */
-  constructor(config: RunConfig, private readonly train: DigitSet, model?: Sequential) {
+  constructor(config: RunConfig, train: DigitSet, model?: Sequential) {
     this.config = checkConfig({ ...config });
     this.model = model ?? buildModel(config.model, config.seed);
     this.optimizer = new SGD(this.model.params(), { lr: config.lr, momentum: config.momentum, weightDecay: WEIGHT_DECAY });
-    this.rng = createRng(`fit-${config.seed}`);
-    this.augmentRng = createRng(`augment-${config.seed}`);
-    this.augment = AUGMENTS[config.augment]();
-    const B = config.batchSize;
-    this.order = Int32Array.from({ length: train.count }, (_, i) => i);
-    this.batches = Math.ceil(train.count / B);
-    this.full = new Tensor([B, ...train.shape]);
-    const lastN = train.count - (this.batches - 1) * B;
-    this.last = lastN === B ? this.full : new Tensor([lastN, ...train.shape]);
-    this.labels = new Uint8Array(B);
+    this.batches = Math.ceil(train.count / config.batchSize);
+    // The page trains for as long as you let it: no last epoch, the lr decays by LR_DECAY after each.
+    this.run = trainingSteps(this.model, train, {
+      epochs: Infinity, batchSize: config.batchSize, optimizer: this.optimizer, seed: config.seed,
+      augment: augmentByName(config.augment, 'playground'), lrDecay: LR_DECAY,
+    });
   }
 
   /** One SGD step on the next batch (a new epoch reshuffles first); throws if the loss stops being finite. */
   trainBatch(): StepResult {
-    if (this.batch === 0) this.rng.shuffle(this.order);
-    const B = this.config.batchSize, per = 784, b = this.batch;
-    const x = b === this.batches - 1 ? this.last : this.full;
-    const n = x.shape[0];
-    for (let i = 0; i < n; i++) {
-      const src = this.order[b * B + i];
-      x.data.set(this.train.images.subarray(src * per, (src + 1) * per), i * per);
-      this.labels[i] = this.train.labels[src];
+    if (this.failed) throw this.failed;
+    let r: IteratorResult<TrainingStep, History>;
+    try {
+      r = this.run.next();
+    } catch (e) {
+      this.failed = new Error(`training: ${(e as Error).message.replace(/^trainingSteps: /, '')}; press reset to start again`);
+      throw this.failed;
     }
-    const y = this.labels.subarray(0, n);
-    this.augment?.(x.data as Float32Array, n, this.train.shape, this.augmentRng);
-    const r = trainStep(this.model, this.optimizer, x, y);
-    if (!Number.isFinite(r.loss)) {
-      throw new Error(`training: the loss is ${r.loss} at epoch ${this.epoch}, batch ${b + 1}; lower the learning rate and press reset`);
-    }
-    this.step++;
-    this.batch++;
-    const result: StepResult = {
-      step: this.step, epoch: this.epoch, batch: this.batch, loss: r.loss, accuracy: r.correct / n, images: n, epochEnded: false,
-    };
-    if (this.batch === this.batches) {
-      result.epochEnded = true;
-      this.batch = 0;
-      this.epoch++;
-      this.optimizer.lr *= LR_DECAY;
-    }
-    return result;
+    if (r.done) throw new Error('training: the run has ended; press reset to start again');
+    const s = r.value;
+    this.step = s.step;
+    this.batch = s.epochEnd ? 0 : s.batch;
+    this.epoch = s.epochEnd ? s.epoch + 1 : s.epoch;
+    return { step: s.step, epoch: s.epoch, batch: s.batch, loss: s.loss, accuracy: s.accuracy, images: s.images, epochEnded: s.epochEnd !== undefined };
   }
 
   /** Loss, accuracy and confusion matrix on (the first `limit` digits of) a set. */

@@ -1,7 +1,7 @@
 // What every command is given: where to print, and how to load data. The data loaders live in
 // datasets/, which src/ never imports: the entry point (bin/main.ts) passes them in.
 
-import type { Dataset } from '../train/dataset.ts';
+import type { Dataset } from '../dataset.ts';
 import type { CliIO } from './io.ts';
 
 export interface Split { train: Dataset; test: Dataset }

@@ -2,7 +2,7 @@
 
 import { Command } from 'commander';
 import { loadModel } from '../io/model-file.ts';
-import { modelPreprocess, preprocessDataset } from '../io/onnx/preprocess.ts';
+import { modelPreprocess, preprocessDataset } from '../io/onnx/mean-std.ts';
 import { assertDigitInput } from '../train/digit-input.ts';
 import { DIGIT_DEFAULTS } from '../train/digit-model.ts';
 import { evaluate, formatConfusion } from '../train/metrics.ts';

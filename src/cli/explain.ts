@@ -1,4 +1,4 @@
-// `miniconv explain [conv|relu|pool|dense|softmax|chain|why-conv]`: each step of a convolutional
+// `miniconv explain [conv|relu|pool|dense|softmax|chain|why-conv|dense-as-conv|winograd]`: each step of a convolutional
 // network, number by number (the narration is src/explain/). `conv` is the default, so that
 // `miniconv explain` alone still narrates the seed article's 3x3 * 2x2 convolution.
 
@@ -156,5 +156,19 @@ export function explainCommand(ctx: CliContext): Command {
     .description('why convolution: parameters against a dense layer, a shifted input shifting the feature map, max-pool absorbing the shift')
     .option(...NO_COLOR)
     .action((o: { color: boolean }) => run(ctx, (x) => x.explainWhyConv({ color: useColor(ctx, o) }))));
+
+  cmd.addCommand(configureCommand(new Command('dense-as-conv'), ctx.io)
+    .description('a dense layer is a convolution: the same numbers at one position, the classifier at every position of a larger input')
+    .option(...NO_COLOR)
+    .action((o: { color: boolean }) => run(ctx, (x) => x.explainDenseAsConv({ color: useColor(ctx, o) }))));
+
+  cmd.addCommand(configureCommand(new Command('winograd'), ctx.io)
+    .description('Winograd F(2x2,3x3): 4 multiplications instead of 6 in 1-D, 16 instead of 36 in 2-D, where it loses, the measured speed-up')
+    .option('--input <JSON>', 'the 4 inputs of the 1-D example (default [1,2,3,4])', jsonArg('--input', 'an array of 4 numbers', '[1,2,3,4]'))
+    .option('--kernel <JSON>', 'the 3 taps of the 1-D example (default [1,2,1])', jsonArg('--kernel', 'an array of 3 numbers', '[1,2,1]'))
+    .option(...NO_COLOR)
+    .action((o: { input?: unknown; kernel?: unknown; color: boolean }) => run(ctx, (x) => x.explainWinograd({
+      input: o.input as number[] | undefined, kernel: o.kernel as number[] | undefined, color: useColor(ctx, o),
+    }))));
   return cmd;
 }

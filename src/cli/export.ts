@@ -20,12 +20,13 @@ export function exportCommand(ctx: CliContext): Command {
   return configureCommand(new Command('export'), ctx.io)
     .description('write a saved model as an ONNX file')
     .argument('<MODEL>', 'a model file saved by train or import')
-    .requiredOption('--onnx <FILE>', 'the .onnx file to write (replaced if it exists)', pathArg('--onnx', 'a file name'))
+    .requiredOption('--onnx <FILE>', 'the .onnx file to write; an existing file is replaced only if it is an ONNX file, never MODEL itself', pathArg('--onnx', 'a file name'))
+    .option('--force', 'let --onnx replace an existing regular file that is not an ONNX file (never a folder, a device or MODEL)')
     .addHelpText('after', WRITES)
-    .action(async (file: string, o: { onnx: string }) => {
+    .action(async (file: string, o: { onnx: string; force?: boolean }) => {
       // Loaded when used: the ONNX code (protobuf messages) would add ~5 MB to every command, `train` too.
       const { exportOnnxFile } = await import('../io/onnx/file.ts');
-      const { bytes, inputShape } = exportOnnxFile(file, o.onnx);
+      const { bytes, inputShape } = exportOnnxFile(file, o.onnx, { force: o.force, who: '--onnx' });
       ctx.io.out(`Wrote ${o.onnx} (${bytes.toLocaleString('en-US')} bytes): ONNX opset ${ONNX_OPSET}, input ${shapeStr(['N', ...inputShape])}, outputs logits and probs`);
     });
 }

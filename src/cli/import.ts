@@ -4,11 +4,11 @@
 
 import { Command } from 'commander';
 import type { importOnnxFile } from '../io/onnx/file.ts';
-import { type Preprocess, PreprocessError } from '../io/onnx/preprocess.ts';
+import { type Preprocess, PreprocessError } from '../io/onnx/mean-std.ts';
 import { shapeStr } from '../tensor.ts';
 import type { CliContext } from './context.ts';
 import { UsageError } from './errors.ts';
-import { configureCommand, pathArg } from './parse.ts';
+import { configureCommand, isDecimalNumber, pathArg } from './parse.ts';
 
 const READS = `
 Reads graphs of Conv (pads, strides, dilations, group), Relu, Tanh, Sigmoid, MaxPool, AveragePool,
@@ -28,7 +28,7 @@ function numberListArg(flag: string, positive: boolean): (value: string) => numb
   return (value) => {
     const parts = value.split(',').map((p) => p.trim());
     const nums = parts.map(Number);
-    const bad = parts.findIndex((p, i) => p === '' || !Number.isFinite(nums[i]) || (positive && !(nums[i] > 0)));
+    const bad = parts.findIndex((p, i) => !isDecimalNumber(p) || !Number.isFinite(nums[i]) || (positive && !(nums[i] > 0)));
     if (bad >= 0) {
       const example = positive ? '0.229,0.224,0.225' : '0.485,0.456,0.406';
       throw new UsageError(`${flag} must be ${positive ? 'a number > 0' : 'a number'} or a comma-separated list, one per channel (for example ${flag} 0.5 or ${flag} ${example}), got '${value}'`);
@@ -41,11 +41,12 @@ export function importCommand(ctx: CliContext): Command {
   return configureCommand(new Command('import'), ctx.io)
     .description('turn an ONNX file into a model file')
     .argument('<MODEL.onnx>', 'an ONNX model of a chain of layers and residual blocks')
-    .requiredOption('--out <FILE>', 'the model file to write (replaced if it exists)', pathArg('--out', 'a file name'))
+    .requiredOption('--out <FILE>', 'the model file to write; an existing file is replaced only if it is a miniconv model, never MODEL.onnx itself', pathArg('--out', 'a file name'))
+    .option('--force', 'let --out replace an existing regular file that is not a miniconv model (never a folder, a device or MODEL.onnx)')
     .option('--mean <X[,X...]>', 'the input normalisation: mean, one number or one per channel', numberListArg('--mean', false))
     .option('--std <X[,X...]>', 'the input normalisation: standard deviation, > 0, one number or one per channel', numberListArg('--std', true))
     .addHelpText('after', READS)
-    .action(async (file: string, o: { out: string; mean?: number | number[]; std?: number | number[] }) => {
+    .action(async (file: string, o: { out: string; force?: boolean; mean?: number | number[]; std?: number | number[] }) => {
       const { io } = ctx;
       if ((o.mean === undefined) !== (o.std === undefined)) throw new UsageError(`give --mean and --std together (for example --mean 0.5 --std 0.5), got only ${o.mean === undefined ? '--std' : '--mean'}`);
       const preprocess: Preprocess | undefined = o.mean !== undefined ? { mean: o.mean, std: o.std! } : undefined;
@@ -53,7 +54,7 @@ export function importCommand(ctx: CliContext): Command {
       // Loaded when used: the ONNX code (protobuf messages) would add ~5 MB to every command, `train` too.
       const onnx = await import('../io/onnx/file.ts');
       try {
-        r = onnx.importOnnxFile(file, o.out, { preprocess });
+        r = onnx.importOnnxFile(file, o.out, { preprocess, force: o.force, who: '--out' });
       } catch (e) {
         // A per-channel list that does not match the model's input channels is a bad argument.
         if (e instanceof PreprocessError && preprocess) throw new UsageError(`--mean/--std: ${e.message.replace(/^importOnnx: preprocess: /, '')}`);

@@ -27,10 +27,11 @@ export function inspectCommand(ctx: CliContext): Command {
     .option('--image <FILE>', 'the digit for the feature maps: a PNG picture of a digit instead', pathArg('--image', 'a PNG file'))
     .option('--out <DIR>', 'where to write (default: a folder beside the model named after it, e.g. models/digits-inspect for models/digits.json)',
       pathArg('--out', 'a folder name'))
+    .option('--force', 'let the files replace existing regular files in DIR of another kind (never a folder, a device, MODEL or the --image)')
     .option('--backend <NAME>', BACKEND_HELP)
     .option('--terminal', "draw every Conv2D layer's kernels in the terminal instead of writing files (24-bit colour when COLORTERM announces it, else shaded blocks)")
     .addHelpText('after', WRITES)
-    .action(async (file: string, o: { index?: number; image?: string; out?: string; backend?: string; terminal?: boolean }) => {
+    .action(async (file: string, o: { index?: number; image?: string; out?: string; force?: boolean; backend?: string; terminal?: boolean }) => {
       const { io } = ctx;
       // Loaded when used, as explain's and predict's work: with the command line, they made `train` peak ~10 MB higher.
       const [{ checkDigitIndex, inspectModelFile }, { detectColorMode, kernelsToAnsi }] = await Promise.all([
@@ -54,7 +55,7 @@ export function inspectCommand(ctx: CliContext): Command {
       if (o.index !== undefined) {
         try { checkDigitIndex(o.index, testSet.count); } catch (e) { throw new UsageError((e as Error).message); }
       }
-      const result = inspectModelFile(file, { testSet, index: o.index, image: o.image, outDir: o.out, log: io.out });
+      const result = inspectModelFile(file, { testSet, index: o.index, image: o.image, outDir: o.out, force: o.force, log: io.out });
       const { report, outDir, written } = result;
       if (report.prediction) {
         const { predicted, probs } = report.prediction;

@@ -1,13 +1,14 @@
 // The command line: `miniconv <command> [options]`. One commander program holds every command
-// (one file each: train, eval, predict, summary, inspect, explain, export, import, help); main()
+// (one file each: train, eval, predict, read, summary, inspect, explain, export, import, help); main()
 // parses, runs, and turns every outcome into an exit code (errors.ts): 0 done, 1 a file or run-time
-// problem (one line, no stack trace), 2 bad arguments (the message and the command's usage).
+// problem (one line, no stack trace), 2 bad arguments (the message and the command's usage), 130
+// interrupted (train's Ctrl-C).
 //
 // The entry point (bin/main.ts) passes in the dataset loaders, which live outside src/.
 
 import { Command, CommanderError } from 'commander';
 import type { CliContext } from './context.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, InterruptedError, UsageError } from './errors.ts';
 import { evalCommand } from './eval.ts';
 import { explainCommand } from './explain.ts';
 import { exportCommand } from './export.ts';
@@ -16,6 +17,7 @@ import { importCommand } from './import.ts';
 import { inspectCommand } from './inspect.ts';
 import { configureCommand, helpText } from './parse.ts';
 import { predictCommand } from './predict.ts';
+import { readCommand } from './read.ts';
 import { summaryCommand } from './summary.ts';
 import { trainCommand } from './train.ts';
 import { packageVersion } from './version.ts';
@@ -31,7 +33,7 @@ export function buildProgram(ctx: CliContext): Command {
     .version(packageVersion(), '-V, --version', "print miniconv's version")
     .helpCommand(false)
     .addHelpText('after', "\nRun 'miniconv <command> --help' for a command's options, e.g. miniconv train --help.");
-  for (const make of [trainCommand, evalCommand, predictCommand, summaryCommand, inspectCommand, explainCommand, exportCommand, importCommand]) {
+  for (const make of [trainCommand, evalCommand, predictCommand, readCommand, summaryCommand, inspectCommand, explainCommand, exportCommand, importCommand]) {
     program.addCommand(make(ctx));
   }
   program.addCommand(helpCommand(ctx, program));
@@ -63,6 +65,6 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
       return EXIT_USAGE;
     }
     io.err(`${who}: ${(e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ')}`);
-    return EXIT_FAILURE;
+    return e instanceof InterruptedError ? EXIT_INTERRUPTED : EXIT_FAILURE;
   }
 }

@@ -21,29 +21,48 @@ export function configureCommand(cmd: Command, io: CliIO): Command {
     .allowExcessArguments(false);
 }
 
+/** An integer as people type it: decimal digits only (`0x10`, `1e9`, `1_000` and `Infinity` are refused). */
+const DECIMAL_INTEGER = /^[+-]?\d+$/;
+/** A number as people type it: decimal, with an optional exponent (`5e-4`); not hex, octal, binary or `Infinity`. */
+const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Whether `text` is a number written in decimal (DECIMAL_NUMBER), for the parsers of lists. */
+export function isDecimalNumber(text: string): boolean {
+  return DECIMAL_NUMBER.test(text);
+}
+
+/** The largest `--batch-size`: a batch of 8,192 digits already takes ~1 GB of activations in the larger zoo models. */
+export const MAX_BATCH_SIZE = 8192;
+/** The largest `--epochs`. */
+export const MAX_EPOCHS = 10_000;
+/** The largest `--max-file-mb`: a model file is read as one string, and a JavaScript string stops near 512 MB. */
+export const MAX_FILE_MB = 512;
+
 /**
- * Parser of an integer option, `--name N`, at least `min`. A negative number after a space
- * (`--padding -1`) is read as the value, so that the message says what to type instead.
+ * Parser of an integer option, `--name N`, at least `min` (and at most `max` when given), written in
+ * decimal digits. A negative number after a space (`--padding -1`) is read as the value, so that
+ * the message says what to type instead.
  */
-export function intArg(flag: string, min: number, example: number): (value: string) => number {
+export function intArg(flag: string, min: number, example: number, max?: number): (value: string) => number {
+  const range = max === undefined ? `>= ${min}` : `from ${min} to ${max}`;
   return (value) => {
     const v = Number(value);
-    if (value.trim() === '' || !Number.isInteger(v) || v < min) {
-      throw new UsageError(`${flag} must be an integer >= ${min} (for example ${flag} ${example}), got '${value}'`);
+    if (!DECIMAL_INTEGER.test(value) || !Number.isSafeInteger(v) || v < min || (max !== undefined && v > max)) {
+      throw new UsageError(`${flag} must be an integer ${range}, in decimal digits (for example ${flag} ${example}), got '${value}'`);
     }
     return v;
   };
 }
 
-/** Parser of a number option, `--name X`, in [min, max] (or below `max` when `maxExclusive`). */
+/** Parser of a number option, `--name X`, in [min, max] (or below `max` when `maxExclusive`), written in decimal. */
 export function floatArg(flag: string, range: { min: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean }, example: number): (value: string) => number {
   const { min, max, minExclusive, maxExclusive } = range;
   const interval = max === undefined ? `${minExclusive ? '>' : '>='} ${min}` : `in ${minExclusive ? '(' : '['}${min}, ${max}${maxExclusive ? ')' : ']'}`;
   return (value) => {
     const v = Number(value);
-    const ok = value.trim() !== '' && Number.isFinite(v) && (minExclusive ? v > min : v >= min) &&
+    const ok = DECIMAL_NUMBER.test(value) && Number.isFinite(v) && (minExclusive ? v > min : v >= min) &&
       (max === undefined || (maxExclusive ? v < max : v <= max));
-    if (!ok) throw new UsageError(`${flag} must be a number ${interval} (for example ${flag} ${example}), got '${value}'`);
+    if (!ok) throw new UsageError(`${flag} must be a decimal number ${interval} (for example ${flag} ${example}), got '${value}'`);
     return v;
   };
 }
@@ -90,8 +109,8 @@ export function helpText(cmd: Command): string {
 
 /** `--max-file-mb N`: the size cap of every file a command reads (model, pictures, IDX data), in MB. */
 export function maxFileMbOption(): Option {
-  return new Option('--max-file-mb <N>', 'refuse files larger than N MB (default: 256 for models and IDX files, 64 for pictures)')
-    .argParser(intArg('--max-file-mb', 1, 512));
+  return new Option('--max-file-mb <N>', `refuse files larger than N MB, at most ${MAX_FILE_MB} (default: 256 for models and IDX files, 64 for pictures)`)
+    .argParser(intArg('--max-file-mb', 1, 512, MAX_FILE_MB));
 }
 
 /** The byte cap of `--max-file-mb`, or undefined for each reader's own default. */

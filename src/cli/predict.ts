@@ -1,11 +1,12 @@
 // `miniconv predict MODEL IMAGE...`: the predicted digit for each picture (PNG or JPEG); for a
 // single picture also the ten probabilities. The picture part (reading, preprocessing, warnings,
-// --save-input) is readDigit in src/io/digit-image.ts and preprocess.ts.
+// --save-input) is readDigit in src/io/digit-image.ts and clean-picture.ts.
 
 import { extname } from 'node:path';
 import { Command } from 'commander';
-import { loadModel, writeFileAtomic } from '../io/model-file.ts';
-import { applyPreprocess, modelPreprocess } from '../io/onnx/preprocess.ts';
+import { type DestinationOptions, checkDestination, writeDestination } from '../io/destination.ts';
+import { loadModel } from '../io/model-file.ts';
+import { applyPreprocess, modelPreprocess } from '../io/onnx/mean-std.ts';
 import { softmax } from '../kernels/softmax-xent.ts';
 import { Tensor } from '../tensor.ts';
 import { assertDigitInput } from '../train/digit-input.ts';
@@ -14,7 +15,7 @@ import { BACKEND_HELP, applyBackendOption } from './backend.ts';
 import type { CliContext } from './context.ts';
 import { configureCommand, maxBytesOf, maxFileMbOption, pathArg } from './parse.ts';
 
-interface PredictOptions { backend?: string; saveInput?: string; maxFileMb?: number }
+interface PredictOptions { backend?: string; saveInput?: string; force?: boolean; maxFileMb?: number }
 
 /** Where --save-input FILE.png puts picture number `k` (1-based) of `count`: FILE.png itself for one picture, else FILE-k.png. */
 export function saveInputPath(file: string, k: number, count: number): string {
@@ -35,6 +36,7 @@ export function predictCommand(ctx: CliContext): Command {
     .argument('<IMAGE...>', 'PNG or JPEG pictures of one digit each, any size, dark on light or light on dark, on paper or a screen')
     .option('--save-input <FILE.png>', 'write the 28x28 input the network saw as a PNG (several pictures: FILE-1.png, FILE-2.png, ...)',
       pathArg('--save-input', 'a file name'))
+    .option('--force', 'let --save-input replace an existing regular file that is not a PNG (never a folder, a device, MODEL or a picture read)')
     .option('--backend <NAME>', BACKEND_HELP)
     .addOption(maxFileMbOption())
     .addHelpText('after', '\nWarnings (the preprocessing was unsure) go to stderr as "FILE: warning: ...". A picture that cannot be\n' +
@@ -45,6 +47,13 @@ export function predictCommand(ctx: CliContext): Command {
       const { digitToPng, readDigit } = await import('../io/digit-image.ts');
       if (o.backend !== undefined) applyBackendOption(o.backend);
       const maxBytes = maxBytesOf(o.maxFileMb);
+      // --save-input: every destination checked before any work (destination.ts), never one of the inputs.
+      const dest: DestinationOptions = {
+        kind: 'png', who: '--save-input', force: o.force,
+        inputs: [[file, 'the model file'], ...images.map((im) => [im, 'a picture'] as const)],
+      };
+      const saveAs = (k: number) => saveInputPath(o.saveInput!, k + 1, images.length);
+      if (o.saveInput !== undefined) images.forEach((_, k) => checkDestination(saveAs(k), dest));
       const { model, inputShape, metadata } = loadModel(file, { maxBytes });
       assertDigitInput(inputShape, file);
       const preprocess = modelPreprocess(metadata, inputShape, file); // e.g. an imported model's (x - 0.5) / 0.5
@@ -56,7 +65,7 @@ export function predictCommand(ctx: CliContext): Command {
           const digit = readDigit(image, { maxBytes });
           for (const w of digit.warnings) io.err(`${image}: warning: ${w}`);
           pixels = digit.pixels;
-          if (o.saveInput !== undefined) writeFileAtomic(saveInputPath(o.saveInput, index + 1, images.length), digitToPng(pixels));
+          if (o.saveInput !== undefined) writeDestination(saveAs(index), digitToPng(pixels), dest);
         } catch (e) {
           if (single) throw e; // one picture: the command's own one-line error, exit 1
           failed++;

@@ -9,32 +9,28 @@ import cliProgress from 'cli-progress';
 import { type ModelMetadata, type Snapshot, prepareModelDestination, saveTrainedModel } from '../io/model-file.ts';
 import type { Schedule } from '../optim/schedules.ts';
 import type { Sequential } from '../layers/sequential.ts';
-import { type Augment, randomAffine, randomElastic, randomShift } from '../train/augment.ts';
+import { AUGMENT_NAMES, augmentByName } from '../train/augment.ts';
 import { DIGIT_DEFAULTS, DIGIT_INPUT_SHAPE } from '../train/digit-model.ts';
-import {
-  OPTIMIZER_NAMES, type OptimizerName, SCHEDULE_FORMS, ZOO, ZOO_NAMES, createOptimizer, modelFromArchitecture, type TrainingDefaults, scheduleFromSpec, zooModel,
-} from '../train/zoo.ts';
-import { type BatchInfo, type EpochInfo, fit } from '../train/fit.ts';
+import { ZOO, ZOO_NAMES, type TrainingDefaults, zooModel } from '../train/zoo.ts';
+import { OPTIMIZER_NAMES, type OptimizerName, createOptimizer } from '../optim/factory.ts';
+import { SCHEDULE_FORMS, scheduleFromSpec } from '../optim/schedule-spec.ts';
+import { modelFromArchitecture } from '../layers/from-config.ts';
+import { type BatchInfo, type EpochInfo, fitAsync } from '../train/fit.ts';
+import { Conv2D } from '../layers/conv2d.ts';
+import { leavesOf } from '../inspect/layer-tree.ts';
 import '../train/parallel.ts'; // registers the threaded trainer that --threads > 1 uses
 import { BACKEND_HELP, applyBackendOption } from './backend.ts';
 import { type CliContext, loadData } from './context.ts';
 import type { CliIO } from './io.ts';
-import { UsageError } from './errors.ts';
-import { THREADS_PER_CORE, choiceArg, configureCommand, floatArg, intArg, maxBytesOf, maxFileMbOption, maxThreads, pathArg, threadsArg } from './parse.ts';
+import { InterruptedError, UsageError } from './errors.ts';
+import { watchSignals } from './interrupt.ts';
+import { MAX_BATCH_SIZE, MAX_EPOCHS, THREADS_PER_CORE, choiceArg, configureCommand, floatArg, intArg, maxBytesOf, maxFileMbOption, maxThreads, pathArg, threadsArg } from './parse.ts';
 
-/** The training-set augmentations `train --augment` offers. */
-const AUGMENTS: Record<string, () => Augment | undefined> = {
-  elastic: () => randomElastic(),
-  affine: () => randomAffine(),
-  shift: () => randomShift(2),
-  none: () => undefined,
-};
-const AUGMENT_NAMES = Object.keys(AUGMENTS);
 
 interface TrainOptions {
   model: string; arch?: string; optimizer?: string; schedule?: string;
   epochs?: number; batchSize?: number; lr?: number; momentum?: number; lrDecay?: number; weightDecay?: number;
-  augment?: string; seed: number; data?: string; out?: string; force?: boolean; threads: number; snapshots?: boolean; backend?: string; maxFileMb?: number;
+  augment?: string; seed: number; data?: string; out?: string; force?: boolean; threads: number; snapshots?: boolean; backend?: string; maxFileMb?: number; winograd?: boolean;
 }
 
 /** Largest --arch file read (an architecture is a few kB; weights are not in it). */
@@ -61,8 +57,8 @@ export function trainCommand(ctx: CliContext): Command {
     .option('--arch <FILE>', 'train your own network, described in a JSON file (see below), instead of --model', pathArg('--arch', 'a JSON file'))
     .option('--optimizer <NAME>', `${OPTIMIZER_NAMES.join(', ')} (default: the model's)`, choiceArg('--optimizer', OPTIMIZER_NAMES))
     .option('--schedule <SPEC>', `learning rate per epoch: ${SCHEDULE_FORMS} (default: the model's)`, pathArg('--schedule', 'a schedule such as cosine'))
-    .option('--epochs <N>', `passes over the training set ${dflt('epochs')}`, intArg('--epochs', 1, 3))
-    .option('--batch-size <N>', `images per optimiser step ${dflt('batchSize')}`, intArg('--batch-size', 1, 32))
+    .option('--epochs <N>', `passes over the training set, at most ${MAX_EPOCHS} ${dflt('epochs')}`, intArg('--epochs', 1, 3, MAX_EPOCHS))
+    .option('--batch-size <N>', `images per optimiser step, at most ${MAX_BATCH_SIZE} ${dflt('batchSize')}`, intArg('--batch-size', 1, 32, MAX_BATCH_SIZE))
     .option('--lr <X>', `learning rate (the start of the schedule) ${dflt('lr')}`, floatArg('--lr', { min: 0 }, 0.02))
     .option('--momentum <X>', `SGD momentum ${dflt('momentum')}`, floatArg('--momentum', { min: 0, max: 1, maxExclusive: true }, 0.9))
     .option('--lr-decay <X>', `multiply the learning rate by X after every epoch, instead of --schedule ${dflt('lrDecay')}`, floatArg('--lr-decay', { min: 0, max: 1, minExclusive: true }, 0.85))
@@ -80,6 +76,7 @@ export function trainCommand(ctx: CliContext): Command {
     .option('--snapshots', "keep the first layer's kernels after initialisation and each epoch (default: on; about 4% of the file)", true)
     .option('--no-snapshots', 'do not keep them')
     .option('--backend <NAME>', BACKEND_HELP)
+    .option('--winograd', 'run every 3x3 stride-1 conv by Winograd F(2x2,3x3): fewer multiplications, float32 results that differ in the last bits (see miniconv explain winograd)')
     .addHelpText('after', DEFAULTS_HELP)
     .action((opts: TrainOptions, cmd: Command) => train(ctx, opts, cmd));
 }
@@ -105,7 +102,7 @@ function readArch(file: string, seed: number, inputShape: readonly number[]): Se
   return modelFromArchitecture(doc, seed, { inputShape, classes: 10 }, `--arch ${file}`);
 }
 
-function train(ctx: CliContext, o: TrainOptions, cmd: Command): void {
+async function train(ctx: CliContext, o: TrainOptions, cmd: Command): Promise<void> {
   const { io } = ctx;
   if (o.backend !== undefined) applyBackendOption(o.backend);
   const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
@@ -119,7 +116,7 @@ function train(ctx: CliContext, o: TrainOptions, cmd: Command): void {
   const weightDecay = o.weightDecay ?? d.weightDecay;
   const augment = o.augment ?? d.augment;
   const optimizerName = (o.optimizer ?? d.optimizer) as OptimizerName;
-  if (!(augment in AUGMENTS)) throw new UsageError(`--augment must be one of ${AUGMENT_NAMES.join(', ')}, got '${augment}'`);
+  if (!(AUGMENT_NAMES as readonly string[]).includes(augment)) throw new UsageError(`--augment must be one of ${AUGMENT_NAMES.join(', ')}, got '${augment}'`);
   if (o.schedule !== undefined && o.lrDecay !== undefined) throw new UsageError('give either --schedule or --lr-decay, not both (--schedule exp:G is --lr-decay G)');
   if (o.momentum !== undefined && optimizerName !== 'sgd') throw new UsageError(`--momentum is for --optimizer sgd; ${optimizerName} keeps its own running averages (betas 0.9, 0.999)`);
   // --lr-decay replaces the model's schedule, --schedule its decay.
@@ -137,13 +134,14 @@ function train(ctx: CliContext, o: TrainOptions, cmd: Command): void {
   const name = o.arch !== undefined ? basename(o.arch).replace(/\.json$/i, '') : zoo.name;
   const out = resolve(o.out ?? `models/${name}.json`);
   // Before training: may a model go to --out, and is its folder writable? (model-file.ts)
-  const dest = prepareModelDestination(out, { force: o.force });
+  const dest = prepareModelDestination(out, { force: o.force, inputs: o.arch !== undefined ? [[o.arch, 'the --arch file']] : [] });
   if (dest.removed.length > 0) io.err(`Removed ${dest.removed.length} temporary file${dest.removed.length === 1 ? '' : 's'} left by interrupted saves: ${dest.removed.join(', ')}`);
 
   const t0 = performance.now();
   const data = loadData(ctx, o.data, seed, { maxBytes: maxBytesOf(o.maxFileMb) });
   const inputShape = [...DIGIT_INPUT_SHAPE];
   const model = o.arch !== undefined ? readArch(o.arch, seed, inputShape) : zoo.build(seed);
+  if (o.winograd) for (const { layer } of leavesOf(model, Conv2D)) layer.winograd = true; // convs it does not apply to ignore it
   // The model's Nesterov momentum stays when its optimiser does (and has momentum).
   const nesterov = optimizerName === 'sgd' && d.optimizer === 'sgd' && d.nesterov && momentum > 0;
   const optimizer = createOptimizer(optimizerName, model.params(), { lr, momentum, nesterov, weightDecay });
@@ -157,29 +155,58 @@ function train(ctx: CliContext, o: TrainOptions, cmd: Command): void {
   const snap = (label: string) => { if (o.snapshots) snapshots.push({ label, param: firstWeight.name, value: firstWeight.value.clone() }); };
   snap('init');
 
+  // Ctrl-C / SIGTERM (interrupt.ts): the weights and buffers after each finished epoch are kept, so
+  // that a signal mid-epoch saves the model as it was then. fitAsync yields to the event loop after
+  // every batch, so that the signal is seen; it runs the very same steps as fit (same bits).
+  const state = [...model.params(), ...model.buffers()].map((t) => t.value);
+  const kept = state.map((t) => new Float32Array(t.size));
+  const finished: EpochInfo[] = [];
+  const keep = (e: EpochInfo) => { state.forEach((t, i) => kept[i].set(t.data)); finished.push(e); };
   const progress = makeProgress(io, epochs);
-  const history = fit(model, data.train, {
-    epochs, batchSize, optimizer, seed, testSet: data.test, threads, lrDecay, schedule, augment: AUGMENTS[augment](),
-    onBatchEnd: progress.batch,
-    onEpochEnd: (e) => { progress.epoch(e); snap(`epoch ${e.epoch}`); },
-  });
-  const last = history.epochs[history.epochs.length - 1];
+  const signals = watchSignals(io, 'miniconv train');
+  let history: Awaited<ReturnType<typeof fitAsync>>;
+  try {
+    history = await fitAsync(model, data.train, {
+      epochs, batchSize, optimizer, seed, testSet: data.test, threads, lrDecay, schedule, augment: augmentByName(augment, '--augment'),
+      onBatchEnd: progress.batch,
+      onEpochEnd: (e) => { progress.epoch(e); snap(`epoch ${e.epoch}`); keep(e); },
+      signal: signals.signal, // the first SIGINT/SIGTERM: the batch under way finishes, then the run stops
+    });
+  } finally {
+    signals.dispose();
+  }
+  const stop = history.stopped ? signals.received : null;
+  if (stop) {
+    progress.stop();
+    state.forEach((t, i) => t.data.set(kept[i])); // back to the last finished epoch
+  }
+  const done = finished.length;
+  const last = finished[done - 1];
   const seconds = (performance.now() - t0) / 1000;
+  if (stop && done === 0) {
+    throw new InterruptedError(`interrupted by ${stop} during epoch 1: no epoch had finished, nothing was saved; ${out} is as it was`);
+  }
 
   const metadata: ModelMetadata = {
     model: o.arch !== undefined ? `arch:${basename(o.arch)}` : zoo.name,
-    seed, epochs, batchSize, threads,
+    seed, epochs: done, batchSize, threads,
     optimizer: { ...optimizer.config(), lr, ...(lrDecay !== undefined ? { lrDecay } : { schedule: scheduleSpec }) },
     augment, dataset: data.name, date: new Date().toISOString(),
-    history: history.epochs.map(({ test: _test, imagesPerSec: _ips, ...rest }) => rest),
+    history: finished.map(({ test: _test, imagesPerSec: _ips, ...rest }) => rest),
     confusion: last.test?.confusion,
     wallSeconds: seconds,
+    ...(stop ? { interrupted: { signal: stop, epoch: done + 1 } } : {}),
     ...(o.snapshots ? { snapshots } : {}),
   };
   // If --out fails now (disk full, permissions changed), the model is kept beside it or in the temp
   // folder and the ModelSaveError (exit 1) says where.
   saveTrainedModel(out, model, inputShape, metadata);
-  io.out(`Test accuracy ${(100 * (last.testAccuracy ?? 0)).toFixed(2)}% after ${epochs} epochs, ${seconds.toFixed(1)} s in all.`);
+  const accuracy = `${(100 * (last.testAccuracy ?? 0)).toFixed(2)}%`;
+  if (stop) {
+    throw new InterruptedError(`interrupted by ${stop} during epoch ${done + 1}: saved the model as it was after epoch ${done} of ${epochs} ` +
+      `(test accuracy ${accuracy}) to ${out}`);
+  }
+  io.out(`Test accuracy ${accuracy} after ${epochs} epochs, ${seconds.toFixed(1)} s in all.`);
   io.out(`Model saved to ${out}`);
 }
 
@@ -204,6 +231,10 @@ function makeProgress(io: CliIO, epochs: number) {
         io.out(`epoch ${b.epoch}/${epochs} batch ${b.batch}/${b.batches} loss ${fields.loss} acc ${fields.acc}% ${fields.ips} img/s`);
         nextPlain = b.batch + Math.ceil(b.batches / 4);
       }
+    },
+    /** Ends a progress bar half-way (an interrupted epoch). */
+    stop() {
+      if (bar) { bar.stop(); bar = null; }
     },
     epoch(e: EpochInfo) {
       if (bar) { bar.stop(); bar = null; }

@@ -3,15 +3,16 @@
 // report.html, one self-contained page with all of it plus the training curves, the confusion matrix
 // and the test digits the model got most confidently wrong (see report.ts).
 //
-// Every file is written to a temporary name and renamed into place (writeFileAtomic).
+// Every file follows the destination rule of src/io/destination.ts (checked for all the files before
+// the first is written) and is written to a temporary name and renamed into place.
 
-import { mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { readDigitPng } from '../io/digit-image.ts';
-import { loadModel, writeFileAtomic } from '../io/model-file.ts';
+import { type DestinationOptions, checkDestination, prepareOutputFolder, writeDestination } from '../io/destination.ts';
+import { loadModel } from '../io/model-file.ts';
 import { Conv2D } from '../layers/conv2d.ts';
 import { leafLayers, leavesOf } from './layer-tree.ts';
-import type { Dataset } from '../train/dataset.ts';
+import type { Dataset } from '../dataset.ts';
 import { assertDigitInput } from '../train/digit-input.ts';
 import { type Report, type ReportDigit, buildReport } from './report.ts';
 
@@ -27,6 +28,8 @@ export interface InspectOptions {
   image?: string;
   /** Default: defaultOutDir(modelPath). */
   outDir?: string;
+  /** Let the files replace existing regular files of another kind (never a folder, a device or an input). */
+  force?: boolean;
   /** Progress messages. */
   log?: (text: string) => void;
 }
@@ -74,17 +77,19 @@ export function inspectModelFile(modelPath: string, opts: InspectOptions): { rep
     testSet: { set: test, name: 'bundled test digits of the mnist package' },
   });
 
-  const outDir = resolve(opts.outDir ?? defaultOutDir(modelPath));
-  mkdirSync(outDir, { recursive: true });
+  const outDir = prepareOutputFolder(opts.outDir ?? defaultOutDir(modelPath), 'inspect --out');
+  const inputs: DestinationOptions['inputs'] = [[modelPath, 'the model file'], ...(opts.image !== undefined ? [[opts.image, 'the picture'] as const] : [])];
+  const files = [
+    ...report.files.map((f) => ({ path: join(outDir, f.name), data: f.data as string | Uint8Array, kind: 'png' as const })),
+    { path: join(outDir, 'report.html'), data: report.html as string | Uint8Array, kind: 'html' as const },
+  ];
+  const destOf = (kind: 'png' | 'html'): DestinationOptions => ({ kind, who: 'inspect --out', force: opts.force, inputs });
+  for (const f of files) checkDestination(f.path, destOf(f.kind)); // all refused before one is written
   const written: string[] = [];
-  for (const f of report.files) {
-    const path = join(outDir, f.name);
-    writeFileAtomic(path, f.data);
-    written.push(path);
+  for (const f of files) {
+    writeDestination(f.path, f.data, destOf(f.kind));
+    written.push(f.path);
   }
-  const htmlPath = join(outDir, 'report.html');
-  writeFileAtomic(htmlPath, report.html);
-  written.push(htmlPath);
   return { report, outDir, written, digit };
 }
 

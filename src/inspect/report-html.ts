@@ -3,11 +3,12 @@
 // (report.ts) computed.
 
 import type { ModelMetadata } from '../io/model-file.ts';
+import { REPORT_MARKER } from '../io/report-marker.ts';
 import type { Conv2D } from '../layers/conv2d.ts';
 import type { LayerConfig } from '../layers/layer.ts';
 import type { Sequential } from '../layers/sequential.ts';
 import { type Tensor, shapeStr } from '../tensor.ts';
-import type { Dataset } from '../train/dataset.ts';
+import type { Dataset } from '../dataset.ts';
 import type { ConfusionResult, Report, ReportOptions } from './report.ts';
 import { REPORT_CSS } from './report-css.ts';
 import { relativeChange, type WrongDigit } from './report-numbers.ts';
@@ -241,6 +242,7 @@ export function page(title: string, parts: string[]): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
+${REPORT_MARKER}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)} · miniconv report</title>
 <style>${REPORT_CSS}</style>

@@ -24,7 +24,7 @@ import { leavesOf } from './layer-tree.ts';
 import { batchNormSection } from './report-batchnorm.ts';
 import type { Sequential } from '../layers/sequential.ts';
 import { Tensor, shapeStr } from '../tensor.ts';
-import type { Dataset } from '../train/dataset.ts';
+import type { Dataset } from '../dataset.ts';
 import { argmaxRow, evaluate } from '../train/metrics.ts';
 import { featureMaps, renderFeatureMapsPng, renderModelFeatureMapsPng } from './feature-maps.ts';
 import { renderKernelGridPng, renderKernelsPng } from './kernels.ts';

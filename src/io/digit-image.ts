@@ -1,5 +1,5 @@
 // Pictures of digits on disk: PNG (pngjs) or JPEG (jpeg-js, EXIF orientation honoured), any size,
-// decoded to RGBA and turned into a 28x28 input by preprocess.ts.
+// decoded to RGBA and turned into a 28x28 input by clean-picture.ts.
 //
 // Bounded input, in this order: the file must be a regular file under a size cap (safe-read.ts);
 // its format is sniffed from its first bytes, never from its extension, and its width and height are
@@ -10,7 +10,7 @@
 import { imageSize } from 'image-size';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { DIGIT_SIZE, type PreprocessOptions, type PreprocessResult, preprocessDigit, rgbaToGrey, toMnistDigit } from './preprocess.ts';
+import { DIGIT_SIZE, type PreprocessOptions, type PreprocessResult, preprocessDigit, rgbaToGrey, toMnistDigit } from './clean-picture.ts';
 import { MAX_PICTURE_BYTES, readRegularFile } from './safe-read.ts';
 
 export { DIGIT_SIZE, toMnistDigit };

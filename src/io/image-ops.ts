@@ -1,6 +1,6 @@
 // Small image operations on flat arrays, row after row (W = width, H = height): resampling, running
 // max/min and box means over square windows, grey-level dilation over a disc, robust statistics and
-// connected components. Pure arithmetic, no file system: preprocess.ts builds its steps from them.
+// connected components. Pure arithmetic, no file system: clean-picture.ts builds its steps from them.
 
 /**
  * Resamples the rectangle [x0, x0+bw) x [y0, y0+bh) of `src` (W = width) to ow x oh by area averaging

@@ -1,112 +1,40 @@
 // Model files on disk (the format itself is in model-format.ts). Saving writes a temporary file
 // beside the target and renames it into place, so an interrupted save leaves the previous file intact.
 //
-// What `train --out FILE` may replace, checked before training by prepareModelDestination:
-//   - nothing yet at FILE, or a miniconv model file: fine;
-//   - any other regular file: refused unless `force` (`--force`), so `--out notes.txt` cannot eat notes;
-//   - a directory, a device (/dev/null), a FIFO or a socket: always refused, `force` or not;
-//   - a symlink: written THROUGH. The file it points to is checked as above and replaced, the link
-//     itself stays (models/latest.json -> digits-v3.json keeps pointing at the new digits-v3.json).
-//     A dangling symlink is refused.
+// What `train --out FILE` (and every other writer) may replace is the one destination rule of
+// destination.ts: only a regular file; a symlink is written through; never the command's own input;
+// an existing file only if it is a miniconv model file, unless `force` (`--force`).
 // The folder must be writable: it is created if missing and probed with a small temporary file, so
 // an unwritable place, /proc or a read-only disk is reported before a minute of training, not after.
 // If saving still fails, saveTrainedModel keeps the model next to the destination or in the temp
 // directory and says where, with the path that failed and why.
 
-import {
-  closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, rmSync, statSync,
-  writeSync, type Stats,
-} from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Sequential } from '../layers/sequential.ts';
-import { MODEL_FORMAT, type ModelMetadata, deserializeModel, serializeModel } from './model-format.ts';
-import { MAX_MODEL_BYTES, kindOf, readRegularFile } from './safe-read.ts';
+import { type DestinationOptions, checkDestination, describeFsError, isFileOfKind, writeFileAtomic } from './destination.ts';
+import { type ModelMetadata, deserializeModel, serializeModel } from './model-format.ts';
+import { MAX_MODEL_BYTES, readRegularFile } from './safe-read.ts';
+
+export { describeFsError, writeFileAtomic } from './destination.ts';
 
 export { MODEL_FORMAT, MODEL_VERSION, deserializeModel, serializeModel, type EpochRecord, type ModelMetadata, type Snapshot } from './model-format.ts';
 
 /** The temporary name of a save in progress: `.NAME.PID.TIME.tmp` beside the target. */
 const TMP_PATTERN = /^\.(.+)\.(\d+)\.(\d+)\.tmp$/;
 
-/** Writes `text` (or bytes) to `path` atomically: a temporary file in the same folder, flushed, then renamed over the target. */
-export function writeFileAtomic(path: string, text: string | Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  let fd: number | null = null;
-  try {
-    fd = openSync(tmp, 'w');
-    const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-    for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = null;
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd !== null) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
-/** An errno in words, code kept: "no space left on device (ENOSPC)". */
-export function describeFsError(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  const words: Record<string, string> = {
-    EACCES: 'permission denied', EPERM: 'operation not permitted', EROFS: 'read-only file system', ENOSPC: 'no space left on device',
-    EDQUOT: 'disk quota exceeded', EISDIR: 'it is a directory', ENOTDIR: 'a part of the path is not a folder', ENOENT: 'no such file or folder',
-    EIO: 'input/output error', ENAMETOOLONG: 'the name is too long', ELOOP: 'too many symlinks', EXDEV: 'it is on another device',
-  };
-  const code = err?.code ?? /^([A-Z]+):/.exec(err?.message ?? '')?.[1];
-  if (code && words[code]) return `${words[code]} (${code})`;
-  return err?.message ?? String(e);
-}
-
 /** Whether a regular file starts the way every miniconv model file does (`{"format":"miniconv-model"`). */
 export function isModelFile(path: string): boolean {
-  const head = `{"format":"${MODEL_FORMAT}"`;
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch {
-    return false;
-  }
-  try {
-    const buf = Buffer.alloc(head.length);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return n === buf.length && buf.toString('utf8') === head;
-  } catch {
-    return false;
-  } finally {
-    closeSync(fd);
-  }
+  return isFileOfKind(path, 'model');
 }
 
 /**
- * Where a model saved to `path` really goes, or an error saying why it may not go there (see the top
- * of this file). A symlink resolves to its target. Touches nothing.
+ * Where a model saved to `path` really goes, or an error saying why it may not go there: the one
+ * destination rule of destination.ts, for a model file. A symlink resolves to its target. Touches nothing.
  */
-export function checkModelDestination(path: string, options: { force?: boolean } = {}): { target: string; replaces: boolean } {
-  const where = 'saveModel';
-  let target = resolve(path);
-  let st: Stats | null = null;
-  try {
-    st = lstatSync(target);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${where}: cannot use ${path}: ${describeFsError(e)}`);
-  }
-  if (st?.isSymbolicLink()) {
-    try {
-      target = realpathSync(target);
-    } catch {
-      throw new Error(`${where}: ${path} is a symlink to a missing file; point it somewhere or remove it`);
-    }
-    st = statSync(target);
-  }
-  if (!st) return { target, replaces: false };
-  if (!st.isFile()) throw new Error(`${where}: ${path} is ${kindOf(st)}; refusing to replace it with a model file`);
-  if (!options.force && !isModelFile(target)) {
-    throw new Error(`${where}: ${path} exists and is not a miniconv model file; refusing to overwrite it (pass --force to replace it)`);
-  }
-  return { target, replaces: true };
+export function checkModelDestination(path: string, options: { force?: boolean; inputs?: DestinationOptions['inputs']; who?: string } = {}): { target: string; replaces: boolean } {
+  return checkDestination(path, { kind: 'model', who: options.who ?? 'saveModel', force: options.force, inputs: options.inputs });
 }
 
 /**
@@ -115,7 +43,7 @@ export function checkModelDestination(path: string, options: { force?: boolean }
  * the temporary files that interrupted saves to this destination left behind. Returns where the
  * model will go and which leftovers were removed. Throws an error naming the path and the reason.
  */
-export function prepareModelDestination(path: string, options: { force?: boolean } = {}): { target: string; replaces: boolean; removed: string[] } {
+export function prepareModelDestination(path: string, options: { force?: boolean; inputs?: DestinationOptions['inputs'] } = {}): { target: string; replaces: boolean; removed: string[] } {
   const dest = checkModelDestination(path, options);
   const dir = dirname(dest.target);
   try {

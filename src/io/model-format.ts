@@ -83,7 +83,11 @@ function decode(e: unknown, where: string, file: string): Tensor {
     throw bad('has base64 data that does not decode; the file is corrupt');
   }
   const n = shapeSize(shape);
-  if (bytes.length !== n * 4) throw bad(`holds ${bytes.length / 4} values, expected ${n} for shape ${shapeStr(shape)}`);
+  if (bytes.length !== n * 4) {
+    // A length that is not a multiple of 4 bytes is no whole number of float32 values: say bytes, not "70.5 values".
+    throw bad(bytes.length % 4 === 0 ? `holds ${bytes.length / 4} values, expected ${n} for shape ${shapeStr(shape)}`
+      : `holds ${bytes.length} bytes, not a whole number of float32 values (4 bytes each); expected ${n * 4} bytes (${n} values) for shape ${shapeStr(shape)}`);
+  }
   const f32 = new Float32Array(n);
   new Uint8Array(f32.buffer).set(bytes);
   for (let i = 0; i < n; i++) if (!Number.isFinite(f32[i])) throw bad(`holds a non-finite value (${f32[i]}) at index ${i}`);

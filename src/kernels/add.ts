@@ -40,8 +40,8 @@ export function addForwardFast(a: Tensor, b: Tensor, opts: { ws?: Workspace; int
   return { out, cache: { shape: a.shape } };
 }
 
-/** The add family for the backends (see backend.ts); backward is the same for both. */
+/** The add family for the backends (see backend.ts): the naive pair and the TypeScript pair; no wasm kernel, so the 'wasm' backend runs the TypeScript pair. */
 export const addKernels: KernelFamily<typeof addForwardFast, typeof addBackwardNaive> = {
   naive: { forward: addForwardNaive, backward: addBackwardNaive },
-  fast: { forward: addForwardFast, backward: addBackwardNaive },
+  ts: { forward: addForwardFast, backward: addBackwardNaive },
 };

@@ -80,8 +80,8 @@ function scatter(dy: FloatArray, dx: FloatArray, planes: number, H: number, W: n
   }
 }
 
-/** The average-pool family for the backends (see backend.ts): the naive pair (the formulas) and this fast pair. */
+/** The average-pool family for the backends (see backend.ts): the naive pair and the TypeScript pair; no wasm kernel, so the 'wasm' backend runs the TypeScript pair. */
 export const avgPool2dKernels: KernelFamily<typeof avgPool2dForwardFast, typeof avgPool2dBackwardFast> = {
   naive: { forward: avgPool2dForwardNaive, backward: avgPool2dBackwardNaive },
-  fast: { forward: avgPool2dForwardFast, backward: avgPool2dBackwardFast },
+  ts: { forward: avgPool2dForwardFast, backward: avgPool2dBackwardFast },
 };

@@ -16,42 +16,63 @@
 // A layer with no backend of its own resolves the process default the first time it runs, so a page
 // may load the wasm module after building its model.
 //
-// The kernel contract. Every family `foo` (conv2d, dense, relu, maxPool2d, ...) has a naive pair and a
-// fast pair with the same signatures:
+// The kernel contract. Every family `foo` (conv2d, dense, relu, maxPool2d, ...) has its implementations
+// by backend name, all with the same signatures:
 //   fooForward(x, ...parameters, opts?)  -> { out, cache }        out is y, the layer's output
 //   fooBackward(dy, cache, opts?)        -> { dx, dw?, db? }
-// where opts.ws is the workspace of reused buffers (fast pair only; see workspace.ts), and a backward
+// where opts.ws is the workspace of reused buffers ('ts' and 'wasm'; see workspace.ts), and a backward
 // may take { computeDx: false } (then dx is null) and { dwInto, dbInto }: ADD dw and db into these
 // tensors (a layer's weight.grad and bias.grad) and return them. The family object, exported beside
-// the kernels, lists both pairs: `{ naive: { forward, backward }, fast: { forward, backward } }`.
+// the kernels, names them: `{ naive: { forward, backward }, ts: { ... }, wasm: { ... } }` (no `wasm`:
+// the family has no WebAssembly kernel and the 'wasm' backend runs its TypeScript pair).
 // accumulating() gives a naive backward the dwInto/dbInto behaviour, so the naive text stays pure.
+//
+// The fallback rule, here and nowhere else (withFallback): the 'wasm' backend runs a family's wasm
+// pair, except for a call
+//   - with a float64 operand (WebAssembly SIMD is float32; gradient checks run in double precision),
+//   - that the wasm build has no kernel for (the pair's `handles` says no: a conv with 1 < groups < C),
+//   - that does not fit in wasm memory (the wasm pair throws a WasmMemoryError before writing
+//     anything, see wasm/memory.ts),
+// which runs the family's TypeScript pair instead: the same formulas. A wasm pair called directly
+// insists: it throws on float64 operands or when the module is not loaded.
 
-import { type Tensor } from '../tensor.ts';
-import { getWasmKernels, wasmStatus } from './wasm/loader.ts';
+import { Tensor } from '../tensor.ts';
+import { WasmMemoryError, getWasmKernels, wasmStatus } from './wasm/loader.ts';
 import { type Workspace, createWorkspace } from './workspace.ts';
 
 export type Backend = 'naive' | 'ts' | 'wasm';
 
 export const BACKENDS: readonly Backend[] = ['naive', 'ts', 'wasm'];
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a kernel's own signature is kept as is
+export type KernelFn = (...args: any[]) => any;
+
 /** A forward kernel and its backward. */
-export interface KernelPair<Forward, Backward> {
+export interface KernelPair<Forward extends KernelFn, Backward extends KernelFn> {
   forward: Forward;
   backward: Backward;
 }
 
-/** A kernel family: the naive pair (the formulas) and the fast pair (same signatures, same numbers). */
-export interface KernelFamily<Forward, Backward> {
+/** A family's wasm pair: float32 only; `handles` says, per call, whether the wasm build has a kernel for it (default: always). */
+export interface WasmPair<Forward extends KernelFn, Backward extends KernelFn> extends KernelPair<Forward, Backward> {
+  handles?: { forward?: (...args: Parameters<Forward>) => boolean; backward?: (...args: Parameters<Backward>) => boolean };
+}
+
+/** A kernel family: its implementations by backend name (same signatures, same numbers within float rounding). */
+export interface KernelFamily<Forward extends KernelFn, Backward extends KernelFn> {
+  /** The plain loops of the formulas. */
   naive: KernelPair<Forward, Backward>;
-  fast: KernelPair<Forward, Backward>;
+  /** The fast kernels in TypeScript, any dtype. */
+  ts: KernelPair<Forward, Backward>;
+  /** The WebAssembly SIMD kernels, float32; absent when the family has none. */
+  wasm?: WasmPair<Forward, Backward>;
 }
 
 /** A family resolved for one layer: the pair to call, the backend it runs, and that layer's workspace (undefined for 'naive'). */
-export interface Kernels<Forward, Backward> extends KernelPair<Forward, Backward> {
+export interface Kernels<Forward extends KernelFn, Backward extends KernelFn> extends KernelPair<Forward, Backward> {
   readonly backend: Backend;
   readonly ws: Workspace | undefined;
 }
-
 let processDefault: Backend | undefined;
 
 /** Sets the backend of every layer that has none of its own (undefined: back to the fastest available). */
@@ -77,15 +98,64 @@ export function checkBackend(value: unknown, who: string, optional = false): Bac
 
 /**
  * The kernels of `family` on `backend` (default: defaultBackend()), with a fresh workspace for a fast
- * backend. 'wasm' throws when the wasm module cannot be used, saying why.
+ * backend; on 'wasm', the family's pair behind the fallback rule (withFallback). 'wasm' throws when
+ * the wasm module cannot be used, saying why.
  */
-export function resolveKernels<F, B>(family: KernelFamily<F, B>, backend: Backend = defaultBackend(), who = 'resolveKernels'): Kernels<F, B> {
+export function resolveKernels<F extends KernelFn, B extends KernelFn>(family: KernelFamily<F, B>, backend: Backend = defaultBackend(), who = 'resolveKernels'): Kernels<F, B> {
   checkBackend(backend, who);
   if (backend === 'naive') return { ...family.naive, backend, ws: undefined };
-  if (backend === 'wasm' && !getWasmKernels()) {
+  if (backend === 'ts') return { ...family.ts, backend, ws: createWorkspace() };
+  if (!getWasmKernels()) {
     throw new Error(`${who}: the 'wasm' backend is unavailable (${wasmStatus()}); use 'ts', or load the module with initWasmKernels(bytes)`);
   }
-  return { ...family.fast, backend, ws: createWorkspace({ backend: backend === 'wasm' ? 'auto' : 'ts' }) };
+  return { ...withFallback(family), backend, ws: createWorkspace() };
+}
+
+const wrapped = new WeakMap<object, KernelPair<KernelFn, KernelFn>>();
+
+/**
+ * The fallback rule (see the top of this file): `family`'s wasm pair where it can run the call, its
+ * TypeScript pair otherwise (also when the wasm module is not loaded). What the 'wasm' backend runs,
+ * and what a family's exported `...Fast` kernels are.
+ */
+export function withFallback<F extends KernelFn, B extends KernelFn>(family: KernelFamily<F, B>): KernelPair<F, B> {
+  const { ts, wasm } = family;
+  if (!wasm) return ts;
+  let pair = wrapped.get(family) as KernelPair<F, B> | undefined;
+  if (!pair) {
+    pair = { forward: fallback(wasm.forward, ts.forward, wasm.handles?.forward), backward: fallback(wasm.backward, ts.backward, wasm.handles?.backward) };
+    wrapped.set(family, pair);
+  }
+  return pair;
+}
+
+function fallback<K extends KernelFn>(wasmKernel: K, tsKernel: K, handles: ((...args: Parameters<K>) => boolean) | undefined): K {
+  return ((...args: Parameters<K>) => {
+    if (!getWasmKernels() || !allFloat32(args) || (handles && !handles(...args))) return tsKernel(...args);
+    try {
+      return wasmKernel(...args);
+    } catch (e) {
+      if (e instanceof WasmMemoryError) return tsKernel(...args); // thrown before anything was written
+      throw e;
+    }
+  }) as K;
+}
+
+/**
+ * Whether every operand of a kernel call is float32: the tensors among its arguments and, one level
+ * down, among the fields of its plain-object arguments (a cache, the options), and a cache's `dtype`.
+ */
+function allFloat32(args: readonly unknown[]): boolean {
+  for (const a of args) {
+    if (a instanceof Tensor) {
+      if (a.dtype !== 'float32') return false;
+    } else if (a !== null && typeof a === 'object' && !ArrayBuffer.isView(a)) {
+      for (const [key, v] of Object.entries(a)) {
+        if (v instanceof Tensor ? v.dtype !== 'float32' : key === 'dtype' && v !== 'float32') return false;
+      }
+    }
+  }
+  return true;
 }
 
 /** Options every backward kernel accepts (the fast ones use them for speed; accumulating() gives them to a naive one). */

@@ -105,8 +105,8 @@ export function batchNorm2dBackwardFast(dy: Tensor, cache: BatchNorm2dCache, opt
 type BatchNorm2dForward = (x: Tensor, w: Tensor, b: Tensor, p: BatchNorm2dParams, opts?: { ws?: Workspace }) => { out: Tensor; cache: BatchNorm2dCache };
 type BatchNorm2dBackward = (dy: Tensor, cache: BatchNorm2dCache, opts?: BackwardOptions) => { dx: Tensor | null; dw: Tensor; db: Tensor };
 
-/** The batch-norm family for the backends (see backend.ts): the naive pair (the formulas) and this fast pair. */
+/** The batch-norm family for the backends (see backend.ts): the naive pair and the TypeScript pair; no wasm kernel, so the 'wasm' backend runs the TypeScript pair. */
 export const batchNorm2dKernels: KernelFamily<BatchNorm2dForward, BatchNorm2dBackward> = {
   naive: { forward: batchNorm2dForwardNaive, backward: accumulating(batchNorm2dBackwardNaive) },
-  fast: { forward: batchNorm2dForwardFast, backward: batchNorm2dBackwardFast },
+  ts: { forward: batchNorm2dForwardFast, backward: batchNorm2dBackwardFast },
 };

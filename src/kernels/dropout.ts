@@ -83,8 +83,8 @@ export function dropoutBackwardFast(dy: Tensor, cache: DropoutCache, opts: { ws?
   return { dx };
 }
 
-/** The dropout family for the backends (see backend.ts): the naive pair (the formulas) and the fast pair. */
+/** The dropout family for the backends (see backend.ts): the naive pair and the TypeScript pair; no wasm kernel, so the 'wasm' backend runs the TypeScript pair. */
 export const dropoutKernels: KernelFamily<typeof dropoutForwardFast, typeof dropoutBackwardFast> = {
   naive: { forward: dropoutForwardNaive, backward: dropoutBackwardNaive },
-  fast: { forward: dropoutForwardFast, backward: dropoutBackwardFast },
+  ts: { forward: dropoutForwardFast, backward: dropoutBackwardFast },
 };

@@ -19,7 +19,7 @@
 // so that the big im2col matrix never crosses between JavaScript and WebAssembly memory.
 
 import type { FloatArray } from '../tensor.ts';
-import { WasmMemoryError, getWasmKernels, wasmStatus } from './wasm/loader.ts';
+import { getWasmKernels, wasmStatus } from './wasm/loader.ts';
 
 /**
  * C = alpha * op(A) * op(B) + beta * C, by the definition. With beta = 0, C's old values are
@@ -194,7 +194,8 @@ function scaleC(M: number, N: number, beta: number, C: FloatArray, cOff: number,
 /**
  * C = alpha * op(A) * op(B) + beta * C in WebAssembly SIMD; same arguments as gemmNaive, but all three
  * arrays must be Float32Array. Copies A, B (and C when beta != 0) into wasm memory and C back out.
- * Throws when the wasm kernels are unavailable (see wasmStatus()).
+ * Throws when the wasm kernels are unavailable (see wasmStatus()), and a WasmMemoryError, having
+ * written nothing, when the call does not fit in wasm memory (the dense family then runs gemm).
  */
 export function gemmWasm(
   transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
@@ -220,14 +221,7 @@ export function gemmWasm(
   const resident = wasm.addressOf(Cs) !== null;
   const cPtr = beta !== 0 || (ldc !== N && !resident) ? call.inout(Cs) : call.output(Cs);
   const scratch = call.scratch(wasm.gemmScratch);
-  try {
-    call.ready();
-  } catch (e) {
-    // Too big for wasm memory (wasm/memory.ts): nothing was written; the TypeScript GEMM does it.
-    if (!(e instanceof WasmMemoryError)) throw e;
-    gemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
-    return;
-  }
+  call.ready(); // a WasmMemoryError when too big for wasm memory, before anything is written (see withFallback in backend.ts)
   wasm.exports.gemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, alpha, aPtr, lda, bPtr, ldb, beta, cPtr, ldc, scratch);
   call.done();
 }

@@ -91,8 +91,8 @@ export function globalAvgPool2dBackwardFast(dy: Tensor, cache: GlobalAvgPool2dCa
   return { dx };
 }
 
-/** The global-average-pool family for the backends (see backend.ts). */
+/** The global-average-pool family for the backends (see backend.ts): the naive pair and the TypeScript pair; no wasm kernel, so the 'wasm' backend runs the TypeScript pair. */
 export const globalAvgPool2dKernels: KernelFamily<typeof globalAvgPool2dForwardFast, typeof globalAvgPool2dBackwardFast> = {
   naive: { forward: globalAvgPool2dForwardNaive, backward: globalAvgPool2dBackwardNaive },
-  fast: { forward: globalAvgPool2dForwardFast, backward: globalAvgPool2dBackwardFast },
+  ts: { forward: globalAvgPool2dForwardFast, backward: globalAvgPool2dBackwardFast },
 };

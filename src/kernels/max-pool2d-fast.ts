@@ -11,9 +11,8 @@
 
 import { Tensor, shapeStr, type FloatArray } from '../tensor.ts';
 import { type MaxPool2dCache, type MaxPool2dParams, maxPool2dBackwardNaive, maxPool2dDims, maxPool2dForwardNaive } from './max-pool2d.ts';
-import type { KernelFamily } from './backend.ts';
-import { type Workspace, pickWasm, wsInt32, wsTensor } from './workspace.ts';
-import { fitsInWasm } from './wasm/loader.ts';
+import { type KernelFamily, withFallback } from './backend.ts';
+import { type Workspace, requireWasm, wsInt32, wsTensor } from './workspace.ts';
 
 /**
  * out[n,c,i,j] = max over 0 <= m, k < KH of x[n, c, i*S + m, j*S + k]
@@ -23,24 +22,12 @@ import { fitsInWasm } from './wasm/loader.ts';
  *           next forward with it
  * @returns out (N, C, OH, OW), and the cache (argmax (N, C, OH, OW)), interchangeable with the naive one
  */
-export function maxPool2dForwardFast(x: Tensor, p: MaxPool2dParams, opts: { ws?: Workspace } = {}): { out: Tensor; cache: MaxPool2dCache } {
+export function maxPool2dForwardTs(x: Tensor, p: MaxPool2dParams, opts: { ws?: Workspace } = {}): { out: Tensor; cache: MaxPool2dCache } {
   const { ws } = opts;
-  const who = 'maxPool2dForwardFast';
-  const { N, C, H, W, KH, S, OH, OW } = maxPool2dDims(x, p, who);
-  const wasm = pickWasm(ws, who, x.data);
-  const out = wsTensor(ws, 'out', [N, C, OH, OW], x.dtype, wasm); // (N, C, OH, OW)
-  const argmax = wsInt32(ws, 'argmax', out.size, wasm); //           (N, C, OH, OW)
+  const { N, C, H, W, KH, S, OH, OW } = maxPool2dDims(x, p, 'maxPool2dForwardTs');
+  const out = wsTensor(ws, 'out', [N, C, OH, OW], x.dtype); // (N, C, OH, OW)
+  const argmax = wsInt32(ws, 'argmax', out.size); //           (N, C, OH, OW)
   const cache: MaxPool2dCache = { inShape: x.shape, argmax, dtype: x.dtype };
-  // A call too big for wasm memory runs on the TypeScript path below instead (wasm/memory.ts).
-  if (wasm && fitsInWasm(() => {
-    const call = wasm.call(); // see wasm/memory.ts: operands in wasm memory are used in place
-    const xPtr = call.input(x.data);
-    const outPtr = call.output(out.data);
-    const argPtr = call.output(argmax);
-    call.ready();
-    wasm.exports.maxPool2dForward(xPtr, N, C, H, W, KH, S, OH, OW, outPtr, argPtr);
-    call.done();
-  })) return { out, cache };
   const xd = x.data, od = out.data;
   let o = 0; // walks out and argmax in order
   for (let plane = 0; plane < N * C; plane++) {
@@ -92,33 +79,67 @@ function poolAny(xd: FloatArray, base: number, W: number, KH: number, S: number,
  * @param opts.ws optional workspace: `dx` is then its buffer, overwritten by the next backward with it
  * @returns dx (N, C, H, W)
  */
-export function maxPool2dBackwardFast(dy: Tensor, cache: MaxPool2dCache, opts: { ws?: Workspace } = {}): { dx: Tensor } {
-  const { ws } = opts;
-  const who = 'maxPool2dBackwardFast';
-  const [N, C] = cache.inShape;
-  const { argmax } = cache;
-  if (dy.size !== argmax.length || dy.shape[0] !== N || dy.shape[1] !== C) {
-    throw new Error(`${who}: dy must have ${argmax.length} values in shape [${N}, ${C}, OH, OW], got ${shapeStr(dy.shape)}`);
-  }
-  const wasm = pickWasm(ws, who, dy.data, cache.dtype);
-  const dx = wsTensor(ws, 'dx', cache.inShape, cache.dtype, wasm); // (N, C, H, W)
-  const dxd = dx.data, dd = dy.data;
-  if (wasm && fitsInWasm(() => {
-    const call = wasm.call();
-    const dyPtr = call.input(dd);
-    const argPtr = call.input(argmax);
-    const dxPtr = call.output(dxd);
-    call.ready();
-    wasm.exports.maxPool2dBackward(dyPtr, argPtr, argmax.length, dxPtr, dxd.length);
-    call.done();
-  })) return { dx };
+export function maxPool2dBackwardTs(dy: Tensor, cache: MaxPool2dCache, opts: { ws?: Workspace } = {}): { dx: Tensor } {
+  checkPoolDy('maxPool2dBackwardTs', dy, cache);
+  const dx = wsTensor(opts.ws, 'dx', cache.inShape, cache.dtype); // (N, C, H, W)
+  const dxd = dx.data, dd = dy.data, { argmax } = cache;
   dxd.fill(0);
   for (let o = 0; o < argmax.length; o++) dxd[argmax[o]] += dd[o];
   return { dx };
 }
 
-/** The max-pool family for the backends (see backend.ts): the naive pair (the formulas) and this fast pair. */
-export const maxPool2dKernels: KernelFamily<typeof maxPool2dForwardFast, typeof maxPool2dBackwardFast> = {
+function checkPoolDy(who: string, dy: Tensor, cache: MaxPool2dCache): void {
+  const [N, C] = cache.inShape;
+  const { argmax } = cache;
+  if (dy.size !== argmax.length || dy.shape[0] !== N || dy.shape[1] !== C) {
+    throw new Error(`${who}: dy must have ${argmax.length} values in shape [${N}, ${C}, OH, OW], got ${shapeStr(dy.shape)}`);
+  }
+}
+
+// ---- the WebAssembly pair (float32; wasm/assembly/pool.ts) ----
+
+/** maxPool2dForwardTs in WebAssembly: operands in wasm memory are used in place (wasm/memory.ts). */
+export function maxPool2dForwardWasm(x: Tensor, p: MaxPool2dParams, opts: { ws?: Workspace } = {}): { out: Tensor; cache: MaxPool2dCache } {
+  const { ws } = opts;
+  const who = 'maxPool2dForwardWasm';
+  const { N, C, H, W, KH, S, OH, OW } = maxPool2dDims(x, p, who);
+  const wasm = requireWasm(who, x.data);
+  const out = wsTensor(ws, 'out', [N, C, OH, OW], x.dtype, wasm); // (N, C, OH, OW)
+  const argmax = wsInt32(ws, 'argmax', out.size, wasm); //           (N, C, OH, OW)
+  const call = wasm.call();
+  const xPtr = call.input(x.data);
+  const outPtr = call.output(out.data);
+  const argPtr = call.output(argmax);
+  call.ready(); // a WasmMemoryError here, before anything is written, when the call does not fit
+  wasm.exports.maxPool2dForward(xPtr, N, C, H, W, KH, S, OH, OW, outPtr, argPtr);
+  call.done();
+  return { out, cache: { inShape: x.shape, argmax, dtype: x.dtype } };
+}
+
+/** maxPool2dBackwardTs in WebAssembly. */
+export function maxPool2dBackwardWasm(dy: Tensor, cache: MaxPool2dCache, opts: { ws?: Workspace } = {}): { dx: Tensor } {
+  const who = 'maxPool2dBackwardWasm';
+  checkPoolDy(who, dy, cache);
+  const wasm = requireWasm(who, dy.data, cache.dtype);
+  const dx = wsTensor(opts.ws, 'dx', cache.inShape, cache.dtype, wasm); // (N, C, H, W)
+  const { argmax } = cache;
+  const call = wasm.call();
+  const dyPtr = call.input(dy.data);
+  const argPtr = call.input(argmax);
+  const dxPtr = call.output(dx.data);
+  call.ready();
+  wasm.exports.maxPool2dBackward(dyPtr, argPtr, argmax.length, dxPtr, dx.data.length);
+  call.done();
+  return { dx };
+}
+
+/** The max-pool family for the backends (see backend.ts). */
+export const maxPool2dKernels: KernelFamily<typeof maxPool2dForwardTs, typeof maxPool2dBackwardTs> = {
   naive: { forward: maxPool2dForwardNaive, backward: maxPool2dBackwardNaive },
-  fast: { forward: maxPool2dForwardFast, backward: maxPool2dBackwardFast },
+  ts: { forward: maxPool2dForwardTs, backward: maxPool2dBackwardTs },
+  wasm: { forward: maxPool2dForwardWasm, backward: maxPool2dBackwardWasm },
 };
+
+/** The fast pair: wasm where it can run, else TypeScript (backend.ts's withFallback; what the 'wasm' backend runs). */
+export const maxPool2dForwardFast: typeof maxPool2dForwardTs = withFallback(maxPool2dKernels).forward;
+export const maxPool2dBackwardFast: typeof maxPool2dBackwardTs = withFallback(maxPool2dKernels).backward;

@@ -10,9 +10,8 @@
 
 import { Tensor, checkShape } from '../tensor.ts';
 import { type ReluCache, reluBackwardNaive, reluForwardNaive } from './relu.ts';
-import type { KernelFamily } from './backend.ts';
-import { type Workspace, pickWasm, wsTensor } from './workspace.ts';
-import { fitsInWasm } from './wasm/loader.ts';
+import { type KernelFamily, withFallback } from './backend.ts';
+import { type Workspace, requireWasm, wsTensor } from './workspace.ts';
 
 export interface ReluFastOptions {
   /** Reuse the output buffer across calls (overwritten by the next call with this workspace). */
@@ -23,23 +22,12 @@ export interface ReluFastOptions {
 
 /**
  * out = max(0, x), elementwise; written `x < 0 ? 0 : x` like the naive kernel, so a NaN passes through.
- * @returns out (x's shape) and the cache for reluBackwardFast (or reluBackwardNaive): { y: out }
+ * @returns out (x's shape) and the cache for reluBackwardTs (or reluBackwardNaive): { y: out }
  */
-export function reluForwardFast(x: Tensor, opts: ReluFastOptions = {}): { out: Tensor; cache: ReluCache } {
-  const wasm = pickWasm(opts.ws, 'reluForwardFast', x.data);
-  const out = opts.inPlace ? x : wsTensor(opts.ws, 'out', x.shape, x.dtype, wasm);
+export function reluForwardTs(x: Tensor, opts: ReluFastOptions = {}): { out: Tensor; cache: ReluCache } {
+  const out = opts.inPlace ? x : wsTensor(opts.ws, 'out', x.shape, x.dtype);
   const xd = x.data, od = out.data;
-  // A call too big for wasm memory runs on the TypeScript loop instead (wasm/memory.ts).
-  if (!wasm || !fitsInWasm(() => {
-    const call = wasm.call(); // see wasm/memory.ts: operands in wasm memory are used in place
-    const xPtr = call.input(xd);
-    const outPtr = opts.inPlace ? call.inout(od) : call.output(od);
-    call.ready();
-    wasm.exports.reluForward(xPtr, xd.length, outPtr);
-    call.done();
-  })) {
-    for (let i = 0; i < xd.length; i++) od[i] = xd[i] < 0 ? 0 : xd[i];
-  }
+  for (let i = 0; i < xd.length; i++) od[i] = xd[i] < 0 ? 0 : xd[i];
   return { out, cache: { y: out } };
 }
 
@@ -47,29 +35,54 @@ export function reluForwardFast(x: Tensor, opts: ReluFastOptions = {}): { out: T
  * dx = dy where the forward output was > 0 (i.e. x > 0), else 0.
  * With inPlace, dy is overwritten and returned as dx.
  */
-export function reluBackwardFast(dy: Tensor, cache: ReluCache, opts: ReluFastOptions = {}): { dx: Tensor } {
-  const who = 'reluBackwardFast';
-  checkShape(who, 'dy', dy, cache.y.shape);
+export function reluBackwardTs(dy: Tensor, cache: ReluCache, opts: ReluFastOptions = {}): { dx: Tensor } {
+  checkShape('reluBackwardTs', 'dy', dy, cache.y.shape);
   const md = cache.y.data, dd = dy.data;
-  const wasm = pickWasm(opts.ws, who, md, dd);
-  const dx = opts.inPlace ? dy : wsTensor(opts.ws, 'dx', dy.shape, cache.y.dtype, wasm);
+  const dx = opts.inPlace ? dy : wsTensor(opts.ws, 'dx', dy.shape, cache.y.dtype);
   const dxd = dx.data;
-  if (!wasm || !fitsInWasm(() => {
-    const call = wasm.call();
-    const yPtr = call.input(md); //    the forward output (the mask)
-    const dPtr = call.input(dd); //    dy
-    const dxPtr = opts.inPlace ? call.inout(dxd) : call.output(dxd);
-    call.ready();
-    wasm.exports.reluBackward(yPtr, dPtr, dd.length, dxPtr);
-    call.done();
-  })) {
-    for (let i = 0; i < dd.length; i++) dxd[i] = md[i] > 0 ? dd[i] : 0;
-  }
+  for (let i = 0; i < dd.length; i++) dxd[i] = md[i] > 0 ? dd[i] : 0;
   return { dx };
 }
 
-/** The ReLU family for the backends (see backend.ts): the naive pair (the formulas) and this fast pair. */
-export const reluKernels: KernelFamily<typeof reluForwardFast, typeof reluBackwardFast> = {
+/** reluForwardTs in WebAssembly (float32): operands in wasm memory are used in place (wasm/memory.ts). */
+export function reluForwardWasm(x: Tensor, opts: ReluFastOptions = {}): { out: Tensor; cache: ReluCache } {
+  const wasm = requireWasm('reluForwardWasm', x.data);
+  const out = opts.inPlace ? x : wsTensor(opts.ws, 'out', x.shape, x.dtype, wasm);
+  const xd = x.data, od = out.data;
+  const call = wasm.call();
+  const xPtr = call.input(xd);
+  const outPtr = opts.inPlace ? call.inout(od) : call.output(od);
+  call.ready(); // a WasmMemoryError here, before anything is written, when the call does not fit
+  wasm.exports.reluForward(xPtr, xd.length, outPtr);
+  call.done();
+  return { out, cache: { y: out } };
+}
+
+/** reluBackwardTs in WebAssembly (float32). */
+export function reluBackwardWasm(dy: Tensor, cache: ReluCache, opts: ReluFastOptions = {}): { dx: Tensor } {
+  const who = 'reluBackwardWasm';
+  checkShape(who, 'dy', dy, cache.y.shape);
+  const md = cache.y.data, dd = dy.data;
+  const wasm = requireWasm(who, md, dd);
+  const dx = opts.inPlace ? dy : wsTensor(opts.ws, 'dx', dy.shape, cache.y.dtype, wasm);
+  const dxd = dx.data;
+  const call = wasm.call();
+  const yPtr = call.input(md); //    the forward output (the mask)
+  const dPtr = call.input(dd); //    dy
+  const dxPtr = opts.inPlace ? call.inout(dxd) : call.output(dxd);
+  call.ready();
+  wasm.exports.reluBackward(yPtr, dPtr, dd.length, dxPtr);
+  call.done();
+  return { dx };
+}
+
+/** The ReLU family for the backends (see backend.ts). */
+export const reluKernels: KernelFamily<typeof reluForwardTs, typeof reluBackwardTs> = {
   naive: { forward: reluForwardNaive, backward: reluBackwardNaive },
-  fast: { forward: reluForwardFast, backward: reluBackwardFast },
+  ts: { forward: reluForwardTs, backward: reluBackwardTs },
+  wasm: { forward: reluForwardWasm, backward: reluBackwardWasm },
 };
+
+/** The fast pair: wasm where it can run, else TypeScript (backend.ts's withFallback; what the 'wasm' backend runs). */
+export const reluForwardFast: typeof reluForwardTs = withFallback(reluKernels).forward;
+export const reluBackwardFast: typeof reluBackwardTs = withFallback(reluKernels).backward;

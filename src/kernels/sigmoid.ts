@@ -57,8 +57,8 @@ export function sigmoidBackwardFast(dy: Tensor, cache: SigmoidCache, opts: { ws?
   return { dx };
 }
 
-/** The sigmoid family for the backends (see backend.ts). */
+/** The sigmoid family for the backends (see backend.ts): the naive pair and the TypeScript pair; no wasm kernel, so the 'wasm' backend runs the TypeScript pair. */
 export const sigmoidKernels: KernelFamily<typeof sigmoidForwardFast, typeof sigmoidBackwardFast> = {
   naive: { forward: sigmoidForwardNaive, backward: sigmoidBackwardNaive },
-  fast: { forward: sigmoidForwardFast, backward: sigmoidBackwardFast },
+  ts: { forward: sigmoidForwardFast, backward: sigmoidBackwardFast },
 };

@@ -70,8 +70,8 @@ export function tanhBackwardFast(dy: Tensor, cache: TanhCache, opts: { ws?: Work
   return { dx };
 }
 
-/** The tanh family for the backends (see backend.ts). */
+/** The tanh family for the backends (see backend.ts): the naive pair and the TypeScript pair; no wasm kernel, so the 'wasm' backend runs the TypeScript pair. */
 export const tanhKernels: KernelFamily<typeof tanhForwardFast, typeof tanhBackwardFast> = {
   naive: { forward: tanhForwardNaive, backward: tanhBackwardNaive },
-  fast: { forward: tanhForwardFast, backward: tanhBackwardFast },
+  ts: { forward: tanhForwardFast, backward: tanhBackwardFast },
 };

@@ -1,4 +1,4 @@
-// Workspaces: the buffers a fast kernel reuses from one call to the next, and its choice of backend.
+// Workspaces: the buffers a fast kernel reuses from one call to the next.
 //
 // The fast kernels (conv2d-fast, max-pool2d-fast, dense-fast, relu-fast) take an optional workspace.
 // Without one they allocate fresh outputs, like the naive kernels. With one, every buffer (outputs,
@@ -16,23 +16,12 @@
 // On the wasm path, with a shared wasm memory (the relaxed build), the outputs are allocated IN wasm
 // memory (wasm/memory.ts): a Float32Array like any other to JavaScript, but the next layer's kernel
 // reads it in place instead of copying it in, and the kernel writes it without a copy out.
-//
-// The workspace also carries the kernel-level form of the backend (see backend.ts, where a layer's
-// 'ts' or 'wasm' is turned into one of these by resolveKernels):
-//   'ts'    always the TypeScript code
-//   'wasm'  WebAssembly SIMD; throws if it is unavailable or an operand is not float32
-//   'auto'  (what the 'wasm' backend resolves to, and the default for a direct kernel call) WebAssembly
-//           SIMD when every operand is float32 and the module is loaded, else the TypeScript code:
-//           float64 tensors (gradient checks) are computed in TypeScript, in the precision asked for
 
 import { Tensor, type DType, type FloatArray, allocFloats } from '../tensor.ts';
 import { type WasmKernels, getWasmKernels, wasmStatus } from './wasm/loader.ts';
 import type { WasmArray } from './wasm/memory.ts';
 
-export type KernelBackend = 'auto' | 'ts' | 'wasm';
-
 export interface Workspace {
-  readonly backend: KernelBackend;
   /** Named buffers, each reused while its type and length stay the same. */
   readonly buffers: Map<string, FloatArray | Int32Array>;
   /** Named output tensors wrapping those buffers, reused while their shape stays the same. */
@@ -40,12 +29,8 @@ export interface Workspace {
 }
 
 /** A workspace for one layer (give each layer its own). */
-export function createWorkspace(opts: { backend?: KernelBackend } = {}): Workspace {
-  const backend = opts.backend ?? 'auto';
-  if (backend !== 'auto' && backend !== 'ts' && backend !== 'wasm') {
-    throw new RangeError(`createWorkspace: backend must be 'auto', 'ts' or 'wasm', got '${String(backend)}'`);
-  }
-  return { backend, buffers: new Map(), tensors: new Map() };
+export function createWorkspace(): Workspace {
+  return { buffers: new Map(), tensors: new Map() };
 }
 
 /**
@@ -92,18 +77,17 @@ export function wsTensor(ws: Workspace | undefined, name: string, shape: readonl
 }
 
 /**
- * The wasm kernels if this call should use them, else null (take the TypeScript path).
- * 'auto' uses wasm only when every operand is float32; 'wasm' insists and throws, naming `who`.
+ * The wasm kernels, for a wasm kernel called with these operands (arrays, or the dtype of one the
+ * kernel will create; null: absent). Throws, naming `who`, when the module is not loaded or an
+ * operand is float64: a wasm kernel never falls back by itself (the one fallback rule is
+ * withFallback's, in backend.ts).
  */
-export function pickWasm(ws: Workspace | undefined, who: string, ...operands: (FloatArray | DType | null | undefined)[]): WasmKernels | null {
-  const backend = ws?.backend ?? 'auto';
-  if (backend === 'ts') return null;
-  // An operand is an array, or the dtype of one the kernel will create (null: absent).
-  const allF32 = operands.every((a) => a == null || a instanceof Float32Array || a === 'float32');
-  if (backend === 'auto') return allF32 ? getWasmKernels() : null;
-  if (!allF32) throw new TypeError(`${who}: the 'wasm' backend is float32 only, but an operand is float64`);
+export function requireWasm(who: string, ...operands: (FloatArray | DType | null | undefined)[]): WasmKernels {
+  if (!operands.every((a) => a == null || a instanceof Float32Array || a === 'float32')) {
+    throw new TypeError(`${who}: the wasm kernels are float32 only, but an operand is float64`);
+  }
   const wasm = getWasmKernels();
-  if (!wasm) throw new Error(`${who}: the 'wasm' backend was requested but is unavailable: ${wasmStatus()}`);
+  if (!wasm) throw new Error(`${who}: the wasm kernels are unavailable: ${wasmStatus()}`);
   return wasm;
 }
 

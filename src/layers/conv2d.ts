@@ -29,6 +29,12 @@ export interface Conv2DOptions {
   biasInit?: Initializer; // default 'zeros'
   /** 'naive' | 'ts' | 'wasm'; default: the process default (see kernels/backend.ts). */
   backend?: Backend;
+  /**
+   * Run this conv by Winograd F(2x2,3x3) (kernels/winograd.ts) when it is 3x3, stride 1, dilation 1,
+   * groups 1, padding <= 2, on the fast backends; otherwise ignored. Default false: the float32 results
+   * differ from the default path's in the last bits, so a seed would no longer give the same trained bits.
+   */
+  winograd?: boolean;
   name?: string;
 }
 
@@ -48,6 +54,10 @@ export class Conv2D extends Layer {
   private reluOutput: Tensor | null = null;
   /** Whether the last forward pooled its output (an inference pass: it keeps nothing for backward). */
   private pooled = false;
+  /** Run by Winograd where it applies (see Conv2DOptions.winograd); may be switched between passes. */
+  winograd: boolean;
+  /** Whether the last forward asked for Winograd (its backward must match it). */
+  private forwardWinograd = false;
 
   constructor(opts: Conv2DOptions) {
     super();
@@ -67,6 +77,8 @@ export class Conv2D extends Layer {
       throw new RangeError(`${who}: groups ${G} must divide inChannels ${this.inChannels} and outChannels ${this.outChannels}`);
     }
     this.setBackend(opts.backend);
+    if (opts.winograd !== undefined && typeof opts.winograd !== 'boolean') throw new TypeError(`${who}: winograd must be true or false, got ${JSON.stringify(opts.winograd)}`);
+    this.winograd = opts.winograd ?? false;
     const [KH, KW] = this.kernelSize;
     const wShape = [this.outChannels, this.inChannels / G, KH, KW];
     checkLayerValues(who, [['weight', wShape], ...(opts.bias === false ? [] : [['bias', [this.outChannels]] as const])]);
@@ -91,7 +103,9 @@ export class Conv2D extends Layer {
     const k = this.kernels(conv2dKernels);
     const p = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
     const kernelPool = pool ? { kernelSize: pool.kernelSize, stride: pool.stride } : undefined;
-    const { out, cache } = k.forward(x, this.weight.value, this.bias?.value ?? null, p, { ws: k.ws, relu, pool: kernelPool });
+    const winograd = this.winograd;
+    const { out, cache } = k.forward(x, this.weight.value, this.bias?.value ?? null, p, { ws: k.ws, relu, pool: kernelPool, winograd });
+    this.forwardWinograd = winograd;
     this.pooled = pool !== undefined;
     this.cache = this.pooled ? null : cache;
     this.reluOutput = relu && !this.pooled ? out : null;
@@ -133,6 +147,7 @@ export class Conv2D extends Layer {
     const k = this.kernels(conv2dKernels);
     return k.backward(dy, cache, {
       ws: k.ws, computeDx, dwInto: this.weight.grad, dbInto: this.bias?.grad ?? null, reluOutput: this.reluOutput ?? undefined,
+      winograd: this.forwardWinograd,
     }).dx;
   }
 
@@ -159,6 +174,7 @@ export class Conv2D extends Layer {
       type: this.type, name: this.name, inChannels: this.inChannels, outChannels: this.outChannels,
       kernelSize: [...this.kernelSize], stride: this.stride, padding: this.padding, dilation: this.dilation,
       groups: this.groups, bias: this.bias !== null,
+      ...(this.winograd ? { winograd: true } : {}), // only when on: a default model's config (and file) stays as it was
     };
   }
 

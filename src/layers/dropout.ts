@@ -30,6 +30,8 @@ export class Dropout extends Layer {
   /** The seed of this layer's own stream of random numbers. */
   readonly seed: number;
   private rng: Rng;
+  /** While holdRandomness(true): the layer's own stream, put back by holdRandomness(false). */
+  private ownRng: Rng | null = null;
   private cache: DropoutCache | null = null;
 
   constructor(opts: DropoutOptions = {}) {
@@ -57,9 +59,16 @@ export class Dropout extends Layer {
     this.rng = createRng(stream === 0 ? this.seed : `${this.seed}/${stream}`);
   }
 
+  /** Held: every forward draws its mask from one fresh stream (the same mask each time); the own stream waits untouched. */
+  override holdRandomness(hold: boolean): void {
+    if (hold && this.ownRng === null) this.ownRng = this.rng;
+    else if (!hold && this.ownRng !== null) { this.rng = this.ownRng; this.ownRng = null; }
+  }
+
   /** Training mode: x times a fresh random mask; evaluation mode: x itself. */
   forwardView(x: Tensor): Tensor {
     const k = this.kernels(dropoutKernels);
+    if (this.ownRng !== null) this.rng = createRng(`${this.seed}/held`);
     const { out, cache } = k.forward(x, { p: this.p, training: this.training, rng: this.rng }, { ws: k.ws });
     this.cache = cache;
     return out;

@@ -24,7 +24,7 @@ import { Dropout } from './dropout.ts';
 import { Tanh } from './tanh.ts';
 import { Sigmoid } from './sigmoid.ts';
 import { Residual } from './residual.ts';
-import type { Rng } from '../rng.ts';
+import { type Rng, createRng, initTensor } from '../rng.ts';
 
 const LAYER_BUILDERS: Record<string, (c: LayerConfig, opts: FromConfigOptions, where: string) => Layer> = {
   Conv2D: (c) => new Conv2D({
@@ -32,7 +32,7 @@ const LAYER_BUILDERS: Record<string, (c: LayerConfig, opts: FromConfigOptions, w
     kernelSize: c.kernelSize as [number, number], stride: c.stride as number, padding: c.padding as number,
     // Files written before dilation and groups existed have neither: the defaults (1) are what they meant.
     dilation: c.dilation as number | undefined, groups: c.groups as number | undefined,
-    bias: c.bias as boolean, weightInit: 'zeros', biasInit: 'zeros',
+    bias: c.bias as boolean, weightInit: 'zeros', biasInit: 'zeros', winograd: c.winograd as boolean | undefined,
   }),
   Dense: (c) => new Dense({
     name: c.name as string, inFeatures: c.inFeatures as number, outFeatures: c.outFeatures as number,
@@ -193,4 +193,53 @@ export function checkActivationBudget(model: Sequential, inputShape: readonly nu
   });
   throw new RangeError(`the activations of one input ${shapeStr(inputShape)} would hold ${total.toLocaleString('en-US')} values (${largest.at}), ` +
     `above the activation budget of ${MAX_ACTIVATION_VALUES.toLocaleString('en-US')} per image (MAX_ACTIVATION_VALUES); make the layers smaller`);
+}
+
+/**
+ * A user's own network from an architecture document, in the model files' format without the weights:
+ *   { "inputShape": [1, 28, 28], "architecture": { "type": "Sequential", "layers": [ { "type": "Conv2D", ... }, ... ] } }
+ * (examples/arch-small-cnn.json). Weights of rank 2 and more (conv kernels, dense matrices) start
+ * He-normal from `seed` (fan in = the product of all but the first dimension), biases at zero, batch
+ * norm at gamma 1 and beta 0. The input shape must be `inputShape` (the data's) and the output
+ * (N, `classes`). Throws an Error naming `where` and what was wrong.
+ */
+export function modelFromArchitecture(doc: unknown, seed: number, expect: { inputShape: readonly number[]; classes: number }, where = 'architecture'): Sequential {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${where}: expected a JSON object { "inputShape": [1, 28, 28], "architecture": { "type": "Sequential", "layers": [...] } }`);
+  const d = doc as { inputShape?: unknown; architecture?: unknown };
+  const inputShape = d.inputShape;
+  if (inputShape !== undefined) {
+    const ok = Array.isArray(inputShape) && inputShape.length === expect.inputShape.length && inputShape.every((v, i) => v === expect.inputShape[i]);
+    if (!ok) throw new Error(`${where}: inputShape is ${JSON.stringify(inputShape)}, but the data's images are ${JSON.stringify(expect.inputShape)}`);
+  }
+  const arch = d.architecture as { type?: unknown; layers?: unknown } | undefined;
+  if (!arch || typeof arch !== 'object' || arch.type !== 'Sequential' || !Array.isArray(arch.layers) || arch.layers.length === 0) {
+    throw new Error(`${where}: "architecture" must be { "type": "Sequential", "layers": [ ...layer configs... ] } with at least one layer`);
+  }
+  const rng = createRng(`arch-${seed}`);
+  let model: Sequential;
+  try {
+    model = modelFromConfig(arch as Parameters<typeof modelFromConfig>[0], { rng });
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
+  }
+  let y: number[];
+  try {
+    y = model.outputShape([1, ...expect.inputShape]);
+  } catch (e) {
+    throw new Error(`${where}: the layers do not fit a ${shapeStr(['N', ...expect.inputShape])} input: ${(e as Error).message}`);
+  }
+  if (y.length !== 2 || y[1] !== expect.classes) {
+    throw new Error(`${where}: the network's output is ${shapeStr(['N', ...y.slice(1)])}, expected [N, ${expect.classes}], one score per class: end with a Dense layer of ${expect.classes} outputs`);
+  }
+  try {
+    checkActivationBudget(model, expect.inputShape);
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
+  }
+  for (const p of model.params()) {
+    if (p.value.shape.length < 2) continue;
+    const fanIn = p.value.size / p.value.shape[0];
+    p.value.data.set(initTensor('heNormal', p.value.shape, { fanIn, fanOut: p.value.shape[0] }, rng, `${where} ${p.name}`).data);
+  }
+  return model;
 }

@@ -30,7 +30,7 @@
 import { MAX_MODEL_VALUES, Tensor, checkTensorSize, shapeSize, shapeStr } from '../tensor.ts';
 
 export { checkTensorSize };
-import { type Backend, type KernelFamily, type Kernels, checkBackend, defaultBackend, resolveKernels } from '../kernels/backend.ts';
+import { type Backend, type KernelFamily, type KernelFn, type Kernels, checkBackend, defaultBackend, resolveKernels } from '../kernels/backend.ts';
 
 /** An elementwise activation that a layer before it may apply in its own pass. */
 export type Activation = 'relu';
@@ -89,8 +89,8 @@ export abstract class Layer {
 
   /** The backend this layer was given (undefined: the process default, resolved on first use). */
   private ownBackend: Backend | undefined;
-  /** The kernel families this layer uses, resolved for its backend (cleared by setBackend). */
-  private readonly resolved = new Map<KernelFamily<unknown, unknown>, Kernels<unknown, unknown>>();
+  /** The kernel families this layer uses, resolved for its backend (re-resolved when that changes). */
+  private readonly resolved = new Map<KernelFamily<KernelFn, KernelFn>, Kernels<KernelFn, KernelFn>>();
 
   /** The pass: a result that may be this layer's reused buffer (see the header, rule 2). */
   abstract forwardView(x: Tensor, opts?: ForwardOptions): Tensor;
@@ -149,6 +149,13 @@ export abstract class Layer {
    * number) draw masks of their own instead of the main thread's. Containers pass it on.
    */
   useRandomStream(_stream: number): void {}
+
+  /**
+   * hold true: every forward pass from now on draws the same random numbers (Dropout: one mask),
+   * until holdRandomness(false) gives the layer its own stream back where it was. gradCheck holds
+   * them, so that finite differences compare passes through one and the same mask. Containers pass it on.
+   */
+  holdRandomness(_hold: boolean): void {}
 
   /** Evaluation mode: the same as train(false). Returns the layer. */
   eval(): this {
@@ -213,12 +220,17 @@ export abstract class Layer {
     return this;
   }
 
-  /** The kernels of `family` for this layer's backend, resolved on first use (with this layer's own workspace). */
-  protected kernels<F, B>(family: KernelFamily<F, B>): Kernels<F, B> {
-    let k = this.resolved.get(family as KernelFamily<unknown, unknown>) as Kernels<F, B> | undefined;
-    if (!k) {
-      k = resolveKernels(family, this.backend, this.label);
-      this.resolved.set(family as KernelFamily<unknown, unknown>, k as Kernels<unknown, unknown>);
+  /**
+   * The kernels of `family` for this layer's backend, resolved on first use (with this layer's own
+   * workspace), and again whenever the backend changes: a layer that follows the process default runs
+   * the default of the moment, so that `backend` always names the kernels that run.
+   */
+  protected kernels<F extends KernelFn, B extends KernelFn>(family: KernelFamily<F, B>): Kernels<F, B> {
+    const backend = this.backend;
+    let k = this.resolved.get(family) as Kernels<F, B> | undefined;
+    if (!k || k.backend !== backend) {
+      k = resolveKernels(family, backend, this.label);
+      this.resolved.set(family, k);
     }
     return k;
   }

@@ -102,6 +102,11 @@ export class Residual extends Layer {
     this.shortcut?.useRandomStream(stream);
   }
 
+  override holdRandomness(hold: boolean): void {
+    this.block.holdRandomness(hold);
+    this.shortcut?.holdRandomness(hold);
+  }
+
   override train(mode = true): this {
     super.train(mode);
     this.block.train(mode);

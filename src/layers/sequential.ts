@@ -20,6 +20,7 @@ import type { Tensor } from '../tensor.ts';
 import type { Backend } from '../kernels/backend.ts';
 import { Layer, type LayerBuffer, type LayerConfig, type Param } from './layer.ts';
 import { summaryTable } from './summary-table.ts';
+import { type PredictOptions, predict } from './predict.ts';
 
 export class Sequential extends Layer {
   readonly type = 'Sequential';
@@ -48,6 +49,15 @@ export class Sequential extends Layer {
     for (const l of layers) l.prefixNames(l.name);
     this.layers = [...layers];
     this.fused = this.layers.map(() => false);
+  }
+
+  /**
+   * Class probabilities (N, classes) for a batch x (N, ...input shape), as Keras's model.predict:
+   * softmax of the logits, in evaluation mode, options.batchSize inputs at a time (default 256);
+   * the model's training mode is put back afterwards. A tensor you own.
+   */
+  predict(x: Tensor, opts: PredictOptions = {}): Tensor {
+    return predict(this, x, opts);
   }
 
   /** fused[i]: in the last forward, layer i applied layer i+1 (an activation) itself (see the header). */
@@ -132,6 +142,10 @@ export class Sequential extends Layer {
   /** Passes the mode to every layer (see layer.ts, Modes). */
   override useRandomStream(stream: number): void {
     for (const l of this.layers) l.useRandomStream(stream);
+  }
+
+  override holdRandomness(hold: boolean): void {
+    for (const l of this.layers) l.holdRandomness(hold);
   }
 
   override train(mode = true): this {

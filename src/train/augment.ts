@@ -267,3 +267,23 @@ function warp(spec: AugmentSpec, opts: AffineOptions, alpha: number, sigma: numb
     }
   });
 }
+
+/** The built-in augmentations by name: what `miniconv train --augment`, the zoo's defaults and the playground offer. */
+export const AUGMENT_NAMES = ['elastic', 'affine', 'shift', 'none'] as const;
+export type AugmentName = (typeof AUGMENT_NAMES)[number];
+
+/** One table, read by the command line, the zoo and the page: each name's augmentation at its default settings. */
+const AUGMENTS: Record<AugmentName, () => SplitAugment | undefined> = {
+  elastic: () => randomElastic(),
+  affine: () => randomAffine(),
+  shift: () => randomShift(2),
+  none: () => undefined,
+};
+
+/** A new augmentation for a name of AUGMENT_NAMES (undefined for 'none'); throws naming `who` and the names it accepts. */
+export function augmentByName(name: string, who = 'augmentByName'): SplitAugment | undefined {
+  if (!(AUGMENT_NAMES as readonly string[]).includes(name)) {
+    throw new RangeError(`${who}: augmentation must be one of ${AUGMENT_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
+  }
+  return AUGMENTS[name as AugmentName]();
+}

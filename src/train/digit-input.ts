@@ -1,7 +1,7 @@
 // The one check that a model takes the digits: one channel of DIGIT_SIZE x DIGIT_SIZE pixels.
 // `predict` and `inspect` both need it.
 
-import { DIGIT_SIZE } from '../io/preprocess.ts';
+import { DIGIT_SIZE } from '../io/clean-picture.ts';
 import { DIGIT_INPUT_SHAPE } from './digit-model.ts';
 
 /** Throws unless `inputShape` is DIGIT_INPUT_SHAPE, naming `who`, what the model takes and what was expected. */

@@ -8,7 +8,8 @@ import { ReLU } from '../layers/relu.ts';
 import { Sequential } from '../layers/sequential.ts';
 import { createRng } from '../rng.ts';
 import type { Backend } from '../kernels/backend.ts';
-import { DIGIT_SIZE } from '../io/preprocess.ts';
+import type { AugmentName } from './augment.ts';
+import { DIGIT_SIZE } from '../io/clean-picture.ts';
 
 /** One digit, without the batch dimension: [1, 28, 28]. */
 export const DIGIT_INPUT_SHAPE = [1, DIGIT_SIZE, DIGIT_SIZE] as const;
@@ -32,7 +33,7 @@ export const DIGIT_DEFAULTS = {
   schedule: 'cosine',
   momentum: 0.9,
   weightDecay: 5e-4,
-  augment: 'elastic' as 'elastic' | 'affine' | 'shift' | 'none',
+  augment: 'elastic' as AugmentName,
   seed: 1,
 };
 

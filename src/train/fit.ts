@@ -1,9 +1,11 @@
 // The training loop: seeded shuffling every epoch, mini-batch SGD, per-epoch evaluation.
-// fit() runs to the end; fitAsync() yields to the event loop between batches, so that the same
-// loop can run in a browser page without freezing it. Nothing here imports a Node-only module: the
-// threaded trainer (threads > 1) is reached through parallel-factory.ts.
+// trainingSteps() is the loop itself, one batch per next(); fit() runs it to the end, fitAsync()
+// yields to the event loop between batches, and the playground's trainer steps it from a Web
+// Worker: one loop, so that the same seed gives the same weights wherever it runs. Callbacks
+// (earlyStopping, restoreBest: callbacks.ts) and a stop signal end a run early. Nothing here imports
+// a Node-only module: the threaded trainer (threads > 1) is reached through parallel-factory.ts.
 
-import { type Dataset, copyImage } from './dataset.ts';
+import { type Dataset, copyImage } from '../dataset.ts';
 import type { Layer } from '../layers/layer.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import { createRng } from '../rng.ts';
@@ -37,7 +39,38 @@ export interface EpochInfo {
   test?: Evaluation;
 }
 
-export interface FitOptions {
+/**
+ * What a callback can do to the run it is called from: read the model and optimiser, and ask the
+ * loop to stop (Keras's `model.stop_training = true`).
+ */
+export interface TrainingControl {
+  readonly model: Layer;
+  readonly optimizer: Optimizer;
+  /** Whether the run evaluates a held-out set after every epoch (fit's testSet). */
+  readonly hasTestSet: boolean;
+  /**
+   * Ends the run: called from onBatchEnd, no further batch is trained (the unfinished epoch is not
+   * in the history); from onEpochBegin, that epoch is not started; from onEpochEnd, no further
+   * epoch starts. `reason` goes into History.stopped.
+   */
+  stopTraining(reason?: string): void;
+}
+
+/**
+ * Callbacks of a training run, in the order they are called: onTrainBegin, then per epoch
+ * onEpochBegin, onBatchEnd after every batch, onEpochEnd (after the held-out evaluation), and
+ * onTrainEnd with the history once the run ends (all epochs done or stopped; not on an error).
+ */
+export interface FitCallbacks {
+  onTrainBegin?: (run: TrainingControl) => void;
+  /** epoch is 1-based. */
+  onEpochBegin?: (epoch: number, run: TrainingControl) => void;
+  onBatchEnd?: (info: BatchInfo, run: TrainingControl) => void;
+  onEpochEnd?: (info: EpochInfo, run: TrainingControl) => void;
+  onTrainEnd?: (history: History, run: TrainingControl) => void;
+}
+
+export interface FitOptions extends FitCallbacks {
   epochs: number;
   batchSize: number;
   optimizer: Optimizer;
@@ -45,8 +78,6 @@ export interface FitOptions {
   seed?: number;
   /** Evaluated after every epoch when given. */
   testSet?: Dataset;
-  onBatchEnd?: (info: BatchInfo) => void;
-  onEpochEnd?: (info: EpochInfo) => void;
   /**
    * Threads (default 1). With more than one, every batch is split across worker threads that share
    * the weights (see parallel.ts); a seeded run stays bit-reproducible for a given thread count.
@@ -68,10 +99,39 @@ export interface FitOptions {
    * set to schedule(e - 1), e.g. cosineAnnealingLR(0.01, { tMax: epochs }). Not together with `lrDecay`.
    */
   schedule?: Schedule;
+  /** More callbacks (e.g. earlyStopping(), restoreBest()), called after the ones given directly, in order. */
+  callbacks?: FitCallbacks[];
+  /**
+   * Stops the run when aborted (AbortController): checked before every batch, so the batch under
+   * way finishes and the weights are never left half-updated; the history so far is returned, with
+   * History.stopped saying where. Already aborted: no batch is trained.
+   */
+  signal?: AbortSignal;
 }
 
+/** Options of trainingSteps: fit's, but `epochs` may be Infinity (the caller decides when to stop). */
+export interface TrainingStepsOptions extends Omit<FitOptions, 'epochs'> {
+  /** Passes over the training set; Infinity to train until the caller stops asking for steps. */
+  epochs: number;
+}
+
+/** What trainingSteps yields after every batch: the batch's figures, and the epoch's when it ended with this batch. */
+export interface TrainingStep extends BatchInfo {
+  /** 1-based, over the whole run. */
+  step: number;
+  /** Images in this batch (the epoch's last batch may be shorter). */
+  images: number;
+  /** Set on an epoch's last batch: the epoch's figures (held-out ones included), as onEpochEnd got them. */
+  epochEnd?: EpochInfo;
+}
+
+/** The run's figures: every epoch's record, the same per metric (Keras's history.history), and whether it was stopped early. */
 export interface History {
   epochs: EpochInfo[];
+  /** One value per finished epoch, per metric (testLoss and testAccuracy only with a testSet); lr is the rate the epoch trained at. */
+  metrics: { trainLoss: number[]; trainAccuracy: number[]; testLoss: number[]; testAccuracy: number[]; lr: number[] };
+  /** Set when the run ended before its last epoch: the batch it stopped after (0: before the epoch's first) and why. */
+  stopped?: { epoch: number; batch: number; reason: string };
 }
 
 /**
@@ -79,48 +139,82 @@ export interface History {
  * the loss become NaN or infinite.
  */
 export function fit(model: Layer, train: Dataset, opts: FitOptions): History {
-  const run = trainingRun(model, train, opts);
+  const run = steps(model, train, opts, 'fit', false);
   let r = run.next();
   while (!r.done) r = run.next();
   return r.value;
 }
 
-/** Trains like fit(), but yields to the event loop after every batch. */
+/**
+ * One turn of the event loop: setImmediate where there is one (Node: 0.1 ms, where setTimeout(0)
+ * costs 1.5 ms, about 7% of a 64-digit batch; signals and I/O are still seen), else setTimeout(0).
+ */
+const yieldToEventLoop: () => Promise<void> = typeof setImmediate === 'function'
+  ? () => new Promise<void>((resolve) => setImmediate(resolve))
+  : () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Trains like fit(), but yields to the event loop after every batch (so that `train` sees Ctrl-C). */
 export async function fitAsync(model: Layer, train: Dataset, opts: FitOptions): Promise<History> {
-  const run = trainingRun(model, train, opts);
+  const run = steps(model, train, opts, 'fitAsync', false);
   let r = run.next();
   while (!r.done) {
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    await yieldToEventLoop();
     r = run.next();
   }
   return r.value;
 }
 
-function checkFitOptions(train: Dataset, opts: FitOptions): void {
-  if (opts?.threads !== undefined && (!Number.isInteger(opts.threads) || opts.threads < 1)) {
-    throw new RangeError(`fit: threads must be an integer >= 1, got ${opts.threads}`);
+/**
+ * The training loop, one batch per next(): the generator fit() and fitAsync() drive, for a caller
+ * that wants to pause, step or interleave other work (the playground's worker). Each next() trains
+ * one batch and yields its figures (TrainingStep), with the epoch's when the batch ended one; the
+ * generator returns the History when the run ends. Options and seeds are fit's: for the same
+ * options it trains the very same weights. Its checks run on the first next().
+ */
+export function trainingSteps(model: Layer, train: Dataset, opts: TrainingStepsOptions): Generator<TrainingStep, History, void> {
+  return steps(model, train, opts, 'trainingSteps', true);
+}
+
+function checkFitOptions(who: string, train: Dataset, opts: TrainingStepsOptions, endless: boolean): void {
+  if (!opts || typeof opts !== 'object') throw new TypeError(`${who}: expected options { epochs, batchSize, optimizer, ... }`);
+  if (opts.threads !== undefined && (!Number.isInteger(opts.threads) || opts.threads < 1)) {
+    throw new RangeError(`${who}: threads must be an integer >= 1, got ${opts.threads}`);
   }
-  if (!opts || typeof opts !== 'object') throw new TypeError('fit: expected options { epochs, batchSize, optimizer, ... }');
-  if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new RangeError(`fit: epochs must be an integer >= 1, got ${opts.epochs}`);
-  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new RangeError(`fit: batchSize must be an integer >= 1, got ${opts.batchSize}`);
-  if (opts.lrDecay !== undefined && !(opts.lrDecay > 0 && opts.lrDecay <= 1)) throw new RangeError(`fit: lrDecay must be in (0, 1], got ${opts.lrDecay}`);
-  if (opts.schedule !== undefined && typeof opts.schedule !== 'function') throw new TypeError('fit: schedule must be a function of the epoch, e.g. cosineAnnealingLR(0.01, { tMax: 10 })');
+  if (!(Number.isInteger(opts.epochs) && opts.epochs >= 1) && !(endless && opts.epochs === Infinity)) {
+    throw new RangeError(`${who}: epochs must be an integer >= 1${endless ? ' or Infinity' : ''}, got ${opts.epochs}`);
+  }
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new RangeError(`${who}: batchSize must be an integer >= 1, got ${opts.batchSize}`);
+  if (opts.lrDecay !== undefined && !(opts.lrDecay > 0 && opts.lrDecay <= 1)) throw new RangeError(`${who}: lrDecay must be in (0, 1], got ${opts.lrDecay}`);
+  if (opts.schedule !== undefined && typeof opts.schedule !== 'function') throw new TypeError(`${who}: schedule must be a function of the epoch, e.g. cosineAnnealingLR(0.01, { tMax: 10 })`);
   if (opts.schedule !== undefined && opts.lrDecay !== undefined && opts.lrDecay !== 1) {
-    throw new RangeError(`fit: give either schedule or lrDecay (${opts.lrDecay}), not both: exponentialLR(lr, { gamma }) is the schedule lrDecay describes`);
+    throw new RangeError(`${who}: give either schedule or lrDecay (${opts.lrDecay}), not both: exponentialLR(lr, { gamma }) is the schedule lrDecay describes`);
   }
-  if (!opts.optimizer || typeof opts.optimizer.step !== 'function') throw new TypeError('fit: optimizer must be an optimiser such as new SGD(model.params(), { lr })');
-  checkDataset('fit', train, 'the training set');
-  if (train.count < 1) throw new RangeError('fit: the training set is empty');
+  if (!opts.optimizer || typeof opts.optimizer.step !== 'function') throw new TypeError(`${who}: optimizer must be an optimiser such as new SGD(model.params(), { lr })`);
+  if (opts.callbacks !== undefined && (!Array.isArray(opts.callbacks) || opts.callbacks.some((c) => !c || typeof c !== 'object'))) {
+    throw new TypeError(`${who}: callbacks must be an array of objects such as earlyStopping({ patience: 3 }), got ${String(opts.callbacks)}`);
+  }
+  for (const name of CALLBACK_NAMES) {
+    for (const c of [opts, ...(opts.callbacks ?? [])]) {
+      if (c[name] !== undefined && typeof c[name] !== 'function') throw new TypeError(`${who}: ${name} must be a function, got ${typeof c[name]}`);
+    }
+  }
+  if (opts.signal !== undefined && (typeof opts.signal !== 'object' || opts.signal === null || typeof opts.signal.aborted !== 'boolean')) {
+    throw new TypeError(`${who}: signal must be an AbortSignal (new AbortController().signal), got ${String(opts.signal)}`);
+  }
+  checkDataset(who, train, 'the training set');
+  if (train.count < 1) throw new RangeError(`${who}: the training set is empty`);
   if (opts.testSet !== undefined) {
-    checkDataset('fit', opts.testSet, 'the test set');
-    if (opts.testSet.count < 1) throw new RangeError('fit: the test set is empty; pass none (testSet undefined) or one with images');
+    checkDataset(who, opts.testSet, 'the test set');
+    if (opts.testSet.count < 1) throw new RangeError(`${who}: the test set is empty; pass none (testSet undefined) or one with images`);
   }
 }
 
-/** The loop itself, as a generator that pauses after every batch (fit and fitAsync drive it). */
-function* trainingRun(model: Layer, train: Dataset, opts: FitOptions): Generator<void, History, void> {
-  checkFitOptions(train, opts);
-  if (typeof opts.optimizer.checkParamsOf === 'function') opts.optimizer.checkParamsOf(model.params(), 'fit');
+const CALLBACK_NAMES = ['onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
+
+/** The loop itself, as a generator that pauses after every batch. */
+function* steps(model: Layer, train: Dataset, opts: TrainingStepsOptions, who: string, endless: boolean): Generator<TrainingStep, History, void> {
+  checkFitOptions(who, train, opts, endless);
+  if (typeof opts.optimizer.checkParamsOf === 'function') opts.optimizer.checkParamsOf(model.params(), who);
   const { epochs, batchSize, optimizer } = opts;
   const rng = createRng(`fit-${opts.seed ?? 0}`);
   const augmentRng = createRng(`augment-${opts.seed ?? 0}`);
@@ -132,22 +226,37 @@ function* trainingRun(model: Layer, train: Dataset, opts: FitOptions): Generator
   const lastN = train.count - (batches - 1) * batchSize;
   const last = lastN === batchSize ? full : new Tensor([lastN, ...train.shape]);
   const labels = new Uint8Array(batchSize);
-  const history: History = { epochs: [] };
+  const history: History = { epochs: [], metrics: { trainLoss: [], trainAccuracy: [], testLoss: [], testAccuracy: [], lr: [] } };
   const threads = opts.threads ?? 1;
-  if (threads > 1 && !(model instanceof Sequential)) throw new TypeError('fit: threads > 1 needs a Sequential model');
+  if (threads > 1 && !(model instanceof Sequential)) throw new TypeError(`${who}: threads > 1 needs a Sequential model`);
   const makeParallel = threads > 1 ? (opts.parallelTrainer ?? registeredParallelTrainer()) : null;
   if (threads > 1 && !makeParallel) {
-    throw new Error('fit: threads > 1 needs the threaded trainer: import src/train/parallel.ts first (Node only), or pass parallelTrainer');
+    throw new Error(`${who}: threads > 1 needs the threaded trainer: import src/train/parallel.ts first (Node only), or pass parallelTrainer`);
   }
+  // The callbacks given directly, then the list's.
+  const callbacks: FitCallbacks[] = [opts, ...(opts.callbacks ?? [])];
+  let stopReason: string | null = null;
+  const control: TrainingControl = {
+    model, optimizer, hasTestSet: opts.testSet !== undefined,
+    stopTraining: (reason = 'stopTraining() was called') => { stopReason ??= String(reason); },
+  };
+  const aborted = () => {
+    if (stopReason === null && opts.signal?.aborted) stopReason = `the signal was aborted${opts.signal.reason !== undefined ? ` (${String(opts.signal.reason)})` : ''}`;
+    return stopReason !== null;
+  };
   // A built-in augmentation is shared out too: this thread draws, each thread warps its own slice.
   const split = makeParallel && isSplitAugment(opts.augment) ? opts.augment : null;
   const draws = new Float64Array(split ? batchSize * split.drawsPerImage : 0);
   const parallel = makeParallel ? makeParallel(model as Sequential, train.shape, { threads, maxBatch: Math.max(batchSize, 256), augment: split?.spec, optimizer }) : null;
-  const step = (x: Tensor, y: Uint8Array) => parallel ? parallel.trainStep(x, y, split ? draws : undefined) : trainStep(model, optimizer, x, y);
+  const trainOn = (x: Tensor, y: Uint8Array) => parallel ? parallel.trainStep(x, y, split ? draws : undefined) : trainStep(model, optimizer, x, y);
+  let step = 0;
   try {
-
+    for (const c of callbacks) c.onTrainBegin?.(control);
     for (let epoch = 1; epoch <= epochs; epoch++) {
       if (opts.schedule) applySchedule(optimizer, opts.schedule, epoch - 1);
+      for (const c of callbacks) c.onEpochBegin?.(epoch, control);
+      if (aborted()) { history.stopped = { epoch, batch: 0, reason: stopReason! }; break; }
+      const lr = optimizer.lr;
       rng.shuffle(order);
       const t0 = performance.now();
       let lossSum = 0, correct = 0;
@@ -160,46 +269,67 @@ function* trainingRun(model: Layer, train: Dataset, opts: FitOptions): Generator
           labels[i] = train.labels[src];
         }
         const y = labels.subarray(0, n);
-        if (split) split.draw(n, augmentRng, draws); // the pixel work happens on every thread, in step()
+        if (split) split.draw(n, augmentRng, draws); // the pixel work happens on every thread, in trainOn()
         else opts.augment?.(x.data as Float32Array, n, train.shape, augmentRng);
         let r: { loss: number; correct: number };
         try {
-          r = step(x, y);
+          r = trainOn(x, y);
         } catch (e) {
           if (e instanceof TrainingDivergedError) {
-            throw new TrainingDivergedError(`fit: training diverged at epoch ${epoch}, batch ${b + 1}: ${e.message}`, { value: e.value, epoch, batch: b + 1 });
+            throw new TrainingDivergedError(`${who}: training diverged at epoch ${epoch}, batch ${b + 1}: ${e.message}`, { value: e.value, epoch, batch: b + 1 });
           }
           throw e;
         }
         if (!Number.isFinite(r.loss)) {
-          throw new TrainingDivergedError(`fit: the loss is ${r.loss} at epoch ${epoch}, batch ${b + 1}; lower the learning rate`, { value: r.loss, epoch, batch: b + 1 });
+          throw new TrainingDivergedError(`${who}: the loss is ${r.loss} at epoch ${epoch}, batch ${b + 1}; lower the learning rate`, { value: r.loss, epoch, batch: b + 1 });
         }
         lossSum += r.loss * n;
         correct += r.correct;
-        opts.onBatchEnd?.({
+        step++;
+        const info: TrainingStep = {
           epoch, batch: b + 1, batches, loss: r.loss, accuracy: r.correct / n,
-          seen: Math.min((b + 1) * batchSize, train.count), seconds: (performance.now() - t0) / 1000,
-        });
-        yield;
+          seen: Math.min((b + 1) * batchSize, train.count), seconds: (performance.now() - t0) / 1000, step, images: n,
+        };
+        for (const c of callbacks) c.onBatchEnd?.({ ...info }, control);
+        if (b === batches - 1) info.epochEnd = endEpoch(epoch, lr, lossSum, correct, t0);
+        yield info;
+        if (b < batches - 1 && aborted()) {
+          history.stopped = { epoch, batch: b + 1, reason: stopReason! };
+          break;
+        }
       }
-      const seconds = (performance.now() - t0) / 1000;
-      const info: EpochInfo = {
-        epoch, trainLoss: lossSum / train.count, trainAccuracy: correct / train.count, seconds, imagesPerSec: train.count / seconds,
-      };
-      if (opts.testSet) {
-        // In batches of the training batch (at least 32): the wasm memory of every thread grows to its
-        // largest call and stays there, and evaluate()'s default of 200 added ~19 MB to `npm start`'s peak.
-        const evalBatch = Math.max(batchSize, 32);
-        info.test = evaluate(model, opts.testSet, { batchSize: evalBatch, predict: parallel ? (x) => parallel.predict(x) : undefined });
-        info.testLoss = info.test.loss;
-        info.testAccuracy = info.test.accuracy;
-      }
-      history.epochs.push(info);
-      opts.onEpochEnd?.(info);
-      if (!opts.schedule) optimizer.lr *= opts.lrDecay ?? 1;
+      if (history.stopped) break;
+      if (aborted() && epoch < epochs) { history.stopped = { epoch: epoch + 1, batch: 0, reason: stopReason! }; break; }
     }
   } finally {
     parallel?.close();
   }
+  for (const c of callbacks) c.onTrainEnd?.(history, control);
   return history;
+
+  /** The end of an epoch: held-out evaluation, the record, onEpochEnd, the lr decay. */
+  function endEpoch(epoch: number, lr: number, lossSum: number, correct: number, t0: number): EpochInfo {
+    const seconds = (performance.now() - t0) / 1000;
+    const info: EpochInfo = {
+      epoch, trainLoss: lossSum / train.count, trainAccuracy: correct / train.count, seconds, imagesPerSec: train.count / seconds,
+    };
+    if (opts.testSet) {
+      // In batches of the training batch (at least 32): the wasm memory of every thread grows to its
+      // largest call and stays there, and evaluate()'s default of 200 added ~19 MB to `npm start`'s peak.
+      const evalBatch = Math.max(batchSize, 32);
+      info.test = evaluate(model, opts.testSet, { batchSize: evalBatch, predict: parallel ? (x) => parallel.predict(x) : undefined });
+      info.testLoss = info.test.loss;
+      info.testAccuracy = info.test.accuracy;
+    }
+    history.epochs.push(info);
+    const m = history.metrics;
+    m.trainLoss.push(info.trainLoss);
+    m.trainAccuracy.push(info.trainAccuracy);
+    if (info.testLoss !== undefined) m.testLoss.push(info.testLoss);
+    if (info.testAccuracy !== undefined) m.testAccuracy.push(info.testAccuracy);
+    m.lr.push(lr);
+    for (const c of callbacks) c.onEpochEnd?.(info, control);
+    if (!opts.schedule) optimizer.lr *= opts.lrDecay ?? 1;
+    return info;
+  }
 }

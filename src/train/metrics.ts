@@ -1,6 +1,6 @@
 // Evaluation: loss, accuracy and the confusion matrix of a model on a labelled set.
 
-import { type Dataset, bytesOf, imageRange } from './dataset.ts';
+import { type Dataset, bytesOf, imageRange } from '../dataset.ts';
 import type { Layer } from '../layers/layer.ts';
 import { softmax, softmaxCrossEntropy } from '../kernels/softmax-xent.ts';
 import { Tensor } from '../tensor.ts';

@@ -46,19 +46,11 @@ import { Residual } from '../layers/residual.ts';
 import { Sequential } from '../layers/sequential.ts';
 import { Tanh } from '../layers/tanh.ts';
 import { type Initializer, type Rng, createRng } from '../rng.ts';
-import type { Optimizer } from '../optim/optimizer.ts';
-import { SGD } from '../optim/sgd.ts';
-import { Adam, AdamW } from '../optim/adam.ts';
-import type { Param } from '../layers/layer.ts';
-import { type Schedule, cosineAnnealingLR, exponentialLR, stepLR, warmupCosineLR } from '../optim/schedules.ts';
 import { DIGIT_DEFAULTS, createDigitModel } from './digit-model.ts';
-import { modelFromConfig } from '../layers/from-config.ts';
-import { initTensor } from '../rng.ts';
-import { shapeStr } from '../tensor.ts';
+import type { OptimizerName } from '../optim/factory.ts';
 
-export type OptimizerName = 'sgd' | 'adam' | 'adamw';
-export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'adam', 'adamw'];
-export type AugmentName = 'elastic' | 'affine' | 'shift' | 'none';
+import type { AugmentName } from './augment.ts';
+export type { AugmentName } from './augment.ts';
 
 /** How a zoo model is trained by default (`miniconv train --model NAME` with no other option). */
 export interface TrainingDefaults {
@@ -248,96 +240,4 @@ export const ZOO_NAMES: readonly string[] = Object.keys(ZOO);
 export function zooModel(name: string): ZooModel {
   if (!Object.hasOwn(ZOO, name)) throw new RangeError(`unknown model '${name}', expected one of ${ZOO_NAMES.join(', ')}`);
   return ZOO[name];
-}
-
-/** The optimiser called `name` ('sgd' | 'adam' | 'adamw') over `params`. */
-export function createOptimizer(name: OptimizerName, params: Param[], o: { lr: number; momentum?: number; nesterov?: boolean; weightDecay?: number }): Optimizer {
-  switch (name) {
-    case 'sgd': return new SGD(params, { lr: o.lr, momentum: o.momentum ?? 0, nesterov: o.nesterov ?? false, weightDecay: o.weightDecay ?? 0 });
-    case 'adam': return new Adam(params, { lr: o.lr, weightDecay: o.weightDecay ?? 0 });
-    case 'adamw': return new AdamW(params, { lr: o.lr, weightDecay: o.weightDecay ?? 0.01 });
-    default: throw new RangeError(`unknown optimizer '${String(name)}', expected one of ${OPTIMIZER_NAMES.join(', ')}`);
-  }
-}
-
-/** The forms scheduleFromSpec reads, for help texts and errors. */
-export const SCHEDULE_FORMS = 'constant, step:S:G (times G every S epochs), exp:G (times G every epoch), cosine (to 0 at the last epoch), warmup-cosine:W (linear warm-up over W epochs, then cosine)';
-
-/**
- * A schedule from a short text (the `--schedule` option), for a run of `epochs` epochs from `baseLr`:
- *   constant          baseLr every epoch
- *   step:S:G          stepLR: times G every S epochs (e.g. step:5:0.5)
- *   exp:G             exponentialLR: times G every epoch (e.g. exp:0.85)
- *   cosine            cosineAnnealingLR from baseLr down to 0 over the run (tMax = epochs)
- *   warmup-cosine:W   warmupCosineLR: a linear warm-up over W epochs, then cosine to 0 at the end
- * Throws a RangeError naming the spec and these forms for anything else.
- */
-export function scheduleFromSpec(spec: string, baseLr: number, epochs: number): Schedule {
-  const bad = (why: string) => new RangeError(`schedule '${spec}': ${why}; expected one of ${SCHEDULE_FORMS}`);
-  const [kind, ...args] = spec.split(':');
-  const num = (s: string | undefined, what: string, ok: (v: number) => boolean): number => {
-    const v = s === undefined || s.trim() === '' ? NaN : Number(s);
-    if (!Number.isFinite(v) || !ok(v)) throw bad(`${what} must be ${what === 'G' ? 'a number in (0, 1]' : 'an integer >= 1'}, got '${s ?? ''}'`);
-    return v;
-  };
-  const arity = (n: number) => { if (args.length !== n) throw bad(`'${kind}' takes ${n} value${n === 1 ? '' : 's'} after it, got ${args.length}`); };
-  const gamma = (s: string | undefined) => num(s, 'G', (v) => v > 0 && v <= 1);
-  const count = (s: string | undefined, what: string) => num(s, what, (v) => Number.isInteger(v) && v >= 1);
-  switch (kind) {
-    case 'constant': arity(0); return () => baseLr;
-    case 'step': { arity(2); const S = count(args[0], 'S'); return stepLR(baseLr, { stepSize: S, gamma: gamma(args[1]) }); }
-    case 'exp': arity(1); return exponentialLR(baseLr, { gamma: gamma(args[0]) });
-    case 'cosine': arity(0); return cosineAnnealingLR(baseLr, { tMax: epochs });
-    case 'warmup-cosine': {
-      arity(1);
-      const W = count(args[0], 'W');
-      if (W >= epochs) throw bad(`the warm-up (${W} epochs) must be shorter than the run (${epochs} epochs)`);
-      return warmupCosineLR(baseLr, { warmupEpochs: W, totalEpochs: epochs });
-    }
-    default: throw bad(`unknown kind '${kind}'`);
-  }
-}
-
-/**
- * A user's own network from an architecture document, in the model files' format without the weights:
- *   { "inputShape": [1, 28, 28], "architecture": { "type": "Sequential", "layers": [ { "type": "Conv2D", ... }, ... ] } }
- * (examples/arch-small-cnn.json). Weights of rank 2 and more (conv kernels, dense matrices) start
- * He-normal from `seed` (fan in = the product of all but the first dimension), biases at zero, batch
- * norm at gamma 1 and beta 0. The input shape must be `inputShape` (the data's) and the output
- * (N, `classes`). Throws an Error naming `where` and what was wrong.
- */
-export function modelFromArchitecture(doc: unknown, seed: number, expect: { inputShape: readonly number[]; classes: number }, where = 'architecture'): Sequential {
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${where}: expected a JSON object { "inputShape": [1, 28, 28], "architecture": { "type": "Sequential", "layers": [...] } }`);
-  const d = doc as { inputShape?: unknown; architecture?: unknown };
-  const inputShape = d.inputShape;
-  if (inputShape !== undefined) {
-    const ok = Array.isArray(inputShape) && inputShape.length === expect.inputShape.length && inputShape.every((v, i) => v === expect.inputShape[i]);
-    if (!ok) throw new Error(`${where}: inputShape is ${JSON.stringify(inputShape)}, but the data's images are ${JSON.stringify(expect.inputShape)}`);
-  }
-  const arch = d.architecture as { type?: unknown; layers?: unknown } | undefined;
-  if (!arch || typeof arch !== 'object' || arch.type !== 'Sequential' || !Array.isArray(arch.layers) || arch.layers.length === 0) {
-    throw new Error(`${where}: "architecture" must be { "type": "Sequential", "layers": [ ...layer configs... ] } with at least one layer`);
-  }
-  const rng = createRng(`arch-${seed}`);
-  let model: Sequential;
-  try {
-    model = modelFromConfig(arch as Parameters<typeof modelFromConfig>[0], { rng });
-  } catch (e) {
-    throw new Error(`${where}: ${(e as Error).message}`);
-  }
-  let y: number[];
-  try {
-    y = model.outputShape([1, ...expect.inputShape]);
-  } catch (e) {
-    throw new Error(`${where}: the layers do not fit a ${shapeStr(['N', ...expect.inputShape])} input: ${(e as Error).message}`);
-  }
-  if (y.length !== 2 || y[1] !== expect.classes) {
-    throw new Error(`${where}: the network's output is ${shapeStr(['N', ...y.slice(1)])}, expected [N, ${expect.classes}], one score per class: end with a Dense layer of ${expect.classes} outputs`);
-  }
-  for (const p of model.params()) {
-    if (p.value.shape.length < 2) continue;
-    const fanIn = p.value.size / p.value.shape[0];
-    p.value.data.set(initTensor('heNormal', p.value.shape, { fanIn, fanOut: p.value.shape[0] }, rng, `${where} ${p.name}`).data);
-  }
-  return model;
 }

@@ -1,9 +1,9 @@
 // Draw panel: a drawing pad (mouse, touch and pen, through Pointer Events), the live prediction
 // with its ten probabilities, "what the net sees" (the 28x28 input after the preprocessing of
-// `miniconv predict`, src/io/preprocess.ts), and the feature maps of every layer; selecting a
+// `miniconv predict`, src/io/clean-picture.ts), and the feature maps of every layer; selecting a
 // feature map shows the kernel that made it.
 
-import { DIGIT_SIZE, rgbaToGrey, toMnistDigit } from '../../../src/io/preprocess.ts';
+import { DIGIT_SIZE, rgbaToGrey, toMnistDigit } from '../../../src/io/clean-picture.ts';
 import type { Activations, LayerActivation, Plain } from '../inspect-net.ts';
 import type { WorkerClient } from './client.ts';
 import { el, pixelCanvas } from './dom.ts';

@@ -20,7 +20,7 @@ import type { Layer, LayerConfig } from '../../layers/layer.ts';
 import type { Sequential } from '../../layers/sequential.ts';
 import { shapeStr } from '../../tensor.ts';
 import { type AttributeProto, type NodeProto, type TensorProto, attr, floatTensor, onnx, tensorValueInfo } from './proto.ts';
-import { type Preprocess, checkPreprocess } from './preprocess.ts';
+import { type Preprocess, checkPreprocess } from './mean-std.ts';
 import { ONNX_IR_VERSION, ONNX_OPSET } from './opset.ts';
 
 export { ONNX_IR_VERSION, ONNX_OPSET } from './opset.ts';

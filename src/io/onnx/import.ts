@@ -31,7 +31,7 @@ import type { Sequential } from '../../layers/sequential.ts';
 import { MAX_ACTIVATION_VALUES, type Tensor, shapeSize, shapeStr } from '../../tensor.ts';
 import { ImportContext, type LayerSpec, OP_IMPORTERS, perm } from './import-ops.ts';
 import { Attributes, type ConstTensor, type GraphProto, type NodeProto, type TensorProto, DataType, onnx, readTensor, toNumber } from './proto.ts';
-import { type Preprocess, checkPreprocess } from './preprocess.ts';
+import { type Preprocess, checkPreprocess } from './mean-std.ts';
 
 export const IMPORT_OPSETS = { min: 9, max: 20 } as const;
 

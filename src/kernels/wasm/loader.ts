@@ -28,7 +28,7 @@
 
 import { Blocks, WASM_MAX_BYTES, type WasmArray, WasmCall, WasmMemoryError, alignUp } from './memory.ts';
 
-export { WASM_MAX_BYTES, WasmMemoryError, alignUp, fitsInWasm } from './memory.ts';
+export { WASM_MAX_BYTES, WasmMemoryError, alignUp } from './memory.ts';
 
 /** The functions exported by ./assembly/index.ts. Pointers are byte addresses; strides count floats. */
 export interface KernelExports {
@@ -56,6 +56,11 @@ export interface KernelExports {
     KH: number, KW: number, S: number, P: number, D: number, OH: number, OW: number, scratch: number, relu: number): void;
   depthwiseBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, N: number, C: number, H: number, W: number,
     F: number, KH: number, KW: number, S: number, P: number, D: number, OH: number, OW: number, scratch: number, mask: number): void;
+  winogradF2Weights(w: number, U: number, CO: number, CI: number, flipped: number): void;
+  winogradF2Forward(x: number, mask: number, U: number, b: number, y: number, N: number, CI: number, H: number, W: number, CO: number, P: number,
+    NB: number, V: number, M: number, xp: number, gemmScratch: number, relu: number): void;
+  winogradF2WeightGrad(x: number, dy: number, mask: number, dw: number, N: number, CI: number, H: number, W: number, CO: number, P: number,
+    NB: number, V: number, DY: number, Mw: number, xp: number, gemmScratch: number): void;
   maxPool2dForward(x: number, N: number, C: number, H: number, W: number, K: number, S: number,
     OH: number, OW: number, out: number, argmax: number): void;
   maxPool2dBackward(dout: number, argmax: number, outLen: number, dx: number, len: number): void;

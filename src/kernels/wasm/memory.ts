@@ -22,7 +22,7 @@
 // less): reserve() throws a WasmMemoryError BEFORE anything is written, and the memory is left as
 // it was, so later calls still work. Then
 //   - a tensor that would live in wasm memory (residentF32) is an ordinary array instead;
-//   - a kernel call that does not fit runs on the TypeScript kernels (fitsInWasm below): the same
+//   - a kernel call that does not fit runs on the TypeScript kernels (withFallback in ../backend.ts): the same
 //     results, slower. A batch of 20,000 digits on one thread takes this path for its biggest layers.
 // Only a tensor too big for any memory fails, and it fails where it is created, with the size
 // (MAX_TENSOR_ELEMENTS in ../../tensor.ts).
@@ -35,21 +35,6 @@ export class WasmMemoryError extends RangeError {
   override readonly name = 'WasmMemoryError';
   constructor(readonly needed: number, readonly have: number, reason: string) {
     super(`wasm kernels: ${(needed / 2 ** 20).toFixed(0)} MiB of WebAssembly memory needed, ${(have / 2 ** 20).toFixed(0)} MiB in use: ${reason}`);
-  }
-}
-
-/**
- * Runs a kernel's wasm path; false if it did not fit in wasm memory (a WasmMemoryError from
- * WasmCall.ready(), thrown before anything was written), so that the caller runs its TypeScript
- * path instead. Any other error is rethrown.
- */
-export function fitsInWasm(wasmPath: () => void): boolean {
-  try {
-    wasmPath();
-    return true;
-  } catch (e) {
-    if (e instanceof WasmMemoryError) return false;
-    throw e;
   }
 }
 

@@ -9,6 +9,7 @@ export { gemm, gemmScratchBytes } from './gemm';
 export { maxPool2dForward, maxPool2dBackward, maxPoolValues } from './pool';
 export { reluForward, reluBackward } from './relu';
 export { conv2dForward, conv2dBackward, conv2dForwardScratch, conv2dBackwardScratch, conv2dForwardPooled, conv2dForwardPooledScratch } from './conv';
+export { winogradF2Weights, winogradF2Forward, winogradF2WeightGrad } from './winograd';
 export { depthwiseForward, depthwiseBackward, depthwiseForwardScratch, depthwiseBackwardScratch } from './depthwise';
 
 /** 1 if this build uses relaxed SIMD (fused multiply-add, see madd in ./conv.ts), else 0. */

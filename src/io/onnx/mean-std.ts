@@ -4,7 +4,7 @@
 // under `preprocess`, and predict/eval apply it with applyPreprocess before the forward pass.
 
 import { Tensor, shapeStr } from '../../tensor.ts';
-import type { Dataset } from '../../train/dataset.ts';
+import type { Dataset } from '../../dataset.ts';
 
 /** A preprocessing record that does not fit (a bad value, or a per-channel list of the wrong length). */
 export class PreprocessError extends RangeError {

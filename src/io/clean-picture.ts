@@ -5,7 +5,8 @@
 //
 // preprocessDigit(rgba, width, height) runs, in order (each step is a small exported function):
 //   1. greyFromRgba        luminance; a stroke on a transparent canvas is read from its alpha, whatever its colour
-//   2. shrinkGrey          area-average down to at most WORK_SIDE pixels a side (bounded work on big photos)
+//   2. shrinkGrey          area-average down to at most WORK_SIDE pixels a side (bounded work on big photos);
+//      assertNotBlank      a blank page (white, grey, transparent, black, with sensor noise) is "no digit found"
 //   3. inkPolarity         dark ink on light paper, or light on dark: the ink is the minority that stands out locally
 //   4. estimateBackground  the paper's brightness everywhere (a morphological closing: ink, thinner than the window, vanishes)
 //   5. flattenIllumination ink = 1 - grey / background: shadows and uneven light divide out
@@ -101,6 +102,28 @@ export function shrinkGrey(grey: Float32Array, width: number, height: number, ma
   if (f <= 1) return { grey, width, height };
   const ow = Math.max(1, Math.round(width / f)), oh = Math.max(1, Math.round(height / f));
   return { grey: resampleArea(grey, width, height, 0, 0, width, height, ow, oh), width: ow, height: oh };
+}
+
+/**
+ * The least contrast a picture must hold to have a digit in it: the grey levels, averaged over 3x3
+ * pixels (so that sensor noise and JPEG grain cancel), must span at least this much of black-to-white.
+ * A faint pencil digit spans about 0.08; a blank page with noise of +-3 levels about 0.01.
+ */
+export const MIN_PICTURE_CONTRAST = 0.03;
+
+/**
+ * Throws "no digit found" for a blank page: a picture whose grey levels (3x3 means) span less than
+ * MIN_PICTURE_CONTRAST. Without it, a white page read as light ink on a dark ground divides by a
+ * background of 0 and the whole page becomes ink (issue 24 defect 7).
+ */
+export function assertNotBlank(grey: Float32Array, width: number, height: number, source: string): void {
+  const smooth = boxMean(grey, width, height, 3);
+  let lo = Infinity, hi = -Infinity;
+  for (const v of smooth) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  if (!(hi - lo >= MIN_PICTURE_CONTRAST)) {
+    throw new Error(`${source}: no digit found (the picture is nearly uniform, a blank page: its grey levels span only ${(100 * Math.max(0, hi - lo)).toFixed(1)}% of black to white, ` +
+      `at least ${100 * MIN_PICTURE_CONTRAST}% is needed to tell ink from the background)`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -392,6 +415,7 @@ export function preprocessDigit(rgba: ArrayLike<number>, width: number, height: 
   const { grey: fullGrey, usedAlpha } = greyFromRgba(rgba, width, height);
   const { grey: g0, width: W, height: H } = shrinkGrey(fullGrey, width, height);
   if (W < 8 || H < 8) throw new Error(`${source}: ${width}x${height} pixels is too small to hold a digit (at least 8x8)`);
+  assertNotBlank(g0, W, H, source);
 
   const k = backgroundWindow(W, H);
   const polarity = inkPolarity(g0, W, H, k);
@@ -412,6 +436,10 @@ export function preprocessDigit(rgba: ArrayLike<number>, width: number, height: 
   for (let i = 0; i < mask.length; i++) { if (digit[i]) own++; else if (mask[i] && !found.edge[i]) other++; }
   if (other > 0.2 * mask.length) {
     warnings.push(`ink besides the digit covers ${Math.round((100 * other) / mask.length)}% of the picture: it may be texture or background (crop it to the digit)`);
+  }
+  // Ink everywhere is no ink separated from the background: no digit, whatever the picture holds.
+  if (own > 0.9 * mask.length) {
+    throw new Error(`${source}: no digit found (no ink is separated from the background: what was taken for the digit covers ${Math.round((100 * own) / mask.length)}% of the picture)`);
   }
   if (own > 0.5 * mask.length) {
     warnings.push(`the digit's ink covers ${Math.round((100 * own) / mask.length)}% of the picture: it may be mostly background (crop it to the digit)`);

@@ -1,6 +1,7 @@
-// A labelled image set held in two flat arrays, the layout every loader returns. It lives in src/
-// so that the training loop, evaluation and the report need nothing from datasets/ (the loaders
-// import src/, never the other way round).
+// A labelled image set held in two flat arrays, the layout every loader returns. It lives at the
+// bottom of src/, beside tensor.ts, so that everything that reads a set (the training loop and
+// evaluation in train/, the report in inspect/, the ONNX input normalisation in io/) imports it from
+// below, and needs nothing from datasets/ (the loaders import src/, never the other way round).
 //
 // A set can also be held as one byte per pixel (byteDataset): the bundled digits take 7.8 MB that
 // way instead of 31 MB of float32, as torchvision keeps MNIST as uint8 and converts an image when it

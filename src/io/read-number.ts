@@ -1,0 +1,304 @@
+// Reading a whole handwritten number: every digit in a picture, at any size, left to right.
+// Pure arithmetic on arrays (no file system), so the page can run it as `miniconv read` does.
+//
+// readNumber(rgba, W, H, classify) runs, in order:
+//   1. clean       the steps `predict` runs (clean-picture.ts): grey, shrink to READ_SIDE, ink polarity,
+//                  background closing, flattened ink, adaptive threshold, ruled lines removed
+//   2. components  8-connected ink; specks (smaller than MIN_SIDE, or with under 1% of the largest mark's ink) dropped
+//   3. merge       pieces of one digit: a mark that overlaps another's columns by half of the narrower
+//                  one, and is vertically within half a height of it (a 5's floating bar, a broken stroke)
+//   4. split       a mark wider than SPLIT_ASPECT x its height, or read with p < SPLIT_P, may be several
+//                  touching digits: straight cuts at candidate columns (every sixth of its height, moved
+//                  to the column of least ink near it) and the partition of the mark into
+//                  segments that score best, by dynamic programming over the cuts: per segment, log p
+//                  of the class read plus a shape prior (how far its box's aspect is from that class's
+//                  in the training digits: half a 0 read as a 7 is too narrow for a 7), minus a
+//                  penalty per extra digit; kept only if it beats the mark read whole
+//   5. normalise   each digit as `predict` does its one: cropped with its own ink only, stroke width
+//                  brought to MNIST's, box into 20x20, centre of mass at the centre of 28x28
+//   6. classify    one batch; warnings for digits read with p < UNSURE_P and for unusual sizes
+//
+// Letters: W, H the working picture's width and height; h a mark's height; p a probability.
+
+import { type Blob, connectedComponents, squareFilter } from './image-ops.ts';
+import {
+  DIGIT_SIZE, backgroundWindow, estimateBackground, findLines, flattenIllumination, greyFromRgba, inkPolarity, normalizeStroke, normalizeToMnist,
+  removeLines, shrinkGrey, thresholdInk,
+} from './clean-picture.ts';
+import { resampleArea } from './image-ops.ts';
+
+/** Pictures are shrunk to at most this many pixels a side before reading (a 12-pixel digit stays readable in a 1600-pixel page). */
+export const READ_SIDE = 1600;
+/** The most digits one picture may hold: more is refused (a page of text, or noise read as ink). */
+export const MAX_DIGITS = 40;
+/** More separate marks than this and the picture is refused before any classification (texture, not writing). */
+export const MAX_MARKS = 2000;
+/** Marks smaller than this (longer side, working pixels) are specks. */
+export const MIN_SIDE = 6;
+/** A digit read with a lower probability gets a warning. */
+export const UNSURE_P = 0.7;
+const SPLIT_ASPECT = 0.9;
+const SPLIT_P = 0.9;
+/** The split's prior, in units of log p: what each digit beyond the first costs, and the weight of the shape prior. */
+const EXTRA_DIGIT = 1.0, SHAPE = 0.5;
+/**
+ * ln(width / height) of each class's ink box in the 8,000 training digits of the bundled set: mean and
+ * standard deviation (measured 2026-12-07). A half of a 0 may look like a 1 to the classifier, but a
+ * 1 that narrow is common and a 7 is not; a merged pair read as one 0 is far wider than a 0.
+ */
+const ASPECT: ReadonlyArray<[number, number]> = [
+  [-0.098, 0.178], [-0.826, 0.447], [-0.063, 0.21], [-0.201, 0.202], [-0.215, 0.198], [-0.042, 0.244], [-0.31, 0.213], [-0.233, 0.211], [-0.253, 0.209], [-0.356, 0.195],
+];
+
+/** log p of the class read, plus the shape prior: -SHAPE z^2 / 2, z how many standard deviations the box's aspect is from that class's. */
+function segmentScore(probs: Float32Array, at: number, box: readonly number[]): number {
+  const c = argmax(probs, at);
+  const [mean, sd] = ASPECT[c];
+  const z = (Math.log(box[2] / box[3]) - mean) / sd;
+  return Math.log(Math.max(probs[at + c], 1e-9)) - (SHAPE * z * z) / 2;
+}
+
+/** The classifier: n 28x28 inputs (n*784 values in 0..1, MNIST-style) -> n*10 probabilities. */
+export type Classify = (inputs: Float32Array, n: number) => Float32Array;
+
+export interface ReadDigit {
+  digit: number;
+  p: number;
+  /** [x, y, w, h] in the original picture's pixels. */
+  box: [number, number, number, number];
+  /** The 28x28 input the classifier saw. */
+  input: Float32Array;
+  /** The ten probabilities. */
+  probs: Float32Array;
+}
+
+export interface ReadResult {
+  text: string;
+  digits: ReadDigit[];
+  warnings: string[];
+  /** The cleaned ink (0..1) at the working size, and the factor from working to original pixels. */
+  ink: Float32Array;
+  width: number;
+  height: number;
+  scale: number;
+}
+
+export interface ReadOptions {
+  source?: string;
+  maxDigits?: number;
+}
+
+interface Mark { x0: number; y0: number; x1: number; y1: number; labels: number[]; mass: number }
+
+/** Cleans a picture into an ink map and a mask, exactly as preprocessDigit's steps 1-7. */
+export function cleanInk(rgba: ArrayLike<number>, width: number, height: number, maxSide = READ_SIDE): { ink: Float32Array; mask: Uint8Array; W: number; H: number } {
+  const { grey: full } = greyFromRgba(rgba, width, height);
+  const { grey: g0, width: W, height: H } = shrinkGrey(full, width, height, maxSide);
+  const k = backgroundWindow(W, H);
+  const grey = inkPolarity(g0, W, H, k) === 'dark' ? g0 : g0.map((v) => 1 - v);
+  const ink = flattenIllumination(grey, estimateBackground(grey, W, H, k));
+  const { mask } = thresholdInk(ink, W, H);
+  removeLines(mask, ink, findLines(mask, W, H), W, H);
+  return { ink, mask, W, H };
+}
+
+/** Joins the pieces of one digit (step 3): column overlap of half the narrower piece, vertical gap under half the taller one's height. */
+function mergePieces(blobs: Blob[]): Mark[] {
+  const marks: Mark[] = blobs.map((b) => ({ x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1, labels: [b.label], mass: b.mass }));
+  for (let merged = true; merged;) {
+    merged = false;
+    outer: for (let a = 0; a < marks.length; a++) {
+      for (let b = a + 1; b < marks.length; b++) {
+        const m = marks[a], n = marks[b];
+        const overlap = Math.min(m.x1, n.x1) - Math.max(m.x0, n.x0) + 1;
+        const narrower = Math.min(m.x1 - m.x0, n.x1 - n.x0) + 1;
+        const gap = Math.max(m.y0, n.y0) - Math.min(m.y1, n.y1);
+        const taller = Math.max(m.y1 - m.y0, n.y1 - n.y0) + 1;
+        if (overlap >= 0.5 * narrower && gap <= 0.5 * taller) {
+          marks[a] = { x0: Math.min(m.x0, n.x0), y0: Math.min(m.y0, n.y0), x1: Math.max(m.x1, n.x1), y1: Math.max(m.y1, n.y1), labels: [...m.labels, ...n.labels], mass: m.mass + n.mass };
+          marks.splice(b, 1);
+          merged = true;
+          break outer;
+        }
+      }
+    }
+  }
+  return marks;
+}
+
+/**
+ * The 28x28 input of the ink of `mark` between columns c0 and c1 (inclusive), as preprocessDigit
+ * makes its one digit: its own ink and a 1-pixel fringe, contrast stretched, 80 pixels, MNIST's stroke, normalizeToMnist.
+ * Returns null when the columns hold no ink of the mark.
+ */
+function segmentInput(ink: Float32Array, near: Float32Array, labels: Int32Array, own: Uint8Array, W: number, H: number, mark: Mark, c0: number, c1: number): { input: Float32Array; box: [number, number, number, number] } | null {
+  // The segment's own ink rows.
+  let y0 = H, y1 = -1, x0 = W, x1 = -1;
+  for (let y = mark.y0; y <= mark.y1; y++) {
+    for (let x = c0; x <= c1; x++) {
+      if (own[labels[y * W + x]]) { if (y < y0) y0 = y; if (y > y1) y1 = y; if (x < x0) x0 = x; if (x > x1) x1 = x; }
+    }
+  }
+  if (y1 < 0) return null;
+  const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+  const margin = Math.max(2, Math.round(0.1 * Math.max(bw, bh)));
+  const cx0 = Math.max(0, x0 - margin), cy0 = Math.max(0, y0 - margin), cx1 = Math.min(W - 1, x1 + margin), cy1 = Math.min(H - 1, y1 + margin);
+  const cw = cx1 - cx0 + 1, ch = cy1 - cy0 + 1;
+  const hist = new Uint32Array(256); // the mark's own ink levels, for its contrast (90th percentile)
+  let owned = 0;
+  const crop = new Float32Array(cw * ch);
+  for (let y = 0; y < ch; y++) {
+    for (let x = 0; x < cw; x++) {
+      const gx = cx0 + x, gy = cy0 + y, i = gy * W + gx;
+      if (gx < c0 || gx > c1 || near[i] <= 0) continue;
+      // The fringe around the mark's own pixels, but not another mark's ink.
+      if (labels[i] !== 0 && !own[labels[i]]) continue;
+      crop[y * cw + x] = ink[i];
+      if (own[labels[i]]) { hist[Math.min(255, Math.floor(ink[i] * 256))]++; owned++; }
+    }
+  }
+  let level = 0;
+  for (let acc = 0; level < 255 && (acc += hist[level]) < 0.9 * owned;) level++;
+  const contrast = Math.max(1e-3, (level + 0.5) / 256);
+  for (let i = 0; i < crop.length; i++) crop[i] = Math.min(1, crop[i] / contrast);
+  // 40 pixels a side, not preprocessDigit's 80: the digit still has 2x the 20-pixel box's detail, and
+  // the stroke normalisation (a disc filter) costs a sixteenth: a picture may hold dozens of candidates.
+  const side = 40, f = side / Math.max(cw, ch);
+  const sw = Math.max(1, Math.round(cw * f)), sh = Math.max(1, Math.round(ch * f));
+  const scaled = resampleArea(crop, cw, ch, 0, 0, cw, ch, sw, sh);
+  const stroked = normalizeStroke(scaled, sw, sh, Math.max(bw, bh) * f);
+  return { input: normalizeToMnist(stroked, sw, sh), box: [x0, y0, bw, bh] };
+}
+
+function argmax(p: Float32Array, at: number): number {
+  let best = 0;
+  for (let k = 1; k < 10; k++) if (p[at + k] > p[at + best]) best = k;
+  return best;
+}
+
+/**
+ * Reads every digit of a picture of a handwritten number (RGBA bytes, as decoded or from a canvas),
+ * left to right. Throws when no digit is found, when there are more than `maxDigits` (default
+ * MAX_DIGITS), or when the picture holds more than MAX_MARKS separate marks.
+ */
+export function readNumber(rgba: ArrayLike<number>, width: number, height: number, classify: Classify, options: ReadOptions = {}): ReadResult {
+  const source = options.source ?? 'picture';
+  const maxDigits = options.maxDigits ?? MAX_DIGITS;
+  if (!(Number.isInteger(width) && width >= 1 && Number.isInteger(height) && height >= 1) || rgba.length !== width * height * 4) {
+    throw new RangeError(`${source}: expected ${width}x${height}x4 RGBA values for a ${width}x${height} picture, got ${rgba.length}`);
+  }
+  if (width < 8 || height < 8) throw new Error(`${source}: ${width}x${height} pixels is too small to hold a digit (at least 8x8)`);
+  const { ink, mask, W, H } = cleanInk(rgba, width, height);
+  const scale = Math.max(width / W, height / H);
+  const warnings: string[] = [];
+
+  // 2. Connected ink, specks dropped.
+  const { labels, blobs } = connectedComponents(mask, ink, W, H);
+  if (blobs.length > MAX_MARKS) {
+    throw new Error(`${source}: ${blobs.length} separate marks found, more than ${MAX_MARKS}: this looks like texture or noise, not a written number (crop it to the number)`);
+  }
+  const biggest = blobs.reduce((m, b) => Math.max(m, b.mass), 0);
+  const kept = blobs.filter((b) => Math.max(b.x1 - b.x0, b.y1 - b.y0) + 1 >= MIN_SIDE && b.mass >= 0.01 * biggest);
+  // 3. Pieces of one digit joined; then pieces too small to be a digit on their own dropped (a dot, a stray tick).
+  let marks = mergePieces(kept);
+  const tallest = marks.reduce((m, k) => Math.max(m, k.y1 - k.y0 + 1), 0);
+  marks = marks.filter((k) => Math.max(k.y1 - k.y0, k.x1 - k.x0) + 1 >= Math.max(MIN_SIDE, 0.12 * tallest));
+  if (marks.length === 0) throw new Error(`${source}: no digit found (no ink stands out from the paper)`);
+  if (marks.length > maxDigits) throw new Error(`${source}: ${marks.length} marks found, more than the ${maxDigits} digits miniconv read accepts (crop the picture to one number)`);
+  marks.sort((a, b) => a.x0 + a.x1 - b.x0 - b.x1);
+
+  const near = squareFilter(Float32Array.from(mask), W, H, 3, true);
+  // 4-6. Each mark whole first; the doubtful ones (wide, or read unsure) are tried split.
+  const ownOf = (m: Mark) => { const own = new Uint8Array(blobs.length + 1); for (const l of m.labels) own[l] = 1; return own; };
+  const wholes = marks.map((m) => segmentInput(ink, near, labels, ownOf(m), W, H, m, m.x0, m.x1)!);
+  const wholeProbs = runBatch(classify, wholes.map((w) => w.input));
+  const digits: ReadDigit[] = [];
+  let splits = 0;
+  marks.forEach((m, k) => {
+    const h = m.y1 - m.y0 + 1, w = m.x1 - m.x0 + 1;
+    const pWhole = wholeProbs[10 * k + argmax(wholeProbs, 10 * k)];
+    const whole: ReadDigit[] = [toDigit(wholes[k], wholeProbs.subarray(10 * k, 10 * k + 10), scale)];
+    if (w < SPLIT_ASPECT * h && pWhole >= SPLIT_P) { digits.push(...whole); return; }
+    const best = splitMark(m, ownOf(m), ink, near, labels, W, H, classify, scale);
+    const wholeScore = segmentScore(wholeProbs, 10 * k, wholes[k].box);
+    if (best && best.digits.length > 1 && best.score > wholeScore) { splits++; digits.push(...best.digits); } else digits.push(...whole);
+  });
+  if (digits.length > maxDigits) throw new Error(`${source}: ${digits.length} digits found, more than the ${maxDigits} miniconv read accepts (crop the picture to one number)`);
+  const unsure = digits.filter((d) => d.p < UNSURE_P);
+  if (unsure.length > 0) {
+    warnings.push(`unsure of ${unsure.length} digit${unsure.length === 1 ? '' : 's'} (${unsure.map((d) => `${d.digit} at x ${d.box[0]}: ${(100 * d.p).toFixed(0)}%`).join(', ')}); check them`);
+  }
+  if (splits > 0) warnings.push(`${splits} mark${splits === 1 ? ' was' : 's were'} split into touching digits: check the boxes (--save-boxes)`);
+  const small = digits.filter((d) => d.box[3] < 12);
+  if (small.length > 0) warnings.push(`${small.length} digit${small.length === 1 ? ' is' : 's are'} under 12 pixels high; the result may be unreliable`);
+  return { text: digits.map((d) => String(d.digit)).join(''), digits, warnings, ink, width: W, height: H, scale };
+}
+
+function toDigit(seg: { input: Float32Array; box: [number, number, number, number] }, probs: Float32Array, scale: number): ReadDigit {
+  const d = argmax(probs, 0);
+  const [x, y, w, h] = seg.box;
+  return {
+    digit: d, p: probs[d], input: seg.input, probs: Float32Array.from(probs),
+    box: [Math.round(x * scale), Math.round(y * scale), Math.max(1, Math.round(w * scale)), Math.max(1, Math.round(h * scale))],
+  };
+}
+
+function runBatch(classify: Classify, inputs: Float32Array[]): Float32Array {
+  if (inputs.length === 0) return new Float32Array(0);
+  const all = new Float32Array(inputs.length * DIGIT_SIZE * DIGIT_SIZE);
+  inputs.forEach((x, k) => all.set(x, k * DIGIT_SIZE * DIGIT_SIZE));
+  return classify(all, inputs.length);
+}
+
+/**
+ * Step 4: the best partition of a mark into touching digits by straight vertical cuts, or null. Cut
+ * candidates: every sixth of the mark's height, each moved to the column of least ink near it; segments from 0.15 to 1.3 heights wide. Each segment is scored log p of its best class,
+ * minus EXTRA_DIGIT for each digit beyond the first and WIDE per height of width beyond one height.
+ */
+function splitMark(m: Mark, own: Uint8Array, ink: Float32Array, near: Float32Array, labels: Int32Array, W: number, H: number, classify: Classify, scale: number): { digits: ReadDigit[]; score: number } | null {
+  const h = m.y1 - m.y0 + 1;
+  const profile = new Float32Array(m.x1 - m.x0 + 1);
+  for (let y = m.y0; y <= m.y1; y++) for (let x = m.x0; x <= m.x1; x++) if (own[labels[y * W + x]]) profile[x - m.x0] += ink[y * W + x];
+  // Cuts every sixth of a height, each moved to the column of least ink within a twelfth of a height of it.
+  const cutSet = new Set<number>([m.x0, m.x1 + 1]);
+  const step = Math.max(1, Math.round(h / 6)), reach = Math.max(0, Math.round(h / 12));
+  for (let x = m.x0 + step; x <= m.x1; x += step) {
+    let at = x;
+    for (let c = Math.max(m.x0 + 1, x - reach); c <= Math.min(m.x1, x + reach); c++) if (profile[c - m.x0] < profile[at - m.x0]) at = c;
+    cutSet.add(at);
+  }
+  const cuts = [...cutSet].sort((a, b) => a - b);
+  const minW = 0.15 * h, maxW = 1.3 * h;
+  const pairs: Array<[number, number]> = [];
+  const inputs: Float32Array[] = [];
+  const segs: Array<{ input: Float32Array; box: [number, number, number, number] }> = [];
+  for (let a = 0; a < cuts.length; a++) {
+    for (let b = a + 1; b < cuts.length; b++) {
+      const w = cuts[b] - cuts[a];
+      if (w < minW && !(a === 0 && b === cuts.length - 1)) continue;
+      if (w > maxW) break;
+      const seg = segmentInput(ink, near, labels, own, W, H, m, cuts[a], cuts[b] - 1);
+      if (!seg) continue;
+      pairs.push([a, b]); inputs.push(seg.input); segs.push(seg);
+    }
+  }
+  if (pairs.length === 0) return null;
+  const probs = runBatch(classify, inputs);
+  // best[b]: the best score of a partition of the columns before cut b; from[b] the segment ending there.
+  const best = new Float64Array(cuts.length).fill(-Infinity), from = new Int32Array(cuts.length).fill(-1);
+  best[0] = 0;
+  const bySegEnd = new Map<number, number[]>();
+  pairs.forEach(([, b], s) => bySegEnd.set(b, [...(bySegEnd.get(b) ?? []), s]));
+  for (let b = 1; b < cuts.length; b++) {
+    for (const s of bySegEnd.get(b) ?? []) {
+      const a = pairs[s][0];
+      if (best[a] === -Infinity) continue;
+      const score = best[a] + segmentScore(probs, 10 * s, segs[s].box) - (a === 0 ? 0 : EXTRA_DIGIT);
+      if (score > best[b]) { best[b] = score; from[b] = s; }
+    }
+  }
+  if (from[cuts.length - 1] < 0) return null;
+  const chosen: number[] = [];
+  for (let b = cuts.length - 1; b > 0;) { const s = from[b]; chosen.unshift(s); b = pairs[s][0]; }
+  return { digits: chosen.map((s) => toDigit(segs[s], probs.subarray(10 * s, 10 * s + 10), scale)), score: best[cuts.length - 1] };
+}

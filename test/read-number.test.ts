@@ -1,0 +1,165 @@
+// `miniconv read`: numbers composed from HELD-OUT digits of the bundled set (the 2,000 that `npm start`
+// tests on) read by a small classifier trained here in seconds on the other 8,000. 3 to 8 digits,
+// scales 0.5x to 3x, gaps from touching to wide, clean and noisy pages; the accuracy is measured and
+// printed, and a floor asserted. (The full measurement, with the default model: scripts/measure-read.ts.)
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, createRng, fit, randomAffine, saveModel, softmax } from '../src/index.ts';
+import { MAX_DIGITS, type Classify, readNumber } from '../src/io/read-number.ts';
+import { loadDigits } from '../datasets/mnist.ts';
+import { main } from '../src/cli/main.ts';
+import { dataLoaders } from '../bin/main.ts';
+import { type ComposeOptions, composeNumber, digitImage } from './number-pictures.ts';
+import { editDistance } from './read-number-metrics.ts';
+
+const { train, test } = loadDigits({ seed: 1 });
+let model: Sequential;
+let classify: Classify;
+const dir = mkdtempSync(join(tmpdir(), 'miniconv-read-'));
+const modelFile = join(dir, 'small.json');
+
+beforeAll(() => {
+  // A small LeNet-like net, 2 epochs with affine changes: about 97% on the held-out digits.
+  const rng = createRng(3);
+  model = new Sequential([
+    new Conv2D({ inChannels: 1, outChannels: 8, kernelSize: 5, padding: 2, rng }), new ReLU(), new MaxPool2D({ kernelSize: 2 }),
+    new Conv2D({ inChannels: 8, outChannels: 16, kernelSize: 5, padding: 2, rng }), new ReLU(), new MaxPool2D({ kernelSize: 2 }),
+    new Flatten(), new Dense({ inFeatures: 16 * 7 * 7, outFeatures: 64, rng }), new ReLU(), new Dense({ inFeatures: 64, outFeatures: 10, rng }),
+  ]);
+  fit(model, train, { epochs: 2, batchSize: 32, optimizer: new SGD(model.params(), { lr: 0.03, momentum: 0.9 }), seed: 1, augment: randomAffine() });
+  model.eval();
+  classify = (x, n) => softmax(model.forward(new Tensor([n, 1, 28, 28], x))).data as Float32Array;
+  saveModel(modelFile, model, [1, 28, 28]);
+}, 120_000);
+
+/**
+ * Reads `count` composed numbers of 3 to 8 held-out digits; returns the share read entirely right, and
+ * of digits right: 1 - (digits missed, added or misread, by edit distance) / digits written.
+ */
+function measure(seed: string, count: number, o: ComposeOptions): { numbers: number; digits: number } {
+  const rng = createRng(seed);
+  let right = 0, digitsRight = 0, digitsAll = 0;
+  for (let k = 0; k < count; k++) {
+    const len = 3 + Math.floor(rng.uniform() * 6);
+    const idx = Array.from({ length: len }, () => Math.floor(rng.uniform() * test.count));
+    const c = composeNumber(idx.map((i) => digitImage(test.images, i)), idx.map((i) => test.labels[i]), rng, o);
+    let text = '';
+    try { text = readNumber(c.rgba, c.width, c.height, classify).text; } catch { text = ''; }
+    if (text === c.text) right++;
+    digitsRight += Math.max(0, len - editDistance(text, c.text));
+    digitsAll += len;
+  }
+  return { numbers: right / count, digits: digitsRight / digitsAll };
+}
+
+describe('reading numbers composed from held-out digits', () => {
+  it('clean paper, scales 0.5x-3x, gaps from a fifth to half a digit: most numbers entirely right', () => {
+    const r = measure('clean-wide', 30, { scale: [0.5, 3], gap: [0.2, 0.5] });
+    console.log(`read, clean, wide gaps: ${(100 * r.numbers).toFixed(0)}% of numbers entirely right, ${(100 * r.digits).toFixed(1)}% of digits`);
+    expect(r.digits).toBeGreaterThan(0.85);
+    expect(r.numbers).toBeGreaterThan(0.55);
+  });
+  it('noisy paper (a shadow, grain, ruled lines), gaps from touching to wide', () => {
+    const r = measure('noisy-mixed', 30, { scale: [0.5, 3], gap: [-0.05, 0.5], noisy: true });
+    console.log(`read, noisy, touching to wide: ${(100 * r.numbers).toFixed(0)}% of numbers entirely right, ${(100 * r.digits).toFixed(1)}% of digits`);
+    expect(r.digits).toBeGreaterThan(0.7);
+    expect(r.numbers).toBeGreaterThan(0.25);
+  });
+  it('touching neighbours: a mark holding two digits is split (the split is reported)', () => {
+    // Two held-out digits whose ink boxes overlap by a tenth of their height: one connected mark.
+    const rng = createRng('pair');
+    let splitRight = 0, tried = 0;
+    for (let k = 0; k < 12; k++) {
+      const idx = [Math.floor(rng.uniform() * test.count), Math.floor(rng.uniform() * test.count)];
+      const c = composeNumber(idx.map((i) => digitImage(test.images, i)), idx.map((i) => test.labels[i]), rng, { scale: [1.5, 1.5], jitter: 0, gap: [-0.1, -0.1] });
+      const r = readNumber(c.rgba, c.width, c.height, classify);
+      tried++;
+      if (r.text === c.text) splitRight++;
+    }
+    console.log(`read, touching pairs: ${splitRight} of ${tried} right`);
+    expect(splitRight / tried).toBeGreaterThan(0.4);
+  });
+  it('a digit from 12 to 400 pixels high, several sizes in one picture', () => {
+    const rng = createRng('sizes');
+    const pick = [0, 1, 2].map(() => Math.floor(rng.uniform() * test.count));
+    for (const scale of [0.6, 18]) {
+      const c = composeNumber(pick.map((i) => digitImage(test.images, i)), pick.map((i) => test.labels[i]), rng, { scale: [scale, scale], jitter: 0.2, gap: [0.3, 0.4] });
+      const r = readNumber(c.rgba, c.width, c.height, classify);
+      expect(r.digits.length, `scale ${scale}: ${c.text} read as ${r.text}`).toBe(3);
+      const heights = r.digits.map((d) => d.box[3]);
+      expect(Math.max(...heights)).toBeGreaterThanOrEqual(scale > 1 ? 250 : 8);
+    }
+  });
+});
+
+describe('a digit in pieces, and what cannot be read', () => {
+  it('a 5 whose top bar floats apart is one digit', () => {
+    // A held-out 5 with the rows under its bar erased: two separate pieces of ink.
+    const k = Array.from(test.labels).findIndex((l, i) => l === 5 && i > 10);
+    const five = digitImage(test.images, k);
+    let top = 0;
+    while (top < 28 && !five.subarray(top * 28, top * 28 + 28).some((v) => v > 0.1)) top++;
+    five.fill(0, (top + 3) * 28, (top + 5) * 28); // rows 3-4 below the top of the ink: the bar's underside
+    const c = composeNumber([five], [5], createRng('five'), { scale: [3, 3], jitter: 0, gap: [0, 0] });
+    const r = readNumber(c.rgba, c.width, c.height, classify);
+    expect(r.digits.length).toBe(1);
+  });
+  it('a blank page: no digit found; too many digits: refused', () => {
+    const blank = new Uint8Array(200 * 100 * 4).fill(240);
+    expect(() => readNumber(blank, 200, 100, classify, { source: 'blank.png' })).toThrow(/^blank\.png: no digit found/);
+    const rng = createRng('many');
+    const idx = Array.from({ length: MAX_DIGITS + 5 }, () => Math.floor(rng.uniform() * test.count));
+    const c = composeNumber(idx.map((i) => digitImage(test.images, i)), idx.map((i) => test.labels[i]), rng, { scale: [0.8, 0.8], gap: [0.5, 0.5] });
+    expect(() => readNumber(c.rgba, c.width, c.height, classify, { source: 'many.png' })).toThrow(new RegExp(`^many\\.png: \\d+ marks found, more than the ${MAX_DIGITS} digits`));
+    expect(() => readNumber(blank, 200, 50, classify)).toThrow(/expected 200x50x4 RGBA values/);
+  });
+});
+
+describe('miniconv read', () => {
+  const run = async (...argv: string[]) => {
+    const out: string[] = [], err: string[] = [];
+    const code = await main(argv, { io: { out: (s) => out.push(s), err: (s) => err.push(s), isTTY: false }, data: dataLoaders });
+    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+  };
+  const write = (name: string, rgba: Uint8Array, width: number, height: number) => {
+    const png = new PNG({ width, height });
+    png.data.set(rgba);
+    const file = join(dir, name);
+    writeFileSync(file, PNG.sync.write(png));
+    return file;
+  };
+
+  it('prints the number and each digit; --json; --save-boxes and --heatmap write pictures of the same size', async () => {
+    const rng = createRng('cli');
+    const idx = [3, 30, 300].map((i) => i % test.count);
+    const c = composeNumber(idx.map((i) => digitImage(test.images, i)), idx.map((i) => test.labels[i]), rng, { scale: [2, 2], gap: [0.4, 0.4] });
+    const pic = write('number.png', c.rgba, c.width, c.height);
+    const boxes = join(dir, 'boxes.png'), heat = join(dir, 'heat.png');
+    const r = await run('read', modelFile, pic, '--save-boxes', boxes, '--heatmap', heat);
+    expect(r.code, r.stderr).toBe(0);
+    const direct = readNumber(c.rgba, c.width, c.height, classify);
+    expect(r.stdout.split('\n')[0]).toBe(`Read: ${direct.text}`);
+    expect(r.stdout.split('\n')).toHaveLength(1 + direct.digits.length);
+    for (const f of [boxes, heat]) {
+      const p = PNG.sync.read(readFileSync(f));
+      expect([p.width, p.height]).toEqual([c.width, c.height]);
+    }
+    const j = await run('read', modelFile, pic, '--json');
+    const parsed = JSON.parse(j.stdout) as { text: string; digits: Array<{ digit: number; p: number; box: number[] }> };
+    expect(parsed.text).toBe(direct.text);
+    expect(parsed.digits.map((d) => d.digit).join('')).toBe(direct.text);
+    for (const d of parsed.digits) { expect(d.p).toBeGreaterThan(0); expect(d.p).toBeLessThanOrEqual(1); expect(d.box).toHaveLength(4); }
+  });
+
+  it('nothing found: a clear message and exit 1; a missing picture: exit 1; no picture: usage, exit 2', async () => {
+    const blank = write('blank.png', new Uint8Array(120 * 60 * 4).fill(250), 120, 60);
+    const r = await run('read', modelFile, blank);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^miniconv read: .*blank\.png: no digit found/);
+    expect((await run('read', modelFile, join(dir, 'nope.png'))).code).toBe(1);
+    expect((await run('read', modelFile)).code).toBe(2);
+  });
+});
