@@ -64,7 +64,10 @@ export class BatchNorm2D extends Layer {
 
   /** (N, C, H, W) -> (N, C, H, W): batchNorm2dForwardNaive in kernels/batch-norm2d.ts has the formulas. */
   forwardView(x: Tensor): Tensor {
-    this.outputShape(x.shape);
+    const [N, , H, W] = this.outputShape(x.shape);
+    if (this.training && N * H * W < 2) {
+      throw new Error(`${this.label}: training mode needs more than one value per channel to take a variance, got input ${shapeStr(x.shape)} (N*H*W = ${N * H * W}); use a larger batch, or eval()`);
+    }
     const k = this.kernels(batchNorm2dKernels);
     const p = { training: this.training, eps: this.eps, momentum: this.momentum, runningMean: this.runningMean, runningVar: this.runningVar };
     const { out, cache } = k.forward(x, this.weight.value, this.bias.value, p, { ws: k.ws });
