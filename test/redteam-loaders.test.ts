@@ -6,6 +6,7 @@ import {
   BatchNorm2D, Conv2D, Dense, Flatten, GlobalAvgPool2D, MAX_ACTIVATION_VALUES, MAX_LAYER_DEPTH, MAX_MODEL_VALUES, ReLU, Residual, Sequential, createRng,
 } from '../src/index.ts';
 import { deserializeModel, serializeModel } from '../src/io/model-format.ts';
+import { allocFloats } from '../src/tensor.ts';
 import { importOnnx } from '../src/io/onnx/import.ts';
 import { MAX_ONNX_NODES } from '../src/io/onnx/import.ts';
 import { type NodeProto, type TensorProto, AttributeType, DataType, floatTensor, onnx, tensorValueInfo } from '../src/io/onnx/proto.ts';
@@ -230,6 +231,11 @@ describe('defect 8: raw engine messages never reach users', () => {
     const { error } = thrown(() => deserializeModel(withData('AAA=AAAAAAAAAAAA'), 'p.json'));
     expect(error.message).toMatch(/^loadModel: p\.json: weight 'dense_1\.bias' /);
     expect(error.message).not.toMatch(RAW);
+  });
+  it('defect 8: a typed array the engine cannot give is miniconv\'s RangeError naming who asked, not "Invalid typed array length"', () => {
+    const { error } = thrown(() => allocFloats('Tensor.zeros', 2 ** 33));
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error.message).toBe('Tensor.zeros: cannot allocate 8,589,934,592 float32 values (32768 MiB): too many values for one array');
   });
   it('defect 8: a model file nested 10,000 deep is refused before recursing, with the documented limit', () => {
     // Written as text: JSON.stringify itself cannot nest 10,000 deep.
