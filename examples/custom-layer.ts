@@ -2,7 +2,8 @@
 // on (N, C, H, W). Write forwardView and backwardView side by side, make the parameters with
 // makeParam, ADD into param.grad (+=), and let gradCheck compare your backward pass with central
 // finite differences in float64. Run: npx tsx examples/custom-layer.ts
-import { Conv2D, Flatten, Dense, Layer, type LayerConfig, type Param, ReLU, Sequential, Tensor, createRng, gradCheck, makeParam, randn } from 'miniconv';
+import { Conv2D, Flatten, Dense, Layer, type LayerConfig, type Param, ReLU, Sequential, Tensor, createRng, gradCheck, makeParam } from 'miniconv';
+import { randn } from 'miniconv/testing';
 
 // N = batch, C = channels, H, W = height and width
 class ChannelScale extends Layer {

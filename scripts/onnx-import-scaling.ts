@@ -3,14 +3,14 @@
 // the median of 3 imports (or the error, for graphs beyond the limits).
 //   npx tsx scripts/onnx-import-scaling.ts
 import { importOnnx } from '../src/io/onnx/import.ts';
-import { type NodeProto, AttributeType, onnx, tensorValueInfo } from '../src/io/onnx/proto.ts';
+import { type NodeProto, int64, onnx, tensorValueInfo } from '../src/io/onnx/proto.ts';
 
 const node = (opType: string, input: string[], output: string[]): NodeProto => onnx.NodeProto.create({ opType, input, output });
 function file(nodes: NodeProto[], dims: Array<number | string>): Uint8Array {
-  return onnx.ModelProto.encode(onnx.ModelProto.create({
-    irVersion: 8, opsetImport: [{ domain: '', version: 17 }],
+  return onnx.ModelProto.encode({
+    irVersion: int64(8), opsetImport: [{ domain: '', version: int64(17) }],
     graph: { name: 'g', node: nodes, input: [tensorValueInfo('x', dims)], output: [tensorValueInfo('y', ['N'])] },
-  })).finish();
+  });
 }
 /** `n` blocks in sequence on (N, 1, 4, 4): x -> Relu -> Add(relu(x), x). */
 function sequence(n: number): Uint8Array {
@@ -34,7 +34,6 @@ function chain(n: number): Uint8Array {
   nodes.push(node('Flatten', [`v${n - 1}`], ['y']));
   return file(nodes, ['N', 1, 2, 2]);
 }
-void AttributeType;
 
 const cases: Array<[string, () => Uint8Array]> = [
   ...[200, 400, 600, 1000].map((n): [string, () => Uint8Array] => [`${n} residual blocks in sequence`, () => sequence(n)]),

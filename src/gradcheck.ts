@@ -111,7 +111,7 @@ export interface KinkEntry {
 }
 
 /** One-sided slopes further apart than this (relative) mark a kink. */
-export const KINK_SPLIT = 1e-2;
+const KINK_SPLIT = 1e-2;
 
 /** CS231n's rel_error: the largest elementwise relative difference. */
 export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {

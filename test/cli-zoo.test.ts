@@ -301,6 +301,27 @@ describe('miniconv train --model, --arch, --optimizer, --schedule', () => {
     expect(loadModel(out2).metadata.optimizer).toMatchObject({ type: 'SGD', momentum: 0.5, nesterov: true, lrDecay: 0.9 });
   }, 120_000);
 
+  // Issue 25: resnet-mini's and mobilenet-mini's default warm-up (1 epoch) used to fail a 1-epoch run.
+  it('a zoo model trains for any --epochs: its default warm-up is dropped or shortened, and the command says so', async () => {
+    for (const model of ['resnet-mini', 'mobilenet-mini']) {
+      const out = join(dir, `${model}-1.json`);
+      const r = await run('train', '--model', model, '--data', data, '--epochs', '1', '--out', out, '--threads', '1', '--no-snapshots');
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain("The model's schedule warmup-cosine:1 does not fit 1 epoch: the warm-up dropped (cosine).");
+      expect(r.out).toContain(`Optimiser sgd lr 0.05, schedule cosine, 1 epochs`);
+      expect(loadModel(out).metadata.optimizer).toMatchObject({ schedule: 'cosine' });
+    }
+    // Two epochs fit the default: unchanged, and nothing said.
+    const r2 = await run('train', '--model', 'resnet-mini', '--data', data, '--epochs', '2', '--out', join(dir, 'resnet-2.json'), '--threads', '1', '--no-snapshots');
+    expect(r2.code, r2.err).toBe(0);
+    expect(r2.out).toContain('schedule warmup-cosine:1, 2 epochs');
+    expect(r2.out).not.toContain('does not fit');
+    // A warm-up the user gives is taken as given: still an error when it does not fit.
+    const r3 = await run('train', '--model', 'resnet-mini', '--data', data, '--epochs', '1', '--schedule', 'warmup-cosine:1');
+    expect(r3.code).toBe(2);
+    expect(r3.err).toContain('the warm-up (1 epochs) must be shorter than the run (1 epochs)');
+  }, 120_000);
+
   it('--help lists the models and their defaults', async () => {
     const h = (await run('train', '--help')).out;
     expect(h).toMatch(/--model <NAME> +the network: digits, lenet5, vgg-mini, resnet-mini, mobilenet-mini/);

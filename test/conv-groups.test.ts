@@ -288,3 +288,32 @@ describe('errors name the layer, what was expected and what came', () => {
     expect(() => conv.forward(Tensor.zeros([1, 2, 5, 5]))).toThrow('Conv2D(c): input has 2 channels [1, 2, 5, 5], expected 4');
   });
 });
+
+// Issue 26: the conv-option checks were written four times (kernel, layer, explain, the explorer).
+describe('checkConvOptions: the one check of the conv options, which all four call', () => {
+  it('each of them refuses a bad option with the same words', async () => {
+    const { checkConvOptions } = await import('../src/kernels/conv2d.ts');
+    const { Conv2D } = await import('../src/index.ts');
+    const { explainConv } = await import('../src/explain/index.ts');
+    const { explore } = await import('../playground/src/explorer-math.ts');
+    const x = Tensor.zeros([1, 4, 5, 5]), w = Tensor.zeros([2, 4, 3, 3]);
+    const img = [[[1, 2, 3], [4, 5, 6], [7, 8, 9]]], k = [[[[1, 0], [0, 1]]]];
+    const callers: Array<[string, (o: { stride?: number; padding?: number; dilation?: number; groups?: number }) => unknown]> = [
+      ['conv2d', (o) => conv2dForwardNaive(x, w, null, { stride: 1, padding: 0, ...o })],
+      ['Conv2D', (o) => new Conv2D({ inChannels: 4, outChannels: 2, kernelSize: 3, ...o })],
+      ['explainConv', (o) => explainConv({ input: img, kernel: k, ...o })],
+      ['', (o) => explore({ x: img, w: k, stride: 1, padding: 0, ...o })],
+    ];
+    for (const [who, call] of callers) {
+      const at = who ? `${who}: ` : '';
+      expect(() => call({ stride: 0 }), who).toThrow(new RangeError(`${at}stride must be an integer >= 1, got 0`));
+      expect(() => call({ padding: -1 }), who).toThrow(new RangeError(`${at}padding must be an integer >= 0, got -1`));
+      expect(() => call({ dilation: 1.5 }), who).toThrow(new RangeError(`${at}dilation must be an integer >= 1, got 1.5`));
+      expect(() => call({ groups: 0 }), who).toThrow(new RangeError(`${at}groups must be an integer >= 1, got 0`));
+      expect(() => call({ groups: 3 }), who).toThrow(`${at}groups 3 must divide`);
+      expect(checkConvOptions(who, {})).toEqual({ stride: 1, padding: 0, dilation: 1, groups: 1 });
+    }
+    expect(() => conv2dForwardNaive(x, w, null, { stride: 1, padding: 0, dilation: 3 })).toThrow('conv2d: kernel 3x3 (dilated 3: spans 7x7) is larger than the padded input 5x5');
+    expect(() => explore({ x: img, w: k, stride: 1, padding: 0, dilation: 3 })).toThrow(/^kernel 2x2 \(dilated 3: spans 4x4\) is larger than the padded input 3x3/);
+  });
+});

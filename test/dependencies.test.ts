@@ -66,3 +66,20 @@ describe('dependency direction', () => {
     expect(importsOf(join(src, 'train', 'parallel.ts'))).toContain('node:worker_threads');
   });
 });
+
+describe('rooms (issue 26)', () => {
+  const files = sourceFiles(src);
+  const direct = new Map(files.map((f) => [f, new Set(importsOf(f).filter((s) => s.startsWith('.')).map((s) => resolve(dirname(f), s)))]));
+  it('no two files in src/ import each other, types included (report.ts / report-html.ts, sequential.ts / summary-table.ts were such pairs)', () => {
+    const pairs: string[] = [];
+    for (const [f, deps] of direct) {
+      for (const d of deps) if (f < d && direct.get(d)?.has(f)) pairs.push(`${relative(src, f)} <-> ${relative(src, d)}`);
+    }
+    expect(pairs).toEqual([]);
+  });
+  it('io/ imports nothing from train/ (the Dataset type lives below both, in src/dataset.ts)', () => {
+    const up = files.filter((f) => relative(src, f).startsWith('io'))
+      .flatMap((f) => [...direct.get(f)!].filter((d) => relative(src, d).split(/[\\/]/)[0] === 'train').map((d) => `${relative(src, f)} -> ${relative(src, d)}`));
+    expect(up).toEqual([]);
+  });
+});

@@ -115,11 +115,11 @@ describe('explainConv with channels, filters, groups and dilation', () => {
   it('errors name what is wrong and what was expected', () => {
     expect(() => explainConv({ channels: 2, input: SEED })).toThrow('explainConv: channels is 2 but the input has 1 (1×3×3); give one or the other');
     expect(() => explainConv({ channels: 3, groups: 2 })).toThrow('explainConv: groups 2 must divide the input channels 3');
-    expect(() => explainConv({ channels: 2, filters: 3, groups: 2 })).toThrow('explainConv: groups 2 must divide the filters 3');
+    expect(() => explainConv({ channels: 2, filters: 3, groups: 2 })).toThrow('explainConv: groups 2 must divide the input channels 2 and the filters 3');
     expect(() => explainConv({ input: [SEED, SEED], kernel: SEED_K4 })).toThrow('explainConv: the kernel has 1 channels per filter (1×1×2×2), expected C/groups = 2/1 = 2');
     expect(() => explainConv({ input: SEED, kernel: [[[1]]] as unknown as M })).toThrow(/kernel must be 2-D \(KH, KW\) or 4-D/);
     expect(() => explainConv({ input: [SEED, [[1, 2], [3, 4]]] })).toThrow('explainConv: input[1] is 2×2, expected 3×3 like input[0]');
-    expect(() => explainConv({ input: SEED, kernel: [[1, 1], [1, 1]], dilation: 3 })).toThrow('explainConv: kernel 2×2 (dilated 3: spans 4×4) is larger than the padded input 3×3');
+    expect(() => explainConv({ input: SEED, kernel: [[1, 1], [1, 1]], dilation: 3 })).toThrow('explainConv: kernel 2x2 (dilated 3: spans 4x4) is larger than the padded input 3x3');
     expect(() => explainConv({ input: SEED, kernel: [[1]], bias: [1, 2] })).toThrow('explainConv: bias must be an array of 1 numbers (one per filter), got an array of length 2');
     expect(() => explainConv({ dilation: 0 })).toThrow(new RangeError('explainConv: dilation must be an integer >= 1, got 0'));
     expect(() => explainConv({ filters: 2, dy: [[1, 1], [1, 1]] })).toThrow("explainConv: dy must have the output's size 2×2×2, got 2×2");

@@ -163,7 +163,7 @@ describe('explainConv input checks', () => {
     expect(() => explainConv({ ...ok, stride: 1.5 })).toThrow('explainConv: stride must be an integer >= 1, got 1.5');
     expect(() => explainConv({ ...ok, padding: -1 })).toThrow('explainConv: padding must be an integer >= 0, got -1');
     expect(() => explainConv({ input: [[1, 2], [3, 4]], kernel: [[1, 2, 3], [4, 5, 6], [7, 8, 9]] })).toThrow(
-      'explainConv: kernel 3×3 is larger than the padded input 2×2 (input 2×2, padding 0); expected a kernel of at most 2×2, or more padding');
+      'explainConv: kernel 3x3 is larger than the padded input 2x2 (input 2x2, padding 0); use a smaller kernel, less dilation or more padding');
     expect(() => explainConv({ ...ok, dy: [[1, 1, 1]] })).toThrow("explainConv: dy must have the output's size 2×2, got 1×3");
   });
   it('a kernel larger than the input is fine once padding makes room', () => {

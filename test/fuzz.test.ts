@@ -28,7 +28,7 @@ import {
 } from '../src/index.ts';
 import { modelFromArchitecture } from '../src/layers/from-config.ts';
 import { importOnnx } from '../src/io/onnx/import.ts';
-import { type AttributeProto, type NodeProto, type TensorProto, AttributeType, floatTensor, onnx, tensorValueInfo } from '../src/io/onnx/proto.ts';
+import { type AttributeProto, type NodeProto, type TensorProto, AttributeType, floatTensor, int64, int64s, onnx, tensorValueInfo } from '../src/io/onnx/proto.ts';
 import { decodePicture } from '../src/io/digit-image.ts';
 import { deserializeModel, serializeModel } from '../src/io/model-format.ts';
 import { preprocessDigit } from '../src/io/clean-picture.ts';
@@ -352,8 +352,8 @@ describe('fuzz: nested model files and --arch documents (issue 24)', () => {
 });
 
 describe('fuzz: ONNX graphs built with the protobuf messages (issue 24)', () => {
-  const ints = (name: string, v: number[]): AttributeProto => onnx.AttributeProto.create({ name, type: AttributeType.INTS, ints: v });
-  const int = (name: string, v: number): AttributeProto => onnx.AttributeProto.create({ name, type: AttributeType.INT, i: v });
+  const ints = (name: string, v: number[]): AttributeProto => onnx.AttributeProto.create({ name, type: AttributeType.INTS, ints: int64s(v) });
+  const int = (name: string, v: number): AttributeProto => onnx.AttributeProto.create({ name, type: AttributeType.INT, i: int64(v) });
   const nd = (opType: string, input: string[], output: string[], attribute: AttributeProto[] = []): NodeProto => onnx.NodeProto.create({ opType, input, output, attribute, name: output[0] });
   const w = (name: string, dims: number[]): TensorProto => floatTensor(name, dims, Float32Array.from({ length: dims.reduce((a, d) => a * d, 1) }, (_, i) => Math.cos(i) * 0.3));
   /** x (N, 1, 8, 8) -> conv -> relu -> grouped dilated conv -> batch norm -> + relu (a residual block) -> max pool -> average pool -> flatten -> gemm. */
@@ -372,10 +372,10 @@ describe('fuzz: ONNX graphs built with the protobuf messages (issue 24)', () => 
     ],
     inits: [w('w1', [4, 1, 3, 3]), w('b1', [4]), w('w2', [4, 2, 3, 3]), w('s', [4]), w('bb', [4]), w('m', [4]), floatTensor('v', [4], [1, 1, 1, 1]), w('w3', [3, 16]), w('b3', [3])],
   });
-  const encode = (g: ReturnType<typeof base>): Uint8Array => onnx.ModelProto.encode(onnx.ModelProto.create({
-    irVersion: 8, opsetImport: [{ domain: '', version: 17 }],
+  const encode = (g: ReturnType<typeof base>): Uint8Array => onnx.ModelProto.encode({
+    irVersion: int64(8), opsetImport: [{ domain: '', version: int64(17) }],
     graph: { name: 'g', node: g.nodes, initializer: g.inits, input: [tensorValueInfo('x', g.input)], output: [tensorValueInfo('y', ['N', 3])] },
-  })).finish();
+  });
 
   it('the unmutated graph imports and runs (the base of the mutations is valid)', () => {
     const r = importOnnx(encode(base()));
@@ -399,10 +399,10 @@ describe('fuzz: ONNX graphs built with the protobuf messages (issue 24)', () => 
         if (m.kind === 'input dim') g.input[m.at] = m.value;
         else if (m.kind === 'attribute') {
           const a = g.nodes[m.at % g.nodes.length].attribute?.[m.attr];
-          if (a?.ints?.length) a.ints[m.k % a.ints.length] = m.value; else if (a) a.i = m.value;
+          if (a?.ints?.length) a.ints[m.k % a.ints.length] = BigInt(m.value); else if (a) a.i = BigInt(m.value);
         } else if (m.kind === 'initializer dims') {
           const t = g.inits[m.at];
-          if (t.dims?.length) t.dims[m.k % t.dims.length] = m.value; else t.dims = [m.value];
+          if (t.dims.length) t.dims[m.k % t.dims.length] = BigInt(m.value); else t.dims = [BigInt(m.value)];
         } else if (m.kind === 'initializer value') {
           const t = g.inits[m.at];
           new DataView(t.rawData!.buffer, t.rawData!.byteOffset).setFloat32(0, m.value, true);

@@ -5,8 +5,9 @@
 // home-made layers.
 import { describe, expect, it } from 'vitest';
 import {
-  BatchNorm2D, Conv2D, Dense, Dropout, Flatten, Layer, type LayerConfig, MaxPool2D, type Param, ReLU, Sequential, Tensor, createRng, gradCheck, makeParam, randn,
+  BatchNorm2D, Conv2D, Dense, Dropout, Flatten, Layer, type LayerConfig, MaxPool2D, type Param, ReLU, Sequential, Tensor, createRng, gradCheck, makeParam,
 } from '../src/index.ts';
+import { randn } from '../src/testing.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 
 /** y = x * w + b per feature, (N, F) -> (N, F): a home-made layer, as a learner would write it. */

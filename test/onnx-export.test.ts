@@ -55,8 +55,9 @@ describe('exportOnnx: the default digit model', () => {
     expect(Number(proto.irVersion)).toBe(ONNX_IR_VERSION);
     expect(proto.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', ONNX_OPSET]]);
     expect(ONNX_OPSET).toBeGreaterThanOrEqual(13);
-    const dim = proto.graph!.input![0].type!.tensorType!.shape!.dim!;
-    expect(dim.map((d) => d.dimParam || Number(d.dimValue))).toEqual(['N', 1, 28, 28]);
+    const type = proto.graph!.input[0].type!.value;
+    const dim = type.case === 'tensorType' ? type.value.shape!.dim : [];
+    expect(dim.map((d) => (d.value.case === 'dimParam' ? d.value.value : Number(d.value.value)))).toEqual(['N', 1, 28, 28]);
     expect(proto.graph!.output!.map((o) => o.name)).toEqual(['logits', 'probs']);
     expect(proto.graph!.node!.map((n) => n.opType)).toEqual(['Conv', 'Relu', 'MaxPool', 'Conv', 'Relu', 'MaxPool', 'Flatten', 'Gemm', 'Relu', 'Gemm', 'Softmax']);
   });

@@ -4,14 +4,14 @@
 import * as ort from 'onnxruntime-node';
 import { loadDigits } from '../datasets/mnist.ts';
 import { Tensor, createRng, type Sequential } from '../src/index.ts';
-import { type AttributeProto, type NodeProto, type TensorProto, AttributeType, DataType, floatTensor, onnx, tensorValueInfo } from '../src/io/onnx/proto.ts';
+import { type AttributeProto, type NodeProto, type TensorProto, AttributeType, DataType, floatTensor, int64, int64s, onnx, tensorValueInfo } from '../src/io/onnx/proto.ts';
 
 /** Attribute values: an integer is INT, an integer array INTS, a string STRING, { f } FLOAT, { floats } FLOATS. */
 export type AttrValue = number | number[] | string | { f: number } | { floats: number[] };
 
 function toAttribute(name: string, v: AttrValue): AttributeProto {
-  if (typeof v === 'number') return onnx.AttributeProto.create({ name, type: AttributeType.INT, i: v });
-  if (Array.isArray(v)) return onnx.AttributeProto.create({ name, type: AttributeType.INTS, ints: v });
+  if (typeof v === 'number') return onnx.AttributeProto.create({ name, type: AttributeType.INT, i: int64(v) });
+  if (Array.isArray(v)) return onnx.AttributeProto.create({ name, type: AttributeType.INTS, ints: int64s(v) });
   if (typeof v === 'string') return onnx.AttributeProto.create({ name, type: AttributeType.STRING, s: new TextEncoder().encode(v) });
   if ('f' in v) return onnx.AttributeProto.create({ name, type: AttributeType.FLOAT, f: v.f });
   return onnx.AttributeProto.create({ name, type: AttributeType.FLOATS, floats: v.floats });
@@ -31,12 +31,12 @@ export function randomWeight(name: string, dims: number[], seed: string, fanIn =
 
 /** float values written in float_data rather than raw_data (as some exporters do). */
 export function floatDataTensor(name: string, dims: number[], values: number[]): TensorProto {
-  return onnx.TensorProto.create({ name, dims, dataType: DataType.FLOAT, floatData: values });
+  return onnx.TensorProto.create({ name, dims: int64s(dims), dataType: DataType.FLOAT, floatData: values });
 }
 
 /** An INT64 tensor (a Reshape's shape), in int64_data. */
 export function int64Tensor(name: string, values: number[]): TensorProto {
-  return onnx.TensorProto.create({ name, dims: [values.length], dataType: DataType.INT64, int64Data: values });
+  return onnx.TensorProto.create({ name, dims: [int64(values.length)], dataType: DataType.INT64, int64Data: int64s(values) });
 }
 
 /** A Constant node holding an INT64 vector as raw little-endian bytes (how PyTorch writes a Reshape's shape). */
@@ -44,7 +44,7 @@ export function int64Constant(output: string, values: number[], name = ''): Node
   const raw = new Uint8Array(values.length * 8);
   const view = new DataView(raw.buffer);
   values.forEach((v, i) => view.setBigInt64(8 * i, BigInt(v), true));
-  const t = onnx.TensorProto.create({ dims: [values.length], dataType: DataType.INT64, rawData: raw });
+  const t = onnx.TensorProto.create({ dims: [int64(values.length)], dataType: DataType.INT64, rawData: raw });
   return onnx.NodeProto.create({ opType: 'Constant', input: [], output: [output], name, attribute: [{ name: 'value', type: AttributeType.TENSOR, t }] });
 }
 
@@ -65,11 +65,11 @@ export interface GraphSpec {
 export function buildOnnx(spec: GraphSpec): Uint8Array {
   const inits = spec.initializers ?? [];
   const inputs = [tensorValueInfo(spec.input.name, spec.input.dims)];
-  if (spec.initializersAsInputs) for (const t of inits) inputs.push(tensorValueInfo(t.name!, (t.dims ?? []).map(Number)));
+  if (spec.initializersAsInputs) for (const t of inits) inputs.push(tensorValueInfo(t.name, t.dims.map(Number)));
   const ir = spec.irVersion ?? (spec.opset <= 9 ? 4 : spec.opset <= 10 ? 5 : spec.opset <= 11 ? 6 : spec.opset <= 14 ? 7 : 8);
-  return onnx.ModelProto.encode(onnx.ModelProto.create({
-    irVersion: ir,
-    opsetImport: [{ domain: '', version: spec.opset }],
+  return onnx.ModelProto.encode({
+    irVersion: int64(ir),
+    opsetImport: [{ domain: '', version: int64(spec.opset) }],
     producerName: spec.producer?.[0] ?? 'test',
     producerVersion: spec.producer?.[1] ?? '0',
     metadataProps: Object.entries(spec.metadata ?? {}).map(([key, value]) => ({ key, value })),
@@ -80,7 +80,7 @@ export function buildOnnx(spec: GraphSpec): Uint8Array {
       input: inputs,
       output: spec.outputs.map((o) => tensorValueInfo(o.name, o.dims)),
     },
-  })).finish();
+  });
 }
 
 /** Runs an ONNX model in ONNX Runtime on one float input; returns every output's values and dims. */

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sequential, Tensor, createRng } from '../src/index.ts';
 import { createDigitModel } from '../src/digits.ts';
 import { applyPreprocess, exportOnnx, exportOnnxFile, importOnnx, importOnnxFile, readOnnxFile } from '../src/io/onnx/index.ts';
-import { DataType, onnx } from '../src/io/onnx/proto.ts';
+import { DataLocation, DataType, int64, int64s, onnx } from '../src/io/onnx/proto.ts';
 import { modelFromConfig } from '../src/layers/from-config.ts';
 import { loadModel, saveModel } from '../src/io/model-file.ts';
 import {
@@ -321,7 +321,7 @@ describe('importOnnx: errors name the node, its op type and what is supported', 
   it('rejects bytes that are not an ONNX model', () => {
     expect(() => importOnnx(new Uint8Array())).toThrow(/importOnnx: expected the bytes of an \.onnx file/);
     expect(() => importOnnx(buildOnnx(tinySpec()).subarray(0, 60))).toThrow(/importOnnx: not an ONNX model \(the protobuf does not decode/);
-    expect(() => importOnnx(onnx.ModelProto.encode({ irVersion: 7, opsetImport: [{ domain: '', version: 13 }] }).finish())).toThrow(/holds no ONNX graph/);
+    expect(() => importOnnx(onnx.ModelProto.encode({ irVersion: int64(7), opsetImport: [{ domain: '', version: int64(13) }] }))).toThrow(/holds no ONNX graph/);
   });
 
   it('rejects an opset outside 9 to 20', () => {
@@ -406,23 +406,24 @@ describe('importOnnx: errors name the node, its op type and what is supported', 
     expect(() => importOnnx(buildOnnx({ ...tinySpec(), input: { name: 'x', dims: ['N', 4, 4] } }))).toThrow(/input 'x' has rank 3; expected \(N, C, H, W\), \(N, H, W, C\) or \(N, features\)/);
     const two = onnx.ModelProto.decode(buildOnnx(tinySpec()));
     two.graph!.input!.push(onnx.ValueInfoProto.create({ name: 'extra', type: two.graph!.input![0].type }));
-    expect(() => importOnnx(onnx.ModelProto.encode(two).finish())).toThrow(/the graph has 2 inputs that are not initializers \(x, extra\); expected one/);
+    expect(() => importOnnx(onnx.ModelProto.encode(two))).toThrow(/the graph has 2 inputs that are not initializers \(x, extra\); expected one/);
     const intInput = onnx.ModelProto.decode(buildOnnx(tinySpec()));
-    intInput.graph!.input![0].type!.tensorType!.elemType = DataType.INT64;
-    expect(() => importOnnx(onnx.ModelProto.encode(intInput).finish())).toThrow(/input 'x' is not a float tensor \(type INT64\); expected FLOAT/);
+    const intType = intInput.graph!.input[0].type!.value;
+    if (intType.case === 'tensorType') intType.value.elemType = DataType.INT64;
+    expect(() => importOnnx(onnx.ModelProto.encode(intInput))).toThrow(/input 'x' is not a float tensor \(type INT64\); expected FLOAT/);
     const external = onnx.ModelProto.decode(buildOnnx(tinySpec()));
-    external.graph!.initializer![0].dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+    external.graph!.initializer![0].dataLocation = DataLocation.EXTERNAL;
     external.graph!.initializer![0].rawData = new Uint8Array();
-    expect(() => importOnnx(onnx.ModelProto.encode(external).finish())).toThrow(/initializer 'w': the values are stored in an external file/);
+    expect(() => importOnnx(onnx.ModelProto.encode(external))).toThrow(/initializer 'w': the values are stored in an external file/);
     const short = onnx.ModelProto.decode(buildOnnx(tinySpec()));
     short.graph!.initializer![0].rawData = short.graph!.initializer![0].rawData!.subarray(0, 12);
-    expect(() => importOnnx(onnx.ModelProto.encode(short).finish())).toThrow(/initializer 'w': raw_data holds 12 bytes, expected 640 for dims \[10, 16\]/);
+    expect(() => importOnnx(onnx.ModelProto.encode(short))).toThrow(/initializer 'w': raw_data holds 12 bytes, expected 640 for dims \[10, 16\]/);
     const half = onnx.ModelProto.decode(buildOnnx(tinySpec()));
     half.graph!.initializer![0].dataType = DataType.FLOAT16;
-    expect(() => importOnnx(onnx.ModelProto.encode(half).finish())).toThrow(/initializer 'w': data type FLOAT16 is not supported/);
+    expect(() => importOnnx(onnx.ModelProto.encode(half))).toThrow(/initializer 'w': data type FLOAT16 is not supported/);
     const huge = onnx.ModelProto.decode(buildOnnx(tinySpec()));
-    huge.graph!.initializer![0].dims = [1 << 20, 1 << 20];
-    expect(() => importOnnx(onnx.ModelProto.encode(huge).finish())).toThrow(/initializer 'w': dims \[1048576, 1048576\] hold 1099511627776 values, more than/);
+    huge.graph!.initializer[0].dims = int64s([1 << 20, 1 << 20]);
+    expect(() => importOnnx(onnx.ModelProto.encode(huge))).toThrow(/initializer 'w': dims \[1048576, 1048576\] hold 1099511627776 values, more than/);
   });
 
   it('rejects graphs that are not one chain from the input to the output', () => {

@@ -194,7 +194,8 @@ async function importAndRun(bytes: Uint8Array, opts: { nhwc?: boolean } = {}) {
 /** A per-channel tensor of positive values (a variance), seeded. */
 function positive(name: string, C: number, seed: string): ReturnType<typeof randomWeight> {
   const rng = createRng(seed);
-  return onnx.TensorProto.create({ ...randomWeight(name, [C], seed), rawData: undefined, floatData: Array.from({ length: C }, () => 0.5 + rng.uniform()) });
+  const { rawData: _, $typeName: __, ...weight } = randomWeight(name, [C], seed); // values in float_data instead: raw_data left out (not set empty)
+  return onnx.TensorProto.create({ ...weight, floatData: Array.from({ length: C }, () => 0.5 + rng.uniform()) });
 }
 
 /** The four BatchNormalization inputs of a layer with C channels, as PyTorch names them. */
@@ -382,14 +383,14 @@ describe('importOnnx: errors for the new ops and for graphs that fork', () => {
     const stats = graph([bn({}, ['b', 'mean_out']), node('Relu', ['mean_out'], ['m'], {}, 'uses_mean')], 'b', 32, bnInit);
     expect(() => importOnnx(stats)).toThrow(/node 'bn' \(BatchNormalization\): its running-statistics outputs are used/);
     const onFeatures = buildOnnx({
-      opset: 13, initializers: [randomWeight('fcw', [10, 32], 'fcw'), ...bnInit.map((t) => ({ ...t, dims: [32], rawData: undefined, floatData: Array(32).fill(1) }))],
+      opset: 13, initializers: [randomWeight('fcw', [10, 32], 'fcw'), ...bnInit.map(({ rawData: _, $typeName: __, ...t }) => onnx.TensorProto.create({ ...t, dims: [32n], floatData: Array(32).fill(1) }))],
       nodes: [node('Flatten', ['x'], ['f'], { axis: 1 }, 'flatten'), bn({}, ['b'], ['f', ...bnNames('bn')]), node('Gemm', ['b', 'fcw'], ['y'], { transB: 1 }, 'fc')],
       input: { name: 'x', dims: ['N', 2, 4, 4] }, outputs: [{ name: 'y', dims: ['N', 10] }],
     });
     expect(() => importOnnx(onFeatures)).toThrow(/node 'bn' \(BatchNormalization\): receives \[N, 32\], expected images \(N, C, H, W\); miniconv has BatchNorm2D, not a batch norm over features/);
     const wrongDims = [...bnInit.slice(0, 3), randomWeight('bn.running_var', [3], 'v')];
     expect(() => importOnnx(graph([bn()], 'b', 32, wrongDims))).toThrow(/node 'bn' \(BatchNormalization\): input_var has dims \[3\], expected \[2\] float values/);
-    const negative = [...bnInit.slice(0, 3), onnx.TensorProto.create({ name: 'bn.running_var', dims: [2], dataType: 1, floatData: [1, -2] })];
+    const negative = [...bnInit.slice(0, 3), onnx.TensorProto.create({ name: 'bn.running_var', dims: [2n], dataType: 1, floatData: [1, -2] })];
     expect(() => importOnnx(graph([bn()], 'b', 32, negative))).toThrow(/input_var\[1\] is -2; a variance plus epsilon must be > 0/);
     expect(() => importOnnx(graph([bn({}, ['b'], ['x', 'bn.weight', 'bn.bias', 'x', 'bn.running_var'])], 'b', 32, bnInit))).toThrow(/its input_mean 'x' must be a constant/);
   });

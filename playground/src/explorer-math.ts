@@ -9,7 +9,7 @@
 // i, j output row and column, u, v kernel row and column,
 // ih = i*stride + u*dilation - pad, iw = j*stride + v*dilation - pad (the tap of w[f][cg][u][v]).
 
-import { conv2dBackwardNaive, conv2dForwardNaive, convOutSize } from '../../src/kernels/conv2d.ts';
+import { checkConvOptions, conv2dBackwardNaive, conv2dForwardNaive } from '../../src/kernels/conv2d.ts';
 import { Tensor } from '../../src/tensor.ts';
 
 export type Matrix = number[][];
@@ -56,29 +56,20 @@ export function groupOf(e: Pick<Explored, 'FG' | 'CG'>, f: number): { g: number;
 }
 
 export function explore(c: ExplorerCase): Explored {
-  const s = c.stride, p = c.padding, d = c.dilation ?? 1, G = c.groups ?? 1;
   const need = (ok: boolean, msg: string) => { if (!ok) throw new RangeError(msg); };
-  need(Number.isInteger(s) && s >= 1, `stride must be an integer >= 1, got ${s}`);
-  need(Number.isInteger(p) && p >= 0, `padding must be an integer >= 0, got ${p}`);
-  need(Number.isInteger(d) && d >= 1, `dilation must be an integer >= 1, got ${d}`);
-  need(Number.isInteger(G) && G >= 1, `groups must be an integer >= 1, got ${G}`);
   need(c.x.length >= 1 && c.w.length >= 1 && c.w[0].length >= 1, 'the input needs at least one channel and the kernel at least one filter');
   const C = c.x.length, H = c.x[0].length, W = c.x[0][0].length, F = c.w.length;
   const KH = c.w[0][0].length, KW = c.w[0][0][0].length;
-  need(C % G === 0, `groups ${G} must divide the input channels ${C}`);
-  need(F % G === 0, `groups ${G} must divide the filters ${F}`);
+  // The library's one check of the conv options (the kernels, the layer and explain run it too).
+  const checked = checkConvOptions('', { stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups, channels: C, filters: F, input: [H, W], kernel: [KH, KW] });
+  const { stride: s, padding: p, dilation: d, groups: G } = checked;
+  const OH = checked.OH!, OW = checked.OW!;
   const CG = C / G, FG = F / G;
   c.x.forEach((m, k) => need(m.length === H && m[0].length === W, `input channel ${k} is ${m.length}x${m[0].length}, expected ${H}x${W} like channel 0`));
   c.w.forEach((wf, f) => {
     need(wf.length === CG, `filter ${f} has ${wf.length} kernel planes, expected C/groups = ${C}/${G} = ${CG}`);
     wf.forEach((m, cg) => need(m.length === KH && m[0].length === KW, `kernel w[${f}][${cg}] is ${m.length}x${m[0].length}, expected ${KH}x${KW} like w[0][0]`));
   });
-  const spanH = d * (KH - 1) + 1, spanW = d * (KW - 1) + 1;
-  if (spanH > H + 2 * p || spanW > W + 2 * p) {
-    const span = d > 1 ? ` (dilated ${d}: spans ${spanH}x${spanW})` : '';
-    throw new RangeError(`the ${KH}x${KW} kernel${span} is larger than the padded ${H + 2 * p}x${W + 2 * p} input; use a smaller kernel, less dilation or more padding`);
-  }
-  const OH = convOutSize(H, KH, s, p, d), OW = convOutSize(W, KW, s, p, d);
   // The default dy of `miniconv explain`: 1, 2, 3, ... in reading order (all ones would hide the pattern).
   const dy = c.dy ?? countingDy(F, OH, OW);
   if (dy.length !== F || dy.some((m) => m.length !== OH || m[0].length !== OW)) {

@@ -23,7 +23,7 @@ function jsonArg(flag: string, what: string, example: string): (value: string) =
  * The largest problem explain narrates: every number of it is written out, so a 64x64 input already
  * makes megabytes of text. Bigger sizes are a usage error (exit 2) naming the limit.
  */
-export const EXPLAIN_LIMITS = { side: 64, padding: 16, stride: 16 };
+const EXPLAIN_LIMITS = { side: 64, padding: 16, stride: 16 };
 
 /** Usage error unless the sizes are within EXPLAIN_LIMITS (the matrices' contents are checked by the explain functions). */
 function checkExplainSizes(o: { input?: unknown; kernel?: unknown; dy?: unknown; stride?: number; padding?: number }): void {

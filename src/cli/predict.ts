@@ -18,7 +18,7 @@ import { configureCommand, maxBytesOf, maxFileMbOption, pathArg } from './parse.
 interface PredictOptions { backend?: string; saveInput?: string; force?: boolean; maxFileMb?: number }
 
 /** Where --save-input FILE.png puts picture number `k` (1-based) of `count`: FILE.png itself for one picture, else FILE-k.png. */
-export function saveInputPath(file: string, k: number, count: number): string {
+function saveInputPath(file: string, k: number, count: number): string {
   if (count === 1) return file;
   const ext = extname(file);
   return `${file.slice(0, file.length - ext.length)}-${k}${ext}`;

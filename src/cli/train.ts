@@ -13,7 +13,7 @@ import { AUGMENT_NAMES, augmentByName } from '../train/augment.ts';
 import { DIGIT_DEFAULTS, DIGIT_INPUT_SHAPE } from '../train/digit-model.ts';
 import { ZOO, ZOO_NAMES, type TrainingDefaults, zooModel } from '../train/zoo.ts';
 import { OPTIMIZER_NAMES, type OptimizerName, createOptimizer } from '../optim/factory.ts';
-import { SCHEDULE_FORMS, scheduleFromSpec } from '../optim/schedule-spec.ts';
+import { SCHEDULE_FORMS, fitDefaultSchedule, scheduleFromSpec } from '../optim/schedule-spec.ts';
 import { modelFromArchitecture } from '../layers/from-config.ts';
 import { type BatchInfo, type EpochInfo, fitAsync } from '../train/fit.ts';
 import { Conv2D } from '../layers/conv2d.ts';
@@ -120,7 +120,9 @@ async function train(ctx: CliContext, o: TrainOptions, cmd: Command): Promise<vo
   if (o.schedule !== undefined && o.lrDecay !== undefined) throw new UsageError('give either --schedule or --lr-decay, not both (--schedule exp:G is --lr-decay G)');
   if (o.momentum !== undefined && optimizerName !== 'sgd') throw new UsageError(`--momentum is for --optimizer sgd; ${optimizerName} keeps its own running averages (betas 0.9, 0.999)`);
   // --lr-decay replaces the model's schedule, --schedule its decay.
-  const scheduleSpec = o.lrDecay !== undefined ? undefined : (o.schedule ?? d.schedule);
+  // A model's own schedule adapts to a short run (fitDefaultSchedule); one the user gave is taken as given.
+  const fittedDefault = o.schedule === undefined && d.schedule !== undefined ? fitDefaultSchedule(d.schedule, epochs) : undefined;
+  const scheduleSpec = o.lrDecay !== undefined ? undefined : (o.schedule ?? fittedDefault?.spec);
   const lrDecay = scheduleSpec === undefined ? (o.lrDecay ?? d.lrDecay) : undefined;
   let schedule: Schedule | undefined;
   if (scheduleSpec !== undefined) {
@@ -146,6 +148,7 @@ async function train(ctx: CliContext, o: TrainOptions, cmd: Command): Promise<vo
   const nesterov = optimizerName === 'sgd' && d.optimizer === 'sgd' && d.nesterov && momentum > 0;
   const optimizer = createOptimizer(optimizerName, model.params(), { lr, momentum, nesterov, weightDecay });
   io.out(`Training ${o.arch !== undefined ? `the network of ${o.arch}` : `model ${zoo.name}`} on the ${data.name}: ${data.train.count} train, ${data.test.count} test images, ${threads} thread${threads === 1 ? '' : 's'}`);
+  if (scheduleSpec !== undefined && fittedDefault?.note) io.out(fittedDefault.note);
   io.out(`Optimiser ${optimizerName} lr ${lr}${scheduleSpec ? `, schedule ${scheduleSpec}` : `, lr decay ${lrDecay}`}, ${epochs} epochs, batch ${batchSize}, augment ${augment}`);
   io.out(model.summary(inputShape, false));
 

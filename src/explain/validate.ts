@@ -1,7 +1,7 @@
 // The checks of the explain commands' options: each error names what is wrong and what was expected.
 // Every check throws a TypeError or a RangeError (the command line turns them into exit code 2).
 
-import { convOutSize } from '../kernels/conv2d.ts';
+import { checkConvOptions } from '../kernels/conv2d.ts';
 import type { Matrix } from './matrix.ts';
 
 export interface ExplainOptions {
@@ -53,15 +53,16 @@ const who = 'explainConv';
 
 export function checkOptions(opts: ExplainOptions): Checked {
   if (!opts || typeof opts !== 'object') throw new TypeError(`${who}: expected an options object { input?, kernel?, bias?, channels?, filters?, stride?, padding?, dilation?, groups?, dy? }`);
-  const stride = checkInt('stride', opts.stride, 1, 1), pad = checkInt('padding', opts.padding, 0, 0);
-  const dil = checkInt('dilation', opts.dilation, 1, 1), G = checkInt('groups', opts.groups, 1, 1);
+  // The one check of the conv options (kernels/conv2d.ts): here the options alone, below with the sizes.
+  const conv = { stride: opts.stride, padding: opts.padding, dilation: opts.dilation, groups: opts.groups };
+  const { stride, padding: pad, dilation: dil, groups: G } = checkConvOptions(who, conv);
   const channels = opts.channels === undefined ? undefined : checkInt('channels', opts.channels, 1, 1);
   const filters = opts.filters === undefined ? undefined : checkInt('filters', opts.filters, 1, 1);
 
   const x = opts.input === undefined ? Array.from({ length: channels ?? G }, (_, c) => defaultChannel(c)) : checkStack('input', opts.input);
   const C = x.length, H = x[0].length, W = x[0][0].length;
   if (channels !== undefined && channels !== C) throw new RangeError(`${who}: channels is ${channels} but the input has ${C} (${C}×${H}×${W}); give one or the other`);
-  if (C % G !== 0) throw new RangeError(`${who}: groups ${G} must divide the input channels ${C}`);
+  checkConvOptions(who, { ...conv, channels: C });
   const CG = C / G;
 
   const w = opts.kernel === undefined
@@ -69,16 +70,10 @@ export function checkOptions(opts: ExplainOptions): Checked {
     : checkKernel(opts.kernel);
   const F = w.length, KH = w[0][0].length, KW = w[0][0][0].length;
   if (filters !== undefined && filters !== F) throw new RangeError(`${who}: filters is ${filters} but the kernel has ${F} (${F}×${w[0].length}×${KH}×${KW}); give one or the other`);
-  if (F % G !== 0) throw new RangeError(`${who}: groups ${G} must divide the filters ${F}`);
+  const { OH, OW } = checkConvOptions(who, { ...conv, channels: C, filters: F, input: [H, W], kernel: [KH, KW] }) as { OH: number; OW: number };
   if (w[0].length !== CG) {
     throw new RangeError(`${who}: the kernel has ${w[0].length} channels per filter (${F}×${w[0].length}×${KH}×${KW}), expected C/groups = ${C}/${G} = ${CG}`);
   }
-  const spanH = dil * (KH - 1) + 1, spanW = dil * (KW - 1) + 1;
-  if (spanH > H + 2 * pad || spanW > W + 2 * pad) {
-    const span = dil > 1 ? ` (dilated ${dil}: spans ${spanH}×${spanW})` : '';
-    throw new RangeError(`${who}: kernel ${KH}×${KW}${span} is larger than the padded input ${H + 2 * pad}×${W + 2 * pad} (input ${H}×${W}, padding ${pad}); expected a kernel of at most ${H + 2 * pad}×${W + 2 * pad}, or more padding`);
-  }
-  const OH = convOutSize(H, KH, stride, pad, dil), OW = convOutSize(W, KW, stride, pad, dil);
 
   let b: number[];
   if (opts.bias === undefined) b = new Array<number>(F).fill(0);

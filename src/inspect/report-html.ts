@@ -9,7 +9,7 @@ import type { LayerConfig } from '../layers/layer.ts';
 import type { Sequential } from '../layers/sequential.ts';
 import { type Tensor, shapeStr } from '../tensor.ts';
 import type { Dataset } from '../dataset.ts';
-import type { ConfusionResult, Report, ReportOptions } from './report.ts';
+import type { ConfusionResult, Report, ReportOptions } from './report-types.ts';
 import { REPORT_CSS } from './report-css.ts';
 import { relativeChange, type WrongDigit } from './report-numbers.ts';
 import { greyImagePng, img } from './report-png.ts';

@@ -14,17 +14,15 @@
 // buildReport() computes the figures and returns the page together with the PNG files it embeds,
 // so that a caller can also write them out one by one (see inspect-model.ts). The evaluation is
 // evaluate() of src/train/metrics.ts; the other numbers are report-numbers.ts, the page
-// report-html.ts, its style sheet report-css.ts, the PNG helpers report-png.ts.
+// report-html.ts, its style sheet report-css.ts, the PNG helpers report-png.ts, the types of its
+// options and result report-types.ts.
 
-import type { ModelMetadata } from '../io/model-file.ts';
 import { softmax } from '../kernels/softmax-xent.ts';
 import { Conv2D } from '../layers/conv2d.ts';
 import { BatchNorm2D } from '../layers/batch-norm2d.ts';
 import { leavesOf } from './layer-tree.ts';
 import { batchNormSection } from './report-batchnorm.ts';
-import type { Sequential } from '../layers/sequential.ts';
 import { Tensor, shapeStr } from '../tensor.ts';
-import type { Dataset } from '../dataset.ts';
 import { argmaxRow, evaluate } from '../train/metrics.ts';
 import { featureMaps, renderFeatureMapsPng, renderModelFeatureMapsPng } from './feature-maps.ts';
 import { renderKernelGridPng, renderKernelsPng } from './kernels.ts';
@@ -34,51 +32,10 @@ import {
 import { type WrongDigit, confidentMistakes, fileSafe, kernelScale, minus, snapshotGroups, uniqueNamer, validConfusion } from './report-numbers.ts';
 
 export type { WrongDigit } from './report-numbers.ts';
-
-/** The one input whose feature maps the report shows. */
-export interface ReportDigit {
-  /** One image, C*H*W values in 0..1, laid out like the model's input shape. */
-  pixels: Float32Array;
-  /** Where it came from, e.g. 'test digit #0' or 'my-seven.png'. */
-  source: string;
-  /** Its true class, when known. */
-  label?: number;
-}
-
-export interface ReportOptions {
-  model: Sequential;
-  /** One input's shape without the batch dimension, e.g. [1, 28, 28]. */
-  inputShape: readonly number[];
-  metadata?: ModelMetadata;
-  /** The page's heading, e.g. the model file's name. */
-  title: string;
-  digit: ReportDigit;
-  /** A labelled test set in the model's input shape (the bundled digits), for the confusion matrix and the mistakes. */
-  testSet?: { set: Dataset; name: string } | null;
-  /** How many confidently wrong test images to show (default 10). */
-  wrongCount?: number;
-}
-
-export interface ConfusionResult {
-  /** confusion[true][predicted] */
-  matrix: number[][];
-  /** A sentence saying which data the matrix counts. */
-  source: string;
-  /** 'computed' on `testSet` now, or 'recorded' in the model file at the end of training. */
-  origin: 'computed' | 'recorded';
-}
-
-export interface Report {
-  html: string;
-  /** The PNG figures the page embeds, under the file names a caller should use. */
-  files: Array<{ name: string; data: Buffer }>;
-  /** The model's class probabilities for the report's digit (null if the model does not output (1, classes)). */
-  prediction: { predicted: number; probs: number[] } | null;
-  confusion: ConfusionResult | null;
-  /** Accuracy and mean loss of the computed test pass (null when no test set was evaluated). */
-  test: { accuracy: number; loss: number; count: number } | null;
-  wrong: WrongDigit[];
-}
+export type { ConfusionResult, Report, ReportDigit, ReportOptions } from './report-types.ts';
+import type { ConfusionResult, Report, ReportOptions } from './report-types.ts';
+import type { Sequential } from '../layers/sequential.ts';
+import type { Dataset } from '../dataset.ts';
 
 /** Computes every figure and writes the page. */
 export function buildReport(opts: ReportOptions): Report {

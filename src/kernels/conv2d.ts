@@ -45,29 +45,70 @@ export function convOutSize(inSize: number, k: number, stride: number, pad: numb
   return Math.floor((inSize + 2 * pad - dilation * (k - 1) - 1) / stride) + 1;
 }
 
+/** What checkConvOptions checks: a convolution's four options, and what the caller knows of the sizes. */
+export interface ConvOptionsToCheck {
+  /** Integer >= 1, default 1. */
+  stride?: unknown;
+  /** Integer >= 0, default 0. */
+  padding?: unknown;
+  /** Integer >= 1, default 1. */
+  dilation?: unknown;
+  /** Integer >= 1, default 1; must divide `channels` and `filters`. */
+  groups?: unknown;
+  /** The input channels C and the filters F, when known. */
+  channels?: number;
+  filters?: number;
+  /** The input's (H, W) and the kernel's (KH, KW), when known: the dilated kernel must fit the padded input. */
+  input?: readonly [number, number];
+  kernel?: readonly [number, number];
+  /** How the caller's options name C and F, for the message (the layer: inChannels, outChannels). */
+  names?: { channels: string; filters: string };
+}
+
+/**
+ * The one check of a convolution's options, which the kernels, the Conv2D layer, `explain` and the
+ * page's explorer all call: stride, padding, dilation and groups (RangeError naming `who`, the
+ * option, what was expected and what came), groups dividing the channels and the filters, the
+ * dilated kernel fitting the padded input. Returns the options with their defaults, and OH, OW when
+ * the sizes are known. An empty `who` gives messages without a prefix (the explorer's).
+ */
+export function checkConvOptions(who: string, o: ConvOptionsToCheck): { stride: number; padding: number; dilation: number; groups: number; OH?: number; OW?: number } {
+  const at = who ? `${who}: ` : '';
+  const int = (name: string, v: unknown, dflt: number, min: number): number => {
+    const n = v === undefined ? dflt : v;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min) throw new RangeError(`${at}${name} must be an integer >= ${min}, got ${String(n)}`);
+    return n;
+  };
+  const stride = int('stride', o.stride, 1, 1), padding = int('padding', o.padding, 0, 0);
+  const dilation = int('dilation', o.dilation, 1, 1), groups = int('groups', o.groups, 1, 1);
+  const names = o.names ?? { channels: 'the input channels', filters: 'the filters' };
+  const { channels: C, filters: F } = o;
+  const badC = C !== undefined && C % groups !== 0, badF = F !== undefined && F % groups !== 0;
+  if (badC || badF) {
+    const what = [C !== undefined ? `${names.channels} ${C}` : '', F !== undefined ? `${names.filters} ${F}` : ''].filter(Boolean).join(' and ');
+    throw new RangeError(`${at}groups ${groups} must divide ${what}`);
+  }
+  if (!o.input || !o.kernel) return { stride, padding, dilation, groups };
+  const [H, W] = o.input, [KH, KW] = o.kernel;
+  const spanH = dilation * (KH - 1) + 1, spanW = dilation * (KW - 1) + 1; // the dilated kernel's extent
+  if (H + 2 * padding < spanH || W + 2 * padding < spanW) {
+    const dil = dilation > 1 ? ` (dilated ${dilation}: spans ${spanH}x${spanW})` : '';
+    throw new RangeError(`${at}kernel ${KH}x${KW}${dil} is larger than the padded input ${H + 2 * padding}x${W + 2 * padding} (input ${H}x${W}, padding ${padding}); use a smaller kernel, less dilation or more padding`);
+  }
+  return { stride, padding, dilation, groups, OH: convOutSize(H, KH, stride, padding, dilation), OW: convOutSize(W, KW, stride, padding, dilation) };
+}
+
 /** Checks shapes and options; returns the dimensions. Throws naming `who`, expected and received. */
 export function conv2dDims(x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, who = 'conv2d') {
   if (x.rank !== 4) throw new Error(`${who}: input must be rank 4 (N, C, H, W), but got rank ${x.rank} ${shapeStr(x.shape)}`);
   if (w.rank !== 4) throw new Error(`${who}: weight must be rank 4 (F, C/G, KH, KW), but got rank ${w.rank} ${shapeStr(w.shape)}`);
-  const { stride: S, padding: P, dilation: D = 1, groups: G = 1 } = p;
-  if (!Number.isInteger(S) || S < 1) throw new RangeError(`${who}: stride must be an integer >= 1, got ${S}`);
-  if (!Number.isInteger(P) || P < 0) throw new RangeError(`${who}: padding must be an integer >= 0, got ${P}`);
-  if (!Number.isInteger(D) || D < 1) throw new RangeError(`${who}: dilation must be an integer >= 1, got ${D}`);
-  if (!Number.isInteger(G) || G < 1) throw new RangeError(`${who}: groups must be an integer >= 1, got ${G}`);
   const [N, C, H, W] = x.shape;
   const [F, CG, KH, KW] = w.shape;
-  if (C % G !== 0 || F % G !== 0) {
-    throw new RangeError(`${who}: groups ${G} must divide the input channels ${C} and the filters ${F}`);
-  }
+  const { stride: S, padding: P, dilation: D, groups: G } = checkConvOptions(who, { ...p, channels: C, filters: F, input: [H, W], kernel: [KH, KW] });
   if (CG * G !== C) {
     throw new Error(`${who}: input has ${C} channels ${shapeStr(x.shape)}, expected ${CG * G} (weight ${shapeStr(w.shape)}, groups ${G})`);
   }
   if (b && (b.rank !== 1 || b.shape[0] !== F)) throw new Error(`${who}: bias must have shape [${F}], got ${shapeStr(b.shape)}`);
-  const spanH = D * (KH - 1) + 1, spanW = D * (KW - 1) + 1; // the dilated kernel's extent
-  if (H + 2 * P < spanH || W + 2 * P < spanW) {
-    const dil = D > 1 ? ` (dilated ${D}: spans ${spanH}x${spanW})` : '';
-    throw new RangeError(`${who}: kernel ${KH}x${KW}${dil} is larger than the padded input ${H + 2 * P}x${W + 2 * P} (input ${shapeStr(x.shape)}, padding ${P})`);
-  }
   const OH = convOutSize(H, KH, S, P, D);
   const OW = convOutSize(W, KW, S, P, D);
   return { N, C, H, W, F, KH, KW, OH, OW, S, P, D, G, CG, FG: F / G };

@@ -2,9 +2,9 @@
 //
 //   C = alpha * op(A) * op(B) + beta * C          every matrix row-major, in a flat typed array
 //
-// Glossary: M, N = rows and columns of C, K = the inner (summed) dimension.
-//   op(A) is (M, K): A itself, stored (M, K), or A^T with A stored (K, M)   (transA)
-//   op(B) is (K, N): B itself, stored (K, N), or B^T with B stored (N, K)   (transB)
+// Glossary (docs/names.md): rows, cols = the rows and columns of C, inner = the summed dimension.
+//   op(A) is (rows, inner): A itself, stored (rows, inner), or A^T with A stored (inner, rows)   (transA)
+//   op(B) is (inner, cols): B itself, stored (inner, cols), or B^T with B stored (cols, inner)   (transB)
 //   Each matrix is given as (array, offset, leading dimension): element [i, j] of a stored matrix
 //   is array[offset + i*ld + j], so a matrix can be a block of a larger array without a copy.
 //   MR x NR = the register tile, KC / MC / NC = the cache blocks.
@@ -25,19 +25,19 @@ import { getWasmKernels, wasmStatus } from './wasm/loader.ts';
  * C = alpha * op(A) * op(B) + beta * C, by the definition. With beta = 0, C's old values are
  * ignored (even NaN), as in BLAS.
  *
- * @param A op(A) is (M, K); stored (M, K) with row stride lda, or (K, M) when transA
- * @param B op(B) is (K, N); stored (K, N) with row stride ldb, or (N, K) when transB
- * @param C (M, N) with row stride ldc
+ * @param A op(A) is (rows, inner); stored (rows, inner) with row stride lda, or (inner, rows) when transA
+ * @param B op(B) is (inner, cols); stored (inner, cols) with row stride ldb, or (cols, inner) when transB
+ * @param C (rows, cols) with row stride ldc
  */
 export function gemmNaive(
-  transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+  transA: boolean, transB: boolean, rows: number, cols: number, inner: number, alpha: number,
   A: FloatArray, aOff: number, lda: number, B: FloatArray, bOff: number, ldb: number,
   beta: number, C: FloatArray, cOff: number, ldc: number,
 ): void {
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < N; j++) {
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
       let sum = 0;
-      for (let k = 0; k < K; k++) {
+      for (let k = 0; k < inner; k++) {
         const a = transA ? A[aOff + k * lda + i] : A[aOff + i * lda + k];
         const b = transB ? B[bOff + j * ldb + k] : B[bOff + k * ldb + j];
         sum += a * b;
@@ -75,23 +75,23 @@ const Bp = new Float64Array(KC * NC); // (NC/NR, KC, NR)
  * Works on Float32Array and Float64Array alike (sums in double precision either way).
  */
 export function gemm(
-  transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+  transA: boolean, transB: boolean, rows: number, cols: number, inner: number, alpha: number,
   A: FloatArray, aOff: number, lda: number, B: FloatArray, bOff: number, ldb: number,
   beta: number, C: FloatArray, cOff: number, ldc: number,
 ): void {
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0) {
-    scaleC(M, N, beta, C, cOff, ldc);
+  if (rows <= 0 || cols <= 0) return;
+  if (inner <= 0) {
+    scaleC(rows, cols, beta, C, cOff, ldc);
     return;
   }
-  for (let jc = 0; jc < N; jc += NC) {
-    const nc = Math.min(NC, N - jc);
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = Math.min(KC, K - pc);
+  for (let jc = 0; jc < cols; jc += NC) {
+    const nc = Math.min(NC, cols - jc);
+    for (let pc = 0; pc < inner; pc += KC) {
+      const kc = Math.min(KC, inner - pc);
       const betaBlock = pc === 0 ? beta : 1; // later slices add onto the first slice's result
       packB(transB, kc, nc, B, transB ? bOff + jc * ldb + pc : bOff + pc * ldb + jc, ldb);
-      for (let ic = 0; ic < M; ic += MC) {
-        const mc = Math.min(MC, M - ic);
+      for (let ic = 0; ic < rows; ic += MC) {
+        const mc = Math.min(MC, rows - ic);
         packA(transA, mc, kc, A, transA ? aOff + pc * lda + ic : aOff + ic * lda + pc, lda);
         for (let jr = 0; jr < nc; jr += NR) {
           for (let ir = 0; ir < mc; ir += MR) {
@@ -179,10 +179,10 @@ function packB(transB: boolean, kc: number, nc: number, B: FloatArray, b0: numbe
   }
 }
 
-/** C = beta * C: the whole GEMM when K = 0. */
-function scaleC(M: number, N: number, beta: number, C: FloatArray, cOff: number, ldc: number): void {
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < N; j++) {
+/** C = beta * C: the whole GEMM when inner = 0. */
+function scaleC(rows: number, cols: number, beta: number, C: FloatArray, cOff: number, ldc: number): void {
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
       const o = cOff + i * ldc + j;
       C[o] = beta === 0 ? 0 : beta * C[o];
     }
@@ -198,7 +198,7 @@ function scaleC(M: number, N: number, beta: number, C: FloatArray, cOff: number,
  * written nothing, when the call does not fit in wasm memory (the dense family then runs gemm).
  */
 export function gemmWasm(
-  transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+  transA: boolean, transB: boolean, rows: number, cols: number, inner: number, alpha: number,
   A: FloatArray, aOff: number, lda: number, B: FloatArray, bOff: number, ldb: number,
   beta: number, C: FloatArray, cOff: number, ldc: number,
 ): void {
@@ -207,21 +207,21 @@ export function gemmWasm(
   if (!(A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array)) {
     throw new TypeError('gemmWasm: A, B and C must be Float32Array (the wasm kernels are float32 only)');
   }
-  if (M <= 0 || N <= 0) return;
+  if (rows <= 0 || cols <= 0) return;
   // The stored extents: rows x leading dimension, minus the unused tail of the last row.
-  const aLen = transA ? (K - 1) * lda + M : (M - 1) * lda + K;
-  const bLen = transB ? (N - 1) * ldb + K : (K - 1) * ldb + N;
-  const cLen = (M - 1) * ldc + N;
+  const aLen = transA ? (inner - 1) * lda + rows : (rows - 1) * lda + inner;
+  const bLen = transB ? (cols - 1) * ldb + inner : (inner - 1) * ldb + cols;
+  const cLen = (rows - 1) * ldc + cols;
   const Cs = C.subarray(cOff, cOff + cLen);
   const call = wasm.call(); // see wasm/memory.ts: operands already in wasm memory are used in place
-  const aPtr = K > 0 ? call.input(A.subarray(aOff, aOff + aLen)) : 0;
-  const bPtr = K > 0 ? call.input(B.subarray(bOff, bOff + bLen)) : 0;
-  // C is read when beta != 0. And when ldc > N its rows are interleaved with data the GEMM must not
+  const aPtr = inner > 0 ? call.input(A.subarray(aOff, aOff + aLen)) : 0;
+  const bPtr = inner > 0 ? call.input(B.subarray(bOff, bOff + bLen)) : 0;
+  // C is read when beta != 0. And when ldc > cols its rows are interleaved with data the GEMM must not
   // change: copied in as well (inout), that data goes back out unchanged with the whole extent.
   const resident = wasm.addressOf(Cs) !== null;
-  const cPtr = beta !== 0 || (ldc !== N && !resident) ? call.inout(Cs) : call.output(Cs);
+  const cPtr = beta !== 0 || (ldc !== cols && !resident) ? call.inout(Cs) : call.output(Cs);
   const scratch = call.scratch(wasm.gemmScratch);
   call.ready(); // a WasmMemoryError when too big for wasm memory, before anything is written (see withFallback in backend.ts)
-  wasm.exports.gemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, alpha, aPtr, lda, bPtr, ldb, beta, cPtr, ldc, scratch);
+  wasm.exports.gemm(transA ? 1 : 0, transB ? 1 : 0, rows, cols, inner, alpha, aPtr, lda, bPtr, ldb, beta, cPtr, ldc, scratch);
   call.done();
 }

@@ -4,7 +4,7 @@
 import { type Rng, type Initializer, initTensor } from '../rng.ts';
 import { Tensor, shapeStr } from '../tensor.ts';
 import type { Backend } from '../kernels/backend.ts';
-import { type Conv2dCache, convOutSize } from '../kernels/conv2d.ts';
+import { type Conv2dCache, checkConvOptions, convOutSize } from '../kernels/conv2d.ts';
 import { conv2dKernels } from '../kernels/conv2d-fast.ts';
 import {
   type Activation, type ForwardOptions, Layer, type LayerConfig, type Param, type Pooling, checkDy, checkLayerValues, checkTensorSize, intOption, makeParam,
@@ -68,14 +68,16 @@ export class Conv2D extends Layer {
     this.outChannels = intOption(who, 'outChannels', opts.outChannels, 1);
     const ks = Array.isArray(opts.kernelSize) ? opts.kernelSize : [opts.kernelSize, opts.kernelSize];
     this.kernelSize = [intOption(who, 'kernelSize', ks[0], 1), intOption(who, 'kernelSize', ks[1], 1)];
-    this.stride = intOption(who, 'stride', opts.stride ?? 1, 1);
-    this.padding = intOption(who, 'padding', opts.padding ?? 0, 0);
-    this.dilation = intOption(who, 'dilation', opts.dilation ?? 1, 1);
-    this.groups = intOption(who, 'groups', opts.groups ?? 1, 1);
+    // The one check of the conv options (kernels/conv2d.ts), as the kernels, explain and the page's explorer run it.
+    const checked = checkConvOptions(who, {
+      stride: opts.stride, padding: opts.padding, dilation: opts.dilation, groups: opts.groups,
+      channels: this.inChannels, filters: this.outChannels, names: { channels: 'inChannels', filters: 'outChannels' },
+    });
+    this.stride = checked.stride;
+    this.padding = checked.padding;
+    this.dilation = checked.dilation;
+    this.groups = checked.groups;
     const G = this.groups;
-    if (this.inChannels % G !== 0 || this.outChannels % G !== 0) {
-      throw new RangeError(`${who}: groups ${G} must divide inChannels ${this.inChannels} and outChannels ${this.outChannels}`);
-    }
     this.setBackend(opts.backend);
     if (opts.winograd !== undefined && typeof opts.winograd !== 'boolean') throw new TypeError(`${who}: winograd must be true or false, got ${JSON.stringify(opts.winograd)}`);
     this.winograd = opts.winograd ?? false;

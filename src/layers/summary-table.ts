@@ -12,8 +12,10 @@
 
 import { shapeStr } from '../tensor.ts';
 import type { Layer } from './layer.ts';
-import type { Residual } from './residual.ts';
-import type { Sequential } from './sequential.ts';
+
+// The containers, by what the table reads of them (not their classes: sequential.ts imports this file).
+type ResidualLike = Layer & { readonly block: Layer; readonly shortcut: Layer | null };
+type SequentialLike = Layer & { readonly layers: readonly Layer[] };
 
 /** One row of the table: the text of its four cells, and its depth (0: a layer of the model itself). */
 interface Row {
@@ -35,13 +37,13 @@ function addRows(rows: Row[], layer: Layer, x: readonly number[], depth: number)
   const y = layer.outputShape(x);
   rows.push({ depth, label: `${layer.name} (${layer.type})`, shape: shapeStr(['N', ...y.slice(1)]), params: paramCount(layer), macs: layer.macs(x) });
   if (layer.type === 'Residual') {
-    const r = layer as Residual;
+    const r = layer as ResidualLike;
     addRows(rows, r.block, x, depth + 1);
     if (r.shortcut) addRows(rows, r.shortcut, x, depth + 1);
     else rows.push({ depth: depth + 1, label: 'shortcut (identity)', shape: shapeStr(['N', ...x.slice(1)]), params: 0, macs: 0 });
   } else if (layer.type === 'Sequential') {
     let h = [...x];
-    for (const l of (layer as Sequential).layers) h = addRows(rows, l, h, depth + 1);
+    for (const l of (layer as SequentialLike).layers) h = addRows(rows, l, h, depth + 1);
   }
   return y;
 }
@@ -51,7 +53,7 @@ function addRows(rows: Row[], layer: Layer, x: readonly number[], depth: number)
  * [1, 28, 28]): a Keras-style table of every layer, containers opened and their contents indented
  * (see the header), then the total parameters and multiply-adds per image.
  */
-export function summaryTable(model: Sequential, inputShape: readonly number[]): string {
+export function summaryTable(model: SequentialLike, inputShape: readonly number[]): string {
   const rows: Row[] = [];
   let shape = [1, ...inputShape];
   for (const l of model.layers) shape = addRows(rows, l, shape, 0);

@@ -39,3 +39,20 @@ export function scheduleFromSpec(spec: string, baseLr: number, epochs: number): 
     default: throw bad(`unknown kind '${kind}'`);
   }
 }
+
+/**
+ * A model's DEFAULT schedule (a zoo model's, not one the user gave) fitted to a run of `epochs`:
+ * the zoo's defaults were chosen for their full runs, and `--epochs 1` must still train. Only a
+ * warm-up that does not fit changes: 'warmup-cosine:W' with W >= epochs gets a warm-up of
+ * floor(epochs / 2) epochs (at most half the run), or none ('cosine') when that is 0. Any other spec,
+ * and a warm-up that fits, is returned as it is. `note` says what changed, for the command's output.
+ */
+export function fitDefaultSchedule(spec: string, epochs: number): { spec: string; note?: string } {
+  const m = /^warmup-cosine:(\d+)$/.exec(spec);
+  if (!m || Number(m[1]) < epochs) return { spec };
+  const W = Math.floor(epochs / 2);
+  const fitted = W >= 1 ? `warmup-cosine:${W}` : 'cosine';
+  const run = `${epochs} epoch${epochs === 1 ? '' : 's'}`;
+  const what = W >= 1 ? `the warm-up shortened to ${W} epoch${W === 1 ? '' : 's'}` : 'the warm-up dropped';
+  return { spec: fitted, note: `The model's schedule ${spec} does not fit ${run}: ${what} (${fitted}).` };
+}

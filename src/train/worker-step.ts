@@ -56,7 +56,7 @@ export function trainSlice(
 }
 
 /** Forward over images [start, start + count) of the shared batch, logits into the shared output. */
-export function predictSlice(model: Sequential, input: Float32Array, logits: Float32Array, inputShape: readonly number[], start: number, count: number): void {
+function predictSlice(model: Sequential, input: Float32Array, logits: Float32Array, inputShape: readonly number[], start: number, count: number): void {
   if (count === 0) return;
   const wasTraining = model.training;
   model.eval(); // predictions in evaluation mode (batch norm's running statistics, no dropout)

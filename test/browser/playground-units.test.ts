@@ -192,8 +192,8 @@ describe('the explorer', () => {
   test('bad matrices and settings are refused with the row and the reason', () => {
     expect(() => parseMatrix('1 2\n3', 'input x')).toThrow('input x is not rectangular: row 2 has 1 numbers, row 1 has 2');
     expect(() => parseMatrix('1 two', 'kernel w')).toThrow('kernel w, row 1: "two" is not a number');
-    expect(() => explore({ x: [[[1]]], w: [[[[1, 2], [3, 4]]]], stride: 1, padding: 0 })).toThrow('the 2x2 kernel is larger than the padded 1x1 input');
-    expect(() => explore({ x: defaultInput(1, 4), w: defaultKernel(1, 1, 2), stride: 1, padding: 0, dilation: 4 })).toThrow('the 2x2 kernel (dilated 4: spans 5x5) is larger than the padded 4x4 input');
+    expect(() => explore({ x: [[[1]]], w: [[[[1, 2], [3, 4]]]], stride: 1, padding: 0 })).toThrow('kernel 2x2 is larger than the padded input 1x1 (input 1x1, padding 0); use a smaller kernel');
+    expect(() => explore({ x: defaultInput(1, 4), w: defaultKernel(1, 1, 2), stride: 1, padding: 0, dilation: 4 })).toThrow('kernel 2x2 (dilated 4: spans 5x5) is larger than the padded input 4x4');
     expect(() => explore({ x: defaultInput(3, 3), w: defaultKernel(2, 3, 2), stride: 1, padding: 0, groups: 2 })).toThrow('groups 2 must divide the input channels 3');
     expect(() => explore({ x: defaultInput(2, 3), w: defaultKernel(2, 2, 2), stride: 1, padding: 0, groups: 2 })).toThrow('filter 0 has 2 kernel planes, expected C/groups = 2/2 = 1');
     expect(() => explore({ ...SEED_CASE, dy: [[[1, 2]]] })).toThrow("dy must have the output's size 1x2x2 (filters x rows x columns), got 1x1x2");

@@ -19,7 +19,7 @@
 import type { Layer, LayerConfig } from '../../layers/layer.ts';
 import type { Sequential } from '../../layers/sequential.ts';
 import { shapeStr } from '../../tensor.ts';
-import { type AttributeProto, type NodeProto, type TensorProto, attr, floatTensor, onnx, tensorValueInfo } from './proto.ts';
+import { type AttributeProto, type NodeProto, type TensorProto, attr, floatTensor, int64, onnx, tensorValueInfo } from './proto.ts';
 import { type Preprocess, checkPreprocess } from './mean-std.ts';
 import { ONNX_IR_VERSION, ONNX_OPSET } from './opset.ts';
 
@@ -248,9 +248,9 @@ export function exportOnnx(model: Sequential, inputShape: readonly number[], opt
   const metadataProps = opts.preprocess
     ? [{ key: 'miniconv.preprocess', value: JSON.stringify(checkPreprocess(opts.preprocess, inputShape[0], 'exportOnnx: preprocess')) }]
     : [];
-  const proto = onnx.ModelProto.create({
-    irVersion: ONNX_IR_VERSION,
-    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+  return onnx.ModelProto.encode({
+    irVersion: int64(ONNX_IR_VERSION),
+    opsetImport: [{ domain: '', version: int64(ONNX_OPSET) }],
     producerName: 'miniconv',
     producerVersion: opts.producerVersion ?? '0.1.0',
     docString: `A miniconv Sequential (${model.layers.map((l) => l.type).join(' -> ')}); input ${shapeStr(['N', ...inputShape])}, logits and softmax probabilities (N, ${classes}).`,
@@ -263,5 +263,4 @@ export function exportOnnx(model: Sequential, inputShape: readonly number[], opt
       output: [tensorValueInfo(ONNX_LOGITS, ['N', classes]), tensorValueInfo(ONNX_PROBS, ['N', classes])],
     },
   });
-  return onnx.ModelProto.encode(proto).finish();
 }

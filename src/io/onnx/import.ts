@@ -138,14 +138,14 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
   if (inputs.length !== 1) throw new Error(`importOnnx: the graph has ${inputs.length} inputs that are not initializers (${inputs.map((v) => v.name).join(', ')}); expected one`);
   const input = inputs[0];
   const inputName = input.name ?? '';
-  const tensorType = input.type?.tensorType;
+  const tensorType = input.type?.value.case === 'tensorType' ? input.type.value.value : undefined;
   if (!tensorType || tensorType.elemType !== DataType.FLOAT) {
     throw new Error(`importOnnx: input '${inputName}' is not a float tensor (type ${DataType[tensorType?.elemType ?? 0] ?? '?'}); expected FLOAT`);
   }
   const dims = (tensorType.shape?.dim ?? []).map((d, i) => {
     if (i === 0) return 1; // the batch: any size, often symbolic
-    const v = toNumber(d.dimValue, `importOnnx: input '${inputName}' dim ${i}`);
-    if (!(v > 0)) throw new Error(`importOnnx: input '${inputName}' has no fixed size at dim ${i} (${d.dimParam || '?'}); miniconv needs fixed sizes except the batch`);
+    const v = d.value.case === 'dimValue' ? toNumber(d.value.value, `importOnnx: input '${inputName}' dim ${i}`) : 0;
+    if (!(v > 0)) throw new Error(`importOnnx: input '${inputName}' has no fixed size at dim ${i} (${(d.value.case === 'dimParam' && d.value.value) || '?'}); miniconv needs fixed sizes except the batch`);
     return v;
   });
   if (dims.length !== 4 && dims.length !== 2) throw new Error(`importOnnx: input '${inputName}' has rank ${dims.length}; expected (N, C, H, W), (N, H, W, C) or (N, features)`);

@@ -36,7 +36,7 @@ export interface KernelExports {
   heapBase(): number;
   relaxedSimd(): number;
   gemmScratchBytes(): number;
-  gemm(transA: number, transB: number, M: number, N: number, K: number, alpha: number,
+  gemm(transA: number, transB: number, rows: number, cols: number, inner: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, scratch: number): void;
   conv2dForwardScratch(C: number, H: number, W: number, F: number, KH: number, KW: number, S: number, P: number, OH: number, OW: number): number;
   conv2dBackwardScratch(C: number, H: number, W: number, F: number, KH: number, KW: number, S: number, P: number, OH: number, OW: number): number;
@@ -47,7 +47,7 @@ export interface KernelExports {
   conv2dForwardPooled(x: number, w: number, b: number, out: number,
     N: number, C: number, H: number, W: number, F: number, KH: number, KW: number, S: number, P: number,
     OH: number, OW: number, scratch: number, relu: number, PK: number, PS: number, POH: number, POW: number): void;
-  conv2dBackward(x: number, w: number, dout: number, dx: number, dw: number, db: number,
+  conv2dBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number,
     N: number, C: number, H: number, W: number, F: number, KH: number, KW: number, S: number, P: number,
     OH: number, OW: number, scratch: number, mask: number): void;
   depthwiseForwardScratch(H: number, W: number, P: number): number;
@@ -63,10 +63,10 @@ export interface KernelExports {
     NB: number, V: number, DY: number, Mw: number, xp: number, gemmScratch: number): void;
   maxPool2dForward(x: number, N: number, C: number, H: number, W: number, K: number, S: number,
     OH: number, OW: number, out: number, argmax: number): void;
-  maxPool2dBackward(dout: number, argmax: number, outLen: number, dx: number, len: number): void;
+  maxPool2dBackward(dy: number, argmax: number, outLen: number, dx: number, len: number): void;
   maxPoolValues(x: number, C: number, H: number, W: number, K: number, S: number, OH: number, OW: number, out: number): void;
   reluForward(x: number, n: number, out: number): void;
-  reluBackward(y: number, dout: number, n: number, dx: number): void;
+  reluBackward(y: number, dy: number, n: number, dx: number): void;
 }
 
 // The few WebAssembly JS-API types used here (tsconfig's lib has no DOM, and @types/node declares none).

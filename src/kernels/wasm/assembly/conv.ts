@@ -3,10 +3,10 @@
 //
 // 2-D convolution, float32, forward and backward, one image at a time: im2col + GEMM without the
 // im2col matrix. Read the TypeScript twin first (../../conv2d-fast.ts): it builds the im2col matrix
-//   col[k, q] = x[n, c, i*S + m - P, j*S + kk - P]     k = (c*KH + m)*KW + kk,  q = i*OW + j      (K, Q)
+//   col[k, q] = x[n, c, i*S + u - P, j*S + v - P]     k = (c*KH + u)*KW + v,  q = i*OW + j      (K, Q)
 // and multiplies it. Here the same numbers are read straight from the zero-padded image xp
 // (C, HP, WP), HP = H + 2P, WP = W + 2P, where that entry sits at byte
-//   xp + koff[k] + pix[q],   koff[k] = 4*((c*HP + m)*WP + kk)   (where tap k sits in a window)
+//   xp + koff[k] + pix[q],   koff[k] = 4*((c*HP + u)*WP + v)   (where tap k sits in a window)
 //                            pix[q]  = 4*(i*S*WP + j*S)           (where output pixel q's window starts)
 // so "col" is a view of xp through two small offset tables, never written out: for the reference
 // network that saves writing and re-reading a matrix 25x the size of the image (K times Q floats)
@@ -14,17 +14,17 @@
 //
 // One kernel, gatherGemm below, does all three products, each over one image:
 //   forward: out[n] (F, Q)  = w (F, K) . col (K, Q)  + b, then the optional fused ReLU
-//   dw:      dw (F, K)     += dout[n] (F, Q) . col^T (Q, K)
-//   dx:      dx[n] is itself a convolution, of dout[n] (spread out S apart when S > 1, and padded)
+//   dw:      dw (F, K)     += dy[n] (F, Q) . col^T (Q, K)
+//   dx:      dx[n] is itself a convolution, of dy[n] (spread out S apart when S > 1, and padded)
 //            with the kernel turned by 180 degrees and F and C swapped:
-//              dx[n, c, y, x] = sum_{f, m, kk} dp[f, y + m, x + kk] * w[f, c, KH-1-m, KW-1-kk]
-//            where dp (F, H + KH - 1, W + KW - 1) holds dout[n, f, i, j] at (i*S + KH-1-P, j*S + KW-1-P)
+//              dx[n, c, y, x] = sum_{f, u, v} dp[f, y + u, x + v] * w[f, c, KH-1-u, KW-1-v]
+//            where dp (F, H + KH - 1, W + KW - 1) holds dy[n, f, i, j] at (i*S + KH-1-P, j*S + KW-1-P)
 //            and zeros elsewhere (entries that would fall outside are dropped: they reach no input pixel).
 // Glossary: N = batch, C = input channels, H, W = input size, F = filters, KH, KW = kernel size,
 //   S = stride, P = padding, OH, OW = output size, K = C*KH*KW, Q = OH*OW.
 // In gatherGemm's terms (out[l, r] = sum_t A[r, t] * B[t, l]): the forward pass has rows r = output
 // pixels q, steps t = taps k, lanes l = filters f; dw has r = taps, t = pixels, l = filters; dx has
-// r = input pixels, t = (f, m, kk), l = input channels c.
+// r = input pixels, t = (f, u, v), l = input channels c.
 // Pointers are byte addresses in linear memory. The caller (../../conv2d-fast.ts) lays out the
 // tensors (copied in, or already living in wasm memory: see ../memory.ts) and a scratch area of
 // conv2dForwardScratch / conv2dBackwardScratch bytes.
@@ -201,17 +201,17 @@ function packLanes(T: i32, L: i32, src: usize, ldl: i32, bp: usize): void {
 }
 
 /**
- * dx's weights in panel layout: bp[c / 8, (f*KH + m)*KW + kk, c % 8] = w[f, c, KH-1-m, KW-1-kk]
+ * dx's weights in panel layout: bp[c / 8, (f*KH + u)*KW + v, c % 8] = w[f, c, KH-1-u, KW-1-v]
  * (the kernel turned by 180 degrees, F and C swapped), zeros in the lanes past C.
  */
 function packFlipped(w: usize, F: i32, C: i32, KH: i32, KW: i32, bp: usize): void {
   for (let c0 = 0; c0 < C; c0 += LANES) {
     for (let f = 0; f < F; f++) {
-      for (let m = 0; m < KH; m++) {
-        for (let kk = 0; kk < KW; kk++) {
+      for (let u = 0; u < KH; u++) {
+        for (let v = 0; v < KW; v++) {
           for (let j = 0; j < LANES; j++) {
             const c = c0 + j;
-            const from = w + ((<usize>((f * C + c) * KH + (KH - 1 - m)) * KW + (KW - 1 - kk)) << 2);
+            const from = w + ((<usize>((f * C + c) * KH + (KH - 1 - u)) * KW + (KW - 1 - v)) << 2);
             store<f32>(bp, c < C ? load<f32>(from) : 0);
             bp += 4;
           }
@@ -221,12 +221,12 @@ function packFlipped(w: usize, F: i32, C: i32, KH: i32, KW: i32, bp: usize): voi
   }
 }
 
-/** koff[(c*KH + m)*KW + kk] = 4*((c*HP + m)*WP + kk), padded to roundUp(C*KH*KW, 4) entries. */
+/** koff[(c*KH + u)*KW + v] = 4*((c*HP + u)*WP + v), padded to roundUp(C*KH*KW, 4) entries. */
 function tapOffsets(C: i32, KH: i32, KW: i32, HP: i32, WP: i32, koff: usize): void {
   let p = koff;
   for (let c = 0; c < C; c++) {
-    for (let m = 0; m < KH; m++) {
-      for (let kk = 0; kk < KW; kk++) { store<i32>(p, ((c * HP + m) * WP + kk) << 2); p += 4; }
+    for (let u = 0; u < KH; u++) {
+      for (let v = 0; v < KW; v++) { store<i32>(p, ((c * HP + u) * WP + v) << 2); p += 4; }
     }
   }
   padTable(koff, C * KH * KW);
@@ -242,11 +242,11 @@ function tapOffsetsInRuns(C: i32, KH: i32, KW: i32, HP: i32, WP: i32, koff: usiz
   let r = 0;
   for (let pass = 0; pass < 2; pass++) { // pass 0: the runs of four; pass 1: the leftovers
     for (let c = 0; c < C; c++) {
-      for (let m = 0; m < KH; m++) {
+      for (let u = 0; u < KH; u++) {
         const from = pass == 0 ? 0 : KW - KW % 4, to = pass == 0 ? KW - KW % 4 : KW;
-        for (let kk = from; kk < to; kk++, r++) {
-          store<i32>(koff + (<usize>r << 2), ((c * HP + m) * WP + kk) << 2);
-          store<i32>(perm + (<usize>r << 2), (c * KH + m) * KW + kk);
+        for (let v = from; v < to; v++, r++) {
+          store<i32>(koff + (<usize>r << 2), ((c * HP + u) * WP + v) << 2);
+          store<i32>(perm + (<usize>r << 2), (c * KH + u) * KW + v);
         }
       }
     }
@@ -284,11 +284,11 @@ function padImage(x: usize, C: i32, H: i32, W: i32, P: i32, xp: usize): void {
 }
 
 /**
- * dp (F, HD, WD): dout (F, OH, OW) placed at (i*S + PH, j*S + PW), entries outside dropped (PH =
- * KH-1-P may be negative: then the first rows of dout reach no input pixel). As in padImage, only
+ * dp (F, HD, WD): dy (F, OH, OW) placed at (i*S + PH, j*S + PW), entries outside dropped (PH =
+ * KH-1-P may be negative: then the first rows of dy reach no input pixel). As in padImage, only
  * those places are written; the caller zeroes dp once per batch.
  */
-function spreadPad(dout: usize, F: i32, OH: i32, OW: i32, S: i32, PH: i32, PW: i32, dp: usize, HD: i32, WD: i32): void {
+function spreadPad(dy: usize, F: i32, OH: i32, OW: i32, S: i32, PH: i32, PW: i32, dp: usize, HD: i32, WD: i32): void {
   // The columns j that land inside: jlo <= j < jhi (with S = 1, a run copied in one go).
   const jlo = PW >= 0 ? 0 : (-PW + S - 1) / S;
   const jhi = min(OW, (WD - 1 - PW) / S + 1);
@@ -296,7 +296,7 @@ function spreadPad(dout: usize, F: i32, OH: i32, OW: i32, S: i32, PH: i32, PW: i
     for (let i = 0; i < OH; i++) {
       const u = i * S + PH;
       if (u < 0 || u >= HD || jhi <= jlo) continue;
-      const from = dout + ((<usize>(f * OH + i) * OW) << 2);
+      const from = dy + ((<usize>(f * OH + i) * OW) << 2);
       const to = dp + ((<usize>(f * HD + u) * WD + PW) << 2); // where j = 0 would go
       if (S == 1) copyF32(to + (<usize>jlo << 2), from + (<usize>jlo << 2), jhi - jlo);
       else for (let j = jlo; j < jhi; j++) store<f32>(to + (<usize>(j * S) << 2), load<f32>(from + (<usize>j << 2)));
@@ -306,10 +306,28 @@ function spreadPad(dout: usize, F: i32, OH: i32, OW: i32, S: i32, PH: i32, PW: i
 
 // ---- the passes ----
 
+// The scratch layouts. Each is computed once, by a layout function that both the size function (from
+// address 0, for the caller to reserve) and the kernel (from `scratch`) call: it sets the offsets
+// below and returns the end. The 64 spare bytes cover alignUp16 on a scratch that is not 16-aligned.
+
+// conv2dForward's: packed weights, bias, the two tables, one padded image; pooled: one image's output.
+let fWp: usize = 0, fBias: usize = 0, fKoff: usize = 0, fPix: usize = 0, fXp: usize = 0, fYn: usize = 0;
+
+function forwardLayout(scratch: usize, C: i32, H: i32, W: i32, F: i32, KH: i32, KW: i32, P: i32, OH: i32, OW: i32, pooled: bool): usize {
+  const K = C * KH * KW, Q = OH * OW, F8 = roundUp(F, LANES);
+  const HP = H + 2 * P, WP = W + 2 * P;
+  fWp = scratch; //                                               (F8/8, K, 8) the weights, packed
+  fBias = fWp + ((<usize>F8 * K) << 2); //                        (F8)
+  fKoff = fBias + (<usize>F8 << 2); //                            (K) i32
+  fPix = fKoff + (<usize>roundUp(K, 4) << 2); //                  (Q) i32
+  fXp = alignUp16(fPix + (<usize>roundUp(Q, 4) << 2)); //         (C, HP, WP)
+  fYn = alignUp16(fXp + ((<usize>C * HP * WP) << 2)); //          (F, Q) one image's output before pooling
+  return pooled ? fYn + ((<usize>F * Q) << 2) : fYn;
+}
+
 /** Bytes of scratch conv2dForward needs: packed weights, bias, the two tables, one padded image. */
 export function conv2dForwardScratch(C: i32, H: i32, W: i32, F: i32, KH: i32, KW: i32, S: i32, P: i32, OH: i32, OW: i32): usize {
-  const K = C * KH * KW, F8 = roundUp(F, LANES);
-  return <usize>(F8 * K + F8 + roundUp(K, 4) + roundUp(OH * OW, 4) + C * (H + 2 * P) * (W + 2 * P) + 64) << 2;
+  return forwardLayout(0, C, H, W, F, KH, KW, P, OH, OW, false) + 64;
 }
 
 /**
@@ -326,7 +344,7 @@ export function conv2dForward(
 
 /** Bytes of scratch conv2dForwardPooled needs: conv2dForward's, and one image's output before pooling. */
 export function conv2dForwardPooledScratch(C: i32, H: i32, W: i32, F: i32, KH: i32, KW: i32, S: i32, P: i32, OH: i32, OW: i32): usize {
-  return conv2dForwardScratch(C, H, W, F, KH, KW, S, P, OH, OW) + ((<usize>F * OH * OW + 16) << 2);
+  return forwardLayout(0, C, H, W, F, KH, KW, P, OH, OW, true) + 64;
 }
 
 /**
@@ -352,14 +370,10 @@ function forward(
   N: i32, C: i32, H: i32, W: i32, F: i32, KH: i32, KW: i32, S: i32, P: i32, OH: i32, OW: i32,
   scratch: usize, relu: i32, PK: i32, PS: i32, POH: i32, POW: i32,
 ): void {
-  const K = C * KH * KW, Q = OH * OW, F8 = roundUp(F, LANES);
+  const K = C * KH * KW, Q = OH * OW;
   const HP = H + 2 * P, WP = W + 2 * P;
-  const wp = scratch; //                                          (F8/8, K, 8) the weights, packed
-  const bias = wp + ((<usize>F8 * K) << 2); //                    (F8)
-  const koff = bias + (<usize>F8 << 2); //                        (K) i32
-  const pix = koff + (<usize>roundUp(K, 4) << 2); //              (Q) i32
-  const xp = alignUp16(pix + (<usize>roundUp(Q, 4) << 2)); //     (C, HP, WP)
-  const yn = alignUp16(xp + ((<usize>C * HP * WP) << 2)); //      (F, Q) one image's output before pooling (PK > 0)
+  forwardLayout(scratch, C, H, W, F, KH, KW, P, OH, OW, PK > 0);
+  const wp = fWp, bias = fBias, koff = fKoff, pix = fPix, xp = fXp, yn = fYn;
   packLanes(K, F, w, K, wp); // wp[., k, f] = w[f, k]
   if (b) packLanes(1, F, b, 1, bias);
   tapOffsets(C, KH, KW, HP, WP, koff);
@@ -378,43 +392,52 @@ function forward(
   }
 }
 
-/** Bytes of scratch conv2dBackward needs (see there). */
-export function conv2dBackwardScratch(C: i32, H: i32, W: i32, F: i32, KH: i32, KW: i32, S: i32, P: i32, OH: i32, OW: i32): usize {
+// conv2dBackward's. For dw: the forward pass's tables (the taps in run order: see tapOffsetsInRuns)
+// and padded image, dy_n transposed into panels, and dw with its taps in that order. For dx: the
+// flipped weights, the tables over dp, and dp itself (see the header). Then dy_n through the fused ReLU.
+let bPix: usize = 0, bKoff: usize = 0, bPerm: usize = 0, bDwR: usize = 0, bDyT: usize = 0, bXp: usize = 0;
+let bWflip: usize = 0, bKoffD: usize = 0, bPixD: usize = 0, bDp: usize = 0, bMasked: usize = 0;
+
+function backwardLayout(scratch: usize, C: i32, H: i32, W: i32, F: i32, KH: i32, KW: i32, P: i32, OH: i32, OW: i32): usize {
   const K = C * KH * KW, Q = OH * OW, KD = F * KH * KW;
-  const dw = roundUp(Q, 4) + 2 * roundUp(K, 4) + F * K + roundUp(F, LANES) * Q + C * (H + 2 * P) * (W + 2 * P);
-  const dx = roundUp(C, LANES) * KD + roundUp(KD, 4) + roundUp(H * W, 4) + F * (H + KH - 1) * (W + KW - 1);
-  return <usize>(dw + dx + F * Q + 64) << 2;
+  const HP = H + 2 * P, WP = W + 2 * P, HD = H + KH - 1, WD = W + KW - 1;
+  bPix = scratch; //                                              (Q) i32
+  bKoff = bPix + (<usize>roundUp(Q, 4) << 2); //                  (K) i32
+  bPerm = bKoff + (<usize>roundUp(K, 4) << 2); //                 (K) i32: koff[r] is tap perm[r]'s
+  bDwR = bPerm + (<usize>roundUp(K, 4) << 2); //                  (F, K) dw, taps in koff's order
+  bDyT = bDwR + ((<usize>F * K) << 2); //                         (F8/8, Q, 8) dy_n^T, packed
+  bXp = alignUp16(bDyT + ((<usize>roundUp(F, LANES) * Q) << 2)); // (C, HP, WP)
+  bWflip = alignUp16(bXp + ((<usize>C * HP * WP) << 2)); //       (C8/8, KD, 8)
+  bKoffD = bWflip + ((<usize>roundUp(C, LANES) * KD) << 2); //    (KD) i32
+  bPixD = bKoffD + (<usize>roundUp(KD, 4) << 2); //               (H*W) i32
+  bDp = alignUp16(bPixD + (<usize>roundUp(H * W, 4) << 2)); //    (F, HD, WD)
+  bMasked = alignUp16(bDp + ((<usize>F * HD * WD) << 2)); //      (F, Q) dy_n through the fused ReLU
+  return bMasked + ((<usize>F * Q) << 2);
+}
+
+/** Bytes of scratch conv2dBackward needs (see backwardLayout). */
+export function conv2dBackwardScratch(C: i32, H: i32, W: i32, F: i32, KH: i32, KW: i32, S: i32, P: i32, OH: i32, OW: i32): usize {
+  return backwardLayout(0, C, H, W, F, KH, KW, P, OH, OW) + 64;
 }
 
 /**
  * The backward pass over a batch. If mask != 0 (the output of a forward pass with a fused ReLU,
- * (N, F, Q)), dout is first passed back through that ReLU (zeroed wherever mask <= 0, into a
- * scratch copy: dout itself is not modified). Then
- *   dw (F, K)       = sum_n dout_n . col_n^T          (overwritten)
- *   db (F)          = sum_n, q dout[n, f, q]          (overwritten; skipped when db = 0)
+ * (N, F, Q)), dy is first passed back through that ReLU (zeroed wherever mask <= 0, into a
+ * scratch copy: dy itself is not modified). Then
+ *   dw (F, K)       = sum_n dy_n . col_n^T          (overwritten)
+ *   db (F)          = sum_n, q dy[n, f, q]          (overwritten; skipped when db = 0)
  *   dx (N, C, H, W)                                   (overwritten; skipped when dx = 0), see the header
  */
 export function conv2dBackward(
-  x: usize, w: usize, dout: usize, dx: usize, dw: usize, db: usize,
+  x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize,
   N: i32, C: i32, H: i32, W: i32, F: i32, KH: i32, KW: i32, S: i32, P: i32, OH: i32, OW: i32,
   scratch: usize, mask: usize,
 ): void {
   const K = C * KH * KW, Q = OH * OW, KD = F * KH * KW;
   const HP = H + 2 * P, WP = W + 2 * P, HD = H + KH - 1, WD = W + KW - 1;
-  // For dw: the forward pass's tables (the taps in run order: see tapOffsetsInRuns) and padded
-  // image, dout_n transposed into panels, and dw with its taps in that order.
-  const pix = scratch; //                                         (Q) i32
-  const koff = pix + (<usize>roundUp(Q, 4) << 2); //              (K) i32
-  const perm = koff + (<usize>roundUp(K, 4) << 2); //             (K) i32: koff[r] is tap perm[r]'s
-  const dwR = perm + (<usize>roundUp(K, 4) << 2); //              (F, K) dw, taps in koff's order
-  const doutT = dwR + ((<usize>F * K) << 2); //                   (F8/8, Q, 8) dout_n^T, packed
-  const xp = alignUp16(doutT + ((<usize>roundUp(F, LANES) * Q) << 2)); // (C, HP, WP)
-  // For dx: the flipped weights, the tables over dp, and dp itself (see the header).
-  const wflip = alignUp16(xp + ((<usize>C * HP * WP) << 2)); //   (C8/8, KD, 8)
-  const koffD = wflip + ((<usize>roundUp(C, LANES) * KD) << 2); // (KD) i32
-  const pixD = koffD + (<usize>roundUp(KD, 4) << 2); //           (H*W) i32
-  const dp = alignUp16(pixD + (<usize>roundUp(H * W, 4) << 2)); // (F, HD, WD)
-  const masked = alignUp16(dp + ((<usize>F * HD * WD) << 2)); //  (F, Q) dout_n through the fused ReLU
+  backwardLayout(scratch, C, H, W, F, KH, KW, P, OH, OW);
+  const pix = bPix, koff = bKoff, perm = bPerm, dwR = bDwR, dyT = bDyT, xp = bXp;
+  const wflip = bWflip, koffD = bKoffD, pixD = bPixD, dp = bDp, masked = bMasked;
   pixelOffsets(OH, OW, S, WP, pix);
   tapOffsetsInRuns(C, KH, KW, HP, WP, koff, perm);
   memory.fill(dwR, 0, (<usize>F * K) << 2);
@@ -427,24 +450,24 @@ export function conv2dBackward(
     pixelOffsets(H, W, 1, WD, pixD);
   }
   for (let n = 0; n < N; n++) {
-    let doutn = dout + ((<usize>n * F * Q) << 2); //       (F, Q)
+    let dyn = dy + ((<usize>n * F * Q) << 2); //       (F, Q)
     if (mask) {
-      reluBackward(mask + ((<usize>n * F * Q) << 2), doutn, F * Q, masked);
-      doutn = masked;
+      reluBackward(mask + ((<usize>n * F * Q) << 2), dyn, F * Q, masked);
+      dyn = masked;
     }
     if (db) {
       for (let f = 0; f < F; f++) {
         const p = db + (<usize>f << 2);
-        store<f32>(p, load<f32>(p) + sumF32(doutn + ((<usize>f * Q) << 2), Q));
+        store<f32>(p, load<f32>(p) + sumF32(dyn + ((<usize>f * Q) << 2), Q));
       }
     }
-    // dw^T (K, F) += col_n (K, Q) . dout_n^T (Q, F): rows r = taps k, t = pixels q, lanes = filters f.
+    // dw^T (K, F) += col_n (K, Q) . dy_n^T (Q, F): rows r = taps k, t = pixels q, lanes = filters f.
     padImage(x + ((<usize>n * C * H * W) << 2), C, H, W, P, xp);
-    packLanes(Q, F, doutn, Q, doutT);
-    gatherGemm(K, Q, F, xp, koff, pix, doutT, dwR, K, true, 0, false);
+    packLanes(Q, F, dyn, Q, dyT);
+    gatherGemm(K, Q, F, xp, koff, pix, dyT, dwR, K, true, 0, false);
     if (!dx) continue;
-    // dx_n (C, H*W) = wflip (C, KD) . im2col(dp) (KD, H*W): rows r = input pixels, t = (f, m, kk), lanes = c.
-    spreadPad(doutn, F, OH, OW, S, KH - 1 - P, KW - 1 - P, dp, HD, WD);
+    // dx_n (C, H*W) = wflip (C, KD) . im2col(dp) (KD, H*W): rows r = input pixels, t = (f, u, v), lanes = c.
+    spreadPad(dyn, F, OH, OW, S, KH - 1 - P, KW - 1 - P, dp, HD, WD);
     gatherGemm(H * W, KD, C, dp, pixD, koffD, wflip, dx + ((<usize>n * C * H * W) << 2), H * W, false, 0, false);
   }
   for (let f = 0; f < F; f++) { // dw[f, perm[r]] = dwR[f, r]: the taps back in their order
@@ -466,8 +489,8 @@ export function conv2dBackward(
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 
-@inline function roundUp(n: i32, m: i32): i32 {
-  return (n + m - 1) / m * m;
+@inline function roundUp(n: i32, to: i32): i32 {
+  return (n + to - 1) / to * to;
 }
 
 @inline function alignUp16(p: usize): usize {

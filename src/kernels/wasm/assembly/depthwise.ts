@@ -18,9 +18,19 @@
 
 import { madd } from './conv';
 
+// The scratch layouts, each computed once by a layout function that the size function (from 0) and
+// the kernel (from `scratch`) both call; the 64 spare bytes per alignUp16 cover an unaligned scratch.
+let dXp: usize = 0, dDxp: usize = 0, dG: usize = 0;
+
+/** depthwiseForward's: one zero-padded plane. */
+function forwardLayout(scratch: usize, H: i32, W: i32, P: i32): usize {
+  dXp = alignUp16(scratch); //                                    (HP, WP)
+  return dXp + (<usize>(H + 2 * P) * (W + 2 * P) << 2);
+}
+
 /** Bytes of scratch depthwiseForward needs: one padded plane. */
 export function depthwiseForwardScratch(H: i32, W: i32, P: i32): usize {
-  return (<usize>(H + 2 * P) * (W + 2 * P) << 2) + 64;
+  return forwardLayout(0, H, W, P) + 64;
 }
 
 /**
@@ -32,7 +42,8 @@ export function depthwiseForward(
   S: i32, P: i32, D: i32, OH: i32, OW: i32, scratch: usize, relu: i32,
 ): void {
   const M = F / C, WP = W + 2 * P, HP = H + 2 * P;
-  const xp = alignUp16(scratch);
+  forwardLayout(scratch, H, W, P);
+  const xp = dXp;
   memory.fill(xp, 0, <usize>HP * WP << 2); // the border stays zero; each plane overwrites the interior
   const zero = f32x4.splat(0);
   for (let n = 0; n < N; n++) {
@@ -104,9 +115,21 @@ function forward3x3(xp: usize, WP: i32, D: i32, wf: usize, bias: f32, OH: i32, O
   }
 }
 
-/** Bytes of scratch depthwiseBackward needs: the padded plane, its gradient, and one masked dy plane (padded for the 3x3 path). */
+/**
+ * depthwiseBackward's: the padded plane, its gradient, and one masked dy plane with a zero border of
+ * E <= 2D on each side (the 3x3 path's, see backward3x3; the layout takes the largest).
+ */
+function backwardLayout(scratch: usize, H: i32, W: i32, P: i32, D: i32, OH: i32, OW: i32): usize {
+  const HP = H + 2 * P, WP = W + 2 * P;
+  dXp = alignUp16(scratch); //                                    (HP, WP)
+  dDxp = alignUp16(dXp + (<usize>HP * WP << 2)); //               (HP, WP)
+  dG = alignUp16(dDxp + (<usize>HP * WP << 2)); //                (OH + 2E, OW + 2E)
+  return dG + (<usize>(OH + 4 * D) * (OW + 4 * D) << 2);
+}
+
+/** Bytes of scratch depthwiseBackward needs (see backwardLayout). */
 export function depthwiseBackwardScratch(H: i32, W: i32, P: i32, D: i32, OH: i32, OW: i32): usize {
-  return (<usize>(2 * (H + 2 * P) * (W + 2 * P) + (OH + 4 * D) * (OW + 4 * D)) << 2) + 3 * 64;
+  return backwardLayout(0, H, W, P, D, OH, OW) + 3 * 64;
 }
 
 /**
@@ -119,9 +142,8 @@ export function depthwiseBackward(
   KH: i32, KW: i32, S: i32, P: i32, D: i32, OH: i32, OW: i32, scratch: usize, mask: usize,
 ): void {
   const M = F / C, WP = W + 2 * P, HP = H + 2 * P, Q = OH * OW;
-  const xp = alignUp16(scratch);
-  const dxp = alignUp16(xp + (<usize>HP * WP << 2));
-  const g = alignUp16(dxp + (<usize>HP * WP << 2));
+  backwardLayout(scratch, H, W, P, D, OH, OW);
+  const xp = dXp, dxp = dDxp, g = dG;
   memory.fill(xp, 0, <usize>HP * WP << 2);
   memory.fill(dw, 0, <usize>F * KH * KW << 2);
   if (db) memory.fill(db, 0, <usize>F << 2);

@@ -5,9 +5,9 @@
 //
 //   C = alpha * op(A) * op(B) + beta * C        all matrices row-major, float32
 //
-// Glossary: M, N = rows and columns of C, K = the summed (inner) dimension.
-//   op(A) is (M, K): A itself stored (M, K) with row stride lda, or A^T with A stored (K, M).
-//   op(B) is (K, N): B itself stored (K, N) with row stride ldb, or B^T with B stored (N, K).
+// Glossary (docs/names.md): rows, cols = the rows and columns of C, inner = the summed dimension.
+//   op(A) is (rows, inner): A itself stored (rows, inner) with row stride lda, or A^T with A stored (inner, rows).
+//   op(B) is (inner, cols): B itself stored (inner, cols) with row stride ldb, or B^T with B stored (cols, inner).
 //   MR x NR = the register tile, KC / MC / NC = the cache blocks.
 // Pointers are byte addresses in this module's linear memory; strides (lda, ldb, ldc) count floats.
 //
@@ -21,7 +21,7 @@
 //   - B is read in place when it is row-major (the large im2col matrix: packing it would cost as much
 //     as building it), and packed only when it must be transposed or for the ragged last NR columns.
 //   - A . B^T (A not transposed) takes a separate path, gemmDots: each C entry is then a dot product of
-//     two contiguous rows, SIMD along K, with no packing at all.
+//     two contiguous rows, SIMD along inner, with no packing at all.
 //   - Loops are blocked so that the B panel (KC x NR) stays in L1 and the packed A block (MC x KC) in L2.
 // There is no fused multiply-add: relaxed SIMD (f32x4.relaxed_madd) is not enabled by default in Node 20.
 
@@ -46,20 +46,20 @@ export function gemmScratchBytes(): usize {
  * (it may hold garbage). `scratch` must point to gemmScratchBytes() free bytes.
  */
 export function gemm(
-  transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha: f32,
+  transA: i32, transB: i32, rows: i32, cols: i32, inner: i32, alpha: f32,
   a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, scratch: usize,
 ): void {
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0) { scaleC(M, N, beta, c, ldc); return; }
-  if (transB && !transA) { gemmDots(M, N, K, alpha, a, lda, b, ldb, beta, c, ldc); return; }
+  if (rows <= 0 || cols <= 0) return;
+  if (inner <= 0) { scaleC(rows, cols, beta, c, ldc); return; }
+  if (transB && !transA) { gemmDots(rows, cols, inner, alpha, a, lda, b, ldb, beta, c, ldc); return; }
   const ap = scratch; //              (MC/MR, KC, MR)
   const bp = ap + AP_BYTES; //        (KC, NC) or (KC, NR)
   const ct = bp + BP_BYTES; //        (MR, NR)
-  for (let jc = 0; jc < N; jc += NC) {
-    const nc = min(NC, N - jc);
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = min(KC, K - pc);
-      const betaBlock: f32 = pc == 0 ? beta : 1; // later K blocks add onto the first one's result
+  for (let jc = 0; jc < cols; jc += NC) {
+    const nc = min(NC, cols - jc);
+    for (let pc = 0; pc < inner; pc += KC) {
+      const kc = min(KC, inner - pc);
+      const betaBlock: f32 = pc == 0 ? beta : 1; // later inner blocks add onto the first one's result
       // The B block op(B)[pc:pc+kc, jc:jc+nc], as a row-major pointer and stride.
       let bBlock: usize;
       let ldbBlock: i32;
@@ -71,8 +71,8 @@ export function gemm(
         ldbBlock = ldb;
         bBlock = b + ((<usize>pc * ldb + jc) << 2);
       }
-      for (let ic = 0; ic < M; ic += MC) {
-        const mc = min(MC, M - ic);
+      for (let ic = 0; ic < rows; ic += MC) {
+        const mc = min(MC, rows - ic);
         packA(transA, mc, kc, transA ? a + ((<usize>pc * lda + ic) << 2) : a + ((<usize>ic * lda + pc) << 2), lda, ap);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
@@ -102,28 +102,28 @@ export function gemm(
 }
 
 /**
- * C = alpha * A * B^T + beta * C with A stored (M, K) and B stored (N, K): every C[i, j] is the dot
+ * C = alpha * A * B^T + beta * C with A stored (rows, inner) and B stored (cols, inner): every C[i, j] is the dot
  * product of two contiguous rows, so this case needs no packing at all. The convolution's weight
- * gradient has this form (dw = dout . col^T, both with the pixels contiguous), and packing col for the
+ * gradient has this form (dw = dy . col^T, both with the pixels contiguous), and packing col for the
  * main kernel would cost as much as building it. A (2, 4) tile of C keeps eight v128 partial sums,
  * 4 products each per step, and adds their lanes up at the end; edge tiles take one dot at a time.
  * The loops visit 4 rows of B in the outer loop and all of A in the inner one: those 4 rows stay in
  * L1 while every row of A passes over them.
  */
 function gemmDots(
-  M: i32, N: i32, K: i32, alpha: f32, a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32,
+  rows: i32, cols: i32, inner: i32, alpha: f32, a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32,
 ): void {
-  const K4 = K & ~3; // the part of K that fills whole v128 registers
+  const K4 = inner & ~3; // the part of inner that fills whole v128 registers
   const ldaB = <usize>lda << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
-  for (let j = 0; j < N; j += 4) {
+  for (let j = 0; j < cols; j += 4) {
     const b0 = b + <usize>j * ldbB;
-    for (let i = 0; i < M; i += 2) {
+    for (let i = 0; i < rows; i += 2) {
       const a0 = a + <usize>i * ldaB;
       const c0 = c + <usize>i * ldcB + (<usize>j << 2);
-      if (i + 2 > M || j + 4 > N) { // a ragged edge: one dot product per element
-        for (let ii = i; ii < min(i + 2, M); ii++) {
-          for (let jj = j; jj < min(j + 4, N); jj++) {
-            const d = dot(a + <usize>ii * ldaB, b + <usize>jj * ldbB, K);
+      if (i + 2 > rows || j + 4 > cols) { // a ragged edge: one dot product per element
+        for (let ii = i; ii < min(i + 2, rows); ii++) {
+          for (let jj = j; jj < min(j + 4, cols); jj++) {
+            const d = dot(a + <usize>ii * ldaB, b + <usize>jj * ldbB, inner);
             const p = c + <usize>ii * ldcB + (<usize>jj << 2);
             store<f32>(p, beta == 0 ? alpha * d : alpha * d + beta * load<f32>(p));
           }
@@ -145,11 +145,11 @@ function gemmDots(
         y = v128.load(b3 + o);
         s03 = f32x4.add(s03, f32x4.mul(x0, y)); s13 = f32x4.add(s13, f32x4.mul(x1, y));
       }
-      let r0 = sumLanes4(s00, s01, s02, s03); // (C[i, j..j+3]) before alpha, beta and the K tail
+      let r0 = sumLanes4(s00, s01, s02, s03); // (C[i, j..j+3]) before alpha, beta and the inner tail
       let r1 = sumLanes4(s10, s11, s12, s13);
-      if (K4 < K) {
-        r0 = f32x4.add(r0, tailDots4(a0, b0, ldbB, K4, K));
-        r1 = f32x4.add(r1, tailDots4(a1, b0, ldbB, K4, K));
+      if (K4 < inner) {
+        r0 = f32x4.add(r0, tailDots4(a0, b0, ldbB, K4, inner));
+        r1 = f32x4.add(r1, tailDots4(a1, b0, ldbB, K4, inner));
       }
       storeQuad(c0, r0, alpha, beta);
       storeQuad(c0 + ldcB, r1, alpha, beta);
@@ -166,10 +166,10 @@ function gemmDots(
   return f32x4.add(v128.shuffle<f32>(u, v, 0, 1, 4, 5), v128.shuffle<f32>(u, v, 2, 3, 6, 7));
 }
 
-/** The products k in [k0, K) of row a with four rows of b (ldbB bytes apart), as one v128. */
-function tailDots4(a: usize, b: usize, ldbB: usize, k0: i32, K: i32): v128 {
+/** The products k in [k0, inner) of row a with four rows of b (ldbB bytes apart), as one v128. */
+function tailDots4(a: usize, b: usize, ldbB: usize, k0: i32, inner: i32): v128 {
   let r = f32x4.splat(0);
-  for (let k = k0; k < K; k++) {
+  for (let k = k0; k < inner; k++) {
     const o = <usize>k << 2;
     const y = f32x4(load<f32>(b + o), load<f32>(b + ldbB + o), load<f32>(b + 2 * ldbB + o), load<f32>(b + 3 * ldbB + o));
     r = f32x4.add(r, f32x4.mul(v128.load32_splat(a + o), y));
@@ -177,13 +177,13 @@ function tailDots4(a: usize, b: usize, ldbB: usize, k0: i32, K: i32): v128 {
   return r;
 }
 
-/** The dot product of two contiguous rows of K floats. */
-function dot(x: usize, y: usize, K: i32): f32 {
+/** The dot product of two contiguous rows of inner floats. */
+function dot(x: usize, y: usize, inner: i32): f32 {
   let s = f32x4.splat(0);
   let k = 0;
-  for (; k + 4 <= K; k += 4) s = f32x4.add(s, f32x4.mul(v128.load(x + (<usize>k << 2)), v128.load(y + (<usize>k << 2))));
+  for (; k + 4 <= inner; k += 4) s = f32x4.add(s, f32x4.mul(v128.load(x + (<usize>k << 2)), v128.load(y + (<usize>k << 2))));
   let r: f32 = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
-  for (; k < K; k++) r += load<f32>(x + (<usize>k << 2)) * load<f32>(y + (<usize>k << 2));
+  for (; k < inner; k++) r += load<f32>(x + (<usize>k << 2)) * load<f32>(y + (<usize>k << 2));
   return r;
 }
 
@@ -249,11 +249,11 @@ function mergeTile(mr: i32, nr: i32, ct: usize, c: usize, ldc: i32, alpha: f32, 
   }
 }
 
-/** C = beta * C (what gemm means when K = 0). */
-function scaleC(M: i32, N: i32, beta: f32, c: usize, ldc: i32): void {
-  for (let i = 0; i < M; i++) {
+/** C = beta * C (what gemm means when inner = 0). */
+function scaleC(rows: i32, cols: i32, beta: f32, c: usize, ldc: i32): void {
+  for (let i = 0; i < rows; i++) {
     const row = c + ((<usize>i * ldc) << 2);
-    for (let j = 0; j < N; j++) {
+    for (let j = 0; j < cols; j++) {
       const p = row + (<usize>j << 2);
       store<f32>(p, beta == 0 ? 0 : beta * load<f32>(p));
     }
@@ -317,7 +317,7 @@ function packA(transA: i32, mc: i32, kc: i32, a: usize, lda: i32, ap: usize): vo
 }
 
 /**
- * B is stored (N, K) and we need the (kc, nc) block of B^T row-major: bp[k, j] = B[j, k], row stride ldbp
+ * B is stored (cols, inner) and we need the (kc, nc) block of B^T row-major: bp[k, j] = B[j, k], row stride ldbp
  * (nc rounded up to NR, the extra columns zeroed). b points at B[jc, pc].
  */
 function packBTransposed(kc: i32, nc: i32, b: usize, ldb: i32, bp: usize, ldbp: i32): void {

@@ -6,7 +6,7 @@
 // a candidate v beats the current best when v > best or v is NaN (so a NaN propagates), which on
 // ties keeps the first maximum in reading order.
 //
-// Glossary: N = batch, C = channels, H, W = input size, K = window size (K x K), S = stride,
+// Glossary: N = batch, C = channels, H, W = input size, KH = window size (KH x KH, KW = KH), S = stride,
 // OH, OW = output size. argmax holds, for each output, the flat index into x (N, C, H, W) of its winner.
 // JavaScript branches on "v > best" mispredict half the time on real activations; here every choice
 // is a select (no branch), and the 2x2 stride-2 case handles four windows per v128.
@@ -15,13 +15,13 @@
  * out (N, C, OH, OW) = the max over each window of x (N, C, H, W); argmax (N, C, OH, OW) its index.
  */
 export function maxPool2dForward(
-  x: usize, N: i32, C: i32, H: i32, W: i32, K: i32, S: i32, OH: i32, OW: i32, out: usize, argmax: usize,
+  x: usize, N: i32, C: i32, H: i32, W: i32, KH: i32, S: i32, OH: i32, OW: i32, out: usize, argmax: usize,
 ): void {
   for (let plane = 0; plane < N * C; plane++) {
     const base = plane * H * W; // x[n, c] starts at this flat index
     const o = <usize>plane * OH * OW; // and out[n, c] at this one
-    if (K == 2 && S == 2) pool2x2(x, base, W, OH, OW, out + (o << 2), argmax + (o << 2));
-    else poolAny(x, base, W, K, S, OH, OW, out + (o << 2), argmax + (o << 2));
+    if (KH == 2 && S == 2) pool2x2(x, base, W, OH, OW, out + (o << 2), argmax + (o << 2));
+    else poolAny(x, base, W, KH, S, OH, OW, out + (o << 2), argmax + (o << 2));
   }
 }
 
@@ -64,12 +64,12 @@ function pool2x2(x: usize, base: i32, W: i32, OH: i32, OW: i32, out: usize, argm
  * candidates gathered lane by lane, S floats apart), so one compare-and-select serves four windows
  * and the four dependency chains run in parallel. As in pool2x2, a ragged last step is moved back.
  */
-function poolAny(x: usize, base: i32, W: i32, K: i32, S: i32, OH: i32, OW: i32, out: usize, argmax: usize): void {
+function poolAny(x: usize, base: i32, W: i32, KH: i32, S: i32, OH: i32, OW: i32, out: usize, argmax: usize): void {
   if (OW < 4) {
     for (let i = 0; i < OH; i++) {
       for (let j = 0; j < OW; j++) {
         const o = <usize>(i * OW + j) << 2;
-        window(x, base + i * S * W + j * S, W, K, out + o, argmax + o);
+        window(x, base + i * S * W + j * S, W, KH, out + o, argmax + o);
       }
     }
     return;
@@ -83,8 +83,8 @@ function poolAny(x: usize, base: i32, W: i32, K: i32, S: i32, OH: i32, OW: i32, 
       const corners = i32x4.add(i32x4.splat(c0), lanes);
       let best = gather4(x + (<usize>c0 << 2), sb);
       let where = corners;
-      for (let m = 0; m < K; m++) {
-        for (let k = 0; k < K; k++) {
+      for (let m = 0; m < KH; m++) {
+        for (let k = 0; k < KH; k++) {
           const d = m * W + k;
           const v = gather4(x + (<usize>(c0 + d) << 2), sb);
           const win = v128.or(f32x4.gt(v, best), f32x4.ne(v, v)); // larger, or NaN
@@ -107,12 +107,12 @@ function poolAny(x: usize, base: i32, W: i32, K: i32, S: i32, OH: i32, OW: i32, 
   return f32x4.replace_lane(v, 3, load<f32>(p + 3 * step));
 }
 
-/** The K x K window whose top-left input has flat index `corner`: its max into *out, its index into *argmax. */
-function window(x: usize, corner: i32, W: i32, K: i32, out: usize, argmax: usize): void {
+/** The KH x KH window whose top-left input has flat index `corner`: its max into *out, its index into *argmax. */
+function window(x: usize, corner: i32, W: i32, KH: i32, out: usize, argmax: usize): void {
   let best = load<i32>(x + (<usize>corner << 2)); // the bits of the float
   let where = corner;
-  for (let m = 0; m < K; m++) {
-    for (let k = 0; k < K; k++) {
+  for (let m = 0; m < KH; m++) {
+    for (let k = 0; k < KH; k++) {
       const idx = corner + m * W + k;
       const v = load<i32>(x + (<usize>idx << 2));
       const win = beats(v, best);
@@ -130,26 +130,26 @@ function window(x: usize, corner: i32, W: i32, K: i32, out: usize, argmax: usize
   return <bool>(<i32>(fv > fb) | <i32>(fv != fv));
 }
 
-/** dx (len values) = 0, then dx[argmax[o]] += dout[o] for every output o (outLen of them). */
-export function maxPool2dBackward(dout: usize, argmax: usize, outLen: i32, dx: usize, len: i32): void {
+/** dx (len values) = 0, then dx[argmax[o]] += dy[o] for every output o (outLen of them). */
+export function maxPool2dBackward(dy: usize, argmax: usize, outLen: i32, dx: usize, len: i32): void {
   memory.fill(dx, 0, <usize>len << 2);
   for (let o = 0; o < outLen; o++) {
     const p = dx + (<usize>load<i32>(argmax + (<usize>o << 2)) << 2);
-    store<f32>(p, load<f32>(p) + load<f32>(dout + (<usize>o << 2)));
+    store<f32>(p, load<f32>(p) + load<f32>(dy + (<usize>o << 2)));
   }
 }
 
 /**
- * out (C, OH, OW) = the max over each K x K window (stride S) of x (C, H, W): maxPool2dForward's
+ * out (C, OH, OW) = the max over each KH x KH window (stride S) of x (C, H, W): maxPool2dForward's
  * values, by the same comparisons in the same order (so the same bits, NaN and -0 included), without
  * the argmax, which only a backward pass needs. For inference: conv2dForwardPooled (conv.ts) pools
  * one image's convolution with it while that is still in cache.
  */
-export function maxPoolValues(x: usize, C: i32, H: i32, W: i32, K: i32, S: i32, OH: i32, OW: i32, out: usize): void {
+export function maxPoolValues(x: usize, C: i32, H: i32, W: i32, KH: i32, S: i32, OH: i32, OW: i32, out: usize): void {
   for (let c = 0; c < C; c++) {
     const plane = x + ((<usize>c * H * W) << 2), o = out + ((<usize>c * OH * OW) << 2);
-    if (K == 2 && S == 2 && OW >= 4) values2x2(plane, W, OH, OW, o);
-    else valuesAny(plane, W, K, S, OH, OW, o);
+    if (KH == 2 && S == 2 && OW >= 4) values2x2(plane, W, OH, OW, o);
+    else valuesAny(plane, W, KH, S, OH, OW, o);
   }
 }
 
@@ -174,7 +174,7 @@ function values2x2(x: usize, W: i32, OH: i32, OW: i32, out: usize): void {
 }
 
 /** One plane, any window and stride (poolAny without the argmax): four windows per v128 when OW >= 4. */
-function valuesAny(x: usize, W: i32, K: i32, S: i32, OH: i32, OW: i32, out: usize): void {
+function valuesAny(x: usize, W: i32, KH: i32, S: i32, OH: i32, OW: i32, out: usize): void {
   const sb = <usize>S << 2;
   for (let i = 0; i < OH; i++) {
     let j = 0;
@@ -183,8 +183,8 @@ function valuesAny(x: usize, W: i32, K: i32, S: i32, OH: i32, OW: i32, out: usiz
         if (j + 4 > OW) j = OW - 4;
         const corner = x + ((<usize>(i * S * W + j * S)) << 2); // window j's top-left input
         let best = gather4(corner, sb);
-        for (let m = 0; m < K; m++) {
-          for (let k = 0; k < K; k++) {
+        for (let m = 0; m < KH; m++) {
+          for (let k = 0; k < KH; k++) {
             const v = gather4(corner + ((<usize>(m * W + k)) << 2), sb);
             best = v128.bitselect(v, best, v128.or(f32x4.gt(v, best), f32x4.ne(v, v))); // larger, or NaN
           }
@@ -196,8 +196,8 @@ function valuesAny(x: usize, W: i32, K: i32, S: i32, OH: i32, OW: i32, out: usiz
     for (; j < OW; j++) {
       const corner = x + ((<usize>(i * S * W + j * S)) << 2);
       let best = load<i32>(corner); // the bits of the float
-      for (let m = 0; m < K; m++) {
-        for (let k = 0; k < K; k++) {
+      for (let m = 0; m < KH; m++) {
+        for (let k = 0; k < KH; k++) {
           const v = load<i32>(corner + ((<usize>(m * W + k)) << 2));
           best = select<i32>(v, best, beats(v, best));
         }

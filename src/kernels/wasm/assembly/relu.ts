@@ -20,16 +20,16 @@ export function reluForward(x: usize, n: i32, out: usize): void {
   }
 }
 
-/** dx (n values) = y > 0 ? dout : 0, y being the forward output (> 0 exactly where x > 0). dx may be dout. */
-export function reluBackward(y: usize, dout: usize, n: i32, dx: usize): void {
+/** dx (n values) = y > 0 ? dy : 0, y being the forward output (> 0 exactly where x > 0). dx may be dy. */
+export function reluBackward(y: usize, dy: usize, n: i32, dx: usize): void {
   const zero = f32x4.splat(0);
   let t = 0;
   for (; t + 4 <= n; t += 4) {
     const o = <usize>t << 2;
-    v128.store(dx + o, v128.and(v128.load(dout + o), f32x4.gt(v128.load(y + o), zero)));
+    v128.store(dx + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(y + o), zero)));
   }
   for (; t < n; t++) {
     const o = <usize>t << 2;
-    store<f32>(dx + o, load<f32>(y + o) > 0 ? load<f32>(dout + o) : 0);
+    store<f32>(dx + o, load<f32>(y + o) > 0 ? load<f32>(dy + o) : 0);
   }
 }
