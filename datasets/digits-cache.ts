@@ -83,34 +83,114 @@ function sourceKey(dir: string, version: string): Buffer {
   return createHash('sha256').update(parts.join('\n')).digest();
 }
 
-/** Parses the package's JSON into codes and a palette. The slow path: about a second and 180 MB. */
+/**
+ * Parses the package's JSON into codes and a palette. The slow path (the first run only). Lean: one
+ * file is parsed at a time and turned into one byte per pixel at once, each value's code being its
+ * order of first appearance; once every distinct value is known, the palette is sorted and the codes
+ * renumbered through a 256-entry table. So at most one file's parsed numbers are alive (about 6 MB),
+ * where keeping every file's float32 values until the palette was known held 31 MB more (the first
+ * `npm start` peaked at 163 MB against 111 MB on later runs, issue 27). Same codes, same palette.
+ */
 export function encodeDigitsFromJson(dir: string): DigitCodes {
-  const values: Float32Array[] = [];
-  const distinct = new Set<number>();
+  const codes: Uint8Array[] = [];
+  const firstSeen = new Map<number, number>(); // float32 value -> code in order of first appearance
   for (let d = 0; d < 10; d++) {
     const file = join(dir, `${d}.json`);
     const st = statSync(file);
     if (!st.isFile() || st.size > 64 * 2 ** 20) throw new Error(`loadDigits: ${file} is not a regular file under 64 MB`);
-    const data = (JSON.parse(readFileSync(file, 'utf8')) as { data?: number[] }).data;
-    if (!Array.isArray(data) || data.length % PIXELS !== 0) {
-      throw new Error(`loadDigits: ${file} does not hold a 'data' array of 784-pixel images`);
+    const bytes = readFileSync(file);
+    const seen = firstSeen.size;
+    const code = (v: number): number => { // v's code, in order of first appearance
+      const f = Math.fround(v); // the value as the old loader stored it (Float32Array.from)
+      let k = firstSeen.get(f);
+      if (k === undefined) {
+        if (firstSeen.size === PALETTE) throw new Error(`loadDigits: ${file} holds more than ${PALETTE} distinct pixel values; the compact form cannot store it`);
+        firstSeen.set(f, k = firstSeen.size);
+      }
+      return k;
+    };
+    // Straight from the bytes into one byte per value (at most one value per 2 bytes: a digit and a comma).
+    let c = new Uint8Array(bytes.length >> 1);
+    let count = scanDataArray(bytes, (v, i) => { c[i] = code(v); });
+    if (count === null) {
+      // Another form than { "data": [...] }: forget what the scan saw, and read the file with JSON.parse.
+      for (const [v, k] of firstSeen) if (k >= seen) firstSeen.delete(v);
+      const data = (JSON.parse(bytes.toString('utf8')) as { data?: number[] }).data;
+      if (!Array.isArray(data)) throw new Error(`loadDigits: ${file} does not hold a 'data' array of 784-pixel images`);
+      c = new Uint8Array(data.length);
+      for (let i = 0; i < data.length; i++) c[i] = code(data[i]);
+      count = data.length;
     }
-    const f32 = Float32Array.from(data); // the values as the old loader stored them
-    for (const v of f32) distinct.add(v);
-    if (distinct.size > PALETTE) throw new Error(`loadDigits: ${file} holds more than ${PALETTE} distinct pixel values; the compact form cannot store it`);
-    values.push(f32);
+    if (count % PIXELS !== 0) throw new Error(`loadDigits: ${file} does not hold a 'data' array of 784-pixel images`);
+    c = c.slice(0, count); // its own buffer: the upper-bound one goes
+    codes.push(c);
   }
-  const palette = Float32Array.from([...distinct].sort((a, b) => a - b));
-  const index = new Map<number, number>();
-  palette.forEach((v, i) => index.set(v, i));
-  const codes = values.map((vs) => {
-    const c = new Uint8Array(vs.length);
-    for (let i = 0; i < vs.length; i++) c[i] = index.get(vs[i])!;
-    return c;
-  });
-  const full = new Float32Array(PALETTE);
-  full.set(palette);
-  return { codes, palette: full };
+  const sorted = [...firstSeen.keys()].sort((a, b) => a - b);
+  const renumber = new Uint8Array(PALETTE); // first-appearance code -> index in the sorted palette
+  sorted.forEach((v, i) => { renumber[firstSeen.get(v)!] = i; });
+  for (const c of codes) for (let i = 0; i < c.length; i++) c[i] = renumber[c[i]];
+  const palette = new Float32Array(PALETTE);
+  palette.set(sorted);
+  return { codes, palette };
+}
+
+/**
+ * The numbers of a file of the form `{ "data": [n, n, ...] }` (JSON whitespace anywhere), read from its
+ * bytes without JSON.parse (which builds a heap number per value, ~19 MB for one digit's 784,000
+ * values): onValue(value, index) for each, then the count is returned. Each value is JSON.parse's: a number of at most 15
+ * significant digits and no exponent is its digits as an integer divided by a power of ten, both exact
+ * in a double, so the one division rounds it correctly (Clinger's fast path); any other number is read
+ * by Number(). Returns null for a file of any other form (the caller then uses JSON.parse; onValue may
+ * have seen some of its values).
+ */
+export function scanDataArray(b: Uint8Array, onValue: (v: number, index: number) => void): number | null {
+  let i = 0;
+  const ws = () => { while (i < b.length && (b[i] === 0x20 || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09)) i++; };
+  const expect = (text: string) => {
+    ws();
+    for (let k = 0; k < text.length; k++, i++) if (b[i] !== text.charCodeAt(k)) return false;
+    return true;
+  };
+  if (!expect('{') || !expect('"data"') || !expect(':') || !expect('[')) return null;
+  let n = 0;
+  ws();
+  if (b[i] === 0x5d) i++; // an empty array
+  else {
+    for (;;) {
+      ws();
+      const start = i;
+      const negative = b[i] === 0x2d;
+      if (negative) i++;
+      let mantissa = 0, digits = 0, scale = 0, simple = true;
+      if (!(b[i] >= 0x30 && b[i] <= 0x39)) return null;
+      if (b[i] === 0x30 && b[i + 1] >= 0x30 && b[i + 1] <= 0x39) return null; // a leading zero: not JSON
+      while (b[i] >= 0x30 && b[i] <= 0x39) { mantissa = mantissa * 10 + (b[i] - 0x30); if (mantissa > 0) digits++; i++; }
+      if (b[i] === 0x2e) {
+        i++;
+        if (!(b[i] >= 0x30 && b[i] <= 0x39)) return null;
+        while (b[i] >= 0x30 && b[i] <= 0x39) { mantissa = mantissa * 10 + (b[i] - 0x30); if (mantissa > 0) digits++; scale++; i++; }
+      }
+      if (b[i] === 0x65 || b[i] === 0x45) { // an exponent: Number() reads it
+        simple = false;
+        i++;
+        if (b[i] === 0x2b || b[i] === 0x2d) i++;
+        if (!(b[i] >= 0x30 && b[i] <= 0x39)) return null;
+        while (b[i] >= 0x30 && b[i] <= 0x39) i++;
+      }
+      let v: number;
+      if (simple && digits <= 15 && scale <= 22) v = mantissa / 10 ** scale;
+      else v = Number(Buffer.from(b.buffer, b.byteOffset + start, i - start).toString('latin1'));
+      if (negative && simple && digits <= 15 && scale <= 22) v = -v;
+      onValue(v, n++);
+      ws();
+      if (b[i] === 0x2c) { i++; continue; }
+      if (b[i] === 0x5d) { i++; break; }
+      return null;
+    }
+  }
+  if (!expect('}')) return null;
+  ws();
+  return i === b.length ? n : null;
 }
 
 function serialize(key: Buffer, dc: DigitCodes): Uint8Array {

@@ -1,7 +1,7 @@
 // Measures `miniconv read` (src/io/read-number.ts) on numbers composed from the HELD-OUT digits of
 // the bundled set (the 2,000 that `npm start` tests on; the model never saw them), not in CI:
 //
-//   npx tsx scripts/measure-read.ts [--model models/digits.json] [--count 200] [--seed 1] [--digits 5]
+//   npx tsx scripts/measure-read.ts [--model models/digits.json] [--count 200] [--seed 1] [--digits 5] [--set test|train]
 //
 // Two settings, each `count` numbers of `digits` digits (test/number-pictures.ts composes them):
 //   touching  mixed sizes (the number's scale 0.5x-3x of MNIST's 28-pixel frame, each digit's +-25%),
@@ -20,11 +20,13 @@ import { Tensor } from '../src/tensor.ts';
 import { type ComposeOptions, composeNumber, digitImage } from '../test/number-pictures.ts';
 import { editDistance } from '../test/read-number-metrics.ts';
 
-const { values } = parseArgs({ options: { model: { type: 'string', default: 'models/digits.json' }, count: { type: 'string', default: '200' }, seed: { type: 'string', default: '1' }, digits: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { model: { type: 'string', default: 'models/digits.json' }, count: { type: 'string', default: '200' }, seed: { type: 'string', default: '1' }, digits: { type: 'string', default: '5' }, set: { type: 'string', default: 'test' } } });
 const { model } = loadModel(values.model!);
 model.eval();
 const classify = (x: Float32Array, n: number) => softmax(model.forward(new Tensor([n, 1, 28, 28], x))).data as Float32Array;
-const { test } = loadDigits();
+// --set train composes from the training digits instead: for tuning, so that the held-out figures stay unseen.
+const split = loadDigits();
+const test = values.set === 'train' ? split.train : split.test;
 const count = Number(values.count), len = Number(values.digits);
 
 function run(name: string, o: ComposeOptions): void {
@@ -36,7 +38,7 @@ function run(name: string, o: ComposeOptions): void {
     const c = composeNumber(idx.map((i) => digitImage(test.images, i)), idx.map((i) => test.labels[i]), rng, o);
     const t0 = performance.now();
     let text = '';
-    try { text = readNumber(c.rgba, c.width, c.height, classify).text; } catch { text = ''; }
+    try { text = readNumber(c.rgba, c.width, c.height, classify).text; } catch (e) { text = ''; if (process.env.READ_DEBUG) console.log((e as Error).stack); }
     ms += performance.now() - t0;
     if (text === c.text) right++; else if (wrong.length < 8) wrong.push(`${c.text}->${text}`);
     digitsRight += Math.max(0, len - editDistance(text, c.text));

@@ -1,5 +1,6 @@
 // Seeded randomness. Every random number in miniconv comes from an Rng made
 // here from an explicit seed, so the same seed gives the same model, bit for bit.
+/// <reference path="./seedrandom-arc4.d.ts" />
 import seedrandom from 'seedrandom/seedrandom.js'; // the ARC4 generator alone (see seedrandom-arc4.d.ts)
 import { Tensor, shapeSize, shapeStr } from './tensor.ts';
 

@@ -106,6 +106,13 @@ describe('miniconv CLI', () => {
     expect(train).toMatch(/--backend <NAME> +the kernels to run: naive, ts, wasm/);
   });
 
+  it('inspect --help says snapshots are kept by default (issue 23 §4), and every writer offers --force', async () => {
+    const help = (await run('inspect', '--help')).out;
+    expect(help).not.toContain('models trained with --snapshots');
+    expect(help).toMatch(/train\s+keeps them by default; not for a model trained with --no-snapshots or imported/);
+    for (const cmd of ['inspect', 'export', 'import', 'predict', 'train']) expect((await run(cmd, '--help')).out, cmd).toMatch(/--force/);
+  });
+
   it('--backend chooses the kernels for the process', async () => {
     try {
       const r = await run('eval', modelFile, '--backend', 'ts');

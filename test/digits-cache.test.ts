@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lastDigitCacheEvent, loadDigitCodes } from '../datasets/digits-cache.ts';
+import { lastDigitCacheEvent, loadDigitCodes, scanDataArray } from '../datasets/digits-cache.ts';
 import { loadDigits, loadRawDigits } from '../datasets/mnist.ts';
 import { createRng } from '../src/rng.ts';
 
@@ -88,5 +88,30 @@ describe('compact digit cache', () => {
     utimesSync(join(src, '4.json'), new Date(2020, 0, 1), new Date(2020, 0, 1));
     loadDigitCodes({ cacheDir: dir, sourceDir: src });
     expect(lastDigitCacheEvent).toMatchObject({ action: 'built', reason: 'stale (the mnist package changed)' });
+  });
+});
+
+/** The values scanDataArray reports, or null. */
+function scan(text: string): number[] | null {
+  const got: number[] = [];
+  const n = scanDataArray(Buffer.from(text), (v, i) => { got[i] = v; });
+  return n === null ? null : (expect(n).toBe(got.length), got);
+}
+
+describe('scanDataArray: the digit JSON read without JSON.parse', () => {
+  it('gives JSON.parse\'s numbers, bit for bit, for every form a JSON number can take', () => {
+    const tokens = ['0', '-0', '1', '0.2', '0.624', '0.992', '0.1', '0.3', '123.456', '1e-3', '2.5E+2', '-7.125', '0.30000000000000004',
+      '9007199254740993', '0.000001', '1234567890123456789', '0.1234567890123456', '-0.0', '5e-324', '1.7976931348623157e308'];
+    const text = `{ "data" : [ ${tokens.join(' ,\n')} ] }\n`;
+    const got = scan(text);
+    const want = (JSON.parse(text) as { data: number[] }).data;
+    expect(got).not.toBeNull();
+    expect(got!.map((v) => Object.is(v, -0) ? '-0' : v)).toEqual(want.map((v) => Object.is(v, -0) ? '-0' : v));
+  });
+  it('returns null for any other form, which JSON.parse then reads (or rejects)', () => {
+    for (const text of ['{"data":[1,2]', '{"data":[01]}', '{"data":[1,]}', '{"other":[1]}', '{"data":[1]} x', '[1,2]', '{"data":[.5]}', '{"data":[1.]}']) {
+      expect(scan(text), text).toBeNull();
+    }
+    expect(scan('{"data":[]}')).toEqual([]);
   });
 });

@@ -17,6 +17,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   main: string; types: string; exports: Record<string, Target>; files: string[]; bin: Record<string, string>;
   scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string>;
   peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  engines: { node: string }; keywords: string[]; homepage: string; repository: { type: string; url: string }; bugs: { url: string };
 };
 
 /**
@@ -59,18 +60,18 @@ const ENTRY_NAMES: Record<string, string[]> = {
     'ModelSaveError', 'Optimizer', 'ReLU', 'Residual', 'SEED_INPUT', 'SEED_KERNEL', 'SGD', 'Sequential', 'Sigmoid', 'Tanh',
     'Tensor', 'TrainingDivergedError', 'applyPreprocess', 'applySchedule', 'argmaxRow', 'augmentByName', 'byteDataset',
     'bytesOf', 'checkModelDestination', 'checkPreprocess', 'copyImage', 'cosineAnnealingLR', 'countParams', 'createRng',
-    'decodePicture', 'defaultBackend', 'deserializeModel', 'digitToPng', 'divergingColor', 'earlyStopping', 'evaluate',
-    'explainChain', 'explainConv', 'explainDense', 'explainPool', 'explainRelu', 'explainSoftmax', 'explainWhyConv',
-    'explainDenseAsConv', 'makeParam', 'toFullyConvolutional',
     'MAX_ACTIVATION_VALUES', 'MAX_LAYER_DEPTH', 'MAX_MODEL_VALUES', 'checkActivationBudget', 'checkArchitecture',
-    'exponentialLR', 'featureMaps', 'fit', 'fitAsync', 'formatConfusion', 'gradCheck', 'greyColor', 'imageRange',
-    'initTensor', 'initWasmKernels', 'initWasmKernelsAsync', 'kernelsToAnsi', 'layerFromConfig', 'linearLR', 'loadModel',
-    'maxAbsOf', 'modelFromConfig', 'numericGradient', 'prepareModelDestination', 'preprocessDigit', 'randomAffine',
-    'randomElastic', 'randomShift', 'readDigit', 'readDigitPng', 'readPicture', 'readRegularFile', 'relError',
-    'renderFeatureMapsPng', 'renderKernelGridPng', 'renderKernelsPng', 'renderModelFeatureMapsPng', 'restoreBest',
-    'saveModel', 'saveTrainedModel', 'sequentialLR', 'serializeModel', 'setDefaultBackend', 'softmax',
-    'softmaxCrossEntropy', 'stepLR', 'takeFirst', 'trainStep', 'trainingSteps', 'warmupCosineLR', 'wasmStatus',
-    'weightsToAnsi', 'writeFileAtomic'
+    'decodePicture', 'defaultBackend', 'deleteModelFromIndexedDb', 'deserializeModel', 'digitToPng', 'divergingColor',
+    'earlyStopping', 'evaluate', 'explainChain', 'explainConv', 'explainDense', 'explainDenseAsConv', 'explainPool',
+    'explainRelu', 'explainSoftmax', 'explainWhyConv', 'exponentialLR', 'featureMaps', 'fit', 'fitAsync', 'formatConfusion',
+    'gradCheck', 'greyColor', 'imageRange', 'initTensor', 'initWasmKernels', 'initWasmKernelsAsync', 'kernelsToAnsi',
+    'layerFromConfig', 'linearLR', 'listModelsInIndexedDb', 'loadModel', 'loadModelFromIndexedDb', 'loadModelFromUrl',
+    'makeParam', 'maxAbsOf', 'modelFromConfig', 'numericGradient', 'prepareModelDestination', 'preprocessDigit',
+    'randomAffine', 'randomElastic', 'randomShift', 'readDigit', 'readDigitPng', 'readPicture', 'readRegularFile',
+    'relError', 'renderFeatureMapsPng', 'renderKernelGridPng', 'renderKernelsPng', 'renderModelFeatureMapsPng',
+    'restoreBest', 'saveModel', 'saveModelToIndexedDb', 'saveTrainedModel', 'sequentialLR', 'serializeModel',
+    'setDefaultBackend', 'softmax', 'softmaxCrossEntropy', 'stepLR', 'takeFirst', 'toFullyConvolutional', 'trainStep',
+    'trainingSteps', 'warmupCosineLR', 'wasmStatus', 'weightsToAnsi', 'writeFileAtomic'
   ],
   'miniconv/kernels': [
     'BACKENDS', 'addBackwardNaive', 'addForwardFast', 'addForwardNaive', 'addKernels', 'avgPool2dBackwardFast',
@@ -208,5 +209,30 @@ describe('package.json for an install anywhere', () => {
     expect(pkg.devDependencies.mnist).toBeDefined();
     expect(pkg.peerDependencies?.mnist).toBe(pkg.devDependencies.mnist);
     expect(pkg.peerDependenciesMeta?.mnist).toEqual({ optional: true });
+  });
+});
+
+describe('package.json for the registry (issue 25 §6)', () => {
+  it('engines: the Node versions whose require(esm) lets a CommonJS user load this ES-module-only package', () => {
+    // require() of an ES module is on by default from Node 20.19 and 22.12 (test/pack.test.ts requires the installed package).
+    expect(pkg.engines.node).toBe('^20.19.0 || >=22.12.0');
+    expect((pkg as unknown as { type: string }).type).toBe('module');
+  });
+
+  it('names its repository, home page, issue tracker and keywords', () => {
+    expect(pkg.repository.type).toBe('git');
+    expect(pkg.repository.url).toMatch(/^git\+https:\/\/.+\.git$/);
+    const repo = pkg.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+    expect(pkg.homepage).toBe(`${repo}#readme`);
+    expect(pkg.bugs.url).toBe(`${repo}/issues`);
+    expect(pkg.keywords).toEqual(expect.arrayContaining(['convolutional-neural-network', 'webassembly', 'onnx']));
+  });
+
+  it("sets onnxruntime-node's install switch in the environment, not as an unknown .npmrc key that npm warns about", () => {
+    expect(readFileSync(join(root, '.npmrc'), 'utf8')).not.toMatch(/onnxruntime/);
+    expect(readFileSync(join(root, '.ci', 'run'), 'utf8')).toMatch(/^export ONNXRUNTIME_NODE_INSTALL=skip$/m);
+    const r = spawnSync('npm', ['pkg', 'get', 'name'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stdout.trim()).toBe('"miniconv"');
+    expect(r.stderr).not.toMatch(/Unknown project config/);
   });
 });

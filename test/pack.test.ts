@@ -205,6 +205,7 @@ function lastJson<T>(stdout: string, open: '[' | '{'): T {
 
 let packed: { filename: string; files: Array<{ path: string }>; size: number; unpackedSize: number };
 let lean: { bytes: number; packages: string[] };
+let packWarnings: string[];
 let withoutMnist: SpawnSyncReturns<string>;
 
 /** The bytes of every file under `dir` (what the install adds to a disk, give or take the blocks). */
@@ -218,7 +219,9 @@ function treeBytes(dir: string): number {
 
 beforeAll(() => {
   // npm pack runs prepack (npm run build: tsc, the .mjs files, the wasm) in the repository, as on publish.
-  packed = lastJson<Array<typeof packed>>(ok(run('npm', ['pack', '--json', '--pack-destination', work], root, 180_000, process.env), 'npm pack'), '[')[0];
+  const pack = run('npm', ['pack', '--json', '--pack-destination', work], root, 180_000, process.env);
+  packWarnings = pack.stderr.split('\n').filter((l) => /npm warn/i.test(l));
+  packed = lastJson<Array<typeof packed>>(ok(pack, 'npm pack'), '[')[0];
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2));
   // @types/node: what a TypeScript project on Node has (for the tsc step); the tarball brings the rest.
@@ -235,6 +238,10 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000);
 
 describe('npm pack', () => {
+  it('npm pack warns about nothing (issue 25: seven warnings of an unknown .npmrc key)', () => {
+    expect(packWarnings).toEqual([]);
+  });
+
   it('packs dist/ (modules, declarations, maps, the .mjs files, the wasm), the bin, README and LICENSE, and no sources or tests', () => {
     const files = packed.files.map((f) => f.path).sort();
     const outside = files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE', 'bin/miniconv.js'].includes(f));
@@ -299,6 +306,20 @@ describe('the installed package', () => {
     expect({ ...r, entries: undefined, kernels: undefined, digitModel: undefined }).toEqual({ ...expected, entries: undefined, kernels: undefined, digitModel: undefined });
   }, 300_000);
 
+  it("a CommonJS file require()s the ES-module-only package (Node's require(esm), from the versions in engines)", () => {
+    writeFileSync(join(app, 'app.cjs'), `
+const m = require('miniconv');
+const onnx = require('miniconv/onnx');
+const conv = new m.Conv2D({ inChannels: 1, outChannels: 1, kernelSize: 2, bias: false, rng: m.createRng(0) });
+conv.weight.value.data.set(m.SEED_KERNEL.flat());
+const y = conv.forward(new m.Tensor([1, 1, 3, 3], m.SEED_INPUT.flat()));
+console.log(JSON.stringify({ y: Array.from(y.data), onnx: typeof onnx.exportOnnx }));
+`);
+    const r = run(process.execPath, ['app.cjs'], app);
+    expect(r.stderr.replace(/.*ExperimentalWarning.*\n?|.*--trace-warnings.*\n?/g, '')).toBe('');
+    expect(JSON.parse(r.stdout.trim())).toEqual({ y: [4, 4, 4, 4], onnx: 'function' });
+  });
+
   it('tsc type-checks a consumer .ts file against the declarations in the package', () => {
     writeFileSync(join(app, 'consumer.ts'), CONSUMER_TS);
     writeFileSync(join(app, 'consumer-onnx.ts'), CONSUMER_ONNX_TS);
@@ -358,6 +379,7 @@ describe('the installed package', () => {
     const esbuild = import.meta.resolve('esbuild');
     const sizes = JSON.parse(ok(run(process.execPath, ['esbuild-sizes.mjs', esbuild], app, 120_000), 'esbuild').trim().split('\n').pop()!) as
       Record<'minimal' | 'onnx', { bytes: number; inputs: string[] }>;
+    console.log(`esbuild, minified: a minimal network ${(sizes.minimal.bytes / 1e3).toFixed(1)} kB, miniconv/onnx ${(sizes.onnx.bytes / 1e3).toFixed(1)} kB`);
     expect(sizes.minimal.bytes).toBeLessThan(60_000);
     expect(sizes.minimal.inputs.filter((f) => /onnx\/(?!preprocess)|protobuf|pngjs|jpeg-js|mnist|\/train\/parallel\.js/.test(f))).toEqual([]);
     // The ONNX entry bundles too, with its protobuf runtime, for a page that wants it.

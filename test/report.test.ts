@@ -232,9 +232,9 @@ describe('inspect with --image, without metadata, and with escaping', () => {
 describe('inspect errors: one line and exit code 1 for bad data, usage and exit code 2 for bad arguments', () => {
   const notWritten = () => join(dir, 'never');
   it.each([
-    ['a non-integer --index', ['--index', 'two'], 2, /^miniconv inspect: --index must be an integer >= 0 \(for example --index 3\), got 'two'\n\nUsage: miniconv inspect/],
+    ['a non-integer --index', ['--index', 'two'], 2, /^miniconv inspect: --index must be an integer >= 0, in decimal digits \(for example --index 3\), got 'two'\n\nUsage: miniconv inspect/],
     ['an --index past the end', ['--index', '2000'], 2, /^miniconv inspect: --index must be an integer from 0 to 1999 \(the bundled test set has 2,000 digits\), got '2000'\n\nUsage/],
-    ['a negative --index', ['--index=-1'], 2, /--index must be an integer >= 0 .* got '-1'/],
+    ['a negative --index', ['--index=-1'], 2, /--index must be an integer >= 0, .* got '-1'/],
     ['a missing --image', ['--image', '/no/such/digit.png'], 1, /^miniconv inspect: --image: no such file: \/no\/such\/digit\.png$/],
   ])('%s', async (_, args, code, message) => {
     const r = await run(modelPath, ...(args as string[]), '--out', notWritten());

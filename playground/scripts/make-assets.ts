@@ -1,7 +1,9 @@
 // Writes the playground's generated assets into playground/public/ (git-ignored):
 //   digits.bin    the bundled digits, split as `miniconv train` splits them (see ../src/digits-format.ts)
-//   kernels.wasm  the plain-SIMD build of the wasm kernels (build/kernels.wasm, from npm run build:wasm):
-//                 the relaxed build needs a flag in Chromium and a cross-origin-isolated page.
+//   kernels.wasm  the plain-SIMD build of the wasm kernels (build/kernels.wasm, from npm run build:wasm)
+//   kernels-relaxed.wasm  the relaxed-SIMD build (fused multiply-add), which the page prefers where the
+//                 engine runs it: Chromium 156 does, without a flag and without cross-origin isolation
+//                 (bench/relaxed-simd-browser.ts).
 import { copyFileSync, existsSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadDigits } from '../../datasets/mnist.ts';
@@ -25,7 +27,10 @@ export function makeAssets(): void {
   const wasm = fileURLToPath(new URL('../../build/kernels.wasm', import.meta.url));
   if (!existsSync(wasm)) throw new Error('make-assets: build/kernels.wasm is missing; run npm run build:wasm');
   copyFileSync(wasm, publicDir + 'kernels.wasm');
-  console.log(`playground assets: digits.bin (${train.count} + ${test.count} digits, ${(bytes.length / 1e6).toFixed(2)} MB), kernels.wasm`);
+  const relaxed = fileURLToPath(new URL('../../build/kernels-relaxed.wasm', import.meta.url));
+  if (!existsSync(relaxed)) throw new Error('make-assets: build/kernels-relaxed.wasm is missing; run npm run build:wasm');
+  copyFileSync(relaxed, publicDir + 'kernels-relaxed.wasm');
+  console.log(`playground assets: digits.bin (${train.count} + ${test.count} digits, ${(bytes.length / 1e6).toFixed(2)} MB), kernels.wasm, kernels-relaxed.wasm`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) makeAssets();

@@ -41,22 +41,32 @@ let history: EpochRecord[] = [];
 let snapshots: Snapshot[] = [];
 let loopScheduled = false;
 
-/** Fetches the digits and the wasm kernels from the page's folder (`base`). */
+/**
+ * Fetches the digits and the wasm kernels from the page's folder (`base`). The relaxed-SIMD build
+ * (fused multiply-add) where the engine runs it, else the plain SIMD build: Chromium 156 instantiates
+ * the relaxed one on a page that is not cross-origin isolated too (measured with
+ * bench/relaxed-simd-browser.ts, 2026-12-07), so no isolation is asked for.
+ */
 async function init(base: string): Promise<void> {
-  const [digits, wasm] = await Promise.all([
+  const [digits, relaxed, plain] = await Promise.all([
     fetchBytes(new URL('digits.bin', base)),
+    fetchBytes(new URL('kernels-relaxed.wasm', base)).catch((e: Error) => e),
     fetchBytes(new URL('kernels.wasm', base)).catch((e: Error) => e),
   ]);
   ({ train, test } = decodeDigits(digits));
-  if (wasm instanceof Error) backend = `TypeScript kernels (${wasm.message})`;
-  else {
+  const why: string[] = [];
+  backend = '';
+  for (const [bytes, what] of [[relaxed, 'WebAssembly relaxed SIMD kernels (fused multiply-add)'], [plain, 'WebAssembly SIMD kernels']] as const) {
+    if (bytes instanceof Error) { why.push(bytes.message); continue; }
     try {
-      initWasmKernels(wasm);
-      backend = wasmStatus() === 'wasm' ? 'WebAssembly SIMD kernels' : `TypeScript kernels (${wasmStatus()})`;
+      initWasmKernels(bytes);
+      if (wasmStatus() === 'wasm') { backend = what; break; }
+      why.push(wasmStatus());
     } catch (e) {
-      backend = `TypeScript kernels (this browser cannot run the wasm SIMD build: ${(e as Error).message})`;
+      why.push(`this browser cannot run ${what === 'WebAssembly SIMD kernels' ? 'the wasm SIMD build' : 'the relaxed SIMD build'}: ${(e as Error).message}`);
     }
   }
+  if (!backend) backend = `TypeScript kernels (${why.join('; ')})`;
 }
 
 async function fetchBytes(url: URL): Promise<Uint8Array> {

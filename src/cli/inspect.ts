@@ -11,11 +11,11 @@ import { UsageError } from './errors.ts';
 import { configureCommand, intArg, pathArg } from './parse.ts';
 
 const WRITES = `
-Writes into DIR (created if missing):
+Writes into DIR (created if missing; its files replace only earlier inspect files, unless --force):
   kernels-<layer>.png       the kernels of every Conv2D layer
   featuremaps-<layer>.png   every layer's output for one digit (featuremaps.png: all layers in one picture)
-  kernels-snapshots.png     the first layer's kernels at initialisation and after each epoch (models
-                            trained with --snapshots)
+  kernels-snapshots.png     the first layer's kernels at initialisation and after each epoch (train
+                            keeps them by default; not for a model trained with --no-snapshots or imported)
   report.html               one self-contained page: the model, training curves, kernels, feature maps,
                             confusion matrix and the most confidently wrong test digits`;
 

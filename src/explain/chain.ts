@@ -2,7 +2,7 @@
 // network (Conv2D 1->2 3x3, ReLU, MaxPool2D 2x2, Flatten, Dense 8->3, softmax cross-entropy) on one
 // 6x6 input and its label: forward layer by layer, then backward layer by layer, each layer's dx
 // handed to the layer below as its dy, ending at the kernel's dw, which is checked entry by entry
-// against a central finite difference of the loss. Then one SGD step, to show the loss going down.
+// against a central finite difference of the loss. Then one SGD step: the kernel after it, and the loss going down.
 //
 // Every number comes from miniconv's naive kernels in float64 (src/kernels/); each layer's own
 // arithmetic is shown number by number by `explain conv`, `relu`, `pool`, `dense` and `softmax`.
@@ -59,6 +59,8 @@ export interface ChainExplanation {
   numericConvDw: number[]; numericConvDb: number[]; numericDenseDw: number[];
   /** The loss after one SGD step of every parameter (lr 0.1). */
   lossAfterStep: number;
+  /** The kernel w (F, 1, K, K) after that step: w - lr * dw. */
+  convWAfterStep: number[];
 }
 
 /** Forward through the chain with the given parameters; the caches for the backward pass. */
@@ -161,16 +163,23 @@ export function explainChain(opts: ChainOptions = {}): ChainExplanation {
   const denseErr = Math.max(...Array.from(dense.dw.data, (v, k) => Math.abs(v - numericDenseDw[k]) / Math.max(1, Math.abs(v))));
   say(`   (the dense layer's ${CHAIN_CLASSES * IN} dw entries, against their finite differences: largest difference ${denseErr.toExponential(1)} ${denseErr < 1e-6 ? st.green('✓') : st.red('✗ DISAGREES')})`, '');
 
-  // One step of plain SGD on every parameter.
+  // One step of plain SGD on every parameter; the kernel before and after it, side by side.
   const step = (v: Float64Array, g: ArrayLike<number>) => Float64Array.from(v, (a, k) => a - LR * g[k]);
-  const after = forward(x, { convW: step(p.convW, cdw), convB: step(p.convB, cdb), denseW: step(p.denseW, dense.dw.data), denseB: step(p.denseB, (dense.db as Tensor).data) }, label).xent.loss;
-  say(st.bold('Learning'), `One SGD step, w -= ${LR} * dw for every parameter, moves each kernel entry against its gradient;`);
+  const newConvW = step(p.convW, cdw);
+  const after = forward(x, { convW: newConvW, convB: step(p.convB, cdb), denseW: step(p.denseW, dense.dw.data), denseB: step(p.denseB, (dense.db as Tensor).data) }, label).xent.loss;
+  say(st.bold('Learning'), `One SGD step, w -= ${LR} * dw for every parameter, moves each kernel entry against its gradient. The kernel before and after:`);
+  const nw = toMatrix(newConvW, F * K, K);
+  say(...beside([0, 1].flatMap((f) => [
+    { title: `  w[${f}][0] before`, lines: showMatrix(cw.slice(f * K, (f + 1) * K)) },
+    { title: `  w[${f}][0] after`, lines: showMatrix(nw.slice(f * K, (f + 1) * K)) },
+  ])), '');
+  say(`   for example w[0][0][0][0]: ${fmt(p.convW[0])} - ${LR} * ${fmt(cdw[0])} = ${fmt(newConvW[0])}`);
   say(`the loss on this input goes from ${fmt(fw.xent.loss)} to ${fmt(after)}. Training repeats this over many images: that is how the kernels are learned.`);
 
   return {
     text: lines.join('\n'), loss: fw.xent.loss,
     convDw: Array.from(cdw), convDb: Array.from(cdb), denseDw: Array.from(dense.dw.data), denseDb: Array.from((dense.db as Tensor).data),
     dlogits: Array.from(dlogits.data), dy4: Array.from(dense.dx.data), dy2: Array.from(pool.dx.data), dy1: Array.from(relu.dx.data),
-    numericConvDw, numericConvDb, numericDenseDw, lossAfterStep: after,
+    numericConvDw, numericConvDb, numericDenseDw, lossAfterStep: after, convWAfterStep: Array.from(newConvW),
   };
 }

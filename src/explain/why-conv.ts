@@ -100,15 +100,18 @@ export function explainWhyConv(opts: WhyConvOptions = {}): WhyConvExplanation {
   let equivariant = true;
   for (let i = 0; i < OH; i++) for (let j = 0; j + 1 < OH; j++) if (b.y[i][j + 1] !== a.y[i][j]) equivariant = false;
   say(st.bold('2. Translation equivariance: move the input, and the feature map moves with it'));
-  say('A vertical stroke, convolved with a vertical-stroke detector (conv2dForwardNaive, no padding); then the stroke one pixel to the right:', '');
+  say('A vertical stroke x and a vertical-stroke detector w (conv2dForwardNaive, no padding); then the stroke one pixel to the right.');
+  say('As in every deep-learning library, the "convolution" is a cross-correlation: the kernel slides over x unflipped,', '');
+  say('  y[i][j] = sum over u, v of x[i + u][j + v] * w[u][v]', '');
   const ones = (m: Matrix) => (r: number, c: number) => m[r][c] !== 0;
   say(...beside([
     { title: '  x (stroke at column 3)', lines: showGrid(inputs[0], st, { marked: ones(inputs[0]) }) },
     { title: '  x shifted (column 4)', lines: showGrid(inputs[1], st, { marked: ones(inputs[1]) }) },
+    { title: '  w (3×3)', lines: showGrid(STROKE_KERNEL, st) },
   ]), '');
   const peak = (m: Matrix) => { const mx = Math.max(...m.flat()); return (r: number, c: number) => m[r][c] === mx; };
   say(...beside([
-    { title: '  y = x conv w', lines: showGrid(a.y, st, { marked: peak(a.y) }) },
+    { title: '  y (x cross-correlated with w)', lines: showGrid(a.y, st, { marked: peak(a.y) }) },
     { title: '  y of the shifted x', lines: showGrid(b.y, st, { marked: peak(b.y) }) },
   ]), '');
   say(equivariant

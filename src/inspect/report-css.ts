@@ -63,4 +63,15 @@ table.change { margin: 6px 0; font-size: 14px; color: var(--muted); }
 figure.wrong { margin: 0; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 8px; display: flex; flex-direction: column; align-items: center; }
 figure.wrong figcaption { margin: 6px 0 0; font-size: 13px; text-align: center; color: var(--fg); }
 code { background: var(--panel); padding: 0 4px; border-radius: 3px; }
+/* A phone (390 px): nothing may widen the page. Wide tables and strips scroll inside their own box. */
+table.summary, table.history, table.confusion, table.change { display: block; max-width: 100%; overflow-x: auto; }
+svg.chart { max-width: 100%; height: auto; }
+.strip img.pixel { max-width: none; }
+@media (max-width: 640px) {
+  main { padding: 14px 12px 48px; }
+  header h1 { font-size: 21px; }
+  .card { min-width: 0; flex: 1 1 40%; }
+  .barcell { width: 110px; }
+  .digit { padding: 8px 10px; gap: 12px; }
+}
 `;

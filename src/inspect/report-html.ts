@@ -86,7 +86,12 @@ function layerDetails(c: LayerConfig): string {
       const ch = c.inChannels as number;
       return `${c.outChannels} filters ${kh}×${kw} over ${ch} channel${ch === 1 ? '' : 's'}, stride ${c.stride}, padding ${c.padding}${c.bias ? '' : ', no bias'}`;
     }
-    case 'MaxPool2D': return `max over ${c.size}×${c.size}, stride ${c.stride}`;
+    case 'MaxPool2D': case 'AvgPool2D': {
+      // The config key is kernelSize (`size` only in old model files); it read `size` and said "max over undefined×undefined".
+      const k = (c.kernelSize ?? c.size) as number | number[];
+      const [kh, kw] = Array.isArray(k) ? k : [k, k];
+      return `${c.type === 'MaxPool2D' ? 'max' : 'mean'} over ${kh}×${kw}, stride ${c.stride ?? kh}`;
+    }
     case 'Dense': return `${c.inFeatures} → ${c.outFeatures}${c.bias ? '' : ', no bias'}`;
     case 'ReLU': return 'max(0, x)';
     case 'Flatten': return '(C, H, W) → C·H·W';
@@ -163,10 +168,12 @@ export function learningSection(groups: Array<{ param: string; labels: string[];
     const change = g.values.map((v, k) => `<td class="num">${k === 0 ? '–' : pct(relativeChange(v, g.values[0]), 0)}</td>`).join('');
     const changeFig = g.changePng === null ? '' : `<figure>\n<figcaption><b>What training added</b>: each snapshot minus the ${first} weights, on a shared scale of its own. ` +
       'The random start cancels out and what was learned remains: smooth strokes and edges, a red region beside a blue one.</figcaption>\n' +
-      `<div class="scroll">${img(g.changePng, `${g.param}: change since ${g.labels[0]}`)}</div>\n</figure>`;
+      `<div class="scroll strip">${img(g.changePng, `${g.param}: change since ${g.labels[0]}`, 'pixel')}</div>\n</figure>`;
     return `<p class="note"><b>${esc(g.param)}</b> at ${first} and after each epoch, side by side on one shared colour scale, so that a change of colour is a change of weight. ` +
       'Training starts from random noise and reshapes it a little with every batch.</p>\n' +
-      `<figure>\n<div class="scroll">${img(g.png, `${g.param} at ${g.labels.join(', ')}`)}</div>\n</figure>\n` +
+      // At its own size (one weight = several pixels), scrolling sideways: shrunk to the page's width, a strip of
+      // 16 snapshots drew each weight under 2 pixels wide (issue 23 §4).
+      `<figure>\n<div class="scroll strip">${img(g.png, `${g.param} at ${g.labels.join(', ')}`, 'pixel')}</div>\n</figure>\n` +
       `<table class="change"><thead><tr><th></th>${g.labels.map((l) => `<th class="num">${esc(l)}</th>`).join('')}</tr></thead>\n` +
       `<tbody><tr><td>change, ‖W − W<sub>${first}</sub>‖ / ‖W<sub>${first}</sub>‖</td>${change}</tr></tbody></table>\n${changeFig}`;
   }).join('\n');

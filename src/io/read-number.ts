@@ -8,8 +8,9 @@
 //   3. merge       pieces of one digit: a mark that overlaps another's columns by half of the narrower
 //                  one, and is vertically within half a height of it (a 5's floating bar, a broken stroke)
 //   4. split       a mark wider than SPLIT_ASPECT x its height, or read with p < SPLIT_P, may be several
-//                  touching digits: straight cuts at candidate columns (every sixth of its height, moved
-//                  to the column of least ink near it) and the partition of the mark into
+//                  touching digits: cuts from candidate columns (every sixth of its height, moved to
+//                  the column of least ink near it) that follow the gaps in the ink down the mark
+//                  (a drop-fall cut), and the partition of the mark into
 //                  segments that score best, by dynamic programming over the cuts: per segment, log p
 //                  of the class read plus a shape prior (how far its box's aspect is from that class's
 //                  in the training digits: half a 0 read as a 7 is too narrow for a 7), minus a
@@ -76,7 +77,7 @@ export interface ReadResult {
   text: string;
   digits: ReadDigit[];
   warnings: string[];
-  /** The cleaned ink (0..1) at the working size, and the factor from working to original pixels. */
+  /** The cleaned ink (0..1) of the marks read, at the working size, and the factor from working to original pixels. */
   ink: Float32Array;
   width: number;
   height: number;
@@ -131,11 +132,19 @@ function mergePieces(blobs: Blob[]): Mark[] {
  * makes its one digit: its own ink and a 1-pixel fringe, contrast stretched, 80 pixels, MNIST's stroke, normalizeToMnist.
  * Returns null when the columns hold no ink of the mark.
  */
-function segmentInput(ink: Float32Array, near: Float32Array, labels: Int32Array, own: Uint8Array, W: number, H: number, mark: Mark, c0: number, c1: number): { input: Float32Array; box: [number, number, number, number] } | null {
+function segmentInput(ink: Float32Array, near: Float32Array, labels: Int32Array, own: Uint8Array, W: number, H: number, mark: Mark, c0: number, c1: number,
+  left: Int32Array | null = null, right: Int32Array | null = null): { input: Float32Array; box: [number, number, number, number] } | null {
+  // Row y's columns: from the left cut's path (or c0) up to the right cut's path (or c1 + 1), excluded.
+  const row = (y: number) => Math.min(mark.y1, Math.max(mark.y0, y)) - mark.y0;
+  const lo = (y: number) => (left ? left[row(y)] : c0), hi = (y: number) => (right ? right[row(y)] : c1 + 1);
+  if (left || right) {
+    c0 = left ? Math.min(...left) : c0;
+    c1 = right ? Math.max(...right) - 1 : c1;
+  }
   // The segment's own ink rows.
   let y0 = H, y1 = -1, x0 = W, x1 = -1;
   for (let y = mark.y0; y <= mark.y1; y++) {
-    for (let x = c0; x <= c1; x++) {
+    for (let x = lo(y); x < hi(y); x++) {
       if (own[labels[y * W + x]]) { if (y < y0) y0 = y; if (y > y1) y1 = y; if (x < x0) x0 = x; if (x > x1) x1 = x; }
     }
   }
@@ -150,7 +159,7 @@ function segmentInput(ink: Float32Array, near: Float32Array, labels: Int32Array,
   for (let y = 0; y < ch; y++) {
     for (let x = 0; x < cw; x++) {
       const gx = cx0 + x, gy = cy0 + y, i = gy * W + gx;
-      if (gx < c0 || gx > c1 || near[i] <= 0) continue;
+      if (gx < lo(gy) || gx >= hi(gy) || near[i] <= 0) continue;
       // The fringe around the mark's own pixels, but not another mark's ink.
       if (labels[i] !== 0 && !own[labels[i]]) continue;
       crop[y * cw + x] = ink[i];
@@ -166,7 +175,10 @@ function segmentInput(ink: Float32Array, near: Float32Array, labels: Int32Array,
   const side = 40, f = side / Math.max(cw, ch);
   const sw = Math.max(1, Math.round(cw * f)), sh = Math.max(1, Math.round(ch * f));
   const scaled = resampleArea(crop, cw, ch, 0, 0, cw, ch, sw, sh);
-  const stroked = normalizeStroke(scaled, sw, sh, Math.max(bw, bh) * f);
+  let stroked = normalizeStroke(scaled, sw, sh, Math.max(bw, bh) * f);
+  // A sliver that the stroke normalisation erodes away entirely is kept as it was; one with no ink at all is no digit.
+  if (!stroked.some((v) => v > 0)) stroked = scaled;
+  if (!stroked.some((v) => v > 0)) return null;
   return { input: normalizeToMnist(stroked, sw, sh), box: [x0, y0, bw, bh] };
 }
 
@@ -202,7 +214,12 @@ export function readNumber(rgba: ArrayLike<number>, width: number, height: numbe
   // 3. Pieces of one digit joined; then pieces too small to be a digit on their own dropped (a dot, a stray tick).
   let marks = mergePieces(kept);
   const tallest = marks.reduce((m, k) => Math.max(m, k.y1 - k.y0 + 1), 0);
-  marks = marks.filter((k) => Math.max(k.y1 - k.y0, k.x1 - k.x0) + 1 >= Math.max(MIN_SIDE, 0.12 * tallest));
+  // Too small to be a digit, or a flat dash: a piece of a ruled line that the line removal missed
+  // (grain broke it into short runs), no digit being twice as wide as high and under a third of the tallest.
+  marks = marks.filter((k) => {
+    const h = k.y1 - k.y0 + 1, w = k.x1 - k.x0 + 1;
+    return Math.max(h, w) >= Math.max(MIN_SIDE, 0.12 * tallest) && !(w > 2 * h && h < 0.35 * tallest);
+  });
   if (marks.length === 0) throw new Error(`${source}: no digit found (no ink stands out from the paper)`);
   if (marks.length > maxDigits) throw new Error(`${source}: ${marks.length} marks found, more than the ${maxDigits} digits miniconv read accepts (crop the picture to one number)`);
   marks.sort((a, b) => a.x0 + a.x1 - b.x0 - b.x1);
@@ -210,6 +227,7 @@ export function readNumber(rgba: ArrayLike<number>, width: number, height: numbe
   const near = squareFilter(Float32Array.from(mask), W, H, 3, true);
   // 4-6. Each mark whole first; the doubtful ones (wide, or read unsure) are tried split.
   const ownOf = (m: Mark) => { const own = new Uint8Array(blobs.length + 1); for (const l of m.labels) own[l] = 1; return own; };
+  // A mark always has ink (its pixels passed the threshold), so its whole input exists.
   const wholes = marks.map((m) => segmentInput(ink, near, labels, ownOf(m), W, H, m, m.x0, m.x1)!);
   const wholeProbs = runBatch(classify, wholes.map((w) => w.input));
   const digits: ReadDigit[] = [];
@@ -231,7 +249,15 @@ export function readNumber(rgba: ArrayLike<number>, width: number, height: numbe
   if (splits > 0) warnings.push(`${splits} mark${splits === 1 ? ' was' : 's were'} split into touching digits: check the boxes (--save-boxes)`);
   const small = digits.filter((d) => d.box[3] < 12);
   if (small.length > 0) warnings.push(`${small.length} digit${small.length === 1 ? ' is' : 's are'} under 12 pixels high; the result may be unreliable`);
-  return { text: digits.map((d) => String(d.digit)).join(''), digits, warnings, ink, width: W, height: H, scale };
+  // The ink of the marks kept (and their 1-pixel fringe), for the heat map: not the paper's grain.
+  const keptInk = new Float32Array(ink.length);
+  const keptLabel = new Uint8Array(blobs.length + 1);
+  for (const m of marks) for (const l of m.labels) keptLabel[l] = 1;
+  const keptMask = new Float32Array(ink.length);
+  for (let i = 0; i < ink.length; i++) keptMask[i] = keptLabel[labels[i]];
+  const keptNear = squareFilter(keptMask, W, H, 3, true);
+  for (let i = 0; i < ink.length; i++) keptInk[i] = keptNear[i] > 0 ? ink[i] : 0;
+  return { text: digits.map((d) => String(d.digit)).join(''), digits, warnings, ink: keptInk, width: W, height: H, scale };
 }
 
 function toDigit(seg: { input: Float32Array; box: [number, number, number, number] }, probs: Float32Array, scale: number): ReadDigit {
@@ -268,6 +294,23 @@ function splitMark(m: Mark, own: Uint8Array, ink: Float32Array, near: Float32Arr
     cutSet.add(at);
   }
   const cuts = [...cutSet].sort((a, b) => a - b);
+  // Each inner cut follows the ink's gaps down the mark: from its column at the top, row by row it
+  // moves at most one column, to the one with the least ink, within a sixth of a height of where it
+  // started (a drop-fall cut: touching strokes are parted where they are thinnest).
+  const paths = cuts.map((c, k) => {
+    if (k === 0 || k === cuts.length - 1) return null;
+    const path = new Int32Array(h);
+    const lo = Math.max(m.x0 + 1, c - step), hi = Math.min(m.x1, c + step);
+    let x = c;
+    for (let y = m.y0; y <= m.y1; y++) {
+      const at = (q: number) => (own[labels[y * W + q]] ? ink[y * W + q] : 0);
+      let best = x;
+      for (const q of [x - 1, x + 1]) if (q >= lo && q <= hi && at(q) < at(best) - 1e-6) best = q;
+      x = best;
+      path[y - m.y0] = x;
+    }
+    return path;
+  });
   const minW = 0.15 * h, maxW = 1.3 * h;
   const pairs: Array<[number, number]> = [];
   const inputs: Float32Array[] = [];
@@ -277,7 +320,7 @@ function splitMark(m: Mark, own: Uint8Array, ink: Float32Array, near: Float32Arr
       const w = cuts[b] - cuts[a];
       if (w < minW && !(a === 0 && b === cuts.length - 1)) continue;
       if (w > maxW) break;
-      const seg = segmentInput(ink, near, labels, own, W, H, m, cuts[a], cuts[b] - 1);
+      const seg = segmentInput(ink, near, labels, own, W, H, m, cuts[a], cuts[b] - 1, paths[a], paths[b]);
       if (!seg) continue;
       pairs.push([a, b]); inputs.push(seg.input); segs.push(seg);
     }

@@ -102,7 +102,7 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     for (const id of ['train-start', 'train-pause', 'train-step', 'loss-value', 'accuracy-value', 'panel-train', 'panel-kernels', 'panel-draw', 'panel-backprop', 'panel-explorer', 'panel-models']) {
       expect(await page.getByTestId(id).count(), id).toBe(1);
     }
-    expect(await page.textContent('#backend')).toContain('WebAssembly SIMD');
+    expect(await page.textContent('#backend')).toContain('WebAssembly relaxed SIMD kernels (fused multiply-add)');
     expect(errors).toEqual([]);
   }, 180_000);
 
@@ -317,10 +317,10 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
   test('without the wasm kernels the page trains on the TypeScript kernels, and says so', async () => {
     const p = await browser.newPage();
     p.setDefaultTimeout(PAGE_TIMEOUT);
-    await p.route('**/kernels.wasm', (route) => route.abort());
+    await p.route('**/kernels*.wasm', (route) => route.abort()); // the relaxed build and the plain one
     await p.goto(`${url}?model=small&augment=none&lr=0.01`);
     await p.waitForSelector('body[data-ready=true]');
-    expect(await p.textContent('#backend')).toMatch(/^TypeScript kernels \(kernels.wasm: /);
+    expect(await p.textContent('#backend')).toMatch(/^TypeScript kernels \(kernels-relaxed.wasm: .*; kernels.wasm: /);
     for (let k = 1; k <= 3; k++) {
       await p.getByTestId('train-step').click();
       await p.waitForFunction((n) => document.querySelector('[data-testid=step-value]')?.textContent === String(n), k);
