@@ -8,12 +8,13 @@
 // is src/index.browser.ts: the same minus what needs Node (files, threads, PNG encoding).
 // Everything of the browser entry, named (test/exports.test.ts checks each entry's list):
 export {
-  Tensor, MAX_TENSOR_ELEMENTS, type FloatArray, type DType, type NestedArray, createRng, initTensor, type Rng,
+  Tensor, MAX_TENSOR_ELEMENTS, MAX_MODEL_VALUES, MAX_ACTIVATION_VALUES, type FloatArray, type DType, type NestedArray, createRng, initTensor, type Rng,
   type Initializer, type Backend, BACKENDS, defaultBackend, setDefaultBackend, initWasmKernels, initWasmKernelsAsync,
   wasmStatus, Layer, makeParam, type Param, type LayerConfig, type LayerBuffer, type Activation, Conv2D,
   type Conv2DOptions, ReLU, MaxPool2D, type MaxPool2DOptions, Dense, type DenseOptions, Flatten, AvgPool2D,
   type AvgPool2DOptions, GlobalAvgPool2D, Normalize, type NormalizeOptions, createPictureModel, pictureToInput,
   type PictureInputOptions, Sequential, countParams, toFullyConvolutional, modelFromConfig, layerFromConfig,
+  checkArchitecture, checkActivationBudget, MAX_LAYER_DEPTH,
   type FromConfigOptions, BatchNorm2D, type BatchNorm2DOptions, Dropout, type DropoutOptions, Tanh, Sigmoid, Residual,
   softmaxCrossEntropy, softmax, SGD, type SGDOptions, Optimizer, Adam, AdamW, type AdamOptions, stepLR, exponentialLR,
   cosineAnnealingLR, linearLR, sequentialLR, warmupCosineLR, applySchedule, type Schedule, gradCheck, relError,

@@ -61,6 +61,7 @@ const ENTRY_NAMES: Record<string, string[]> = {
     'ModelSaveError', 'Optimizer', 'ReLU', 'Residual', 'SEED_INPUT', 'SEED_KERNEL', 'SGD', 'Sequential', 'Sigmoid', 'Tanh',
     'Tensor', 'TrainingDivergedError', 'applyPreprocess', 'applySchedule', 'argmaxRow', 'augmentByName', 'byteDataset',
     'bytesOf', 'checkModelDestination', 'checkPreprocess', 'copyImage', 'cosineAnnealingLR', 'countParams', 'createRng',
+    'MAX_ACTIVATION_VALUES', 'MAX_LAYER_DEPTH', 'MAX_MODEL_VALUES', 'checkActivationBudget', 'checkArchitecture',
     'decodePicture', 'defaultBackend', 'deleteModelFromIndexedDb', 'deserializeModel', 'digitToPng', 'divergingColor',
     'earlyStopping', 'evaluate', 'explainChain', 'explainConv', 'explainDense', 'explainDenseAsConv', 'explainPool',
     'explainRelu', 'explainSoftmax', 'explainWhyConv', 'exponentialLR', 'featureMaps', 'fit', 'fitAsync', 'formatConfusion',
@@ -102,7 +103,7 @@ const ENTRY_NAMES: Record<string, string[]> = {
     'encodeIdx', 'loadDigits', 'loadIdxMnist', 'loadRawDigits', 'readIdxImages', 'readIdxLabels', 'readIdxPair', 'takeFirst', 'loadImageFolder', 'loadImageFolderAll', 'loadCifar10', 'readCifarBatch', 'encodeCifarBatch', 'CIFAR_SHAPE', 'idxClassNames', 'readClassNames'
   ],
   'miniconv/onnx': [
-    'IMPORT_OPSETS', 'LAYER_EXPORTERS', 'MAX_ONNX_BYTES', 'ONNX_IR_VERSION', 'ONNX_OPSET', 'OP_IMPORTERS',
+    'IMPORT_OPSETS', 'LAYER_EXPORTERS', 'MAX_ONNX_BYTES', 'MAX_ONNX_NODES', 'ONNX_IR_VERSION', 'ONNX_OPSET', 'OP_IMPORTERS',
     'PreprocessError', 'applyPreprocess', 'checkPreprocess', 'exportOnnx', 'exportOnnxFile', 'importOnnx', 'importOnnxFile',
     'modelPreprocess', 'preprocessDataset', 'readOnnxFile'
   ],
