@@ -8,7 +8,7 @@
 // after them: the steady state that most of a 15-epoch `npm start` runs in, rather than a first epoch
 // that also compiles the code (JavaScript and wasm tiers) in every thread. --warmup 0 measures the
 // first epoch, as this bench did until 2026-11-30. Read the per-round ratios, not only the median: on
-// this project's machine the threaded figure is bimodal (README, Speed).
+// this project's machine the threaded figure is bimodal (docs/benchmarks.md, Speed).
 //
 //   npx tsx bench/scaling.ts [--images N] [--rounds R] [--threads T] [--augment elastic|none] [--warmup E]
 import { parseArgs } from 'node:util';

@@ -7,7 +7,6 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadIdxMnist, readMnistPair } from '../datasets/idx.ts';
 import { loadDigits } from '../datasets/mnist.ts';
-import { loadImageFolder, loadImageFolderAll } from '../datasets/image-folder.ts';
 import { loadCifar10 } from '../datasets/cifar10.ts';
 import { type DataLoaders, main } from '../src/cli/main.ts';
 import { processIO } from '../src/cli/io.ts';
@@ -16,8 +15,9 @@ export const dataLoaders: DataLoaders = {
   digits: ({ seed }) => loadDigits({ seed }),
   idx: (dir, opts) => loadIdxMnist(resolve(dir), opts?.maxBytes),
   idxTest: (dir, opts) => readMnistPair(resolve(dir), 't10k', opts?.maxBytes),
-  images: (dir, o) => loadImageFolder(resolve(dir), { ...o, testDir: o.testDir === undefined ? undefined : resolve(o.testDir) }),
-  imagesAll: (dir, o) => loadImageFolderAll(resolve(dir), o),
+  // The picture folders' loader (and its PNG/JPEG decoders) is loaded only by the commands that read one.
+  images: async (dir, o) => (await import('../datasets/image-folder.ts')).loadImageFolder(resolve(dir), { ...o, testDir: o.testDir === undefined ? undefined : resolve(o.testDir) }),
+  imagesAll: async (dir, o) => (await import('../datasets/image-folder.ts')).loadImageFolderAll(resolve(dir), o),
   cifar10: (dir, opts) => ({ ...loadCifar10(resolve(dir), opts), skipped: [] }),
 };
 

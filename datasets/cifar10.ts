@@ -13,6 +13,7 @@ import { MAX_IDX_BYTES, formatBytes, readRegularFile } from '../src/io/safe-read
 import { type Dataset, byteDataset } from '../src/dataset.ts';
 import { readClassNames } from './class-names.ts';
 
+/** One CIFAR-10 picture: 3 channels (RGB) of 32x32. */
 export const CIFAR_SHAPE: [number, number, number] = [3, 32, 32];
 const PER = 3 * 32 * 32;
 const RECORD = 1 + PER;

@@ -24,6 +24,7 @@ import { createRng } from '../src/rng.ts';
 import { type Dataset, byteDataset } from '../src/dataset.ts';
 import { defaultCacheDir } from './digits-cache.ts';
 
+/** Options of loadImageFolder and loadImageFolderAll. */
 export interface ImageFolderOptions {
   /** Side of the square input, or [H, W] (default 32). */
   size?: number | [number, number];
@@ -51,8 +52,11 @@ export interface ImageFolderOptions {
   classes?: readonly string[];
 }
 
+/** What loadImageFolder returns: the two sets, their class names and what was skipped. */
 export interface ImageFolderData {
+  /** The training pictures (one byte per channel value), labels in class order. */
   train: Dataset;
+  /** The held-out pictures: the stratified split, or the test folder. */
   test: Dataset;
   /** Sorted class names; label k is classes[k]. */
   classes: string[];

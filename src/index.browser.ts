@@ -1,6 +1,6 @@
 // The main entry in a browser bundle (package.json `exports`, condition "browser"): everything of
 // src/index.ts that runs without Node: no file system, no worker threads, no PNG encoder.
-export { Tensor, MAX_TENSOR_ELEMENTS, type FloatArray, type DType, type NestedArray } from './tensor.ts';
+export { Tensor, MAX_TENSOR_ELEMENTS, MAX_MODEL_VALUES, MAX_ACTIVATION_VALUES, type FloatArray, type DType, type NestedArray } from './tensor.ts';
 export { createRng, initTensor, type Rng, type Initializer } from './rng.ts';
 export { type Backend, BACKENDS, defaultBackend, setDefaultBackend } from './kernels/backend.ts';
 export { initWasmKernels, initWasmKernelsAsync, wasmStatus } from './kernels/wasm/loader.ts';
@@ -17,7 +17,7 @@ export { createPictureModel } from './train/picture-model.ts';
 export { pictureToInput, type PictureInputOptions } from './io/picture-input.ts';
 export { Sequential, countParams } from './layers/sequential.ts';
 export { toFullyConvolutional } from './layers/fully-convolutional.ts';
-export { modelFromConfig, layerFromConfig, type FromConfigOptions } from './layers/from-config.ts';
+export { modelFromConfig, layerFromConfig, checkArchitecture, checkActivationBudget, MAX_LAYER_DEPTH, type FromConfigOptions } from './layers/from-config.ts';
 export { BatchNorm2D, type BatchNorm2DOptions } from './layers/batch-norm2d.ts';
 export { Dropout, type DropoutOptions } from './layers/dropout.ts';
 export { Tanh } from './layers/tanh.ts';
@@ -40,7 +40,8 @@ export { earlyStopping, restoreBest, type EarlyStopping, type EarlyStoppingOptio
 export type { PredictOptions } from './layers/predict.ts';
 export { serializeModel, deserializeModel, MODEL_FORMAT, MODEL_VERSION, type ModelMetadata, type Snapshot, type EpochRecord } from './io/model-format.ts';
 export { featureMaps, type FeatureMap } from './inspect/layer-outputs.ts';
-export { divergingColor, greyColor, maxAbsOf, type RGB } from './inspect/colormap.ts';
+export { confusionTableHtml, CONFUSION_CSS } from './inspect/confusion.ts';
+export { divergingColor, greyColor, maxAbsOf, DIVERGING_CENTER, DIVERGING_NEGATIVE, DIVERGING_POSITIVE, type RGB } from './inspect/colormap.ts';
 export { TrainingDivergedError } from './errors.ts';
 export { type Dataset, type ByteImages, byteDataset, bytesOf, copyImage, imageRange, takeFirst } from './dataset.ts';
 export { numericGradient } from './gradcheck.ts';

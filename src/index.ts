@@ -8,12 +8,13 @@
 // is src/index.browser.ts: the same minus what needs Node (files, threads, PNG encoding).
 // Everything of the browser entry, named (test/exports.test.ts checks each entry's list):
 export {
-  Tensor, MAX_TENSOR_ELEMENTS, type FloatArray, type DType, type NestedArray, createRng, initTensor, type Rng,
+  Tensor, MAX_TENSOR_ELEMENTS, MAX_MODEL_VALUES, MAX_ACTIVATION_VALUES, type FloatArray, type DType, type NestedArray, createRng, initTensor, type Rng,
   type Initializer, type Backend, BACKENDS, defaultBackend, setDefaultBackend, initWasmKernels, initWasmKernelsAsync,
   wasmStatus, Layer, makeParam, type Param, type LayerConfig, type LayerBuffer, type Activation, Conv2D,
   type Conv2DOptions, ReLU, MaxPool2D, type MaxPool2DOptions, Dense, type DenseOptions, Flatten, AvgPool2D,
   type AvgPool2DOptions, GlobalAvgPool2D, Normalize, type NormalizeOptions, createPictureModel, pictureToInput,
   type PictureInputOptions, Sequential, countParams, toFullyConvolutional, modelFromConfig, layerFromConfig,
+  checkArchitecture, checkActivationBudget, MAX_LAYER_DEPTH,
   type FromConfigOptions, BatchNorm2D, type BatchNorm2DOptions, Dropout, type DropoutOptions, Tanh, Sigmoid, Residual,
   softmaxCrossEntropy, softmax, SGD, type SGDOptions, Optimizer, Adam, AdamW, type AdamOptions, stepLR, exponentialLR,
   cosineAnnealingLR, linearLR, sequentialLR, warmupCosineLR, applySchedule, type Schedule, gradCheck, relError,
@@ -24,6 +25,7 @@ export {
   type History, type BatchInfo, type EpochInfo, earlyStopping, restoreBest, type EarlyStopping, type EarlyStoppingOptions,
   type RestoreBest, type Monitor, type PredictOptions, serializeModel, deserializeModel, MODEL_FORMAT, MODEL_VERSION,
   type ModelMetadata, type Snapshot, type EpochRecord, featureMaps, type FeatureMap, divergingColor, greyColor, maxAbsOf,
+  DIVERGING_CENTER, DIVERGING_NEGATIVE, DIVERGING_POSITIVE, confusionTableHtml, CONFUSION_CSS,
   type RGB, TrainingDivergedError, type Dataset, type ByteImages, byteDataset, bytesOf, copyImage, imageRange, takeFirst,
   numericGradient, explainConv, explainRelu, explainPool, explainDense, explainSoftmax, explainChain, explainWhyConv,
   explainDenseAsConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions, applyPreprocess, checkPreprocess,
@@ -31,6 +33,7 @@ export {
   listModelsInIndexedDb, deleteModelFromIndexedDb, loadModelFromUrl, type LoadedModel, type IndexedDbOptions,
   type IndexedDbFactory, type LoadFromUrlOptions, type FetchResponse,
 } from './index.browser.ts';
+import './kernels/winograd.ts'; // plugs Winograd into the conv family (kernels/winograd-pass.ts), for Conv2D({ winograd: true })
 import './train/parallel.ts'; // registers the threaded trainer that fit({ threads }) uses (worker_threads)
 export { saveModel, loadModel, writeFileAtomic } from './io/model-file.ts';
 export { readDigitPng, digitToPng } from './io/digit-image.ts';

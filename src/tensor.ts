@@ -31,6 +31,39 @@ export function checkTensorSize(who: string, what: string, shape: readonly numbe
 }
 
 /**
+ * The most values (parameters plus buffers, all float32) one model may hold: 2^28 (268,435,456;
+ * 1 GiB, twice that with the gradients). Every layer constructor checks its own tensors against it,
+ * and the loaders (model files, `--arch` files, the page, ONNX import) check the sum over every layer
+ * at every depth before building anything (layers/from-config.ts): a 54 KB file declaring a
+ * BatchNorm2D of 2^30 features is refused in a millisecond, not after 8 GB.
+ */
+export const MAX_MODEL_VALUES = 2 ** 28;
+
+/**
+ * The most activation values one input may produce through a model, every layer's output summed:
+ * 2^26 (67,108,864; 256 MiB as float32 per image). Computed from the shapes before anything runs
+ * (Layer.activationValues), by the loaders and by importOnnx: a model whose conv would output
+ * 1024 x 496 x 496 is refused at load instead of allocating 2 GB at the first prediction. The zoo
+ * models use well under 1% of it on their own inputs.
+ */
+export const MAX_ACTIVATION_VALUES = 2 ** 26;
+
+/**
+ * A typed array of n values, or a RangeError naming `who` when the engine cannot give one (n too large
+ * for a typed array, or out of memory): miniconv's words instead of "Invalid typed array length" or
+ * "Array buffer allocation failed".
+ */
+export function allocFloats(who: string, n: number, dtype: DType = 'float32'): FloatArray {
+  try {
+    return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  } catch (e) {
+    const mb = (n * (dtype === 'float64' ? 8 : 4)) / 2 ** 20;
+    throw new RangeError(`${who}: cannot allocate ${Number.isFinite(n) ? n.toLocaleString('en-US') : String(n)} ${dtype} values (${mb.toFixed(0)} MiB): ` +
+      `${/allocation failed/i.test((e as Error).message) ? 'out of memory' : 'too many values for one array'}`);
+  }
+}
+
+/**
  * An n-dimensional array: a shape and one flat typed array, row-major (the last dimension varies
  * fastest). Images are NCHW, (batch, channels, height, width); features are [N, F]. float32 by
  * default; float64 for gradient checks. Kernels and layers read and write `data` directly.
@@ -56,7 +89,7 @@ export class Tensor {
     checkTensorSize('Tensor', 'shape', shape);
     const size = shapeSize(shape);
     let arr: FloatArray;
-    if (data === undefined) arr = new Float32Array(size);
+    if (data === undefined) arr = allocFloats('Tensor', size) as Float32Array;
     else if (data instanceof Float32Array || data instanceof Float64Array) arr = data;
     else arr = Float32Array.from(data as ArrayLike<number>);
     if (arr.length !== size) {
@@ -79,7 +112,7 @@ export class Tensor {
   static zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
     checkTensorSize('Tensor.zeros', 'shape', shape);
     const n = shapeSize(shape);
-    return new Tensor(shape, dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+    return new Tensor(shape, allocFloats('Tensor.zeros', n, dtype));
   }
 
   /** Builds a tensor from nested arrays; the shape is read off the nesting. */
@@ -155,7 +188,7 @@ export function shapeStr(shape: readonly (number | string)[]): string {
 
 /** A typed array of the same precision as `like`. */
 export function allocLike(like: FloatArray, n: number): FloatArray {
-  return like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
+  return allocFloats('allocLike', n, like instanceof Float64Array ? 'float64' : 'float32');
 }
 
 /** Throws `who: name must have shape [..], got [..]` unless t has exactly that shape. */

@@ -9,7 +9,7 @@ import { collect, undocumented } from '../scripts/api-docs.mjs';
 type Collected = Array<{ entry: string; symbols: Array<{ name: string; kind: string; doc: string; members: Array<{ name: string; doc: string }> }> }>;
 
 /** The undocumented count when this test was written (2026-12-07); lower it as docs are added. */
-const UNDOCUMENTED_BUDGET = 296;
+const UNDOCUMENTED_BUDGET = 295;
 const CORE = ['Tensor', 'Conv2D', 'Conv2DOptions', 'Dense', 'DenseOptions', 'Sequential', 'SGD', 'SGDOptions', 'Layer', 'FitOptions', 'FitCallbacks'];
 
 describe('JSDoc on exported symbols', () => {
@@ -17,7 +17,7 @@ describe('JSDoc on exported symbols', () => {
   const missing = undocumented(collected) as string[];
 
   it('every entry is read, and its symbols carry their docs (the check can see one)', () => {
-    expect(collected.map((e) => e.entry).sort()).toEqual(['miniconv', 'miniconv/datasets', 'miniconv/digits', 'miniconv/kernels', 'miniconv/onnx', 'miniconv/testing']);
+    expect(collected.map((e) => e.entry).sort()).toEqual(['miniconv', 'miniconv/datasets', 'miniconv/digits', 'miniconv/kernels', 'miniconv/onnx', 'miniconv/testing', 'miniconv/winograd']);
     const tensor = collected.find((e) => e.entry === 'miniconv')!.symbols.find((s) => s.name === 'Tensor')!;
     expect(tensor.kind).toBe('class');
     expect(tensor.doc).toMatch(/n-dimensional array/);

@@ -56,10 +56,12 @@ function sourceOf(distFile: string): string {
 const ENTRY_NAMES: Record<string, string[]> = {
   'miniconv': [
     'AUGMENT_NAMES', 'Adam', 'AdamW', 'AvgPool2D', 'BACKENDS', 'BatchNorm2D', 'Conv2D', 'Dense', 'Dropout', 'Flatten',
+    'CONFUSION_CSS', 'DIVERGING_CENTER', 'DIVERGING_NEGATIVE', 'DIVERGING_POSITIVE', 'confusionTableHtml', // the page's (seams-loop)
     'GlobalAvgPool2D', 'Layer', 'MAX_PICTURE_PIXELS', 'MAX_TENSOR_ELEMENTS', 'MODEL_FORMAT', 'MODEL_VERSION', 'MaxPool2D',
     'ModelSaveError', 'Optimizer', 'ReLU', 'Residual', 'SEED_INPUT', 'SEED_KERNEL', 'SGD', 'Sequential', 'Sigmoid', 'Tanh',
     'Tensor', 'TrainingDivergedError', 'applyPreprocess', 'applySchedule', 'argmaxRow', 'augmentByName', 'byteDataset',
     'bytesOf', 'checkModelDestination', 'checkPreprocess', 'copyImage', 'cosineAnnealingLR', 'countParams', 'createRng',
+    'MAX_ACTIVATION_VALUES', 'MAX_LAYER_DEPTH', 'MAX_MODEL_VALUES', 'checkActivationBudget', 'checkArchitecture',
     'decodePicture', 'defaultBackend', 'deleteModelFromIndexedDb', 'deserializeModel', 'digitToPng', 'divergingColor',
     'earlyStopping', 'evaluate', 'explainChain', 'explainConv', 'explainDense', 'explainDenseAsConv', 'explainPool',
     'explainRelu', 'explainSoftmax', 'explainWhyConv', 'exponentialLR', 'featureMaps', 'fit', 'fitAsync', 'formatConfusion',
@@ -76,7 +78,7 @@ const ENTRY_NAMES: Record<string, string[]> = {
     'BACKENDS', 'addBackwardNaive', 'addForwardFast', 'addForwardNaive', 'addKernels', 'avgPool2dBackwardFast',
     'avgPool2dBackwardNaive', 'avgPool2dDims', 'avgPool2dForwardFast', 'avgPool2dForwardNaive', 'avgPool2dKernels',
     'batchNorm2dBackwardFast', 'batchNorm2dBackwardNaive', 'batchNorm2dDims', 'batchNorm2dForwardFast',
-    'batchNorm2dForwardNaive', 'batchNorm2dKernels', 'checkBackend', 'col2im', 'conv2dBackwardFast', 'conv2dBackwardNaive',
+    'batchNorm2dForwardNaive', 'batchNorm2dKernels', 'checkBackend', 'checkConvOptions', 'col2im', 'conv2dBackwardFast', 'conv2dBackwardNaive',
     'conv2dBackwardTs', 'conv2dBackwardWasm', 'conv2dDims', 'conv2dForwardFast', 'conv2dForwardNaive', 'conv2dForwardTs',
     'conv2dForwardWasm', 'conv2dKernels', 'convOutSize', 'createWorkspace', 'defaultBackend', 'denseBackwardFast',
     'denseBackwardNaive', 'denseBackwardTs', 'denseBackwardWasm', 'denseDims', 'denseForwardFast', 'denseForwardNaive',
@@ -101,10 +103,11 @@ const ENTRY_NAMES: Record<string, string[]> = {
     'encodeIdx', 'loadDigits', 'loadIdxMnist', 'loadRawDigits', 'readIdxImages', 'readIdxLabels', 'readIdxPair', 'takeFirst', 'loadImageFolder', 'loadImageFolderAll', 'loadCifar10', 'readCifarBatch', 'encodeCifarBatch', 'CIFAR_SHAPE', 'idxClassNames', 'readClassNames'
   ],
   'miniconv/onnx': [
-    'IMPORT_OPSETS', 'LAYER_EXPORTERS', 'MAX_ONNX_BYTES', 'ONNX_IR_VERSION', 'ONNX_OPSET', 'OP_IMPORTERS',
+    'IMPORT_OPSETS', 'LAYER_EXPORTERS', 'MAX_ONNX_BYTES', 'MAX_ONNX_NODES', 'ONNX_IR_VERSION', 'ONNX_OPSET', 'OP_IMPORTERS',
     'PreprocessError', 'applyPreprocess', 'checkPreprocess', 'exportOnnx', 'exportOnnxFile', 'importOnnx', 'importOnnxFile',
     'modelPreprocess', 'preprocessDataset', 'readOnnxFile'
   ],
+  'miniconv/winograd': [],
   'miniconv/testing': [
     'awayFromZero', 'distinct', 'randn'
   ],

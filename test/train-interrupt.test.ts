@@ -25,9 +25,9 @@ mkdirSync(data);
 const bin = join(import.meta.dirname, '..', 'bin', 'miniconv.js');
 
 /** Starts `miniconv train` on the small IDX set for many epochs; resolves output and exit code when it ends. */
-function startTraining(out: string) {
+function startTraining(out: string, extra: string[] = []) {
   const child: ChildProcess = spawn(process.execPath, [bin, 'train', '--data', data, '--epochs', '1000', '--batch-size', '16', '--threads', '1',
-    '--augment', 'none', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--augment', 'none', '--out', out, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '', stderr = '';
   const waiters: Array<{ re: RegExp; done: () => void }> = [];
   child.stdout!.on('data', (d: Buffer) => {
@@ -94,5 +94,27 @@ describe('Ctrl-C during train', () => {
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toMatch(/second signal: stopped at once, nothing written/);
     expect(existsSync(out)).toBe(false);
+  }, 120_000);
+  it('with --restore-best, SIGINT saves the best held-out epoch of the finished ones, and says which', async () => {
+    const out = join(dir, 'best.json');
+    // A large learning rate makes the held-out loss of this small set go up and down from epoch to epoch.
+    const run = startTraining(out, ['--restore-best', '--lr', '0.3', '--momentum', '0.9']);
+    await run.waitFor(/^epoch 6\/1000: /m);
+    run.child.kill('SIGINT');
+    const r = await run.end();
+    expect(r.code, r.stderr).toBe(130);
+    const m = /^miniconv train: interrupted by SIGINT during epoch (\d+): saved the model as it was after epoch (\d+) of 1000 \((.*)test accuracy ([\d.]+)%\) to /m.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    const [during, saved] = [Number(m![1]), Number(m![2])];
+    const history = loadModel(out).metadata.history!;
+    expect(history).toHaveLength(during - 1);
+    // The saved epoch is the one of lowest held-out loss among the finished ones (restoreBest's monitor).
+    const losses = history.map((h) => (h as { testLoss?: number }).testLoss!);
+    expect(losses.every((v) => Number.isFinite(v))).toBe(true);
+    const best = losses.indexOf(Math.min(...losses)) + 1;
+    expect(saved).toBe(best);
+    expect(m![3]).toBe(best === during - 1 ? '' : 'the best held-out epoch of the finished ones, --restore-best; ');
+    const line = new RegExp(`^epoch ${best}/1000: .*test acc ([\\d.]+)%`, 'm').exec(r.stdout);
+    expect(m![4]).toBe(line![1]);
   }, 120_000);
 });

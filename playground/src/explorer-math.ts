@@ -9,8 +9,8 @@
 // i, j output row and column, u, v kernel row and column,
 // ih = i*stride + u*dilation - pad, iw = j*stride + v*dilation - pad (the tap of w[f][cg][u][v]).
 
-import { checkConvOptions, conv2dBackwardNaive, conv2dForwardNaive } from '../../src/kernels/conv2d.ts';
-import { Tensor } from '../../src/tensor.ts';
+import { checkConvOptions, conv2dBackwardNaive, conv2dForwardNaive } from 'miniconv/kernels';
+import { Tensor } from 'miniconv';
 
 export type Matrix = number[][];
 

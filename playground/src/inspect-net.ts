@@ -1,25 +1,14 @@
-// What the draw and backprop panels show about one digit, computed by miniconv's own layers and
-// naive kernels (no second copy of the maths):
+// What the draw and backprop panels show about one digit, computed by miniconv's own layers (no
+// second copy of the maths, no list of layer classes):
 //   - activations(): the output of every layer for the digit (the layers' own forward, one at a time);
-//   - backpropOnDigit(): one SGD step on the digit, stage by stage, with the textbook kernels of
-//     src/kernels/ in float64 (conv2dBackwardNaive: dW as the correlation of x with dy, dX as a
-//     transposed convolution; maxPool2dBackwardNaive: dy routed to each window's argmax; ...).
+//   - backpropOnDigit(): one SGD step on the digit, stage by stage, through the layers' own forward
+//     and backward passes, on a float64 copy of the model on the naive backend (the textbook kernels
+//     of src/kernels/: conv2d's dW as the correlation of x with dy, dX as a transposed convolution,
+//     with every option, dilation and groups included; max-pool's dy routed to each window's argmax).
 //
 // Glossary: N = 1 (one digit), C channels, H, W input size, F filters, OH, OW output size.
 
-import { conv2dBackwardNaive, conv2dForwardNaive } from '../../src/kernels/conv2d.ts';
-import { denseBackwardNaive, denseForwardNaive } from '../../src/kernels/dense.ts';
-import { maxPool2dBackwardNaive, maxPool2dForwardNaive } from '../../src/kernels/max-pool2d.ts';
-import { reluBackwardNaive, reluForwardNaive } from '../../src/kernels/relu.ts';
-import { softmax, softmaxCrossEntropy } from '../../src/kernels/softmax-xent.ts';
-import { Conv2D } from '../../src/layers/conv2d.ts';
-import { Dense } from '../../src/layers/dense.ts';
-import { Flatten } from '../../src/layers/flatten.ts';
-import type { Layer } from '../../src/layers/layer.ts';
-import { MaxPool2D } from '../../src/layers/max-pool2d.ts';
-import { ReLU } from '../../src/layers/relu.ts';
-import type { Sequential } from '../../src/layers/sequential.ts';
-import { Tensor } from '../../src/tensor.ts';
+import { type Layer, type Sequential, Tensor, modelFromConfig, softmax, softmaxCrossEntropy } from 'miniconv';
 
 /** A tensor as plain data that a worker message can carry. */
 export interface Plain<T extends Float32Array | Float64Array = Float32Array> { shape: number[]; data: T }
@@ -36,32 +25,37 @@ export interface Activations {
   layers: LayerActivation[];
   /** Weights of every Conv2D, by layer name: (F, C, KH, KW). */
   convWeights: Record<string, Plain>;
+  /** Stride, padding, dilation and groups of every Conv2D, by layer name; its bias too (F). */
+  convOptions: Record<string, { stride: number; padding: number; dilation: number; groups: number; bias: Float32Array | null }>;
 }
 
 /** Every layer's output for one (1, 1, 28, 28) input, and the softmax of the last. */
 export function activations(model: Sequential, x: Tensor): { probs: Float32Array; activations: Activations } {
   const layers: LayerActivation[] = [];
   const convWeights: Record<string, Plain> = {};
+  const convOptions: Activations['convOptions'] = {};
   let h = x;
   let lastConv: string | null = null;
   for (const l of model.layers) {
     h = l.forward(h).clone(); // a fast kernel's output lives in the layer's buffer: keep a copy
-    if (l instanceof Conv2D) {
+    if (l.type === 'Conv2D') {
       lastConv = l.name;
-      convWeights[l.name] = plain(l.weight.value);
+      convWeights[l.name] = plain(l.params()[0].value);
+      const o = numericOptions(l), bias = l.params().find((p) => p.name === `${l.name}.bias`);
+      convOptions[l.name] = { stride: o.stride ?? 1, padding: o.padding ?? 0, dilation: o.dilation ?? 1, groups: o.groups ?? 1, bias: bias ? Float32Array.from(bias.value.data) : null };
     }
     const spatial = h.rank === 4;
     layers.push({ layer: l.name, type: l.type, madeBy: spatial ? lastConv : null, y: plain(h) });
   }
   if (h.rank !== 2) throw new Error(`playground: the model's output has shape [${h.shape.join(', ')}], expected (1, classes)`);
-  return { probs: Float32Array.from(softmax(h).data), activations: { layers, convWeights } };
+  return { probs: Float32Array.from(softmax(h).data), activations: { layers, convWeights, convOptions } };
 }
 
 /** One layer's part of the step: what went in and out, the gradient that came down and the ones it made. */
 export interface BackpropStage {
   layer: string;
   type: string;
-  /** Stride, padding, window size: what the picture needs to redo the layer's arithmetic on hover. */
+  /** The layer's numeric options (stride, padding, dilation, groups, window size): what the picture needs to redo its arithmetic on hover. */
   options: Record<string, number>;
   x: Plain<Float64Array>;
   y: Plain<Float64Array>;
@@ -70,7 +64,7 @@ export interface BackpropStage {
   w?: Plain<Float64Array>;
   dw?: Plain<Float64Array>;
   db?: Plain<Float64Array>;
-  /** MaxPool2D: flat index into x of each window's maximum, (1, C, OH, OW). */
+  /** A layer with kinks (MaxPool2D: flat index into x of each window's maximum, (1, C, OH, OW)): its Layer.kinkState(). */
   argmax?: Int32Array;
 }
 
@@ -84,114 +78,118 @@ export interface BackpropReport {
   /** dL/dlogits = probs - onehot(label): the softmax cross-entropy gradient. */
   dlogits: Float64Array;
   stages: BackpropStage[]; // in forward order
-  /** The first Conv2D's kernels before and after the step. */
+  /** The first Conv2D's kernels before and after the step (its layer name in kernelsLayer). */
+  kernelsLayer: string | null;
   kernelsBefore: Plain<Float64Array> | null;
   kernelsAfter: Plain<Float64Array> | null;
+  /** The largest |gradient| over every weight and bias: how far the step can move anything (lr times it). */
+  maxGrad: number;
+  /** The net was already sure of the true label (P >= CONFIDENT): the step barely changes anything. */
+  confident: boolean;
+  /** The class with the highest probability other than the true label (the one to try instead). */
+  runnerUp: number;
+  /** Other digits (held-out ones) through the same step: their pixels, labels and probabilities before and after. */
+  others: { pixels: Float32Array; labels: number[]; before: Float64Array; after: Float64Array } | null;
 }
 
+/** P(true label) from which one step on the digit moves the weights by too little to see. */
+export const CONFIDENT = 0.999;
+
 /**
- * One plain SGD step (w -= lr * dw, no momentum) on one digit with its true label, on a copy of the
- * model's weights (the model itself is not changed), layer by layer with the naive kernels in float64.
+ * One plain SGD step (w -= lr * dw, no momentum) on one digit with its true label, on a float64 copy
+ * of the model on the naive backend (the model itself is not changed), in evaluation mode (Dropout
+ * off, BatchNorm on its running statistics: one digit is no batch). Each stage is one layer of the
+ * model's list, run by the layer's own forward and backward; a container (Residual) is one stage.
  */
-export function backpropOnDigit(model: Sequential, x: Tensor, label: number, lr: number): BackpropReport {
+export function backpropOnDigit(model: Sequential, x: Tensor, label: number, lr: number, others?: { x: Tensor; labels: ArrayLike<number> }): BackpropReport {
   if (!(Number.isInteger(label) && label >= 0 && label <= 9)) throw new RangeError(`backprop: the true label must be a digit 0..9, got ${label}`);
   if (!(Number.isFinite(lr) && lr > 0 && lr <= 10)) throw new RangeError(`backprop: the learning rate must be a number in (0, 10], got ${lr}`);
-  const params = new Map<string, Tensor>(); // layer.weight / layer.bias in float64, the copy the step changes
-  for (const l of model.layers) for (const p of l.params()) params.set(p.name, new Tensor(p.value.shape, Float64Array.from(p.value.data)));
+  const copy = float64Copy(model);
+  const x64 = x.to('float64');
 
-  const before = forwardNaive(model.layers, params, to64(x));
+  const othersBefore = others ? Float64Array.from(softmax(copy.forward(others.x.to('float64'))).data) : null;
+  const before = forwardStages(copy, x64);
   const { loss, grad: dlogits } = softmaxCrossEntropy(before.logits, [label]);
+  for (const p of copy.params()) p.grad.data.fill(0);
   const stages: BackpropStage[] = [];
   let dy = dlogits;
-  for (let i = model.layers.length - 1; i >= 0; i--) {
-    const step = before.steps[i];
-    const { dx, dw, db } = step.backward(dy);
+  for (let i = copy.layers.length - 1; i >= 0; i--) {
+    const l = copy.layers[i], step = before.steps[i];
+    const dx = l.backward(dy);
+    // The layer's own weight and bias (a container's are its children's: not shown as one stage's).
+    const weight = l.params().find((p) => p.name === `${l.name}.weight`), bias = l.params().find((p) => p.name === `${l.name}.bias`);
     stages.unshift({
-      layer: step.layer.name, type: step.layer.type, options: step.options, x: plain64(step.x), y: plain64(step.y), dy: plain64(dy), dx: plain64(dx),
-      ...(step.w ? { w: plain64(step.w) } : {}), ...(dw ? { dw: plain64(dw) } : {}), ...(db ? { db: plain64(db) } : {}),
-      ...(step.argmax ? { argmax: step.argmax } : {}),
+      layer: l.name, type: l.type, options: numericOptions(l), x: plain64(step.x), y: plain64(step.y), dy: plain64(dy), dx: plain64(dx),
+      ...(weight ? { w: plain64(weight.value), dw: plain64(weight.grad) } : {}), ...(bias ? { db: plain64(bias.grad) } : {}),
+      ...(step.kinks ? { argmax: step.kinks } : {}),
     });
     dy = dx;
   }
-  const firstConv = model.layers.find((l) => l instanceof Conv2D) as Conv2D | undefined;
-  const kernelsBefore = firstConv ? plain64(params.get(firstConv.weight.name)!) : null;
-  // The step: every parameter moves against its gradient.
-  for (const s of stages) {
-    const l = model.layers.find((m) => m.name === s.layer)!;
-    for (const p of l.params()) {
-      const g = p.name.endsWith('.bias') ? s.db : s.dw;
-      const w = params.get(p.name)!.data;
-      if (!g) continue;
-      for (let k = 0; k < w.length; k++) w[k] -= lr * g.data[k];
-    }
-  }
-  const after = forwardNaive(model.layers, params, to64(x));
+  const firstConv = copy.layers.find((l) => l.type === 'Conv2D');
+  const kernels = () => (firstConv ? plain64(firstConv.params()[0].value) : null);
+  const kernelsBefore = kernels();
+  let maxGrad = 0;
+  for (const p of copy.params()) for (let k = 0; k < p.grad.size; k++) maxGrad = Math.max(maxGrad, Math.abs(p.grad.data[k]));
+  // The step: every parameter (those inside containers too) moves against its gradient.
+  for (const p of copy.params()) for (let k = 0; k < p.value.size; k++) p.value.data[k] -= lr * p.grad.data[k];
+  const after = forwardStages(copy, x64);
+  const probs = Float64Array.from(softmax(before.logits).data);
+  let runnerUp = label === 0 ? 1 : 0;
+  for (let k = 0; k < probs.length; k++) if (k !== label && probs[k] > probs[runnerUp]) runnerUp = k;
   return {
     label, lr, loss,
     lossAfter: softmaxCrossEntropy(after.logits, [label]).loss,
-    probs: Float64Array.from(softmax(before.logits).data),
+    probs,
     probsAfter: Float64Array.from(softmax(after.logits).data),
     dlogits: Float64Array.from(dlogits.data),
     stages,
+    kernelsLayer: firstConv?.name ?? null,
     kernelsBefore,
-    kernelsAfter: firstConv ? plain64(params.get(firstConv.weight.name)!) : null,
+    kernelsAfter: kernels(),
+    maxGrad,
+    confident: probs[label] >= CONFIDENT,
+    runnerUp,
+    others: others && othersBefore ? {
+      pixels: Float32Array.from(others.x.data), labels: Array.from(others.labels),
+      before: othersBefore, after: Float64Array.from(softmax(copy.forward(others.x.to('float64'))).data),
+    } : null,
   };
 }
 
-interface NaiveStep {
-  layer: Layer;
-  options: Record<string, number>;
-  x: Tensor;
-  y: Tensor;
-  w?: Tensor;
-  argmax?: Int32Array;
-  backward(dy: Tensor): { dx: Tensor; dw?: Tensor; db?: Tensor };
+/** The model rebuilt from its config, with its params and buffers in float64, on the naive kernels, in evaluation mode. */
+export function float64Copy(model: Sequential): Sequential {
+  const copy = modelFromConfig(model.config());
+  const from = [...model.params(), ...model.buffers()], to = [...copy.params(), ...copy.buffers()];
+  if (from.length !== to.length) throw new Error(`backprop: the copy of ${model.name || 'the model'} has ${to.length} tensors, the model ${from.length}`);
+  to.forEach((t, i) => {
+    t.value = from[i].value.to('float64');
+    if ('grad' in t) t.grad = Tensor.zeros(t.value.shape, 'float64');
+  });
+  return copy.setBackend('naive').eval();
 }
 
-/** The forward pass with the naive kernels, remembering for each layer how to run its backward. */
-function forwardNaive(layers: readonly Layer[], params: Map<string, Tensor>, x: Tensor): { logits: Tensor; steps: NaiveStep[] } {
-  const steps: NaiveStep[] = [];
+interface Stage { x: Tensor; y: Tensor; kinks: Int32Array | null }
+
+/** The forward pass layer by layer (so nothing is fused), keeping each layer's input and output. */
+function forwardStages(model: Sequential, x: Tensor): { logits: Tensor; steps: Stage[] } {
+  const steps: Stage[] = [];
   let h = x;
-  for (const l of layers) {
-    const xIn = h;
-    let step: NaiveStep;
-    if (l instanceof Conv2D) {
-      const w = params.get(l.weight.name)!, b = l.bias ? params.get(l.bias.name)! : null;
-      const r = conv2dForwardNaive(xIn, w, b, { stride: l.stride, padding: l.padding });
-      step = {
-        layer: l, options: { stride: l.stride, padding: l.padding }, x: xIn, y: r.out, w,
-        backward: (dy) => { const g = conv2dBackwardNaive(dy, r.cache); return { dx: g.dx, dw: g.dw, db: g.db ?? undefined }; },
-      };
-    } else if (l instanceof Dense) {
-      const w = params.get(l.weight.name)!, b = l.bias ? params.get(l.bias.name)! : null;
-      const r = denseForwardNaive(xIn, w, b);
-      step = {
-        layer: l, options: {}, x: xIn, y: r.out, w,
-        backward: (dy) => { const g = denseBackwardNaive(dy, r.cache); return { dx: g.dx, dw: g.dw, db: g.db ?? undefined }; },
-      };
-    } else if (l instanceof ReLU) {
-      const r = reluForwardNaive(xIn);
-      step = { layer: l, options: {}, x: xIn, y: r.out, backward: (dy) => ({ dx: reluBackwardNaive(dy, r.cache).dx }) };
-    } else if (l instanceof MaxPool2D) {
-      const r = maxPool2dForwardNaive(xIn, { kernelSize: l.kernelSize, stride: l.stride });
-      step = {
-        layer: l, options: { kernelSize: l.kernelSize, stride: l.stride }, x: xIn, y: r.out, argmax: r.cache.argmax,
-        backward: (dy) => ({ dx: maxPool2dBackwardNaive(dy, r.cache).dx }),
-      };
-    } else if (l instanceof Flatten) {
-      const y = new Tensor([xIn.shape[0], xIn.size / xIn.shape[0]], xIn.data);
-      step = { layer: l, options: {}, x: xIn, y, backward: (dy) => ({ dx: new Tensor(xIn.shape, dy.data) }) };
-    } else {
-      throw new Error(`backprop: layer ${l.name} is a ${l.type}; this panel knows Conv2D, ReLU, MaxPool2D, Flatten and Dense`);
-    }
-    steps.push(step);
-    h = step.y;
+  for (const l of model.layers) {
+    const y = l.forward(h);
+    steps.push({ x: h, y, kinks: l.type === 'MaxPool2D' ? l.kinkState() : null });
+    h = y;
   }
   return { logits: h, steps };
 }
 
-function to64(t: Tensor): Tensor {
-  return new Tensor(t.shape, Float64Array.from(t.data));
+/** A layer's numeric options from its config: numbers as they are, a square [k, k] as k. */
+function numericOptions(l: Layer): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(l.config())) {
+    if (typeof v === 'number') out[k] = v;
+    else if (Array.isArray(v) && v.length > 0 && v.every((e) => e === v[0] && typeof e === 'number')) out[k] = v[0] as number;
+  }
+  return out;
 }
 
 function plain(t: Tensor): Plain {

@@ -81,6 +81,8 @@ function main(): void {
     window.dispatchEvent(new CustomEvent('panel-open', { detail: name }));
   };
   open(sections.has(state.panel) ? state.panel : 'train');
+  // A feature map sent to the explorer (draw-panel.ts): the explorer fills itself in, the page shows it.
+  window.addEventListener('explore-case', () => open('explorer'));
   client.send({ type: 'reset', config: state.config });
   if (urlError) showMessage(urlError, 'error');
 }

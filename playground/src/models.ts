@@ -1,16 +1,16 @@
 // The two models the playground trains, and the settings a run is made of. The layers' kernel
 // choice is made here and nowhere else in the page.
 
-import { Conv2D } from '../../src/layers/conv2d.ts';
-import { Dense } from '../../src/layers/dense.ts';
-import { Flatten } from '../../src/layers/flatten.ts';
-import { MaxPool2D } from '../../src/layers/max-pool2d.ts';
-import { ReLU } from '../../src/layers/relu.ts';
-import { Sequential } from '../../src/layers/sequential.ts';
-import { createRng } from '../../src/rng.ts';
-import type { Backend } from '../../src/kernels/backend.ts';
-import { DIGIT_DEFAULTS, createDigitModel } from '../../src/train/digit-model.ts';
-import { AUGMENT_NAMES, type AugmentName } from '../../src/train/augment.ts';
+import { Conv2D } from 'miniconv';
+import { Dense } from 'miniconv';
+import { Flatten } from 'miniconv';
+import { MaxPool2D } from 'miniconv';
+import { ReLU } from 'miniconv';
+import { Sequential } from 'miniconv';
+import { createRng } from 'miniconv';
+import type { Backend } from 'miniconv';
+import { DIGIT_DEFAULTS, createDigitModel } from 'miniconv/digits';
+import { AUGMENT_NAMES, type AugmentName } from 'miniconv';
 
 /**
  * The layers' backend: none of their own, so the process default (src/kernels/backend.ts): 'wasm' once
@@ -53,9 +53,15 @@ export const WEIGHT_DECAY = DIGIT_DEFAULTS.weightDecay;
  */
 export const LR_DECAY = 0.85;
 
+/** Short enough for the dropdown on a phone; the layers are in MODEL_LAYERS, shown under it. */
 export const MODEL_LABELS: Record<ModelName, string> = {
-  default: 'default: conv 5x5x16, pool, conv 5x5x32, pool, dense 128, dense 10 (215k weights)',
-  small: 'small: conv 5x5x8, pool 2, conv 5x5x16, pool 3, dense 10 (ConvNetJS demo, 6k weights)',
+  default: 'default (215k weights)',
+  small: 'small (ConvNetJS demo, 6k weights)',
+};
+
+export const MODEL_LAYERS: Record<ModelName, string> = {
+  default: 'conv 5x5x16, pool, conv 5x5x32, pool, dense 128, dense 10',
+  small: 'conv 5x5x8, pool 2, conv 5x5x16, pool 3, dense 10',
 };
 
 export function buildModel(name: ModelName, seed: number): Sequential {

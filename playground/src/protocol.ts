@@ -1,6 +1,6 @@
 // The messages between the page (main thread: draws) and the training worker (computes).
 
-import type { Evaluation } from '../../src/train/metrics.ts';
+import type { Evaluation } from 'miniconv';
 import type { RunConfig } from './models.ts';
 import type { BackpropReport, Activations } from './inspect-net.ts';
 
@@ -20,7 +20,12 @@ export type ToWorker =
   | { type: 'step' }
   | { type: 'layer2'; on: boolean }
   | { type: 'predict'; id: number; pixels: Float32Array }
-  | { type: 'backprop'; id: number; pixels: Float32Array; label: number; lr: number }
+  /** fresh: on a new untrained net of the run's model and seed instead of the one being trained. */
+  | { type: 'backprop'; id: number; pixels: Float32Array; label: number; lr: number; fresh?: boolean }
+  /** Learning rate and momentum changed while a run goes on: from the next step, the run continues. */
+  | { type: 'rates'; lr: number; momentum: number }
+  /** The first held-out digits with their top-3 predictions, the most confident mistakes first. */
+  | { type: 'gallery'; id: number }
   | { type: 'load'; text: string; file: string }
   | { type: 'save' };
 
@@ -36,7 +41,7 @@ export interface Progress {
   steps: Array<{ step: number; loss: number; accuracy: number }>;
   imagesPerSec: number | null;
   /** Held-out loss/accuracy on the first digits of the test set, when measured since the last report. */
-  heldOut: { step: number; loss: number; accuracy: number; count: number } | null;
+  heldOut: { step: number; loss: number; accuracy: number; count: number; epochEnd?: number } | null;
   kernels: KernelData[]; // the first conv layer, and the second when asked for
 }
 
@@ -48,5 +53,9 @@ export type FromWorker =
   | { type: 'prediction'; id: number; probs: Float32Array; activations: Activations }
   | { type: 'backprop'; id: number; report: BackpropReport }
   | { type: 'saved'; text: string }
+  | { type: 'gallery'; id: number; step: number; count: number; items: GalleryItem[] }
   /** id: the predict or backprop request that failed, if it was one. */
   | { type: 'error'; message: string; id?: number };
+
+/** One held-out digit of the gallery: its pixels (784), true label and three most probable classes. */
+export interface GalleryItem { index: number; pixels: Float32Array; label: number; top: Array<{ k: number; p: number }> }

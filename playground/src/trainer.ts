@@ -4,12 +4,12 @@
 // learning-rate decay are the library's: the same settings train the same weights as fit().
 // No DOM, no worker API: the tests run it in Node too.
 
-import type { Sequential } from '../../src/layers/sequential.ts';
-import { SGD } from '../../src/optim/sgd.ts';
-import { augmentByName } from '../../src/train/augment.ts';
-import { type Evaluation, evaluate } from '../../src/train/metrics.ts';
-import { type TrainingStep, trainingSteps } from '../../src/train/fit.ts';
-import type { History } from '../../src/train/fit.ts';
+import type { Sequential } from 'miniconv';
+import { SGD } from 'miniconv';
+import { augmentByName } from 'miniconv';
+import { type Evaluation, evaluate } from 'miniconv';
+import { type TrainingStep, trainingSteps } from 'miniconv';
+import type { History } from 'miniconv';
 import type { DigitSet } from './digits-format.ts';
 import { LR_DECAY, type RunConfig, WEIGHT_DECAY, buildModel, checkConfig } from './models.ts';
 
@@ -67,8 +67,8 @@ export class Trainer {
   }
 
   /** Loss, accuracy and confusion matrix on (the first `limit` digits of) a set. */
-  evaluate(set: DigitSet, limit = set.count): Evaluation {
+  evaluate(set: DigitSet, limit = set.count, keepProbs = false): Evaluation {
     const n = Math.min(limit, set.count);
-    return evaluate(this.model, { ...set, images: set.images.subarray(0, n * 784), labels: set.labels.subarray(0, n), count: n }, { batchSize: 100 });
+    return evaluate(this.model, { ...set, images: set.images.subarray(0, n * 784), labels: set.labels.subarray(0, n), count: n }, { batchSize: 100, keepProbs });
   }
 }

@@ -3,15 +3,15 @@
 // pause, step, predict and backprop messages are answered within a batch or two; reports go out
 // at most every REPORT_MS.
 
-import { initWasmKernels, wasmStatus } from '../../src/kernels/wasm/loader.ts';
-import { Conv2D } from '../../src/layers/conv2d.ts';
-import { deserializeModel, serializeModel, type Snapshot } from '../../src/io/model-format.ts';
-import { countParams } from '../../src/layers/sequential.ts';
-import { Tensor } from '../../src/tensor.ts';
+import { initWasmKernels, wasmStatus } from 'miniconv';
+import { Conv2D } from 'miniconv';
+import { deserializeModel, serializeModel, type Snapshot } from 'miniconv';
+import { countParams } from 'miniconv';
+import { Tensor } from 'miniconv';
 import { type DigitSet, decodeDigits } from './digits-format.ts';
 import { activations, backpropOnDigit } from './inspect-net.ts';
-import { LR_DECAY, type RunConfig } from './models.ts';
-import type { FromWorker, KernelData, Progress, ToWorker } from './protocol.ts';
+import { LR_DECAY, type RunConfig, buildModel, checkConfig } from './models.ts';
+import type { FromWorker, GalleryItem, KernelData, Progress, ToWorker } from './protocol.ts';
 import { Trainer } from './trainer.ts';
 
 const SLICE_MS = 40;
@@ -19,6 +19,11 @@ const REPORT_MS = 150;
 /** Held-out accuracy for the live curve: these many test digits, every HELD_OUT_EVERY_MS of training. */
 const HELD_OUT_COUNT = 500;
 const HELD_OUT_EVERY_MS = 2000;
+/** Held-out digits whose probabilities the backprop panel shows before and after its one step. */
+const BACKPROP_OTHERS = 6;
+/** The gallery scores this many held-out digits and shows the first GALLERY_SHOWN of its order. */
+const GALLERY_FROM = 500;
+const GALLERY_SHOWN = 24;
 
 interface EpochRecord { epoch: number; trainLoss: number; trainAccuracy: number; testLoss: number; testAccuracy: number; seconds: number }
 
@@ -76,7 +81,11 @@ async function fetchBytes(url: URL): Promise<Uint8Array> {
   return new Uint8Array(await r.arrayBuffer());
 }
 
-function reset(config: RunConfig, model?: { model: Trainer['model']; label: string }): void {
+/**
+ * A fresh run (or a loaded model). 'ready' goes first: the panels clear what they show of the last
+ * run on it, and only then come this run's snapshots (a loaded file's own, then 'init').
+ */
+function reset(config: RunConfig, model?: { model: Trainer['model']; label: string; snapshots?: Snapshot[] }): void {
   running = false;
   trainer = new Trainer(config, train, model?.model);
   modelLabel = model?.label ?? config.model;
@@ -86,8 +95,16 @@ function reset(config: RunConfig, model?: { model: Trainer['model']; label: stri
   snapshots = [];
   epochStats = { loss: 0, correct: 0, images: 0, ms: 0 };
   rate = [];
-  takeSnapshot('init');
   post({ type: 'ready', backend, trainCount: train.count, testCount: test.count, config: trainer.config, model: modelLabel, params: countParams(trainer.model) });
+  const first = firstConv();
+  for (const s of model?.snapshots ?? []) {
+    if (!first || s.param !== first.weight.name || s.value.shape.join() !== first.weight.value.shape.join()) continue;
+    const weight = Float32Array.from(s.value.data);
+    post({ type: 'snapshot', label: `${s.label} (from the file)`, step: 0, weight, shape: s.value.shape as [number, number, number, number] }, [weight.buffer]);
+  }
+  takeSnapshot(model ? 'loaded' : 'init');
+  // A loaded model has learned already: its held-out accuracy is there to show before any step.
+  if (model) measureHeldOut();
   report(true);
 }
 
@@ -161,7 +178,7 @@ function oneStep(): void {
     history.push({ epoch: r.epoch, trainLoss: epochStats.loss / epochStats.images, trainAccuracy: epochStats.correct / epochStats.images, testLoss: t.loss, testAccuracy: t.accuracy, seconds });
     epochStats = { loss: 0, correct: 0, images: 0, ms: 0 };
     takeSnapshot(`epoch ${r.epoch}`);
-    heldOut = { step: r.step, loss: t.loss, accuracy: t.accuracy, count: t.count };
+    heldOut = { step: r.step, loss: t.loss, accuracy: t.accuracy, count: t.count, epochEnd: r.epoch };
     post({ type: 'epoch', epoch: r.epoch, step: r.step, seconds, test: t });
     lastHeldOut = performance.now();
   }
@@ -216,13 +233,40 @@ function handle(m: ToWorker): void {
       post({ type: 'prediction', id: m.id, probs: r.probs, activations: r.activations });
       break;
     }
-    case 'backprop':
-      post({ type: 'backprop', id: m.id, report: backpropOnDigit(trainer.model, digit(m.pixels), m.label, m.lr) });
+    case 'backprop': {
+      // The same step seen on a few held-out digits: one step on one picture moves the whole network.
+      const n = BACKPROP_OTHERS;
+      const others = { x: new Tensor([n, 1, 28, 28], test.images.slice(0, n * 784)), labels: test.labels.subarray(0, n) };
+      const model = m.fresh ? buildModel(trainer.config.model, trainer.config.seed) : trainer.model;
+      post({ type: 'backprop', id: m.id, report: backpropOnDigit(model, digit(m.pixels), m.label, m.lr, others) });
       break;
+    }
+    case 'rates': {
+      const c = checkConfig({ ...trainer.config, lr: m.lr, momentum: m.momentum });
+      trainer.optimizer.lr = c.lr;
+      trainer.optimizer.setMomentum(c.momentum);
+      report(true);
+      break;
+    }
+    case 'gallery': {
+      const n = Math.min(GALLERY_FROM, test.count);
+      const e = trainer.evaluate(test, n, true);
+      const items: GalleryItem[] = [];
+      for (let i = 0; i < n; i++) {
+        const p = e.probs!.subarray(i * 10, i * 10 + 10);
+        const top = Array.from(p, (v, k) => ({ k, p: v })).sort((a, b) => b.p - a.p).slice(0, 3);
+        items.push({ index: i, pixels: test.images.slice(i * 784, (i + 1) * 784), label: test.labels[i], top });
+      }
+      // Mistakes first, the most confident one first; then the right ones, the least sure first.
+      const wrong = (g: GalleryItem) => g.top[0].k !== g.label;
+      items.sort((a, b) => Number(wrong(b)) - Number(wrong(a)) || (wrong(a) ? b.top[0].p - a.top[0].p : a.top[0].p - b.top[0].p));
+      post({ type: 'gallery', id: m.id, step: trainer.step, count: n, items: items.slice(0, GALLERY_SHOWN) });
+      break;
+    }
     case 'load': {
-      const { model, inputShape } = deserializeModel(m.text, m.file);
+      const { model, inputShape, metadata } = deserializeModel(m.text, m.file);
       if (inputShape.join(',') !== '1,28,28') throw new Error(`${m.file}: the model takes inputs of shape [${inputShape.join(', ')}]; the playground feeds 28x28 digits, [1, 28, 28]`);
-      reset(trainer.config, { model, label: `${m.file} (loaded)` });
+      reset(trainer.config, { model, label: `${m.file} (loaded)`, snapshots: metadata.snapshots });
       break;
     }
     case 'save': {

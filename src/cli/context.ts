@@ -22,9 +22,9 @@ export interface PictureSplit extends Split { classes: string[]; skipped: Array<
 
 export interface DataLoaders {
   /** A folder of pictures, one subfolder per class, split (or with a test folder). */
-  images?(dir: string, opts: ImageLoadOptions): PictureSplit;
+  images?(dir: string, opts: ImageLoadOptions): PictureSplit | Promise<PictureSplit>;
   /** Every picture of a folder as one set (eval). */
-  imagesAll?(dir: string, opts: ImageLoadOptions): { set: Dataset; skipped: Array<{ file: string; reason: string }> };
+  imagesAll?(dir: string, opts: ImageLoadOptions): { set: Dataset; skipped: Array<{ file: string; reason: string }> } | Promise<{ set: Dataset; skipped: Array<{ file: string; reason: string }> }>;
   /** CIFAR-10's binary batch files in a folder. */
   cifar10?(dir: string, opts?: LoadOptions): PictureSplit;
   /** The bundled digits of the mnist package, split 8,000 / 2,000 and shuffled with `seed`. */

@@ -23,7 +23,7 @@ export function evalCommand(ctx: CliContext): Command {
     .option('--skip-bad', 'with --images: skip files that are not readable pictures (each is listed) instead of stopping')
     .option('--backend <NAME>', BACKEND_HELP)
     .addOption(maxFileMbOption())
-    .action((file: string, o: { data?: string; images?: string; skipBad?: boolean; backend?: string; maxFileMb?: number }) => {
+    .action(async (file: string, o: { data?: string; images?: string; skipBad?: boolean; backend?: string; maxFileMb?: number }) => {
       if (o.backend !== undefined) applyBackendOption(o.backend);
       const maxBytes = maxBytesOf(o.maxFileMb);
       const { model, inputShape, metadata } = loadModel(file, { maxBytes });
@@ -35,7 +35,7 @@ export function evalCommand(ctx: CliContext): Command {
         if (!ctx.data.imagesAll) throw new Error('this build of the command line has no picture loader');
         const { picture, classes } = own;
         // The pictures are read as the training read them: the model's size, channels and aspect policy.
-        const { set, skipped } = ctx.data.imagesAll(o.images, { size: picture.size, channels: picture.channels, fit: picture.fit, seed: 0, skipBad: o.skipBad === true, classes, maxBytes });
+        const { set, skipped } = await ctx.data.imagesAll(o.images, { size: picture.size, channels: picture.channels, fit: picture.fit, seed: 0, skipBad: o.skipBad === true, classes, maxBytes });
         for (const s of skipped) ctx.io.err(`skipped ${s.file}: ${s.reason}`);
         const r = evaluate(model, set, { classes: classes.length });
         ctx.io.out(`Test set: ${set.count} pictures in ${o.images}`);

@@ -37,7 +37,7 @@ export function inspectCommand(ctx: CliContext): Command {
     .action(async (file: string, o: { index?: number; image?: string; images?: string; out?: string; force?: boolean; backend?: string; terminal?: boolean }) => {
       const { io } = ctx;
       // Loaded when used, as explain's and predict's work: with the command line, they made `train` peak ~10 MB higher.
-      const [{ checkDigitIndex, inspectModelFile }, { detectColorMode, kernelsToAnsi }] = await Promise.all([
+      const [{ checkDigitIndex, inspectModelFile, loadInspectPictures }, { detectColorMode, kernelsToAnsi }] = await Promise.all([
         import('../inspect/inspect-model.ts'), import('../inspect/terminal.ts'),
       ]);
       if (o.terminal) {
@@ -58,7 +58,8 @@ export function inspectCommand(ctx: CliContext): Command {
       if (o.index !== undefined) {
         try { checkDigitIndex(o.index, testSet.count); } catch (e) { throw new UsageError((e as Error).message); }
       }
-      const result = inspectModelFile(file, { testSet, index: o.index, image: o.image, images: o.images, loaders: ctx.data, outDir: o.out, force: o.force, log: io.out });
+      const pictures = o.images === undefined ? undefined : await loadInspectPictures(file, o.images, ctx.data);
+      const result = inspectModelFile(file, { testSet, index: o.index, image: o.image, pictures, outDir: o.out, force: o.force, log: io.out });
       const { report, outDir, written } = result;
       if (report.prediction) {
         const { predicted, probs } = report.prediction;

@@ -21,6 +21,7 @@ import { readCommand } from './read.ts';
 import { summaryCommand } from './summary.ts';
 import { trainCommand } from './train.ts';
 import { packageVersion } from './version.ts';
+import '../kernels/winograd.ts'; // models trained with --winograd run it in every command
 
 export type { CliContext, DataLoaders } from './context.ts';
 export type { CliIO } from './io.ts';

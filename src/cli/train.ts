@@ -187,7 +187,7 @@ async function train(ctx: CliContext, o: TrainOptions, cmd: Command): Promise<vo
   let picture: PictureRecord | undefined;
   if (o.images !== undefined) {
     const size = o.size ?? [32, 32], channels = Number(o.channels ?? 3) as 1 | 3, fit = o.fit ?? 'crop';
-    const split = ctx.data.images!(o.images, { size, channels, fit, seed, skipBad: o.skipBad === true, testDir: o.testImages, maxBytes });
+    const split = await ctx.data.images!(o.images, { size, channels, fit, seed, skipBad: o.skipBad === true, testDir: o.testImages, maxBytes });
     for (const s of split.skipped) io.err(`skipped ${s.file}: ${s.reason}`);
     if (split.skipped.length > 0) io.err(`Skipped ${split.skipped.length} file${split.skipped.length === 1 ? '' : 's'} that ${split.skipped.length === 1 ? 'is not a readable picture' : 'are not readable pictures'} (--skip-bad).`);
     data = { ...split, name: `pictures in ${o.images} (${split.classes.length} classes: ${split.classes.join(', ')}; ${o.testImages !== undefined ? `test pictures in ${o.testImages}` : '20% of each class held out'})` };
@@ -250,13 +250,15 @@ async function train(ctx: CliContext, o: TrainOptions, cmd: Command): Promise<vo
     signals.dispose();
   }
   const stop = history.stopped ? signals.received : null;
+  // The epoch whose weights are saved: the best held-out one with restore-best (its callback has put
+  // them back at the end of the run, stopped or not), else the last finished one.
+  const restored = best !== null && best.bestEpoch > 0;
   if (stop) {
     progress.stop();
-    state.forEach((t, i) => t.data.set(kept[i])); // back to the last finished epoch
+    if (!restored) state.forEach((t, i) => t.data.set(kept[i])); // back to the last finished epoch
   }
   const done = finished.length;
-  // The epoch whose weights are saved: the best held-out one with restore-best, else the last.
-  const keptEpoch = !stop && best && best.bestEpoch > 0 ? best.bestEpoch : done;
+  const keptEpoch = restored ? best.bestEpoch : done;
   const last = finished[keptEpoch - 1];
   const seconds = (performance.now() - t0) / 1000;
   if (stop && done === 0) {
@@ -281,8 +283,8 @@ async function train(ctx: CliContext, o: TrainOptions, cmd: Command): Promise<vo
   saveTrainedModel(out, model, inputShape, metadata);
   const accuracy = `${(100 * (last.testAccuracy ?? 0)).toFixed(2)}%`;
   if (stop) {
-    throw new InterruptedError(`interrupted by ${stop} during epoch ${done + 1}: saved the model as it was after epoch ${done} of ${epochs} ` +
-      `(test accuracy ${accuracy}) to ${out}`);
+    throw new InterruptedError(`interrupted by ${stop} during epoch ${done + 1}: saved the model as it was after epoch ${keptEpoch} of ${epochs} ` +
+      `(${keptEpoch !== done ? 'the best held-out epoch of the finished ones, --restore-best; ' : ''}test accuracy ${accuracy}) to ${out}`);
   }
   if (classes && last.test) io.out(`Confusion matrix of the held-out pictures (true classes down, predicted across):\n${formatConfusion(last.test.confusion, classes)}`);
   if (keptEpoch !== done) io.out(`Restored the weights of epoch ${keptEpoch} of ${done}, the lowest held-out loss (--no-restore-best keeps the last epoch's).`);

@@ -19,9 +19,10 @@ import { type Report, type ReportDigit, buildReport } from './report.ts';
 
 /** What reading `images` needs: datasets/image-folder.ts's loaders, as the command line's DataLoaders hold them. */
 export interface PictureLoaders {
-  images?(dir: string, opts: PictureLoadOptions): { test: Dataset; classes: string[] };
-  imagesAll?(dir: string, opts: PictureLoadOptions): { set: Dataset };
+  images?(dir: string, opts: PictureLoadOptions): Loaded<{ test: Dataset; classes: string[] }>;
+  imagesAll?(dir: string, opts: PictureLoadOptions): Loaded<{ set: Dataset }>;
 }
+type Loaded<T> = T | Promise<T>;
 interface PictureLoadOptions { size: [number, number]; channels: 1 | 3; fit: 'crop' | 'pad'; seed: number; skipBad: boolean; classes?: readonly string[] }
 
 export interface InspectOptions {
@@ -40,8 +41,8 @@ export interface InspectOptions {
    * this folder with a split (the same split again), else every picture in it.
    */
   images?: string;
-  /** The picture-folder loaders for `images` (src/ never imports datasets/: the command line passes bin/main.ts's). */
-  loaders?: PictureLoaders;
+  /** For a model trained on pictures: the pictures the report evaluates, from loadInspectPictures(). */
+  pictures?: { set: Dataset; name: string };
   /** Default: defaultOutDir(modelPath). */
   outDir?: string;
   /** Let the files replace existing regular files of another kind (never a folder, a device or an input). */
@@ -76,10 +77,10 @@ export function inspectModelFile(modelPath: string, opts: InspectOptions): { rep
   const own = modelPictureRecord(metadata, inputShape, modelPath);
   if (!own) assertDigitInput(inputShape, modelPath);
 
-  if (!own && opts.images !== undefined) throw new Error(`--images is for a model trained on pictures; ${modelPath} reads 28x28 digits (its report uses the bundled test digits)`);
+  if (!own && (opts.images !== undefined || opts.pictures !== undefined)) throw digitsOnly(modelPath);
   const test = opts.testSet;
   const per = inputShape.reduce((a, v) => a * v, 1);
-  const pictureSet = own && opts.images !== undefined ? heldOutPictures(opts.images, own, metadata, opts.loaders ?? {}) : null;
+  const pictureSet = own ? opts.pictures ?? null : null;
   let digit: ReportDigit;
   if (own) {
     // A model trained on pictures: the picture read and resized as its training did (predict's reading);
@@ -129,23 +130,30 @@ export function inspectModelFile(modelPath: string, opts: InspectOptions): { rep
  * The pictures of `dir` the report evaluates: the held-out ones when the model file records that it was
  * trained on this folder with a split (metadata.dataset and metadata.seed: the same split again), else all.
  */
-function heldOutPictures(dir: string, own: { picture: PictureRecord; classes: string[] }, metadata: Readonly<Record<string, unknown>>, loaders: PictureLoaders): { set: Dataset; name: string } {
-  if (!loaders.images || !loaders.imagesAll) throw new Error('--images: no picture-folder loader was given (inspectModelFile needs opts.loaders)');
+export async function loadInspectPictures(modelPath: string, dir: string, loaders: PictureLoaders): Promise<{ set: Dataset; name: string }> {
+  const { inputShape, metadata } = loadModel(modelPath);
+  const own = modelPictureRecord(metadata, inputShape, modelPath);
+  if (!own) throw digitsOnly(modelPath);
+  if (!loaders.images || !loaders.imagesAll) throw new Error('--images: this build of the command line has no picture loader');
   const read = { size: [own.picture.size[0], own.picture.size[1]] as [number, number], channels: own.picture.channels, fit: own.picture.fit, skipBad: false };
   // train --images records 'pictures in DIR (3 classes: a, b, c; 20% of each class held out)' and its seed.
   const m = typeof metadata.dataset === 'string' ? /^pictures in (.*) \(\d+ classes: .*; 20% of each class held out\)$/.exec(metadata.dataset) : null;
   try {
     if (m && resolve(m[1]) === resolve(dir) && typeof metadata.seed === 'number') {
-      const split = loaders.images(dir, { ...read, seed: metadata.seed });
+      const split = await loaders.images(dir, { ...read, seed: metadata.seed });
       if (split.classes.length === own.classes.length && split.classes.every((c, i) => c === own.classes[i])) {
         return { set: split.test, name: `held-out pictures of ${dir} (the split the training used, seed ${metadata.seed})` };
       }
     }
-    const all = loaders.imagesAll(dir, { ...read, seed: 0, classes: own.classes });
+    const all = await loaders.imagesAll(dir, { ...read, seed: 0, classes: own.classes });
     return { set: all.set, name: `pictures in ${dir}` };
   } catch (e) {
     throw new Error(`--images: ${(e as Error).message}`);
   }
+}
+
+function digitsOnly(modelPath: string): Error {
+  return new Error(`--images is for a model trained on pictures; ${modelPath} reads 28x28 digits (its report uses the bundled test digits)`);
 }
 
 /** A picture as a model trained on pictures reads it: its size, channels and fit (as `predict` does). */

@@ -1,5 +1,7 @@
 // The inspection report's style sheet (report-html.ts inlines it into the page).
 
+import { CONFUSION_CSS } from './confusion.ts';
+
 export const REPORT_CSS = `
 :root { --fg: #1d1d22; --muted: #5d5d68; --line: #d9d9e0; --panel: #f6f6f9; --accent: #1f77b4; }
 * { box-sizing: border-box; }
@@ -51,13 +53,7 @@ table.probs td { padding: 1px 8px; }
 tr.top .bar { background: var(--accent); }
 tr.top td { font-weight: 600; }
 .truth { color: #2ca02c; }
-table.confusion { margin: 8px 0; }
-table.confusion th, table.confusion td { border: 1px solid var(--line); min-width: 46px; }
-table.confusion th { background: var(--panel); text-align: center; }
-table.confusion th.corner { font-weight: 400; font-size: 12px; color: var(--muted); min-width: 0; }
-table.confusion td.diag { font-weight: 700; }
-table.confusion td.strong { color: #fff; font-weight: 700; }
-table.confusion td.recall { background: var(--panel); color: var(--muted); }
+${CONFUSION_CSS}
 table.change { margin: 6px 0; font-size: 14px; color: var(--muted); }
 .gallery { display: grid; grid-template-columns: repeat(auto-fill, 176px); gap: 14px; max-width: 950px; }
 figure.wrong { margin: 0; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 8px; display: flex; flex-direction: column; align-items: center; }

@@ -11,6 +11,7 @@ import { type Tensor, shapeStr } from '../tensor.ts';
 import type { Dataset } from '../dataset.ts';
 import type { ConfusionResult, Report, ReportOptions } from './report-types.ts';
 import { REPORT_CSS } from './report-css.ts';
+import { confusionTableHtml } from './confusion.ts';
 import { relativeChange, type WrongDigit } from './report-numbers.ts';
 import { imagePng, img } from './report-png.ts';
 import { escapeHtml as esc, lineChartSvg } from './svg.ts';
@@ -216,26 +217,7 @@ ${probs}
 }
 
 export function confusionTable(c: ConfusionResult, names?: readonly string[]): string {
-  const name = (k: number) => esc(className(names, k));
-  const classes = c.matrix.length;
-  const rowSums = c.matrix.map((r) => r.reduce((a, v) => a + v, 0));
-  const total = rowSums.reduce((a, v) => a + v, 0);
-  const correct = c.matrix.reduce((a, r, i) => a + r[i], 0);
-  let maxOff = 0;
-  c.matrix.forEach((r, i) => r.forEach((v, j) => { if (i !== j && v > maxOff) maxOff = v; }));
-  // Diagonal cells: green, by the share of the class that was right. Off the diagonal: red, by the
-  // count relative to the largest confusion, so that the worst mix-ups stand out.
-  const cell = (v: number, i: number, j: number) => {
-    const t = i === j ? (rowSums[i] === 0 ? 0 : v / rowSums[i]) : maxOff === 0 ? 0 : v / maxOff;
-    const bg = i === j ? `rgba(44, 160, 44, ${(0.12 + 0.6 * t).toFixed(2)})` : v === 0 ? 'transparent' : `rgba(214, 39, 40, ${(0.1 + 0.75 * t).toFixed(2)})`;
-    const strong = i !== j && t > 0.6 ? ' strong' : '';
-    return `<td class="num${i === j ? ' diag' : ''}${strong}" style="background:${bg}" title="true ${name(i)}, predicted ${name(j)}: ${v}">${v === 0 && i !== j ? '·' : v}</td>`;
-  };
-  const head = `<tr><th class="corner">true ↓ / predicted →</th>${Array.from({ length: classes }, (_, j) => `<th class="num">${name(j)}</th>`).join('')}<th class="num">recall</th></tr>`;
-  const rows = c.matrix.map((r, i) => `<tr><th class="num">${name(i)}</th>${r.map((v, j) => cell(v, i, j)).join('')}<td class="num recall">${rowSums[i] === 0 ? '–' : pct(r[i] / rowSums[i])}</td></tr>`);
-  return `<p class="note">${esc(c.source)} ${fmtInt(correct)} of ${fmtInt(total)} right (${total === 0 ? '–' : pct(correct / total, 2)}). ` +
-    `Rows are the true ${names ? 'classes' : 'digits'}, columns the predictions; green cells are right (shade: the share of that ${names ? 'class' : 'digit'}), red cells are mistakes (shade: the count, relative to the largest mix-up).</p>\n` +
-    `<table class="confusion">\n<thead>${head}</thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`;
+  return confusionTableHtml(c.matrix, c.source, names);
 }
 
 export function mistakesSection(wrong: WrongDigit[], tset: { set: Dataset; name: string }, trainedOn: string | undefined, names?: readonly string[]): string {

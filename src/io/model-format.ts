@@ -9,9 +9,11 @@
 // not trained (BatchNorm2D's running statistics), encoded like the weights. A version-1 file still
 // loads: it has no buffers, and its layers (which all predate BatchNorm2D) need none.
 
-import type { LayerConfig } from '../layers/layer.ts';
-import { modelFromConfig } from '../layers/from-config.ts';
-import type { Sequential } from '../layers/sequential.ts';
+import type { Layer, LayerConfig } from '../layers/layer.ts';
+import { checkActivationBudget, checkArchitecture, modelFromConfig } from '../layers/from-config.ts';
+import { BatchNorm2D } from '../layers/batch-norm2d.ts';
+import { Residual } from '../layers/residual.ts';
+import { Sequential } from '../layers/sequential.ts';
 import { Tensor, shapeSize, shapeStr } from '../tensor.ts';
 
 export const MODEL_FORMAT = 'miniconv-model';
@@ -72,8 +74,14 @@ function decode(e: unknown, where: string, file: string): Tensor {
   const { shape, dtype, data } = e as Partial<EncodedTensor>;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw bad('has no valid shape');
   if (dtype !== 'float32') throw bad(`has dtype ${String(dtype)}, expected float32`);
-  if (typeof data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) throw bad('has no base64 data');
-  const bytes = base64ToBytes(data);
+  if (typeof data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(data) || (data.endsWith('=') && data.length % 4 !== 0)) throw bad('has no base64 data');
+  if (data.length % 4 === 1) throw bad(`has base64 data of ${data.length} characters, which no base64 text has (a length of 1 more than a multiple of 4); the file is corrupt`);
+  let bytes: Uint8Array;
+  try {
+    bytes = base64ToBytes(data);
+  } catch {
+    throw bad('has base64 data that does not decode; the file is corrupt');
+  }
   const n = shapeSize(shape);
   if (bytes.length !== n * 4) {
     // A length that is not a multiple of 4 bytes is no whole number of float32 values: say bytes, not "70.5 values".
@@ -145,7 +153,7 @@ export function deserializeModel(text: string, file = 'model'): { model: Sequent
   if (doc.version >= 2 && (!doc.buffers || typeof doc.buffers !== 'object')) throw new Error(`loadModel: ${file} has no buffers (a version-2 file lists them, {} for none)`);
   const savedBuffers = doc.buffers ?? {};
 
-  checkDeclaredSizes(arch.layers as LayerConfig[], doc.weights, file);
+  checkDeclaredSizes(arch, [doc.weights, savedBuffers], file);
 
   // Build the layers (their options are validated by the constructors), then check every shape.
   let model: Sequential;
@@ -154,6 +162,11 @@ export function deserializeModel(text: string, file = 'model'): { model: Sequent
     model.outputShape([1, ...inputShape]);
   } catch (e) {
     throw new Error(`loadModel: ${file}: invalid architecture: ${(e as Error).message}`);
+  }
+  try {
+    checkActivationBudget(model, inputShape);
+  } catch (e) {
+    throw new Error(`loadModel: ${file}: ${(e as Error).message}`);
   }
   const params = model.params();
   const names = new Set(params.map((p) => p.name));
@@ -174,47 +187,57 @@ export function deserializeModel(text: string, file = 'model'): { model: Sequent
   // Everything checked: only now fill the model.
   params.forEach((p, i) => p.value.data.set(values[i].data));
   buffers.forEach((b, i) => b.value.data.set(bufferValues[i].data));
+  checkRunningStatistics(model, file);
   model.eval();
   return { model, inputShape: [...inputShape], metadata: { ...meta, ...(snapshots ? { snapshots } : {}) } };
 }
 
 /**
- * Before any layer is built (and allocates its weights): every layer's type must be a plain name
- * (not "__proto__" or "toString", which an object lookup would find), and the sizes it declares must
- * fit the weights the file holds. A layer's parameter count is at most the product of its numeric
- * size options (WEIGHT_SIZE_KEYS: for Conv2D F*C*KH*KW), and every parameter is stored in the
- * file, so a product far beyond the stored values (outChannels 1e9 in a 1 MB file) is corrupt.
+ * Before any layer is built (and allocates its weights), for every layer at every depth
+ * (checkArchitecture): a plain known type, at most MAX_LAYER_DEPTH containers deep, and declared
+ * sizes that fit the values the file holds. Every parameter and buffer is stored in the file, so a
+ * layer declaring far more values than it stores (outChannels 1e9 in a 1 MB file, a BatchNorm2D
+ * of 2^30 features inside a Residual in a 54 KB file) is corrupt: refused before it allocates.
  */
-/** The options that size a layer's weights (their product bounds its parameter count). */
-const WEIGHT_SIZE_KEYS = new Set(['inChannels', 'outChannels', 'kernelSize', 'inFeatures', 'outFeatures', 'numFeatures']);
-
-function checkDeclaredSizes(layers: LayerConfig[], weights: Record<string, unknown>, file: string): void {
+function checkDeclaredSizes(arch: LayerConfig, stores: Array<Record<string, unknown>>, file: string): void {
   let stored = 0; // float32 values in the file: 3 base64 characters per 4 bytes, 4 bytes per value
-  for (const w of Object.values(weights)) {
-    const data = (w as Partial<EncodedTensor> | null)?.data;
-    if (typeof data === 'string') stored += (data.length * 3) / 16;
-  }
-  const limit = 1024 * stored + 1e6; // room for pool windows and bias-free layers that hold no weights
-  layers.forEach((c, i) => {
-    const type = (c as { type?: unknown } | null)?.type;
-    if (typeof type !== 'string' || type in Object.prototype) {
-      throw new Error(`loadModel: ${file}: invalid architecture: layer ${i} has unknown type ${JSON.stringify(type) ?? 'undefined'}`);
+  for (const store of stores) {
+    for (const w of Object.values(store)) {
+      const data = (w as Partial<EncodedTensor> | null)?.data;
+      if (typeof data === 'string') stored += (data.length * 3) / 16;
     }
-    let product = 1;
-    const sizes: string[] = [];
-    for (const [key, v] of Object.entries(c)) {
-      if (!WEIGHT_SIZE_KEYS.has(key)) continue; // e.g. a Dropout's seed is a large number that sizes nothing
-      for (const n of Array.isArray(v) ? v : [v]) {
-        if (typeof n !== 'number') continue;
-        product *= Math.max(1, Math.abs(n));
-        if (Math.abs(n) > 1) sizes.push(`${key} ${n}`);
+  }
+  const limit = 1024 * stored + 1e6; // generous: only a corrupt file comes near it
+  try {
+    checkArchitecture(arch, ({ where, type, values, sizes }) => {
+      if (!(values <= limit)) {
+        throw new Error(`${where} (${type}) declares sizes (${sizes.join(', ')}) far beyond the ${Math.round(stored)} weight values the file holds; the file is corrupt`);
+      }
+    });
+  } catch (e) {
+    throw new Error(`loadModel: ${file}: invalid architecture: ${(e as Error).message}`);
+  }
+}
+
+/** The layers of a model that hold no others, at every depth. */
+function leafLayers(layer: Layer, out: Layer[] = []): Layer[] {
+  if (layer instanceof Sequential) for (const l of layer.layers) leafLayers(l, out);
+  else if (layer instanceof Residual) { leafLayers(layer.block, out); if (layer.shortcut) leafLayers(layer.shortcut, out); }
+  else out.push(layer);
+  return out;
+}
+
+/** A BatchNorm2D divides by sqrt(runningVar + eps) in evaluation mode: that must be > 0 (the values are finite: decode checked). */
+function checkRunningStatistics(model: Sequential, file: string): void {
+  for (const layer of leafLayers(model)) {
+    if (!(layer instanceof BatchNorm2D)) continue;
+    const v = layer.runningVar.data;
+    for (let i = 0; i < v.length; i++) {
+      if (!(v[i] + layer.eps > 0)) {
+        throw new Error(`loadModel: ${file}: buffer '${layer.buffers()[1].name}' holds ${v[i]} at index ${i}; a running variance plus eps (${layer.eps}) must be > 0; the file is corrupt`);
       }
     }
-    if (!(product <= limit)) {
-      throw new Error(`loadModel: ${file}: invalid architecture: layer ${i} (${type}) declares sizes (${sizes.join(', ')}) far beyond ` +
-        `the ${Math.round(stored)} weight values the file holds; the file is corrupt`);
-    }
-  });
+  }
 }
 
 // base64 through the btoa/atob that Node 20 and every browser have, in chunks that keep the

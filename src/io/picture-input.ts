@@ -14,6 +14,7 @@ import { resampleArea } from './image-ops.ts';
 
 export type PictureFit = 'crop' | 'pad';
 
+/** How a decoded picture becomes a model input: its size, channels and aspect policy. */
 export interface PictureInputOptions {
   /** Output [H, W]. */
   size: readonly [number, number];

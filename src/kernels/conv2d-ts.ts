@@ -25,7 +25,7 @@
 // Groups = C > 1 (depthwise), any dilation, runs a direct kernel instead, as each group's GEMM would
 // have an inner dimension of KH*KW (9), too thin to pay for im2col.
 // With { winograd: true }, a 3x3 stride-1 conv (groups 1, dilation 1, padding <= 2) runs Winograd
-// F(2x2,3x3) instead (winograd.ts; opt-in, see Conv2dForwardOptions.winograd).
+// F(2x2,3x3) instead (winograd.ts, reached through winograd-pass.ts; opt-in, see Conv2dForwardOptions.winograd).
 // Fusion: forward { relu: true } applies a ReLU to the output, and backward { reluOutput } passes dy
 // back through that ReLU first; forward { pool } (inference) max-pools the output after the
 // convolution with maxPool2dForwardTs (conv2d-pool.ts).
@@ -38,7 +38,7 @@ import { maxPool2dForwardTs } from './max-pool2d-fast.ts';
 import { depthwiseBackward, depthwiseForward, depthwiseScratchSizes, endInside, firstInside } from './depthwise.ts';
 import { pooledDims, poolWorkspace } from './conv2d-pool.ts';
 import { type Workspace, wsFloat, wsTensor } from './workspace.ts';
-import { winogradConv2dBackward, winogradConv2dForward } from './winograd.ts';
+import { winogradPass } from './winograd-pass.ts';
 
 export type Conv2dDims = ReturnType<typeof conv2dDims>;
 type Dims = Conv2dDims;
@@ -121,7 +121,7 @@ export function conv2dForwardTs(
     return { out: maxPool2dForwardTs(unpooled, opts.pool, { ws: poolWorkspace(ws) }).out, cache };
   }
   if (winograd) {
-    const out = winogradConv2dForward('ts', x, w, b, p, { ws, relu }); // null: Winograd does not apply to this conv
+    const out = winogradPass('conv2dForwardTs').forward('ts', x, w, b, p, { ws, relu }); // null: Winograd does not apply to this conv
     if (out) return { out, cache };
   }
   const out = wsTensor(ws, 'out', [d.N, d.F, d.OH, d.OW], x.dtype); // (N, F, OH, OW)
@@ -139,7 +139,7 @@ export function conv2dBackwardTs(dy: Tensor, cache: Conv2dCache, opts?: Conv2dBa
 export function conv2dBackwardTs(dy: Tensor, cache: Conv2dCache, opts?: Conv2dBackwardOptions): Omit<Conv2dGrads, 'dx'> & { dx: Tensor | null };
 export function conv2dBackwardTs(dy: Tensor, cache: Conv2dCache, opts: Conv2dBackwardOptions = {}): Omit<Conv2dGrads, 'dx'> & { dx: Tensor | null } {
   if (opts.winograd) {
-    const grads = winogradConv2dBackward('ts', dy, cache, opts); // null: Winograd does not apply to this conv
+    const grads = winogradPass('conv2dBackwardTs').backward('ts', dy, cache, opts); // null: Winograd does not apply to this conv
     if (grads) return grads;
   }
   const { ws, computeDx = true, reluOutput } = opts;

@@ -27,7 +27,7 @@ import { type Conv2dBackwardOptions, type Conv2dDims, type Conv2dForwardOptions,
 import { maxPool2dForwardWasm } from './max-pool2d-fast.ts';
 import { pooledDims, poolWorkspace } from './conv2d-pool.ts';
 import { requireWasm, wsTensor } from './workspace.ts';
-import { winogradConv2dBackward, winogradConv2dForward, winogradRuns } from './winograd.ts';
+import { winogradPass } from './winograd-pass.ts';
 import type { WasmKernels } from './wasm/loader.ts';
 
 type Dims = Conv2dDims;
@@ -61,7 +61,7 @@ export function conv2dForwardWasm(
   const relu = opts.relu === true;
   const cache = { x, w, hasBias: b !== null, p };
   const bd = b ? b.data : null;
-  const winograd = opts.winograd === true && winogradRuns(d);
+  const winograd = opts.winograd === true && winogradPass(who).runs(d);
   if (opts.pool) {
     const pooled = pooledDims(d, opts.pool, who);
     if (isDepthwise(d) || winograd) { // no fused kernel: the conv, then the max pool, both in wasm
@@ -73,7 +73,7 @@ export function conv2dForwardWasm(
     forwardWasm(wasm, d, x.data, w.data, bd, out.data, relu, pooled);
     return { out, cache };
   }
-  if (winograd) return { out: winogradConv2dForward('wasm', x, w, b, p, { ws, relu })!, cache };
+  if (winograd) return { out: winogradPass(who).forward('wasm', x, w, b, p, { ws, relu })!, cache };
   const out = wsTensor(ws, 'out', [d.N, d.F, d.OH, d.OW], x.dtype, wasm); // (N, F, OH, OW)
   if (isDepthwise(d)) depthwiseForwardWasm(wasm, d, x.data, w.data, bd, out.data, relu);
   else forwardWasm(wasm, d, x.data, w.data, bd, out.data, relu);
@@ -89,7 +89,7 @@ export function conv2dBackwardWasm(dy: Tensor, cache: Conv2dCache, opts: Conv2dB
   const d0 = conv2dDims(x, w, null, p, who);
   checkHandled(d0, who);
   if (opts.winograd) {
-    const grads = winogradConv2dBackward('wasm', dy, cache, opts); // null: Winograd does not apply to this conv
+    const grads = winogradPass('conv2dBackwardWasm').backward('wasm', dy, cache, opts); // null: Winograd does not apply to this conv
     if (grads) return grads;
   }
   const mask = opts.reluOutput?.data ?? null;

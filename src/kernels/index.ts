@@ -4,7 +4,7 @@
 // that a layer resolves its backend into. Named one by one: the helpers the fast kernels share among
 // themselves (workspace slots, wasm handles, gradient accumulation) stay private. The fast families
 // name their TypeScript and WebAssembly pairs too (`*Ts`, `*Wasm`); `*Fast` runs the one that fits.
-export { type Conv2dParams, type Conv2dCache, convOutSize, conv2dDims, conv2dForwardNaive, conv2dBackwardNaive } from './conv2d.ts';
+export { type Conv2dParams, type Conv2dCache, convOutSize, conv2dDims, conv2dForwardNaive, conv2dBackwardNaive, checkConvOptions } from './conv2d.ts';
 export { type MaxPool2dParams, type MaxPool2dCache, maxPool2dDims, maxPool2dForwardNaive, maxPool2dBackwardNaive } from './max-pool2d.ts';
 export { type AvgPool2dParams, type AvgPool2dCache, avgPool2dDims, avgPool2dForwardNaive, avgPool2dBackwardNaive } from './avg-pool2d.ts';
 export {

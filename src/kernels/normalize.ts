@@ -22,15 +22,21 @@ import { Tensor, allocLike, checkShape, shapeStr } from '../tensor.ts';
 import type { KernelFamily } from './backend.ts';
 import { type Workspace, wsTensor } from './workspace.ts';
 
+/** The smallest standard deviation 'image' mode divides by (values in 0..1; 0.05 is about 13 grey levels): a flat plane stays flat. */
 export const STD_FLOOR = 0.05;
 
+/** What Normalize applies: the training set's per-channel `mean` and `std` ('dataset'), or per-picture standardisation with the background made dark ('image'). */
 export type NormalizeParams = { mode: 'dataset'; mean: readonly number[]; std: readonly number[] } | { mode: 'image' };
 
+/** What the forward keeps for the backward. */
 export interface NormalizeCache {
-  z: Tensor; // (N, C, H, W) the output
+  /** (N, C, H, W) the output. */
+  z: Tensor;
   /** Per plane (N*C): g / s, and whether s was the floor (then the plane's s did not depend on x). */
   scale: Float64Array;
+  /** Per plane (N*C): 1 when the plane's standard deviation was below STD_FLOOR and the floor was used. */
   floored: Uint8Array;
+  /** The mode the forward ran in. */
   mode: 'dataset' | 'image';
 }
 

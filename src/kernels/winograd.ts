@@ -35,7 +35,8 @@
 // stay near 2^16 values (256 KiB in float32: V and M stay in the L2 cache; 2^14 and 2^18 measured
 // no better), whatever the batch size.
 //
-// Where it runs: the conv family's TypeScript and wasm pairs (conv2d-ts.ts, conv2d-wasm.ts) with
+// Where it runs: the conv family's TypeScript and wasm pairs (conv2d-ts.ts, conv2d-wasm.ts, through the
+// slot of winograd-pass.ts that the last line of this file fills) with
 // { winograd: true } (a Conv2D built with winograd: true) call winogradConv2dForward /
 // winogradConv2dBackward below, which return null when the conv is not 3x3, stride 1, dilation 1,
 // groups 1 with padding <= 2: the caller then runs its usual code. The fallback rule of backend.ts
@@ -47,6 +48,7 @@ import { type Conv2dCache, type Conv2dParams, conv2dDims } from './conv2d.ts';
 import { gemm } from './gemm.ts';
 import { type Workspace, requireWasm, wsFloat, wsTensor } from './workspace.ts';
 import type { WasmKernels } from './wasm/loader.ts';
+import { provideWinograd } from './winograd-pass.ts';
 import { backwardOperands } from './conv2d-ts.ts'; // (conv2d-ts.ts imports this file too: only functions cross, at call time)
 
 /** The matrices of F(m, 3): Bt (A x A), G (A x 3), At (m x A), A = m + 2. */
@@ -455,3 +457,6 @@ export function winogradConv2dBackward(
   }
   return { dx, dw, db };
 }
+
+// Loading this file plugs it into the conv family (winograd-pass.ts).
+provideWinograd({ forward: winogradConv2dForward, backward: winogradConv2dBackward, runs: winogradRuns });

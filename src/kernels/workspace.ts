@@ -17,7 +17,7 @@
 // memory (wasm/memory.ts): a Float32Array like any other to JavaScript, but the next layer's kernel
 // reads it in place instead of copying it in, and the kernel writes it without a copy out.
 
-import { Tensor, type DType, type FloatArray } from '../tensor.ts';
+import { Tensor, type DType, type FloatArray, allocFloats } from '../tensor.ts';
 import { type WasmKernels, getWasmKernels, wasmStatus } from './wasm/loader.ts';
 import type { WasmArray } from './wasm/memory.ts';
 
@@ -42,7 +42,7 @@ export function wsFloat(ws: Workspace | undefined, name: string, dtype: DType, l
   const Ctor = dtype === 'float64' ? Float64Array : Float32Array;
   if (old instanceof Ctor && old.length === length && keeps(old, wasm)) return old;
   if (old && !(old instanceof Float64Array)) wasm?.releaseResident(old); // free its wasm block now, see releaseResident
-  const buf = (ws && wasm && dtype === 'float32' ? wasm.residentF32(length) : null) ?? new Ctor(length);
+  const buf = (ws && wasm && dtype === 'float32' ? wasm.residentF32(length) : null) ?? allocFloats(`workspace buffer '${name}'`, length, dtype);
   ws?.buffers.set(name, buf);
   return buf;
 }

@@ -7,7 +7,7 @@ import { Tensor, shapeStr } from '../tensor.ts';
 import type { Backend } from '../kernels/backend.ts';
 import type { BatchNorm2dCache } from '../kernels/batch-norm2d.ts';
 import { batchNorm2dKernels } from '../kernels/batch-norm2d-fast.ts';
-import { Layer, type LayerBuffer, type LayerConfig, type Param, intOption, makeParam, rankError } from './layer.ts';
+import { Layer, type LayerBuffer, type LayerConfig, type Param, checkLayerValues, intOption, makeParam, rankError } from './layer.ts';
 
 export interface BatchNorm2DOptions {
   /** C, the channels of the input. */
@@ -45,6 +45,7 @@ export class BatchNorm2D extends Layer {
     this.momentum = momentum;
     this.setBackend(opts.backend);
     const C = this.numFeatures;
+    checkLayerValues(who, [['weight', [C]], ['bias', [C]], ['runningMean', [C]], ['runningVar', [C]]]); // (C) each, before allocating
     this.weight = makeParam('weight', new Tensor([C], new Float32Array(C).fill(1)));
     this.bias = makeParam('bias', Tensor.zeros([C]));
     this.meanBuffer = { name: 'runningMean', value: Tensor.zeros([C]) };
@@ -63,7 +64,10 @@ export class BatchNorm2D extends Layer {
 
   /** (N, C, H, W) -> (N, C, H, W): batchNorm2dForwardNaive in kernels/batch-norm2d.ts has the formulas. */
   forwardView(x: Tensor): Tensor {
-    this.outputShape(x.shape);
+    const [N, , H, W] = this.outputShape(x.shape);
+    if (this.training && N * H * W < 2) {
+      throw new Error(`${this.label}: training mode needs more than one value per channel to take a variance, got input ${shapeStr(x.shape)} (N*H*W = ${N * H * W}); use a larger batch, or eval()`);
+    }
     const k = this.kernels(batchNorm2dKernels);
     const p = { training: this.training, eps: this.eps, momentum: this.momentum, runningMean: this.runningMean, runningVar: this.runningVar };
     const { out, cache } = k.forward(x, this.weight.value, this.bias.value, p, { ws: k.ws });

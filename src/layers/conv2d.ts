@@ -7,7 +7,7 @@ import type { Backend } from '../kernels/backend.ts';
 import { type Conv2dCache, checkConvOptions, convOutSize } from '../kernels/conv2d.ts';
 import { conv2dKernels } from '../kernels/conv2d-fast.ts';
 import {
-  type Activation, type ForwardOptions, Layer, type LayerConfig, type Param, type Pooling, checkDy, checkTensorSize, intOption, makeParam,
+  type Activation, type ForwardOptions, Layer, type LayerConfig, type Param, type Pooling, checkDy, checkLayerValues, checkTensorSize, intOption, makeParam,
   poolOutputShape, rankError, reluPattern,
 } from './layer.ts';
 
@@ -106,7 +106,7 @@ export class Conv2D extends Layer {
     this.winograd = opts.winograd ?? false;
     const [KH, KW] = this.kernelSize;
     const wShape = [this.outChannels, this.inChannels / G, KH, KW];
-    checkTensorSize(who, 'weight', wShape);
+    checkLayerValues(who, [['weight', wShape], ...(opts.bias === false ? [] : [['bias', [this.outChannels]] as const])]);
     // A filter sees C/G channels, and a channel feeds F/G filters: PyTorch's fans for a grouped conv.
     const fans = { fanIn: (this.inChannels / G) * KH * KW, fanOut: (this.outChannels / G) * KH * KW };
     this.weight = makeParam('weight', initTensor(opts.weightInit ?? 'heNormal', wShape, fans, opts.rng, who));

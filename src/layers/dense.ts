@@ -6,7 +6,7 @@ import { type Tensor, shapeStr } from '../tensor.ts';
 import type { Backend } from '../kernels/backend.ts';
 import type { DenseCache } from '../kernels/dense.ts';
 import { denseKernels } from '../kernels/dense-fast.ts';
-import { Layer, type LayerConfig, type Param, checkDy, checkTensorSize, intOption, makeParam, rankError } from './layer.ts';
+import { Layer, type LayerConfig, type Param, checkDy, checkLayerValues, checkTensorSize, intOption, makeParam, rankError } from './layer.ts';
 
 /** The options of `new Dense(...)`: PyTorch's Linear arguments. */
 export interface DenseOptions {
@@ -50,7 +50,7 @@ export class Dense extends Layer {
     this.outFeatures = intOption(who, 'outFeatures', opts.outFeatures, 1);
     this.setBackend(opts.backend);
     const fans = { fanIn: this.inFeatures, fanOut: this.outFeatures };
-    checkTensorSize(who, 'weight', [this.outFeatures, this.inFeatures]);
+    checkLayerValues(who, [['weight', [this.outFeatures, this.inFeatures]], ...(opts.bias === false ? [] : [['bias', [this.outFeatures]] as const])]);
     this.weight = makeParam('weight', initTensor(opts.weightInit ?? 'heNormal', [this.outFeatures, this.inFeatures], fans, opts.rng, who));
     this.bias = opts.bias === false ? null : makeParam('bias', initTensor(opts.biasInit ?? 'zeros', [this.outFeatures], fans, opts.rng, who));
   }

@@ -27,7 +27,7 @@
 // Buffers: tensors a layer keeps that are not trained (BatchNorm2D's running statistics). buffers()
 // lists them by name, like params(); model files save both.
 
-import { Tensor, checkTensorSize, shapeStr } from '../tensor.ts';
+import { MAX_MODEL_VALUES, Tensor, checkTensorSize, shapeSize, shapeStr } from '../tensor.ts';
 
 export { checkTensorSize };
 import { type Backend, type KernelFamily, type KernelFn, type Kernels, checkBackend, defaultBackend, resolveKernels } from '../kernels/backend.ts';
@@ -194,6 +194,15 @@ export abstract class Layer {
     return 0;
   }
 
+  /**
+   * The activation values one pass over `inputShape` (batch included) produces in this layer: its
+   * output's size by default; a container sums its layers' (what the activation budget,
+   * MAX_ACTIVATION_VALUES, is checked against before a model runs). Throws like outputShape.
+   */
+  activationValues(inputShape: readonly number[]): number {
+    return shapeSize(this.outputShape(inputShape));
+  }
+
   /** Whether forwardView(x, { fuse: activation }) can apply `activation` in this layer's own pass. */
   canFuse(_activation: Activation): boolean {
     return false;
@@ -267,6 +276,24 @@ export function reluPattern(y: Tensor): Int32Array {
   const on = new Int32Array(y.size);
   for (let i = 0; i < y.size; i++) on[i] = y.data[i] > 0 ? 1 : 0;
   return on;
+}
+
+/**
+ * A layer constructor's size check, before it allocates: each of its tensors (parameters and buffers,
+ * by name and shape) within MAX_TENSOR_ELEMENTS, and all of them together within MAX_MODEL_VALUES.
+ * Throws a RangeError naming the layer: `BatchNorm2D: its parameters and buffers would hold
+ * 4,294,967,296 values, above the maximum of 268,435,456 per model (MAX_MODEL_VALUES)`.
+ */
+export function checkLayerValues(who: string, tensors: ReadonlyArray<readonly [string, readonly number[]]>): void {
+  let total = 0;
+  for (const [name, shape] of tensors) {
+    checkTensorSize(who, name, shape);
+    total += shapeSize(shape);
+  }
+  if (total > MAX_MODEL_VALUES) {
+    throw new RangeError(`${who}: its parameters and buffers would hold ${total.toLocaleString('en-US')} values, above the maximum of ` +
+      `${MAX_MODEL_VALUES.toLocaleString('en-US')} per model (MAX_MODEL_VALUES)`);
+  }
 }
 
 /** Checks that an option is an integer >= min, throwing a RangeError that names layer and option. */

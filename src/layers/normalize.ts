@@ -9,10 +9,13 @@ import type { Backend } from '../kernels/backend.ts';
 import { type NormalizeCache, type NormalizeParams, normalizeDims, normalizeKernels } from '../kernels/normalize.ts';
 import { Layer, type LayerConfig, checkDy, rankError } from './layer.ts';
 
+/** Normalize's options: the NormalizeParams, plus the layer's `name` and `backend` as for every layer. */
 export type NormalizeOptions = NormalizeParams & { name?: string; backend?: Backend };
 
+/** Input normalisation as the model's first layer, (N, C, H, W) -> (N, C, H, W); no parameters (kernels/normalize.ts). */
 export class Normalize extends Layer {
   readonly type = 'Normalize';
+  /** The mode and, for 'dataset', the per-channel mean and std it applies. */
   readonly settings: NormalizeParams;
   private cache: NormalizeCache | null = null;
 

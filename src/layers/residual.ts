@@ -5,7 +5,7 @@
 //   dx = dblock(x)^T dy + dshortcut(x)^T dy      (= dblock(x)^T dy + dy for the identity)
 // which is why a deep stack of residual blocks still passes a gradient to its first layers.
 
-import { type Tensor, shapeStr } from '../tensor.ts';
+import { type Tensor, shapeSize, shapeStr } from '../tensor.ts';
 import type { Backend } from '../kernels/backend.ts';
 import { addKernels } from '../kernels/add.ts';
 import { Layer, type LayerBuffer, type LayerConfig, type Param } from './layer.ts';
@@ -79,6 +79,12 @@ export class Residual extends Layer {
   override macs(inputShape: readonly number[]): number {
     this.outputShape(inputShape);
     return this.block.macs(inputShape) + (this.shortcut ? this.shortcut.macs(inputShape) : 0);
+  }
+
+  /** Activation values of both branches, plus the sum's own output. */
+  override activationValues(inputShape: readonly number[]): number {
+    const y = this.outputShape(inputShape);
+    return this.block.activationValues(inputShape) + (this.shortcut ? this.shortcut.activationValues(inputShape) : 0) + shapeSize(y);
   }
 
   /** The kink choices of both branches (see Layer.kinkState), for gradCheck. */

@@ -183,6 +183,16 @@ export class Sequential extends Layer {
     return { type: this.type, name: this.name, layers: this.layers.map((l) => l.config()) };
   }
 
+  /** Activation values of a pass: the sum over the layers, each at the shape the layer before hands it. */
+  override activationValues(inputShape: readonly number[]): number {
+    let shape = [...inputShape], total = 0;
+    for (const l of this.layers) {
+      total += l.activationValues(shape);
+      shape = l.outputShape(shape);
+    }
+    return total;
+  }
+
   /** Multiply-adds per image: the sum over the layers, each at the shape the layer before hands it. */
   override macs(inputShape: readonly number[]): number {
     let shape = [...inputShape], total = 0;

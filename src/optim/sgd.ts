@@ -27,8 +27,8 @@ export interface SGDOptions {
  * backward pass, then step().
  */
 export class SGD extends ElementwiseOptimizer {
-  /** The momentum the optimizer was built with (0: none). */
-  readonly momentum: number;
+  /** The momentum (0: none); it may be changed between steps with setMomentum, as lr may (the playground's live control). */
+  momentum: number;
   /** Whether the step uses Nesterov momentum. */
   readonly nesterov: boolean;
   /** The L2 penalty added to each gradient (0: none). */
@@ -44,6 +44,13 @@ export class SGD extends ElementwiseOptimizer {
     this.nesterov = opts.nesterov ?? false;
     if (this.nesterov && this.momentum === 0) throw new RangeError('SGD: nesterov needs a momentum > 0 (as in PyTorch), got momentum 0');
     this.velocity = params.map((p) => new Float64Array(p.value.size));
+  }
+
+  /** Changes the momentum from the next step on (the velocity so far is kept); in [0, 1), and > 0 with nesterov. */
+  setMomentum(momentum: number): void {
+    const m = this.option('momentum', momentum, 0, 1);
+    if (this.nesterov && m === 0) throw new RangeError('SGD: nesterov needs a momentum > 0 (as in PyTorch), got momentum 0');
+    this.momentum = m;
   }
 
   protected updateParam(k: number, from: number, to: number): void {

@@ -273,6 +273,7 @@ function warp(spec: AugmentSpec, opts: AffineOptions, alpha: number, sigma: numb
 // ---------------------------------------------------------------------------------------------
 // General pictures (a folder of your own, CIFAR-10): geometry and colour, on every channel.
 
+/** The ranges of randomPicture's augmentations for general pictures (all seeded, drawn per picture and epoch). */
 export interface PictureAugmentOptions {
   /** Random crop with padding: the largest shift either way, as a fraction of the side (default 0.125: 4 pixels of 32). */
   crop?: number;

@@ -6,6 +6,7 @@
 import { workerData } from 'node:worker_threads';
 import { TrainingDivergedError } from '../errors.ts';
 import { modelFromConfig } from '../layers/from-config.ts';
+import '../kernels/winograd.ts'; // a replica of a Conv2D({ winograd: true }) runs it too
 import { Tensor } from '../tensor.ts';
 import {
   CMD_EXIT, CMD_PREDICT, CMD_TRAIN, C_AUGMENT, C_BATCH, C_CMD, C_COUNT, C_DONE, C_ERROR, C_SEQ, C_START, C_UPDATE,

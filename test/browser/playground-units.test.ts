@@ -1,5 +1,8 @@
 // The playground's own modules, in Node: the digit asset, the URL state, the trainer (the same
 // loop as fit()), and the backprop stages against the layers' own gradients.
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { loadDigits } from '../../datasets/mnist.ts';
 import { decodeDigits, encodeDigits } from '../../playground/src/digits-format.ts';
@@ -17,6 +20,19 @@ import { fit } from '../../src/train/fit.ts';
 
 const { train, test: held } = loadDigits();
 const small = { ...DEFAULT_CONFIG, model: 'small' as const, augment: 'shift' as const, lr: 0.01, batchSize: 50 };
+
+describe('the page stands on the library', () => {
+  test("imports miniconv only by its package entries ('miniconv', 'miniconv/digits', 'miniconv/kernels'), never src/ by path", () => {
+    const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'playground', 'src');
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(10);
+    const specifiers = files.flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((m) => ({ f, spec: m[1] })));
+    const reaching = specifiers.filter(({ spec }) => /(^|\/)src\//.test(spec) || /^\.\.\/\.\.\//.test(spec));
+    expect(reaching).toEqual([]);
+    const entries = new Set(specifiers.filter(({ spec }) => spec.startsWith('miniconv')).map(({ spec }) => spec));
+    expect([...entries].sort()).toEqual(['miniconv', 'miniconv/digits', 'miniconv/kernels']);
+  });
+});
 
 describe('digits.bin', () => {
   const bytes = encodeDigits(train, held);

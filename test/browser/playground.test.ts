@@ -165,6 +165,37 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     await stroke(page, ring);
     expect(await predicted(page)).toBe('0');
     expect(await page.getByTestId('probabilities').locator('.prob').count()).toBe(10);
+    // Every row of feature maps has its colour scale with numbers; the class scores their labels.
+    expect(await page.getByTestId('map-legend-conv2d_1').textContent()).toMatch(/^-[\d.e-]+\+[\d.e-]+ values \(blue < 0 < red\)$/);
+    expect(await page.getByTestId('map-legend-relu_1').textContent()).toMatch(/^0[\d.e-]+ values \(black 0, white the largest\)$/);
+    expect(await page.getByTestId('map-legend-dense_1').textContent()).toContain('class scores (logits)');
+    expect(await page.getByTestId('class-labels').locator('span').allTextContents()).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    // The whole network at a glance: the digit, a column per layer, the class scores with labels;
+    // a selected map is joined to the maps it reads.
+    const overview = page.getByTestId('network-overview');
+    expect(await overview.locator('.net-col').count()).toBe(1 + 6 + 1); // digit, conv relu pool conv relu pool, scores
+    expect(await page.getByTestId('network-scores').locator('.k').allTextContents()).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    await page.getByRole('button', { name: 'conv2d_2 map 3 (overview)' }).click();
+    expect(await overview.getAttribute('data-connections')).toBe('8'); // conv 5x5x16 over the 8 pooled maps
+    expect(await overview.locator('svg line').count()).toBe(8);
+    await page.getByRole('button', { name: 'relu_1 map 2 (overview)' }).click();
+    expect(await overview.getAttribute('data-connections')).toBe('1');
+    expect(await page.getByTestId('network-selection').textContent()).toBe('relu_1 (ReLU) map 2 reads 1 map of the column before: its own channel only.');
+    await page.screenshot({ path: join(tmpdir(), 'miniconv-shot-overview-1280.png'), fullPage: true });
+    // A map of the first conv layer opens the explorer on the patch of the digit under its kernel.
+    await page.getByRole('button', { name: 'conv2d_1 feature map 0' }).click();
+    await page.getByTestId('map-explore').click();
+    expect(await page.getByTestId('panel-explorer').getAttribute('aria-selected')).toBe('true');
+    expect(await page.getByTestId('explorer-origin').textContent()).toMatch(/^From the Draw panel: rows \d+-\d+ and columns \d+-\d+ of your 28x28 digit, under filter 0 of conv2d_1/);
+    expect(await page.getByTestId('explorer-size').inputValue()).toBe('9');
+    expect(await page.getByTestId('explorer-kernel-size').inputValue()).toBe('5');
+    expect((await page.getByTestId('explorer-input').inputValue()).split('\n')).toHaveLength(9);
+    const sumBefore = await page.getByTestId('explorer-sum').textContent();
+    await page.getByTestId('explorer-next').click();
+    expect(await page.getByTestId('explorer-sum').textContent()).not.toBe(sumBefore); // the kernel moved over the real picture
+    await page.screenshot({ path: join(tmpdir(), 'miniconv-shot-explorer-from-map-1280.png') });
+    await page.getByTestId('explorer-seed').click(); // back to the seed example, where the explorer tests below start
+    expect(await page.getByTestId('explorer-origin').isHidden()).toBe(true);
     expect(errors).toEqual([]);
   }, 180_000);
 
@@ -184,6 +215,19 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     expect(before).toBeGreaterThan(0);
     expect(after).toBeGreaterThan(before); // P(8) after > before, at full precision
     expect(cells[0][8]).toBeCloseTo(100 * before, 1); // the table shows the same numbers
+    // The stepper shows one stage at a time: buttons and the arrow keys move through them.
+    const where = page.getByTestId('backprop-stage');
+    expect(await where.textContent()).toBe('stage 1 of 10: softmax cross-entropy');
+    expect(await page.getByTestId('backprop-prev').isDisabled()).toBe(true);
+    expect(await page.locator('.backprop > section.stage[data-title]:not([hidden])').count()).toBe(1);
+    await page.getByTestId('backprop-next').click();
+    expect(await where.textContent()).toBe('stage 2 of 10: dense_1 (Dense)');
+    for (let k = 0; k < 8; k++) await page.keyboard.press('ArrowRight'); // focus is on the button: the panel takes the arrows
+    expect(await where.textContent()).toBe('stage 10 of 10: the conv2d_1 kernels before and after');
+    expect(await page.getByTestId('backprop-next').isDisabled()).toBe(true);
+    await page.keyboard.press('ArrowLeft');
+    expect(await where.textContent()).toBe('stage 9 of 10: conv2d_1 (Conv2D)');
+    expect(await page.locator('[data-stage=Conv2D]').last().isVisible()).toBe(true);
     // Hovering the first conv layer's dW shows its formula and value.
     const dw = page.locator('[data-stage=Conv2D]').last().locator('canvas.heat').nth(2);
     await dw.hover({ position: { x: 3, y: 3 } });
@@ -193,6 +237,94 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     await page.keyboard.press('ArrowRight');
     expect(await page.getByTestId('backprop-readout').textContent()).toMatch(/^dW\[0\]\[0\]\[0\]\[1\] = /);
     expect(errors).toEqual([]);
+  }, 180_000);
+
+  test('backprop on a digit the net is sure of says so and offers the runner-up, a fresh net and a larger rate; the step is seen on held-out digits', async () => {
+    // A model that is sure of 1 whatever it sees (its last bias favours 1 by 40), loaded as a file.
+    const sure = createDigitModel(5);
+    sure.params().at(-1)!.value.data[1] = 40;
+    const file = join(mkdtempSync(join(tmpdir(), 'miniconv-playground-')), 'sure-of-1.json');
+    saveModel(file, sure, [1, 28, 28], { seed: 5 });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(PAGE_TIMEOUT);
+    const errors = collectErrors(page);
+    await page.goto(`${url}?model=default&panel=models`);
+    await page.waitForSelector('body[data-ready=true]');
+    await page.getByTestId('model-load').setInputFiles(file);
+    await page.waitForFunction(() => document.querySelector('[data-testid=model-current]')?.textContent?.includes('sure-of-1.json (loaded)'));
+    await page.getByTestId('panel-draw').click();
+    await stroke(page, [[0.5, 0.15], [0.5, 0.5], [0.5, 0.85]]);
+    expect(await predicted(page)).toBe('1');
+    await page.getByTestId('panel-backprop').click();
+    await page.getByTestId('backprop-label').selectOption('1');
+    await page.getByTestId('backprop-lr').fill('0.1');
+    await page.getByTestId('backprop-step').click();
+    await page.getByTestId('backprop-confident').waitFor();
+    expect(await page.getByTestId('backprop-confident').textContent()).toMatch(/The net is already 99\.9\d% sure this is a 1|The net is already 100\.00% sure this is a 1/);
+    expect(await page.getByTestId('backprop-sizes').textContent()).toMatch(/^The loss is .* and the largest weight gradient is .* \((tiny|small)\)/);
+    // The held-out digits through the same step: six of them, each with P(its label) before and after.
+    expect(await page.getByTestId('backprop-heldout').locator('figure').count()).toBe(6);
+    expect(await page.getByTestId('backprop-heldout').locator('figcaption').first().textContent()).toMatch(/^a \d: P [\d.]+% → [\d.]+% /);
+    await page.screenshot({ path: join(tmpdir(), 'miniconv-shot-backprop-confident-1280.png'), fullPage: false });
+    // A fresh, untrained net: about 10% each, large gradients, no note.
+    await page.getByTestId('backprop-fresh').click();
+    await page.waitForFunction(() => /^On a fresh, untrained net/.test(document.querySelector('[data-testid=backprop-sizes]')?.textContent ?? ''));
+    expect(await page.getByTestId('backprop-confident').count()).toBe(0);
+    const p = page.getByTestId('backprop-p-after');
+    expect(Number(await p.getAttribute('data-p-after'))).toBeGreaterThan(Number(await p.getAttribute('data-p-before')));
+    // Back on the loaded net, the runner-up label: the label select changes and the step runs with it.
+    await page.getByTestId('backprop-step').click();
+    await page.getByTestId('backprop-confident').waitFor();
+    await page.getByTestId('backprop-runner-up').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=backprop-label]')?.value !== '1' && document.querySelector('[data-testid=backprop-confident]') === null);
+    // And a larger learning rate: 10 times the one in the field.
+    await page.getByTestId('backprop-label').selectOption('1');
+    await page.getByTestId('backprop-step').click();
+    await page.getByTestId('backprop-confident').waitFor();
+    await page.getByTestId('backprop-larger-lr').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=backprop-lr]')?.value === '1');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
+
+  test('training you can read: named held-out figures, the explanation, a live change of learning rate and momentum marked on the curves, the lr curve, and the held-out gallery with its confident mistakes first', async () => {
+    const p = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    p.setDefaultTimeout(PAGE_TIMEOUT);
+    const errs = collectErrors(p);
+    await p.goto(`${url}?model=small&augment=none&lr=0.01&seed=3`);
+    await p.waitForSelector('body[data-ready=true]');
+    expect(await p.getByTestId('train-explain').textContent()).toContain('held-out accuracy often sits above training accuracy');
+    for (let k = 1; k <= 3; k++) {
+      await p.getByTestId('train-step').click();
+      await p.waitForFunction((n) => document.querySelector('[data-testid=step-value]')?.textContent === String(n), k);
+    }
+    expect(await p.getByTestId('heldout-label').textContent()).toBe('held-out (500 digits, live)');
+    // A live change: the run goes on (no reset), the optimiser takes the new rate, the curves mark it.
+    await p.getByTestId('cfg-lr').fill('0.05');
+    await p.getByTestId('cfg-lr').dispatchEvent('change');
+    await p.getByTestId('cfg-momentum').fill('0.5');
+    await p.getByTestId('cfg-momentum').dispatchEvent('change');
+    await p.waitForFunction(() => document.querySelector('[data-testid=lr-value]')?.textContent === '0.05');
+    expect(await p.getByTestId('step-value').textContent()).toBe('3');
+    await p.getByTestId('train-step').click();
+    await p.waitForFunction(() => document.querySelector('[data-testid=step-value]')?.textContent === '4');
+    const marks = await p.locator('.panel-body[data-marks]').first().getAttribute('data-marks');
+    expect(marks).toBe('3:lr 0.05, momentum 0.5'); // two changes at one step: one mark
+    expect(await p.getByTestId('lr-chart').isVisible()).toBe(true);
+    // The gallery: mistakes first, the most confident first; then the right ones.
+    await p.getByTestId('test-gallery-show').click();
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid=test-gallery] .gallery-item').length === 24);
+    const items = await p.locator('[data-testid=test-gallery] .gallery-item').evaluateAll((fs) => fs.map((f) => ({ wrong: f.classList.contains('wrong'), p: Number(f.getAttribute('data-p')), label: f.getAttribute('data-label'), top: f.getAttribute('data-top') })));
+    const firstRight = items.findIndex((it) => !it.wrong);
+    expect(firstRight < 0 || items.slice(firstRight).every((it) => !it.wrong)).toBe(true); // (4 steps in, all 24 may be mistakes)
+    for (const it of items) expect(it.wrong).toBe(it.label !== it.top);
+    const wrongP = items.filter((it) => it.wrong).map((it) => it.p);
+    expect(wrongP).toEqual([...wrongP].sort((a, b) => b - a));
+    expect(wrongP.length).toBeGreaterThan(0); // 4 steps in, the net is wrong about many
+    expect(await p.locator('[data-testid=test-gallery] figcaption').first().textContent()).toMatch(/^true \d\d [\d.]+% · \d [\d.]+% · \d [\d.]+%$/);
+    await p.screenshot({ path: join(tmpdir(), 'miniconv-shot-train-1280.png'), fullPage: true });
+    expect(errs).toEqual([]);
+    await p.close();
   }, 180_000);
 
   test('the explorer shows 4 4 / 4 4 for the seed example, and the dw and dx of miniconv explain', async () => {
@@ -368,5 +500,87 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     const first = await run(), second = await run();
     expect(Number(first.loss)).toBeGreaterThan(0);
     expect(second).toEqual(first);
+  }, 180_000);
+  // Issue 23 §4: the defects a student ran into, each checked where it showed.
+  test('the filmstrip starts at the initial kernels; a zero gradient is said, not "-0 … +0"; a loaded model shows its own snapshots and its held-out accuracy', async () => {
+    const p = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    p.setDefaultTimeout(PAGE_TIMEOUT);
+    const errs = collectErrors(p);
+    await p.goto(`${url}?model=small&augment=none&lr=0.01&seed=2&panel=kernels`);
+    await p.waitForSelector('body[data-ready=true]');
+    await p.waitForFunction(() => /snapshot 1 of 1/.test(document.querySelector('[data-testid=filmstrip-label]')?.textContent ?? ''));
+    expect(await p.getByTestId('filmstrip-label').textContent()).toMatch(/^init \(step 0\), snapshot 1 of 1/);
+    const legends = await p.locator('.legends').first().textContent();
+    expect(legends).toContain('gradient (last batch): every value is 0');
+    expect(legends).not.toMatch(/[-+]0(?![.\d])/); // no '-0 ... +0'
+    await p.getByTestId('panel-train').click();
+    await p.getByTestId('train-step').click();
+    await p.waitForFunction(() => document.querySelector('[data-testid=step-value]')?.textContent === '1');
+    await p.getByTestId('panel-kernels').click();
+    expect(await p.locator('.legends').first().textContent()).toMatch(/-\d.*\+\d.*gradient \(last batch\) \(blue < 0 < red\)/);
+    // A model file with its own snapshots (as `miniconv train` keeps them).
+    const model = createDigitModel(5);
+    const w = model.params()[0];
+    const file = join(mkdtempSync(join(tmpdir(), 'miniconv-playground-')), 'with-snapshots.json');
+    saveModel(file, model, [1, 28, 28], { seed: 5, snapshots: [{ label: 'init', param: w.name, value: w.value.clone() }, { label: 'epoch 1', param: w.name, value: w.value.clone() }] });
+    await p.getByTestId('panel-models').click();
+    await p.getByTestId('model-load').setInputFiles(file);
+    await p.waitForFunction(() => document.querySelector('[data-testid=model-current]')?.textContent?.includes('with-snapshots.json (loaded)'));
+    await p.getByTestId('panel-kernels').click();
+    await p.waitForFunction(() => /snapshot 3 of 3/.test(document.querySelector('[data-testid=filmstrip-label]')?.textContent ?? ''));
+    await p.getByTestId('filmstrip-slider').fill('0');
+    expect(await p.getByTestId('filmstrip-label').textContent()).toMatch(/^init \(from the file\) \(step 0\), snapshot 1 of 3/);
+    await p.getByTestId('panel-train').click();
+    await p.waitForFunction(() => /%$/.test(document.querySelector('[data-testid=heldout-value]')?.textContent ?? ''));
+    await p.screenshot({ path: join(tmpdir(), 'miniconv-shot-train-loaded-1280.png') });
+    expect(errs).toEqual([]);
+    await p.close();
+  }, 180_000);
+
+  test('the explorer in backward mode with a kernel larger than the input says what is wrong', async () => {
+    const p = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    p.setDefaultTimeout(PAGE_TIMEOUT);
+    await p.goto(`${url}?panel=explorer`);
+    await p.waitForSelector('body[data-ready=true]');
+    await p.getByTestId('explorer-backward').check();
+    await p.getByTestId('explorer-kernel-size').fill('5');
+    await p.getByTestId('explorer-kernel-size').dispatchEvent('change');
+    await p.waitForFunction(() => document.querySelector('#message.error') !== null);
+    const message = await p.textContent('#message');
+    expect(message).toContain('kernel 5x5 is larger than the padded input 3x3 (input 3x3, padding 0); use a smaller kernel, less dilation or more padding');
+    expect(message).not.toContain('blocks of numbers');
+    await p.close();
+  }, 180_000);
+
+  test('on a phone: the model dropdown is not cut off, and the prediction sits beside the drawing pad', async () => {
+    const p = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    p.setDefaultTimeout(PAGE_TIMEOUT);
+    await p.goto(`${url}?panel=train`);
+    await p.waitForSelector('body[data-ready=true]');
+    for (const m of ['default', 'small']) {
+      await p.getByTestId('cfg-model').selectOption(m);
+      // The selected option's text fits the select's box (less room for the arrow), inside the page.
+      const fit = await p.evaluate(() => {
+        const s = document.querySelector('[data-testid=cfg-model]');
+        const ctx = document.createElement('canvas').getContext('2d');
+        ctx.font = window.getComputedStyle(s).font;
+        const r = s.getBoundingClientRect();
+        return { text: ctx.measureText(s.selectedOptions[0].textContent).width, box: r.width, right: r.right, page: document.documentElement.scrollWidth };
+      });
+      expect(fit.text, m).toBeLessThan(fit.box - 20);
+      expect(fit.right).toBeLessThanOrEqual(390);
+      expect(fit.page).toBeLessThanOrEqual(390);
+    }
+    expect(await p.getByTestId('cfg-model-layers').textContent()).toBe('conv 5x5x8, pool 2, conv 5x5x16, pool 3, dense 10');
+    await p.screenshot({ path: join(tmpdir(), 'miniconv-shot-train-390.png') });
+    await p.getByTestId('panel-draw').click();
+    const pad = (await p.getByTestId('draw-pad').boundingBox())!;
+    const prediction = (await p.getByTestId('prediction').boundingBox())!;
+    expect(prediction.x).toBeGreaterThanOrEqual(pad.x + pad.width);
+    expect(prediction.y).toBeLessThan(pad.y + pad.height);
+    expect(prediction.x + prediction.width).toBeLessThanOrEqual(390);
+    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await p.screenshot({ path: join(tmpdir(), 'miniconv-shot-draw-390.png') });
+    await p.close();
   }, 180_000);
 });

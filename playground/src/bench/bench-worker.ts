@@ -5,12 +5,12 @@
 // Images per second = images / time of the batches, the first batch (buffer allocation) excluded.
 
 import convnetjs from 'convnetjs';
-import { initWasmKernels, wasmStatus } from '../../../src/kernels/wasm/loader.ts';
-import { Conv2D } from '../../../src/layers/conv2d.ts';
-import { Dense } from '../../../src/layers/dense.ts';
-import { SGD } from '../../../src/optim/sgd.ts';
-import { Tensor } from '../../../src/tensor.ts';
-import { trainStep } from '../../../src/train/step.ts';
+import { initWasmKernels, wasmStatus } from 'miniconv';
+import { Conv2D } from 'miniconv';
+import { Dense } from 'miniconv';
+import { SGD } from 'miniconv';
+import { Tensor } from 'miniconv';
+import { trainStep } from 'miniconv';
 import { type DigitSet, decodeDigits } from '../digits-format.ts';
 import { createSmallModel } from '../models.ts';
 

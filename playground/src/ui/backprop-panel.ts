@@ -3,8 +3,9 @@
 // softmax gradient, each Dense layer's dW (an outer product), ReLU's mask, max-pool routing the
 // gradient to each window's argmax, each conv layer's dW (the correlation of its input with the
 // incoming gradient) and dX (a transposed convolution); then the first layer's kernels before and
-// after, and how the probability of the true label changed. The numbers come from the worker
-// (inspect-net.ts: miniconv's naive kernels in float64, on a copy of the weights).
+// after, and how the probability of the true label changed, on the digit and on a few held-out
+// ones. One stage at a time (a stepper). A confident prediction is said to be one, with what to try
+// instead. The numbers come from the worker (inspect-net.ts: the layers' own passes, float64 copy).
 
 import type { BackpropReport, BackpropStage, Plain } from '../inspect-net.ts';
 import type { WorkerClient } from './client.ts';
@@ -67,43 +68,120 @@ export function createBackpropPanel(client: WorkerClient, digit: () => Float32Ar
   showDigit();
   const readout = el('div', { class: 'readout', 'aria-live': 'polite', 'data-testid': 'backprop-readout' }, 'Hover over a picture to read its numbers.');
   const element = el('div', { class: 'panel-body' },
-    el('p', { class: 'intro' }, 'Draw a digit in the Draw panel, say what it really is, and take one step of gradient descent on it alone. The gradient of the loss flows from the output back to the first layer; each stage below is one layer\'s backward pass, computed by miniconv\'s naive kernels in double precision on a copy of the weights (the training run is not changed).'),
+    el('p', { class: 'intro' }, 'Draw a digit in the Draw panel, say what it really is, and take one step of gradient descent on it alone. The gradient of the loss flows from the output back to the first layer; step through the stages below, each one layer\'s own backward pass (previous / next, or the arrow keys), computed on a double-precision copy of the weights with miniconv\'s naive kernels (the training run is not changed).'),
     el('div', { class: 'controls' }, el('figure', { class: 'heat-fig' }, thumb, noDigit), el('label', { class: 'field' }, el('span', {}, 'true label'), label), el('label', { class: 'field' }, el('span', {}, 'learning rate'), lr), go),
     readout, out);
+  element.tabIndex = -1;
 
-  go.addEventListener('click', async () => {
+  /** One step on the drawn digit (on a fresh untrained net when `fresh`). */
+  const run = async (fresh = false) => {
     const d = digit();
     if (!d) { showMessage('backprop: draw a digit in the Draw panel first', 'error'); return; }
     const rate = Number(lr.value);
     if (!(rate > 0 && rate <= 10)) { showMessage(`backprop: the learning rate must be a number in (0, 10], got ${lr.value}`, 'error'); return; }
     showMessage('');
     try {
-      render((await client.backprop(d, Number(label.value), rate)).report);
+      render((await client.backprop(d, Number(label.value), rate, fresh)).report, fresh);
     } catch {
       // the worker's error is on the page's status line already
     }
+  };
+  go.addEventListener('click', () => run());
+
+  // The stepper: one stage of the backward pass at a time (buttons, or the arrow keys anywhere in
+  // the panel but on a picture or a field, where they have their own use).
+  let stages: HTMLElement[] = [];
+  let current = 0;
+  const prev = el('button', { 'data-testid': 'backprop-prev', 'aria-label': 'previous stage' }, '◀ previous stage');
+  const next = el('button', { 'data-testid': 'backprop-next', 'aria-label': 'next stage' }, 'next stage ▶');
+  const where = el('span', { class: 'stage-where', 'data-testid': 'backprop-stage', 'aria-live': 'polite' });
+  const stepper = el('div', { class: 'stepper', hidden: true }, prev, where, next);
+  const show = (k: number) => {
+    current = Math.max(0, Math.min(stages.length - 1, k));
+    stages.forEach((st, i) => { st.hidden = i !== current; });
+    where.textContent = `stage ${current + 1} of ${stages.length}: ${stages[current]?.dataset.title ?? ''}`;
+    prev.disabled = current === 0;
+    next.disabled = current === stages.length - 1;
+  };
+  prev.addEventListener('click', () => show(current - 1));
+  next.addEventListener('click', () => show(current + 1));
+  // On the document: a stepper button that became disabled (at either end) drops the focus to the body.
+  document.addEventListener('keydown', (ev) => {
+    const t = ev.target as HTMLElement;
+    if (stages.length === 0 || element.offsetParent === null || /^(CANVAS|INPUT|SELECT|TEXTAREA)$/.test(t.tagName) || t.getAttribute('role') === 'tab') return;
+    if (ev.key === 'ArrowRight') { ev.preventDefault(); show(current + 1); }
+    if (ev.key === 'ArrowLeft') { ev.preventDefault(); show(current - 1); }
   });
 
-  function render(r: BackpropReport): void {
+  function render(r: BackpropReport, fresh: boolean): void {
     const y = r.label;
     const parts: HTMLElement[] = [];
+    const flow: HTMLElement[] = []; // the stages of the backward pass, one at a time in the stepper
     // The result first: what the step did.
     parts.push(el('section', { class: 'stage result', 'data-testid': 'backprop-result' },
       el('h3', {}, 'What one step did'),
       el('p', {}, `P(true label ${y}) went from ${(r.probs[y] * 100).toFixed(2)}% to `, el('strong', { 'data-testid': 'backprop-p-after', 'data-p-before': r.probs[y], 'data-p-after': r.probsAfter[y] }, `${(r.probsAfter[y] * 100).toFixed(2)}%`),
         `; the loss -log P(${y}) from ${r.loss.toFixed(4)} to ${r.lossAfter.toFixed(4)} (learning rate ${fmt(r.lr)}).`),
+      el('p', { 'data-testid': 'backprop-sizes' }, sizesInWords(r, fresh)),
       probsTable(r)));
+    if (r.confident) parts.push(confidentNote(r));
+    if (r.others) parts.push(othersView(r));
     // Softmax cross-entropy.
-    parts.push(el('section', { class: 'stage' }, el('h3', {}, '1. Softmax cross-entropy: dL/dlogits = probs - onehot(label)'),
+    flow.push(el('section', { class: 'stage', 'data-title': 'softmax cross-entropy' }, el('h3', {}, '1. Softmax cross-entropy: dL/dlogits = probs - onehot(label)'),
       el('p', { class: 'hint' }, 'The loss is -log of the probability given to the true label. Its gradient on the logits is that simple: every wrong class is pushed down by its probability, the true class pulled up by 1 - its probability.'),
       vectorFigure(r.dlogits, 'dL/dlogits', (k) => `dL/dlogit[${k}] = p[${k}] - ${k === y ? 1 : 0} = ${fmt(r.probs[k])} - ${k === y ? 1 : 0} = ${fmt(r.dlogits[k])}`)));
     let n = 2;
     for (let s = r.stages.length - 1; s >= 0; s--) {
       const section = stageView(r.stages[s], n);
-      if (section) { parts.push(section); n++; }
+      if (section) { section.dataset.title = `${r.stages[s].layer} (${r.stages[s].type})`; flow.push(section); n++; }
     }
-    if (r.kernelsBefore && r.kernelsAfter) parts.push(kernelsBeforeAfter(r.kernelsBefore, r.kernelsAfter, r.stages.find((t) => t.type === 'Conv2D')!.layer));
-    out.replaceChildren(...parts);
+    if (r.kernelsBefore && r.kernelsAfter && r.kernelsLayer) {
+      const k = kernelsBeforeAfter(r.kernelsBefore, r.kernelsAfter, r.kernelsLayer);
+      k.dataset.title = `the ${r.kernelsLayer} kernels before and after`;
+      flow.push(k);
+    }
+    stages = flow;
+    stepper.hidden = false;
+    out.replaceChildren(...parts, stepper, ...flow);
+    show(0);
+  }
+
+  /** The loss and the gradients' size, in words: why a step does or does not show. */
+  function sizesInWords(r: BackpropReport, fresh: boolean): string {
+    const size = r.maxGrad < 1e-6 ? 'tiny' : r.maxGrad < 1e-3 ? 'small' : r.maxGrad < 0.1 ? 'moderate' : 'large';
+    const move = r.lr * r.maxGrad;
+    return `${fresh ? 'On a fresh, untrained net: the' : 'The'} loss is ${fmt(r.loss, 3)} and the largest weight gradient is ${fmt(r.maxGrad, 2)} (${size}), ` +
+      `so no weight moves by more than lr × ${fmt(r.maxGrad, 2)} = ${fmt(move, 2)}${move < 1e-6 ? ': nothing you could see' : ''}.`;
+  }
+
+  /** A confident prediction teaches nothing by itself: say why, and offer what does. */
+  function confidentNote(r: BackpropReport): HTMLElement {
+    const y = r.label, u = r.runnerUp;
+    const runnerUp = el('button', { 'data-testid': 'backprop-runner-up' }, `Step with label ${u} instead (the runner-up, ${(r.probs[u] * 100).toPrecision(2)}%)`);
+    const fresh = el('button', { 'data-testid': 'backprop-fresh' }, 'Step on a fresh, untrained net');
+    const larger = el('button', { 'data-testid': 'backprop-larger-lr' }, `Step with a 10x larger learning rate (${fmt(Math.min(10, r.lr * 10))})`);
+    runnerUp.addEventListener('click', () => { label.value = String(u); run(); });
+    fresh.addEventListener('click', () => run(true));
+    larger.addEventListener('click', () => { lr.value = String(Math.min(10, r.lr * 10)); run(); });
+    return el('section', { class: 'stage note', 'data-testid': 'backprop-confident' },
+      el('h3', {}, `The net is already ${(r.probs[y] * 100).toFixed(2)}% sure this is a ${y}`),
+      el('p', {}, `The gradient of the loss is p - onehot(label): with P(${y}) that close to 1 every entry is nearly 0, and so is every gradient below it. One step on this digit cannot change much. To see learning happen:`),
+      el('div', { class: 'buttons' }, runnerUp, fresh, larger));
+  }
+
+  /** A few held-out digits through the same step: P(their label) before and after. */
+  function othersView(r: BackpropReport): HTMLElement {
+    const o = r.others!, K = r.probs.length;
+    const cells = o.labels.map((t, i) => {
+      const c = pixelCanvas(28, 28, 56, 56, { 'aria-label': `held-out digit ${i}, a ${t}` });
+      paintBlock(c.getContext('2d')!, o.pixels, i * 784, 28, 28, 1, 'grey');
+      const b = o.before[i * K + t], a = o.after[i * K + t];
+      return el('figure', { class: 'heat-fig other' }, c, el('figcaption', {}, `a ${t}: P ${(b * 100).toFixed(2)}% → ${(a * 100).toFixed(2)}% (${a >= b ? '+' : ''}${((a - b) * 100).toPrecision(2)})`));
+    });
+    return el('section', { class: 'stage', 'data-testid': 'backprop-heldout' },
+      el('h3', {}, 'The same step, seen on held-out digits'),
+      el('p', { class: 'hint' }, 'Every weight moved, so the net changed for every picture, not only yours: the probability each of these gives its own label, before and after the one step.'),
+      el('div', { class: 'pics' }, ...cells));
   }
 
   function probsTable(r: BackpropReport): HTMLElement {
@@ -186,29 +264,37 @@ export function createBackpropPanel(client: WorkerClient, digit: () => Float32Ar
       return box;
     }
     if (st.type === 'Conv2D') {
-      const [, C, H, W] = st.x.shape, [F, , KH, KW] = st.w!.shape, [, , OH, OW] = st.dy.shape;
+      const [, C, H, W] = st.x.shape, [F, CG, KH, KW] = st.w!.shape, [, , OH, OW] = st.dy.shape;
       const { stride: s, padding: p } = st.options;
+      const d = st.options.dilation ?? 1, groups = st.options.groups ?? 1, FG = F / groups; // CG = C / groups input channels per filter
       const x = st.x.data, dy = st.dy.data, dw = st.dw!.data, dx = st.dx.data, w = st.w!.data, db = st.db?.data;
+      const at = (i: string | number, u: string | number) => (d === 1 ? `${i}·${s}+${u}-${p}` : `${i}·${s}+${u}·${d}-${p}`);
       box.append(title('dW = x correlated with dy; dX = dy convolved with W (a transposed convolution)'),
-        el('p', { class: 'hint' }, `dW[f][c][u][v] = sum over i, j of dy[f][i][j] · x[c][i·${s} + u - ${p}][j·${s} + v - ${p}]: slide dy[f] over the input as the kernel slid in the forward pass. db[f] = sum of dy[f]. dX[c] = sum over f of dy[f] slid over by W[f][c] turned 180°.`), pics);
-      let f = 0, c = 0;
+        el('p', { class: 'hint' }, `dW[f][c][u][v] = sum over i, j of dy[f][i][j] · x[c][${at('i', 'u')}][${at('j', 'v')}]: slide dy[f] over the input as the kernel slid in the forward pass. db[f] = sum of dy[f]. dX[c] = sum over f of dy[f] slid over by W[f][c] turned 180°.` +
+          (groups > 1 ? ` With ${groups} groups, filter f sees only the ${CG} input channel${CG === 1 ? '' : 's'} of its group, so c runs over those.` : '')), pics);
+      let f = 0, c = 0; // c: an input channel of filter f's group
       const draw = () => {
-        const ox = c * H * W, oy = f * OH * OW, ow = (f * C + c) * KH * KW;
+        const g = Math.floor(f / FG);
+        if (Math.floor(c / CG) !== g) c = g * CG;
+        const ox = c * H * W, oy = f * OH * OW, ow = (f * CG + (c - g * CG)) * KH * KW;
         const dwSum = (u: number, v: number) => {
           const t: string[] = [];
           for (let i = 0; i < OH && t.length < 4; i++) for (let j = 0; j < OW && t.length < 4; j++) {
-            const ih = i * s + u - p, iw = j * s + v - p;
+            const ih = i * s + u * d - p, iw = j * s + v * d - p;
             if (ih >= 0 && ih < H && iw >= 0 && iw < W && x[ox + ih * W + iw] !== 0 && dy[oy + i * OW + j] !== 0) t.push(`${fmt(dy[oy + i * OW + j], 3)}·${fmt(x[ox + ih * W + iw], 3)}`);
           }
           return t.length ? `${t.join(' + ')} + …` : '0';
         };
+        const channels = Array.from({ length: CG }, (_, k) => g * CG + k);
+        const channelSelect = el('select', { 'aria-label': 'input channel' }, ...channels.map((k) => el('option', { value: k }, `input channel ${k}`)));
+        channelSelect.addEventListener('change', () => { c = Number(channelSelect.value); draw(); });
         pics.replaceChildren(
-          channelPicker(F, 'filter', (v) => { f = v; draw(); }), ...(C > 1 ? [channelPicker(C, 'input channel', (v) => { c = v; draw(); })] : []),
+          channelPicker(F, 'filter', (v) => { f = v; draw(); }), ...(CG > 1 ? [channelSelect] : []),
           heatmap(x, ox, H, W, 'grey', `x, channel ${c}`, (i, j) => `x[${c}][${i}][${j}] = ${fmt(x[ox + i * W + j])}`, readout),
           heatmap(dy, oy, OH, OW, 'diverging', `dy[${f}]${db ? ` (db[${f}] = ${fmt(db[f], 3)})` : ''}`, (i, j) => `dy[${f}][${i}][${j}] = ${fmt(dy[oy + i * OW + j])}`, readout),
-          heatmap(dw, ow, KH, KW, 'diverging', `dW[${f}][${c}]`, (u, v) => `dW[${f}][${c}][${u}][${v}] = sum over i, j of dy[${f}][i][j] · x[${c}][i·${s}+${u}-${p}][j·${s}+${v}-${p}] = ${dwSum(u, v)} = ${fmt(dw[ow + u * KW + v])}`, readout, 16),
-          heatmap(w, ow, KH, KW, 'diverging', `W[${f}][${c}] before the step`, (u, v) => `W[${f}][${c}][${u}][${v}] = ${fmt(w[ow + u * KW + v])} → ${fmt(w[ow + u * KW + v])} - lr · ${fmt(dw[ow + u * KW + v])}`, readout, 16),
-          heatmap(dx, ox, H, W, 'diverging', `dX[${c}]`, (ih, iw) => `dX[${c}][${ih}][${iw}] = sum over f, u, v of dy[f][i][j] · W[f][${c}][u][v] where i·${s}+u-${p} = ${ih}, j·${s}+v-${p} = ${iw}: ${fmt(dx[ox + ih * W + iw])}`, readout));
+          heatmap(dw, ow, KH, KW, 'diverging', `dW[${f}][${c - g * CG}]`, (u, v) => `dW[${f}][${c - g * CG}][${u}][${v}] = sum over i, j of dy[${f}][i][j] · x[${c}][${at('i', u)}][${at('j', v)}] = ${dwSum(u, v)} = ${fmt(dw[ow + u * KW + v])}`, readout, 16),
+          heatmap(w, ow, KH, KW, 'diverging', `W[${f}][${c - g * CG}] before the step`, (u, v) => `W[${f}][${c - g * CG}][${u}][${v}] = ${fmt(w[ow + u * KW + v])} → ${fmt(w[ow + u * KW + v])} - lr · ${fmt(dw[ow + u * KW + v])}`, readout, 16),
+          heatmap(dx, ox, H, W, 'diverging', `dX[${c}]`, (ih, iw) => `dX[${c}][${ih}][${iw}] = sum over f, u, v of dy[f][i][j] · W[f][${c - g * CG}][u][v] where ${at('i', 'u')} = ${ih}, ${at('j', 'v')} = ${iw}: ${fmt(dx[ox + ih * W + iw])}`, readout));
         const pickers = pics.querySelectorAll('select');
         pickers[0].value = String(f);
         if (pickers[1]) pickers[1].value = String(c);

@@ -35,9 +35,15 @@ export class WorkerClient {
     return new Promise((resolve, reject) => this.waiting.set(id, { resolve: resolve as (m: FromWorker) => void, reject }));
   }
 
-  backprop(pixels: Float32Array, label: number, lr: number): Promise<Extract<FromWorker, { type: 'backprop' }>> {
+  backprop(pixels: Float32Array, label: number, lr: number, fresh = false): Promise<Extract<FromWorker, { type: 'backprop' }>> {
     const id = this.nextId++;
-    this.send({ type: 'backprop', id, pixels: pixels.slice(), label, lr });
+    this.send({ type: 'backprop', id, pixels: pixels.slice(), label, lr, fresh });
+    return new Promise((resolve, reject) => this.waiting.set(id, { resolve: resolve as (m: FromWorker) => void, reject }));
+  }
+
+  gallery(): Promise<Extract<FromWorker, { type: 'gallery' }>> {
+    const id = this.nextId++;
+    this.send({ type: 'gallery', id });
     return new Promise((resolve, reject) => this.waiting.set(id, { resolve: resolve as (m: FromWorker) => void, reject }));
   }
 
@@ -47,7 +53,7 @@ export class WorkerClient {
   }
 
   private dispatch(m: FromWorker): void {
-    if ((m.type === 'prediction' || m.type === 'backprop' || m.type === 'error') && m.id !== undefined && this.waiting.has(m.id)) {
+    if ((m.type === 'prediction' || m.type === 'backprop' || m.type === 'gallery' || m.type === 'error') && m.id !== undefined && this.waiting.has(m.id)) {
       const w = this.waiting.get(m.id)!;
       this.waiting.delete(m.id);
       if (m.type === 'error') w.reject(new Error(m.message)); else w.resolve(m);

@@ -3,11 +3,12 @@
 // `miniconv predict`, src/io/clean-picture.ts), and the feature maps of every layer; selecting a
 // feature map shows the kernel that made it.
 
-import { DIGIT_SIZE, rgbaToGrey, toMnistDigit } from '../../../src/io/clean-picture.ts';
+import { DIGIT_SIZE, rgbaToGrey, toMnistDigit } from 'miniconv/digits';
 import type { Activations, LayerActivation, Plain } from '../inspect-net.ts';
 import type { WorkerClient } from './client.ts';
-import { el, pixelCanvas } from './dom.ts';
-import { divergingLegend, maxAbs, paintBlock } from './paint.ts';
+import { el, fmt, pixelCanvas } from './dom.ts';
+import { divergingLegend, greyLegend, maxAbs, paintBlock } from './paint.ts';
+import { createNetworkOverview } from './network-overview.ts';
 
 const PAD = 280; // drawing pad size in canvas pixels
 const PREDICT_EVERY_MS = 120;
@@ -25,12 +26,14 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
   const probabilities = el('div', { class: 'probs', 'data-testid': 'probabilities' });
   const maps = el('div', { class: 'maps', 'data-testid': 'feature-maps' });
   const kernelView = el('div', { class: 'kernel-view', 'data-testid': 'map-kernel' }, el('p', { class: 'hint' }, 'Select a feature map to see the kernel that made it.'));
+  const overview = createNetworkOverview();
   const element = el('div', { class: 'panel-body' },
     el('p', { class: 'intro' }, 'Draw a digit. The network in training (its weights right now) reads it after the same preprocessing as miniconv predict: the strokes are scaled into a 20x20 box and centred by their centre of mass in 28x28, white on black, as the MNIST digits were made.'),
     el('div', { class: 'draw-row' },
       el('div', { class: 'pad-box' }, pad, el('div', { class: 'buttons' }, clear)),
       el('div', { class: 'seen' }, el('h3', {}, 'What the net sees'), netInput),
       el('div', { class: 'answer' }, el('h3', {}, 'Prediction'), prediction, probabilities)),
+    el('h3', {}, 'The whole network at a glance'), overview.element,
     el('h3', {}, 'Feature maps of every layer for your digit'), maps, kernelView);
 
   let digit: Float32Array | null = null;
@@ -55,6 +58,7 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
       prediction.textContent = '–';
       probabilities.replaceChildren();
       maps.replaceChildren();
+      overview.clear();
       mapsKey = '';
       element.dataset.predicted = 'none';
       return;
@@ -70,7 +74,10 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
     }
     showPrediction(r.probs);
     // The feature maps (a hundred small pictures) are redrawn when the stroke ends, not during it.
-    if (!drawing) showMaps(r.activations);
+    if (!drawing) {
+      showMaps(r.activations);
+      if (digit) overview.update(r.activations, digit, r.probs);
+    }
     element.dataset.predicted = String(argmax(r.probs));
     if (again) { again = false; void predict(); }
   };
@@ -136,9 +143,11 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
   let mapsKey = '';
   let painters: Array<(a: Activations) => void> = [];
   let current: Activations | null = null;
+  let lastLayer: LayerActivation | undefined;
   function showMaps(a: Activations): void {
     current = a;
     const layers = a.layers.filter((l) => l.type !== 'Flatten');
+    lastLayer = layers[layers.length - 1];
     const key = layers.map((l) => `${l.layer}:${l.y.shape.join('x')}`).join(',');
     if (key !== mapsKey) {
       mapsKey = key;
@@ -154,10 +163,19 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
     const s = l.y.shape;
     const title = el('div', { class: 'map-title' }, `${l.layer} (${l.type}) ${s.slice(1).join(' x ')}`);
     const own = (a: Activations) => a.layers.find((m) => m.layer === l.layer)!.y.data;
+    const legend = el('span', { class: 'map-legend', 'data-testid': `map-legend-${l.layer}` });
     if (s.length !== 4) { // a vector: one strip, diverging (dense outputs have a sign)
-      const c = pixelCanvas(s[1], 1, Math.min(600, s[1] * 6), 14, { title: `${l.layer}: ${s[1]} values` });
-      setPainter((a) => { const y = own(a); paintBlock(c.getContext('2d')!, y, 0, 1, s[1], maxAbs(y), 'diverging'); });
-      return el('div', { class: 'map-row' }, title, c);
+      const last = l === lastLayer;
+      const cell = last ? 28 : 6;
+      const c = pixelCanvas(s[1], 1, Math.min(600, s[1] * cell), 14, { title: `${l.layer}: ${s[1]} values` });
+      // The class scores get their class labels under them.
+      const labels = last ? el('div', { class: 'class-labels', 'data-testid': 'class-labels' }, ...Array.from({ length: s[1] }, (_, k) => el('span', { style: `width:${cell}px` }, String(k)))) : null;
+      setPainter((a) => {
+        const y = own(a), scale = maxAbs(y);
+        paintBlock(c.getContext('2d')!, y, 0, 1, s[1], scale, 'diverging');
+        legend.replaceChildren(divergingLegend(scale, last ? 'class scores (logits)' : 'values'));
+      });
+      return el('div', { class: 'map-row' }, title, legend, c, ...(labels ? [labels] : []));
     }
     const [, C, H, W] = s;
     const signed = l.type === 'Conv2D';
@@ -179,8 +197,9 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
       const y = own(a);
       const scale = maxAbs(y); // one scale per layer, so that the maps of a layer compare
       canvases.forEach((canvas, c) => paintBlock(canvas.getContext('2d')!, y, c * H * W, H, W, scale, signed ? 'diverging' : 'grey'));
+      legend.replaceChildren(signed ? divergingLegend(scale, 'values') : greyLegend(scale, 'values (black 0, white the largest)'));
     });
-    return el('div', { class: 'map-row' }, title, el('div', { class: 'map-cells' }, ...cells));
+    return el('div', { class: 'map-row' }, title, legend, el('div', { class: 'map-cells' }, ...cells));
   }
 
   function showKernel(a: Activations, layer: string, channel: number): void {
@@ -197,8 +216,36 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
     });
     const how = l.madeBy === layer ? '' : ` and then went through the layers after it, up to ${layer}`;
     kernelView.replaceChildren(
+      ...exploreButton(a, l.madeBy, channel),
       el('p', {}, `${layer} channel ${channel} was made by filter ${channel} of ${l.madeBy}${how}: y[${channel}, i, j] = b[${channel}] + sum over c, u, v of x[c, i + u - pad, j + v - pad] * w[${channel}, c, u, v]. Its ${C} kernel${C > 1 ? 's' : ''} (${KH}x${KW}), one per input channel:`),
       divergingLegend(scale, `weights of filter ${channel}`), el('div', { class: 'kernel-grid' }, ...cells));
+  }
+
+  /**
+   * For a map made by a convolution that reads the digit itself (one channel, stride 1, no
+   * dilation, a kernel of at most 5x5): a button that opens the explorer on a 9x9 patch of the
+   * digit, around where that filter responds most, with the filter's kernel.
+   */
+  function exploreButton(a: Activations, conv: string, f: number): HTMLElement[] {
+    const w = a.convWeights[conv] as Plain, o = a.convOptions[conv];
+    const [, C, KH, KW] = w.shape;
+    const out = a.layers.find((m) => m.layer === conv)!.y;
+    const first = a.layers[0]?.layer === conv;
+    if (!digit || !first || C !== 1 || KH !== KW || KH > 5 || o.stride !== 1 || o.dilation !== 1) return [];
+    const [, , OH, OW] = out.shape;
+    let best = 0;
+    for (let k = 1; k < OH * OW; k++) if (out.data[f * OH * OW + k] > out.data[f * OH * OW + best]) best = k;
+    const bi = Math.floor(best / OW), bj = best % OW, P = 9, margin = (P - KH) / 2;
+    const r0 = Math.max(0, Math.min(DIGIT_SIZE - P, bi - o.padding - Math.floor(margin)));
+    const c0 = Math.max(0, Math.min(DIGIT_SIZE - P, bj - o.padding - Math.floor(margin)));
+    const x = Array.from({ length: P }, (_, i) => Array.from({ length: P }, (_, j) => digit![(r0 + i) * DIGIT_SIZE + c0 + j]));
+    const kernel = Array.from({ length: KH }, (_, u) => Array.from({ length: KW }, (_, v) => w.data[f * KH * KW + u * KW + v]));
+    const b = o.bias ? o.bias[f] : 0;
+    const note = `From the Draw panel: rows ${r0}-${r0 + P - 1} and columns ${c0}-${c0 + P - 1} of your 28x28 digit, under filter ${f} of ${conv} ` +
+      `(where that filter responds most, at output (${bi}, ${bj})). The explorer leaves out the bias b[${f}] = ${fmt(b, 3)}: add it to each output to get the feature map's values (numbers rounded to 4 digits).`;
+    const button = el('button', { 'data-testid': 'map-explore' }, `Slide this kernel over your digit in the convolution explorer`);
+    button.addEventListener('click', () => window.dispatchEvent(new CustomEvent('explore-case', { detail: { x, w: kernel, note } })));
+    return [button];
   }
 
   return { element, digit: () => digit };

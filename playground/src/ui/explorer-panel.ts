@@ -44,8 +44,10 @@ export function createExplorerPanel(): HTMLElement {
   const stage = el('div', { class: 'explorer-stage' });
   const sum = el('p', { class: 'dot', 'data-testid': 'explorer-sum', 'aria-live': 'polite' });
   const back = el('div', { class: 'explorer-back', hidden: true });
+  const origin = el('p', { class: 'hint', 'data-testid': 'explorer-origin', hidden: true });
   const element = el('div', { class: 'panel-body' },
     el('p', { class: 'intro' }, 'One convolution (a cross-correlation, as in every deep-learning library) with every number written out: y[f][i][j] = sum over cg, u, v of x[c][i*stride + u*dilation - pad][j*stride + v*dilation - pad] * w[f][cg][u][v], where filter f reads only the C/G input channels c = g*C/G + cg of its group g. Edit the numbers, press Play to slide the kernel, or click an output. Dilation spreads the kernel\'s taps apart; groups = C is a depthwise convolution. The backward mode gives dw and dx for an upstream gradient dy, the numbers of miniconv explain.'),
+    origin,
     el('div', { class: 'controls' }, size.field, ksize.field, stride.field, padding.field, dilation.field, channels.field, filters.field, groupsField, seed),
     el('div', { class: 'explorer-edit' },
       el('label', { class: 'field' }, xLabel, xText),
@@ -94,16 +96,20 @@ export function createExplorerPanel(): HTMLElement {
       r = explore({ x, w, ...opts, dy });
       showMessage('');
     } catch (e) {
+      let error = e as Error;
       // A dy of the old output size after a change of shape: back to the default dy of the new size.
-      if (backward.checked && /dy must have|^dy has/.test((e as Error).message)) {
+      if (backward.checked && /dy must have|^dy has/.test(error.message)) {
         try {
           r = explore({ x, w, ...settings() });
           dyText.value = blocksText(r.dy);
           return recompute();
-        } catch { /* report the original error */ }
+        } catch (shapeError) {
+          // No dy fits because the shapes themselves are wrong (a kernel larger than the input): say that.
+          error = shapeError as Error;
+        }
       }
       r = null;
-      showMessage(`explorer: ${(e as Error).message}`, 'error');
+      showMessage(`explorer: ${error.message}`, 'error');
       stage.replaceChildren();
       sum.textContent = '';
       back.replaceChildren();
@@ -257,6 +263,7 @@ export function createExplorerPanel(): HTMLElement {
     recompute();
   });
   seed.addEventListener('click', () => {
+    origin.hidden = true;
     size.input.value = '3'; ksize.input.value = '2'; stride.input.value = '1'; padding.input.value = '0';
     dilation.input.value = '1'; channels.input.value = '1'; filters.input.value = '1';
     fillGroups();
@@ -270,5 +277,24 @@ export function createExplorerPanel(): HTMLElement {
   xText.value = blocksText(SEED_CASE.x);
   wText.value = blocksText(SEED_CASE.w.flat());
   recompute();
+
+  // A feature map clicked in the Draw panel: its kernel over the patch of the student's own picture
+  // under it (one channel, stride 1, no padding; the bias left out), ready to Play.
+  window.addEventListener('explore-case', (ev) => {
+    const c = (ev as CustomEvent<ExploreCase>).detail;
+    size.input.value = String(c.x.length); ksize.input.value = String(c.w.length); stride.input.value = '1'; padding.input.value = '0';
+    dilation.input.value = '1'; channels.input.value = '1'; filters.input.value = '1';
+    fillGroups();
+    xText.value = blocksText([c.x]); wText.value = blocksText([c.w]); dyText.value = '';
+    backward.checked = false;
+    origin.hidden = false;
+    origin.textContent = c.note;
+    at = 0;
+    labels();
+    recompute();
+  });
   return element;
 }
+
+/** What the Draw panel sends the explorer: one input patch, one kernel, and where they come from. */
+export interface ExploreCase { x: Matrix; w: Matrix; note: string }

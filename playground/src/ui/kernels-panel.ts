@@ -19,7 +19,7 @@ export function createKernelsPanel(client: WorkerClient): HTMLElement {
     client.send({ type: 'layer2', on: toggle.checked });
   });
   const slider = el('input', { type: 'range', min: '0', max: '0', value: '0', 'data-testid': 'filmstrip-slider', 'aria-label': 'snapshot' });
-  const filmLabel = el('span', { class: 'film-label' }, '');
+  const filmLabel = el('span', { class: 'film-label', 'data-testid': 'filmstrip-label' }, '');
   const film = el('canvas', { class: 'pixels film', 'data-testid': 'filmstrip' });
   const filmLegend = el('div', { class: 'legends' });
   const element = el('div', { class: 'panel-body' },

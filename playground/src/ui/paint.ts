@@ -1,7 +1,7 @@
 // Drawing numbers as pictures: cheap (one putImageData per image), with the diverging colour map
 // of `miniconv inspect` (src/inspect/colormap.ts) for values with a sign and grey for activations.
 
-import { DIVERGING_CENTER, DIVERGING_NEGATIVE, DIVERGING_POSITIVE, divergingColor } from '../../../src/inspect/colormap.ts';
+import { DIVERGING_CENTER, DIVERGING_NEGATIVE, DIVERGING_POSITIVE, divergingColor } from 'miniconv';
 import { el, fmt } from './dom.ts';
 
 // The diverging map as a 513-entry lookup table, so that painting does no interpolation per pixel.
@@ -49,8 +49,18 @@ export function divergingLegend(scale: number, what: string): HTMLElement {
   const css = (c: readonly number[]) => `rgb(${c.join(',')})`;
   const bar = el('span', { class: 'legend-bar', 'aria-hidden': 'true' });
   bar.style.background = `linear-gradient(to right, ${css(DIVERGING_NEGATIVE)}, ${css(DIVERGING_CENTER)}, ${css(DIVERGING_POSITIVE)})`;
+  // All zero (a gradient before the first step): say so, rather than a scale from -0 to +0.
+  if (!(scale > 0)) return el('span', { class: 'legend', title: `${what}: every value is 0` }, el('span', {}, '0'), bar, el('span', {}, '0'), el('span', { class: 'legend-what' }, ` ${what}: every value is 0`));
   return el('span', { class: 'legend', title: `${what}: blue negative, near-white zero, red positive` },
     el('span', {}, `-${fmt(scale, 2)}`), bar, el('span', {}, `+${fmt(scale, 2)}`), el('span', { class: 'legend-what' }, ` ${what} (blue < 0 < red)`));
+}
+
+/** The legend of a grey picture (values >= 0): black 0, white `scale`. */
+export function greyLegend(scale: number, what: string): HTMLElement {
+  const bar = el('span', { class: 'legend-bar', 'aria-hidden': 'true' });
+  bar.style.background = 'linear-gradient(to right, #000, #fff)';
+  return el('span', { class: 'legend', title: `${what}: black 0, white ${fmt(scale, 3)}` },
+    el('span', {}, '0'), bar, el('span', {}, fmt(scale, 2)), el('span', { class: 'legend-what' }, ` ${what}`));
 }
 
 export interface Series { points: Array<[number, number]>; color: string; label: string; dots?: boolean }
@@ -59,7 +69,9 @@ export interface Series { points: Array<[number, number]>; color: string; label:
  * A line chart of a few series on one canvas (x: steps), with min/max labels. Long series are
  * thinned to about one point per pixel, so a redraw stays well under a millisecond or two.
  */
-export function lineChart(canvas: HTMLCanvasElement, series: Series[], opts: { yMin?: number; yMax?: number; title: string; format?: (v: number) => string }): void {
+export interface ChartMark { x: number; label: string; color?: string }
+
+export function lineChart(canvas: HTMLCanvasElement, series: Series[], opts: { yMin?: number; yMax?: number; title: string; format?: (v: number) => string; marks?: ChartMark[] }): void {
   const dpr = Math.min(2, globalThis.devicePixelRatio || 1);
   const cw = canvas.clientWidth || 300, ch = canvas.clientHeight || 150;
   if (canvas.width !== Math.round(cw * dpr)) { canvas.width = Math.round(cw * dpr); canvas.height = Math.round(ch * dpr); }
@@ -94,6 +106,16 @@ export function lineChart(canvas: HTMLCanvasElement, series: Series[], opts: { y
   ctx.fillText(`step ${fmt(x0)}`, left, ch - 4);
   ctx.textAlign = 'right';
   ctx.fillText(`step ${fmt(x1)}`, cw - right, ch - 4);
+  // Vertical marks (epoch ends, a change of learning rate), labelled at the top of the plot.
+  for (const m of opts.marks ?? []) {
+    if (m.x < x0 || m.x > x1) continue;
+    ctx.strokeStyle = ctx.fillStyle = m.color ?? '#999';
+    ctx.setLineDash([3, 3]);
+    ctx.beginPath(); ctx.moveTo(X(m.x), top); ctx.lineTo(X(m.x), ch - bottom); ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.textAlign = 'left';
+    ctx.fillText(m.label, Math.min(X(m.x) + 2, cw - right - ctx.measureText(m.label).width), top + 10);
+  }
   ctx.textAlign = 'left';
   let legendX = left + ctx.measureText(opts.title).width + 12;
   for (const s of series) {

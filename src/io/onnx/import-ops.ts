@@ -12,7 +12,7 @@
 
 import type { LayerConfig } from '../../layers/layer.ts';
 import { modelFromConfig } from '../../layers/from-config.ts';
-import { shapeStr } from '../../tensor.ts';
+import { MAX_ACTIVATION_VALUES, shapeSize, shapeStr } from '../../tensor.ts';
 import { Attributes, type ConstTensor, type NodeProto } from './proto.ts';
 
 /** A layer to be: its config (as model files store it) and its weights, (F, C/G, KH, KW) or (OUT, IN). */
@@ -52,6 +52,8 @@ export class ImportContext {
   squeezeFrom: string | null = null;
   /** Notes about what was left out (a final Softmax, Dropout, Identity). */
   readonly dropped: string[] = [];
+  /** How many residual branches this context is inside (0: the main path). */
+  depth = 0;
 
   constructor(private readonly constants: Map<string, ConstTensor>, inputShape: number[], readonly consumers: (value: string) => NodeProto[]) {
     this.shape = inputShape;
@@ -77,6 +79,7 @@ export class ImportContext {
   branch(): ImportContext {
     const b = new ImportContext(this.constants, [...this.shape], this.consumers);
     b.layout = this.layout;
+    b.depth = this.depth + 1;
     return b;
   }
 
@@ -93,6 +96,11 @@ export class ImportContext {
         }
       }
       out = layer.outputShape(this.shape);
+      // Checked here, before a later step (a flatten's index, the next layer) sizes anything by it.
+      if (shapeSize(out) > MAX_ACTIVATION_VALUES) {
+        throw new RangeError(`its output ${shapeStr(['N', ...out.slice(1)])} would hold ${shapeSize(out).toLocaleString('en-US')} values per image, ` +
+          `above the activation budget of ${MAX_ACTIVATION_VALUES.toLocaleString('en-US')} (MAX_ACTIVATION_VALUES)`);
+      }
     } catch (e) {
       throw new Error(`${who}: ${(e as Error).message}`);
     }

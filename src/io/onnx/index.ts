@@ -3,7 +3,7 @@
 // index.browser.ts, the same minus the files); file.ts adds the files the command line reads and writes.
 export {
   exportOnnx, LAYER_EXPORTERS, ONNX_OPSET, ONNX_IR_VERSION, type ExportOptions, type LayerExporter,
-  importOnnx, IMPORT_OPSETS, type ImportOptions, type ImportResult, type ImportInfo,
+  importOnnx, IMPORT_OPSETS, MAX_ONNX_NODES, type ImportOptions, type ImportResult, type ImportInfo,
   OP_IMPORTERS, type OpImporter,
   applyPreprocess, checkPreprocess, modelPreprocess, preprocessDataset, PreprocessError, type Preprocess,
 } from './index.browser.ts';

@@ -101,18 +101,26 @@ export function readTensor(t: TensorProto, who: string): ConstTensor {
   const expectCount = (count: number, field: string) => {
     if (count !== n) throw new Error(`${who}: ${field} holds ${count} values, expected ${n} for dims [${dims.join(', ')}]`);
   };
+  // Every count is checked before the values are allocated, and every weight must be a finite float32.
+  const finite = (floats: Float32Array, source?: ArrayLike<number>): Float32Array => {
+    for (let i = 0; i < floats.length; i++) {
+      if (Number.isFinite(floats[i])) continue;
+      const v = source ? source[i] : floats[i];
+      throw new Error(`${who}: holds a non-finite value (${Number.isFinite(v) ? `${floats[i]} as float32` : String(v)}) at index ${i}; a trained model's weights are finite numbers`);
+    }
+    return floats;
+  };
   switch (t.dataType) {
     case DataType.FLOAT: {
+      if (view) expectBytes(4); else expectCount(t.floatData?.length ?? 0, 'float_data');
       const floats = new Float32Array(n);
-      if (view) { expectBytes(4); for (let i = 0; i < n; i++) floats[i] = view.getFloat32(4 * i, true); }
-      else { expectCount(t.floatData.length, 'float_data'); floats.set(t.floatData); }
-      return { dims, floats };
+      if (view) { for (let i = 0; i < n; i++) floats[i] = view.getFloat32(4 * i, true); } else floats.set(t.floatData!);
+      return { dims, floats: finite(floats) };
     }
     case DataType.DOUBLE: {
-      const floats = new Float32Array(n);
-      if (view) { expectBytes(8); for (let i = 0; i < n; i++) floats[i] = view.getFloat64(8 * i, true); }
-      else { expectCount(t.doubleData.length, 'double_data'); floats.set(t.doubleData); }
-      return { dims, floats };
+      if (view) expectBytes(8); else expectCount(t.doubleData?.length ?? 0, 'double_data');
+      const doubles = view ? Float64Array.from({ length: n }, (_, i) => view.getFloat64(8 * i, true)) : Float64Array.from(t.doubleData!);
+      return { dims, floats: finite(Float32Array.from(doubles), doubles) };
     }
     case DataType.INT64: {
       let ints: number[];
