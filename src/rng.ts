@@ -4,7 +4,9 @@
 import seedrandom from 'seedrandom/seedrandom.js'; // the ARC4 generator alone (see seedrandom-arc4.d.ts)
 import { Tensor, shapeSize, shapeStr } from './tensor.ts';
 
+/** A seeded stream of random numbers (seedrandom's ARC4 underneath): the same seed gives the same sequence on every platform. */
 export interface Rng {
+  /** The seed it was created with (a number or a string), as given to createRng. */
   readonly seed: number | string;
   /** Uniform in [0, 1). */
   uniform(): number;
@@ -16,6 +18,7 @@ export interface Rng {
   shuffle<T extends { length: number; [i: number]: unknown }>(a: T): T;
 }
 
+/** A new Rng seeded with `seed` (a finite number or a string; throws otherwise). Two Rngs with the same seed draw the same numbers. */
 export function createRng(seed: number | string): Rng {
   if (typeof seed !== 'number' && typeof seed !== 'string') {
     throw new TypeError(`createRng: seed must be a number or a string, got ${typeof seed}`);
@@ -66,6 +69,7 @@ export type Initializer =
 
 export interface Fans { fanIn: number; fanOut: number }
 
+/** A float32 tensor of `shape` filled by the initialiser `init` (fans give heNormal's and xavierUniform's scale; `rng` is needed by those and by a function; `who` names the layer in errors). Throws when a given tensor or function has the wrong size. */
 export function initTensor(init: Initializer, shape: readonly number[], fans: Fans, rng: Rng | undefined, who: string): Tensor {
   const n = shapeSize(shape);
   const needRng = init === 'heNormal' || init === 'xavierUniform' || typeof init === 'function';

@@ -3,7 +3,9 @@
 // Features are [N, F]. Float32 is the working precision; Float64 is accepted
 // everywhere so that gradient checks can run in double precision.
 
+/** The typed array a Tensor stores its values in: Float32Array for float32, Float64Array for float64. */
 export type FloatArray = Float32Array | Float64Array;
+/** A tensor's element type: float32 (models, training) or float64 (gradient checks). */
 export type DType = 'float32' | 'float64';
 
 /** Nested number arrays, as written by hand: [[1, 2], [3, 4]]. */

@@ -6,6 +6,7 @@ import type { AvgPool2dCache } from '../kernels/avg-pool2d.ts';
 import { avgPool2dKernels } from '../kernels/avg-pool2d-fast.ts';
 import { Layer, type LayerConfig, intOption, poolOutputShape } from './layer.ts';
 
+/** Options of `new AvgPool2D(...)`: the window and its stride; see AvgPool2D. */
 export interface AvgPool2DOptions {
   /** Window size (square), as PyTorch's kernel_size. */
   kernelSize: number;
@@ -13,12 +14,16 @@ export interface AvgPool2DOptions {
   stride?: number;
   /** 'naive' | 'ts' | 'wasm'; default: the process default (see kernels/backend.ts). */
   backend?: Backend;
+  /** The layer's name in parameter names, summaries and errors; default: `avgpool2d_<n>` given by the Sequential it is added to. */
   name?: string;
 }
 
+/** Average pooling over square windows, (N, C, H, W) -> (N, C, OH, OW) with OH = floor((H - kernelSize) / stride) + 1 (no padding, as PyTorch's AvgPool2d). No parameters. */
 export class AvgPool2D extends Layer {
   readonly type = 'AvgPool2D';
+  /** Window size (square), in pixels. */
   readonly kernelSize: number;
+  /** Step between windows, in pixels (the window size unless given). */
   readonly stride: number;
   private cache: AvgPool2dCache | null = null;
 

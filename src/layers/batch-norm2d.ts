@@ -9,6 +9,7 @@ import type { BatchNorm2dCache } from '../kernels/batch-norm2d.ts';
 import { batchNorm2dKernels } from '../kernels/batch-norm2d-fast.ts';
 import { Layer, type LayerBuffer, type LayerConfig, type Param, checkLayerValues, intOption, makeParam, rankError } from './layer.ts';
 
+/** Options of `new BatchNorm2D(...)`: the channel count and the normalisation constants; see BatchNorm2D. */
 export interface BatchNorm2DOptions {
   /** C, the channels of the input. */
   numFeatures: number;
@@ -18,15 +19,22 @@ export interface BatchNorm2DOptions {
   momentum?: number;
   /** 'naive' | 'ts' | 'wasm'; default: the process default (see kernels/backend.ts). */
   backend?: Backend;
+  /** The layer's name in parameter names, summaries and errors; default: `batchnorm2d_<n>` given by the Sequential it is added to. */
   name?: string;
 }
 
+/** Batch normalisation over (N, C, H, W), per channel (as PyTorch's BatchNorm2d): y = weight * (x - mean) / sqrt(var + eps) + bias, with the batch's statistics in training mode (which also update runningMean / runningVar) and the running ones in evaluation mode. Same shape out. */
 export class BatchNorm2D extends Layer {
   readonly type = 'BatchNorm2D';
+  /** C, the number of channels it normalises. */
   readonly numFeatures: number;
+  /** Added to the variance before the square root (default 1e-5). */
   readonly eps: number;
+  /** Weight of each new batch in the running statistics, in [0, 1] (default 0.1). */
   readonly momentum: number;
+  /** (C): gamma, the per-channel scale, starts at 1. */
   readonly weight: Param; // (C) gamma
+  /** (C): beta, the per-channel shift, starts at 0. */
   readonly bias: Param; // (C) beta
   private readonly meanBuffer: LayerBuffer; // (C)
   private readonly varBuffer: LayerBuffer; // (C)

@@ -12,6 +12,7 @@ import type { Backend } from '../kernels/backend.ts';
 import { type DropoutCache, dropoutKernels } from '../kernels/dropout.ts';
 import { Layer, type LayerConfig } from './layer.ts';
 
+/** Options of `new Dropout(...)`: the drop probability and where its randomness comes from; see Dropout. */
 export interface DropoutOptions {
   /** Probability of zeroing each value, in [0, 1); default 0.5. */
   p?: number;
@@ -21,11 +22,14 @@ export interface DropoutOptions {
   seed?: number;
   /** 'naive' | 'ts' | 'wasm'; default: the process default (see kernels/backend.ts). */
   backend?: Backend;
+  /** The layer's name in summaries and errors; default: `dropout_<n>` given by the Sequential it is added to. */
   name?: string;
 }
 
+/** Inverted dropout (as PyTorch's Dropout): in training mode zeroes each value with probability p and scales the rest by 1 / (1 - p); in evaluation mode (model.eval()) the identity. Any shape in, same shape out; no parameters; its masks come from its own seeded stream. */
 export class Dropout extends Layer {
   readonly type = 'Dropout';
+  /** Probability of zeroing each value in training mode, in [0, 1) (default 0.5). */
   readonly p: number;
   /** The seed of this layer's own stream of random numbers. */
   readonly seed: number;

@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor.ts';
 import { shapeStr } from '../tensor.ts';
 import { Layer, type LayerConfig } from './layer.ts';
 
+/** (N, C, H, W) -> (N, C*H*W) (any (N, ...) -> (N, product)), in C-H-W order as PyTorch's Flatten; a view, no copy. No parameters. */
 export class Flatten extends Layer {
   readonly type = 'Flatten';
   private inShape: readonly number[] | null = null;

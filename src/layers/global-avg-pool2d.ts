@@ -7,6 +7,7 @@ import type { Backend } from '../kernels/backend.ts';
 import { type GlobalAvgPool2dCache, globalAvgPool2dDims, globalAvgPool2dKernels } from '../kernels/global-avg-pool2d.ts';
 import { Layer, type LayerConfig, rankError } from './layer.ts';
 
+/** (N, C, H, W) -> (N, C): the mean of each channel over all its H*W pixels (PyTorch's AdaptiveAvgPool2d(1) followed by a flatten). No parameters. */
 export class GlobalAvgPool2D extends Layer {
   readonly type = 'GlobalAvgPool2D';
   private cache: GlobalAvgPool2dCache | null = null;

@@ -55,23 +55,30 @@ export interface ForwardOptions {
 
 /** A trainable tensor and the gradient accumulated for it. */
 export interface Param {
+  /** Its name within its layer ('weight', 'bias'); a Sequential's params() prefixes the layer's name ('conv2d_1.weight'). */
   name: string;
+  /** The values the optimizer updates, in the layer's shape (Conv2D's weight: (OC, C/groups, KH, KW)). */
   value: Tensor;
+  /** dLoss/dvalue, same shape and dtype as value: backward passes add to it, zeroGrad() sets it back to 0. */
   grad: Tensor;
 }
 
+/** A Param named `name` holding `value` (kept, not copied), with a zero gradient of the same shape and dtype. */
 export function makeParam(name: string, value: Tensor): Param {
   return { name, value, grad: Tensor.zeros(value.shape, value.dtype) };
 }
 
 /** A tensor a layer keeps that is not trained (BatchNorm2D's runningMean): saved in model files beside the params. */
 export interface LayerBuffer {
+  /** Its name within its layer ('runningMean'); prefixed by the layer's name in a Sequential. */
   name: string;
+  /** The values, in the layer's shape (BatchNorm2D's: (C)). */
   value: Tensor;
 }
 
 /** The options a layer was built with, enough to build it again (model files store these). */
 export interface LayerConfig {
+  /** The layer's class name ('Conv2D', 'ReLU', ...), which picks the constructor when a model file is read. */
   type: string;
   [option: string]: unknown;
 }

@@ -6,6 +6,7 @@ import type { MaxPool2dCache } from '../kernels/max-pool2d.ts';
 import { maxPool2dKernels } from '../kernels/max-pool2d-fast.ts';
 import { Layer, type LayerConfig, type Pooling, checkDy, intOption, poolOutputShape } from './layer.ts';
 
+/** Options of `new MaxPool2D(...)`: the window and its stride; see MaxPool2D. */
 export interface MaxPool2DOptions {
   /** Window size (square), as PyTorch's kernel_size. */
   kernelSize?: number;
@@ -15,12 +16,16 @@ export interface MaxPool2DOptions {
   stride?: number;
   /** 'naive' | 'ts' | 'wasm'; default: the process default (see kernels/backend.ts). */
   backend?: Backend;
+  /** The layer's name in parameter names, summaries and errors; default: `maxpool2d_<n>` given by the Sequential it is added to. */
   name?: string;
 }
 
+/** Max pooling over square windows, (N, C, H, W) -> (N, C, OH, OW) with OH = floor((H - kernelSize) / stride) + 1 (no padding, as PyTorch's MaxPool2d); backward sends each window's dy to the input that won it. No parameters. */
 export class MaxPool2D extends Layer {
   readonly type = 'MaxPool2D';
+  /** Window size (square), in pixels. */
   readonly kernelSize: number;
+  /** Step between windows, in pixels (the window size unless given). */
   readonly stride: number;
   /** What a layer before it may apply in an inference pass instead of this layer (see layer.ts, Fusion). */
   override readonly pooling: Pooling;

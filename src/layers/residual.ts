@@ -10,8 +10,10 @@ import type { Backend } from '../kernels/backend.ts';
 import { addKernels } from '../kernels/add.ts';
 import { Layer, type LayerBuffer, type LayerConfig, type Param } from './layer.ts';
 
+/** A residual block, y = block(x) + shortcut(x) (He et al., 2016), the shortcut the identity unless given; backward sends dy down both branches and adds the two dx. Both branches must give the same output shape. */
 export class Residual extends Layer {
   readonly type = 'Residual';
+  /** The main branch (any Layer, often a Sequential), named `block` unless it already has a name. */
   readonly block: Layer;
   /** null: the identity. */
   readonly shortcut: Layer | null;

@@ -218,6 +218,7 @@ export class Sequential extends Layer {
   }
 }
 
+/** The number of trainable scalars in a model: the sum of the sizes of its params() (buffers such as running statistics not counted). */
 export function countParams(model: Layer): number {
   return model.params().reduce((a, p) => a + p.value.size, 0);
 }

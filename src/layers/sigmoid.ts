@@ -6,6 +6,7 @@ import type { Backend } from '../kernels/backend.ts';
 import { type SigmoidCache, sigmoidKernels } from '../kernels/sigmoid.ts';
 import { Layer, type LayerConfig } from './layer.ts';
 
+/** 1 / (1 + exp(-x)) elementwise; any shape in, same shape out. No parameters. */
 export class Sigmoid extends Layer {
   readonly type = 'Sigmoid';
   private cache: SigmoidCache | null = null;

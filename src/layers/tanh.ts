@@ -6,6 +6,7 @@ import type { Backend } from '../kernels/backend.ts';
 import { type TanhCache, tanhKernels } from '../kernels/tanh.ts';
 import { Layer, type LayerConfig } from './layer.ts';
 
+/** tanh(x) elementwise; any shape in, same shape out. No parameters. */
 export class Tanh extends Layer {
   readonly type = 'Tanh';
   private cache: TanhCache | null = null;

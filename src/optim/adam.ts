@@ -12,10 +12,14 @@
 import type { Param } from '../layers/layer.ts';
 import { ElementwiseOptimizer } from './optimizer.ts';
 
+/** Options of `new Adam(params, ...)` and `new AdamW(params, ...)` (PyTorch's names and defaults). */
 export interface AdamOptions {
-  lr?: number; // default 1e-3
-  betas?: [number, number]; // default [0.9, 0.999], each in [0, 1)
-  eps?: number; // default 1e-8
+  /** Learning rate, > 0; default 1e-3. */
+  lr?: number;
+  /** [beta1, beta2]: decay rates of the running means of the gradient and of its square, each in [0, 1); default [0.9, 0.999]. */
+  betas?: [number, number];
+  /** Added to sqrt(vhat) in the denominator, >= 0; default 1e-8. */
+  eps?: number;
   /** Adam: L2 penalty added to the gradient (default 0). AdamW: decoupled decay of the weights (default 0.01). */
   weightDecay?: number;
 }

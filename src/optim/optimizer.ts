@@ -10,7 +10,9 @@
 
 import type { Param } from '../layers/layer.ts';
 
+/** The base of every optimiser (SGD, Adam, AdamW): holds the parameters it updates and a learning rate; zeroGrad() clears their gradients, step() applies one update from them. */
 export abstract class Optimizer {
+  /** The parameters it updates (a copy of the list given, e.g. model.params()), each once. */
   readonly params: readonly Param[];
   /** `SGD`, `Adam`: how errors name the optimiser. */
   protected readonly who: string;

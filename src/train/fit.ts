@@ -18,24 +18,41 @@ import { Sequential } from '../layers/sequential.ts';
 import { TrainingDivergedError } from '../errors.ts';
 import { type Schedule, applySchedule } from '../optim/schedules.ts';
 
+/** What onBatchEnd gets after every optimizer step: where the run is and the batch's figures. */
 export interface BatchInfo {
-  epoch: number; // 1-based
-  batch: number; // 1-based, within the epoch
-  batches: number; // batches per epoch
-  loss: number; // mean loss of this batch
-  accuracy: number; // accuracy on this batch
-  seen: number; // images seen so far in this epoch
-  seconds: number; // since the epoch started
+  /** The epoch, 1-based. */
+  epoch: number;
+  /** The batch within the epoch, 1-based. */
+  batch: number;
+  /** Batches per epoch (ceil(train.count / batchSize)). */
+  batches: number;
+  /** Mean cross-entropy loss of this batch (natural log, per image). */
+  loss: number;
+  /** Fraction of this batch's images classified right, in [0, 1]. */
+  accuracy: number;
+  /** Images seen so far in this epoch, this batch included. */
+  seen: number;
+  /** Seconds since the epoch started. */
+  seconds: number;
 }
 
+/** What onEpochEnd gets, and History.epochs holds, for every finished epoch. */
 export interface EpochInfo {
+  /** The epoch, 1-based. */
   epoch: number;
-  trainLoss: number; // mean over the epoch's batches, weighted by batch size
+  /** Mean loss over the epoch's images (each batch's mean weighted by its size). */
+  trainLoss: number;
+  /** Fraction of the epoch's training images classified right, in [0, 1] (while the weights changed). */
   trainAccuracy: number;
+  /** Mean loss on the held-out set after the epoch; only with a testSet (= test.loss). */
   testLoss?: number;
+  /** Fraction of the held-out set classified right after the epoch, in [0, 1]; only with a testSet (= test.accuracy). */
   testAccuracy?: number;
-  seconds: number; // training time of the epoch (evaluation excluded)
+  /** Training time of the epoch, in seconds (the held-out evaluation excluded). */
+  seconds: number;
+  /** Training images per second over the epoch (train.count / seconds). */
   imagesPerSec: number;
+  /** The whole held-out evaluation (loss, accuracy, count, and what evaluate's options asked for); only with a testSet. */
   test?: Evaluation;
 }
 
@@ -44,7 +61,9 @@ export interface EpochInfo {
  * loop to stop (Keras's `model.stop_training = true`).
  */
 export interface TrainingControl {
+  /** The model being trained (the one given to fit). */
   readonly model: Layer;
+  /** The optimiser updating it (FitOptions.optimizer); a callback may set its lr. */
   readonly optimizer: Optimizer;
   /** Whether the run evaluates a held-out set after every epoch (fit's testSet). */
   readonly hasTestSet: boolean;
@@ -136,6 +155,7 @@ export interface TrainingStep extends BatchInfo {
 
 /** The run's figures: every epoch's record, the same per metric (Keras's history.history), and whether it was stopped early. */
 export interface History {
+  /** One record per finished epoch, in order (a stopped epoch's unfinished part not included). */
   epochs: EpochInfo[];
   /** One value per finished epoch, per metric (testLoss and testAccuracy only with a testSet); lr is the rate the epoch trained at. */
   metrics: { trainLoss: number[]; trainAccuracy: number[]; testLoss: number[]; testAccuracy: number[]; lr: number[] };
