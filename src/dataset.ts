@@ -9,11 +9,13 @@
 // so its float32 pixels are never built whole; anything that reads `images` itself gets them, decoded
 // on first read and then kept.
 
+/** A labelled image set held in memory: (count, C, H, W) pixels in 0..1 and one class index per image, what fit, evaluate and the loaders use. */
 export interface Dataset {
   /** Pixels of all images, image after image, each C*H*W values in 0..1: (count, C, H, W). */
   images: Float32Array;
   /** One class index per image: (count). */
   labels: Uint8Array;
+  /** The number of images (labels.length). */
   count: number;
   /** Shape of one image: [C, H, W]. */
   shape: [number, number, number];
@@ -23,8 +25,10 @@ export interface Dataset {
 
 /** One byte per pixel: pixel value = palette[code]. */
 export interface ByteImages {
-  codes: Uint8Array; // (count, C, H, W)
-  palette: Float32Array; // (256): the value each code stands for
+  /** One byte per pixel, image after image: (count, C, H, W). */
+  codes: Uint8Array;
+  /** (256): the pixel value each byte code stands for. */
+  palette: Float32Array;
 }
 
 // The byte form of the sets byteDataset() made. Kept beside the set rather than in a field of it, so

@@ -42,6 +42,7 @@ import { softmaxCrossEntropy } from './kernels/softmax-xent.ts';
 import { createRng } from './rng.ts';
 import { Tensor } from './tensor.ts';
 
+/** Options of gradCheck(layer, x, options): the step, the tolerances, what to check and report. */
 export interface GradCheckOptions {
   /** Labels: check model + softmax cross-entropy instead of a single layer with a random dy. */
   labels?: ArrayLike<number>;
@@ -59,10 +60,13 @@ export interface GradCheckOptions {
   seed?: number;
 }
 
+/** What gradCheck found: whether it passed, the errors per tensor, the worst entries, kinks and accumulation failures. */
 export interface GradCheckResult {
   /** Every smooth entry within tolerance or absTolerance, every kink entry on one of its one-sided slopes, and every gradient accumulated. */
   passed: boolean;
+  /** The relative tolerance used (the option, default 1e-6). */
   tolerance: number;
+  /** The absolute tolerance used (the option, default 1e-8). */
   absTolerance: number;
   /** The largest relative error over the smooth entries checked whose absolute error is above absTolerance. */
   maxRelError: number;
@@ -82,32 +86,48 @@ export interface GradCheckResult {
 
 /** One checked entry: where it is, both gradients, and its errors. */
 export interface GradEntry {
-  tensor: string; // 'x' or a parameter name
-  index: number; // flat index into that tensor
+  /** 'x' (the input) or a parameter name ('weight', 'conv2d_1.bias'). */
+  tensor: string;
+  /** Flat (row-major) index into that tensor. */
+  index: number;
+  /** The gradient backward computed. */
   analytic: number;
+  /** The central finite difference (L(v+h) - L(v-h)) / 2h. */
   numeric: number;
+  /** |analytic - numeric|. */
   absError: number;
+  /** |analytic - numeric| / max(1e-8, |analytic| + |numeric|) (CS231n's rel_error). */
   relError: number;
+  /** Whether relError < tolerance or absError < absTolerance. */
   passed: boolean;
 }
 
 /** A parameter whose gradient did not double when backward ran twice. */
 export interface AccumulationFailure {
+  /** The parameter's name ('weight', 'conv2d_1.bias'). */
   param: string;
+  /** Flat index of the entry compared. */
   index: number;
   /** param.grad after one backward, and after a second one without zeroGrad (should be twice the first). */
   once: number;
+  /** param.grad after the second backward (twice `once` when the layer accumulates). */
   twice: number;
+  /** What went wrong, in words, for a test failure. */
   message: string;
 }
 
 /** One entry whose finite difference straddles a kink. */
 export interface KinkEntry {
-  tensor: string; // 'x' or a parameter name
-  index: number; // flat index into that tensor
+  /** 'x' (the input) or a parameter name. */
+  tensor: string;
+  /** Flat (row-major) index into that tensor. */
+  index: number;
+  /** The gradient backward computed. */
   analytic: number;
-  right: number; // (L(v+h) - L(v)) / h
-  left: number; // (L(v) - L(v-h)) / h
+  /** The right slope (L(v+h) - L(v)) / h. */
+  right: number;
+  /** The left slope (L(v) - L(v-h)) / h. */
+  left: number;
 }
 
 /** One-sided slopes further apart than this (relative) mark a kink. */

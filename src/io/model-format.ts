@@ -16,37 +16,58 @@ import { Residual } from '../layers/residual.ts';
 import { Sequential } from '../layers/sequential.ts';
 import { Tensor, shapeSize, shapeStr } from '../tensor.ts';
 
+/** The `format` field of every model file: 'miniconv-model'; a file without it is not one. */
 export const MODEL_FORMAT = 'miniconv-model';
+/** The version this code writes: 2 (weights and buffers); versions MODEL_VERSION_MIN..MODEL_VERSION load. */
 export const MODEL_VERSION = 2;
 /** The oldest version this code reads. */
 export const MODEL_VERSION_MIN = 1;
 
 /** A saved copy of one parameter at one moment (e.g. first-layer kernels after each epoch). */
 export interface Snapshot {
-  label: string; // 'init', 'epoch 1', ...
-  param: string; // parameter name, e.g. 'conv2d_1.weight'
+  /** When it was taken: 'init', 'epoch 1', ... */
+  label: string;
+  /** The parameter's name, e.g. 'conv2d_1.weight'. */
+  param: string;
+  /** A copy of its values then, in the parameter's shape. */
   value: Tensor;
 }
 
+/** One epoch of the training history a model file keeps (fit's EpochInfo without the throughput and the full evaluation). */
 export interface EpochRecord {
+  /** The epoch, 1-based. */
   epoch: number;
+  /** Mean training loss over the epoch. */
   trainLoss: number;
+  /** Fraction of training images classified right during the epoch, in [0, 1]. */
   trainAccuracy: number;
+  /** Mean held-out loss after the epoch; absent when there was no held-out set. */
   testLoss?: number;
+  /** Held-out accuracy after the epoch, in [0, 1]; absent when there was no held-out set. */
   testAccuracy?: number;
+  /** Training time of the epoch, in seconds. */
   seconds: number;
 }
 
+/** What a model file records about how the model was made; every field optional, and further fields are kept as they are. */
 export interface ModelMetadata {
+  /** The seed the model was initialised and trained with. */
   seed?: number;
+  /** How many epochs it was trained for. */
   epochs?: number;
+  /** The mini-batch size it was trained with. */
   batchSize?: number;
+  /** The optimiser's config() (name, lr, momentum, ...) and the schedule, as `miniconv train` writes it. */
   optimizer?: Record<string, unknown>;
+  /** One record per trained epoch, in order. */
   history?: EpochRecord[];
   /** Confusion matrix on the test set after the last epoch. */
   confusion?: number[][];
+  /** The name of the training set, e.g. 'mnist'. */
   dataset?: string;
+  /** When the file was written, an ISO 8601 string (new Date().toISOString()). */
   date?: string;
+  /** Copies of parameters taken during training (e.g. the first layer's kernels after each epoch). */
   snapshots?: Snapshot[];
   [key: string]: unknown;
 }

@@ -40,21 +40,27 @@ import { Tensor } from '../tensor.ts';
 import { WasmMemoryError, getWasmKernels, wasmStatus } from './wasm/loader.ts';
 import { type Workspace, createWorkspace } from './workspace.ts';
 
+/** Which arithmetic a layer's kernels run: 'naive' (the formulas' plain loops, the test oracle), 'ts' (fast TypeScript, im2col + GEMM) or 'wasm' (WebAssembly SIMD, float32; float64 calls run the 'ts' code). */
 export type Backend = 'naive' | 'ts' | 'wasm';
 
+/** Every Backend name, slowest first: what setDefaultBackend, a layer's backend option and the CLI's --backend accept. */
 export const BACKENDS: readonly Backend[] = ['naive', 'ts', 'wasm'];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a kernel's own signature is kept as is
+/** Any kernel function; a family keeps each kernel's own signature. */
 export type KernelFn = (...args: any[]) => any;
 
 /** A forward kernel and its backward. */
 export interface KernelPair<Forward extends KernelFn, Backward extends KernelFn> {
+  /** fooForward(x, ...parameters, opts?) -> { out, cache }. */
   forward: Forward;
+  /** fooBackward(dy, cache, opts?) -> { dx, dw?, db? }. */
   backward: Backward;
 }
 
 /** A family's wasm pair: float32 only; `handles` says, per call, whether the wasm build has a kernel for it (default: always). */
 export interface WasmPair<Forward extends KernelFn, Backward extends KernelFn> extends KernelPair<Forward, Backward> {
+  /** Per call, whether the wasm build has a kernel for these arguments (false: the 'ts' pair runs it); absent: always. */
   handles?: { forward?: (...args: Parameters<Forward>) => boolean; backward?: (...args: Parameters<Backward>) => boolean };
 }
 
@@ -70,7 +76,9 @@ export interface KernelFamily<Forward extends KernelFn, Backward extends KernelF
 
 /** A family resolved for one layer: the pair to call, the backend it runs, and that layer's workspace (undefined for 'naive'). */
 export interface Kernels<Forward extends KernelFn, Backward extends KernelFn> extends KernelPair<Forward, Backward> {
+  /** The backend the pair runs (the layer's, else the process default when it was resolved). */
   readonly backend: Backend;
+  /** The layer's workspace of reused buffers, passed as opts.ws; undefined for 'naive'. */
   readonly ws: Workspace | undefined;
 }
 let processDefault: Backend | undefined;
@@ -160,6 +168,7 @@ function allFloat32(args: readonly unknown[]): boolean {
 
 /** Options every backward kernel accepts (the fast ones use them for speed; accumulating() gives them to a naive one). */
 export interface BackwardOptions {
+  /** Buffers reused between calls ('ts' and 'wasm'); default: none, every call allocates. */
   ws?: Workspace;
   /** false: skip dx (a network's first layer has no use for it); dx is then null. Default true. */
   computeDx?: boolean;

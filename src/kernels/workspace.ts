@@ -21,6 +21,7 @@ import { Tensor, type DType, type FloatArray, allocFloats } from '../tensor.ts';
 import { type WasmKernels, getWasmKernels, wasmStatus } from './wasm/loader.ts';
 import type { WasmArray } from './wasm/memory.ts';
 
+/** The buffers a fast kernel reuses from one call to the next (createWorkspace()): a tensor it returns is a view of one, overwritten by the next call of the same kind. */
 export interface Workspace {
   /** Named buffers, each reused while its type and length stay the same. */
   readonly buffers: Map<string, FloatArray | Int32Array>;

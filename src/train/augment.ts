@@ -89,6 +89,7 @@ export function randomShift(max: number): SplitAugment {
   });
 }
 
+/** Options of randomAffine(): the largest rotation, scaling and shift drawn for each image (each drawn uniformly between minus and plus the bound). */
 export interface AffineOptions {
   /** Largest rotation either way, in degrees (default 10). */
   degrees?: number;
@@ -98,6 +99,7 @@ export interface AffineOptions {
   shift?: number;
 }
 
+/** Options of randomElastic(): the affine bounds, plus the strength and smoothness of the elastic warp (Simard et al., 2003). */
 export interface ElasticOptions extends AffineOptions {
   /**
    * Strength of the warp (default 34, as Simard et al.): the smoothed noise is multiplied by alpha,
@@ -385,6 +387,7 @@ export function randomPicture(opts: PictureAugmentOptions = {}): SplitAugment {
 
 /** The built-in augmentations by name: what `miniconv train --augment`, the zoo's defaults and the playground offer. */
 export const AUGMENT_NAMES = ['elastic', 'affine', 'shift', 'picture', 'none'] as const;
+/** One of AUGMENT_NAMES: elastic, affine, shift, picture or none. */
 export type AugmentName = (typeof AUGMENT_NAMES)[number];
 
 /** One table, read by the command line, the zoo and the page: each name's augmentation at its default settings. */

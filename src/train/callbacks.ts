@@ -46,6 +46,7 @@ function tracker(monitor: Monitor, minDelta: number) {
   };
 }
 
+/** Options of earlyStopping(): what to watch, how long to wait, and whether to put the best weights back (Keras's EarlyStopping). */
 export interface EarlyStoppingOptions {
   /** The figure watched (default 'testLoss', which needs fit's testSet). */
   monitor?: Monitor | 'val_loss' | 'val_accuracy' | 'loss' | 'accuracy';
@@ -63,6 +64,7 @@ export interface EarlyStopping extends FitCallbacks {
   readonly stoppedEpoch: number;
   /** The best epoch seen, and its value of the monitored figure. */
   readonly bestEpoch: number;
+  /** The best value of the monitored figure so far (Infinity for a loss, -Infinity for an accuracy, before any epoch). */
   readonly best: number;
 }
 
@@ -104,9 +106,11 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): EarlyStopping {
   };
 }
 
+/** The fit() callback restoreBest() returns: it puts back the weights of the best epoch when the run ends. */
 export interface RestoreBest extends FitCallbacks {
   /** The epoch whose weights the model holds after the run (0 before any epoch ended). */
   readonly bestEpoch: number;
+  /** That epoch's value of the monitored figure (Infinity for a loss, -Infinity for an accuracy, before any epoch). */
   readonly best: number;
 }
 
