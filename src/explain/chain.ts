@@ -74,6 +74,7 @@ function forward(x: Tensor, p: { convW: Float64Array; convB: Float64Array; dense
   return { conv, relu, pool, y4, dense, xent };
 }
 
+/** `miniconv explain chain`: one tiny network (Conv2D, ReLU, MaxPool2D, Flatten, Dense, softmax cross-entropy) on one 6x6 input, forward and backward layer by layer in float64, its kernel's dw checked against finite differences, then one SGD step; the text and every number shown. */
 export function explainChain(opts: ChainOptions = {}): ChainExplanation {
   const fn = 'explainChain';
   const seed = checkInt('seed', opts.seed, 0, CHAIN_SEED, fn);

@@ -35,6 +35,7 @@ export interface DenseAsConvExplanation {
 export const DENSE_AS_CONV_WEIGHT: Matrix = [[-1, 0, 0, 1], [0.5, 1, -1, 0]];
 export const DENSE_AS_CONV_BIAS = [0, 1];
 
+/** `miniconv explain dense-as-conv`: a Dense layer on a flattened map computed as a Conv2D whose kernel covers the map, number by number, every equality checked; the text and the numbers. */
 export function explainDenseAsConv(opts: DenseAsConvOptions = {}): DenseAsConvExplanation {
   const st = styles(opts.color ?? false);
   const lines: string[] = [];

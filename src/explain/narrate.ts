@@ -28,14 +28,23 @@ import { type Checked, type ExplainOptions, SEED_INPUT, SEED_KERNEL, assertSame,
 
 export { SEED_INPUT, SEED_KERNEL };
 
+/** What explain() returns: the narration and every number it shows, the analytic gradients beside their finite differences. */
 export interface Explanation {
+  /** The narration, line by line, as `miniconv explain conv` prints it. */
   text: string;
-  y: Matrix[]; // (F, OH, OW)
-  dx: Matrix[]; // (C, H, W)
-  dw: Matrix[][]; // (F, C/G, KH, KW)
-  db: number[]; // (F)
+  /** The output y = conv(x, w) + b: (F, OH, OW). */
+  y: Matrix[];
+  /** dL/dx for the given dy: (C, H, W). */
+  dx: Matrix[];
+  /** dL/dw: (F, C/groups, KH, KW). */
+  dw: Matrix[][];
+  /** dL/db: (F). */
+  db: number[];
+  /** dx by central finite differences, the same shape. */
   numericDx: Matrix[];
+  /** dw by central finite differences, the same shape. */
   numericDw: Matrix[][];
+  /** db by central finite differences, the same shape. */
   numericDb: number[];
 }
 

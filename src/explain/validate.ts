@@ -4,6 +4,7 @@
 import { checkConvOptions } from '../kernels/conv2d.ts';
 import type { Matrix } from './matrix.ts';
 
+/** Options of `miniconv explain conv` (explain()): the input, kernel, bias and dy to work through, and the convolution's settings. */
 export interface ExplainOptions {
   /** The input x: (H, W) for one channel, or (C, H, W). Default: the seed article's 3x3 input (more channels: variations of it). */
   input?: number[][] | number[][][];
@@ -15,10 +16,14 @@ export interface ExplainOptions {
   channels?: number;
   /** Filters F, when no kernel is given (default 1, or groups). */
   filters?: number;
-  stride?: number; // default 1
-  padding?: number; // default 0
-  dilation?: number; // default 1
-  groups?: number; // default 1
+  /** Step of the kernel over the input, in pixels; default 1. */
+  stride?: number;
+  /** Zeros added on every side of the input, in pixels; default 0. */
+  padding?: number;
+  /** Spacing between the kernel's taps (1: adjacent); default 1. */
+  dilation?: number;
+  /** Channel groups: C and F both divisible by it, each filter reading C/groups channels; default 1. */
+  groups?: number;
   /** dy = dL/dy, the output's size: (OH, OW) for one filter, or (F, OH, OW). Default 1, 2, 3, ... in reading order. */
   dy?: number[][] | number[][][];
   /** ANSI bold headings, green check marks, the window in reverse video (default false: plain text, the window in brackets). */
@@ -35,6 +40,7 @@ export interface Checked {
 
 /** The seed article's example: a 3x3 input and a 2x2 kernel, output 4 4 / 4 4. */
 export const SEED_INPUT = [[1, 2, 3], [4, 5, 6], [7, 8, 9]];
+/** The seed article's 2x2 kernel [[-1, 0], [0, 1]] (KH, KW), which on SEED_INPUT gives 4 4 / 4 4. */
 export const SEED_KERNEL = [[-1, 0], [0, 1]];
 
 /** Default kernels after the seed's: w[f][cg] is number f*(C/G) + cg of this list, round and round. */

@@ -62,6 +62,7 @@ function stroke(col: number): Matrix {
 /** A vertical-stroke detector. */
 export const STROKE_KERNEL: Matrix = [[-1, 2, -1], [-1, 2, -1], [-1, 2, -1]];
 
+/** `miniconv explain why-conv`: a Conv2D against the Dense layer of the same sizes (parameters, multiply-adds), translation equivariance, and the invariance a max-pool adds, every claim computed; the text and the numbers. */
 export function explainWhyConv(opts: WhyConvOptions = {}): WhyConvExplanation {
   const st = styles(opts.color ?? false);
   const lines: string[] = [];

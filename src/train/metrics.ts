@@ -5,11 +5,15 @@ import type { Layer } from '../layers/layer.ts';
 import { softmax, softmaxCrossEntropy } from '../kernels/softmax-xent.ts';
 import { Tensor } from '../tensor.ts';
 
+/** What evaluate(model, set) measures: mean loss, accuracy, the confusion matrix, and optionally every image's probabilities. */
 export interface Evaluation {
+  /** Mean softmax cross-entropy over the set (natural log, per image). */
   loss: number;
+  /** Fraction of the set's images whose largest score is their label, in [0, 1]. */
   accuracy: number;
   /** confusion[true][predicted]: how many images of each class went to each prediction. */
   confusion: number[][];
+  /** The number of images evaluated (the set's count). */
   count: number;
   /** The softmax probabilities (count, classes), image by image, when asked for with `keepProbs`. */
   probs?: Float32Array;
@@ -41,6 +45,7 @@ export const EVAL_BATCH_SIZE = 256;
 export interface EvaluateOptions {
   /** Images per forward pass; default EVAL_BATCH_SIZE. */
   batchSize?: number;
+  /** The number of classes, which the model's scores per image must match; default: the set's classes, else the model's output width. */
   classes?: number;
   /** How to run the model on a batch (default model.forward), e.g. on several threads. */
   predict?: (x: Tensor) => Tensor;
