@@ -7,11 +7,13 @@
  * lower learning rate. A RangeError, as it was before it had a class of its own.
  */
 export class TrainingDivergedError extends RangeError {
+  /** 'TrainingDivergedError', so that a caller (or a log) can tell it from other RangeErrors. */
   override readonly name = 'TrainingDivergedError';
   /** The offending value (NaN, Infinity or -Infinity). */
   readonly value: number;
   /** 1-based epoch and batch, when the training loop knows them. */
   readonly epoch?: number;
+  /** 1-based batch within that epoch, when the training loop knows it. */
   readonly batch?: number;
 
   constructor(message: string, info: { value: number; epoch?: number; batch?: number }) {

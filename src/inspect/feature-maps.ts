@@ -19,6 +19,7 @@ export { type FeatureMap, featureMaps };
 
 export type FeatureColormap = 'auto' | 'grey' | 'diverging';
 
+/** Options of renderFeatureMapsPng and renderModelFeatureMapsPng: the tile size, spacing and layout of the PNG. */
 export interface FeatureMapPngOptions {
   /** Screen pixels per activation (default: about 84 px per tile side, between 1 and 16). */
   scale?: number;

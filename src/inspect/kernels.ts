@@ -18,6 +18,7 @@ import { Tensor, shapeStr } from '../tensor.ts';
 import { Canvas, type Legend, THEME, drawLegend, formatScale, gridColumns, legendHeight, legendMinWidth, textHeight, textWidth } from './canvas.ts';
 import { divergingColor, greyColor, maxAbsOf } from './colormap.ts';
 
+/** Options of renderKernelsPng: the cell size, spacing, colour scale and headings of the kernel PNG. */
 export interface KernelPngOptions {
   /** Screen pixels per kernel weight (default: about 60 px per kernel side, between 4 and 16). */
   scale?: number;
@@ -29,6 +30,7 @@ export interface KernelPngOptions {
   title?: boolean;
 }
 
+/** Options of renderKernelGridPng: those of renderKernelsPng and one heading per block of kernels. */
 export interface KernelGridOptions extends KernelPngOptions {
   /** One heading per snapshot, e.g. ['init', 'epoch 1', 'epoch 2']. */
   labels?: string[];

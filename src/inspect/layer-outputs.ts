@@ -5,7 +5,9 @@ import type { Layer } from '../layers/layer.ts';
 import type { Sequential } from '../layers/sequential.ts';
 import { type Tensor, shapeStr } from '../tensor.ts';
 
+/** One layer's output for one input image, as featureMaps(model, x) returns them in order. */
 export interface FeatureMap {
+  /** The layer (of the model's top-level list) that produced it. */
   layer: Layer;
   /** The layer's output for the one input: (1, C, H, W) for image layers, (1, F) for Flatten and Dense. */
   output: Tensor;

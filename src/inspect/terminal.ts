@@ -17,6 +17,7 @@ import { formatScale } from './canvas.ts';
 
 export type AnsiColorMode = 'truecolor' | 'blocks';
 
+/** Options of kernelsToAnsi and weightsToAnsi: the colour mode, colour scale and width of the terminal rendering of a Conv2D's kernels. */
 export interface KernelsAnsiOptions {
   /** Force a mode; default: detectColorMode(env). */
   color?: AnsiColorMode;

@@ -23,6 +23,7 @@ import { type Blob, boxMean, connectedComponents, discFilter, resampleArea, robu
 
 export { type Blob, boxMean, connectedComponents, discFilter, resampleArea, robustStats, squareFilter };
 
+/** The side of the image preprocessDigit produces, in pixels: 28, as MNIST's digits. */
 export const DIGIT_SIZE = 28;
 const BOX = 20;
 /** Pictures are shrunk to at most this many pixels a side before the search for the digit. */
@@ -50,11 +51,13 @@ export interface PreprocessSteps {
   threshold: number;
 }
 
+/** What preprocessDigit returns: the MNIST-like 28x28 image, the warnings, and optionally the intermediate steps. */
 export interface PreprocessResult {
   /** 28x28 values in 0..1, white digit on black, as in MNIST. */
   pixels: Float32Array;
   /** Sentences saying why the result may be wrong (empty when all looked well). */
   warnings: string[];
+  /** Every intermediate image (as `inspect` shows them), only when the options asked for steps. */
   steps?: PreprocessSteps;
 }
 

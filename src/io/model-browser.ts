@@ -14,9 +14,11 @@ import { type ModelMetadata, MODEL_FORMAT, deserializeModel, serializeModel } fr
 
 /** A loaded model: as loadModel returns it (in evaluation mode). */
 export interface LoadedModel {
+  /** The model, rebuilt from the file's architecture and weights, in training mode. */
   model: Sequential;
   /** The input shape without the batch, e.g. [1, 28, 28]. */
   inputShape: number[];
+  /** The file's training metadata (seed, history, ...), as saved. */
   metadata: ModelMetadata;
 }
 
@@ -57,9 +59,11 @@ interface IdbStore {
 
 /** The members of the DOM's IDBFactory (`globalThis.indexedDB`) used here. */
 export interface IndexedDbFactory {
+  /** Opens (creating or upgrading as needed) the database `name` at `version`: IDBFactory.open. */
   open(name: string, version?: number): IdbOpenRequest;
 }
 
+/** Options of saveModelToIndexedDb, loadModelFromIndexedDb and the other IndexedDB functions: which database, in which IndexedDB. */
 export interface IndexedDbOptions {
   /** The database's name (default 'miniconv'). Models are kept in its object store 'models'. */
   dbName?: string;
@@ -67,6 +71,7 @@ export interface IndexedDbOptions {
   indexedDB?: IndexedDbFactory;
 }
 
+/** Options of loadModelFromUrl: a size limit, a stop signal, and the fetch to use. */
 export interface LoadFromUrlOptions {
   /** Refuse a response larger than this many bytes (default 256 MiB, as loadModel). */
   maxBytes?: number;
@@ -78,12 +83,17 @@ export interface LoadFromUrlOptions {
 
 /** The members of the DOM's Response used here. */
 export interface FetchResponse {
+  /** Whether the status is 2xx. */
   readonly ok: boolean;
+  /** The HTTP status code, e.g. 200 or 404. */
   readonly status: number;
+  /** The HTTP status message, e.g. 'Not Found'. */
   readonly statusText: string;
+  /** The response headers (content-length is read to refuse an oversized answer before downloading it). */
   readonly headers: { get(name: string): string | null };
   /** The body as a stream: read chunk by chunk, so that an oversized answer is cut off, not buffered. */
   readonly body: { getReader(): { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(): Promise<void> } } | null;
+  /** The whole body as text (used when there is no body stream). */
   text(): Promise<string>;
 }
 

@@ -6,6 +6,7 @@ import { softmax } from '../kernels/softmax-xent.ts';
 import { Tensor, shapeStr } from '../tensor.ts';
 import type { Layer } from './layer.ts';
 
+/** Options of predict(model, x) and model.predict(x). */
 export interface PredictOptions {
   /** Inputs per forward pass (default 256): bounds the memory a large x takes (other batch sizes may change the last bits, as fast kernels sum in blocks). */
   batchSize?: number;

@@ -8,12 +8,15 @@ import type { Dataset } from '../../dataset.ts';
 
 /** A preprocessing record that does not fit (a bad value, or a per-channel list of the wrong length). */
 export class PreprocessError extends RangeError {
+  /** 'PreprocessError', so that a caller (or a log) can tell it from other RangeErrors. */
   override readonly name = 'PreprocessError';
 }
 
 /** (x - mean) / std; a number applies to every channel, an array gives one value per channel. */
 export interface Preprocess {
+  /** Subtracted from every pixel (0..1 scale): one number for all channels, or one per channel (C). */
   mean: number | number[];
+  /** Divides every pixel after the mean is subtracted, each > 0: one number, or one per channel (C). */
   std: number | number[];
 }
 
