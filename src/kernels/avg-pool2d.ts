@@ -8,14 +8,21 @@
 
 import { Tensor, allocLike, checkShape, shapeStr } from '../tensor.ts';
 
+/** The settings of avgPool2dForward*: a square window and its stride (no padding). */
 export interface AvgPool2dParams {
-  kernelSize: number; // the window is kernelSize x kernelSize
+  /** The window is kernelSize x kernelSize. */
+  kernelSize: number;
+  /** Step between windows, in pixels. */
   stride: number;
 }
 
+/** What avgPool2dForward* keeps for the backward pass. */
 export interface AvgPool2dCache {
-  inShape: readonly number[]; // (N, C, H, W)
+  /** The input's shape, (N, C, H, W). */
+  inShape: readonly number[];
+  /** The settings of the forward pass. */
   p: AvgPool2dParams;
+  /** The input's element type, which dx gets. */
   dtype: 'float32' | 'float64';
 }
 

@@ -17,6 +17,7 @@
 
 import { Tensor, allocLike, checkShape, shapeStr } from '../tensor.ts';
 
+/** The settings and running statistics of batchNorm2dForward*. */
 export interface BatchNorm2dParams {
   /** true: batch statistics (and the running averages are updated); false: the running statistics. */
   training: boolean;
@@ -24,16 +25,23 @@ export interface BatchNorm2dParams {
   eps: number;
   /** Weight of the new batch in the running averages (PyTorch's default 0.1). */
   momentum: number;
-  runningMean: Tensor; // (C), updated in place in training mode
-  runningVar: Tensor; // (C), updated in place in training mode
+  /** The running mean, (C), updated in place in training mode. */
+  runningMean: Tensor;
+  /** The running (unbiased) variance, (C), updated in place in training mode. */
+  runningVar: Tensor;
 }
 
 /** What backward needs; the same for the naive and the fast pair. */
 export interface BatchNorm2dCache {
-  x: Tensor; // (N, C, H, W)
-  w: Tensor; // (C)
-  mean: Float64Array; // (C): the batch mean in training mode, the running mean in evaluation mode
-  invStd: Float64Array; // (C): 1 / sqrt(var + eps), likewise
+  /** The input, (N, C, H, W). */
+  x: Tensor;
+  /** The weight (gamma), (C). */
+  w: Tensor;
+  /** (C): the batch mean in training mode, the running mean in evaluation mode. */
+  mean: Float64Array;
+  /** (C): 1 / sqrt(var + eps), likewise. */
+  invStd: Float64Array;
+  /** Whether the forward pass normalised by the batch's statistics (then backward also flows through mean and variance). */
   training: boolean;
 }
 

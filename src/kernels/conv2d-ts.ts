@@ -88,9 +88,13 @@ export interface Conv2dBackwardOptions {
 }
 
 /** The gradients: dx (N, C, H, W), dw (F, C/G, KH, KW), db (F) or null without bias. */
+/** What conv2dBackward* returns. */
 export interface Conv2dGrads {
+  /** dL/dx, (N, C, H, W). */
   dx: Tensor;
+  /** dL/dw, (F, C/G, KH, KW) (the dwInto tensor when one was given). */
   dw: Tensor;
+  /** dL/db, (F); null when the layer has no bias. */
   db: Tensor | null;
 }
 

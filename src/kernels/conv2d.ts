@@ -24,8 +24,11 @@
 
 import { Tensor, allocLike, checkShape, shapeStr } from '../tensor.ts';
 
+/** The settings of conv2dForward*: stride, zero padding, dilation and groups. */
 export interface Conv2dParams {
+  /** Step of the kernel over the input, in pixels, >= 1. */
   stride: number;
+  /** Zeros added on every side of the input, in pixels, >= 0. */
   padding: number;
   /** Spacing of the kernel's taps; default 1 (an ordinary kernel). */
   dilation?: number;
@@ -33,10 +36,15 @@ export interface Conv2dParams {
   groups?: number;
 }
 
+/** What conv2dForward* keeps for the backward pass. */
 export interface Conv2dCache {
-  x: Tensor; // (N, C, H, W)
-  w: Tensor; // (F, C/G, KH, KW)
+  /** The input, (N, C, H, W). */
+  x: Tensor;
+  /** The weight, (F, C/G, KH, KW). */
+  w: Tensor;
+  /** Whether the forward pass had a bias (then backward returns db). */
   hasBias: boolean;
+  /** The settings of the forward pass. */
   p: Conv2dParams;
 }
 

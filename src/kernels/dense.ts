@@ -5,12 +5,17 @@
 
 import { Tensor, allocLike, checkShape, shapeStr } from '../tensor.ts';
 
+/** What denseForward* keeps for the backward pass. */
 export interface DenseCache {
-  x: Tensor; // (N, IN)
-  w: Tensor; // (OUT, IN)
+  /** The input, (N, IN). */
+  x: Tensor;
+  /** The weight, (OUT, IN). */
+  w: Tensor;
+  /** Whether the forward pass had a bias (then backward returns db). */
   hasBias: boolean;
 }
 
+/** Checks x (N, IN), w (OUT, IN) and b (OUT) or null; returns N, IN, OUT. Throws naming `who`, expected and received. */
 export function denseDims(x: Tensor, w: Tensor, b: Tensor | null, who = 'dense') {
   if (w.rank !== 2) throw new Error(`${who}: weight must be rank 2 (OUT, IN), got ${shapeStr(w.shape)}`);
   const [OUT, IN] = w.shape;

@@ -16,15 +16,19 @@ import type { Rng } from '../rng.ts';
 import type { KernelFamily } from './backend.ts';
 import { type Workspace, wsFloat, wsTensor } from './workspace.ts';
 
+/** The settings of dropoutForward*: the probability, the mode, and the random stream. */
 export interface DropoutParams {
   /** Probability of zeroing a value, in [0, 1). */
   p: number;
+  /** true: draw a mask; false (evaluation mode): the identity. */
   training: boolean;
   /** Where the mask's random numbers come from (used in training mode only). */
   rng: Rng;
 }
 
+/** What dropoutForward* keeps for the backward pass (dx = dy * mask). */
 export interface DropoutCache {
+  /** The input's shape (any). */
   shape: readonly number[];
   /** (x's shape): 0 or 1 / (1 - p) per value; null when the forward pass was the identity. */
   mask: FloatArray | null;

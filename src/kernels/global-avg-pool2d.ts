@@ -12,8 +12,11 @@ import { Tensor, allocLike, checkShape, shapeStr } from '../tensor.ts';
 import type { KernelFamily } from './backend.ts';
 import { type Workspace, wsTensor } from './workspace.ts';
 
+/** What globalAvgPool2dForward* keeps for the backward pass. */
 export interface GlobalAvgPool2dCache {
-  inShape: readonly number[]; // (N, C, H, W)
+  /** The input's shape, (N, C, H, W). */
+  inShape: readonly number[];
+  /** The input's element type, which dx gets. */
   dtype: 'float32' | 'float64';
 }
 

@@ -6,17 +6,25 @@
 
 import { Tensor, allocLike, shapeStr } from '../tensor.ts';
 
+/** The settings of maxPool2dForward*: a square window and its stride (no padding). */
 export interface MaxPool2dParams {
-  kernelSize: number; // the window is kernelSize x kernelSize
+  /** The window is kernelSize x kernelSize. */
+  kernelSize: number;
+  /** Step between windows, in pixels. */
   stride: number;
 }
 
+/** What maxPool2dForward* keeps for the backward pass: which input won each window. */
 export interface MaxPool2dCache {
-  inShape: readonly number[]; // (N, C, H, W)
-  argmax: Int32Array; // (N, C, OH, OW): flat index into x of each window's maximum
+  /** The input's shape, (N, C, H, W). */
+  inShape: readonly number[];
+  /** (N, C, OH, OW): flat index into x of each window's maximum. */
+  argmax: Int32Array;
+  /** The input's element type, which dx gets. */
   dtype: 'float32' | 'float64';
 }
 
+/** Checks the input (N, C, H, W) and the window; returns N, C, H, W, KH (window), S (stride), OH, OW. Throws naming `who`, expected and received. */
 export function maxPool2dDims(x: Tensor, p: MaxPool2dParams, who = 'maxPool2d') {
   if (x.rank !== 4) throw new Error(`${who}: input must be rank 4 (N, C, H, W), but got rank ${x.rank} ${shapeStr(x.shape)}`);
   const [N, C, H, W] = x.shape;

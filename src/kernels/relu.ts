@@ -2,6 +2,7 @@
 
 import { Tensor, allocLike, checkShape } from '../tensor.ts';
 
+/** What reluForward* keeps for the backward pass (dx = dy where y > 0, else 0). */
 export interface ReluCache {
   /**
    * The OUTPUT y, any shape. y > 0 exactly where x > 0 (NaN and -0 included), so it gives backward the

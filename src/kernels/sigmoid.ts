@@ -12,8 +12,10 @@ import { Tensor, allocLike, checkShape } from '../tensor.ts';
 import type { KernelFamily } from './backend.ts';
 import { type Workspace, wsTensor } from './workspace.ts';
 
+/** What sigmoidForward* keeps for the backward pass (dx = dy * y * (1 - y)). */
 export interface SigmoidCache {
-  y: Tensor; // the output, any shape
+  /** The output, any shape. */
+  y: Tensor;
 }
 
 /** 1 / (1 + exp(-v)), without overflow. */

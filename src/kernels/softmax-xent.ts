@@ -6,6 +6,7 @@
 import { Tensor, allocLike, shapeStr } from '../tensor.ts';
 import { TrainingDivergedError } from '../errors.ts';
 
+/** One class index per row of the logits, each in 0..classes-1: (N). */
 export type Labels = ArrayLike<number>;
 
 /** Softmax of each row, computed stably by subtracting the row's maximum first. (N, classes) -> (N, classes) */

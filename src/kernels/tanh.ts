@@ -16,8 +16,10 @@ import { Tensor, allocLike, checkShape } from '../tensor.ts';
 import type { KernelFamily } from './backend.ts';
 import { type Workspace, wsTensor } from './workspace.ts';
 
+/** What tanhForward* keeps for the backward pass (dx = dy * (1 - y^2)). */
 export interface TanhCache {
-  y: Tensor; // the output, any shape
+  /** The output, any shape. */
+  y: Tensor;
 }
 
 /** y = tanh(x), elementwise. */
