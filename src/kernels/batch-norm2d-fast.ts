@@ -16,6 +16,9 @@ import { type BackwardOptions, type KernelFamily, accumulating } from './backend
 import { type Workspace, wsFloat, wsTensor } from './workspace.ts';
 
 /**
+ * Batch normalisation forward, the fast TypeScript kernel (same formula as batchNorm2dForwardNaive):
+ * y = w * (x - mean) / sqrt(var + eps) + b per channel, with the batch's statistics in training mode
+ * (updating the running ones) and the running ones in evaluation mode.
  * @param x (N, C, H, W)  @param w (C) gamma  @param b (C) beta
  * @param p mode, eps, momentum, running statistics (updated in place in training mode)
  * @param opts.ws optional workspace: `out` is then its buffer, overwritten by the next forward with it
@@ -58,6 +61,8 @@ export function batchNorm2dForwardFast(x: Tensor, w: Tensor, b: Tensor, p: Batch
 }
 
 /**
+ * Batch normalisation backward, the fast TypeScript kernel (same formulas as batchNorm2dBackwardNaive):
+ * dx through the batch's mean and variance in training mode, through the fixed running ones in evaluation mode.
  * @param dy (N, C, H, W)
  * @param opts.ws reuse dx between calls; opts.dwInto / dbInto (C): ADD dw / db into them; computeDx false: dx is null
  * @returns dx (N, C, H, W) or null, dw (C), db (C)

@@ -55,4 +55,5 @@ export const conv2dKernels: KernelFamily<Conv2dForward, Conv2dBackward> = {
  * options: conv2dForwardTs's and conv2dBackwardTs's.
  */
 export const conv2dForwardFast: typeof conv2dForwardTs = withFallback(conv2dKernels).forward;
+/** The fast backward: wasm where it can run, else conv2dBackwardTs (see conv2dForwardFast). */
 export const conv2dBackwardFast: typeof conv2dBackwardTs = withFallback(conv2dKernels).backward;

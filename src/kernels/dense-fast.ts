@@ -55,6 +55,8 @@ export interface DenseBackwardOptions {
 type DenseGrads = { dx: Tensor | null; dw: Tensor; db: Tensor | null };
 
 /**
+ * Dense backward, the fast TypeScript kernel (GEMMs, same formulas as denseBackwardNaive): dx = dy w,
+ * dw = dy^T x, db = the sum of dy over the batch.
  * @param dy (N, OUT)
  * @returns dx (N, IN) or null when computeDx is false, dw (OUT, IN), db (OUT) or null without bias
  */
@@ -104,4 +106,5 @@ export const denseKernels: KernelFamily<typeof denseForwardTs, typeof denseBackw
 
 /** The fast pair: wasm where it can run, else TypeScript (backend.ts's withFallback; what the 'wasm' backend runs). */
 export const denseForwardFast: typeof denseForwardTs = withFallback(denseKernels).forward;
+/** The fast backward: wasm where it can run, else denseBackwardTs (see denseForwardFast). */
 export const denseBackwardFast: typeof denseBackwardTs = withFallback(denseKernels).backward;

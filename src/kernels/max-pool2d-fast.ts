@@ -142,4 +142,5 @@ export const maxPool2dKernels: KernelFamily<typeof maxPool2dForwardTs, typeof ma
 
 /** The fast pair: wasm where it can run, else TypeScript (backend.ts's withFallback; what the 'wasm' backend runs). */
 export const maxPool2dForwardFast: typeof maxPool2dForwardTs = withFallback(maxPool2dKernels).forward;
+/** The fast backward: wasm where it can run, else maxPool2dBackwardTs (see maxPool2dForwardFast). */
 export const maxPool2dBackwardFast: typeof maxPool2dBackwardTs = withFallback(maxPool2dKernels).backward;

@@ -13,6 +13,7 @@ import { type ReluCache, reluBackwardNaive, reluForwardNaive } from './relu.ts';
 import { type KernelFamily, withFallback } from './backend.ts';
 import { type Workspace, requireWasm, wsTensor } from './workspace.ts';
 
+/** Options of reluForwardTs / reluBackwardTs and the fast pair: a workspace, and whether to work in place. */
 export interface ReluFastOptions {
   /** Reuse the output buffer across calls (overwritten by the next call with this workspace). */
   ws?: Workspace;
@@ -85,4 +86,5 @@ export const reluKernels: KernelFamily<typeof reluForwardTs, typeof reluBackward
 
 /** The fast pair: wasm where it can run, else TypeScript (backend.ts's withFallback; what the 'wasm' backend runs). */
 export const reluForwardFast: typeof reluForwardTs = withFallback(reluKernels).forward;
+/** The fast backward: wasm where it can run, else reluBackwardTs (see reluForwardFast). */
 export const reluBackwardFast: typeof reluBackwardTs = withFallback(reluKernels).backward;
