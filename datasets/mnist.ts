@@ -10,6 +10,7 @@ import { type DigitCacheOptions, loadDigitCodes } from './digits-cache.ts';
 
 const PIXELS = DIGIT_SIZE * DIGIT_SIZE;
 
+/** Options of loadDigits(): where the digit cache is, the train/test split, and the shuffle's seed. */
 export interface DigitsOptions extends DigitCacheOptions {
   /** Fraction of each digit's samples that go to the training set (default 0.8). */
   trainFraction?: number;
@@ -17,7 +18,13 @@ export interface DigitsOptions extends DigitCacheOptions {
   seed?: number;
 }
 
-export interface DigitsSplit { train: Dataset; test: Dataset }
+/** What loadDigits() returns: the bundled digits split per digit into a training and a held-out set, each (count, 1, 28, 28) with labels 0..9. */
+export interface DigitsSplit {
+  /** The training set: trainFraction of each digit's samples, shuffled. */
+  train: Dataset;
+  /** The held-out set: the rest of each digit's samples, shuffled. */
+  test: Dataset;
+}
 
 /**
  * The package's samples per digit, as flat Float32Arrays of length count*784, in the package's

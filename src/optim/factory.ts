@@ -5,7 +5,9 @@ import type { Optimizer } from './optimizer.ts';
 import { SGD } from './sgd.ts';
 import { Adam, AdamW } from './adam.ts';
 
+/** The name of a built-in optimiser, as `miniconv train --optimizer` and the zoo's defaults give it. */
 export type OptimizerName = 'sgd' | 'adam' | 'adamw';
+/** Every OptimizerName: 'sgd' (SGD), 'adam' (Adam), 'adamw' (AdamW); what createOptimizer accepts. */
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'adam', 'adamw'];
 
 /** The optimiser called `name` ('sgd' | 'adam' | 'adamw') over `params`. */

@@ -58,9 +58,13 @@ export type { ZooOptions } from './zoo-setup.ts';
 
 /** How a zoo model is trained by default (`miniconv train --model NAME` with no other option). */
 export interface TrainingDefaults {
+  /** Passes over the training set. */
   epochs: number;
+  /** Images per mini-batch. */
   batchSize: number;
+  /** Which optimiser: 'sgd', 'adam' or 'adamw'. */
   optimizer: OptimizerName;
+  /** The (initial) learning rate, > 0. */
   lr: number;
   /** SGD only. */
   momentum: number;
@@ -72,15 +76,19 @@ export interface TrainingDefaults {
   schedule?: string;
   /** Multiply the rate by this after every epoch (when there is no schedule). */
   lrDecay: number;
+  /** The training augmentation, by name (see AUGMENT_NAMES): 'elastic', 'affine', 'shift', 'picture' or 'none'. */
   augment: AugmentName;
 }
 
+/** A model of the zoo (zooModel(name)): how to build it and how to train it by default. */
 export interface ZooModel {
+  /** Its name in ZOO_NAMES, as `miniconv train --model NAME` takes it. */
   name: string;
   /** One line: what it is and where it comes from. */
   description: string;
   /** The network: a seed, or { seed, inputShape, classes, normalize } (default one 28x28 digit, 10 classes). */
   build: (opts: number | ZooOptions) => Sequential;
+  /** How `miniconv train --model NAME` trains it when no other option is given. */
   defaults: TrainingDefaults;
 }
 
@@ -257,6 +265,7 @@ export const ZOO: Readonly<Record<string, ZooModel>> = {
     defaults: { epochs: 20, batchSize: 32, optimizer: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false, weightDecay: 5e-4, schedule: 'warmup-cosine:1', lrDecay: 1, augment: 'elastic' },
   },
 };
+/** The names of the zoo's models, in the zoo's order: what zooModel and `miniconv train --model` accept. */
 export const ZOO_NAMES: readonly string[] = Object.keys(ZOO);
 
 /** The zoo model called `name`; throws a RangeError listing the names for any other. */

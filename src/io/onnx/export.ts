@@ -107,6 +107,7 @@ function child(layer: Layer, key: 'block' | 'shortcut' | 'layers'): unknown {
   return (layer as unknown as Record<string, unknown>)[key];
 }
 
+/** The ONNX form of each layer type that has one, by LayerConfig.type (Conv2D, Dense, ReLU, ...): exportOnnx refuses a model with any other layer, naming it. */
 export const LAYER_EXPORTERS: Record<string, LayerExporter> = {
   // y = Conv(x, w, b): pads [top, left, bottom, right], weight (F, C/G, KH, KW).
   Conv2D: (layer, x, _shape, g) => {
@@ -223,6 +224,7 @@ export const LAYER_EXPORTERS: Record<string, LayerExporter> = {
   }),
 };
 
+/** Options of exportOnnx(model, inputShape, ...): the graph's name, the preprocessing and producer version to record. */
 export interface ExportOptions {
   /** The graph's name (default: the model's name, or 'miniconv'). */
   graphName?: string;

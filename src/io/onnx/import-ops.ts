@@ -240,6 +240,7 @@ const passThrough = (name: string): OpImporter => (node, ctx, who) => {
   ctx.note(who, name);
 };
 
+/** How importOnnx turns each ONNX op type it supports (Conv, Gemm, MatMul, Relu, MaxPool, ...) into a miniconv layer or a note; any other op is an error naming it. */
 export const OP_IMPORTERS: Record<string, OpImporter> = {
   Conv: (node, ctx, who) => {
     needNchw(ctx, who);

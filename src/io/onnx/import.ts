@@ -33,6 +33,7 @@ import { ImportContext, type LayerSpec, OP_IMPORTERS, perm } from './import-ops.
 import { Attributes, type ConstTensor, type GraphProto, type NodeProto, type TensorProto, DataType, onnx, readTensor, toNumber } from './proto.ts';
 import { type Preprocess, checkPreprocess } from './mean-std.ts';
 
+/** The ONNX opsets importOnnx reads, min to max inclusive (9 to 20); a model declaring another is refused, naming the range. */
 export const IMPORT_OPSETS = { min: 9, max: 20 } as const;
 
 /** The most nodes a graph may have: 100,000 (ResNet-152 has about 500; a 20,000-node chain imports in a fraction of a second). */
@@ -47,6 +48,7 @@ const MAX_RESIDUAL_NESTING = Math.floor(MAX_LAYER_DEPTH / 2);
 /** The ops a final Softmax may be: the model then outputs the logits, whose softmax is the file's output. */
 const FINAL_SOFTMAX = new Set(['Softmax', 'LogSoftmax']);
 
+/** Options of importOnnx(bytes, ...): the preprocessing and name to record with the model. */
 export interface ImportOptions {
   /** The input normalisation the model expects, recorded with it (default: what the file's miniconv metadata says, if any). */
   preprocess?: Preprocess;
@@ -54,12 +56,17 @@ export interface ImportOptions {
   name?: string;
 }
 
+/** What importOnnx read from the file besides the layers: who wrote it, its versions, its value names and what it left out. */
 export interface ImportInfo {
+  /** The file's producer_name and producer_version, e.g. 'pytorch 2.1.0' ('unknown' when absent). */
   producer: string;
+  /** The file's ONNX IR version (ir_version). */
   irVersion: number;
+  /** The default-domain ONNX opset the model declares, within IMPORT_OPSETS. */
   opset: number;
   /** The ONNX graph's input and output value names. */
   input: string;
+  /** The name of the value the miniconv model's output stands for (the logits; a dropped final Softmax's input). */
   output: string;
   /** NHWC when the ONNX model takes NHWC input (Keras); the miniconv model always takes NCHW. */
   inputLayout: 'NCHW' | 'NHWC' | 'features';
@@ -67,11 +74,15 @@ export interface ImportInfo {
   dropped: string[];
 }
 
+/** What importOnnx returns: the model, its input shape and preprocessing, and what was read. */
 export interface ImportResult {
+  /** The model with the file's weights, in evaluation mode (call model.train() to train it further). */
   model: Sequential;
   /** One input without the batch, NCHW: [C, H, W] (or [features]). */
   inputShape: number[];
+  /** The input normalisation the model expects: the option, else the file's miniconv.preprocess metadata; absent when neither says. */
   preprocess?: Preprocess;
+  /** What was read from the file besides the layers. */
   info: ImportInfo;
 }
 

@@ -7,4 +7,5 @@
  * the file. ONNX Runtime runs opset 7 to 2x.
  */
 export const ONNX_OPSET = 13;
+/** The ONNX IR version exportOnnx writes: 7 (the one that goes with opset 13). */
 export const ONNX_IR_VERSION = 7;
