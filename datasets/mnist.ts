@@ -20,7 +20,7 @@ export interface DigitsOptions extends DigitCacheOptions {
 
 /** What loadDigits() returns: the bundled digits split per digit into a training and a held-out set, each (count, 1, 28, 28) with labels 0..9. */
 export interface DigitsSplit {
-  /** The training set: trainFraction of each digit's samples, shuffled. */
+  /** The training set: the first round(trainFraction * count) of each digit's samples (in the package's order), then shuffled. */
   train: Dataset;
   /** The held-out set: the rest of each digit's samples, shuffled. */
   test: Dataset;

@@ -42,6 +42,10 @@ const declOf = (symbol) => symbol.valueDeclaration ?? symbol.declarations?.[0];
 const isPrivate = (decl) => !!decl && (ts.getCombinedModifierFlags(decl) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) !== 0;
 const hidden = (name) => name.startsWith('_') || name.startsWith('#');
 
+/** Declared only in TypeScript's own lib files (lib.es5.d.ts ...), e.g. ArrayLike's length. */
+const libDir = dirname(ts.getDefaultLibFilePath({}));
+const fromLib = (symbol) => (symbol.declarations ?? []).length > 0 && symbol.declarations.every((d) => dirname(d.getSourceFile().fileName) === libDir);
+
 /** The members worth documenting: a class's public instance and static members, an interface's or object type's fields. */
 function membersOf(checker, symbol) {
   const decl = declOf(symbol);
@@ -57,8 +61,10 @@ function membersOf(checker, symbol) {
     if (ctor) for (const p of ctor.parameters) if (ts.isParameterPropertyDeclaration(p, ctor) && !isPrivate(p)) out.push(checker.getSymbolAtLocation(p.name));
   } else if (ts.isInterfaceDeclaration(decl) || ts.isTypeAliasDeclaration(decl)) {
     const type = checker.getDeclaredTypeOfSymbol(symbol);
-    if (ts.isInterfaceDeclaration(decl) || (type.flags & ts.TypeFlags.Object) !== 0) {
-      for (const p of checker.getPropertiesOfType(type)) if (!hidden(p.name)) out.push(p);
+    // A tuple's positions and length, and members declared only in TypeScript's own lib (ArrayLike's
+    // length), are not the package's to document: the type's own doc says what they hold.
+    if (ts.isInterfaceDeclaration(decl) || ((type.flags & ts.TypeFlags.Object) !== 0 && !checker.isTupleType(type))) {
+      for (const p of checker.getPropertiesOfType(type)) if (!hidden(p.name) && !fromLib(p)) out.push(p);
     }
   }
   return out;
@@ -154,6 +160,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.argv.includes('--check')) {
     for (const m of missing) console.log(m);
     console.log(`${missing.length} exported symbols, members and option fields without JSDoc`);
+    if (missing.length > 0) process.exitCode = 1; // every export is documented (test/api-docs.test.ts): a new gap fails
   } else {
     const out = join(root, 'docs', 'api.md');
     writeFileSync(out, markdown(collected));
