@@ -552,6 +552,63 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     await p.close();
   }, 180_000);
 
+  test('a map of the second conv layer opens the explorer: that filter\'s kernel for the chosen input channel (the model\'s weights) over the whole map of the layer before, and play/next slide it', async () => {
+    const model = createDigitModel(7);
+    const file = join(mkdtempSync(join(tmpdir(), 'miniconv-playground-')), 'deeper.json');
+    saveModel(file, model, [1, 28, 28], { seed: 7 });
+    const weight = model.params().find((q) => q.name === 'conv2d_2.weight')!.value; // (32, 16, 5, 5)
+    const kernel = (f: number, c: number) => Array.from({ length: 25 }, (_, k) => weight.data[(f * 16 + c) * 25 + k]);
+    const shown = async (p: Page) => (await p.getByTestId('explorer-kernel').inputValue()).trim().split(/\s+/).map(Number);
+    const expectKernel = async (p: Page, f: number, c: number) => {
+      const got = await shown(p), want = kernel(f, c);
+      expect(got).toHaveLength(25);
+      got.forEach((v, k) => expect(v).toBeCloseTo(Number(want[k].toPrecision(4)), 12)); // the page writes 4 significant digits
+    };
+    for (const [width, height] of [[1280, 800], [390, 844]]) {
+      const p = await browser.newPage({ viewport: { width, height } });
+      p.setDefaultTimeout(PAGE_TIMEOUT);
+      const errs = collectErrors(p);
+      await p.goto(`${url}?model=default&panel=models`);
+      await p.waitForSelector('body[data-ready=true]');
+      await p.getByTestId('model-load').setInputFiles(file);
+      await p.waitForFunction(() => document.querySelector('[data-testid=model-current]')?.textContent?.includes('deeper.json (loaded)'));
+      await p.getByTestId('panel-draw').click();
+      await stroke(p, [[0.3, 0.2], [0.7, 0.2], [0.45, 0.85]]); // a 7
+      await predicted(p);
+      await p.getByRole('button', { name: 'conv2d_2 map 3 (overview)' }).click();
+      await p.getByTestId('network-explore').click();
+      expect(await p.getByTestId('panel-explorer').getAttribute('aria-selected')).toBe('true');
+      expect(await p.getByTestId('explorer-origin').textContent()).toMatch(/^From the Draw panel: filter 3 of conv2d_2 reads 16 maps of maxpool2d_1 for your digit, with one 5x5 kernel per map\. Here the whole 14x14 maps of maxpool2d_1, one input channel at a time/);
+      expect(await p.getByTestId('explorer-origin').textContent()).toContain(`b[3] = `);
+      // The whole 14x14 map, with the layer's padding 2: a 14x14 output, the real map's size.
+      expect(await p.getByTestId('explorer-size').inputValue()).toBe('14');
+      expect(await p.getByTestId('explorer-padding').inputValue()).toBe('2');
+      expect((await p.getByTestId('explorer-input').inputValue()).split('\n')).toHaveLength(14);
+      const chooser = p.getByTestId('explorer-channel');
+      expect(await chooser.locator('option').count()).toBe(16);
+      const first = Number(await chooser.inputValue());
+      await expectKernel(p, 3, first);
+      const other = (first + 5) % 16;
+      await chooser.selectOption(String(other));
+      await expectKernel(p, 3, other);
+      expect(await chooser.locator('option:checked').textContent()).toBe(`input channel ${other}: maxpool2d_1 map ${other}, under w[3][${other}]`);
+      // Next and Play move the kernel over the real map, position by position.
+      const sum = p.getByTestId('explorer-sum');
+      expect(await p.textContent('#message')).toBe('');
+      expect(await sum.textContent()).toMatch(/^y\[0\]\[0\] = /);
+      await p.getByTestId('explorer-next').click();
+      expect(await sum.textContent()).toMatch(/^y\[0\]\[1\] = /);
+      if (width === 1280) await p.screenshot({ path: join(tmpdir(), 'miniconv-shot-explorer-deeper-1280.png') });
+      await p.getByTestId('explorer-play').click();
+      await p.waitForFunction(() => /^y\[0\]\[3\] = /.test(document.querySelector('[data-testid=explorer-sum]')?.textContent ?? ''));
+      await p.getByTestId('explorer-play').click(); // pause
+      if (width === 390) await p.screenshot({ path: join(tmpdir(), 'miniconv-shot-explorer-deeper-390.png'), fullPage: true });
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width); // the 14x14 grids scroll inside the page
+      expect(errs).toEqual([]);
+      await p.close();
+    }
+  }, 240_000);
+
   test('on a phone: the model dropdown is not cut off, and the prediction sits beside the drawing pad', async () => {
     const p = await browser.newPage({ viewport: { width: 390, height: 844 } });
     p.setDefaultTimeout(PAGE_TIMEOUT);
