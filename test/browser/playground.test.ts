@@ -557,6 +557,7 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'miniconv-playground-')), 'deeper.json');
     saveModel(file, model, [1, 28, 28], { seed: 7 });
     const weight = model.params().find((q) => q.name === 'conv2d_2.weight')!.value; // (32, 16, 5, 5)
+    const bias = model.params().find((q) => q.name === 'conv2d_2.bias')!.value;
     const kernel = (f: number, c: number) => Array.from({ length: 25 }, (_, k) => weight.data[(f * 16 + c) * 25 + k]);
     const shown = async (p: Page) => (await p.getByTestId('explorer-kernel').inputValue()).trim().split(/\s+/).map(Number);
     const expectKernel = async (p: Page, f: number, c: number) => {
@@ -599,6 +600,23 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
       await p.getByTestId('explorer-next').click();
       expect(await sum.textContent()).toMatch(/^y\[0\]\[1\] = /);
       if (width === 1280) await p.screenshot({ path: join(tmpdir(), 'miniconv-shot-explorer-deeper-1280.png') });
+      // The explorer's inputs are the real maps: its output at y[0][1] summed over the 16 channels,
+      // plus the model's bias, is the page's own conv2d_2 map 3 there (4-digit rounding of the inputs aside).
+      if (width === 1280) {
+        const real = Number(await sum.getAttribute('data-real'));
+        expect(await sum.textContent()).toContain('(conv2d_2 map 3 here: b + the sum of this over all 16 channels = ');
+        let total = bias.data[3], size = Math.abs(bias.data[3]);
+        for (let c = 0; c < 16; c++) {
+          await chooser.selectOption(String(c));
+          await expectKernel(p, 3, c);
+          const part = (JSON.parse((await p.getByTestId('explorer-output').getAttribute('data-matrix'))!) as number[][][])[0][0][1];
+          total += part;
+          size += Math.abs(part);
+        }
+        expect(await sum.textContent()).toMatch(/^y\[0\]\[1\] = /); // a change of channel keeps the position
+        expect(size).toBeGreaterThan(0);
+        expect(Math.abs(total - real)).toBeLessThanOrEqual(2e-3 * size + 1e-6);
+      }
       await p.getByTestId('explorer-play').click();
       await p.waitForFunction(() => /^y\[0\]\[3\] = /.test(document.querySelector('[data-testid=explorer-sum]')?.textContent ?? ''));
       await p.getByTestId('explorer-play').click(); // pause

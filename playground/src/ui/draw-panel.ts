@@ -290,7 +290,8 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
       const note = `From the Draw panel: filter ${f} of ${conv} reads ${CG} map${CG > 1 ? 's' : ''} of ${before.layer} for your digit, with one ${KH}x${KW} kernel per map. ` +
         `Here ${where}, one input channel at a time (choose which below): ${conv} map ${f} = b[${f}] + the sum over the ${CG} channels of the explorer's output, with b[${f}] = ${fmt(b, 3)} ` +
         `(the filter responds most at output (${bi}, ${bj}); numbers rounded to 4 digits).`;
-      detail = { note, stride: whole ? o.stride : 1, padding: whole ? o.padding : 0, dilation: whole ? o.dilation : 1, choices, pick };
+      const real = whole ? { name: `${conv} map ${f}`, y: Array.from({ length: OH }, (_, i) => Array.from({ length: OW }, (_, j) => out.data[(f * OH + i) * OW + j])) } : undefined;
+      detail = { note, stride: whole ? o.stride : 1, padding: whole ? o.padding : 0, dilation: whole ? o.dilation : 1, choices, pick, whole: real };
     }
     const button = el('button', { 'data-testid': testid }, index === 0 ? 'Slide this kernel over your digit in the convolution explorer' : 'Slide this filter\'s kernels over the maps it reads in the convolution explorer');
     button.addEventListener('click', () => window.dispatchEvent(new CustomEvent('explore-case', { detail })));

@@ -61,6 +61,8 @@ export function createExplorerPanel(): HTMLElement {
   let r: Explored | null = null;
   let x: Matrix[] = SEED_CASE.x, w: Matrix[][] = SEED_CASE.w;
   let at = 0; // the output position shown, (f * OH + i) * OW + j
+  let choices: ExploreCase['choices'] = []; // a case from the Draw panel: its input channels
+  let whole: ExploreCase['whole'] = undefined; // and the real feature map, when the explorer shows all of it
   let timer = 0;
   const count = () => ({ C: Number(channels.input.value), F: Number(filters.input.value), G: Number(groups.value) });
 
@@ -193,6 +195,10 @@ export function createExplorerPanel(): HTMLElement {
       terms.some((t) => t.padded) ? '0 = the zero padding' : '',
     ].filter((s) => s !== '');
     sum.textContent = `${lead}${symbols.join(' + ')}\n${' '.repeat(lead.length - 2)}= ${values.join(' + ')}\n${' '.repeat(lead.length - 2)}= ${num(e.y[f][i][j])}${notes.length ? `\n(${notes.join('; ')})` : ''}`;
+    // A deeper layer's map from the Draw panel: the real value there, the bias plus every channel's part.
+    const real = whole && whole.y.length === OH && whole.y[0].length === OW ? whole.y[i][j] : undefined;
+    sum.dataset.real = real === undefined ? '' : String(real);
+    if (real !== undefined) sum.textContent += `\n(${whole!.name} here: b + the sum of this over all ${choices.length} channels = ${num(real)})`;
     back.hidden = !backward.checked;
     if (backward.checked) renderBackward(e, f, i, j, { xName, wName });
   };
@@ -268,6 +274,8 @@ export function createExplorerPanel(): HTMLElement {
   seed.addEventListener('click', () => {
     origin.hidden = true;
     channelField.hidden = true;
+    choices = [];
+    whole = undefined;
     size.input.value = '3'; ksize.input.value = '2'; stride.input.value = '1'; padding.input.value = '0';
     dilation.input.value = '1'; channels.input.value = '1'; filters.input.value = '1';
     fillGroups();
@@ -286,7 +294,6 @@ export function createExplorerPanel(): HTMLElement {
   // or of the maps of the layer before, under it (the bias left out), ready to Play. With several
   // input channels the explorer shows one at a time, its own kernel over its own map: a deeper
   // layer's map is the bias plus the sum of these over the channels (the note says so).
-  let choices: ExploreCase['choices'] = [];
   const show = (k: number, keepAt: boolean) => {
     const c = choices[k];
     size.input.value = String(c.x.length); ksize.input.value = String(c.w.length);
@@ -302,6 +309,7 @@ export function createExplorerPanel(): HTMLElement {
     const c = (ev as CustomEvent<ExploreCase>).detail;
     stop();
     choices = c.choices;
+    whole = c.whole;
     stride.input.value = String(c.stride); padding.input.value = String(c.padding); dilation.input.value = String(c.dilation);
     backward.checked = false;
     origin.hidden = false;
@@ -318,4 +326,8 @@ export function createExplorerPanel(): HTMLElement {
  * What the Draw panel sends the explorer: where the numbers come from, the convolution's options,
  * and per input channel its patch (or whole map) and its kernel; `pick` is the channel shown first.
  */
-export interface ExploreCase { note: string; stride: number; padding: number; dilation: number; choices: Array<{ label: string; x: Matrix; w: Matrix }>; pick: number }
+export interface ExploreCase {
+  note: string; stride: number; padding: number; dilation: number; choices: Array<{ label: string; x: Matrix; w: Matrix }>; pick: number;
+  /** A deeper layer sent whole: the real feature map (bias included, OH x OW) and its name. */
+  whole?: { name: string; y: Matrix };
+}
