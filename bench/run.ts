@@ -201,7 +201,7 @@ async function main(): Promise<number> {
         if (r.error) return 'error';
         return `${fmt(r.trainImagesPerSecMedian)} / ${fmt(Math.max(r.inferImagesPerSec ?? 0, r.inferImagesPerSecFused ?? 0))}`;
       });
-      console.log(`  ${e.label.padEnd(34)} ${cells.join('   ')}`);
+      console.log(`  ${e.label.padEnd(38)} ${cells.join('   ')}`);
     }
   }
   console.log('\n* TF.js-wasm on Node runs one thread unless forced (bench/peers/README.md); every TF.js-wasm run registers a');
