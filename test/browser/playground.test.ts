@@ -249,6 +249,13 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     }
     await page.getByTestId('number-clear').click();
     expect(await boxes.count()).toBe(0);
+    // Read on an empty pad: said so, no error; then a stroke is read when it ends, without the button.
+    await page.getByTestId('number-read-button').click();
+    expect(await page.getByTestId('number-read').textContent()).toBe('Nothing written yet: write a few digits, side by side.');
+    await padStroke(page, 'number-pad', [[0.5, 0.15], [0.5, 0.5], [0.5, 0.85]]);
+    await page.waitForSelector('[data-testid=number-section][data-number=read]');
+    expect(await page.getByTestId('number-read').getAttribute('data-text')).toBe('1');
+    expect(await boxes.count()).toBe(1);
     expect(errors).toEqual([]);
   }, 180_000);
 

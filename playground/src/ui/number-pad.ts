@@ -51,12 +51,18 @@ export function createNumberPad(client: WorkerClient): HTMLElement {
     clearTimeout(timer);
     const id = ++seq;
     element.dataset.number = 'reading';
+    const rgba = ctx.getImageData(0, 0, PAD_W, PAD_H).data;
+    if (!rgba.some((v, i) => i % 4 === 0 && v < 128)) { // a blank pad is not an error: nothing to read yet
+      clearResult('Nothing written yet: write a few digits, side by side.');
+      element.dataset.number = 'none';
+      return;
+    }
     let r: Awaited<ReturnType<WorkerClient['readNumber']>>;
     try {
-      r = await client.readNumber(ctx.getImageData(0, 0, PAD_W, PAD_H).data, PAD_W, PAD_H);
+      r = await client.readNumber(rgba, PAD_W, PAD_H);
     } catch (e) {
       if (id !== seq) return;
-      clearResult((e as Error).message); // "number pad: no digit found ..."
+      clearResult((e as Error).message); // also on the page's status line, as the worker's errors are
       element.dataset.number = 'none';
       return;
     }
