@@ -38,6 +38,16 @@ async function stroke(page: Page, points: Array<[number, number]>): Promise<void
   await page.mouse.up();
 }
 
+/** Strokes on the number pad (or another pad `testId`), in pad coordinates 0..1, with the real mouse. */
+async function padStroke(page: Page, testId: string, points: Array<[number, number]>): Promise<void> {
+  const box = (await page.getByTestId(testId).boundingBox())!;
+  const at = ([x, y]: [number, number]) => [box.x + x * box.width, box.y + y * box.height] as const;
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 3 });
+  await page.mouse.up();
+}
+
 async function predicted(page: Page): Promise<string> {
   await page.waitForFunction(() => /^\d/.test(document.querySelector('[data-testid=prediction]')?.textContent ?? ''));
   await page.waitForTimeout(300); // the last stroke's prediction
@@ -196,6 +206,56 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     await page.screenshot({ path: join(tmpdir(), 'miniconv-shot-explorer-from-map-1280.png') });
     await page.getByTestId('explorer-seed').click(); // back to the seed example, where the explorer tests below start
     expect(await page.getByTestId('explorer-origin').isHidden()).toBe(true);
+    expect(errors).toEqual([]);
+  }, 180_000);
+
+  test('the number pad: three digits written with the mouse are read, boxed with their probabilities, under the heat map of the fully convolutional net; it fits a phone', async () => {
+    await page.getByTestId('panel-draw').click();
+    const ring = (cx: number) => Array.from({ length: 33 }, (_, k) => [cx + 0.07 * Math.sin((2 * Math.PI * k) / 32), 0.5 - 0.33 * Math.cos((2 * Math.PI * k) / 32)] as [number, number]);
+    await padStroke(page, 'number-pad', [[0.2, 0.15], [0.2, 0.5], [0.2, 0.85]]);
+    await padStroke(page, 'number-pad', ring(0.45));
+    await padStroke(page, 'number-pad', [[0.7, 0.15], [0.7, 0.5], [0.7, 0.85]]);
+    await page.getByTestId('number-read-button').click();
+    await page.waitForSelector('[data-testid=number-section][data-number=read]');
+    const text = await page.getByTestId('number-read').getAttribute('data-text');
+    expect(text).toMatch(/^\d{3}$/);
+    expect(text).toBe('101'); // the trained model reads a drawn 1 and 0 as the test above shows
+    expect(await page.getByTestId('number-read').textContent()).toMatch(/^Read: 101 1 \(\d+\.\d%\)0 \(\d+\.\d%\)1 \(\d+\.\d%\)/);
+    const boxes = page.getByTestId('number-boxes').getByTestId('number-box');
+    expect(await boxes.count()).toBe(3);
+    expect(await boxes.locator('.label').allTextContents()).toEqual([expect.stringMatching(/^1 \d+%$/), expect.stringMatching(/^0 \d+%$/), expect.stringMatching(/^1 \d+%$/)]);
+    // Each box lies over its digit on the pad, left to right.
+    const pad = (await page.getByTestId('number-pad').boundingBox())!;
+    const centres = await Promise.all([0, 1, 2].map(async (k) => { const b = (await boxes.nth(k).boundingBox())!; return (b.x + b.width / 2 - pad.x) / pad.width; }));
+    centres.forEach((c, k) => expect(Math.abs(c - [0.2, 0.45, 0.7][k]), `box ${k} centre ${c}`).toBeLessThan(0.05));
+    // The heat map: coloured (a class's hue) where the ink is, grey elsewhere.
+    const coloured = await page.evaluate(() => {
+      const d = document.querySelector('[data-testid=number-heatmap]').getContext('2d').getImageData(0, 0, 600, 200).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.max(Math.abs(d[i] - d[i + 1]), Math.abs(d[i + 1] - d[i + 2])) > 40) n++;
+      return n;
+    });
+    expect(coloured).toBeGreaterThan(500);
+    await page.getByTestId('number-section').screenshot({ path: join(tmpdir(), 'miniconv-shot-number-1280.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      const phonePad = (await page.getByTestId('number-pad').boundingBox())!;
+      expect(phonePad.x).toBeGreaterThanOrEqual(0);
+      expect(phonePad.x + phonePad.width).toBeLessThanOrEqual(390);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await page.getByTestId('number-section').screenshot({ path: join(tmpdir(), 'miniconv-shot-number-390.png') });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+    await page.getByTestId('number-clear').click();
+    expect(await boxes.count()).toBe(0);
+    // Read on an empty pad: said so, no error; then a stroke is read when it ends, without the button.
+    await page.getByTestId('number-read-button').click();
+    expect(await page.getByTestId('number-read').textContent()).toBe('Nothing written yet: write a few digits, side by side.');
+    await padStroke(page, 'number-pad', [[0.5, 0.15], [0.5, 0.5], [0.5, 0.85]]);
+    await page.waitForSelector('[data-testid=number-section][data-number=read]');
+    expect(await page.getByTestId('number-read').getAttribute('data-text')).toBe('1');
+    expect(await boxes.count()).toBe(1);
     expect(errors).toEqual([]);
   }, 180_000);
 

@@ -11,6 +11,7 @@ import { divergingLegend, greyLegend, maxAbs, paintBlock } from './paint.ts';
 import { createNetworkOverview } from './network-overview.ts';
 import type { ExploreCase } from './explorer-panel.ts';
 import { MAX_SIDE } from '../explorer-math.ts';
+import { createNumberPad } from './number-pad.ts';
 
 const PAD = 280; // drawing pad size in canvas pixels
 const PREDICT_EVERY_MS = 120;
@@ -41,6 +42,7 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
       el('div', { class: 'pad-box' }, pad, el('div', { class: 'buttons' }, clear)),
       el('div', { class: 'seen' }, el('h3', {}, 'What the net sees'), netInput),
       el('div', { class: 'answer' }, el('h3', {}, 'Prediction'), prediction, probabilities)),
+    createNumberPad(client),
     el('h3', {}, 'The whole network at a glance'), overview.element,
     el('h3', {}, 'Feature maps of every layer for your digit'), maps, kernelView);
 
