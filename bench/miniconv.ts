@@ -2,10 +2,12 @@
 // bench/peers/ (same fixture: initial weights, data order, batch size, SGD settings), timed the
 // same way, reported as the same JSON on the last line of stdout.
 //
-//   npx tsx bench/miniconv.ts --fixture FILE [--threads N] [--backend wasm|ts] [--train-images N] [--infer-images N]
+//   npx tsx bench/miniconv.ts --fixture FILE [--threads N] [--backend wasm|ts] [--train-images N] [--infer-images N] [--save-onnx FILE]
 import {
   Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, softmaxCrossEntropy,
 } from '../src/index.ts';
+import { writeFileSync } from 'node:fs';
+import { exportOnnx } from '../src/io/onnx/export.ts';
 import { checkBackend, setDefaultBackend, wasmStatus } from '../src/kernels/index.ts';
 import { trainStep } from '../src/train/step.ts';
 import { ParallelTrainer } from '../src/train/parallel.ts';
@@ -81,6 +83,8 @@ runPeer(library, { threads: args.threads }, async () => {
   const n = run.inferImages;
   const { times, correct, warmup } = timeInference(model, parallel, data.test, { n, batch: fx.inferBatch, runs: args.inferRuns, warmup: args.inferWarmup, inputShape: [1, 28, 28], classes: CLASSES });
   parallel?.close();
+  // The trained model as ONNX, for the ONNX Runtime peers (peers/onnxruntime.ts): the same weights on the same images.
+  if (args.saveOnnx) writeFileSync(args.saveOnnx, exportOnnx(model, [1, 28, 28]));
 
   finish({
     library, backend: args.backend ?? 'wasm', threads: args.threads, simd: wasmStatus() === 'wasm',

@@ -12,6 +12,8 @@
 //
 //   npm run bench -- --model NAME [--quick] [--rounds N] [--train-images N] [--only ...] [--json FILE]
 //
+// ONNX Runtime (onnxruntime-node, native, and onnxruntime-web, wasm, each one thread) runs inference only, on
+// miniconv's exportOnnx of the model miniconv's 1-thread entry trained in the same run (peers/onnxruntime.ts).
 // --model NAME benchmarks a zoo model (digits, lenet5, vgg-mini, resnet-mini, mobilenet-mini) instead:
 // miniconv against TF.js-wasm on the same architecture (bench/zoo.ts says how).
 // --quick trains a few hundred images per library (a smoke test; one test runs it).
@@ -26,7 +28,7 @@
 // (bench/two-cores.ts), after every round, and prints miniconv's ratios beside them.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,38 +45,49 @@ const here = dirname(fileURLToPath(import.meta.url));
 const FORWARD_FLOP = 2 * (8 * 25 * 28 * 28 + 16 * 200 * 14 * 14 + 256 * 10); // 1,573,120
 const TRAIN_FLOP = 3 * FORWARD_FLOP;
 
-interface Entry { id: string; label: string; script: string; args: string[]; trainImages?: number }
+interface Entry { id: string; label: string; script: string; args: string[]; trainImages?: number; inferenceOnly?: boolean }
 interface Result {
   id: string; label: string; error?: string;
   threads?: number; trainImages?: number; trainImagesPerSec?: number; trainImagesPerSecMedian?: number;
   inferImagesPerSec?: number; inferImagesPerSecFused?: number | null; testAccuracy?: number; peakRssMB?: number;
-  initialLoss?: number; notes?: string;
+  initialLoss?: number; notes?: string; inferenceOnly?: boolean;
 }
 
-function entries(quick: boolean, trainImages: number | null): Entry[] {
+/** The ONNX Runtime builds installed (onnxruntime-web is a devDependency that may be missing from an older install). */
+function ortRuntimes(): Array<'node' | 'web'> {
+  return (['node', 'web'] as const).filter((r) => existsSync(join(here, '..', 'node_modules', `onnxruntime-${r}`, 'package.json')));
+}
+
+function entries(quick: boolean, trainImages: number | null, onnx: string): Entry[] {
   const cores = availableParallelism();
   const full = trainImages ?? (quick ? 320 : 8000);
   const cpuImages = Math.min(full, quick ? 32 : 320); // TF.js's cpu backend trains at ~9 images/s
-  return [
-    { id: 'miniconv-1', label: 'miniconv, 1 thread', script: 'miniconv.ts', args: ['--threads', '1'] },
+  const all: Entry[] = [
+    { id: 'miniconv-1', label: 'miniconv, 1 thread', script: 'miniconv.ts', args: ['--threads', '1', '--save-onnx', onnx] },
     { id: `miniconv-${cores}`, label: `miniconv, ${cores} threads`, script: 'miniconv.ts', args: ['--threads', String(cores)] },
     { id: 'tfjs-wasm-1', label: 'TF.js 4.22 wasm SIMD, 1 thread', script: 'peers/tfjs.ts', args: ['--backend', 'wasm', '--threads', '1'] },
     { id: `tfjs-wasm-${cores}`, label: `TF.js 4.22 wasm SIMD, ${cores} threads*`, script: 'peers/tfjs.ts', args: ['--backend', 'wasm', '--threads', String(cores)] },
     { id: 'tfjs-cpu', label: 'TF.js 4.22 cpu (pure JS)', script: 'peers/tfjs.ts', args: ['--backend', 'cpu'], trainImages: cpuImages },
     { id: 'convnetjs', label: 'ConvNetJS 0.3.0 (float64)', script: 'peers/convnetjs.ts', args: [] },
-  ].filter((e, i, all) => all.findIndex((o) => o.id === e.id) === i) // one core: the 1-thread entries only
+    // Inference only, on the model miniconv's 1-thread entry trained and exported (--save-onnx), so they run after it.
+    ...ortRuntimes().map((r) => ({
+      id: `onnxruntime-${r}-1`, label: r === 'node' ? 'ONNX Runtime 1.30 native, 1 thread' : 'ONNX Runtime web 1.30 wasm, 1 thread',
+      script: 'peers/onnxruntime.ts', args: ['--runtime', r, '--onnx', onnx], inferenceOnly: true,
+    })),
+  ];
+  return all.filter((e, i) => all.findIndex((o) => o.id === e.id) === i) // one core: the 1-thread entries only
     .map((e) => ({ ...e, trainImages: e.trainImages ?? full }));
 }
 
 function runEntry(e: Entry, fixture: string, quick: boolean): Result {
   const args = ['--import', 'tsx', join(here, e.script), '--fixture', fixture, ...e.args, '--train-images', String(e.trainImages)];
   if (quick) args.push('--infer-images', '300', '--infer-runs', '1', '--infer-warmup', '0');
-  process.stderr.write(`\n== ${e.label}: training ${e.trainImages} images ==\n`);
+  process.stderr.write(`\n== ${e.label}: ${e.inferenceOnly ? 'inference only' : `training ${e.trainImages} images`} ==\n`);
   const child = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20, timeout: 60 * 60_000 });
   const last = child.stdout?.trim().split('\n').pop() ?? '';
   try {
     const r = JSON.parse(last) as Result;
-    return { ...r, id: e.id, label: e.label };
+    return { ...r, id: e.id, label: e.label, inferenceOnly: e.inferenceOnly };
   } catch {
     return { id: e.id, label: e.label, error: `exit ${child.status ?? child.signal}: no JSON report (${last.slice(0, 200)})` };
   }
@@ -95,11 +108,11 @@ function table(results: Result[], ceiling: number): string {
     const infer = Math.max(r.inferImagesPerSec ?? 0, r.inferImagesPerSecFused ?? 0);
     const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}` : '-');
     const trainGflops = ((r.trainImagesPerSecMedian ?? NaN) * TRAIN_FLOP) / 1e9, inferGflops = (infer * FORWARD_FLOP) / 1e9;
-    const ofCeiling = (gflops: number) => `${fmt((100 * gflops) / (r.threads ?? 1) / ceiling)}%`;
+    const ofCeiling = (gflops: number) => (Number.isFinite(gflops) ? `${fmt((100 * gflops) / (r.threads ?? 1) / ceiling)}%` : '-');
     rows.push([
       r.label, fmt(r.trainImagesPerSecMedian), `${fmt(r.inferImagesPerSec)}${r.inferImagesPerSecFused ? ` (fused ${fmt(r.inferImagesPerSecFused)})` : ''}`,
       fmt(trainGflops, 2), fmt(inferGflops, 2), `${ofCeiling(trainGflops)} / ${ofCeiling(inferGflops)}`, fmt(r.peakRssMB),
-      r.testAccuracy !== undefined ? `${(100 * r.testAccuracy).toFixed(2)}% (${fmt(r.trainImages)} img)` : '-',
+      r.testAccuracy !== undefined ? `${(100 * r.testAccuracy).toFixed(2)}% (${r.inferenceOnly ? "miniconv's model" : `${fmt(r.trainImages)} img`})` : '-',
       r.id.startsWith('miniconv') ? '' : ratio(mine?.trainImagesPerSecMedian, r.trainImagesPerSecMedian),
       r.id.startsWith('miniconv') ? '' : ratio(Math.max(mine?.inferImagesPerSec ?? 0), infer),
     ]);
@@ -126,10 +139,13 @@ async function main(): Promise<number> {
   if (values.model !== undefined) {
     return runZooBench({ model: values.model, quick, trainImages, rounds, only, json: values.json, noGemm: Boolean(values['no-gemm']) });
   }
-  const list = entries(quick, trainImages).filter((e) => !only || only.some((o) => e.id.startsWith(o)));
-
   // One fixture for every library: seeded He-normal weights and a seeded permutation of the training set.
-  const fixture = join(mkdtempSync(join(tmpdir(), 'miniconv-bench-')), 'fixture.json');
+  const dir = mkdtempSync(join(tmpdir(), 'miniconv-bench-'));
+  const fixture = join(dir, 'fixture.json');
+  const list = entries(quick, trainImages, join(dir, 'miniconv-trained.onnx')).filter((e) => !only || only.some((o) => e.id.startsWith(o)));
+  if (list.some((e) => e.inferenceOnly) && !list.some((e) => e.id === 'miniconv-1')) {
+    throw new Error("bench: --only picks ONNX Runtime without 'miniconv-1', whose trained model it runs; add miniconv-1 to --only");
+  }
   const made = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'peers', 'make-fixture.ts'), '--out', fixture], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (made.status !== 0) throw new Error('bench: could not write the fixture');
 
@@ -185,13 +201,17 @@ async function main(): Promise<number> {
         if (r.error) return 'error';
         return `${fmt(r.trainImagesPerSecMedian)} / ${fmt(Math.max(r.inferImagesPerSec ?? 0, r.inferImagesPerSecFused ?? 0))}`;
       });
-      console.log(`  ${e.label.padEnd(34)} ${cells.join('   ')}`);
+      console.log(`  ${e.label.padEnd(38)} ${cells.join('   ')}`);
     }
   }
   console.log('\n* TF.js-wasm on Node runs one thread unless forced (bench/peers/README.md); every TF.js-wasm run registers a');
   console.log("  Conv2DBackpropFilter kernel built from wasm's own Transpose and Conv2D, which 4.22 lacks for training.");
   console.log('  "miniconv x": miniconv 1 thread against 1-thread peers (TF.js-wasm 1 thread, TF.js cpu, ConvNetJS); miniconv at its');
   console.log('  faster thread count against the multi-threaded TF.js-wasm run.');
+  if (results.some((r) => r.inferenceOnly)) {
+    console.log("  ONNX Runtime: inference only, one thread, on miniconv's exportOnnx of the model miniconv trained in this run");
+    console.log('  (the same test images, batch 100, the same warm-up); "miniconv infer x" below 1 means ONNX Runtime is faster.');
+  }
   if (!values['no-gemm']) {
     console.log(`\nGEMM ceiling (miniconv's kernels, GFLOP/s median, one core; wasm: ${gemm.wasm}):`);
     for (const g of gemm.gemm) console.log(`  ${g.label.padEnd(40)} TypeScript ${g.ts.median.toFixed(1).padStart(5)}   wasm ${g.wasm ? g.wasm.median.toFixed(1).padStart(5) : '    -'}`);

@@ -48,6 +48,8 @@ export { numericGradient } from './gradcheck.ts';
 export { explainConv, explainRelu, explainPool, explainDense, explainSoftmax, explainChain, explainWhyConv, explainDenseAsConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions } from './explain/index.ts';
 export { applyPreprocess, checkPreprocess, type Preprocess } from './io/onnx/mean-std.ts';
 export { preprocessDigit, type PreprocessResult } from './io/clean-picture.ts';
+export { readNumber } from './io/read-number.ts';
+export { drawHeatmap, CLASS_COLORS } from './io/read-number-draw.ts';
 export {
   saveModelToIndexedDb, loadModelFromIndexedDb, listModelsInIndexedDb, deleteModelFromIndexedDb, loadModelFromUrl,
   type LoadedModel, type IndexedDbOptions, type IndexedDbFactory, type LoadFromUrlOptions, type FetchResponse,

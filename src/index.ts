@@ -29,7 +29,7 @@ export {
   type RGB, TrainingDivergedError, type Dataset, type ByteImages, byteDataset, bytesOf, copyImage, imageRange, takeFirst,
   numericGradient, explainConv, explainRelu, explainPool, explainDense, explainSoftmax, explainChain, explainWhyConv,
   explainDenseAsConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions, applyPreprocess, checkPreprocess,
-  type Preprocess, preprocessDigit, type PreprocessResult, saveModelToIndexedDb, loadModelFromIndexedDb,
+  type Preprocess, preprocessDigit, type PreprocessResult, readNumber, drawHeatmap, CLASS_COLORS, saveModelToIndexedDb, loadModelFromIndexedDb,
   listModelsInIndexedDb, deleteModelFromIndexedDb, loadModelFromUrl, type LoadedModel, type IndexedDbOptions,
   type IndexedDbFactory, type LoadFromUrlOptions, type FetchResponse,
 } from './index.browser.ts';

@@ -72,7 +72,8 @@ const ENTRY_NAMES: Record<string, string[]> = {
     'relError', 'renderFeatureMapsPng', 'renderKernelGridPng', 'renderKernelsPng', 'renderModelFeatureMapsPng',
     'restoreBest', 'saveModel', 'saveModelToIndexedDb', 'saveTrainedModel', 'sequentialLR', 'serializeModel',
     'setDefaultBackend', 'softmax', 'softmaxCrossEntropy', 'stepLR', 'takeFirst', 'toFullyConvolutional', 'trainStep',
-    'trainingSteps', 'warmupCosineLR', 'wasmStatus', 'weightsToAnsi', 'writeFileAtomic', 'Normalize', 'createPictureModel', 'pictureToInput', 'randomPicture'
+    'trainingSteps', 'warmupCosineLR', 'wasmStatus', 'weightsToAnsi', 'writeFileAtomic', 'Normalize', 'createPictureModel', 'pictureToInput', 'randomPicture',
+    'readNumber', 'drawHeatmap', 'CLASS_COLORS', // the page's number pad (issue 22 §3)
   ],
   'miniconv/kernels': [
     'BACKENDS', 'addBackwardNaive', 'addForwardFast', 'addForwardNaive', 'addKernels', 'avgPool2dBackwardFast',

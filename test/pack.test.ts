@@ -260,7 +260,7 @@ describe('npm pack', () => {
   it('installs with its dependencies only: no dev dependency, no build at install time', () => {
     const installed = readdirSync(join(app, 'node_modules'));
     for (const dep of Object.keys(pkg.dependencies)) expect(installed, dep).toContain(dep);
-    for (const dev of ['tsx', 'typescript', 'assemblyscript', 'vite', 'vitest', 'onnxruntime-node']) expect(installed, dev).not.toContain(dev);
+    for (const dev of ['tsx', 'typescript', 'assemblyscript', 'vite', 'vitest', 'onnxruntime-node', 'onnxruntime-web']) expect(installed, dev).not.toContain(dev);
     // The 41 MB of digit JSON is an optional peer: not installed with the package.
     expect(lean.packages).not.toContain('mnist');
     for (const heavy of ['protobufjs', 'long', '@types', 'onnx-proto']) expect(lean.packages, heavy).not.toContain(heavy);

@@ -53,10 +53,14 @@ export interface PeerArgs {
   inferRuns: number;
   /** At most how many untimed inference passes come first (warmUp): the steady state is timed, not the JIT's climb to it. */
   inferWarmup: number;
+  /** miniconv.ts: where to write the trained model as ONNX (exportOnnx), for the ONNX Runtime peers. */
+  saveOnnx: string | null;
+  /** onnxruntime.ts: the ONNX file to run (the one miniconv.ts wrote). */
+  onnx: string | null;
 }
 
 export function parseArgs(argv: string[] = process.argv.slice(2)): PeerArgs {
-  const out: PeerArgs = { fixture: '', backend: null, threads: 1, trainImages: null, inferImages: null, inferRuns: 7, inferWarmup: INFER_WARMUP_PASSES };
+  const out: PeerArgs = { fixture: '', backend: null, threads: 1, trainImages: null, inferImages: null, inferRuns: 7, inferWarmup: INFER_WARMUP_PASSES, saveOnnx: null, onnx: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -79,6 +83,8 @@ export function parseArgs(argv: string[] = process.argv.slice(2)): PeerArgs {
       case '--infer-images': out.inferImages = int(1); break;
       case '--infer-runs': out.inferRuns = int(1); break;
       case '--infer-warmup': out.inferWarmup = int(0); break;
+      case '--save-onnx': out.saveOnnx = value(); break;
+      case '--onnx': out.onnx = value(); break;
       default: throw new Error(`unknown argument '${a}'`);
     }
   }

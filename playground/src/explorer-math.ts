@@ -14,6 +14,9 @@ import { Tensor } from 'miniconv';
 
 export type Matrix = number[][];
 
+/** The largest input the explorer takes, a side: the 14x14 maps of the default digit model's second convolution fit whole. */
+export const MAX_SIDE = 14;
+
 export interface ExplorerCase {
   /** (C, H, W) */
   x: Matrix[];
@@ -156,7 +159,7 @@ export function parseMatrix(text: string, name: string): Matrix {
   }));
   const cols = m[0].length;
   m.forEach((row, r) => { if (row.length !== cols) throw new RangeError(`${name} is not rectangular: row ${r + 1} has ${row.length} numbers, row 1 has ${cols}`); });
-  if (m.length > 12 || cols > 12) throw new RangeError(`${name} is ${m.length}x${cols}; the explorer takes at most 12x12`);
+  if (m.length > MAX_SIDE || cols > MAX_SIDE) throw new RangeError(`${name} is ${m.length}x${cols}; the explorer takes at most ${MAX_SIDE}x${MAX_SIDE}`);
   return m;
 }
 

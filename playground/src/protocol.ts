@@ -20,6 +20,8 @@ export type ToWorker =
   | { type: 'step' }
   | { type: 'layer2'; on: boolean }
   | { type: 'predict'; id: number; pixels: Float32Array }
+  /** Read every digit written on the number pad (its RGBA pixels), as `miniconv read` does. */
+  | { type: 'readNumber'; id: number; rgba: Uint8ClampedArray; width: number; height: number }
   /** fresh: on a new untrained net of the run's model and seed instead of the one being trained. */
   | { type: 'backprop'; id: number; pixels: Float32Array; label: number; lr: number; fresh?: boolean }
   /** Learning rate and momentum changed while a run goes on: from the next step, the run continues. */
@@ -52,10 +54,26 @@ export type FromWorker =
   | { type: 'snapshot'; label: string; step: number; weight: Float32Array; shape: [number, number, number, number] }
   | { type: 'prediction'; id: number; probs: Float32Array; activations: Activations }
   | { type: 'backprop'; id: number; report: BackpropReport }
+  | NumberRead
   | { type: 'saved'; text: string }
   | { type: 'gallery'; id: number; step: number; count: number; items: GalleryItem[] }
   /** id: the predict or backprop request that failed, if it was one. */
   | { type: 'error'; message: string; id?: number };
+
+/**
+ * What the number pad read: the text, each digit with its probability and box [x, y, w, h] in pad
+ * pixels, the warnings, and the heat map of the fully
+ * convolutional network (RGBA; null with the reason when the model cannot be converted).
+ */
+export interface NumberRead {
+  type: 'numberRead';
+  id: number;
+  text: string;
+  digits: Array<{ digit: number; p: number; box: [number, number, number, number] }>;
+  warnings: string[];
+  heatmap: Uint8Array | null;
+  heatmapError: string | null;
+}
 
 /** One held-out digit of the gallery: its pixels (784), true label and three most probable classes. */
 export interface GalleryItem { index: number; pixels: Float32Array; label: number; top: Array<{ k: number; p: number }> }

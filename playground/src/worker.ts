@@ -8,10 +8,11 @@ import { Conv2D } from 'miniconv';
 import { deserializeModel, serializeModel, type Snapshot } from 'miniconv';
 import { countParams } from 'miniconv';
 import { Tensor } from 'miniconv';
+import { drawHeatmap, readNumber, toFullyConvolutional } from 'miniconv';
 import { type DigitSet, decodeDigits } from './digits-format.ts';
 import { activations, backpropOnDigit } from './inspect-net.ts';
 import { LR_DECAY, type RunConfig, buildModel, checkConfig } from './models.ts';
-import type { FromWorker, GalleryItem, KernelData, Progress, ToWorker } from './protocol.ts';
+import type { FromWorker, GalleryItem, KernelData, NumberRead, Progress, ToWorker } from './protocol.ts';
 import { Trainer } from './trainer.ts';
 
 const SLICE_MS = 40;
@@ -216,6 +217,26 @@ function digit(pixels: Float32Array): Tensor {
   return new Tensor([1, 1, 28, 28], pixels);
 }
 
+/**
+ * The number pad: readNumber (src/io/read-number.ts, what `miniconv read` runs) with the model in
+ * training as the classifier, then the heat map of its fully convolutional twin over the pad (the page draws the boxes itself).
+ */
+function readPad(id: number, rgba: Uint8ClampedArray, width: number, height: number): NumberRead {
+  const model = trainer.model;
+  const classify = (x: Float32Array, n: number) => Float32Array.from(model.predict(new Tensor([n, 1, 28, 28], x)).data);
+  const result = readNumber(rgba, width, height, classify, { source: 'number pad' });
+  let heatmap: Uint8Array | null = null, heatmapError: string | null = null;
+  try {
+    heatmap = drawHeatmap(rgba, width, height, result, toFullyConvolutional(model, [1, 28, 28]).eval());
+  } catch (e) {
+    heatmapError = (e as Error).message;
+  }
+  return {
+    type: 'numberRead', id, text: result.text, warnings: result.warnings, heatmap, heatmapError,
+    digits: result.digits.map((d) => ({ digit: d.digit, p: d.p, box: d.box })),
+  };
+}
+
 function handle(m: ToWorker): void {
   switch (m.type) {
     case 'init': throw new Error('playground worker: init sent twice');
@@ -231,6 +252,11 @@ function handle(m: ToWorker): void {
     case 'predict': {
       const r = activations(trainer.model, digit(m.pixels));
       post({ type: 'prediction', id: m.id, probs: r.probs, activations: r.activations });
+      break;
+    }
+    case 'readNumber': {
+      const r = readPad(m.id, m.rgba, m.width, m.height);
+      post(r, r.heatmap ? [r.heatmap.buffer as ArrayBuffer] : []);
       break;
     }
     case 'backprop': {

@@ -38,6 +38,16 @@ async function stroke(page: Page, points: Array<[number, number]>): Promise<void
   await page.mouse.up();
 }
 
+/** Strokes on the number pad (or another pad `testId`), in pad coordinates 0..1, with the real mouse. */
+async function padStroke(page: Page, testId: string, points: Array<[number, number]>): Promise<void> {
+  const box = (await page.getByTestId(testId).boundingBox())!;
+  const at = ([x, y]: [number, number]) => [box.x + x * box.width, box.y + y * box.height] as const;
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 3 });
+  await page.mouse.up();
+}
+
 async function predicted(page: Page): Promise<string> {
   await page.waitForFunction(() => /^\d/.test(document.querySelector('[data-testid=prediction]')?.textContent ?? ''));
   await page.waitForTimeout(300); // the last stroke's prediction
@@ -196,6 +206,56 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     await page.screenshot({ path: join(tmpdir(), 'miniconv-shot-explorer-from-map-1280.png') });
     await page.getByTestId('explorer-seed').click(); // back to the seed example, where the explorer tests below start
     expect(await page.getByTestId('explorer-origin').isHidden()).toBe(true);
+    expect(errors).toEqual([]);
+  }, 180_000);
+
+  test('the number pad: three digits written with the mouse are read, boxed with their probabilities, under the heat map of the fully convolutional net; it fits a phone', async () => {
+    await page.getByTestId('panel-draw').click();
+    const ring = (cx: number) => Array.from({ length: 33 }, (_, k) => [cx + 0.07 * Math.sin((2 * Math.PI * k) / 32), 0.5 - 0.33 * Math.cos((2 * Math.PI * k) / 32)] as [number, number]);
+    await padStroke(page, 'number-pad', [[0.2, 0.15], [0.2, 0.5], [0.2, 0.85]]);
+    await padStroke(page, 'number-pad', ring(0.45));
+    await padStroke(page, 'number-pad', [[0.7, 0.15], [0.7, 0.5], [0.7, 0.85]]);
+    await page.getByTestId('number-read-button').click();
+    await page.waitForSelector('[data-testid=number-section][data-number=read]');
+    const text = await page.getByTestId('number-read').getAttribute('data-text');
+    expect(text).toMatch(/^\d{3}$/);
+    expect(text).toBe('101'); // the trained model reads a drawn 1 and 0 as the test above shows
+    expect(await page.getByTestId('number-read').textContent()).toMatch(/^Read: 101 1 \(\d+\.\d%\)0 \(\d+\.\d%\)1 \(\d+\.\d%\)/);
+    const boxes = page.getByTestId('number-boxes').getByTestId('number-box');
+    expect(await boxes.count()).toBe(3);
+    expect(await boxes.locator('.label').allTextContents()).toEqual([expect.stringMatching(/^1 \d+%$/), expect.stringMatching(/^0 \d+%$/), expect.stringMatching(/^1 \d+%$/)]);
+    // Each box lies over its digit on the pad, left to right.
+    const pad = (await page.getByTestId('number-pad').boundingBox())!;
+    const centres = await Promise.all([0, 1, 2].map(async (k) => { const b = (await boxes.nth(k).boundingBox())!; return (b.x + b.width / 2 - pad.x) / pad.width; }));
+    centres.forEach((c, k) => expect(Math.abs(c - [0.2, 0.45, 0.7][k]), `box ${k} centre ${c}`).toBeLessThan(0.05));
+    // The heat map: coloured (a class's hue) where the ink is, grey elsewhere.
+    const coloured = await page.evaluate(() => {
+      const d = document.querySelector('[data-testid=number-heatmap]').getContext('2d').getImageData(0, 0, 600, 200).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.max(Math.abs(d[i] - d[i + 1]), Math.abs(d[i + 1] - d[i + 2])) > 40) n++;
+      return n;
+    });
+    expect(coloured).toBeGreaterThan(500);
+    await page.getByTestId('number-section').screenshot({ path: join(tmpdir(), 'miniconv-shot-number-1280.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      const phonePad = (await page.getByTestId('number-pad').boundingBox())!;
+      expect(phonePad.x).toBeGreaterThanOrEqual(0);
+      expect(phonePad.x + phonePad.width).toBeLessThanOrEqual(390);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await page.getByTestId('number-section').screenshot({ path: join(tmpdir(), 'miniconv-shot-number-390.png') });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+    await page.getByTestId('number-clear').click();
+    expect(await boxes.count()).toBe(0);
+    // Read on an empty pad: said so, no error; then a stroke is read when it ends, without the button.
+    await page.getByTestId('number-read-button').click();
+    expect(await page.getByTestId('number-read').textContent()).toBe('Nothing written yet: write a few digits, side by side.');
+    await padStroke(page, 'number-pad', [[0.5, 0.15], [0.5, 0.5], [0.5, 0.85]]);
+    await page.waitForSelector('[data-testid=number-section][data-number=read]');
+    expect(await page.getByTestId('number-read').getAttribute('data-text')).toBe('1');
+    expect(await boxes.count()).toBe(1);
     expect(errors).toEqual([]);
   }, 180_000);
 
@@ -551,6 +611,81 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     expect(message).not.toContain('blocks of numbers');
     await p.close();
   }, 180_000);
+
+  test('a map of the second conv layer opens the explorer: that filter\'s kernel for the chosen input channel (the model\'s weights) over the whole map of the layer before, and play/next slide it', async () => {
+    const model = createDigitModel(7);
+    const file = join(mkdtempSync(join(tmpdir(), 'miniconv-playground-')), 'deeper.json');
+    saveModel(file, model, [1, 28, 28], { seed: 7 });
+    const weight = model.params().find((q) => q.name === 'conv2d_2.weight')!.value; // (32, 16, 5, 5)
+    const bias = model.params().find((q) => q.name === 'conv2d_2.bias')!.value;
+    const kernel = (f: number, c: number) => Array.from({ length: 25 }, (_, k) => weight.data[(f * 16 + c) * 25 + k]);
+    const shown = async (p: Page) => (await p.getByTestId('explorer-kernel').inputValue()).trim().split(/\s+/).map(Number);
+    const expectKernel = async (p: Page, f: number, c: number) => {
+      const got = await shown(p), want = kernel(f, c);
+      expect(got).toHaveLength(25);
+      got.forEach((v, k) => expect(v).toBeCloseTo(Number(want[k].toPrecision(4)), 12)); // the page writes 4 significant digits
+    };
+    for (const [width, height] of [[1280, 800], [390, 844]]) {
+      const p = await browser.newPage({ viewport: { width, height } });
+      p.setDefaultTimeout(PAGE_TIMEOUT);
+      const errs = collectErrors(p);
+      await p.goto(`${url}?model=default&panel=models`);
+      await p.waitForSelector('body[data-ready=true]');
+      await p.getByTestId('model-load').setInputFiles(file);
+      await p.waitForFunction(() => document.querySelector('[data-testid=model-current]')?.textContent?.includes('deeper.json (loaded)'));
+      await p.getByTestId('panel-draw').click();
+      await stroke(p, [[0.3, 0.2], [0.7, 0.2], [0.45, 0.85]]); // a 7
+      await predicted(p);
+      await p.getByRole('button', { name: 'conv2d_2 map 3 (overview)' }).click();
+      await p.getByTestId('network-explore').click();
+      expect(await p.getByTestId('panel-explorer').getAttribute('aria-selected')).toBe('true');
+      expect(await p.getByTestId('explorer-origin').textContent()).toMatch(/^From the Draw panel: filter 3 of conv2d_2 reads 16 maps of maxpool2d_1 for your digit, with one 5x5 kernel per map\. Here the whole 14x14 maps of maxpool2d_1, one input channel at a time/);
+      expect(await p.getByTestId('explorer-origin').textContent()).toContain(`b[3] = `);
+      // The whole 14x14 map, with the layer's padding 2: a 14x14 output, the real map's size.
+      expect(await p.getByTestId('explorer-size').inputValue()).toBe('14');
+      expect(await p.getByTestId('explorer-padding').inputValue()).toBe('2');
+      expect((await p.getByTestId('explorer-input').inputValue()).split('\n')).toHaveLength(14);
+      const chooser = p.getByTestId('explorer-channel');
+      expect(await chooser.locator('option').count()).toBe(16);
+      const first = Number(await chooser.inputValue());
+      await expectKernel(p, 3, first);
+      const other = (first + 5) % 16;
+      await chooser.selectOption(String(other));
+      await expectKernel(p, 3, other);
+      expect(await chooser.locator('option:checked').textContent()).toBe(`input channel ${other}: maxpool2d_1 map ${other}, under w[3][${other}]`);
+      // Next and Play move the kernel over the real map, position by position.
+      const sum = p.getByTestId('explorer-sum');
+      expect(await p.textContent('#message')).toBe('');
+      expect(await sum.textContent()).toMatch(/^y\[0\]\[0\] = /);
+      await p.getByTestId('explorer-next').click();
+      expect(await sum.textContent()).toMatch(/^y\[0\]\[1\] = /);
+      if (width === 1280) await p.screenshot({ path: join(tmpdir(), 'miniconv-shot-explorer-deeper-1280.png') });
+      // The explorer's inputs are the real maps: its output at y[0][1] summed over the 16 channels,
+      // plus the model's bias, is the page's own conv2d_2 map 3 there (4-digit rounding of the inputs aside).
+      if (width === 1280) {
+        const real = Number(await sum.getAttribute('data-real'));
+        expect(await sum.textContent()).toContain('(conv2d_2 map 3 here: b + the sum of this over all 16 channels = ');
+        let total = bias.data[3], size = Math.abs(bias.data[3]);
+        for (let c = 0; c < 16; c++) {
+          await chooser.selectOption(String(c));
+          await expectKernel(p, 3, c);
+          const part = (JSON.parse((await p.getByTestId('explorer-output').getAttribute('data-matrix'))!) as number[][][])[0][0][1];
+          total += part;
+          size += Math.abs(part);
+        }
+        expect(await sum.textContent()).toMatch(/^y\[0\]\[1\] = /); // a change of channel keeps the position
+        expect(size).toBeGreaterThan(0);
+        expect(Math.abs(total - real)).toBeLessThanOrEqual(2e-3 * size + 1e-6);
+      }
+      await p.getByTestId('explorer-play').click();
+      await p.waitForFunction(() => /^y\[0\]\[3\] = /.test(document.querySelector('[data-testid=explorer-sum]')?.textContent ?? ''));
+      await p.getByTestId('explorer-play').click(); // pause
+      if (width === 390) await p.screenshot({ path: join(tmpdir(), 'miniconv-shot-explorer-deeper-390.png'), fullPage: true });
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width); // the 14x14 grids scroll inside the page
+      expect(errs).toEqual([]);
+      await p.close();
+    }
+  }, 240_000);
 
   test('on a phone: the model dropdown is not cut off, and the prediction sits beside the drawing pad', async () => {
     const p = await browser.newPage({ viewport: { width: 390, height: 844 } });

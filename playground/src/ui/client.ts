@@ -35,6 +35,13 @@ export class WorkerClient {
     return new Promise((resolve, reject) => this.waiting.set(id, { resolve: resolve as (m: FromWorker) => void, reject }));
   }
 
+  /** Reads every digit of the number pad's RGBA pixels (the worker runs readNumber with the model in training). */
+  readNumber(rgba: Uint8ClampedArray, width: number, height: number): Promise<Extract<FromWorker, { type: 'numberRead' }>> {
+    const id = this.nextId++;
+    this.send({ type: 'readNumber', id, rgba: rgba.slice(), width, height });
+    return new Promise((resolve, reject) => this.waiting.set(id, { resolve: resolve as (m: FromWorker) => void, reject }));
+  }
+
   backprop(pixels: Float32Array, label: number, lr: number, fresh = false): Promise<Extract<FromWorker, { type: 'backprop' }>> {
     const id = this.nextId++;
     this.send({ type: 'backprop', id, pixels: pixels.slice(), label, lr, fresh });
@@ -53,7 +60,7 @@ export class WorkerClient {
   }
 
   private dispatch(m: FromWorker): void {
-    if ((m.type === 'prediction' || m.type === 'backprop' || m.type === 'gallery' || m.type === 'error') && m.id !== undefined && this.waiting.has(m.id)) {
+    if ((m.type === 'prediction' || m.type === 'numberRead' || m.type === 'backprop' || m.type === 'gallery' || m.type === 'error') && m.id !== undefined && this.waiting.has(m.id)) {
       const w = this.waiting.get(m.id)!;
       this.waiting.delete(m.id);
       if (m.type === 'error') w.reject(new Error(m.message)); else w.resolve(m);

@@ -9,9 +9,14 @@ import type { WorkerClient } from './client.ts';
 import { el, fmt, pixelCanvas } from './dom.ts';
 import { divergingLegend, greyLegend, maxAbs, paintBlock } from './paint.ts';
 import { createNetworkOverview } from './network-overview.ts';
+import type { ExploreCase } from './explorer-panel.ts';
+import { MAX_SIDE } from '../explorer-math.ts';
+import { createNumberPad } from './number-pad.ts';
 
 const PAD = 280; // drawing pad size in canvas pixels
 const PREDICT_EVERY_MS = 120;
+/** The widest square map the explorer is sent whole (wider ones: a 9x9 patch): the explorer's input size limit. */
+const MAX_EXPLORE = MAX_SIDE;
 
 export interface DrawPanel { element: HTMLElement; /** The last drawn digit as the net sees it (784 values), or null. */ digit(): Float32Array | null }
 
@@ -26,13 +31,18 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
   const probabilities = el('div', { class: 'probs', 'data-testid': 'probabilities' });
   const maps = el('div', { class: 'maps', 'data-testid': 'feature-maps' });
   const kernelView = el('div', { class: 'kernel-view', 'data-testid': 'map-kernel' }, el('p', { class: 'hint' }, 'Select a feature map to see the kernel that made it.'));
-  const overview = createNetworkOverview();
+  // A map selected in the overview: a button that opens the kernel that made it in the explorer.
+  const overview = createNetworkOverview((layer, k) => {
+    const l = current?.layers.find((m) => m.layer === layer);
+    return current && l?.madeBy ? exploreButton(current, l.madeBy, k, 'network-explore') : [];
+  });
   const element = el('div', { class: 'panel-body' },
     el('p', { class: 'intro' }, 'Draw a digit. The network in training (its weights right now) reads it after the same preprocessing as miniconv predict: the strokes are scaled into a 20x20 box and centred by their centre of mass in 28x28, white on black, as the MNIST digits were made.'),
     el('div', { class: 'draw-row' },
       el('div', { class: 'pad-box' }, pad, el('div', { class: 'buttons' }, clear)),
       el('div', { class: 'seen' }, el('h3', {}, 'What the net sees'), netInput),
       el('div', { class: 'answer' }, el('h3', {}, 'Prediction'), prediction, probabilities)),
+    createNumberPad(client),
     el('h3', {}, 'The whole network at a glance'), overview.element,
     el('h3', {}, 'Feature maps of every layer for your digit'), maps, kernelView);
 
@@ -222,29 +232,71 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
   }
 
   /**
-   * For a map made by a convolution that reads the digit itself (one channel, stride 1, no
-   * dilation, a kernel of at most 5x5): a button that opens the explorer on a 9x9 patch of the
-   * digit, around where that filter responds most, with the filter's kernel.
+   * For a map made by a convolution: a button that opens the explorer with that filter's kernel
+   * over what the convolution reads. The first layer reads the digit (one channel, stride 1, no
+   * dilation): a 9x9 patch of it around where the filter responds most. A deeper layer reads the
+   * maps of the layer before it, one kernel per input channel: the explorer shows one input channel
+   * at a time (a chooser picks which; the map is the bias plus the sum over channels), on the whole
+   * map when it is square and at most MAX_EXPLORE wide (with the layer's stride, padding and
+   * dilation), else on a 9x9 patch (stride 1, no dilation only). Kernels of at most 5x5.
    */
-  function exploreButton(a: Activations, conv: string, f: number): HTMLElement[] {
+  function exploreButton(a: Activations, conv: string, f: number, testid = 'map-explore'): HTMLElement[] {
     const w = a.convWeights[conv] as Plain, o = a.convOptions[conv];
-    const [, C, KH, KW] = w.shape;
-    const out = a.layers.find((m) => m.layer === conv)!.y;
-    const first = a.layers[0]?.layer === conv;
-    if (!digit || !first || C !== 1 || KH !== KW || KH > 5 || o.stride !== 1 || o.dilation !== 1) return [];
+    const [F, CG, KH, KW] = w.shape;
+    const index = a.layers.findIndex((m) => m.layer === conv);
+    const out = a.layers[index].y;
+    if (KH !== KW || KH > 5 || o.stride > 4 || o.dilation > 3) return [];
     const [, , OH, OW] = out.shape;
     let best = 0;
     for (let k = 1; k < OH * OW; k++) if (out.data[f * OH * OW + k] > out.data[f * OH * OW + best]) best = k;
-    const bi = Math.floor(best / OW), bj = best % OW, P = 9, margin = (P - KH) / 2;
-    const r0 = Math.max(0, Math.min(DIGIT_SIZE - P, bi - o.padding - Math.floor(margin)));
-    const c0 = Math.max(0, Math.min(DIGIT_SIZE - P, bj - o.padding - Math.floor(margin)));
-    const x = Array.from({ length: P }, (_, i) => Array.from({ length: P }, (_, j) => digit![(r0 + i) * DIGIT_SIZE + c0 + j]));
-    const kernel = Array.from({ length: KH }, (_, u) => Array.from({ length: KW }, (_, v) => w.data[f * KH * KW + u * KW + v]));
+    const bi = Math.floor(best / OW), bj = best % OW;
     const b = o.bias ? o.bias[f] : 0;
-    const note = `From the Draw panel: rows ${r0}-${r0 + P - 1} and columns ${c0}-${c0 + P - 1} of your 28x28 digit, under filter ${f} of ${conv} ` +
-      `(where that filter responds most, at output (${bi}, ${bj})). The explorer leaves out the bias b[${f}] = ${fmt(b, 3)}: add it to each output to get the feature map's values (numbers rounded to 4 digits).`;
-    const button = el('button', { 'data-testid': 'map-explore' }, `Slide this kernel over your digit in the convolution explorer`);
-    button.addEventListener('click', () => window.dispatchEvent(new CustomEvent('explore-case', { detail: { x, w: kernel, note } })));
+    const kernelOf = (cg: number) => Array.from({ length: KH }, (_, u) => Array.from({ length: KW }, (_, v) => w.data[((f * CG + cg) * KH + u) * KW + v]));
+    /** A P x P patch from row r0, column c0 of a plane of `data` (H x W) at `offset`. */
+    const patchOf = (data: ArrayLike<number>, offset: number, W: number, r0: number, c0: number, P: number) =>
+      Array.from({ length: P }, (_, i) => Array.from({ length: P }, (_, j) => data[offset + (r0 + i) * W + c0 + j]));
+    /** The corner of a P x P patch of an H x W plane around the best output, with the kernel inside it. */
+    const corner = (H: number, W: number, P: number) => {
+      const margin = Math.floor((P - KH) / 2);
+      return [Math.max(0, Math.min(H - P, bi - o.padding - margin)), Math.max(0, Math.min(W - P, bj - o.padding - margin))];
+    };
+    let detail: ExploreCase;
+    if (index === 0) {
+      if (!digit || CG !== 1 || o.stride !== 1 || o.dilation !== 1) return [];
+      const P = 9, [r0, c0] = corner(DIGIT_SIZE, DIGIT_SIZE, P);
+      const note = `From the Draw panel: rows ${r0}-${r0 + P - 1} and columns ${c0}-${c0 + P - 1} of your 28x28 digit, under filter ${f} of ${conv} ` +
+        `(where that filter responds most, at output (${bi}, ${bj})). The explorer leaves out the bias b[${f}] = ${fmt(b, 3)}: add it to each output to get the feature map's values (numbers rounded to 4 digits).`;
+      detail = { note, stride: 1, padding: 0, dilation: 1, choices: [{ label: 'your digit', x: patchOf(digit, 0, DIGIT_SIZE, r0, c0, P), w: kernelOf(0) }], pick: 0 };
+    } else {
+      const before = a.layers[index - 1];
+      if (before.y.shape.length !== 4) return [];
+      const [, C, H, W] = before.y.shape;
+      const whole = H === W && H <= MAX_EXPLORE && o.padding <= 3;
+      if (!whole && (o.stride !== 1 || o.dilation !== 1 || Math.min(H, W) < 9)) return [];
+      const P = whole ? H : 9, [r0, c0] = whole ? [0, 0] : corner(H, W, P);
+      const g = Math.floor(f / (F / o.groups));
+      const choices = Array.from({ length: CG }, (_, cg) => {
+        const c = g * CG + cg;
+        return { label: `input channel ${c}: ${before.layer} map ${c}, under w[${f}][${cg}]`, x: patchOf(before.y.data, c * H * W, W, r0, c0, P), w: kernelOf(cg) };
+      });
+      // The channel whose kernel adds the most to the map where it responds most: a telling first view.
+      const at = (c: number, i: number, j: number) => (i >= 0 && i < H && j >= 0 && j < W ? before.y.data[(c * H + i) * W + j] : 0);
+      const part = (cg: number) => {
+        let s = 0;
+        for (let u = 0; u < KH; u++) for (let v = 0; v < KW; v++) s += at(g * CG + cg, bi * o.stride + u * o.dilation - o.padding, bj * o.stride + v * o.dilation - o.padding) * w.data[((f * CG + cg) * KH + u) * KW + v];
+        return Math.abs(s);
+      };
+      let pick = 0;
+      for (let cg = 1; cg < CG; cg++) if (part(cg) > part(pick)) pick = cg;
+      const where = whole ? `the whole ${H}x${W} maps of ${before.layer}` : `rows ${r0}-${r0 + P - 1} and columns ${c0}-${c0 + P - 1} of the ${H}x${W} maps of ${before.layer}`;
+      const note = `From the Draw panel: filter ${f} of ${conv} reads ${CG} map${CG > 1 ? 's' : ''} of ${before.layer} for your digit, with one ${KH}x${KW} kernel per map. ` +
+        `Here ${where}, one input channel at a time (choose which below): ${conv} map ${f} = b[${f}] + the sum over the ${CG} channels of the explorer's output, with b[${f}] = ${fmt(b, 3)} ` +
+        `(the filter responds most at output (${bi}, ${bj}); numbers rounded to 4 digits).`;
+      const real = whole ? { name: `${conv} map ${f}`, y: Array.from({ length: OH }, (_, i) => Array.from({ length: OW }, (_, j) => out.data[(f * OH + i) * OW + j])) } : undefined;
+      detail = { note, stride: whole ? o.stride : 1, padding: whole ? o.padding : 0, dilation: whole ? o.dilation : 1, choices, pick, whole: real };
+    }
+    const button = el('button', { 'data-testid': testid }, index === 0 ? 'Slide this kernel over your digit in the convolution explorer' : 'Slide this filter\'s kernels over the maps it reads in the convolution explorer');
+    button.addEventListener('click', () => window.dispatchEvent(new CustomEvent('explore-case', { detail })));
     return [button];
   }
 

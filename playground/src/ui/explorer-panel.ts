@@ -7,7 +7,7 @@
 // channel, cg channel within the filter's group, i, j output, u, v kernel, ih, iw input.
 
 import {
-  type Explored, type Matrix, SEED_CASE, blocksText, countingDy, defaultInput, defaultKernel, dwTerms, dxTerms, explore, groupOf, num, parseBlocks,
+  type Explored, type Matrix, MAX_SIDE, SEED_CASE, blocksText, countingDy, defaultInput, defaultKernel, dwTerms, dxTerms, explore, groupOf, num, parseBlocks,
 } from '../explorer-math.ts';
 import { el, showMessage } from './dom.ts';
 
@@ -24,7 +24,7 @@ export function createExplorerPanel(): HTMLElement {
     const input = el('input', { type: 'number', id, 'data-testid': id, value, min, max, step: 1 });
     return { input, min, max, label, field: el('label', { class: 'field', title }, el('span', {}, label), input) };
   };
-  const size = numberInput('explorer-size', 3, 1, 9, 'input size');
+  const size = numberInput('explorer-size', 3, 1, MAX_SIDE, 'input size');
   const ksize = numberInput('explorer-kernel-size', 2, 1, 5, 'kernel size');
   const stride = numberInput('explorer-stride', 1, 1, 4, 'stride');
   const padding = numberInput('explorer-padding', 0, 0, 3, 'padding');
@@ -45,9 +45,12 @@ export function createExplorerPanel(): HTMLElement {
   const sum = el('p', { class: 'dot', 'data-testid': 'explorer-sum', 'aria-live': 'polite' });
   const back = el('div', { class: 'explorer-back', hidden: true });
   const origin = el('p', { class: 'hint', 'data-testid': 'explorer-origin', hidden: true });
+  // A case from the Draw panel with several input channels: which one the explorer shows.
+  const channel = el('select', { 'data-testid': 'explorer-channel', 'aria-label': 'the input channel shown' });
+  const channelField = el('label', { class: 'field', hidden: true }, el('span', {}, 'input channel shown'), channel);
   const element = el('div', { class: 'panel-body' },
     el('p', { class: 'intro' }, 'One convolution (a cross-correlation, as in every deep-learning library) with every number written out: y[f][i][j] = sum over cg, u, v of x[c][i*stride + u*dilation - pad][j*stride + v*dilation - pad] * w[f][cg][u][v], where filter f reads only the C/G input channels c = g*C/G + cg of its group g. Edit the numbers, press Play to slide the kernel, or click an output. Dilation spreads the kernel\'s taps apart; groups = C is a depthwise convolution. The backward mode gives dw and dx for an upstream gradient dy, the numbers of miniconv explain.'),
-    origin,
+    origin, channelField,
     el('div', { class: 'controls' }, size.field, ksize.field, stride.field, padding.field, dilation.field, channels.field, filters.field, groupsField, seed),
     el('div', { class: 'explorer-edit' },
       el('label', { class: 'field' }, xLabel, xText),
@@ -58,6 +61,8 @@ export function createExplorerPanel(): HTMLElement {
   let r: Explored | null = null;
   let x: Matrix[] = SEED_CASE.x, w: Matrix[][] = SEED_CASE.w;
   let at = 0; // the output position shown, (f * OH + i) * OW + j
+  let choices: ExploreCase['choices'] = []; // a case from the Draw panel: its input channels
+  let whole: ExploreCase['whole'] = undefined; // and the real feature map, when the explorer shows all of it
   let timer = 0;
   const count = () => ({ C: Number(channels.input.value), F: Number(filters.input.value), G: Number(groups.value) });
 
@@ -190,6 +195,10 @@ export function createExplorerPanel(): HTMLElement {
       terms.some((t) => t.padded) ? '0 = the zero padding' : '',
     ].filter((s) => s !== '');
     sum.textContent = `${lead}${symbols.join(' + ')}\n${' '.repeat(lead.length - 2)}= ${values.join(' + ')}\n${' '.repeat(lead.length - 2)}= ${num(e.y[f][i][j])}${notes.length ? `\n(${notes.join('; ')})` : ''}`;
+    // A deeper layer's map from the Draw panel: the real value there, the bias plus every channel's part.
+    const real = whole && whole.y.length === OH && whole.y[0].length === OW ? whole.y[i][j] : undefined;
+    sum.dataset.real = real === undefined ? '' : String(real);
+    if (real !== undefined) sum.textContent += `\n(${whole!.name} here: b + the sum of this over all ${choices.length} channels = ${num(real)})`;
     back.hidden = !backward.checked;
     if (backward.checked) renderBackward(e, f, i, j, { xName, wName });
   };
@@ -264,6 +273,9 @@ export function createExplorerPanel(): HTMLElement {
   });
   seed.addEventListener('click', () => {
     origin.hidden = true;
+    channelField.hidden = true;
+    choices = [];
+    whole = undefined;
     size.input.value = '3'; ksize.input.value = '2'; stride.input.value = '1'; padding.input.value = '0';
     dilation.input.value = '1'; channels.input.value = '1'; filters.input.value = '1';
     fillGroups();
@@ -278,23 +290,44 @@ export function createExplorerPanel(): HTMLElement {
   wText.value = blocksText(SEED_CASE.w.flat());
   recompute();
 
-  // A feature map clicked in the Draw panel: its kernel over the patch of the student's own picture
-  // under it (one channel, stride 1, no padding; the bias left out), ready to Play.
-  window.addEventListener('explore-case', (ev) => {
-    const c = (ev as CustomEvent<ExploreCase>).detail;
-    size.input.value = String(c.x.length); ksize.input.value = String(c.w.length); stride.input.value = '1'; padding.input.value = '0';
-    dilation.input.value = '1'; channels.input.value = '1'; filters.input.value = '1';
+  // A feature map clicked in the Draw panel: its kernel over the patch of the student's own picture,
+  // or of the maps of the layer before, under it (the bias left out), ready to Play. With several
+  // input channels the explorer shows one at a time, its own kernel over its own map: a deeper
+  // layer's map is the bias plus the sum of these over the channels (the note says so).
+  const show = (k: number, keepAt: boolean) => {
+    const c = choices[k];
+    size.input.value = String(c.x.length); ksize.input.value = String(c.w.length);
+    channels.input.value = '1'; filters.input.value = '1';
     fillGroups();
     xText.value = blocksText([c.x]); wText.value = blocksText([c.w]); dyText.value = '';
+    if (!keepAt) at = 0;
+    labels();
+    recompute();
+  };
+  channel.addEventListener('change', () => { stop(); show(Number(channel.value), true); });
+  window.addEventListener('explore-case', (ev) => {
+    const c = (ev as CustomEvent<ExploreCase>).detail;
+    stop();
+    choices = c.choices;
+    whole = c.whole;
+    stride.input.value = String(c.stride); padding.input.value = String(c.padding); dilation.input.value = String(c.dilation);
     backward.checked = false;
     origin.hidden = false;
     origin.textContent = c.note;
-    at = 0;
-    labels();
-    recompute();
+    channel.replaceChildren(...choices.map((ch, k) => el('option', { value: k, selected: k === c.pick }, ch.label)));
+    channel.value = String(c.pick);
+    channelField.hidden = choices.length < 2;
+    show(c.pick, false);
   });
   return element;
 }
 
-/** What the Draw panel sends the explorer: one input patch, one kernel, and where they come from. */
-export interface ExploreCase { x: Matrix; w: Matrix; note: string }
+/**
+ * What the Draw panel sends the explorer: where the numbers come from, the convolution's options,
+ * and per input channel its patch (or whole map) and its kernel; `pick` is the channel shown first.
+ */
+export interface ExploreCase {
+  note: string; stride: number; padding: number; dilation: number; choices: Array<{ label: string; x: Matrix; w: Matrix }>; pick: number;
+  /** A deeper layer sent whole: the real feature map (bias included, OH x OW) and its name. */
+  whole?: { name: string; y: Matrix };
+}

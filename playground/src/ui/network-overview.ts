@@ -14,12 +14,17 @@ const SVG = 'http://www.w3.org/2000/svg';
 
 export interface NetworkOverview { element: HTMLElement; update(a: Activations, digit: Float32Array, probs: Float32Array): void; clear(): void }
 
-export function createNetworkOverview(): NetworkOverview {
+/**
+ * `explore(layer, k)`: the controls that open map k of a layer in the convolution explorer (none
+ * when the explorer cannot show it), shown under the overview when the map is selected.
+ */
+export function createNetworkOverview(explore: (layer: string, k: number) => HTMLElement[] = () => []): NetworkOverview {
   const columns = el('div', { class: 'net-columns' });
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('class', 'net-lines');
   const note = el('p', { class: 'hint', 'data-testid': 'network-selection' }, 'Select a map to see which maps of the layer before it reads.');
-  const element = el('div', { class: 'network-overview', 'data-testid': 'network-overview' }, el('div', { class: 'net-stage' }, svg, columns), note);
+  const actions = el('div', { class: 'buttons' });
+  const element = el('div', { class: 'network-overview', 'data-testid': 'network-overview' }, el('div', { class: 'net-stage' }, svg, columns), note, actions);
   let key = '';
   let cells: HTMLButtonElement[][] = []; // per column (0: the digit), the map buttons
   let selected: { col: number; k: number } | null = null;
@@ -66,11 +71,12 @@ export function createNetworkOverview(): NetworkOverview {
     cells[col][k].classList.add('selected');
     selected = { col, k };
     drawLines();
+    actions.replaceChildren(...explore(layers[col - 1].layer, k));
   };
 
   return {
     element,
-    clear() { key = ''; columns.replaceChildren(); svg.replaceChildren(); selected = null; },
+    clear() { key = ''; columns.replaceChildren(); svg.replaceChildren(); actions.replaceChildren(); selected = null; },
     update(a, digit, probs) {
       layers = a.layers.filter((l) => l.type !== 'Flatten' && l !== a.layers[a.layers.length - 1]);
       const conv = a.convOptions;
@@ -79,6 +85,7 @@ export function createNetworkOverview(): NetworkOverview {
       if (k !== key) {
         key = k;
         selected = null;
+        actions.replaceChildren();
         cells = [];
         const column = (title: string, items: HTMLElement[]) => el('div', { class: 'net-col' }, el('div', { class: 'net-title' }, title), ...items);
         const digitCanvas = pixelCanvas(28, 28, MAP * 1.6, MAP * 1.6);
@@ -120,7 +127,7 @@ export function createNetworkOverview(): NetworkOverview {
         bar.style.width = `${(p * 100).toFixed(1)}%`;
         return el('div', { class: `prob${c === best ? ' best' : ''}` }, el('span', { class: 'k' }, String(c)), el('span', { class: 'track' }, bar), el('span', { class: 'p' }, `${(p * 100).toFixed(0)}%`));
       }));
-      if (selected) drawLines();
+      if (selected) { drawLines(); actions.replaceChildren(...explore(layers[selected.col - 1].layer, selected.k)); }
     },
   };
 }
