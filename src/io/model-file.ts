@@ -120,7 +120,7 @@ export function saveModel(path: string, model: Sequential, inputShape: readonly 
 
 /** The error of saveTrainedModel when the destination failed: `keptAt` says where the model is instead (or null if nowhere). */
 export class ModelSaveError extends Error {
-  constructor(message: string, /** The path the model was saved to instead of the destination (a temp or fallback file); null if it could not be saved anywhere. */ readonly keptAt: string | null) {
+  constructor(message: string, /** Where the model was saved instead (next to the destination, or in the temp directory); null when it could not be saved anywhere. */ readonly keptAt: string | null) {
     super(message);
     this.name = 'ModelSaveError';
   }
