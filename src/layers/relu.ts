@@ -7,7 +7,7 @@ import type { ReluCache } from '../kernels/relu.ts';
 import { reluKernels } from '../kernels/relu-fast.ts';
 import { Layer, type LayerConfig, checkDy, reluPattern } from './layer.ts';
 
-/** max(0, x) elementwise; any shape in, same shape out (the gradient at exactly 0 is 0, as in PyTorch). No parameters; a Conv2D or Dense before it may fuse it in inference. */
+/** max(0, x) elementwise; any shape in, same shape out (the gradient at exactly 0 is 0, as in PyTorch). No parameters; a Conv2D before it may apply it fused in an inference pass (see layer.ts, Fusion). */
 export class ReLU extends Layer {
   readonly type = 'ReLU';
   override readonly activation = 'relu' as const;

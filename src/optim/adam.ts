@@ -14,7 +14,7 @@ import { ElementwiseOptimizer } from './optimizer.ts';
 
 /** Options of `new Adam(params, ...)` and `new AdamW(params, ...)` (PyTorch's names and defaults). */
 export interface AdamOptions {
-  /** Learning rate, > 0; default 1e-3. */
+  /** Learning rate, >= 0; default 1e-3. */
   lr?: number;
   /** [beta1, beta2]: decay rates of the running means of the gradient and of its square, each in [0, 1); default [0.9, 0.999]. */
   betas?: [number, number];

@@ -64,7 +64,7 @@ export interface TrainingDefaults {
   batchSize: number;
   /** Which optimiser: 'sgd', 'adam' or 'adamw'. */
   optimizer: OptimizerName;
-  /** The (initial) learning rate, > 0. */
+  /** The (initial) learning rate. */
   lr: number;
   /** SGD only. */
   momentum: number;
