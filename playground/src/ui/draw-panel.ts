@@ -12,6 +12,7 @@ import { createNetworkOverview } from './network-overview.ts';
 import type { ExploreCase } from './explorer-panel.ts';
 import { MAX_SIDE } from '../explorer-math.ts';
 import { createNumberPad } from './number-pad.ts';
+import { drawStrokes } from './strokes.ts';
 
 const PAD = 280; // drawing pad size in canvas pixels
 const PREDICT_EVERY_MS = 120;
@@ -84,7 +85,7 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
     }
     showPrediction(r.probs);
     // The feature maps (a hundred small pictures) are redrawn when the stroke ends, not during it.
-    if (!drawing) {
+    if (!strokes.drawing()) {
       showMaps(r.activations);
       if (digit) overview.update(r.activations, digit, r.probs);
     }
@@ -98,38 +99,13 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
     else timer = window.setTimeout(() => void predict(), wait);
   };
 
-  // Pointer Events: one code path for mouse, touch and pen.
-  let drawing = false, px = 0, py = 0;
-  const pos = (ev: PointerEvent) => {
-    const r = pad.getBoundingClientRect();
-    return [((ev.clientX - r.left) / r.width) * PAD, ((ev.clientY - r.top) / r.height) * PAD];
-  };
-  const line = (x0: number, y0: number, x1: number, y1: number, pressure: number) => {
-    ctx.strokeStyle = '#000';
-    ctx.lineCap = ctx.lineJoin = 'round';
-    ctx.lineWidth = 18 * (pressure > 0 && pressure !== 0.5 ? 0.6 + 0.8 * pressure : 1); // a pen's pressure widens the stroke
-    ctx.beginPath();
-    ctx.moveTo(x0, y0);
-    ctx.lineTo(x1, y1);
-    ctx.stroke();
-  };
-  pad.addEventListener('pointerdown', (ev) => {
-    ev.preventDefault();
-    pad.setPointerCapture(ev.pointerId);
-    drawing = true;
-    [px, py] = pos(ev);
-    line(px, py, px, py, ev.pressure);
+  // Pointer Events (strokes.ts): one code path for mouse, touch and pen; a pen's pressure widens the stroke.
+  const strokes = drawStrokes(pad, ctx, {
+    width: PAD, height: PAD,
+    lineWidth: (pressure) => 18 * (pressure > 0 && pressure !== 0.5 ? 0.6 + 0.8 * pressure : 1),
+    onMove: schedule,
+    onEnd: () => { clearTimeout(timer); void predict(); },
   });
-  pad.addEventListener('pointermove', (ev) => {
-    if (!drawing) return;
-    const [x, y] = pos(ev);
-    line(px, py, x, y, ev.pressure);
-    [px, py] = [x, y];
-    schedule();
-  });
-  const end = () => { if (drawing) { drawing = false; clearTimeout(timer); void predict(); } };
-  pad.addEventListener('pointerup', end);
-  pad.addEventListener('pointercancel', end);
   clear.addEventListener('click', () => { clearPad(); void predict(); });
   // The prediction follows the training: re-read the digit about once a second while the run goes on.
   let lastRefresh = 0;

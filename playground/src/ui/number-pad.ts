@@ -7,6 +7,7 @@
 import { CLASS_COLORS } from 'miniconv';
 import type { WorkerClient } from './client.ts';
 import { el } from './dom.ts';
+import { drawStrokes } from './strokes.ts';
 
 const PAD_W = 600, PAD_H = 200; // canvas pixels; the page scales the pad down to the screen's width
 const STROKE = 12;
@@ -89,42 +90,11 @@ export function createNumberPad(client: WorkerClient): HTMLElement {
     element.dataset.number = 'read';
   };
 
-  let drawing = false, px = 0, py = 0;
-  const pos = (ev: PointerEvent) => {
-    const r = pad.getBoundingClientRect();
-    return [((ev.clientX - r.left) / r.width) * PAD_W, ((ev.clientY - r.top) / r.height) * PAD_H];
-  };
-  const line = (x0: number, y0: number, x1: number, y1: number) => {
-    ctx.strokeStyle = '#000';
-    ctx.lineCap = ctx.lineJoin = 'round';
-    ctx.lineWidth = STROKE;
-    ctx.beginPath();
-    ctx.moveTo(x0, y0);
-    ctx.lineTo(x1, y1);
-    ctx.stroke();
-  };
-  pad.addEventListener('pointerdown', (ev) => {
-    ev.preventDefault();
-    pad.setPointerCapture(ev.pointerId);
-    clearTimeout(timer);
-    drawing = true;
-    [px, py] = pos(ev);
-    line(px, py, px, py);
+  drawStrokes(pad, ctx, {
+    width: PAD_W, height: PAD_H, lineWidth: () => STROKE,
+    onStart: () => clearTimeout(timer),
+    onEnd: () => { clearTimeout(timer); timer = window.setTimeout(() => void readNow(), READ_AFTER_MS); },
   });
-  pad.addEventListener('pointermove', (ev) => {
-    if (!drawing) return;
-    const [x, y] = pos(ev);
-    line(px, py, x, y);
-    [px, py] = [x, y];
-  });
-  const end = () => {
-    if (!drawing) return;
-    drawing = false;
-    clearTimeout(timer);
-    timer = window.setTimeout(() => void readNow(), READ_AFTER_MS);
-  };
-  pad.addEventListener('pointerup', end);
-  pad.addEventListener('pointercancel', end);
   readButton.addEventListener('click', () => void readNow());
   clear.addEventListener('click', () => {
     clearTimeout(timer);
