@@ -8,19 +8,12 @@ import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { dataLoaders } from '../bin/main.ts';
-import { type CliIO, main } from '../src/cli/main.ts';
 import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sequential, createRng } from '../src/index.ts';
 import { saveModel } from '../src/io/model-file.ts';
 import { preprocessDigit } from '../src/io/clean-picture.ts';
+import { runCli as run } from './cli-run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'miniconv-blank-'));
-async function run(...argv: string[]) {
-  const out: string[] = [], err: string[] = [];
-  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), isTTY: false };
-  const code = await main(argv, { io, data: dataLoaders });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 const rng = createRng(3);
 const modelFile = join(dir, 'm.json');
 saveModel(modelFile, new Sequential([

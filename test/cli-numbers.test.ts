@@ -5,18 +5,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dataLoaders } from '../bin/main.ts';
-import { type CliIO, main } from '../src/cli/main.ts';
 import { MAX_BATCH_SIZE, MAX_FILE_MB } from '../src/cli/parse.ts';
 import { Dense, Sequential, createRng } from '../src/index.ts';
 import { loadModel, saveModel } from '../src/io/model-file.ts';
+import { runCli as run } from './cli-run.ts';
 
-async function run(...argv: string[]) {
-  const out: string[] = [], err: string[] = [];
-  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), isTTY: false };
-  const code = await main(argv, { io, data: dataLoaders });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 const firstLine = (s: string) => s.split('\n')[0];
 
 describe('numbers on the command line', () => {

@@ -5,8 +5,6 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dataLoaders } from '../bin/main.ts';
-import { type CliIO, main } from '../src/cli/main.ts';
 import { BatchNorm2D, Conv2D, Dense, Flatten, GlobalAvgPool2D, ReLU, Residual, SGD, Sequential, Tensor, createRng } from '../src/index.ts';
 import { digitToPng } from '../src/io/digit-image.ts';
 import { loadModel, saveModel } from '../src/io/model-file.ts';
@@ -14,16 +12,11 @@ import { exportOnnx } from '../src/io/onnx/index.ts';
 import { trainStep } from '../src/train/step.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 import { buildOnnx, forwardAll, heldOutDigits, maxAbsDiff, node, randomWeight, runOrt } from './onnx-helpers.ts';
+import { runCli as run } from './cli-run.ts';
 
 const DIGIT = [1, 28, 28];
 const dir = mkdtempSync(join(tmpdir(), 'miniconv-cli-onnx-'));
 
-async function run(...argv: string[]) {
-  const out: string[] = [], err: string[] = [];
-  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), isTTY: false };
-  const code = await main(argv, { io, data: dataLoaders });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 function trainBriefly(model: Sequential, steps: number): Sequential {
   const { train } = loadDigits();

@@ -5,25 +5,18 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CliIO, main } from '../src/cli/main.ts';
-import { dataLoaders } from '../bin/main.ts';
 import { encodeCifarBatch } from '../datasets/cifar10.ts';
 import { makeShapeFolder } from './shapes.ts';
 import { loadImageFolder } from '../datasets/image-folder.ts';
 import { loadModel } from '../src/io/model-file.ts';
 import { evaluate } from '../src/train/metrics.ts';
+import { runCli as run } from './cli-run.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'miniconv-cli-pictures-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const pics = join(root, 'pics');
 makeShapeFolder(pics, { perClass: 10, seed: 5, classes: ['circle', 'square', 'star'] });
 
-async function run(...argv: string[]) {
-  const out: string[] = [], err: string[] = [];
-  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), isTTY: false };
-  const code = await main(argv, { io, data: dataLoaders });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('miniconv train / eval / predict on your own pictures', () => {
   const model = join(root, 'shapes.json');

@@ -7,22 +7,15 @@ import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { type CliIO, main } from '../src/cli/main.ts';
-import { dataLoaders } from '../bin/main.ts';
 import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sequential, createRng } from '../src/index.ts';
 import { saveModel } from '../src/io/model-file.ts';
 import { showMatrix } from '../src/explain/matrix.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 import { takeFirst } from '../src/dataset.ts';
 import { encodeIdx } from '../datasets/idx.ts';
+import { runCli as run } from './cli-run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'miniconv-cli-rw-'));
-async function run(...argv: string[]) {
-  const out: string[] = [], err: string[] = [];
-  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), isTTY: false };
-  const code = await main(argv, { io, data: dataLoaders });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 // An untrained model is enough to check formats and errors.
 const rng = createRng(5);

@@ -6,8 +6,6 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CliIO, main } from '../src/cli/main.ts';
-import { dataLoaders } from '../bin/main.ts';
 import { Tensor } from '../src/index.ts';
 import { loadModel, saveModel } from '../src/io/model-file.ts';
 import { SGD } from '../src/optim/sgd.ts';
@@ -22,16 +20,11 @@ import { createDigitModel } from '../src/train/digit-model.ts';
 import { Conv2D } from '../src/layers/conv2d.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 import { encodeIdx } from '../datasets/idx.ts';
+import { runCli as run } from './cli-run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'miniconv-zoo-'));
 const { train, test } = loadDigits();
 
-async function run(...argv: string[]) {
-  const out: string[] = [], err: string[] = [];
-  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), isTTY: false };
-  const code = await main(argv, { io, data: dataLoaders });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /**
  * Parameters and multiply-adds per image of a network, computed from its config (the layer options a

@@ -5,8 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { type CliIO, main } from '../src/cli/main.ts';
-import { dataLoaders } from '../bin/main.ts';
 import { defaultBackend, setDefaultBackend } from '../src/kernels/index.ts';
 import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, createRng, softmax } from '../src/index.ts';
 import { saveModel } from '../src/io/model-file.ts';
@@ -14,14 +12,9 @@ import { fit } from '../src/train/index.ts';
 import { loadDigits } from '../datasets/mnist.ts';
 import { takeFirst } from '../src/dataset.ts';
 import { encodeIdx } from '../datasets/idx.ts';
+import { runCli as run } from './cli-run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'miniconv-cli-'));
-async function run(...argv: string[]) {
-  const out: string[] = [], err: string[] = [];
-  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), isTTY: false };
-  const code = await main(argv, { io, data: dataLoaders });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 // A small model trained briefly on the bundled digits, saved for eval, predict and summary.
 const { train, test } = loadDigits();

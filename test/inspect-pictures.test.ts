@@ -6,8 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIO, main } from '../src/cli/main.ts';
-import { dataLoaders } from '../bin/main.ts';
 import { makeShapeFolder } from './shapes.ts';
 import { loadModel, saveModel } from '../src/io/model-file.ts';
 import { Dense, Flatten, Sequential, createRng } from '../src/index.ts';
@@ -18,6 +16,7 @@ import { kernelScale } from '../src/inspect/report-numbers.ts';
 import { readPicture } from '../src/io/digit-image.ts';
 import { bytesToInput, pictureToInput } from '../src/io/picture-input.ts';
 import { Tensor } from '../src/tensor.ts';
+import { runCli as run } from './cli-run.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'miniconv-inspect-pictures-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -25,12 +24,6 @@ const pics = join(root, 'pics');
 const model = join(root, 'shapes.json');
 const CLASSES = ['circle', 'square', 'star'] as const;
 
-async function run(...argv: string[]) {
-  const out: string[] = [], err: string[] = [];
-  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), isTTY: false };
-  const code = await main(argv, { io, data: dataLoaders });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 const readPng = (file: string) => PNG.sync.read(readFileSync(file));
 
