@@ -27,6 +27,7 @@ import { trainStep } from '../src/train/step.ts';
 import { getWasmKernels, wasmStatus } from '../src/kernels/wasm/loader.ts';
 import { conv2dBackwardFast, conv2dForwardFast } from '../src/kernels/conv2d-fast.ts';
 import { createWorkspace } from '../src/kernels/workspace.ts';
+import '../src/kernels/winograd.ts'; // plugs Winograd into the conv family (winograd-pass.ts)
 
 const { values } = parseArgs({ options: { rounds: { type: 'string' }, quick: { type: 'boolean' }, json: { type: 'string' } } });
 const quick = values.quick === true;
