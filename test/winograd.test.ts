@@ -11,7 +11,7 @@ import { conv2dBackwardFast, conv2dForwardFast } from '../src/kernels/conv2d-fas
 import { numericGradient } from '../src/gradcheck.ts';
 import {
   F2X3, F4X3, type WinogradDims, type WinogradTransform, winograd1d, winogradForward, winogradForwardWasm, winogradWeightGrad,
-  winogradBackwardWasm,
+  winogradBackwardWasm, winogradPays,
 } from '../src/kernels/winograd.ts';
 import { type WasmKernels, getWasmKernels, wasmStatus } from '../src/kernels/wasm/loader.ts';
 import { ensureWasmBuilt } from '../src/kernels/wasm/build.ts';
@@ -234,9 +234,19 @@ describe('winograd F(2x2,3x3) in wasm SIMD (float32) equals the naive convolutio
     winogradForwardWasm(wasm, d, x.data, w.data, b.data, got.data, { relu, pool: true });
     expect(got.data.some(Number.isNaN)).toBe(true);
     expect(Array.from(got.data)).toEqual(Array.from(want.data));
-    // and through the conv family, as a pooled inference forward runs it
-    const viaFamily = conv2dForwardFast(x, w, b, { stride: 1, padding: P }, { winograd: true, relu, pool: { kernelSize: 2, stride: 2 } }).out;
-    expect(Array.from(viaFamily.data)).toEqual(Array.from(want.data));
+  });
+
+  it('a pooled inference forward through the conv family runs the fused pool (x=[3,16,8,8] w=[16,16,3,3] p=1)', () => {
+    const x = filled([3, 16, 8, 8], 'float32', 'fx', gauss());
+    const w = filled([16, 16, 3, 3], 'float32', 'fw', gauss());
+    const b = filled([16], 'float32', 'fb', gauss());
+    expect(winogradPays({ C: 16, F: 16, OH: 8, OW: 8 })).toBe(true);
+    const y = Tensor.zeros([3, 16, 8, 8], 'float32');
+    winogradForwardWasm(wasm, { N: 3, CI: 16, H: 8, W: 8, CO: 16, P: 1 }, x.data, w.data, b.data, y.data, { relu: true });
+    const want = maxPool2dForwardWasm(y, { kernelSize: 2, stride: 2 }).out;
+    const got = conv2dForwardFast(x, w, b, { stride: 1, padding: 1 }, { winograd: true, relu: true, pool: { kernelSize: 2, stride: 2 } }).out;
+    expect(got.shape).toEqual([3, 16, 4, 4]);
+    expect(Array.from(got.data)).toEqual(Array.from(want.data));
   });
 });
 
@@ -280,29 +290,33 @@ describe.each(float32Paths)('winograd $name in float32: its error against the ex
 });
 
 // The Conv2D layer with winograd: true: the same layer contract on every backend, a gradient check
-// through it (float64: the 'ts' and 'wasm' backends run float64 in TypeScript), a fused ReLU, and
-// the fallback for convs Winograd does not apply to.
+// through it (float64: the 'ts' and 'wasm' backends run float64 in TypeScript), a fused ReLU, the
+// cost model (winogradPays) and the fallback for convs Winograd does not apply to. The layers here
+// have 16 channels in and out on 8x8 maps, a shape where the cost model runs Winograd (checked).
 describe('Conv2D({ winograd: true })', () => {
   const make = (backend: Backend, o: Partial<Conv2DOptions> = {}) => new Conv2D({
-    backend, inChannels: 3, outChannels: 4, kernelSize: 3, padding: 1, winograd: true, rng: createRng(7),
+    backend, inChannels: 16, outChannels: 16, kernelSize: 3, padding: 1, winograd: true, rng: createRng(7),
     biasInit: (shape, rng) => Array.from({ length: shape[0] }, () => rng.normal()), ...o,
   });
+  it('runs Winograd on the shapes of these tests (the cost model says it pays there)', () => {
+    for (const [OH, OW] of [[8, 8], [8, 7], [7, 8]]) expect(winogradPays({ C: 16, F: 16, OH, OW }), `${OH}x${OW}`).toBe(true);
+  });
 
-  it("gives the naive backend's y, dx, dw, db on ts and wasm (x=[2,3,9,8], twice: buffers reused, gradients added)", () => {
-    expectSameOnEveryBackend((backend) => make(backend), [2, 3, 9, 8], 2);
+  it("gives the naive backend's y, dx, dw, db on ts and wasm (x=[2,16,8,8], twice: buffers reused, gradients added)", () => {
+    expectSameOnEveryBackend((backend) => make(backend), [2, 16, 8, 8], 2);
   });
 
   it.each(['ts', 'wasm'] as const)('passes a float64 gradient check on %s (p=0, 1, 2)', (backend) => {
     for (const padding of [0, 1, 2]) {
-      const r = gradCheck(make(backend, { padding }), randn([2, 3, 6, 7], `wg-${padding}`), { seed: padding });
+      const r = gradCheck(make(backend, { padding }), randn([2, 16, 10 - 2 * padding, 9 - 2 * padding], `wg-${padding}`), { seed: padding, maxPerTensor: 60 });
       if (!r.passed) throw new Error(`padding ${padding}: ${JSON.stringify(r.errors)}`);
       expect(r.maxRelError).toBeLessThan(1e-6);
     }
   });
 
   it('fuses a ReLU in a Sequential the way the default path does (wasm, float32)', () => {
-    const build = (winograd: boolean) => new Sequential([make('wasm', { winograd }), new ReLU(), make('wasm', { inChannels: 4, winograd })]);
-    const x = randn([3, 3, 10, 10], 'seq');
+    const build = (winograd: boolean) => new Sequential([make('wasm', { winograd }), new ReLU(), make('wasm', { winograd })]);
+    const x = randn([3, 16, 8, 8], 'seq');
     const [a, b] = [build(true), build(false)];
     const ya = a.forward(x), yb = b.forward(x);
     expect(relMaxError(ya.data, yb.data)).toBeLessThan(1e-5);
@@ -316,9 +330,11 @@ describe('Conv2D({ winograd: true })', () => {
     expect(relMaxError(pa.data, pb.data)).toBeLessThan(1e-5);
   });
 
-  it('is ignored (same bits as without it) for convs it does not apply to: stride 2, 5x5, dilation 2, groups 3, padding 3', () => {
-    for (const o of [{ stride: 2 }, { kernelSize: 5 }, { dilation: 2 }, { groups: 3, outChannels: 3 }, { padding: 3 }] as Partial<Conv2DOptions>[]) {
-      const x = randn([2, 3, 9, 9], 'fallback');
+  it('is ignored (same bits as without it) for convs it does not apply to or does not pay on: stride 2, 5x5, dilation 2, groups 4, padding 3, 3 -> 4 channels', () => {
+    const cases: Partial<Conv2DOptions>[] = [{ stride: 2 }, { kernelSize: 5 }, { dilation: 2 }, { groups: 4 }, { padding: 3 }, { inChannels: 3, outChannels: 4 }];
+    expect(winogradPays({ C: 3, F: 4, OH: 9, OW: 9 })).toBe(false);
+    for (const o of cases) {
+      const x = randn([2, o.inChannels ?? 16, 9, 9], 'fallback');
       const [on, off] = [make('wasm', o), make('wasm', { ...o, winograd: false })];
       const yOn = on.forward(x), yOff = off.forward(x);
       expect(Array.from(yOn.data), JSON.stringify(o)).toEqual(Array.from(yOff.data));

@@ -409,9 +409,30 @@ export function winogradBackwardWasm(
 
 type Dims = ReturnType<typeof conv2dDims>;
 
-/** Whether the conv kernels with { winograd: true } run this conv by Winograd. */
+/**
+ * The cost model: whether F(2x2,3x3) pays on a conv of C to F channels with an OH x OW output,
+ * decided from the shape alone, never by timing, so that a model always runs the same kernels and
+ * gives the same bits however loaded the machine is. It counts the wasm kernels' v128 instructions
+ * per image: the default path's multiply-adds, OH*OW*9*C*F/4, against Winograd's, per tile (TH x TW4
+ * tiles of 2x2 outputs, rows padded to 4 tiles) 16*C*roundUp(F, 4)/4 multiply-adds plus about 20
+ * instructions per input and per output channel for the transforms (counted in
+ * wasm/assembly/winograd.ts: about 80 per input channel and 70 per output channel for 4 tiles).
+ * Winograd runs when it needs at most 1/1.15 of the default path's count. Measured on the zoo's shapes
+ * (bench/winograd.ts, 2026-12-07, CPU time of training steps, forward and backward): where it says
+ * yes Winograd was 1.08x-1.37x faster (16->16 at 14x14 and 28x28, 16->32, 32->32 at 7x7 and 14x14), where
+ * it says no 0.4x-1.07x (1 to 8 input channels, 8->8, 8->16, 16->16 at 7x7).
+ */
+export function winogradPays(d: { C: number; F: number; OH: number; OW: number }): boolean {
+  const { C, F, OH, OW } = d;
+  const tiles = Math.ceil(OH / 2) * Math.ceil(Math.ceil(OW / 2) / 4) * 4;
+  const direct = (OH * OW * 9 * C * F) / 4;
+  const winograd = tiles * ((16 * C * Math.ceil(F / 4) * 4) / 4 + 20 * C + 20 * F);
+  return direct >= 1.15 * winograd;
+}
+
+/** Whether the conv kernels with { winograd: true } run this conv by Winograd: where it applies and pays (winogradPays). */
 export function winogradRuns(d: Dims): boolean {
-  return winogradApplies(d) && d.P <= 2; // dx runs the forward algorithm at padding 2 - P
+  return winogradApplies(d) && d.P <= 2 && winogradPays(d); // P <= 2: dx runs the forward algorithm at padding 2 - P
 }
 
 /**
