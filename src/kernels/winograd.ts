@@ -359,11 +359,10 @@ export function winogradForwardWasm(
   const yPtr = call.output(y); //                           (N, CO, OH, OW), or pooled (N, CO, OH/2, OW/2)
   const U = call.scratch(16 * COP * CI * 4); //             (16, COP/4, CI, 4)
   const V = call.scratch(16 * CI * T * 4); //               (16, T/8, CI, 8)
-  const M = call.scratch(16 * COP * T * 4); //              (16, COP, T)
   const xp = call.scratch(plane * 4); //                    one zero-padded plane
   call.ready();
   e.winogradF2Weights(wPtr, U, CO, CI, opts.flipped ? 1 : 0);
-  e.winogradF2Forward(xPtr, maskPtr, U, bPtr, yPtr, N, CI, H, W, CO, P, NB, V, M, xp, opts.relu ? 1 : 0, opts.pool ? 1 : 0);
+  e.winogradF2Forward(xPtr, maskPtr, U, bPtr, yPtr, N, CI, H, W, CO, P, NB, V, xp, opts.relu ? 1 : 0, opts.pool ? 1 : 0);
   call.done();
 }
 
@@ -390,9 +389,8 @@ export function winogradBackwardWasm(
   const dwPtr = call.output(dw, 'add'); //                      (CO, CI, 3, 3)
   const dbPtr = db ? call.inout(db) : 0; //                     (CO), added onto
   const dxPtr = dx ? call.output(dx) : 0; //                    (N, CI, H, W)
-  // dw's V (16, CI, T) then dx's V (16, CO, Tx); dw's DY (16, CO, T) then dx's M (16, CIP, Tx)
-  const V = call.scratch(16 * Math.max(CI * pw.T, dx ? CO * px.T : 0) * 4);
-  const DY = call.scratch(16 * Math.max(CO * pw.T, dx ? CIP * px.T : 0) * 4);
+  const V = call.scratch(16 * Math.max(CI * pw.T, dx ? CO * px.T : 0) * 4); // dw's V (16, CI, T), then dx's (16, CO, Tx)
+  const DY = call.scratch(16 * CO * pw.T * 4); //                              (16, CO, T)
   const Mw = call.scratch(16 * Math.max(CO * CI, dx ? CIP * CO : 0) * 4); // (16, CO, CI); dx's U (16, CIP/4, CO, 4)
   const xp = call.scratch(Math.max(pw.plane, dx ? px.plane : 0) * 4); //  zero-padded planes
   const dp = call.scratch(pw.plane * 4);
@@ -400,7 +398,7 @@ export function winogradBackwardWasm(
   e.winogradF2WeightGrad(xPtr, dyPtr, maskPtr, dwPtr, dbPtr, N, CI, H, W, CO, P, pw.NB, V, DY, Mw, xp, dp);
   if (dx) {
     e.winogradF2Weights(wPtr, Mw, CI, CO, 1);
-    e.winogradF2Forward(dyPtr, maskPtr, Mw, 0, dxPtr, N, CO, OH, OW, CI, 2 - P, px.NB, V, DY, xp, 0, 0);
+    e.winogradF2Forward(dyPtr, maskPtr, Mw, 0, dxPtr, N, CO, OH, OW, CI, 2 - P, px.NB, V, xp, 0, 0);
   }
   call.done();
 }

@@ -15,7 +15,8 @@
 //                             side by side for each input channel (rows past CO are zero)
 //   V  (16, T / 8, CI, 8)     the transformed input tiles, in panels of 8 tiles (one panel: 1 KiB at
 //                             32 channels, read from L1 by every block of 4 output channels)
-//   M  (16, COP, T)           the products, M[xi] = U[xi] . V[xi]
+//   M  (16, 4, 8)             the products of one block, M[xi] = U[xi] . V[xi] for 4 output channels
+//                             and one panel (MB, 2 KiB: turned into output tiles while in L1)
 //   DY (16, T / 8, CO, 8)     the transformed output gradient (panels, as V)
 //   Mw (16, CO, CI)           the weight gradient's products
 //
@@ -25,7 +26,7 @@
 // the 16 values xi is one contiguous v128 store into V[xi, panel, ci, 4 lanes]: the transforms are
 // pure lane-wise adds, four tiles at a time.
 //
-// The products (productsF2) are the 16 GEMMs M[xi] (COP, T) = U[xi] (COP, CI) . V[xi] (CI, T) with
+// The products (productsOutputF2) are the 16 GEMMs M[xi] (COP, T) = U[xi] (COP, CI) . V[xi] (CI, T) with
 // the micro-kernel of the conv's gather GEMM (./conv.ts): a 4 x 8 register tile (4 output channels x
 // 8 tiles), per input channel 4 broadcasts of U, 2 v128 of V and 8 multiply-adds (madd: fused on the
 // relaxed-SIMD build, as in the default path). It replaces the general GEMM (./gemm.ts), which
@@ -183,61 +184,21 @@ function zeroTail(V: usize, stride: usize, from: i32, T: i32, rows: i32): void {
 }
 
 /**
- * M[xi] (COP, Tc) = U[xi] (COP, CI) . V[xi] (CI, Tc) for the 16 xi (T: the tiles the buffers hold, Tc: this chunk's): 4 output channels x 8 tiles per
- * register tile, summed over ci in order. The panel of V (CI x 8) stays in L1 while every block of
- * U[xi] passes over it; U[xi] itself (COP x CI) stays in L1 across the panels.
- */
-function productsF2(COP: i32, CI: i32, T: i32, Tc: i32, U: usize, V: usize, M: usize): void {
-  const uStride = (<usize>COP * CI) << 2, vStride = (<usize>CI * T) << 2, mStride = (<usize>COP * T) << 2;
-  const ldm = <usize>T << 2, panelBytes = <usize>CI << 5;
-  for (let xi = 0; xi < 16; xi++) {
-    const u = U + <usize>xi * uStride, v = V + <usize>xi * vStride, mx = M + <usize>xi * mStride;
-    for (let t = 0; t < Tc; t += 8) {
-      const panel = v + <usize>(t >> 3) * panelBytes;
-      for (let co = 0; co < COP; co += 4) {
-        let a = u + ((<usize>co * CI) << 2), b = panel;
-        let c00 = f32x4.splat(0), c01 = f32x4.splat(0); // output channel co, tiles t..t+3 and t+4..t+7
-        let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-        let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-        let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-        for (let ci = 0; ci < CI; ci++) {
-          const b0 = v128.load(b), b1 = v128.load(b, 16);
-          let av = v128.load32_splat(a);
-          c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
-          av = v128.load32_splat(a, 4);
-          c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
-          av = v128.load32_splat(a, 8);
-          c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
-          av = v128.load32_splat(a, 12);
-          c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
-          a += 16; b += 32;
-        }
-        let m = mx + ((<usize>co * T + t) << 2);
-        v128.store(m, c00); v128.store(m, c01, 16); m += ldm;
-        v128.store(m, c10); v128.store(m, c11, 16); m += ldm;
-        v128.store(m, c20); v128.store(m, c21, 16); m += ldm;
-        v128.store(m, c30); v128.store(m, c31, 16);
-      }
-    }
-  }
-}
-
-/**
  * y (N, CO, OH, OW) = conv3x3(x (N, CI, H, W) [through mask], padding P) + b, ReLU if relu != 0;
  * with pool != 0, y is (N, CO, OH / 2, OW / 2) (floored): the 2 x 2 max pool at stride 2 of that, each
  * window being one output tile (the values and the NaN rule of maxPoolValues, bit for bit).
- * U from winogradF2Weights; V (16, CI, T), M (16, COP, T) and xp ((2TH+2) * (2TW4+2) floats) are
- * scratch. mask = 0: none; b = 0: no bias.
+ * U from winogradF2Weights; V (16, CI, T) and xp ((2TH+2) * (2TW4+2) floats) are scratch.
+ * mask = 0: none; b = 0: no bias.
  */
 export function winogradF2Forward(
   x: usize, mask: usize, U: usize, b: usize, y: usize, N: i32, CI: i32, H: i32, W: i32, CO: i32, P: i32, NB: i32,
-  V: usize, M: usize, xp: usize, relu: i32, pool: i32,
+  V: usize, xp: usize, relu: i32, pool: i32,
 ): void {
   const OH = H + 2 * P - 2, OW = W + 2 * P - 2;
   const TH = (OH + 1) >> 1, TW4 = (((OW + 1) >> 1) + 3) & ~3;
   const XH = 2 * TH + 2, XW = 2 * TW4 + 2;
   const T = chunkTiles(NB, TH, TW4), COP = (CO + 3) & ~3;
-  const vStride = (<usize>CI * T) << 2, mStride = (<usize>COP * T) << 2;
+  const vStride = (<usize>CI * T) << 2;
   const YH = pool ? OH >> 1 : OH, YW = pool ? OW >> 1 : OW; // y's planes
   zeroBytes(xp, (<usize>XH * XW) << 2);
   for (let n0 = 0; n0 < N; n0 += NB) {
@@ -250,18 +211,61 @@ export function winogradF2Forward(
       }
     }
     zeroTail(V, vStride, nb * TH * TW4, T, CI);
-    productsF2(COP, CI, T, chunkTiles(nb, TH, TW4), U, V, M);
-    for (let co = 0; co < CO; co++) {
-      const bias = f32x4.splat(b ? load<f32>(b + (<usize>co << 2)) : 0);
-      for (let nl = 0; nl < nb; nl++) {
-        const yPlane = y + ((<usize>((n0 + nl) * CO + co) * YH * YW) << 2);
-        for (let ti = 0; ti < TH; ti++) {
-          if (pool && ti >= YH) break;
-          for (let tj = 0; tj < TW4; tj += 4) {
-            const m = M + ((<usize>co * T + (nl * TH + ti) * TW4 + tj) << 2);
-            if (pool) pooledTiles(m, mStride, bias, relu, yPlane + ((<usize>ti * YW + tj) << 2), YW - tj);
-            else outputTiles(m, mStride, bias, relu, yPlane, OH, OW, 2 * ti, 2 * tj);
-          }
+    productsOutputF2(COP, CI, CO, T, nb * TH * TW4, TH, TW4, U, V, b, relu, pool, y + ((<usize>n0 * CO * YH * YW) << 2), OH, OW, YH, YW);
+  }
+}
+
+const MB = memory.data(16 * 4 * 8 * 4, 16); // (16, 4, 8) floats: one block of products, all xi
+
+/**
+ * The products and the output transform, block by block: for each panel of 8 tiles and each 4
+ * output channels, M[xi] (4 x 8) = U[xi] . V[xi] for the 16 xi (a 4 x 8 register tile each, summed
+ * over ci in order), kept in the 2 KiB block MB, then turned into the 4 x 8 output
+ * tiles (outputTiles / pooledTiles) while it is in L1: M is never written out. tiles = the real
+ * tiles of the chunk (its last panel may end with 4 padding tiles); y = the chunk's first image.
+ */
+function productsOutputF2(
+  COP: i32, CI: i32, CO: i32, T: i32, tiles: i32, TH: i32, TW4: i32, U: usize, V: usize, b: usize, relu: i32, pool: i32,
+  y: usize, OH: i32, OW: i32, YH: i32, YW: i32,
+): void {
+  const uStride = (<usize>COP * CI) << 2, vStride = (<usize>CI * T) << 2, panelBytes = <usize>CI << 5;
+  const perImage = TH * TW4;
+  for (let t = 0; t < tiles; t += 8) {
+    const panel = V + <usize>(t >> 3) * panelBytes;
+    for (let co = 0; co < CO; co += 4) {
+      for (let xi = 0; xi < 16; xi++) {
+        let a = U + <usize>xi * uStride + ((<usize>co * CI) << 2), bv = panel + <usize>xi * vStride;
+        let c00 = f32x4.splat(0), c01 = f32x4.splat(0); // output channel co, tiles t..t+3 and t+4..t+7
+        let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+        let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+        let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+        for (let ci = 0; ci < CI; ci++) {
+          const b0 = v128.load(bv), b1 = v128.load(bv, 16);
+          let av = v128.load32_splat(a);
+          c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
+          av = v128.load32_splat(a, 4);
+          c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
+          av = v128.load32_splat(a, 8);
+          c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
+          av = v128.load32_splat(a, 12);
+          c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
+          a += 16; bv += 32;
+        }
+        const m = MB + (<usize>xi << 7);
+        v128.store(m, c00); v128.store(m, c01, 16); v128.store(m, c10, 32); v128.store(m, c11, 48);
+        v128.store(m, c20, 64); v128.store(m, c21, 80); v128.store(m, c30, 96); v128.store(m, c31, 112);
+      }
+      for (let h = 0; h < 2; h++) { // tiles t + 4h .. t + 4h + 3: one tile row's four neighbours
+        const tt = t + 4 * h;
+        if (tt >= tiles) break;
+        const nl = tt / perImage, ti = (tt % perImage) / TW4, tj = tt % TW4;
+        if (pool && ti >= YH) continue;
+        for (let r = 0; r < 4 && co + r < CO; r++) {
+          const bias = f32x4.splat(b ? load<f32>(b + (<usize>(co + r) << 2)) : 0);
+          const yPlane = y + ((<usize>(nl * CO + co + r) * YH * YW) << 2);
+          const m = MB + (<usize>r << 5) + (<usize>h << 4);
+          if (pool) pooledTiles(m, 128, bias, relu, yPlane + ((<usize>ti * YW + tj) << 2), YW - tj);
+          else outputTiles(m, 128, bias, relu, yPlane, OH, OW, 2 * ti, 2 * tj);
         }
       }
     }
