@@ -368,7 +368,8 @@ export function winogradForwardWasm(
 
 /**
  * The backward pass in wasm, in one call: dw (CO, CI, 3, 3) += winogradWeightGrad(F2X3, ...); unless
- * db is null, db (CO) += the sum of dy (through mask), each image's in a double; unless dx is null,
+ * db is null, db (CO) += the sum of dy (through mask), in float32 per image as the default wasm path
+ * sums it; unless dx is null,
  * dx (N, CI, H, W) = the forward algorithm on dy (through mask) with the kernel turned (padding 2 - P).
  */
 export function winogradBackwardWasm(
@@ -415,10 +416,11 @@ type Dims = ReturnType<typeof conv2dDims>;
  * tiles of 2x2 outputs, rows padded to 4 tiles) 16*C*roundUp(F, 4)/4 multiply-adds plus about 20
  * instructions per input and per output channel for the transforms (counted in
  * wasm/assembly/winograd.ts: about 80 per input channel and 70 per output channel for 4 tiles).
- * Winograd runs when it needs at most 1/1.15 of the default path's count. Measured on the zoo's shapes
- * (bench/winograd.ts, 2026-12-07, CPU time of training steps, forward and backward): where it says
- * yes Winograd was 1.08x-1.37x faster (16->16 at 14x14 and 28x28, 16->32, 32->32 at 7x7 and 14x14), where
- * it says no 0.4x-1.07x (1 to 8 input channels, 8->8, 8->16, 16->16 at 7x7).
+ * Winograd runs when it needs at most 1/1.15 of the default path's count. Measured (bench/winograd.ts,
+ * 2026-12-07 23:45, CPU time, batch 32, forward + backward): where it says yes (16->16 at 14x14,
+ * 16->32 and 32->32 at 7x7, 32->32 to 128->128 at 14x14) Winograd was 1.13x-1.50x as fast, where it
+ * says no (1->8, 1->16 and 8->8 at 28x28, 8->16 at 14x14) 0.86x-1.19x, and its forward alone
+ * 0.44x-1.05x. The model is a rough one: 8->16 at 14x14 (no, 1.19x) gained more than 16->32 at 7x7 (yes, 1.15x).
  */
 export function winogradPays(d: { C: number; F: number; OH: number; OW: number }): boolean {
   const { C, F, OH, OW } = d;
