@@ -33,13 +33,14 @@
 // test/winograd.test.ts and documented there; in float64 it is exact to ~1e-15 (gradient checks).
 // The images are processed in chunks of NB so that the transformed tiles (A*A*max(CI, CO)*T values)
 // stay near 2^16 values (256 KiB in float32: V and M stay in the L2 cache; 2^14 and 2^18 measured
-// no better), whatever the batch size.
+// no better), whatever the batch size; the wasm kernel uses 2^13 (see WASM_CHUNK_VALUES).
 //
 // Where it runs: the conv family's TypeScript and wasm pairs (conv2d-ts.ts, conv2d-wasm.ts, through the
 // slot of winograd-pass.ts that the last line of this file fills) with
 // { winograd: true } (a Conv2D built with winograd: true) call winogradConv2dForward /
 // winogradConv2dBackward below, which return null when the conv is not 3x3, stride 1, dilation 1,
-// groups 1 with padding <= 2: the caller then runs its usual code. The fallback rule of backend.ts
+// groups 1 with padding <= 2, or when the cost model (winogradPays) says Winograd does not pay on its
+// shape: the caller then runs its usual code. The fallback rule of backend.ts
 // applies as to any conv (float64, or a call that does not fit in wasm memory: the TypeScript pair). It is opt-in because its float32 results differ from im2col's in the last bits, and
 // the same seed must keep giving the same trained bits.
 
