@@ -4,12 +4,23 @@
 //   kernels-relaxed.wasm  the relaxed-SIMD build (fused multiply-add), which the page prefers where the
 //                 engine runs it: Chromium 156 does, without a flag and without cross-origin isolation
 //                 (bench/relaxed-simd-browser.ts).
+//   _headers      the cross-origin isolation headers (vite.config.ts's ISOLATION_HEADERS) in the format
+//                 Netlify and Cloudflare Pages read from the site's folder
+//   coi-serviceworker.min.js  coi-serviceworker (npm), for hosts that send no such headers: a service
+//                 worker that adds them to every response of the site and reloads the page once
 import { copyFileSync, existsSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { loadDigits } from '../../datasets/mnist.ts';
 import { decodeDigits, encodeDigits } from '../src/digits-format.ts';
+import { ISOLATION_HEADERS } from '../vite.config.ts';
 
 const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
+
+/** playground/dist/_headers: every path of the site cross-origin isolated (Netlify's and Cloudflare Pages' format). */
+export const HEADERS_FILE = `# The playground trains on two threads only when cross-origin isolated (docs/playground.md).
+/*
+${Object.entries(ISOLATION_HEADERS).map(([k, v]) => `  ${k}: ${v}\n`).join('')}`;
 
 export function makeAssets(): void {
   mkdirSync(publicDir, { recursive: true });
@@ -30,6 +41,8 @@ export function makeAssets(): void {
   const relaxed = fileURLToPath(new URL('../../build/kernels-relaxed.wasm', import.meta.url));
   if (!existsSync(relaxed)) throw new Error('make-assets: build/kernels-relaxed.wasm is missing; run npm run build:wasm');
   copyFileSync(relaxed, publicDir + 'kernels-relaxed.wasm');
+  writeFileSync(publicDir + '_headers', HEADERS_FILE);
+  copyFileSync(createRequire(import.meta.url).resolve('coi-serviceworker/coi-serviceworker.min.js'), publicDir + 'coi-serviceworker.min.js');
   console.log(`playground assets: digits.bin (${train.count} + ${test.count} digits, ${(bytes.length / 1e6).toFixed(2)} MB), kernels.wasm, kernels-relaxed.wasm`);
 }
 
