@@ -29,7 +29,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 2000,
-    rollupOptions: { input: { index: `${root}index.html`, bench: `${root}bench.html` } },
+    rollupOptions: { input: { index: `${root}index.html`, bench: `${root}bench.html`, 'threads-bench': `${root}threads-bench.html` } },
   },
   worker: { format: 'es' },
 });
