@@ -1,6 +1,7 @@
-// The shared-memory protocol between ParallelTrainer (parallel.ts, the main thread) and its workers
-// (worker-entry.mjs, worker.ts). Plain JavaScript, so that worker-entry.mjs can read it before any
-// TypeScript loader is registered; parallel-protocol.d.mts gives its types.
+// The shared-memory protocol between the threaded trainer (threaded-trainer.ts, the main thread) and
+// its workers (worker-loop.ts; in Node started by worker-entry.mjs and worker.ts, in a page by
+// web-threads.ts). Plain JavaScript, so that worker-entry.mjs can read it before any TypeScript
+// loader is registered; parallel-protocol.d.mts gives its types.
 //
 // Control array (Int32): one block of CTRL_STRIDE ints per worker; worker w (1-based, 0 is the main
 // thread) owns ints [(w - 1) * CTRL_STRIDE, w * CTRL_STRIDE).

@@ -1,4 +1,4 @@
-// Data parallelism over the batch with worker_threads and SharedArrayBuffer.
+// Data parallelism over the batch with worker threads (Node's worker_threads, a page's Web Workers) and SharedArrayBuffer.
 //
 // The weights live in shared memory that the main thread and every worker see. For one SGD step
 // the batch of N images is cut into T slices (T = threads); thread t runs forward and backward on

@@ -1,5 +1,5 @@
 // What one thread does with its slice of a shared batch: the main thread runs it on slice 0, every
-// worker (worker.ts) on its own. The arithmetic is forwardBackward from step.ts, the same as a
+// worker (worker-loop.ts) on its own. The arithmetic is forwardBackward from step.ts, the same as a
 // single-threaded trainStep, with the loss gradient scaled by the slice's share of the batch.
 
 import type { Backend } from '../kernels/backend.ts';
