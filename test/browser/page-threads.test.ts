@@ -21,8 +21,8 @@ import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, collectErrors, launchChromium
 
 const missing = chromiumMissing();
 const PAGE_TIMEOUT = 120_000;
-/** Steps of the default model compared: enough for momentum to carry two steps' worth of state. */
-const STEPS = 6;
+/** Steps of the default model compared; the momentum is changed (the Train panel's live control) after MOMENTUM_AT of them. */
+const STEPS = 6, MOMENTUM_AT = 3, NEW_MOMENTUM = 0.5;
 
 /** SHA-256 of every parameter's float32 bytes, in order. */
 function weightsHash(model: Sequential): string {
@@ -39,7 +39,10 @@ function nodeHash(threads: number): string {
   const { train } = decodeDigits(new Uint8Array(readFileSync(join(PLAYGROUND_DIST, 'digits.bin'))));
   const t = new Trainer(DEFAULT_CONFIG, train, undefined, threads > 1 ? { count: threads, factory: (m, s, o) => new ParallelTrainer(m, s, o) } : undefined);
   try {
-    for (let i = 0; i < STEPS; i++) t.trainBatch();
+    for (let i = 0; i < STEPS; i++) {
+      if (i === MOMENTUM_AT) t.optimizer.setMomentum(NEW_MOMENTUM); // what the page's 'rates' message does
+      t.trainBatch();
+    }
     return weightsHash(t.model);
   } finally {
     t.close();
@@ -92,12 +95,17 @@ describe.skipIf(missing !== null)('the page on two threads, in Chromium', () => 
     plain?.server.close();
   });
 
-  test(`after ${STEPS} steps on 2 threads the page's weights are Node's threaded trainer's on 2 threads, bit for bit`, async () => {
+  test(`after ${STEPS} steps on 2 threads (the momentum changed on the way) the page's weights are Node's threaded trainer's on 2 threads, bit for bit`, async () => {
     const context = await browser.newContext({ acceptDownloads: true });
     const { page, errors } = await openPage(context, served.url);
     expect(await page.textContent('#backend')).toContain('· 2 threads (cross-origin isolated) ·');
-    for (let i = 0; i < STEPS; i++) await page.getByTestId('train-step').click();
-    await page.waitForFunction((n) => (globalThis as any).document.querySelector('[data-testid=step-value]')?.textContent === String(n), STEPS); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const stepsShown = (n: number) => page.waitForFunction((k) => (globalThis as any).document.querySelector('[data-testid=step-value]')?.textContent === String(k), n); // eslint-disable-line @typescript-eslint/no-explicit-any
+    for (let i = 0; i < MOMENTUM_AT; i++) await page.getByTestId('train-step').click();
+    await stepsShown(MOMENTUM_AT);
+    await page.getByTestId('cfg-momentum').fill(String(NEW_MOMENTUM));
+    await page.getByTestId('cfg-momentum').dispatchEvent('change'); // from the next step, as the panel says
+    for (let i = MOMENTUM_AT; i < STEPS; i++) await page.getByTestId('train-step').click();
+    await stepsShown(STEPS);
     await page.getByTestId('panel-models').click();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('model-download').click()]);
     const file = join(mkdtempSync(join(tmpdir(), 'miniconv-threads-')), 'digits.json');
