@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PLAYGROUND_DIST, buildPlayground, servePlayground } from '../../playground/scripts/cli.ts';
+import { buildPlayground, servePlayground } from '../../playground/scripts/cli.ts';
 import { decodeDigits } from '../../playground/src/digits-format.ts';
 import { DEFAULT_CONFIG } from '../../playground/src/models.ts';
 import { Trainer } from '../../playground/src/trainer.ts';
@@ -20,6 +20,8 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, collectErrors, launchChromium } from './browser.ts';
 
 const missing = chromiumMissing();
+/** This file's own build of the page: playground.test.ts builds playground/dist at the same time, and a build empties its folder. */
+const DIST = join(mkdtempSync(join(tmpdir(), 'miniconv-page-threads-')), 'dist');
 const PAGE_TIMEOUT = 120_000;
 /** Steps of the default model compared; the momentum is changed (the Train panel's live control) after MOMENTUM_AT of them. */
 const STEPS = 6, MOMENTUM_AT = 3, NEW_MOMENTUM = 0.5;
@@ -36,7 +38,7 @@ function weightsHash(model: Sequential): string {
 
 /** The default run's weights after STEPS steps of the page's Trainer in Node, on `threads` threads. */
 function nodeHash(threads: number): string {
-  const { train } = decodeDigits(new Uint8Array(readFileSync(join(PLAYGROUND_DIST, 'digits.bin'))));
+  const { train } = decodeDigits(new Uint8Array(readFileSync(join(DIST, 'digits.bin'))));
   const t = new Trainer(DEFAULT_CONFIG, train, undefined, threads > 1 ? { count: threads, factory: (m, s, o) => new ParallelTrainer(m, s, o) } : undefined);
   try {
     for (let i = 0; i < STEPS; i++) {
@@ -54,7 +56,7 @@ function plainServer(): Promise<{ server: Server; url: string }> {
   const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.bin': 'application/octet-stream' };
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    const file = join(PLAYGROUND_DIST, path.endsWith('/') ? `${path}index.html` : path);
+    const file = join(DIST, path.endsWith('/') ? `${path}index.html` : path);
     try {
       if (!statSync(file).isFile()) throw new Error('not a file');
       res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream' });
@@ -84,8 +86,8 @@ describe.skipIf(missing !== null)('the page on two threads, in Chromium', () => 
   let plain: { server: Server; url: string };
 
   beforeAll(async () => {
-    await buildPlayground();
-    served = await servePlayground(0);
+    await buildPlayground(DIST);
+    served = await servePlayground(0, DIST);
     plain = await plainServer();
     browser = await launchChromium();
   }, 300_000);
