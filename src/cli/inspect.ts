@@ -52,7 +52,7 @@ export function inspectCommand(ctx: CliContext): Command {
         const color = io.isTTY ? detectColorMode() : 'blocks';
         // The first layer of a colour model: its R, G, B weights as one colour picture per kernel (as the report's PNG).
         convs.forEach(({ layer: conv, path }, k) => {
-          io.out(weightsToAnsi(conv.weight.value, { heading: path, color, width: process.stdout.columns ?? 100, rgb: k === 0 && isColorLayer(conv) }));
+          io.out(weightsToAnsi(conv.weight.value, { heading: path, color, width: process.stdout.columns || 100, rgb: k === 0 && isColorLayer(conv) }));
         });
         return;
       }
