@@ -46,7 +46,7 @@ export const UNSURE_P = 0.7;
 /** A mark narrower than SPLIT_ASPECT x its height, read with p >= SPLIT_P and a "one whole digit" log-probability >= SPLIT_Q, is not tried split. */
 const SPLIT_ASPECT = 0.9, SPLIT_P = 0.9, SPLIT_Q = -0.7;
 /**
- * The split's weights, in units of log p (tuned on numbers composed from the training digits, 2026-12-07):
+ * The split's weights, in units of log p (tuned on numbers composed from the last 1,000 training digits, which the verifier never saw: measure-read --set tune, 2026-12-07):
  * VERIFY, of the verifier's log P(one whole digit); SHAPE, of the aspect prior; CUT_COST, per stroke
  * width of ink a cut severs; DIAGONAL, what a cut's sideways step costs (in ink pixels).
  */
