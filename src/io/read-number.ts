@@ -50,7 +50,7 @@ const SPLIT_ASPECT = 0.9, SPLIT_P = 0.9, SPLIT_Q = -0.7;
  * VERIFY, of the verifier's log P(one whole digit); SHAPE, of the aspect prior; CUT_COST, per stroke
  * width of ink a cut severs; DIAGONAL, what a cut's sideways step costs (in ink pixels).
  */
-const VERIFY = 2, SHAPE = 0.25, CUT_COST = 0.5, DIAGONAL = 0.05;
+const VERIFY = 2, SHAPE = 0.25, CUT_COST = 1.5, DIAGONAL = 0.05;
 /** Writing whose marks' median height is under this many working pixels is read again enlarged to it (noisy small digits lose strokes in the threshold). */
 const SMALL_MARK = 48;
 /**
