@@ -71,10 +71,11 @@ describe('reading numbers composed from held-out digits', () => {
   });
   it('touching and overlapping neighbours (ink boxes from 10% of a height overlapping to 5% apart): most 5-digit numbers entirely right', () => {
     // These 20 numbers: the reader before the shortest-path cuts and the verifier read 3 entirely
-    // right with this model (15%), the reader now 16 (80%; 2026-12-07).
+    // right with this model (15%), with them 16 (80%; 2026-12-07), with the height prior and the
+    // fragments joined 17 (85%; 2026-12-08).
     const r = measure('touching-floor', 20, { scale: [0.5, 3], gap: [-0.1, 0.05] }, 5);
     console.log(`read, touching: ${(100 * r.numbers).toFixed(0)}% of numbers entirely right, ${(100 * r.digits).toFixed(1)}% of digits`);
-    expect(r.numbers).toBeGreaterThanOrEqual(0.6);
+    expect(r.numbers).toBeGreaterThanOrEqual(0.75);
     expect(r.digits).toBeGreaterThan(0.9);
   });
   it('touching neighbours: a mark holding two digits is split (the split is reported)', () => {
@@ -143,6 +144,29 @@ describe('a digit in pieces, and what cannot be read', () => {
     const c = composeNumber([five], [5], createRng('five'), { scale: [3, 3], jitter: 0, gap: [0, 0] });
     const r = readNumber(c.rgba, c.width, c.height, classify);
     expect(r.digits.length).toBe(1);
+  });
+  it('a short stroke broken off beside a digit is part of it, not a digit of its own', () => {
+    // Three held-out digits, a fifth of a height apart; a short dark tick (a quarter of the middle
+    // digit's height) 2 pixels right of the middle digit's ink box, near its foot: a separate mark,
+    // as a stroke the threshold broke off. It used to be read as a fourth digit (a 1); it is joined to the digit beside it.
+    const rng = createRng('fragment');
+    let right = 0, three = 0;
+    for (let k = 0; k < 8; k++) {
+      const idx = [0, 1, 2].map(() => Math.floor(rng.uniform() * test.count));
+      const c = composeNumber(idx.map((i) => digitImage(test.images, i)), idx.map((i) => test.labels[i]), rng, { scale: [2, 2], jitter: 0, gap: [0.5, 0.5] });
+      const [x, y, w, h] = c.boxes[1];
+      const tw = Math.max(2, Math.round(0.08 * h));
+      for (let yy = Math.round(y + 0.65 * h); yy < Math.round(y + 0.9 * h); yy++) {
+        for (let xx = x + w + 2; xx < x + w + 2 + tw; xx++) c.rgba.fill(40, 4 * (yy * c.width + xx), 4 * (yy * c.width + xx) + 3);
+      }
+      const r = readNumber(c.rgba, c.width, c.height, classify);
+      if (r.digits.length === 3) three++;
+      if (r.text === c.text) right++;
+    }
+    // (2026-12-08, this model: 3 digits in 7 of 8, 5 entirely right; before the fragments were joined, 1 and 1.)
+    console.log(`read, a digit with a broken-off tick: 3 digits found in ${three} of 8, ${right} entirely right`);
+    expect(three).toBeGreaterThanOrEqual(7);
+    expect(right).toBeGreaterThanOrEqual(4);
   });
   it('a blank page: no digit found; too many digits: refused', () => {
     const blank = new Uint8Array(200 * 100 * 4).fill(240);

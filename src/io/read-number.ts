@@ -7,7 +7,8 @@
 //                  background closing, flattened ink, adaptive threshold, ruled lines removed
 //   2. components  8-connected ink; specks (smaller than MIN_SIDE, or with under 1% of the largest mark's ink) dropped
 //   3. merge       pieces of one digit: a mark that overlaps another's columns by half of the narrower
-//                  one, and is vertically within half a height of it (a 5's floating bar, a broken stroke)
+//                  one, and is vertically within half a height of it (a 5's floating bar, a broken stroke);
+//                  a small fragment (under FRAGMENT of the typical height) beside a mark joined to it
 //   4. split       a mark wider than SPLIT_ASPECT x its height, or read with p < SPLIT_P, or that the
 //                  verifier (read-verifier.ts) doubts is one whole digit, may be several touching
 //                  digits. Over-segmentation: the cheapest path down the mark through its own ink near
@@ -17,7 +18,8 @@
 //                  total: per segment, log p of the class read, plus VERIFY x the verifier's log P(one
 //                  whole digit) (a classifier reads half a 0 as a confident 1, a 1 touching a 7 as a
 //                  confident 7; the verifier was trained to tell), plus a shape prior (how far its box's
-//                  aspect is from that class's in the training digits), minus CUT_COST per stroke width
+//                  aspect is from that class's in the training digits), a height prior (a piece much
+//                  shorter than the number's typical digit is likely half of one), minus CUT_COST per stroke width
 //                  of ink each cut severs; kept only if it beats the mark read whole
 //   5. normalise   each digit as `predict` does its one: cropped with its own ink only, stroke width
 //                  brought to MNIST's, box into 20x20, centre of mass at the centre of 28x28
@@ -62,12 +64,31 @@ const ASPECT: ReadonlyArray<[number, number]> = [
   [-0.098, 0.178], [-0.826, 0.447], [-0.063, 0.21], [-0.201, 0.202], [-0.215, 0.198], [-0.042, 0.244], [-0.31, 0.213], [-0.233, 0.211], [-0.253, 0.209], [-0.356, 0.195],
 ];
 
-/** log p of the class read, plus the shape prior: -SHAPE z^2 / 2, z how many standard deviations the box's aspect is from that class's. */
-function segmentScore(probs: Float32Array, at: number, box: readonly number[]): number {
+/**
+ * The height prior (tuned on --set tune, 2026-12-08): a digit is rarely much shorter than the
+ * number's typical one (the median height of its marks), and the halves of a digit cut in two often
+ * are (an 8's two loops read as 00, a 6's loop without its stem read as a 0). A candidate whose ink
+ * box is under SHORT x the typical height loses HEIGHT x u^2 / 2, u = ln(its height / (SHORT x typical)) / SHORT_SD
+ * (SHORT 0.75: digits of one number differ by +-25% in the test compositions, and wide digits are shorter).
+ */
+const HEIGHT = 1, SHORT = 0.75, SHORT_SD = 0.15;
+/**
+ * A mark whose box is under FRAGMENT x the typical height both ways, and that lies within FRAGMENT_GAP
+ * x the typical height of a neighbour's columns (and vertically near it), is a piece of that
+ * neighbour (a stroke the threshold broke off, the tail of a 9): it is joined to the nearest, not read as a digit (tuned on --set tune).
+ */
+const FRAGMENT = 0.4, FRAGMENT_GAP = 0.15;
+
+/**
+ * log p of the class read, plus the shape prior: -SHAPE z^2 / 2, z how many standard deviations the
+ * box's aspect is from that class's; and, when the number's typical digit height is given, the height prior (HEIGHT).
+ */
+function segmentScore(probs: Float32Array, at: number, box: readonly number[], typical = 0): number {
   const c = argmax(probs, at);
   const [mean, sd] = ASPECT[c];
   const z = (Math.log(box[2] / box[3]) - mean) / sd;
-  return Math.log(Math.max(probs[at + c], 1e-9)) - (SHAPE * z * z) / 2;
+  const u = typical > 0 ? Math.min(0, Math.log(box[3] / (SHORT * typical))) / SHORT_SD : 0;
+  return Math.log(Math.max(probs[at + c], 1e-9)) - (SHAPE * z * z) / 2 - (HEIGHT * u * u) / 2;
 }
 
 /** The classifier: n 28x28 inputs (n*784 values in 0..1, MNIST-style) -> n*10 probabilities. */
@@ -233,12 +254,48 @@ export function findMarks(rgba: ArrayLike<number>, width: number, height: number
     const h = k.y1 - k.y0 + 1, w = k.x1 - k.x0 + 1;
     return Math.max(h, w) >= Math.max(MIN_SIDE, 0.12 * tallest) && !(w > 2 * h && h < 0.35 * tallest);
   });
+  marks = joinFragments(marks);
   if (marks.length === 0) throw new Error(`${source}: no digit found (no ink stands out from the paper)`);
   if (marks.length > maxDigits) throw new Error(`${source}: ${marks.length} marks found, more than the ${maxDigits} digits miniconv read accepts (crop the picture to one number)`);
   marks.sort((a, b) => a.x0 + a.x1 - b.x0 - b.x1);
 
   const near = squareFilter(Float32Array.from(mask), W, H, 3, true);
   return { ink, labels, blobs, marks, near, W, H, scale };
+}
+
+/** The median height of the marks: the number's typical digit height (a mark of touching digits is about as high as one). */
+function typicalHeight(marks: Mark[]): number {
+  const hs = marks.map((m) => m.y1 - m.y0 + 1).sort((a, b) => a - b);
+  return hs[hs.length >> 1];
+}
+
+/** Step 3, last: small fragments (under FRAGMENT x the typical height both ways) joined to the nearest mark within FRAGMENT_GAP x that height. */
+function joinFragments(marks: Mark[]): Mark[] {
+  if (marks.length < 2) return marks;
+  const typical = typicalHeight(marks);
+  const out = [...marks];
+  for (let again = true; again;) {
+    again = false;
+    for (let i = 0; i < out.length; i++) {
+      const f = out[i];
+      if (Math.max(f.y1 - f.y0, f.x1 - f.x0) + 1 >= FRAGMENT * typical) continue;
+      let best = -1, bestGap = Infinity;
+      out.forEach((n, j) => {
+        if (j === i) return;
+        const gap = Math.max(n.x0 - f.x1, f.x0 - n.x1, 0) - 1;
+        const vgap = Math.max(n.y0 - f.y1, f.y0 - n.y1, 0);
+        if (vgap > 0.25 * typical) return;
+        if (gap < bestGap) { bestGap = gap; best = j; }
+      });
+      if (best < 0 || bestGap > FRAGMENT_GAP * typical) continue;
+      const n = out[best];
+      out[best] = { x0: Math.min(f.x0, n.x0), y0: Math.min(f.y0, n.y0), x1: Math.max(f.x1, n.x1), y1: Math.max(f.y1, n.y1), labels: [...n.labels, ...f.labels], mass: n.mass + f.mass };
+      out.splice(i, 1);
+      again = true;
+      break;
+    }
+  }
+  return out;
 }
 
 /**
@@ -260,6 +317,7 @@ export function readNumber(rgba: ArrayLike<number>, width: number, height: numbe
   const zoom = Math.min(SMALL_MARK / heights[heights.length >> 1], READ_SIDE / Math.max(found.W, found.H));
   if (zoom >= 1.5) found = findMarks(rgba, width, height, source, maxDigits, zoom);
   const { ink, labels, blobs, marks, near, W, H, scale } = found;
+  const typical = typicalHeight(marks);
   const warnings: string[] = [];
   // 4-6. Each mark whole first; the doubtful ones (wide, or read unsure) are tried split.
   const ownOf = (m: Mark) => { const own = new Uint8Array(blobs.length + 1); for (const l of m.labels) own[l] = 1; return own; };
@@ -274,8 +332,8 @@ export function readNumber(rgba: ArrayLike<number>, width: number, height: numbe
     const pWhole = wholeProbs[10 * k + argmax(wholeProbs, 10 * k)];
     const whole: ReadDigit[] = [toDigit(wholes[k], wholeProbs.subarray(10 * k, 10 * k + 10), scale)];
     if (w < SPLIT_ASPECT * h && pWhole >= SPLIT_P && wholeQ[k] >= SPLIT_Q) { digits.push(...whole); return; }
-    const best = splitMark(m, ownOf(m), ink, near, labels, W, H, classify, scale);
-    const wholeScore = segmentScore(wholeProbs, 10 * k, wholes[k].box) + VERIFY * wholeQ[k];
+    const best = splitMark(m, ownOf(m), ink, near, labels, W, H, classify, scale, typical);
+    const wholeScore = segmentScore(wholeProbs, 10 * k, wholes[k].box, typical) + VERIFY * wholeQ[k];
     if (best && best.digits.length > 1 && best.score > wholeScore) { splits++; digits.push(...best.digits); } else digits.push(...whole);
   });
   if (digits.length > maxDigits) throw new Error(`${source}: ${digits.length} digits found, more than the ${maxDigits} miniconv read accepts (crop the picture to one number)`);
@@ -401,7 +459,7 @@ export function splitCandidates(m: Mark, own: Uint8Array, ink: Float32Array, nea
  * programming picks the partition with the best total: per digit, segmentScore plus VERIFY x its
  * log P(one whole digit), minus CUT_COST per stroke width of ink each inner cut severs.
  */
-function splitMark(m: Mark, own: Uint8Array, ink: Float32Array, near: Float32Array, labels: Int32Array, W: number, H: number, classify: Classify, scale: number): { digits: ReadDigit[]; score: number } | null {
+function splitMark(m: Mark, own: Uint8Array, ink: Float32Array, near: Float32Array, labels: Int32Array, W: number, H: number, classify: Classify, scale: number, typical = 0): { digits: ReadDigit[]; score: number } | null {
   const { cuts, pairs, segs } = splitCandidates(m, own, ink, near, labels, W, H);
   const last = cuts.length - 1;
   if (pairs.length === 0) return null;
@@ -416,7 +474,7 @@ function splitMark(m: Mark, own: Uint8Array, ink: Float32Array, near: Float32Arr
     for (const s of bySegEnd.get(b) ?? []) {
       const a = pairs[s][0];
       if (best[a] === -Infinity) continue;
-      const score = best[a] + segmentScore(probs, 10 * s, segs[s].box) + VERIFY * q[s] - (a === 0 ? 0 : CUT_COST * cuts[a].ink);
+      const score = best[a] + segmentScore(probs, 10 * s, segs[s].box, typical) + VERIFY * q[s] - (a === 0 ? 0 : CUT_COST * cuts[a].ink);
       if (score > best[b]) { best[b] = score; from[b] = s; }
     }
   }
