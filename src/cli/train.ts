@@ -106,7 +106,7 @@ export function trainCommand(ctx: CliContext): Command {
     .option('--snapshots', "keep the first layer's kernels after initialisation and each epoch (default: on; about 4% of the file)", true)
     .option('--no-snapshots', 'do not keep them')
     .option('--backend <NAME>', BACKEND_HELP)
-    .option('--winograd', 'run every 3x3 stride-1 conv by Winograd F(2x2,3x3): fewer multiplications, float32 results that differ in the last bits (see miniconv explain winograd)')
+    .option('--winograd', 'run the 3x3 stride-1 convs where it pays (about 16 channels and more) by Winograd F(2x2,3x3): fewer multiplications, float32 results that differ in the last bits (see miniconv explain winograd)')
     .addHelpText('after', DEFAULTS_HELP)
     .action((opts: TrainOptions, cmd: Command) => train(ctx, opts, cmd));
 }
