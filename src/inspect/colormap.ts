@@ -48,6 +48,22 @@ export function greyColor(t: number): RGB {
   return [g, g, g];
 }
 
+/**
+ * The colour of one position of a kernel that reads a colour picture: its three weights (for the
+ * red, green and blue input channels) as the red, green and blue of one square, each mapped
+ * symmetrically around 0 on the scale [-maxAbs, +maxAbs]: -maxAbs -> 0, 0 -> mid-grey, +maxAbs -> 255
+ * (clamped). A kernel that responds to red is red; a grey square is a weight near 0 in all three.
+ * `miniconv inspect` draws a colour model's first layer with it, and the page too.
+ */
+export function weightsColor(r: number, g: number, b: number, maxAbs: number): RGB {
+  if (!(maxAbs >= 0) || !Number.isFinite(maxAbs)) throw new RangeError(`weightsColor: maxAbs must be a finite number >= 0, got ${maxAbs}`);
+  const one = (v: number) => {
+    if (!Number.isFinite(v)) throw new RangeError(`weightsColor: weight ${v} is not a finite number`);
+    return Math.round(127.5 + 127.5 * (maxAbs === 0 ? 0 : Math.max(-1, Math.min(1, v / maxAbs))));
+  };
+  return [one(r), one(g), one(b)];
+}
+
 /** The largest |v|: the symmetric scale that makes the strongest weight reach an end of the map. */
 export function maxAbsOf(values: ArrayLike<number>): number {
   let m = 0;

@@ -16,7 +16,7 @@
 import type { Conv2D } from '../layers/conv2d.ts';
 import { Tensor, shapeStr } from '../tensor.ts';
 import { Canvas, type Legend, THEME, drawLegend, formatScale, gridColumns, legendHeight, legendMinWidth, textHeight, textWidth } from './canvas.ts';
-import { divergingColor, greyColor, maxAbsOf } from './colormap.ts';
+import { type RGB, divergingColor, greyColor, maxAbsOf, weightsColor } from './colormap.ts';
 
 /** Options of renderKernelsPng: the cell size, spacing, colour scale and headings of the kernel PNG. */
 export interface KernelPngOptions {
@@ -241,16 +241,11 @@ export function planColorKernelFigure(conv: Conv2D, opts: KernelPngOptions & { n
   return { ...plan, width: Math.max(plan.width, plan.legend.x * 2 + legendW), legend: { ...plan.legend, width: legendW } };
 }
 
-/** The colour of square (m, n) of filter f of a (F, 3, KH, KW) weight. */
-function colorOfWeights(w: Tensor, f: number, m: number, n: number, maxAbs: number): [number, number, number] {
+/** The colour of square (m, n) of filter f of a (F, 3, KH, KW) weight (colormap.ts, weightsColor). */
+function colorOfWeights(w: Tensor, f: number, m: number, n: number, maxAbs: number): RGB {
   const [, C, KH, KW] = w.shape;
-  const rgb: [number, number, number] = [0, 0, 0];
-  for (let c = 0; c < 3; c++) {
-    const v = w.data[((f * C + c) * KH + m) * KW + n];
-    const t = maxAbs === 0 ? 0 : Math.max(-1, Math.min(1, v / maxAbs));
-    rgb[c] = Math.round(127.5 + 127.5 * t);
-  }
-  return rgb;
+  const at = (c: number) => w.data[((f * C + c) * KH + m) * KW + n];
+  return weightsColor(at(0), at(1), at(2), maxAbs);
 }
 
 /** One channel's scale: -maxAbs is none of that colour, 0 half of it, +maxAbs all of it. */

@@ -68,7 +68,7 @@ describe('the URL state', () => {
     expect(() => readState('?lr=fast')).toThrow('URL parameter lr=fast is not a number');
     expect(() => readState('?model=huge')).toThrow('URL parameter model=huge: expected one of default, small');
     expect(() => readState('?batch=0')).toThrow('URL: batch size must be an integer from 1 to 512, got 0');
-    expect(() => readState('?panel=nope')).toThrow(/expected one of train, kernels, draw, backprop, explorer, models/);
+    expect(() => readState('?panel=nope')).toThrow(/expected one of train, kernels, draw, backprop, explorer, models, classes/);
   });
 });
 
@@ -76,7 +76,7 @@ describe('the trainer', () => {
   test('runs the very loop of fit(): the same seed gives the same losses, step for step', () => {
     const steps = 30;
     const trainer = new Trainer(small, train);
-    const pageLosses = Array.from({ length: steps }, () => trainer.trainBatch().loss);
+    const pageLosses = Array.from({ length: steps }, () => trainer.trainBatch()!.loss);
     const model = buildModel('small', small.seed);
     const fitLosses: number[] = [];
     const subset = { ...train }; // fit() runs whole epochs: stop it after `steps` batches
@@ -95,7 +95,7 @@ describe('the trainer', () => {
 
   test('ends an epoch after ceil(8000 / batch) steps and decays the learning rate', () => {
     const t = new Trainer({ ...small, batchSize: 500 }, train);
-    const results = Array.from({ length: 16 }, () => t.trainBatch());
+    const results = Array.from({ length: 16 }, () => t.trainBatch()!);
     expect(results.map((r) => r.epochEnded).indexOf(true)).toBe(15);
     expect(t.epoch).toBe(2);
     expect(t.optimizer.lr).toBeCloseTo(small.lr * 0.85, 12);

@@ -1,7 +1,7 @@
 // Drawing numbers as pictures: cheap (one putImageData per image), with the diverging colour map
 // of `miniconv inspect` (src/inspect/colormap.ts) for values with a sign and grey for activations.
 
-import { DIVERGING_CENTER, DIVERGING_NEGATIVE, DIVERGING_POSITIVE, divergingColor } from 'miniconv';
+import { DIVERGING_CENTER, DIVERGING_NEGATIVE, DIVERGING_POSITIVE, divergingColor, weightsColor } from 'miniconv';
 import { el, fmt } from './dom.ts';
 
 // The diverging map as a 513-entry lookup table, so that painting does no interpolation per pixel.
@@ -45,6 +45,42 @@ export function paintBlock(
 }
 
 /** The legend of the diverging map: a colour bar from -scale through 0 to +scale, with its numbers. */
+/**
+ * An input picture of shape (C, H, W), values 0..1: grey for one channel, colour (R, G, B planes)
+ * for three, at (x0, y0) of the canvas.
+ */
+export function paintPicture(ctx: CanvasRenderingContext2D, data: ArrayLike<number>, offset: number, shape: readonly number[], x0 = 0, y0 = 0): void {
+  const [C, H, W] = shape;
+  if (C !== 3) { paintBlock(ctx, data, offset, H, W, 1, 'grey', x0, y0); return; }
+  const img = ctx.createImageData(W, H);
+  for (let p = 0; p < H * W; p++) {
+    for (let c = 0; c < 3; c++) img.data[4 * p + c] = Math.round(255 * Math.max(0, Math.min(1, data[offset + c * H * W + p])));
+    img.data[4 * p + 3] = 255;
+  }
+  ctx.putImageData(img, x0, y0);
+}
+
+/**
+ * A layer's kernels that read a colour picture (F, 3, KH, KW) as colour pictures, one per filter
+ * side by side (with a gap): the library's weightsColor (`miniconv inspect` draws them so), on the
+ * symmetric scale [-scale, +scale].
+ */
+export function paintColorKernels(ctx: CanvasRenderingContext2D, data: ArrayLike<number>, shape: readonly number[], scale: number, gap = 1, x0 = 0, y0 = 0): void {
+  const [F, , KH, KW] = shape;
+  const img = ctx.createImageData(KW, KH);
+  for (let f = 0; f < F; f++) {
+    for (let m = 0; m < KH; m++) {
+      for (let n = 0; n < KW; n++) {
+        const at = (c: number) => data[((f * 3 + c) * KH + m) * KW + n];
+        const rgb = weightsColor(at(0), at(1), at(2), scale);
+        const q = 4 * (m * KW + n);
+        img.data[q] = rgb[0]; img.data[q + 1] = rgb[1]; img.data[q + 2] = rgb[2]; img.data[q + 3] = 255;
+      }
+    }
+    ctx.putImageData(img, x0 + f * (KW + gap), y0);
+  }
+}
+
 export function divergingLegend(scale: number, what: string): HTMLElement {
   const css = (c: readonly number[]) => `rgb(${c.join(',')})`;
   const bar = el('span', { class: 'legend-bar', 'aria-hidden': 'true' });
