@@ -14,7 +14,7 @@
 // listing, before anything is decoded), names that collide after case folding.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { decodePicture, MAX_PICTURE_PIXELS } from '../src/io/digit-image.ts';
 import { writeFileAtomic } from '../src/io/model-file.ts';
@@ -49,6 +49,8 @@ export interface ImageFolderOptions {
   maxTotalBytes?: number;
   /** Folder of the cache file (default node_modules/.cache/miniconv, as the digits); null: no cache. */
   cacheDir?: string | null;
+  /** Bytes the folder's picture caches may take together; the least recently used are deleted past it (default 1 GiB). */
+  cacheLimit?: number;
   /** Class names to use instead of the folder's own (the test folder, `eval --images`): a subfolder not among them is an error. */
   classes?: readonly string[];
 }
@@ -127,7 +129,7 @@ export function loadImageFolderAll(dir: string, options: ImageFolderOptions = {}
 
 interface CheckedOptions {
   size: [number, number]; channels: 1 | 3; split: number; seed: number; fit: PictureFit; skipBad: boolean;
-  maxBytes: number; maxPixels: number; maxTotalBytes: number; cacheDir: string | null;
+  maxBytes: number; maxPixels: number; maxTotalBytes: number; cacheDir: string | null; cacheLimit: number;
 }
 
 function checkOptions(o: ImageFolderOptions): CheckedOptions {
@@ -151,6 +153,7 @@ function checkOptions(o: ImageFolderOptions): CheckedOptions {
     size: checkInputSize(o.size ?? 32, WHO), channels: checkChannels(o.channels ?? 3, WHO), split, seed, fit: checkFit(o.fit, WHO), skipBad: o.skipBad === true,
     maxBytes: positive(o.maxBytes, MAX_PICTURE_BYTES, 'maxBytes'), maxPixels: positive(o.maxPixels, MAX_PICTURE_PIXELS, 'maxPixels'),
     maxTotalBytes: positive(o.maxTotalBytes, DEFAULT_MAX_TOTAL_BYTES, 'maxTotalBytes'), cacheDir,
+    cacheLimit: positive(o.cacheLimit, 2 ** 30, 'cacheLimit'),
   };
 }
 
@@ -230,6 +233,7 @@ function readFolder(dir: string, o: CheckedOptions, known?: readonly string[]): 
   if (cacheFile) {
     const cached = readCache(cacheFile, key, files.length * per, files.length);
     if (cached) {
+      try { const now = new Date(); utimesSync(cacheFile, now, now); } catch { /* read-only cache: its age only orders pruning */ }
       const skipped = [...notFiles, ...cached.skipped];
       if (skipped.length > 0 && !o.skipBad) throw new Error(`${WHO}: ${cached.skipped[0].file}: ${cached.skipped[0].reason} (skipBad / --skip-bad skips such files)`);
       const out = compact(cached.codes, files.map((f) => f.label), cached.good, per);
@@ -257,6 +261,7 @@ function readFolder(dir: string, o: CheckedOptions, known?: readonly string[]): 
     try {
       mkdirSync(o.cacheDir!, { recursive: true });
       writeFileAtomic(cacheFile, serializeCache(key, codes, good, bad));
+      pruneImageCache(o.cacheDir!, cacheFile, o.cacheLimit);
     } catch {
       // a cache folder that cannot be written is not an error: the pictures are decoded again next time
     }
@@ -264,6 +269,32 @@ function readFolder(dir: string, o: CheckedOptions, known?: readonly string[]): 
   const out = compact(codes, files.map((f) => f.label), good, per);
   if (known === undefined) checkNotEmpty(dir, classes, out.labels);
   return { ...out, classes, skipped: [...notFiles, ...bad], cache: cacheFile ? 'built' : 'off' };
+}
+
+/**
+ * Keeps the folder's picture caches (images-*.bin) within `limit` bytes by deleting the least
+ * recently used ones (a read refreshes a file's time), never `keep`, the one just written. Every
+ * folder, and every size or channel count of it, gets its own cache file, so without this they
+ * would pile up for as long as the cache folder lives.
+ */
+export function pruneImageCache(cacheDir: string, keep: string, limit: number): string[] {
+  const entries: Array<{ path: string; bytes: number; time: number }> = [];
+  for (const name of readdirSync(cacheDir)) {
+    if (!/^images-[0-9a-f]{32}\.bin$/.test(name)) continue;
+    const path = join(cacheDir, name);
+    try {
+      const st = statSync(path);
+      if (st.isFile()) entries.push({ path, bytes: st.size, time: st.mtimeMs });
+    } catch { /* removed meanwhile */ }
+  }
+  let total = entries.reduce((s, e) => s + e.bytes, 0);
+  const removed: string[] = [];
+  for (const e of entries.sort((a, b) => a.time - b.time)) {
+    if (total <= limit) break;
+    if (e.path === keep) continue;
+    try { unlinkSync(e.path); removed.push(e.path); total -= e.bytes; } catch { /* another process removed it */ }
+  }
+  return removed;
 }
 
 /** Every class keeps at least one picture after skipping. */

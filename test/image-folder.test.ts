@@ -1,7 +1,7 @@
 // loadImageFolder (datasets/image-folder.ts) on small folders the tests write: formats, sizes, alpha,
 // EXIF orientation, crop and pad, the antialiased resize, the stratified split, the cache, and every
 // bad input of issue 21 §1.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
@@ -166,6 +166,37 @@ describe('loadImageFolder: the cache', () => {
     const again = loadImageFolder(dir, { size: 4, cacheDir });
     expect(again.cache).toEqual(['built']);
     expect(codes(again.train)).toEqual(codes(first.train));
+  });
+});
+
+describe('loadImageFolder: the cache stays within cacheLimit', () => {
+  it('deletes the least recently used picture caches, keeps the one just written and the digit cache', () => {
+    const dir = fresh(), cacheDir = fresh();
+    writeSet(dir, { a: [['1.png', png(9, 9, solid([1, 2, 3]))]], b: [['2.png', png(9, 9, solid([200, 100, 0]))]] });
+    writeFileSync(join(cacheDir, 'digits-v1.bin'), Buffer.alloc(5000)); // not a picture cache: never pruned
+    const names = () => readdirSync(cacheDir).filter((f) => f.startsWith('images-')).sort();
+    // Each size's cache file name (the name is the key), found by building it alone in a fresh folder.
+    const fileOf = new Map<number, string>();
+    for (const size of [4, 5, 6, 7]) {
+      const solo = fresh();
+      loadImageFolder(dir, { size, cacheDir: solo });
+      fileOf.set(size, readdirSync(solo)[0]);
+      if (size < 7) loadImageFolder(dir, { size, cacheDir });
+    }
+    expect(names()).toHaveLength(3);
+    const age = (size: number, t: number) => utimesSync(join(cacheDir, fileOf.get(size)!), new Date(t), new Date(t));
+    age(4, 1e12); age(6, 1.1e12); age(5, 1.2e12); // oldest first: 4, 6, 5
+    expect(loadImageFolder(dir, { size: 4, cacheDir }).cache).toEqual(['read']); // a read makes 4 the most recent
+    // A new entry with room for three of the four: 6, now the least recently used, goes.
+    const bytes = (size: number) => statSync(join(cacheDir, fileOf.get(size)!)).size;
+    const limit = bytes(4) + bytes(5) + bytes(6) + 100; // 7 is 78 bytes larger than 6 and far larger than 100
+    loadImageFolder(dir, { size: 7, cacheDir, cacheLimit: limit });
+    expect(names()).toEqual([fileOf.get(4)!, fileOf.get(5)!, fileOf.get(7)!].sort());
+    expect(readdirSync(cacheDir)).toContain('digits-v1.bin');
+    // A limit below the new entry's own size still keeps the new entry.
+    loadImageFolder(dir, { size: 8, cacheDir, cacheLimit: 1 });
+    expect(names()).toHaveLength(1);
+    expect(loadImageFolder(dir, { size: 8, cacheDir }).cache).toEqual(['read']);
   });
 });
 
