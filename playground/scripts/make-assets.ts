@@ -22,15 +22,24 @@ export function makeAssets(): void {
       throw new Error('make-assets: digits.bin does not decode to the digits of loadDigits()');
     }
   }
-  writeFileSync(publicDir + 'digits.bin.tmp', bytes);
-  renameSync(publicDir + 'digits.bin.tmp', publicDir + 'digits.bin');
+  // A temporary name of this process's own: two builds at once (browser test files run in parallel) each rename a whole file.
+  const tmp = `${publicDir}digits.bin.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, publicDir + 'digits.bin');
   const wasm = fileURLToPath(new URL('../../build/kernels.wasm', import.meta.url));
   if (!existsSync(wasm)) throw new Error('make-assets: build/kernels.wasm is missing; run npm run build:wasm');
-  copyFileSync(wasm, publicDir + 'kernels.wasm');
+  copyAtomic(wasm, publicDir + 'kernels.wasm');
   const relaxed = fileURLToPath(new URL('../../build/kernels-relaxed.wasm', import.meta.url));
   if (!existsSync(relaxed)) throw new Error('make-assets: build/kernels-relaxed.wasm is missing; run npm run build:wasm');
-  copyFileSync(relaxed, publicDir + 'kernels-relaxed.wasm');
+  copyAtomic(relaxed, publicDir + 'kernels-relaxed.wasm');
   console.log(`playground assets: digits.bin (${train.count} + ${test.count} digits, ${(bytes.length / 1e6).toFixed(2)} MB), kernels.wasm, kernels-relaxed.wasm`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) makeAssets();
+
+/** Copies through a temporary name of this process's own, so a build reading the folder never sees half a file. */
+function copyAtomic(from: string, to: string): void {
+  const tmp = `${to}.${process.pid}.tmp`;
+  copyFileSync(from, tmp);
+  renameSync(tmp, to);
+}

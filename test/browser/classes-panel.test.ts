@@ -64,8 +64,10 @@ describe.skipIf(missing !== null)('the Your classes panel in Chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'miniconv-classes-'));
 
   beforeAll(async () => {
-    await buildPlayground();
-    ({ url, close } = await servePlayground(0));
+    // A site of its own: playground.test.ts may build playground/dist at the same time.
+    const site = join(dir, 'site');
+    await buildPlayground(site);
+    ({ url, close } = await servePlayground(0, site));
     // Chromium's fake camera (a moving test pattern) and no permission prompt.
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, permissions: ['camera'] });

@@ -75,6 +75,8 @@ export function createBackpropPanel(client: WorkerClient, digit: () => Float32Ar
     if (!changed) return;
     label.replaceChildren(...task.classes.map((c, k) => el('option', { value: k }, c)));
     const next = pixelCanvas(task.inputShape[2], task.inputShape[1], 84, 84, { 'data-testid': 'backprop-digit', 'aria-label': `your ${task.kind === 'classes' ? 'picture' : 'digit'}, as the net sees it` });
+    go.textContent = task.kind === 'classes' ? 'Take one SGD step on my picture' : 'Take one SGD step on my digit';
+    intro.textContent = task.kind === 'classes' ? INTRO.replace('Draw a digit in the Draw panel', 'Draw or upload a picture in the Draw panel') : INTRO;
     thumb.replaceWith(next);
     thumb = next;
     noDigit.textContent = task.kind === 'classes' ? 'No picture yet: draw or upload one in the Draw panel.' : 'No digit yet: draw one in the Draw panel.';
@@ -83,9 +85,11 @@ export function createBackpropPanel(client: WorkerClient, digit: () => Float32Ar
   });
   window.addEventListener('panel-open', showDigit);
   showDigit();
+  const INTRO = 'Draw a digit in the Draw panel, say what it really is, and take one step of gradient descent on it alone. The gradient of the loss flows from the output back to the first layer; step through the stages below, each one layer\'s own backward pass (previous / next, or the arrow keys), computed on a double-precision copy of the weights with miniconv\'s naive kernels (the training run is not changed).';
+  const intro = el('p', { class: 'intro' }, INTRO);
   const readout = el('div', { class: 'readout', 'aria-live': 'polite', 'data-testid': 'backprop-readout' }, 'Hover over a picture to read its numbers.');
   const element = el('div', { class: 'panel-body' },
-    el('p', { class: 'intro' }, 'Draw a digit in the Draw panel, say what it really is, and take one step of gradient descent on it alone. The gradient of the loss flows from the output back to the first layer; step through the stages below, each one layer\'s own backward pass (previous / next, or the arrow keys), computed on a double-precision copy of the weights with miniconv\'s naive kernels (the training run is not changed).'),
+    intro,
     el('div', { class: 'controls' }, el('figure', { class: 'heat-fig' }, thumb, noDigit), el('label', { class: 'field' }, el('span', {}, 'true label'), label), el('label', { class: 'field' }, el('span', {}, 'learning rate'), lr), go),
     readout, out);
   element.tabIndex = -1;

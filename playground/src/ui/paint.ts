@@ -142,7 +142,9 @@ export function lineChart(canvas: HTMLCanvasElement, series: Series[], opts: { y
   ctx.fillText(`step ${fmt(x0)}`, left, ch - 4);
   ctx.textAlign = 'right';
   ctx.fillText(`step ${fmt(x1)}`, cw - right, ch - 4);
-  // Vertical marks (epoch ends, a change of learning rate), labelled at the top of the plot.
+  // Vertical marks (epoch ends, a change of learning rate), labelled at the top of the plot; a label
+  // that would run into the one before it is left out (many short epochs), the line stays.
+  let labelEnd = -Infinity;
   for (const m of opts.marks ?? []) {
     if (m.x < x0 || m.x > x1) continue;
     ctx.strokeStyle = ctx.fillStyle = m.color ?? '#999';
@@ -150,7 +152,10 @@ export function lineChart(canvas: HTMLCanvasElement, series: Series[], opts: { y
     ctx.beginPath(); ctx.moveTo(X(m.x), top); ctx.lineTo(X(m.x), ch - bottom); ctx.stroke();
     ctx.setLineDash([]);
     ctx.textAlign = 'left';
-    ctx.fillText(m.label, Math.min(X(m.x) + 2, cw - right - ctx.measureText(m.label).width), top + 10);
+    const at = Math.min(X(m.x) + 2, cw - right - ctx.measureText(m.label).width);
+    if (at < labelEnd + 4 && !m.color) continue;
+    ctx.fillText(m.label, at, top + 10);
+    labelEnd = at + ctx.measureText(m.label).width;
   }
   ctx.textAlign = 'left';
   let legendX = left + ctx.measureText(opts.title).width + 12;
