@@ -15,6 +15,7 @@ import { runCli } from '../cli-run.ts';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, collectErrors } from './browser.ts';
 
 declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+declare const DataTransfer: any, DragEvent: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const missing = chromiumMissing();
 const PAGE_TIMEOUT = 120_000;
@@ -130,6 +131,15 @@ describe.skipIf(missing !== null)('the Your classes panel in Chromium', () => {
     // The Kernels panel draws the colour first layer in colour.
     await page.getByTestId('panel-kernels').click();
     await page.waitForFunction(() => document.querySelector('[data-testid=kernels]')?.dataset.colour === 'true');
+    // Backprop on the drawn picture, with the class names as labels: one step raises P(line).
+    await page.getByTestId('panel-backprop').click();
+    expect(await page.getByTestId('backprop-label').locator('option').allTextContents()).toEqual(names);
+    await page.getByTestId('backprop-label').selectOption({ label: 'line' });
+    await page.getByTestId('backprop-step').click();
+    const after = page.getByTestId('backprop-p-after');
+    await after.waitFor();
+    expect(Number(await after.getAttribute('data-p-after'))).toBeGreaterThan(Number(await after.getAttribute('data-p-before')));
+    expect(await page.getByTestId('backprop-result').textContent()).toContain('P(true label line)');
     expect(errors).toEqual([]);
   }, 300_000);
 
@@ -148,15 +158,22 @@ describe.skipIf(missing !== null)('the Your classes panel in Chromium', () => {
     expect(r.out).toMatch(/circle/);
   }, 120_000);
 
-  test('PNGs upload through the file input, several at once, into the selected class', async () => {
+  test('PNGs upload through the file input and by drag and drop, several at once, into the selected class', async () => {
     await page.getByTestId('class-pick').nth(1).check();
     const files = [0, 1, 2].map((i) => ({ name: `bar-${i}.png`, mimeType: 'image/png', buffer: pngBytes(40 + 20 * i, 40, false, [255, 240 - 60 * i, 200]) }));
     await page.getByTestId('classes-upload').setInputFiles(files);
     await page.waitForFunction(() => Number(document.querySelectorAll('[data-testid=own-class]')[1]?.dataset.count) === 11);
+    // Dropped on the drop zone: two more at once.
+    await page.getByTestId('classes-drop').evaluate(async (zone: any, pngs: string[]) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const data = new DataTransfer();
+      pngs.forEach((b64, i) => data.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], `dropped-${i}.png`, { type: 'image/png' })));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, [pngBytes(50, 30, false, [200, 255, 200]).toString('base64'), pngBytes(30, 50, false, [255, 255, 255]).toString('base64')]);
+    await page.waitForFunction(() => Number(document.querySelectorAll('[data-testid=own-class]')[1]?.dataset.count) === 13);
     // A file that is not a picture is named, and nothing is added for it.
     await page.getByTestId('classes-upload').setInputFiles([{ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a picture') }]);
     await page.waitForFunction(() => document.getElementById('message')?.textContent?.includes('notes.png'));
-    expect(await count(page, 1)).toBe(11);
+    expect(await count(page, 1)).toBe(13);
   }, 60_000);
 
   test('a frame of the (fake) camera lands as a thumbnail', async () => {
@@ -173,11 +190,11 @@ describe.skipIf(missing !== null)('the Your classes panel in Chromium', () => {
     const file = join(dir, 'classes.json');
     await download.saveAs(file);
     const set = decodeClasses(readFileSync(file, 'utf8'), file);
-    expect(set.map((c) => [c.name, c.examples.length])).toEqual([['circle', 8], ['line', 11], ['cross', 9]]);
+    expect(set.map((c) => [c.name, c.examples.length])).toEqual([['circle', 8], ['line', 13], ['cross', 9]]);
     // Change the panel, then load the file: the classes come back as they were saved.
     await page.getByTestId('classes-add').click();
     await page.getByTestId('classes-load-data').setInputFiles(file);
-    await page.waitForFunction(() => document.querySelector('#panel-classes-body .panel-body')?.dataset.loaded === '28');
+    await page.waitForFunction(() => document.querySelector('#panel-classes-body .panel-body')?.dataset.loaded === '30');
     expect(await page.getByTestId('own-class').count()).toBe(3);
     expect(await page.getByTestId('class-name').evaluateAll((e: Array<{ value: string }>) => e.map((i) => i.value))).toEqual(['circle', 'line', 'cross']);
     // A damaged file is refused with a message naming it; the classes stay.
