@@ -110,6 +110,7 @@ export function createTrainPanel(client: WorkerClient, initial: RunConfig, onCon
     taskNote.hidden = !own;
     taskNote.textContent = own ? `Training on your own classes (${m.task.classes.join(', ')}; ${m.trainCount} pictures, ${m.testCount} held out) for ${m.task.epochs} epochs, with the picture model's settings. Start, pause and one step work on that run; the settings below and Reset go back to the digits.` : '';
     (element.querySelector('h3') as HTMLElement).textContent = own ? 'Confusion matrix (held-out pictures)' : 'Confusion matrix (held-out digits)';
+    galleryButton.textContent = own ? 'Show held-out pictures, mistakes first' : 'Show held-out digits, mistakes first';
   });
   client.on('progress', (m: Progress) => {
     start.disabled = m.running;
