@@ -191,8 +191,14 @@ describe.skipIf(missing !== null)('the Your classes panel in Chromium', () => {
     await download.saveAs(file);
     const set = decodeClasses(readFileSync(file, 'utf8'), file);
     expect(set.map((c) => [c.name, c.examples.length])).toEqual([['circle', 8], ['line', 13], ['cross', 9]]);
-    // Change the panel, then load the file: the classes come back as they were saved.
+    // Change the panel, then load the file: it asks before it replaces the examples; declined, nothing changes.
     await page.getByTestId('classes-add').click();
+    page.once('dialog', (d) => void d.dismiss());
+    await page.getByTestId('classes-load-data').setInputFiles(file);
+    await page.waitForFunction(() => document.getElementById('message')?.textContent?.includes('not loaded'));
+    expect(await page.getByTestId('own-class').count()).toBe(4);
+    // Accepted, the classes come back as they were saved.
+    page.once('dialog', (d) => void d.accept());
     await page.getByTestId('classes-load-data').setInputFiles(file);
     await page.waitForFunction(() => document.querySelector('#panel-classes-body .panel-body')?.dataset.loaded === '30');
     expect(await page.getByTestId('own-class').count()).toBe(3);
@@ -200,7 +206,7 @@ describe.skipIf(missing !== null)('the Your classes panel in Chromium', () => {
     // A damaged file is refused with a message naming it; the classes stay.
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ format: 'miniconv-classes', version: 1, size: [32, 32], channels: 3, classes: [{ name: 'a', examples: ['AAAA'] }, { name: 'b', examples: [] }] }));
-    await page.getByTestId('classes-load-data').setInputFiles(bad);
+    await page.getByTestId('classes-load-data').setInputFiles(bad); // refused before anything is asked
     await page.waitForFunction(() => document.getElementById('message')?.textContent?.includes('bad.json'));
     expect(await page.textContent('#message')).toContain('3 bytes, expected 3072');
     expect(await page.getByTestId('own-class').count()).toBe(3);

@@ -291,6 +291,11 @@ export function createClassesPanel(client: WorkerClient): HTMLElement {
       if (f.size > MAX_FILE_BYTES) throw new Error(`${f.name} is ${(f.size / 1e6).toFixed(0)} MB; a data set file (${CLASSES_FORMAT}) is at most ${MAX_FILE_BYTES / 1024 / 1024} MB`);
       const loaded = decodeClasses(await f.text(), f.name);
       const before = classes.reduce((n, c) => n + c.examples.length, 0);
+      // The file takes the place of the panel's classes: examples made since the last download would be lost, so ask.
+      if (before > 0 && !window.confirm(`Replace the ${before} examples in the panel with those of ${f.name}? Download the data set first to keep them.`)) {
+        showMessage(`${f.name} not loaded: the panel keeps its ${before} examples`);
+        return;
+      }
       classes = loaded;
       selected = 0;
       render();
