@@ -3,7 +3,7 @@
 // 20% of each class held out), and the model `miniconv train --images` builds for them (the
 // picture model with the per-picture normalisation first). No DOM, no worker API: the tests run it in Node.
 
-import { type Dataset, PICTURE_MODEL, byteDataset, createPictureModel, createRng, pictureToInput, stratifiedSplit } from 'miniconv';
+import { type Dataset, PICTURE_MODEL, type Sequential, byteDataset, createPictureModel, createRng, pictureToInput, stratifiedSplit } from 'miniconv';
 import { EXAMPLE_BYTES, EXAMPLE_SIZE, checkClasses } from './classes-format.ts';
 import { DEFAULT_CONFIG, type RunConfig } from './models.ts';
 import type { PictureRun } from './trainer.ts';
@@ -35,7 +35,7 @@ export interface ClassesRequest {
 export interface PictureRecordOf { size: [number, number]; channels: 1 | 3; fit: 'crop'; normalize: 'image' }
 
 /** The sets, settings and model of a run on your classes; every bad input is an error naming it. */
-export function classesRun(req: ClassesRequest): { train: Dataset; test: Dataset; config: RunConfig; run: PictureRun; classes: string[]; picture: PictureRecordOf } {
+export function classesRun(req: ClassesRequest): { train: Dataset; test: Dataset; config: RunConfig; run: PictureRun; build: () => Sequential; classes: string[]; picture: PictureRecordOf } {
   const classes = checkClasses(req.classes, 'your classes');
   const K = classes.length;
   if (req.channels !== 1 && req.channels !== 3) throw new RangeError(`your classes: channels must be 1 (grey) or 3 (colour), got ${JSON.stringify(req.channels)}`);
@@ -79,11 +79,13 @@ export function classesRun(req: ClassesRequest): { train: Dataset; test: Dataset
   // BATCHES_PER_EPOCH of them, of 8 pictures or more) give the same epochs more steps at the same cost.
   const batchSize = Math.max(MIN_BATCH, Math.min(d.batchSize, Math.ceil(train.count / BATCHES_PER_EPOCH)));
   const config: RunConfig = { ...DEFAULT_CONFIG, lr: d.lr, momentum: d.momentum, batchSize, augment: d.augment, seed: req.seed };
-  const model = createPictureModel({ seed: req.seed, inputShape: shape, classes: K, normalize: { mode: 'image' } });
+  // The model of `miniconv train --images` for these pictures; `build` makes it afresh (the backprop panel's untrained net).
+  const build = () => createPictureModel({ seed: req.seed, inputShape: shape, classes: K, normalize: { mode: 'image' } });
+  const model = build();
   const test = take(split.test);
   return {
     train, test, config, classes,
-    run: { test, epochs: req.epochs, model },
+    run: { test, epochs: req.epochs, model }, build,
     picture: { size: [H, W], channels: C, fit: 'crop', normalize: 'image' },
   };
 }

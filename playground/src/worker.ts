@@ -9,7 +9,7 @@ import { deserializeModel, serializeModel, type Snapshot } from 'miniconv';
 import { countParams } from 'miniconv';
 import { Tensor } from 'miniconv';
 import { drawHeatmap, readNumber, toFullyConvolutional } from 'miniconv';
-import { type Dataset, type Sequential, createPictureModel, imageRange } from 'miniconv';
+import { type Dataset, type Sequential, imageRange } from 'miniconv';
 import { decodeDigits } from './digits-format.ts';
 import { activations, backpropOnDigit } from './inspect-net.ts';
 import { LR_DECAY, type RunConfig, buildModel, checkConfig } from './models.ts';
@@ -112,7 +112,7 @@ function reset(config: RunConfig, model?: { model: Trainer['model']; label: stri
     const r = classesRun(classes);
     const shape = r.train.shape;
     task = {
-      train: r.train, test: r.test, picture: { record: r.picture, fresh: () => createPictureModel({ seed: classes.seed, inputShape: shape, classes: r.classes.length, normalize: { mode: 'image' } }) },
+      train: r.train, test: r.test, picture: { record: r.picture, fresh: r.build },
       info: { kind: 'classes', classes: r.classes, inputShape: [...shape], epochs: classes.epochs },
     };
     trainer = new Trainer(r.config, r.train, undefined, r.run);
