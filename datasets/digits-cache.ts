@@ -193,20 +193,31 @@ export function scanDataArray(b: Uint8Array, onValue: (v: number, index: number)
   return i === b.length ? n : null;
 }
 
+/** The cache file's bytes, written straight into one buffer (the checksum is taken over its body in place). */
 function serialize(key: Buffer, dc: DigitCodes): Uint8Array {
   const total = dc.codes.reduce((s, c) => s + c.length, 0);
-  const body = new Uint8Array(COUNTS_BYTES + 4 * PALETTE + total);
-  const view = new DataView(body.buffer);
+  const out = new Uint8Array(HEADER + COUNTS_BYTES + 4 * PALETTE + total);
+  const body = out.subarray(HEADER);
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   dc.codes.forEach((c, d) => view.setUint32(4 * d, c.length / PIXELS, true));
   dc.palette.forEach((v, i) => view.setFloat32(COUNTS_BYTES + 4 * i, v, true));
   let off = COUNTS_BYTES + 4 * PALETTE;
   for (const c of dc.codes) { body.set(c, off); off += c.length; }
-  const out = new Uint8Array(HEADER + body.length);
   out.set(Buffer.from(MAGIC, 'latin1'), 0);
   out.set(key, 8);
   out.set(sha256(body), 40);
-  out.set(body, HEADER);
   return out;
+}
+
+/** Views on the codes of a cache file's body (digit 0's first, one after another in one buffer). */
+function codesOf(body: Uint8Array, counts: number[]): Uint8Array[] {
+  const codes: Uint8Array[] = [];
+  let off = COUNTS_BYTES + 4 * PALETTE;
+  for (const c of counts) {
+    codes.push(body.subarray(off, off + c * PIXELS));
+    off += c * PIXELS;
+  }
+  return codes;
 }
 
 /** Reads a cache file; returns the reason it cannot be used instead of throwing. */
@@ -233,13 +244,7 @@ export function readDigitCache(file: string, key: Uint8Array): DigitCodes | stri
   for (let i = 0; i < PALETTE; i++) palette[i] = view.getFloat32(COUNTS_BYTES + 4 * i, true);
   // Views on the file's bytes, not copies (a copy per digit would hold 7.8 MB more while the float
   // sets are decoded); the one buffer goes when the caller lets go of the codes.
-  const codes: Uint8Array[] = [];
-  let off = COUNTS_BYTES + 4 * PALETTE;
-  for (const c of counts) {
-    codes.push(body.subarray(off, off + c * PIXELS));
-    off += c * PIXELS;
-  }
-  return { codes, palette };
+  return { codes: codesOf(body, counts), palette };
 }
 
 /**
@@ -247,8 +252,9 @@ export function readDigitCache(file: string, key: Uint8Array): DigitCodes | stri
  * intact, else parsed from the package's JSON and written to the cache (atomically) for next time.
  * A cache folder that cannot be written is not an error: the data is still returned.
  * Nothing is kept in the process: each call reads the file again (about 8 MB; tens of milliseconds),
- * and once the caller has decoded what it needs the bytes can go (`npm start` keeps only the float
- * sets: its peak memory is the budget of issue 14).
+ * and the codes are the caller's own: views, digit after digit, on one buffer (the file's bytes), which
+ * loadDigits reorders in place into its two sets rather than copy them (`npm start`'s peak memory is
+ * the budget of issues 14 and 27).
  */
 export function loadDigitCodes(opts: DigitCacheOptions = {}): DigitCodes {
   const src = opts.sourceDir ? { dir: opts.sourceDir, version: 'local' } : mnistDir();
@@ -261,10 +267,14 @@ export function loadDigitCodes(opts: DigitCacheOptions = {}): DigitCodes {
     data = cached;
     lastDigitCacheEvent = { action: 'read', file };
   } else {
-    data = encodeDigitsFromJson(src.dir);
+    const built = encodeDigitsFromJson(src.dir);
+    const bytes = serialize(key, built);
+    // The codes as views on the bytes just written, as a read gives them: one buffer, digit after digit
+    // (loadDigits reorders it in place into its two sets), and the per-digit arrays can go.
+    data = { codes: codesOf(bytes.subarray(HEADER), built.codes.map((c) => c.length / PIXELS)), palette: built.palette };
     try {
       mkdirSync(dir, { recursive: true });
-      writeFileAtomic(file, serialize(key, data));
+      writeFileAtomic(file, bytes);
     } catch {
       // read-only install: keep going without a cache
     }

@@ -37,12 +37,13 @@ export {
   fit, fitAsync, trainingSteps, type FitOptions, type FitCallbacks, type TrainingControl, type TrainingStep, type TrainingStepsOptions,
   type History, type BatchInfo, type EpochInfo,
 } from './train/fit.ts';
+export { startWebThreads, serveWebThread, WebThreads, type WebThreadsOptions, type WebWorkerLike } from './train/web-threads.ts';
 export { earlyStopping, restoreBest, type EarlyStopping, type EarlyStoppingOptions, type RestoreBest, type Monitor } from './train/callbacks.ts';
 export type { PredictOptions } from './layers/predict.ts';
 export { serializeModel, deserializeModel, MODEL_FORMAT, MODEL_VERSION, type ModelMetadata, type Snapshot, type EpochRecord } from './io/model-format.ts';
 export { featureMaps, type FeatureMap } from './inspect/layer-outputs.ts';
 export { confusionTableHtml, CONFUSION_CSS } from './inspect/confusion.ts';
-export { divergingColor, greyColor, weightsColor, maxAbsOf, DIVERGING_CENTER, DIVERGING_NEGATIVE, DIVERGING_POSITIVE, type RGB } from './inspect/colormap.ts';
+export { divergingColor, greyColor, channelsColor, maxAbsOf, DIVERGING_CENTER, DIVERGING_NEGATIVE, DIVERGING_POSITIVE, type RGB } from './inspect/colormap.ts';
 export { TrainingDivergedError } from './errors.ts';
 export { type Dataset, type ByteImages, byteDataset, bytesOf, copyImage, imageRange, takeFirst } from './dataset.ts';
 export { numericGradient } from './gradcheck.ts';

@@ -24,14 +24,15 @@ export {
   trainingSteps, type FitOptions, type FitCallbacks, type TrainingControl, type TrainingStep, type TrainingStepsOptions,
   type History, type BatchInfo, type EpochInfo, earlyStopping, restoreBest, type EarlyStopping, type EarlyStoppingOptions,
   type RestoreBest, type Monitor, type PredictOptions, serializeModel, deserializeModel, MODEL_FORMAT, MODEL_VERSION,
-  type ModelMetadata, type Snapshot, type EpochRecord, featureMaps, type FeatureMap, divergingColor, greyColor, weightsColor, maxAbsOf,
+  type ModelMetadata, type Snapshot, type EpochRecord, featureMaps, type FeatureMap, divergingColor, greyColor, channelsColor, maxAbsOf,
   DIVERGING_CENTER, DIVERGING_NEGATIVE, DIVERGING_POSITIVE, confusionTableHtml, CONFUSION_CSS,
   type RGB, TrainingDivergedError, type Dataset, type ByteImages, byteDataset, bytesOf, copyImage, imageRange, takeFirst,
   numericGradient, explainConv, explainRelu, explainPool, explainDense, explainSoftmax, explainChain, explainWhyConv,
   explainDenseAsConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions, applyPreprocess, checkPreprocess,
   type Preprocess, preprocessDigit, type PreprocessResult, readNumber, drawHeatmap, CLASS_COLORS, saveModelToIndexedDb, loadModelFromIndexedDb,
   listModelsInIndexedDb, deleteModelFromIndexedDb, loadModelFromUrl, type LoadedModel, type IndexedDbOptions,
-  type IndexedDbFactory, type LoadFromUrlOptions, type FetchResponse,
+  type IndexedDbFactory, type LoadFromUrlOptions, type FetchResponse, startWebThreads, serveWebThread, WebThreads,
+  type WebThreadsOptions, type WebWorkerLike,
 } from './index.browser.ts';
 import './kernels/winograd.ts'; // plugs Winograd into the conv family (kernels/winograd-pass.ts), for Conv2D({ winograd: true })
 import './train/parallel.ts'; // registers the threaded trainer that fit({ threads }) uses (worker_threads)

@@ -1,12 +1,13 @@
 // The compact digit cache (datasets/digits-cache.ts): the same bits and the same split as parsing
 // the mnist package's JSON, and a cache file that is rebuilt when missing, stale, truncated or corrupt.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lastDigitCacheEvent, loadDigitCodes, scanDataArray } from '../datasets/digits-cache.ts';
-import { loadDigits, loadRawDigits } from '../datasets/mnist.ts';
+import { loadDigits, loadRawDigits, permuteImages } from '../datasets/mnist.ts';
+import { bytesOf } from '../src/dataset.ts';
 import { createRng } from '../src/rng.ts';
 
 const jsonDir = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
@@ -50,6 +51,18 @@ describe('compact digit cache', () => {
     const raw = loadRawDigits({ cacheDir });
     raw.forEach((r, d) => expect(bytesEqual(r, old.raw[d])).toBe(true));
     expect(statSync(file).size).toBeLessThan(8.5e6); // one byte a pixel, not 4 (or 21 MB of JSON)
+  });
+
+  it('holds both sets in the one buffer the codes came in, reordered in place: no second copy (npm start\'s memory, issue 27)', () => {
+    for (const action of ['built', 'read'] as const) {
+      if (action === 'built') rmSync(file, { force: true });
+      const { train, test } = loadDigits({ seed: 1, cacheDir });
+      expect(lastDigitCacheEvent?.action).toBe(action);
+      const a = bytesOf(train)!, b = bytesOf(test)!;
+      expect(a.codes.buffer).toBe(b.codes.buffer);
+      expect(b.codes.byteOffset).toBe(a.codes.byteOffset + a.codes.length);
+      expect(a.codes.buffer.byteLength).toBeLessThan(a.codes.length + b.codes.length + 2048); // the file's bytes, not a larger buffer
+    }
   });
 
   it('rebuilds a corrupt file (one flipped byte)', () => {
@@ -97,6 +110,26 @@ function scan(text: string): number[] | null {
   const n = scanDataArray(Buffer.from(text), (v, i) => { got[i] = v; });
   return n === null ? null : (expect(n).toBe(got.length), got);
 }
+
+describe('permuteImages: images reordered in place', () => {
+  it('gives what copying image order[j] to place j gives, for random permutations of random lengths', () => {
+    const rng = createRng(7);
+    for (const n of [0, 1, 2, 3, 17, 100]) {
+      const all = Uint8Array.from({ length: n * 784 }, () => Math.floor(rng.uniform() * 256));
+      const order = Int32Array.from({ length: n }, (_, i) => i);
+      rng.shuffle(order as unknown as number[]);
+      const expected = new Uint8Array(all.length);
+      order.forEach((from, j) => expected.set(all.subarray(from * 784, (from + 1) * 784), j * 784));
+      permuteImages(all, order);
+      expect(bytesEqual(all, expected)).toBe(true);
+    }
+  });
+
+  it('rejects an order that is not a permutation, and a wrong length', () => {
+    expect(() => permuteImages(new Uint8Array(3 * 784), Int32Array.from([1, 1, 0]))).toThrow(/not a permutation/);
+    expect(() => permuteImages(new Uint8Array(3 * 784), Int32Array.from([0, 1]))).toThrow(/2 images of 784/);
+  });
+});
 
 describe('scanDataArray: the digit JSON read without JSON.parse', () => {
   it('gives JSON.parse\'s numbers, bit for bit, for every form a JSON number can take', () => {

@@ -10,8 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, createRng, fit, randomAffine, saveModel, softmax } from '../src/index.ts';
 import { MAX_DIGITS, type Classify, readNumber } from '../src/io/read-number.ts';
 import { loadDigits } from '../datasets/mnist.ts';
-import { main } from '../src/cli/main.ts';
-import { dataLoaders } from '../bin/main.ts';
+import { runCli } from './cli-run.ts';
 import { type ComposeOptions, composeNumber, digitImage } from './number-pictures.ts';
 import { editDistance } from './read-number-metrics.ts';
 
@@ -39,11 +38,11 @@ beforeAll(() => {
  * Reads `count` composed numbers of 3 to 8 held-out digits; returns the share read entirely right, and
  * of digits right: 1 - (digits missed, added or misread, by edit distance) / digits written.
  */
-function measure(seed: string, count: number, o: ComposeOptions): { numbers: number; digits: number } {
+function measure(seed: string, count: number, o: ComposeOptions, digits?: number): { numbers: number; digits: number } {
   const rng = createRng(seed);
   let right = 0, digitsRight = 0, digitsAll = 0;
   for (let k = 0; k < count; k++) {
-    const len = 3 + Math.floor(rng.uniform() * 6);
+    const len = digits ?? 3 + Math.floor(rng.uniform() * 6);
     const idx = Array.from({ length: len }, () => Math.floor(rng.uniform() * test.count));
     const c = composeNumber(idx.map((i) => digitImage(test.images, i)), idx.map((i) => test.labels[i]), rng, o);
     let text = '';
@@ -68,6 +67,14 @@ describe('reading numbers composed from held-out digits', () => {
     expect(r.digits).toBeGreaterThan(0.7);
     expect(r.numbers).toBeGreaterThan(0.25);
   });
+  it('touching and overlapping neighbours (ink boxes from 10% of a height overlapping to 5% apart): most 5-digit numbers entirely right', () => {
+    // These 20 numbers: the reader before the shortest-path cuts and the verifier read 3 entirely
+    // right with this model (15%), the reader now 16 (80%; 2026-12-07).
+    const r = measure('touching-floor', 20, { scale: [0.5, 3], gap: [-0.1, 0.05] }, 5);
+    console.log(`read, touching: ${(100 * r.numbers).toFixed(0)}% of numbers entirely right, ${(100 * r.digits).toFixed(1)}% of digits`);
+    expect(r.numbers).toBeGreaterThanOrEqual(0.6);
+    expect(r.digits).toBeGreaterThan(0.9);
+  });
   it('touching neighbours: a mark holding two digits is split (the split is reported)', () => {
     // Two held-out digits whose ink boxes overlap by a tenth of their height: one connected mark.
     const rng = createRng('pair');
@@ -80,7 +87,7 @@ describe('reading numbers composed from held-out digits', () => {
       if (r.text === c.text) splitRight++;
     }
     console.log(`read, touching pairs: ${splitRight} of ${tried} right`);
-    expect(splitRight / tried).toBeGreaterThan(0.4);
+    expect(splitRight / tried).toBeGreaterThanOrEqual(0.75);
   });
   it('a digit from 12 to 400 pixels high, several sizes in one picture', () => {
     const rng = createRng('sizes');
@@ -120,9 +127,8 @@ describe('a digit in pieces, and what cannot be read', () => {
 
 describe('miniconv read', () => {
   const run = async (...argv: string[]) => {
-    const out: string[] = [], err: string[] = [];
-    const code = await main(argv, { io: { out: (s) => out.push(s), err: (s) => err.push(s), isTTY: false }, data: dataLoaders });
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+    const { code, out, err } = await runCli(...argv);
+    return { code, stdout: out, stderr: err };
   };
   const write = (name: string, rgba: Uint8Array, width: number, height: number) => {
     const png = new PNG({ width, height });

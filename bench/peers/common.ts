@@ -10,36 +10,9 @@ import { readFileSync } from 'node:fs';
 import { loadDigits } from '../../datasets/mnist.ts';
 import type { Dataset } from '../../src/dataset.ts';
 
-export const IMG = 28;
-export const PIXELS = IMG * IMG;
-export const CLASSES = 10;
-export const C1 = 8; // conv1 filters
-export const C2 = 16; // conv2 filters
-export const K = 5; // conv kernel size
-export const P2 = 4; // spatial size after the second pool
-export const FLAT = P2 * P2 * C2; // 256
-
-/** Expected element count of every fixture weight, in PyTorch layout. */
-export const WEIGHT_SHAPES: Record<WeightName, number[]> = {
-  'conv1.weight': [C1, 1, K, K],
-  'conv1.bias': [C1],
-  'conv2.weight': [C2, C1, K, K],
-  'conv2.bias': [C2],
-  'dense.weight': [CLASSES, FLAT],
-  'dense.bias': [CLASSES],
-};
-export type WeightName = 'conv1.weight' | 'conv1.bias' | 'conv2.weight' | 'conv2.bias' | 'dense.weight' | 'dense.bias';
-export const WEIGHT_NAMES = Object.keys(WEIGHT_SHAPES) as WeightName[];
-
-export interface Fixture {
-  weights: Record<WeightName, number[]>;
-  trainOrder: number[];
-  batchSize: number;
-  lr: number;
-  momentum: number;
-  inferBatch: number;
-  inferImages: number;
-}
+// The shapes, the fixture's format and the weight layouts live in layout.ts (no Node modules: the page imports them too).
+import { CLASSES, PIXELS, WEIGHT_NAMES, WEIGHT_SHAPES, type Fixture, type WeightName } from './layout.ts';
+export { IMG, PIXELS, CLASSES, C1, C2, K, P2, FLAT, WEIGHT_SHAPES, WEIGHT_NAMES, convToTf, denseToTfHwc, convFilterToConvnet, denseRowToConvnet, type Fixture, type WeightName } from './layout.ts';
 
 export interface PeerArgs {
   fixture: string;
@@ -122,50 +95,6 @@ export function resolveRun(fx: Fixture, args: PeerArgs, data: { train: Dataset; 
 
 export function loadData(): { train: Dataset; test: Dataset } {
   return loadDigits();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Weight layouts
-
-/** PyTorch conv weight [F, C, KH, KW] -> TF.js filter [KH, KW, C, F]. */
-export function convToTf(w: ArrayLike<number>, f: number, c: number, kh: number, kw: number): Float32Array {
-  const out = new Float32Array(f * c * kh * kw);
-  for (let o = 0; o < f; o++)
-    for (let i = 0; i < c; i++)
-      for (let y = 0; y < kh; y++)
-        for (let x = 0; x < kw; x++)
-          out[((y * kw + x) * c + i) * f + o] = w[((o * c + i) * kh + y) * kw + x];
-  return out;
-}
-
-/**
- * PyTorch dense weight [out, in] with the inputs in CHW order (c*hw + y*w + x) ->
- * TF.js kernel [in, out] with the inputs in HWC order ((y*w + x)*C + c), the order of flattening NHWC.
- */
-export function denseToTfHwc(w: ArrayLike<number>, out: number, c: number, h: number, wd: number): Float32Array {
-  const res = new Float32Array(c * h * wd * out);
-  for (let o = 0; o < out; o++)
-    for (let ch = 0; ch < c; ch++)
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < wd; x++)
-          res[((y * wd + x) * c + ch) * out + o] = w[o * c * h * wd + (ch * h + y) * wd + x];
-  return res;
-}
-
-/** PyTorch conv weight of filter `o`, [C, KH, KW] -> a ConvNetJS Vol(sx=KW, sy=KH, depth=C), index (KW*y + x)*C + c. */
-export function convFilterToConvnet(w: ArrayLike<number>, o: number, c: number, kh: number, kw: number, dst: { [i: number]: number }): void {
-  for (let i = 0; i < c; i++)
-    for (let y = 0; y < kh; y++)
-      for (let x = 0; x < kw; x++)
-        dst[(kw * y + x) * c + i] = w[((o * c + i) * kh + y) * kw + x];
-}
-
-/** Row `o` of a PyTorch dense weight (inputs in CHW order) -> ConvNetJS fc filter (inputs in HWC order, (w*y + x)*C + c). */
-export function denseRowToConvnet(w: ArrayLike<number>, o: number, c: number, h: number, wd: number, dst: { [i: number]: number }): void {
-  for (let ch = 0; ch < c; ch++)
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < wd; x++)
-        dst[(wd * y + x) * c + ch] = w[o * c * h * wd + (ch * h + y) * wd + x];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-// The reference network written idiomatically with tfjs-core ops (NHWC), shared by tfjs.ts and
-// the check scripts.
+// The reference network written idiomatically with tfjs-core ops (NHWC), shared by tfjs.ts, the
+// check scripts and the playground's in-page benchmark (playground/src/bench/bench-tfjs.ts): no Node
+// module here or in layout.ts.
 import * as tf from '@tensorflow/tfjs-core';
-import { C1, C2, CLASSES, FLAT, IMG, K, P2, PIXELS, convToTf, denseToTfHwc, type Fixture } from './common.ts';
+import { C1, C2, CLASSES, FLAT, IMG, K, P2, PIXELS, convToTf, denseToTfHwc, type Fixture } from './layout.ts';
 
 export interface TfModel {
   w1: tf.Variable<tf.Rank.R4>; b1: tf.Variable<tf.Rank.R1>;

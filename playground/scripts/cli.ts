@@ -12,8 +12,8 @@ export const PLAYGROUND_DIST = fileURLToPath(new URL('../dist/', import.meta.url
 const configFile = fileURLToPath(new URL('../vite.config.ts', import.meta.url));
 
 /**
- * Generates the assets and builds the site into playground/dist, or into `outDir` (so that two
- * browser test files that run at the same time do not build over each other's site).
+ * Generates the assets and builds the site into playground/dist, or into `outDir` (a test file that
+ * runs beside another one building the page takes a folder of its own: a build empties its folder).
  */
 export async function buildPlayground(outDir = PLAYGROUND_DIST): Promise<string> {
   makeAssets();
@@ -21,7 +21,7 @@ export async function buildPlayground(outDir = PLAYGROUND_DIST): Promise<string>
   return outDir;
 }
 
-/** Serves playground/dist (or the `outDir` a build wrote) on 127.0.0.1; resolves to the URL and a function that stops the server. */
+/** Serves playground/dist (or `outDir`) on 127.0.0.1; resolves to the URL and a function that stops the server. */
 export async function servePlayground(port: number, outDir = PLAYGROUND_DIST): Promise<{ url: string; close: () => Promise<void> }> {
   const server = await preview({ configFile, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: port !== 0, open: false } });
   const address = server.httpServer.address();

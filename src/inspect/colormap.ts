@@ -41,27 +41,26 @@ export function divergingColor(v: number, maxAbs: number): RGB {
   return interpolate(DIVERGING_STOPS, (t + 1) / 2);
 }
 
+/**
+ * Three weights of one kernel square, read as red, green and blue (the first layer of a colour
+ * model: its input channels are R, G, B), each mapped symmetrically around 0 on [-maxAbs, +maxAbs]:
+ * -maxAbs -> 0, 0 -> 127.5 (mid-grey, rounded to 128), +maxAbs -> 255; clamped beyond the scale.
+ */
+export function channelsColor(r: number, g: number, b: number, maxAbs: number): RGB {
+  if (!(maxAbs >= 0) || !Number.isFinite(maxAbs)) throw new RangeError(`channelsColor: maxAbs must be a finite number >= 0, got ${maxAbs}`);
+  const one = (v: number) => {
+    if (!Number.isFinite(v)) throw new RangeError(`channelsColor: weight ${v} is not finite; it has no colour`);
+    const t = maxAbs === 0 ? 0 : Math.max(-1, Math.min(1, v / maxAbs));
+    return Math.round(127.5 + 127.5 * t);
+  };
+  return [one(r), one(g), one(b)];
+}
+
 /** Greyscale: t = 0 -> black, t = 1 -> white (clamped). */
 export function greyColor(t: number): RGB {
   if (!Number.isFinite(t)) throw new RangeError(`greyColor: value must be a finite number, got ${t}`);
   const g = Math.round(255 * Math.max(0, Math.min(1, t)));
   return [g, g, g];
-}
-
-/**
- * The colour of one position of a kernel that reads a colour picture: its three weights (for the
- * red, green and blue input channels) as the red, green and blue of one square, each mapped
- * symmetrically around 0 on the scale [-maxAbs, +maxAbs]: -maxAbs -> 0, 0 -> mid-grey, +maxAbs -> 255
- * (clamped). A kernel that responds to red is red; a grey square is a weight near 0 in all three.
- * `miniconv inspect` draws a colour model's first layer with it, and the page too.
- */
-export function weightsColor(r: number, g: number, b: number, maxAbs: number): RGB {
-  if (!(maxAbs >= 0) || !Number.isFinite(maxAbs)) throw new RangeError(`weightsColor: maxAbs must be a finite number >= 0, got ${maxAbs}`);
-  const one = (v: number) => {
-    if (!Number.isFinite(v)) throw new RangeError(`weightsColor: weight ${v} is not a finite number`);
-    return Math.round(127.5 + 127.5 * (maxAbs === 0 ? 0 : Math.max(-1, Math.min(1, v / maxAbs))));
-  };
-  return [one(r), one(g), one(b)];
 }
 
 /** The largest |v|: the symmetric scale that makes the strongest weight reach an end of the map. */

@@ -261,12 +261,34 @@ function checkRunningStatistics(model: Sequential, file: string): void {
   }
 }
 
-// base64 through the btoa/atob that Node 20 and every browser have, in chunks that keep the
-// intermediate binary strings short.
-function bytesToBase64(bytes: Uint8Array): string {
-  const parts: string[] = [];
-  for (let i = 0; i < bytes.length; i += 0x8000) parts.push(String.fromCharCode(...bytes.subarray(i, i + 0x8000)));
-  return btoa(parts.join(''));
+// base64 out by hand into one buffer of ASCII codes, read back as one string: 1.2 MB of garbage
+// for the default model's weights, where String.fromCharCode(...chunk) + btoa made about 70 MB (an
+// iterator result per byte, then the binary strings), which `npm start`'s peak memory paid for at
+// the save (issue 27). The same text as btoa (test/model-format-v2.test.ts). In atob, back.
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const BASE64_CODES = Uint8Array.from(BASE64, (c) => c.charCodeAt(0));
+const PAD = 0x3d; // '='
+
+/** The standard base64 (RFC 4648, with '=' padding) of `bytes`: btoa's text, without its binary string. */
+export function bytesToBase64(bytes: Uint8Array): string {
+  const out = new Uint8Array(4 * Math.ceil(bytes.length / 3));
+  let o = 0, i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out[o++] = BASE64_CODES[v >> 18];
+    out[o++] = BASE64_CODES[(v >> 12) & 63];
+    out[o++] = BASE64_CODES[(v >> 6) & 63];
+    out[o++] = BASE64_CODES[v & 63];
+  }
+  if (i < bytes.length) { // 1 or 2 bytes left: 2 or 3 characters, then padding
+    const two = i + 1 < bytes.length;
+    const v = (bytes[i] << 16) | (two ? bytes[i + 1] << 8 : 0);
+    out[o++] = BASE64_CODES[v >> 18];
+    out[o++] = BASE64_CODES[(v >> 12) & 63];
+    out[o++] = two ? BASE64_CODES[(v >> 6) & 63] : PAD;
+    out[o++] = PAD;
+  }
+  return new TextDecoder().decode(out); // ASCII is UTF-8
 }
 
 function base64ToBytes(text: string): Uint8Array {

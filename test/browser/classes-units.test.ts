@@ -97,7 +97,7 @@ describe('a run on your classes', () => {
   test('trains to the end, keeps the best held-out epoch, and miniconv predict reads a PNG with the model file and names the class', async () => {
     const { codes, labels } = set(10);
     const r = classesRun({ classes: ['ring', 'bar'], codes, labels, channels: 3, seed: 1, epochs: 12 });
-    const t = new Trainer(r.config, r.train, undefined, r.run);
+    const t = new Trainer(r.config, r.train, undefined, undefined, r.run);
     expect(r.config.batchSize).toBe(8); // 16 training pictures: 2 batches an epoch
     let steps = 0;
     while (t.trainBatch()) steps++;

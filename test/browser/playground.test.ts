@@ -718,4 +718,31 @@ describe.skipIf(missing !== null)('the playground in Chromium', () => {
     await p.screenshot({ path: join(tmpdir(), 'miniconv-shot-draw-390.png') });
     await p.close();
   }, 180_000);
+
+  test('the bench page runs TF.js-wasm beside miniconv and ConvNetJS from local files: the same first loss, the same logits', async () => {
+    const p = await browser.newPage();
+    p.setDefaultTimeout(PAGE_TIMEOUT);
+    const errs = collectErrors(p);
+    const remote: string[] = [];
+    p.on('request', (r) => { if (!r.url().startsWith(url) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) remote.push(r.url()); });
+    // A small run: 64 training digits (one timed batch after the first), 100 held-out digits, one pass.
+    await p.goto(`${url}bench.html?rounds=1&miniconv-images=64&convnet-images=64&tfjs-images=64&infer-images=100&convnet-infer-images=20&infer-passes=1`);
+    await p.waitForFunction(() => window.benchInferResults ?? window.benchError, null, { timeout: PAGE_TIMEOUT });
+    const { train, infer, error } = await p.evaluate(() => ({ train: window.benchResults, infer: window.benchInferResults, error: window.benchError }));
+    expect(error).toBeUndefined();
+    const of = <T extends { library: string }>(rs: T[], lib: string) => rs.find((r) => r.library === lib)!;
+    expect(train.map((r: { library: string }) => r.library)).toEqual(['miniconv', 'convnetjs', 'tfjs-wasm']);
+    const tf = of<{ library: string; backend: string; firstLoss: number; imagesPerSec: number }>(train, 'tfjs-wasm');
+    expect(tf.backend).toMatch(/TF\.js 4\.\d+\.\d+ wasm \(XNNPACK, SIMD, 1 thread\)/);
+    // The same initial weights and digits: the first batch's loss agrees to float32 rounding.
+    expect(Math.abs(tf.firstLoss - of<{ library: string; firstLoss: number }>(train, 'miniconv').firstLoss)).toBeLessThan(1e-5);
+    expect(tf.imagesPerSec).toBeGreaterThan(0);
+    expect(infer.map((r: { library: string }) => r.library)).toEqual(['miniconv', 'tfjs-wasm', 'convnetjs']);
+    const tfInfer = of<{ library: string; maxLogitDiff: number; imagesPerSec: number; images: number }>(infer, 'tfjs-wasm');
+    expect(tfInfer.maxLogitDiff).toBeLessThan(1e-4);
+    expect(tfInfer.images).toBe(100);
+    expect(remote).toEqual([]); // the wasm binaries come from the page's own server
+    expect(errs).toEqual([]);
+    await p.close();
+  }, 180_000);
 });

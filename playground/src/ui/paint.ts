@@ -1,7 +1,7 @@
 // Drawing numbers as pictures: cheap (one putImageData per image), with the diverging colour map
 // of `miniconv inspect` (src/inspect/colormap.ts) for values with a sign and grey for activations.
 
-import { DIVERGING_CENTER, DIVERGING_NEGATIVE, DIVERGING_POSITIVE, divergingColor, weightsColor } from 'miniconv';
+import { DIVERGING_CENTER, DIVERGING_NEGATIVE, DIVERGING_POSITIVE, divergingColor, channelsColor } from 'miniconv';
 import { el, fmt } from './dom.ts';
 
 // The diverging map as a 513-entry lookup table, so that painting does no interpolation per pixel.
@@ -62,7 +62,7 @@ export function paintPicture(ctx: CanvasRenderingContext2D, data: ArrayLike<numb
 
 /**
  * A layer's kernels that read a colour picture (F, 3, KH, KW) as colour pictures, one per filter
- * side by side (with a gap): the library's weightsColor (`miniconv inspect` draws them so), on the
+ * side by side (with a gap): the library's channelsColor (`miniconv inspect` draws them so), on the
  * symmetric scale [-scale, +scale].
  */
 export function paintColorKernels(ctx: CanvasRenderingContext2D, data: ArrayLike<number>, shape: readonly number[], scale: number, gap = 1, x0 = 0, y0 = 0): void {
@@ -72,7 +72,7 @@ export function paintColorKernels(ctx: CanvasRenderingContext2D, data: ArrayLike
     for (let m = 0; m < KH; m++) {
       for (let n = 0; n < KW; n++) {
         const at = (c: number) => data[((f * 3 + c) * KH + m) * KW + n];
-        const rgb = weightsColor(at(0), at(1), at(2), scale);
+        const rgb = channelsColor(at(0), at(1), at(2), scale);
         const q = 4 * (m * KW + n);
         img.data[q] = rgb[0]; img.data[q + 1] = rgb[1]; img.data[q + 2] = rgb[2]; img.data[q + 3] = 255;
       }
