@@ -91,7 +91,7 @@ export function loadZooFixture(file: string): ZooFixture {
 }
 
 /** The fixture's model as a miniconv Sequential with the fixture's weights and buffers (checked by name and shape). */
-export function zooModelFromFixture(fx: ZooFixture): Sequential {
+export function zooModelFromFixture(fx: Pick<ZooFixture, 'config' | 'params' | 'buffers'>): Sequential {
   const model = modelFromConfig(fx.config);
   const load = (have: { name: string; value: { shape: readonly number[]; data: ArrayLike<number> & { set(a: ArrayLike<number>): void } } }[], want: ZooTensor[], what: string) => {
     if (have.length !== want.length) throw new Error(`zoo fixture: the model has ${have.length} ${what}, the fixture ${want.length}`);

@@ -36,6 +36,7 @@ export {
   fit, fitAsync, trainingSteps, type FitOptions, type FitCallbacks, type TrainingControl, type TrainingStep, type TrainingStepsOptions,
   type History, type BatchInfo, type EpochInfo,
 } from './train/fit.ts';
+export { startWebThreads, serveWebThread, WebThreads, type WebThreadsOptions, type WebWorkerLike } from './train/web-threads.ts';
 export { earlyStopping, restoreBest, type EarlyStopping, type EarlyStoppingOptions, type RestoreBest, type Monitor } from './train/callbacks.ts';
 export type { PredictOptions } from './layers/predict.ts';
 export { serializeModel, deserializeModel, MODEL_FORMAT, MODEL_VERSION, type ModelMetadata, type Snapshot, type EpochRecord } from './io/model-format.ts';

@@ -31,7 +31,8 @@ export {
   explainDenseAsConv, SEED_INPUT, SEED_KERNEL, type Explanation, type ExplainOptions, applyPreprocess, checkPreprocess,
   type Preprocess, preprocessDigit, type PreprocessResult, readNumber, drawHeatmap, CLASS_COLORS, saveModelToIndexedDb, loadModelFromIndexedDb,
   listModelsInIndexedDb, deleteModelFromIndexedDb, loadModelFromUrl, type LoadedModel, type IndexedDbOptions,
-  type IndexedDbFactory, type LoadFromUrlOptions, type FetchResponse,
+  type IndexedDbFactory, type LoadFromUrlOptions, type FetchResponse, startWebThreads, serveWebThread, WebThreads,
+  type WebThreadsOptions, type WebWorkerLike,
 } from './index.browser.ts';
 import './kernels/winograd.ts'; // plugs Winograd into the conv family (kernels/winograd-pass.ts), for Conv2D({ winograd: true })
 import './train/parallel.ts'; // registers the threaded trainer that fit({ threads }) uses (worker_threads)

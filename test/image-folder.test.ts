@@ -8,6 +8,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadImageFolder } from '../datasets/index.ts';
+import { autoPictureSize } from '../datasets/image-folder.ts';
 import { bytesOf } from '../src/dataset.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'miniconv-folder-'));
@@ -258,5 +259,35 @@ describe('loadImageFolder: bad input, one line naming the file or folder', () =>
     expect(() => loadImageFolder(dir, { channels: 2 as 1 })).toThrow(/channels must be 1 \(grey\) or 3/);
     expect(() => loadImageFolder(dir, { split: 1 })).toThrow(/split must be a fraction between 0 and 1/);
     expect(() => loadImageFolder(dir, { fit: 'stretch' as 'pad' })).toThrow(/fit must be 'crop'/);
+  });
+});
+
+describe("size 'auto' (the command line's default): 32, or the pictures' own size when they are all small", () => {
+  const grey = (w: number, h: number) => png(w, h, (x, y) => [(x * 37 + y * 11) % 256, 0, 0, 255]);
+  const folder = (sizes: Array<[number, number]>) => {
+    const d = fresh();
+    writeSet(d, { a: sizes.map(([w, h], i) => [`a${i}.png`, grey(w, h)]), b: [['b.png', grey(8, 8)]] });
+    return d;
+  };
+
+  it('8x8 scans train at 16x16 (at least 16), 20x27 pictures at 28x28 (a multiple of 4), a folder with a 32-pixel picture at 32', () => {
+    expect(autoPictureSize(folder([[8, 8], [8, 8]]))).toEqual([16, 16]);
+    expect(autoPictureSize(folder([[20, 12], [9, 27]]))).toEqual([28, 28]);
+    expect(autoPictureSize(folder([[8, 8], [32, 10]]))).toEqual([32, 32]);
+    expect(autoPictureSize(folder([[500, 300]]))).toEqual([32, 32]);
+  });
+
+  it('a file whose header does not give a size counts as large (the loader then names it)', () => {
+    const d = folder([[8, 8]]);
+    writeFileSync(join(d, 'a', 'notes.txt'), 'not a picture');
+    expect(autoPictureSize(d)).toEqual([32, 32]);
+  });
+
+  it("loadImageFolder({ size: 'auto' }) reads 8x8 pictures at 16x16, the same bytes as size 16", () => {
+    const d = folder([[8, 8], [8, 8], [8, 8], [8, 8]]);
+    const auto = loadImageFolder(d, { size: 'auto', cacheDir: null, split: 0.25 });
+    expect(auto.train.shape).toEqual([3, 16, 16]);
+    const fixed = loadImageFolder(d, { size: 16, cacheDir: null, split: 0.25 });
+    expect(bytesOf(auto.train)!.codes).toEqual(bytesOf(fixed.train)!.codes);
   });
 });

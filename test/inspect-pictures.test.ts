@@ -11,7 +11,11 @@ import { loadModel, saveModel } from '../src/io/model-file.ts';
 import { Dense, Flatten, Sequential, createRng } from '../src/index.ts';
 import { Conv2D } from '../src/layers/conv2d.ts';
 import { featureMaps, planFeatureMapFigure } from '../src/inspect/feature-maps.ts';
-import { planColorKernelFigure, planKernelFigure } from '../src/inspect/kernels.ts';
+import { planColorKernelFigure, planColorKernelGrid, planKernelFigure } from '../src/inspect/kernels.ts';
+import { channelsColor } from '../src/inspect/colormap.ts';
+import { weightsToAnsi } from '../src/inspect/terminal.ts';
+import { dataLoaders } from '../bin/main.ts';
+import { main } from '../src/cli/main.ts';
 import { kernelScale } from '../src/inspect/report-numbers.ts';
 import { readPicture } from '../src/io/digit-image.ts';
 import { bytesToInput, pictureToInput } from '../src/io/picture-input.ts';
@@ -128,5 +132,79 @@ describe('miniconv inspect on a model trained on pictures', () => {
     const r = await run('inspect', model, '--out', join(root, 'none'));
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/trained on pictures \(input 3x16x16, classes circle, square, star\); give --image PICTURE/);
+  });
+
+  it('the snapshot strip and what training added: the first layer of a colour model in colour, one picture per filter', async () => {
+    const out = join(root, 'inspect-image'); // written by the first test
+    const { metadata } = loadModel(model);
+    const snaps = (metadata.snapshots ?? []).map((s) => s.value);
+    expect(snaps.map((v) => v.shape)).toEqual([[16, 3, 3, 3], [16, 3, 3, 3]]); // init and epoch 1
+    const plan = planColorKernelGrid(snaps, { labels: ['init', 'epoch 1'] });
+    const strip = readPng(join(out, 'kernels-snapshots.png'));
+    expect([strip.width, strip.height]).toEqual([plan.width, plan.height]); // drawn per channel (3 columns a filter) it was 3 times as wide
+    expect(plan.blocks.map((b) => b.cells.length)).toEqual([16, 16]);
+    // Every square of every filter has the colour of its three weights (one scale over both snapshots).
+    plan.blocks.forEach((block, k) => {
+      for (const cell of block.cells) {
+        for (const [m, n] of [[0, 0], [1, 2], [2, 1]]) {
+          const i = (strip.width * (cell.y + m * plan.scale + 1) + cell.x + n * plan.scale + 1) * 4;
+          const w = (c: number) => snaps[k].data[((cell.f * 3 + c) * 3 + m) * 3 + n];
+          expect([strip.data[i], strip.data[i + 1], strip.data[i + 2]], `snapshot ${k} f${cell.f} (${m}, ${n})`).toEqual(channelsColor(w(0), w(1), w(2), plan.maxAbs));
+        }
+      }
+    });
+    const change = readPng(join(out, 'kernels-snapshots-change.png'));
+    const changePlan = planColorKernelGrid([snaps[1]], { labels: ['epoch 1 - init'] });
+    expect([change.width, change.height]).toEqual([changePlan.width, changePlan.height]);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain("each square's red, green and blue are its weights on the red, green and blue channels");
+  });
+
+  describe('--terminal', () => {
+    const firstConv = () => loadModel(model).model.layers.find((l): l is Conv2D => l instanceof Conv2D)!;
+    const term = async (isTTY: boolean, env: Record<string, string | undefined>) => {
+      const saved = { COLORTERM: process.env.COLORTERM, NO_COLOR: process.env.NO_COLOR };
+      Object.assign(process.env, env);
+      for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
+      const out: string[] = [], err: string[] = [];
+      try {
+        const code = await main(['inspect', model, '--terminal'], { io: { out: (t) => out.push(t), err: (t) => err.push(t), isTTY }, data: dataLoaders });
+        return { code, out: out.join('\n'), err: err.join('\n') };
+      } finally {
+        for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      }
+    };
+
+    it('on a 24-bit colour terminal: each first-layer filter is one colour picture of its R, G, B weights', async () => {
+      const r = await term(true, { COLORTERM: 'truecolor', NO_COLOR: undefined });
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^conv2d_1 {2}16×3×3×3 {3}channels 0, 1, 2 as red, green, blue/);
+      const w = firstConv().weight.value, maxAbs = Math.max(...Array.from(w.data, Math.abs));
+      // Filter 0's top row: three squares coloured by w[0, 0..2, 0, n].
+      const row = [0, 1, 2].map((n) => {
+        const [R, G, B] = channelsColor(w.data[n], w.data[9 + n], w.data[18 + n], maxAbs);
+        return `\x1b[48;2;${R};${G};${B}m  `;
+      }).join('');
+      expect(r.out).toContain(`${row}\x1b[0m`);
+      // The first layer takes 3 text rows a filter (not 3 channels side by side), the next layers their channels as before.
+      const firstPart = r.out.slice(0, r.out.indexOf('conv2d_2'));
+      expect(firstPart).not.toMatch(/\bc[0-2]\b|\bR {5}G/);
+      expect(r.out).toMatch(/conv2d_2 {2}16×16×3×3 .*\n+ {4}c0 +c1 /);
+    });
+
+    it('in a pipe (or without COLORTERM): plain shaded blocks, the first layer\'s channels labelled R, G, B', async () => {
+      for (const [isTTY, env] of [[false, { COLORTERM: 'truecolor' }], [true, { COLORTERM: undefined }], [true, { COLORTERM: 'truecolor', NO_COLOR: '1' }]] as const) {
+        const r = await term(isTTY, env);
+        expect(r.code).toBe(0);
+        expect(r.out).not.toContain('\x1b');
+        expect(r.out).toMatch(/^conv2d_1 {2}16×3×3×3 {3}shade = .*\n+channels R, G, B shaded one by one/);
+        expect(r.out).toMatch(/\n {4}R +G +B\n/);
+        expect(r.out).toContain(weightsToAnsi(firstConv().weight.value, { color: 'blocks', rgb: true, width: process.stdout.columns ?? 100 }).split('\n')[4]);
+      }
+    });
+
+    it('rgb on a weight that does not read 3 channels is an error naming the shape', () => {
+      expect(() => weightsToAnsi(new Tensor([2, 1, 3, 3]), { rgb: true, color: 'truecolor' })).toThrow(/rgb draws a weight reading 3 channels \(R, G, B\), \(F, 3, KH, KW\); got \[2, 1, 3, 3\]/);
+    });
   });
 });

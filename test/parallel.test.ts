@@ -137,6 +137,21 @@ describe('ParallelTrainer', () => {
     }
   });
 
+  it('a momentum changed between steps (setMomentum, the playground\'s control) reaches every thread\'s stripe of the update', () => {
+    // Reference: the same gradients (2 threads), the update applied by this thread alone.
+    const run = (shared: boolean) => {
+      const model = build(6), optimizer = new SGD(model.params(), { lr: 0.05, momentum: 0.9 });
+      const t = new ParallelTrainer(model, [1, 28, 28], { threads: 2, optimizer: shared ? optimizer : undefined });
+      trainers.push(t);
+      const step = () => { if (shared) t.trainStep(x, y); else { t.computeGradients(x, y); optimizer.step(); } };
+      step(); step();
+      optimizer.setMomentum(0.2);
+      step(); step();
+      return model.params().map((p) => Array.from(p.value.data));
+    };
+    expect(run(true)).toEqual(run(false)); // before the fix, worker 1's stripe went on with momentum 0.9
+  });
+
   it('a failed step is reported only once every worker has left it (a report while one was still at the barrier once hung CI)', () => {
     // Worker 1's slice fails; worker 2 is often still waking from the barrier when worker 1 is done.
     // Reported then, the next step reset the barrier under worker 2 and all three threads waited on

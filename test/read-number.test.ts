@@ -10,10 +10,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Conv2D, Dense, Flatten, MaxPool2D, ReLU, SGD, Sequential, Tensor, createRng, fit, randomAffine, saveModel, softmax } from '../src/index.ts';
 import { MAX_DIGITS, type Classify, readNumber } from '../src/io/read-number.ts';
 import { loadDigits } from '../datasets/mnist.ts';
-import { main } from '../src/cli/main.ts';
-import { dataLoaders } from '../bin/main.ts';
+import { runCli } from './cli-run.ts';
 import { type ComposeOptions, composeNumber, digitImage } from './number-pictures.ts';
 import { editDistance } from './read-number-metrics.ts';
+import { normalizeToMnist } from '../src/io/clean-picture.ts';
+import { wholeDigitLogP } from '../src/io/read-verifier.ts';
 
 const { train, test } = loadDigits({ seed: 1 });
 let model: Sequential;
@@ -39,11 +40,11 @@ beforeAll(() => {
  * Reads `count` composed numbers of 3 to 8 held-out digits; returns the share read entirely right, and
  * of digits right: 1 - (digits missed, added or misread, by edit distance) / digits written.
  */
-function measure(seed: string, count: number, o: ComposeOptions): { numbers: number; digits: number } {
+function measure(seed: string, count: number, o: ComposeOptions, digits?: number): { numbers: number; digits: number } {
   const rng = createRng(seed);
   let right = 0, digitsRight = 0, digitsAll = 0;
   for (let k = 0; k < count; k++) {
-    const len = 3 + Math.floor(rng.uniform() * 6);
+    const len = digits ?? 3 + Math.floor(rng.uniform() * 6);
     const idx = Array.from({ length: len }, () => Math.floor(rng.uniform() * test.count));
     const c = composeNumber(idx.map((i) => digitImage(test.images, i)), idx.map((i) => test.labels[i]), rng, o);
     let text = '';
@@ -68,6 +69,14 @@ describe('reading numbers composed from held-out digits', () => {
     expect(r.digits).toBeGreaterThan(0.7);
     expect(r.numbers).toBeGreaterThan(0.25);
   });
+  it('touching and overlapping neighbours (ink boxes from 10% of a height overlapping to 5% apart): most 5-digit numbers entirely right', () => {
+    // These 20 numbers: the reader before the shortest-path cuts and the verifier read 3 entirely
+    // right with this model (15%), the reader now 16 (80%; 2026-12-07).
+    const r = measure('touching-floor', 20, { scale: [0.5, 3], gap: [-0.1, 0.05] }, 5);
+    console.log(`read, touching: ${(100 * r.numbers).toFixed(0)}% of numbers entirely right, ${(100 * r.digits).toFixed(1)}% of digits`);
+    expect(r.numbers).toBeGreaterThanOrEqual(0.6);
+    expect(r.digits).toBeGreaterThan(0.9);
+  });
   it('touching neighbours: a mark holding two digits is split (the split is reported)', () => {
     // Two held-out digits whose ink boxes overlap by a tenth of their height: one connected mark.
     const rng = createRng('pair');
@@ -80,7 +89,7 @@ describe('reading numbers composed from held-out digits', () => {
       if (r.text === c.text) splitRight++;
     }
     console.log(`read, touching pairs: ${splitRight} of ${tried} right`);
-    expect(splitRight / tried).toBeGreaterThan(0.4);
+    expect(splitRight / tried).toBeGreaterThanOrEqual(0.75);
   });
   it('a digit from 12 to 400 pixels high, several sizes in one picture', () => {
     const rng = createRng('sizes');
@@ -92,6 +101,34 @@ describe('reading numbers composed from held-out digits', () => {
       const heights = r.digits.map((d) => d.box[3]);
       expect(Math.max(...heights)).toBeGreaterThanOrEqual(scale > 1 ? 250 : 8);
     }
+  });
+});
+
+describe('the verifier: one whole digit, or not', () => {
+  it('says "one whole digit" of most held-out digits, and of few pairs run together or halves of digits', () => {
+    // 60 held-out digits whole; 60 pairs of them side by side (touching), and the left 45% of 60, each
+    // normalised as the reader normalises a candidate. (Measured 2026-12-07: 90%, 0%, 10%.)
+    const rng = createRng('verifier');
+    const pick = () => digitImage(test.images, Math.floor(rng.uniform() * test.count));
+    const wholes: Float32Array[] = [], pairs: Float32Array[] = [], halves: Float32Array[] = [];
+    for (let k = 0; k < 60; k++) {
+      wholes.push(normalizeToMnist(pick(), 28, 28));
+      const a = pick(), b = pick(), pair = new Float32Array(50 * 28);
+      for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) { pair[y * 50 + x] = Math.max(pair[y * 50 + x], a[y * 28 + x]); pair[y * 50 + x + 22] = Math.max(pair[y * 50 + x + 22], b[y * 28 + x]); }
+      pairs.push(normalizeToMnist(pair, 50, 28));
+      const d = pick(), half = new Float32Array(28 * 28);
+      let x0 = 28, x1 = 0;
+      for (let i = 0; i < 784; i++) if (d[i] > 0.1) { x0 = Math.min(x0, i % 28); x1 = Math.max(x1, i % 28); }
+      for (let i = 0; i < 784; i++) if (i % 28 <= x0 + 0.45 * (x1 - x0)) half[i] = d[i];
+      halves.push(normalizeToMnist(half, 28, 28));
+    }
+    const score = (xs: Float32Array[]) => { const all = new Float32Array(xs.length * 784); xs.forEach((x, k) => all.set(x, k * 784)); return Array.from(wholeDigitLogP(all, xs.length)); };
+    const w = score(wholes), p = score(pairs), h = score(halves);
+    const sayWhole = (v: number[]) => v.filter((q) => q > Math.log(0.5)).length / v.length;
+    console.log(`verifier says "one whole digit" of ${(100 * sayWhole(w)).toFixed(0)}% of wholes, ${(100 * sayWhole(p)).toFixed(0)}% of pairs, ${(100 * sayWhole(h)).toFixed(0)}% of halves`);
+    expect(sayWhole(w)).toBeGreaterThan(0.85);
+    expect(sayWhole(p)).toBeLessThan(0.25);
+    expect(sayWhole(h)).toBeLessThan(0.5);
   });
 });
 
@@ -120,9 +157,8 @@ describe('a digit in pieces, and what cannot be read', () => {
 
 describe('miniconv read', () => {
   const run = async (...argv: string[]) => {
-    const out: string[] = [], err: string[] = [];
-    const code = await main(argv, { io: { out: (s) => out.push(s), err: (s) => err.push(s), isTTY: false }, data: dataLoaders });
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+    const { code, out, err } = await runCli(...argv);
+    return { code, stdout: out, stderr: err };
   };
   const write = (name: string, rgba: Uint8Array, width: number, height: number) => {
     const png = new PNG({ width, height });

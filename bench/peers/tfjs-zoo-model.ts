@@ -7,6 +7,7 @@
 //   BatchNorm2D      training: tf.moments over N, H, W (the batch's biased variance) and tf.batchNorm,
 //                    the gradient flowing through the moments; the running statistics updated as
 //                    PyTorch does (momentum 0.1, unbiased variance). Evaluation: the running statistics
+//   Normalize        'dataset' and 'image' (per picture, polarity by the border) with tf ops
 //   ReLU, Tanh, Sigmoid, MaxPool2D, AvgPool2D ('valid'), GlobalAvgPool2D (tf.mean over H, W)
 //   Flatten + Dense  the NHWC flatten is in HWC order, miniconv's in CHW: the dense rows are permuted
 //   Residual         block(x) + shortcut(x) (identity by default) with tf.add
@@ -18,6 +19,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayerConfig } from '../../src/layers/layer.ts';
 import type { ZooFixture, ZooTensor } from '../zoo-fixture.ts';
 import { convToTf, denseToTfHwc } from './common.ts';
+import { STD_FLOOR } from '../../src/kernels/normalize.ts';
+
+/** The gradient configs the zoo's layers need (tfjs-setup.ts explains why they are registered one by one). */
+export const ZOO_GRADIENTS = [
+  'Conv2D', 'DepthwiseConv2dNative', 'Add', 'Relu', 'Tanh', 'Sigmoid', 'MaxPool', 'AvgPool', 'FusedBatchNorm',
+  'Mean', 'SquaredDifference', 'Sub', 'Multiply', 'Reshape', 'BatchMatMul', 'Sum', 'RealDiv', 'Square', 'Cast',
+];
 
 /** What a batch norm layer saw in its last training-mode forward: the batch's mean and biased variance (kept). */
 interface BatchStats { mean: tf.Tensor1D; variance: tf.Tensor1D; count: number }
@@ -38,7 +46,7 @@ export interface TfZooModel {
 type Shape = [number, number, number]; // [H, W, C] of one image
 type Fn = (x: tf.Tensor4D, training: boolean) => tf.Tensor;
 
-export function buildTfZooModel(fx: ZooFixture): TfZooModel {
+export function buildTfZooModel(fx: Pick<ZooFixture, 'config' | 'params' | 'buffers' | 'inputShape' | 'classes'>): TfZooModel {
   const params = new Map<string, ZooTensor>(fx.params.map((t) => [t.name, t]));
   const buffers = new Map<string, ZooTensor>(fx.buffers.map((t) => [t.name, t]));
   const used = new Set<string>();
@@ -113,6 +121,25 @@ export function buildTfZooModel(fx: ZooFixture): TfZooModel {
           return tf.batchNorm4d(x, m.mean as tf.Tensor1D, m.variance as tf.Tensor1D, beta as tf.Tensor1D, gamma as tf.Tensor1D, eps);
         }, s];
       }
+      case 'Normalize': {
+        // src/kernels/normalize.ts: 'dataset' (x - mean[c]) / std[c]; 'image' per picture and channel,
+        // z = g (x - m) / max(sd, STD_FLOOR), g = -1 when the border's mean is above the plane's mean.
+        if (c.mode === 'dataset') {
+          const mean = tf.tensor1d(c.mean as number[]), std = tf.tensor1d(c.std as number[]);
+          return [(x) => tf.div(tf.sub(x, mean), std), s];
+        }
+        if (c.mode !== 'image') throw new Error(`tfjs-zoo: ${at}: Normalize mode ${JSON.stringify(c.mode)} is not translated`);
+        return [(x) => {
+          const { mean, variance } = tf.moments(x, [1, 2], true); // (N, 1, 1, C), biased variance
+          const scale = tf.maximum(tf.sqrt(variance), STD_FLOOR);
+          const n = x.shape[0];
+          const edges = tf.add(tf.add(tf.sum(tf.slice(x, [0, 0, 0, 0], [n, 1, W, C]), [1, 2], true), tf.sum(tf.slice(x, [0, H - 1, 0, 0], [n, 1, W, C]), [1, 2], true)),
+            tf.add(tf.sum(tf.slice(x, [0, 1, 0, 0], [n, H - 2, 1, C]), [1, 2], true), tf.sum(tf.slice(x, [0, 1, W - 1, 0], [n, H - 2, 1, C]), [1, 2], true)));
+          const border = tf.div(edges, 2 * W + 2 * (H - 2));
+          const sign = tf.where(tf.greater(border, mean), tf.fill(mean.shape, -1), tf.fill(mean.shape, 1));
+          return tf.mul(tf.div(tf.sub(x, mean), scale), sign);
+        }, s];
+      }
       case 'ReLU': return [(x) => tf.relu(x), s];
       case 'Tanh': return [(x) => tf.tanh(x), s];
       case 'Sigmoid': return [(x) => tf.sigmoid(x), s];
@@ -144,7 +171,7 @@ export function buildTfZooModel(fx: ZooFixture): TfZooModel {
         return [(x, training) => tf.add(block(x, training), short ? short[0](x, training) : x), out];
       }
       default:
-        throw new Error(`tfjs-zoo: layer ${at} of type ${c.type} is not translated to TF.js (Conv2D, BatchNorm2D, ReLU, Tanh, Sigmoid, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten, Dense, Residual, Sequential are)`);
+        throw new Error(`tfjs-zoo: layer ${at} of type ${c.type} is not translated to TF.js (Normalize, Conv2D, BatchNorm2D, ReLU, Tanh, Sigmoid, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten, Dense, Residual, Sequential are)`);
     }
   }
 
@@ -180,7 +207,7 @@ export function buildTfZooModel(fx: ZooFixture): TfZooModel {
 }
 
 /** The optimiser of the fixture with TF.js's: its update, plus the weight decay TF.js's optimisers lack, done by hand. */
-export function makeTfOptimizer(fx: ZooFixture): { step: (grads: tf.NamedTensorMap, vars: tf.Variable[]) => void; what: string } {
+export function makeTfOptimizer(fx: Pick<ZooFixture, 'optimizer'>): { step: (grads: tf.NamedTensorMap, vars: tf.Variable[]) => void; what: string } {
   const o = fx.optimizer;
   const tfOpt = o.name === 'sgd'
     ? (o.momentum > 0 ? tf.train.momentum(o.lr, o.momentum, o.nesterov) : tf.train.sgd(o.lr))

@@ -17,14 +17,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ChunkTimer, chunkBatches, countCorrect, finish, loadData, median, parseArgs, peakRssMB, round, runPeer, warmUp } from './common.ts';
 import { registerMissingWasmKernels, setupTfjs } from './tfjs-setup.ts';
 import { registerWasmDepthwiseBackprop } from './wasm-depthwise-backprop.ts';
-import { buildTfZooModel, makeTfOptimizer, type TfZooModel } from './tfjs-zoo-model.ts';
+import { ZOO_GRADIENTS, buildTfZooModel, makeTfOptimizer, type TfZooModel } from './tfjs-zoo-model.ts';
 import { loadZooFixture, resolveZooRun, type ZooFixture } from '../zoo-fixture.ts';
 
-/** The gradient configs the zoo's layers need (tfjs-setup.ts explains why they are registered one by one). */
-export const ZOO_GRADIENTS = [
-  'Conv2D', 'DepthwiseConv2dNative', 'Add', 'Relu', 'Tanh', 'Sigmoid', 'MaxPool', 'AvgPool', 'FusedBatchNorm',
-  'Mean', 'SquaredDifference', 'Sub', 'Multiply', 'Reshape', 'BatchMatMul', 'Sum', 'RealDiv', 'Square', 'Cast',
-];
 
 // Our own flags, taken out before common.ts's parser (which knows the reference bench's).
 const argv = process.argv.slice(2);

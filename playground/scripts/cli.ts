@@ -11,16 +11,19 @@ const USAGE = `usage: npm run playground [-- --port N]     build and serve on 12
 export const PLAYGROUND_DIST = fileURLToPath(new URL('../dist/', import.meta.url));
 const configFile = fileURLToPath(new URL('../vite.config.ts', import.meta.url));
 
-/** Generates the assets and builds the site into playground/dist. */
-export async function buildPlayground(): Promise<string> {
+/**
+ * Generates the assets and builds the site into playground/dist, or into `outDir` (a test file that
+ * runs beside another one building the page takes a folder of its own: a build empties its folder).
+ */
+export async function buildPlayground(outDir = PLAYGROUND_DIST): Promise<string> {
   makeAssets();
-  await build({ configFile, logLevel: 'warn' });
-  return PLAYGROUND_DIST;
+  await build({ configFile, logLevel: 'warn', build: { outDir } });
+  return outDir;
 }
 
-/** Serves playground/dist on 127.0.0.1; resolves to the URL and a function that stops the server. */
-export async function servePlayground(port: number): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = await preview({ configFile, logLevel: 'warn', preview: { host: '127.0.0.1', port, strictPort: port !== 0, open: false } });
+/** Serves playground/dist (or `outDir`) on 127.0.0.1; resolves to the URL and a function that stops the server. */
+export async function servePlayground(port: number, outDir = PLAYGROUND_DIST): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = await preview({ configFile, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: port !== 0, open: false } });
   const address = server.httpServer.address();
   const actual = typeof address === 'object' && address ? address.port : port;
   return { url: `http://127.0.0.1:${actual}/`, close: () => server.close() };

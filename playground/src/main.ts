@@ -17,6 +17,20 @@ const TITLES: Record<PanelName, string> = {
   train: 'Train', kernels: 'Kernels', draw: 'Draw', backprop: 'Backprop', explorer: 'Convolution explorer', models: 'Models',
 };
 
+/**
+ * Why the page is not cross-origin isolated (and so has no SharedArrayBuffer for a second training
+ * thread), or null when it is. The server's headers (vite.config.ts, the build's _headers) or, where a
+ * host sends none, coi-serviceworker (index.html) make it so.
+ */
+function isolationProblem(): string | null {
+  if (window.crossOriginIsolated) return null;
+  const noHeaders = 'the server sends no Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy headers';
+  if (location.protocol === 'file:') return 'the page was opened from a file; serve the folder over http (docs/playground.md)';
+  if (!window.isSecureContext) return `${noHeaders}, and the service worker that adds them needs https or localhost`;
+  if (!('serviceWorker' in navigator)) return `${noHeaders}, and this browser offers no service worker to add them`;
+  return `${noHeaders}, and the service worker that adds them has not taken over the page (it reloads it once; reload if it did not)`;
+}
+
 function main(): void {
   let state: PageState;
   let urlError = '';
@@ -26,10 +40,10 @@ function main(): void {
     urlError = `${(e as Error).message}; using the defaults instead.`;
     state = readState('');
   }
-  const client = new WorkerClient();
+  const client = new WorkerClient(state.threads ?? null, isolationProblem());
   client.on('error', (m) => showMessage(m.message, 'error'));
   const status = document.getElementById('backend')!;
-  client.on('ready', (m) => { status.textContent = `${m.backend} · model ${m.model}`; document.body.dataset.ready = 'true'; });
+  client.on('ready', (m) => { status.textContent = `${m.backend} · ${m.threads} · model ${m.model}`; document.body.dataset.ready = 'true'; });
 
   const saveUrl = () => history.replaceState(null, '', writeState(state));
   const setConfig = (c: RunConfig) => {

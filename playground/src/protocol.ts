@@ -13,7 +13,11 @@ export interface KernelData {
 }
 
 export type ToWorker =
-  | { type: 'init'; base: string }
+  /**
+   * threads: the URL's ?threads= (1 or 2), or null for as many as the page can use (2 where the device
+   * has 2 cores or more); notIsolated: why the page is not cross-origin isolated, or null when it is.
+   */
+  | { type: 'init'; base: string; threads: number | null; notIsolated: string | null }
   | { type: 'reset'; config: RunConfig }
   | { type: 'start' }
   | { type: 'pause' }
@@ -48,7 +52,8 @@ export interface Progress {
 }
 
 export type FromWorker =
-  | { type: 'ready'; backend: string; trainCount: number; testCount: number; config: RunConfig; model: string; params: number }
+  /** threads: how many threads train and why, for the status line ("2 threads (cross-origin isolated)"). */
+  | { type: 'ready'; backend: string; threads: string; trainCount: number; testCount: number; config: RunConfig; model: string; params: number }
   | Progress
   | { type: 'epoch'; epoch: number; step: number; seconds: number; test: Evaluation }
   | { type: 'snapshot'; label: string; step: number; weight: Float32Array; shape: [number, number, number, number] }

@@ -3,7 +3,7 @@
 // pause, step, predict and backprop messages are answered within a batch or two; reports go out
 // at most every REPORT_MS.
 
-import { initWasmKernels, wasmStatus } from 'miniconv';
+import { type WebThreads, initWasmKernels, startWebThreads, wasmStatus } from 'miniconv';
 import { Conv2D } from 'miniconv';
 import { deserializeModel, serializeModel, type Snapshot } from 'miniconv';
 import { countParams } from 'miniconv';
@@ -32,6 +32,11 @@ const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown 
 
 let train: DigitSet, test: DigitSet;
 let backend = '';
+/** The kernels' bytes this worker loaded (the threads load the same build), or null on the TypeScript kernels. */
+let wasmBytes: Uint8Array | null = null;
+/** The second thread, started once at init (null: training on this thread alone), and the status line's words for it. */
+let threads: WebThreads | null = null;
+let threadsNote = '';
 let trainer: Trainer;
 let modelLabel = '';
 let running = false;
@@ -53,7 +58,7 @@ let loopScheduled = false;
  * the relaxed one on a page that is not cross-origin isolated too (measured with
  * bench/relaxed-simd-browser.ts, 2026-12-07), so no isolation is asked for.
  */
-async function init(base: string): Promise<void> {
+async function init(base: string, requested: number | null, notIsolated: string | null): Promise<void> {
   const [digits, relaxed, plain] = await Promise.all([
     fetchBytes(new URL('digits.bin', base)),
     fetchBytes(new URL('kernels-relaxed.wasm', base)).catch((e: Error) => e),
@@ -66,13 +71,37 @@ async function init(base: string): Promise<void> {
     if (bytes instanceof Error) { why.push(bytes.message); continue; }
     try {
       initWasmKernels(bytes);
-      if (wasmStatus() === 'wasm') { backend = what; break; }
+      if (wasmStatus() === 'wasm') { backend = what; wasmBytes = bytes; break; }
       why.push(wasmStatus());
     } catch (e) {
       why.push(`this browser cannot run ${what === 'WebAssembly SIMD kernels' ? 'the wasm SIMD build' : 'the relaxed SIMD build'}: ${(e as Error).message}`);
     }
   }
   if (!backend) backend = `TypeScript kernels (${why.join('; ')})`;
+  await startThreads(requested, notIsolated);
+}
+
+/** The worker thread that shares every batch with this one, where the page can have it (the status line says why not). */
+async function startThreads(requested: number | null, notIsolated: string | null): Promise<void> {
+  const cores = navigator.hardwareConcurrency || 1;
+  const count = requested ?? Math.min(2, cores);
+  if (count === 1) {
+    threadsNote = requested === 1 ? '1 thread (the URL asks for threads=1)' : '1 thread: this device reports one core';
+    return;
+  }
+  if (notIsolated !== null) {
+    threadsNote = `1 thread: not cross-origin isolated because ${notIsolated}`;
+    return;
+  }
+  try {
+    threads = await startWebThreads({
+      threads: count, wasm: wasmBytes,
+      createWorker: () => new Worker(new URL('./thread-worker.ts', import.meta.url), { type: 'module', name: 'miniconv-thread' }),
+    });
+    threadsNote = `${count} threads (cross-origin isolated)`;
+  } catch (e) {
+    threadsNote = `1 thread: the second thread could not start (${(e as Error).message})`;
+  }
 }
 
 async function fetchBytes(url: URL): Promise<Uint8Array> {
@@ -88,7 +117,8 @@ async function fetchBytes(url: URL): Promise<Uint8Array> {
  */
 function reset(config: RunConfig, model?: { model: Trainer['model']; label: string; snapshots?: Snapshot[] }): void {
   running = false;
-  trainer = new Trainer(config, train, model?.model);
+  if (trainer) trainer.close(); // the last run's: its threads wait for this run's trainer
+  trainer = new Trainer(config, train, model?.model, threads ? { count: threads.threads, factory: threads.parallelTrainer } : undefined);
   modelLabel = model?.label ?? config.model;
   pending = [];
   heldOut = null;
@@ -96,7 +126,7 @@ function reset(config: RunConfig, model?: { model: Trainer['model']; label: stri
   snapshots = [];
   epochStats = { loss: 0, correct: 0, images: 0, ms: 0 };
   rate = [];
-  post({ type: 'ready', backend, trainCount: train.count, testCount: test.count, config: trainer.config, model: modelLabel, params: countParams(trainer.model) });
+  post({ type: 'ready', backend, threads: threadsNote, trainCount: train.count, testCount: test.count, config: trainer.config, model: modelLabel, params: countParams(trainer.model) });
   const first = firstConv();
   for (const s of model?.snapshots ?? []) {
     if (!first || s.param !== first.weight.name || s.value.shape.join() !== first.weight.value.shape.join()) continue;
@@ -298,7 +328,7 @@ function handle(m: ToWorker): void {
     case 'save': {
       const c = trainer.config;
       const text = serializeModel(trainer.model, [1, 28, 28], {
-        seed: c.seed, epochs: history.length, batchSize: c.batchSize, threads: 1,
+        seed: c.seed, epochs: history.length, batchSize: c.batchSize, threads: trainer.threads,
         optimizer: { ...trainer.optimizer.config(), lr: c.lr, lrDecay: LR_DECAY }, augment: c.augment,
         dataset: 'bundled digits of the mnist package (8,000 train / 2,000 test), trained in the miniconv playground',
         date: new Date().toISOString(), history, steps: trainer.step, model: modelLabel, snapshots,
@@ -316,7 +346,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const m = ev.data;
   if (!queue) {
     if (m.type !== 'init') { post({ type: 'error', message: `playground worker: expected init first, got ${m.type}` }); return; }
-    queue = init(m.base).catch((e: Error) => post({ type: 'error', message: `the training worker could not start: ${e.message}` }));
+    queue = init(m.base, m.threads, m.notIsolated).catch((e: Error) => post({ type: 'error', message: `the training worker could not start: ${e.message}` }));
     return;
   }
   queue = queue.then(() => {

@@ -11,7 +11,8 @@ export interface LoadOptions { maxBytes?: number }
 
 /** Options of the picture-folder loader (datasets/image-folder.ts). */
 export interface ImageLoadOptions {
-  size: [number, number]; channels: 1 | 3; fit: 'crop' | 'pad'; seed: number; skipBad: boolean; testDir?: string;
+  /** [H, W], or 'auto': 32, or smaller for a folder of small pictures (datasets/image-folder.ts, autoPictureSize). */
+  size: [number, number] | 'auto'; channels: 1 | 3; fit: 'crop' | 'pad'; seed: number; skipBad: boolean; testDir?: string;
   /** The class names to read a folder with (a model's): a subfolder named otherwise is an error. */
   classes?: readonly string[];
   maxBytes?: number;

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { Command } from 'commander';
 import { loadModel } from '../io/model-file.ts';
 import { Conv2D } from '../layers/conv2d.ts';
+import { leavesOf } from '../inspect/layer-tree.ts';
 import { BACKEND_HELP, applyBackendOption } from './backend.ts';
 import type { CliContext } from './context.ts';
 import { UsageError } from './errors.ts';
@@ -37,18 +38,22 @@ export function inspectCommand(ctx: CliContext): Command {
     .action(async (file: string, o: { index?: number; image?: string; images?: string; out?: string; force?: boolean; backend?: string; terminal?: boolean }) => {
       const { io } = ctx;
       // Loaded when used, as explain's and predict's work: with the command line, they made `train` peak ~10 MB higher.
-      const [{ checkDigitIndex, inspectModelFile, loadInspectPictures }, { detectColorMode, kernelsToAnsi }] = await Promise.all([
-        import('../inspect/inspect-model.ts'), import('../inspect/terminal.ts'),
+      const [{ checkDigitIndex, inspectModelFile, loadInspectPictures }, { detectColorMode, weightsToAnsi }, { isColorLayer }] = await Promise.all([
+        import('../inspect/inspect-model.ts'), import('../inspect/terminal.ts'), import('../inspect/report.ts'),
       ]);
       if (o.terminal) {
         const other = (['index', 'image', 'images', 'out'] as const).filter((k) => o[k] !== undefined);
         if (other.length) throw new UsageError(`--terminal writes no files and draws no digit; give it without --${other.join(' or --')}`);
         const { model } = loadModel(file);
-        const convs = model.layers.filter((l): l is Conv2D => l instanceof Conv2D);
+        // Every convolution, those inside a Residual too (named by their path), as the report draws them.
+        const convs = leavesOf(model, Conv2D);
         if (convs.length === 0) throw new Error(`${file} has no Conv2D layer (layers: ${model.layers.map((l) => l.type).join(', ')}); there are no kernels to draw`);
         // Colour only on a terminal that announces 24-bit colour (and without NO_COLOR); a pipe gets plain blocks.
         const color = io.isTTY ? detectColorMode() : 'blocks';
-        for (const conv of convs) io.out(kernelsToAnsi(conv, { color, width: process.stdout.columns ?? 100 }));
+        // The first layer of a colour model: its R, G, B weights as one colour picture per kernel (as the report's PNG).
+        convs.forEach(({ layer: conv, path }, k) => {
+          io.out(weightsToAnsi(conv.weight.value, { heading: path, color, width: process.stdout.columns || 100, rgb: k === 0 && isColorLayer(conv) }));
+        });
         return;
       }
       if (o.index !== undefined && o.image !== undefined) throw new UsageError('give either --index or --image, not both');

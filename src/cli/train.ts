@@ -88,7 +88,8 @@ export function trainCommand(ctx: CliContext): Command {
     .option('--images <DIR>', 'train on your own pictures: DIR holds one subfolder of PNG or JPEG pictures per class (the folder names are the class names)', pathArg('--images', 'a folder'))
     .option('--test-images <DIR>', 'with --images: the held-out pictures, in the same class subfolders (default: 20% of each class of --images)', pathArg('--test-images', 'a folder'))
     .option('--cifar10 <DIR>', "train on CIFAR-10's binary files (data_batch_1..5.bin, test_batch.bin, batches.meta.txt) in DIR", pathArg('--cifar10', 'a folder'))
-    .option('--size <N|HxW>', 'with --images: the input size every picture is resized to (default 32)', sizeArg)
+    .option('--size <N|HxW>', 'with --images: the input size every picture is resized to (default 32; for a folder of pictures all smaller than 32 pixels, ' +
+      'their largest side rounded up to a multiple of 4, at least 16)', sizeArg)
     .option('--channels <1|3>', 'with --images: 3 for colour (default), 1 for grey', choiceArg('--channels', ['1', '3']))
     .option('--fit <crop|pad>', "with --images: make a picture's aspect ratio fit by cutting its centre (crop, default) or padding it", choiceArg('--fit', ['crop', 'pad']))
     .option('--normalize <MODE>', "with --images or --cifar10: the input normalisation, kept in the model: 'image' standardises each picture (background made dark; " +
@@ -105,7 +106,7 @@ export function trainCommand(ctx: CliContext): Command {
     .option('--snapshots', "keep the first layer's kernels after initialisation and each epoch (default: on; about 4% of the file)", true)
     .option('--no-snapshots', 'do not keep them')
     .option('--backend <NAME>', BACKEND_HELP)
-    .option('--winograd', 'run every 3x3 stride-1 conv by Winograd F(2x2,3x3): fewer multiplications, float32 results that differ in the last bits (see miniconv explain winograd)')
+    .option('--winograd', 'run the 3x3 stride-1 convs where it pays (about 16 channels and more) by Winograd F(2x2,3x3): fewer multiplications, float32 results that differ in the last bits (see miniconv explain winograd)')
     .addHelpText('after', DEFAULTS_HELP)
     .action((opts: TrainOptions, cmd: Command) => train(ctx, opts, cmd));
 }
@@ -186,8 +187,10 @@ async function train(ctx: CliContext, o: TrainOptions, cmd: Command): Promise<vo
   let data: { train: Dataset; test: Dataset; name: string; classes?: string[] };
   let picture: PictureRecord | undefined;
   if (o.images !== undefined) {
-    const size = o.size ?? [32, 32], channels = Number(o.channels ?? 3) as 1 | 3, fit = o.fit ?? 'crop';
-    const split = await ctx.data.images!(o.images, { size, channels, fit, seed, skipBad: o.skipBad === true, testDir: o.testImages, maxBytes });
+    const channels = Number(o.channels ?? 3) as 1 | 3, fit = o.fit ?? 'crop';
+    // Without --size: 32, or for a folder of small pictures (8x8 scans) their own size, at least 16 (autoPictureSize).
+    const split = await ctx.data.images!(o.images, { size: o.size ?? 'auto', channels, fit, seed, skipBad: o.skipBad === true, testDir: o.testImages, maxBytes });
+    const size: [number, number] = [split.train.shape[1], split.train.shape[2]];
     for (const s of split.skipped) io.err(`skipped ${s.file}: ${s.reason}`);
     if (split.skipped.length > 0) io.err(`Skipped ${split.skipped.length} file${split.skipped.length === 1 ? '' : 's'} that ${split.skipped.length === 1 ? 'is not a readable picture' : 'are not readable pictures'} (--skip-bad).`);
     data = { ...split, name: `pictures in ${o.images} (${split.classes.length} classes: ${split.classes.join(', ')}; ${o.testImages !== undefined ? `test pictures in ${o.testImages}` : '20% of each class held out'})` };
@@ -214,7 +217,8 @@ async function train(ctx: CliContext, o: TrainOptions, cmd: Command): Promise<vo
   if (scheduleSpec !== undefined && fittedDefault?.note) io.out(fittedDefault.note);
   io.out(`Optimiser ${optimizerName} lr ${lr}${scheduleSpec ? `, schedule ${scheduleSpec}` : `, lr decay ${lrDecay}`}, ${epochs} epochs, batch ${batchSize}, augment ${augment}`);
   if (picture) {
-    io.out(`Pictures ${picture.channels === 3 ? 'in colour' : 'in grey'}, resized to ${picture.size[0]}x${picture.size[1]} (${picture.fit === 'crop' ? 'centre cropped' : 'padded'}); input normalisation ${picture.normalize}` +
+    const small = o.images !== undefined && o.size === undefined && picture.size[0] < 32 ? ' (--size not given: the pictures are all smaller than 32 pixels, so their own size rounded up to a multiple of 4, at least 16)' : '';
+    io.out(`Pictures ${picture.channels === 3 ? 'in colour' : 'in grey'}, resized to ${picture.size[0]}x${picture.size[1]}${small} (${picture.fit === 'crop' ? 'centre cropped' : 'padded'}); input normalisation ${picture.normalize}` +
       (picture.normalize === 'image' ? ' (each picture standardised per channel, its background made dark: colours and light/dark polarity stop mattering)'
         : picture.normalize === 'dataset' && normalize?.mode === 'dataset' ? ` (the training set's mean ${normalize.mean.map((v) => v.toFixed(3)).join('/')}, std ${normalize.std.map((v) => v.toFixed(3)).join('/')})` : ''));
   }

@@ -36,16 +36,17 @@ export interface WinogradExplanation {
 
 /**
  * The speed-ups measured by `npm run bench:winograd` (bench/winograd.ts: one thread, both variants
- * timed back to back in each of 15 rounds, the median of the per-round ratios), 2026-12-07 20:42 UTC,
- * load average 17.5 to 18.9 on the 2 cores. See docs/winograd.md for the whole table.
+ * timed back to back in each of 15 rounds, CPU time, the median of the per-round ratios), 2026-12-07
+ * 23:45 UTC, load average 19 on the 2 cores. See docs/winograd.md for the whole table.
  */
 export const MEASURED = {
   date: '2026-12-07',
   rows: [
-    'vgg-mini (convs of 1 to 16 channels):     training 0.59x, inference 0.64x',
-    'resnet-mini (convs of 1 to 32 channels):  training 1.01x, inference 0.75x',
-    'one 3x3 conv, 16 -> 16 channels, 14x14:  forward 1.12x, backward 0.69x',
-    'one 3x3 conv, 64 -> 64 channels, 14x14:  forward 1.32x, backward 1.39x (batch 32)',
+    'vgg-mini (Winograd on its 16 -> 16 conv):         training 1.07x, inference 1.11x',
+    'resnet-mini (on its 16- and 32-channel convs):    training 1.06x, inference 1.06x',
+    'one 3x3 conv, 16 -> 16 channels, 14x14:          forward 1.33x, backward 1.35x (batch 32)',
+    'one 3x3 conv, 32 -> 32 channels, 14x14:          forward 1.58x, backward 1.36x (batch 32)',
+    'one 3x3 conv, 8 -> 8 channels, 28x28 (not run):  forward 1.05x, backward 1.06x (batch 32)',
   ],
 };
 
@@ -125,11 +126,12 @@ export function explainWinograd(opts: WinogradExplainOptions = {}): WinogradExpl
   say('- Rounding: the transforms add and subtract, and F(4x4) scales by 1/24 .. 8, so errors grow with the tile. On one');
   say(`  seeded layer (16 -> 16 channels, 14x14, batch 4), max |error| / max |exact|: the naive kernel ${error.direct.toExponential(1)} (one rounding),`);
   say(`  F(2x2,3x3) ${error.f2.toExponential(1)}, F(4x4,3x3) ${error.f4.toExponential(1)} (${(error.f4 / error.f2).toFixed(0)}x F(2x2)'s). These use miniconv's TypeScript path (transforms in`);
-  say('  float64, products stored in float32); its wasm path, float32 throughout, measured up to 4.2e-7 for F(2x2,3x3) against');
+  say('  float64, products stored in float32); its wasm path, float32 throughout, measured up to 3.1e-7 for F(2x2,3x3) against');
   say('  8.0e-7 for its direct path (test/winograd.test.ts). F(2x2) stays at float32\'s level; F(6x6) is rarely used in float32.');
   say('- Few channels: the products shrink but the transforms do not. Per output pixel a C -> F layer costs 9·C·F multiply-adds');
-  say('  directly, against 4·C·F plus about 8·C + 6·F additions by F(2x2,3x3). With 8 or 16 channels the additions, and the');
-  say('  transformed tiles written out and read back, eat most of the saving; from ~32 channels on it pays.');
+  say('  directly, against 4·C·F plus about 20·C + 18·F additions (in float32 lanes) by F(2x2,3x3). With 8 channels the');
+  say('  additions eat the whole saving, at 16 it pays a little, at 32 more. A cost model (winogradPays) counts both from the');
+  say('  shape alone and runs Winograd only where it saves 15% or more: winograd: true leaves the other convs on the usual path.');
   say('- Small maps: a 7x7 map needs 4x4 tiles of 2x2 outputs, 64 outputs computed for 49 (31% wasted).');
   say('- Stride 2 (and dilation): the tiles compute neighbouring outputs, which a stride-2 conv skips, so nothing is saved;');
   say('  miniconv runs those (and 5x5, grouped, padding > 2) by its usual path.', '');
@@ -138,7 +140,7 @@ export function explainWinograd(opts: WinogradExplainOptions = {}): WinogradExpl
   say(st.bold(`5. Measured (npm run bench:winograd, one thread, Winograd / default path back to back, ${MEASURED.date}; the machine was loaded)`));
   for (const r of MEASURED.rows) say(`  ${r}`);
   say('So miniconv keeps Winograd opt-in (new Conv2D({ ..., winograd: true }), miniconv train --winograd): it changes the last');
-  say('bits of float32 results, and on the zoo\'s narrow models it does not pay; on wide layers it does. docs/winograd.md has the details.');
+  say('bits of float32 results, and on the zoo\'s narrow models it pays only a little; on wide layers more. docs/winograd.md has the details.');
   return { text: lines.join('\n'), transformedInput: Btd, transformedKernel: Gg, products, y, direct, tile, tileDirect, error };
 }
 

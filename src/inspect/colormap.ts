@@ -41,6 +41,21 @@ export function divergingColor(v: number, maxAbs: number): RGB {
   return interpolate(DIVERGING_STOPS, (t + 1) / 2);
 }
 
+/**
+ * Three weights of one kernel square, read as red, green and blue (the first layer of a colour
+ * model: its input channels are R, G, B), each mapped symmetrically around 0 on [-maxAbs, +maxAbs]:
+ * -maxAbs -> 0, 0 -> 127.5 (mid-grey, rounded to 128), +maxAbs -> 255; clamped beyond the scale.
+ */
+export function channelsColor(r: number, g: number, b: number, maxAbs: number): RGB {
+  if (!(maxAbs >= 0) || !Number.isFinite(maxAbs)) throw new RangeError(`channelsColor: maxAbs must be a finite number >= 0, got ${maxAbs}`);
+  const one = (v: number) => {
+    if (!Number.isFinite(v)) throw new RangeError(`channelsColor: weight ${v} is not finite; it has no colour`);
+    const t = maxAbs === 0 ? 0 : Math.max(-1, Math.min(1, v / maxAbs));
+    return Math.round(127.5 + 127.5 * t);
+  };
+  return [one(r), one(g), one(b)];
+}
+
 /** Greyscale: t = 0 -> black, t = 1 -> white (clamped). */
 export function greyColor(t: number): RGB {
   if (!Number.isFinite(t)) throw new RangeError(`greyColor: value must be a finite number, got ${t}`);

@@ -16,7 +16,7 @@
 import type { Conv2D } from '../layers/conv2d.ts';
 import { Tensor, shapeStr } from '../tensor.ts';
 import { Canvas, type Legend, THEME, drawLegend, formatScale, gridColumns, legendHeight, legendMinWidth, textHeight, textWidth } from './canvas.ts';
-import { divergingColor, greyColor, maxAbsOf } from './colormap.ts';
+import { type RGB, channelsColor, divergingColor, greyColor, maxAbsOf } from './colormap.ts';
 
 /** Options of renderKernelsPng: the cell size, spacing, colour scale and headings of the kernel PNG. */
 export interface KernelPngOptions {
@@ -201,56 +201,77 @@ function intOpt(name: string, v: number, min: number): number {
 /**
  * A 3-channel layer's kernels as colour pictures (the first layer of a colour model): one cell per
  * filter f, its weight w[f, c, m, n] for c = 0, 1, 2 as the red, green and blue of square (m, n),
- * each mapped symmetrically around 0 on one scale for the whole layer: -maxAbs -> 0, 0 -> mid-grey
- * (128), +maxAbs -> 255. A kernel that responds to red pictures is red; one that responds to "not
- * blue" is yellowish; a grey square is a weight near 0 in all three channels. The colour bar shows
- * the scale of one channel. Grouped convs are not drawn this way (their channels are not R, G, B).
+ * each mapped symmetrically around 0 on one scale for the whole layer (channelsColor): -maxAbs -> 0,
+ * 0 -> mid-grey (128), +maxAbs -> 255. A kernel that responds to red pictures is red; one that
+ * responds to "not blue" is yellowish; a grey square is a weight near 0 in all three channels. The
+ * colour bar shows the scale of one channel. Grouped convs are not drawn this way (their channels
+ * are not R, G, B).
  */
 export function renderColorKernelsPng(conv: Conv2D, opts: KernelPngOptions & { name?: string } = {}): Buffer {
-  const w = conv.weight.value;
-  const plan = planColorKernelFigure(conv, opts);
+  checkColorLayer(conv);
+  const { name, ...rest } = opts;
+  return renderColorKernelGridPng([conv.weight.value], { ...rest, labels: [colorHeading(conv, name)] });
+}
+
+/**
+ * Several snapshots of a 3-channel layer's weight (F, 3, KH, KW) side by side, each drawn as
+ * renderColorKernelsPng draws a layer, on one shared scale (the largest |w| of all of them): the
+ * snapshot strip of a colour model's first layer.
+ */
+export function renderColorKernelGridPng(weights: Tensor[], opts: KernelGridOptions = {}): Buffer {
+  const plan = planColorKernelGrid(weights, opts);
   const cv = new Canvas(plan.width, plan.height);
-  const block = plan.blocks[0];
-  if (block.heading) cv.text(block.x, block.y, block.heading, THEME.text);
-  for (const t of block.texts) cv.text(t.x, t.y, t.s, THEME.muted);
-  const [, , KH, KW] = w.shape;
-  for (const cell of block.cells) {
-    for (let m = 0; m < KH; m++) {
-      for (let n = 0; n < KW; n++) {
-        cv.fillRect(cell.x + n * plan.scale, cell.y + m * plan.scale, plan.scale, plan.scale, colorOfWeights(w, cell.f, m, n, plan.maxAbs));
+  plan.blocks.forEach((block, k) => {
+    const w = weights[k];
+    const [, , KH, KW] = w.shape;
+    if (block.heading) cv.text(block.x, block.y, block.heading, THEME.text);
+    for (const t of block.texts) cv.text(t.x, t.y, t.s, THEME.muted);
+    for (const cell of block.cells) {
+      for (let m = 0; m < KH; m++) {
+        for (let n = 0; n < KW; n++) {
+          cv.fillRect(cell.x + n * plan.scale, cell.y + m * plan.scale, plan.scale, plan.scale, colorOfWeights(w, cell.f, m, n, plan.maxAbs));
+        }
       }
     }
-  }
+  });
   drawLegend(cv, plan.legend.x, plan.legend.y, plan.legend.width, colorChannelLegend(plan.maxAbs));
   return cv.toPng();
 }
 
 /** Where renderColorKernelsPng puts each filter (one cell per filter, c = 0), for tests and callers. */
 export function planColorKernelFigure(conv: Conv2D, opts: KernelPngOptions & { name?: string } = {}): KernelFigurePlan {
-  const w = conv.weight.value;
-  const [F, C, KH, KW] = w.shape;
-  if (C !== 3 || conv.groups !== 1) {
-    throw new Error(`renderColorKernels: expects a layer reading 3 channels (R, G, B) without groups, got weight ${shapeStr(w.shape)} with groups ${conv.groups}`);
-  }
+  checkColorLayer(conv);
   const { name, ...rest } = opts;
-  const label = `${name ?? (conv.name || 'conv2d')}  ${w.shape.join('×')}  (channels 0, 1, 2 as red, green, blue)`;
-  // The layout of a one-channel layer: F cells in a compact grid.
-  const layout = new Tensor([F, 1, KH, KW], new Float32Array(F * KH * KW));
-  const plan = planKernelFigure([layout], { ...rest, labels: [label], maxAbs: rest.maxAbs ?? maxAbsOf(w.data) });
+  return planColorKernelGrid([conv.weight.value], { ...rest, labels: [colorHeading(conv, name)] });
+}
+
+/** Where renderColorKernelGridPng puts each block and filter (one cell per filter, c = 0). */
+export function planColorKernelGrid(weights: Tensor[], opts: KernelGridOptions = {}): KernelFigurePlan {
+  const [F, C, KH, KW] = checkWeights(weights, opts.labels);
+  if (C !== 3) throw new Error(`renderColorKernels: expects weights reading 3 channels (R, G, B), (F, 3, KH, KW), got ${shapeStr(weights[0].shape)}`);
+  // The layout of a one-channel layer: F cells in a compact grid, one block per weight.
+  const layout = weights.map(() => new Tensor([F, 1, KH, KW], new Float32Array(F * KH * KW)));
+  const plan = planKernelFigure(layout, { ...opts, maxAbs: opts.maxAbs ?? Math.max(...weights.map((w) => maxAbsOf(w.data))) });
   const legendW = Math.max(plan.legend.width, legendMinWidth(colorChannelLegend(plan.maxAbs)));
   return { ...plan, width: Math.max(plan.width, plan.legend.x * 2 + legendW), legend: { ...plan.legend, width: legendW } };
 }
 
-/** The colour of square (m, n) of filter f of a (F, 3, KH, KW) weight. */
-function colorOfWeights(w: Tensor, f: number, m: number, n: number, maxAbs: number): [number, number, number] {
-  const [, C, KH, KW] = w.shape;
-  const rgb: [number, number, number] = [0, 0, 0];
-  for (let c = 0; c < 3; c++) {
-    const v = w.data[((f * C + c) * KH + m) * KW + n];
-    const t = maxAbs === 0 ? 0 : Math.max(-1, Math.min(1, v / maxAbs));
-    rgb[c] = Math.round(127.5 + 127.5 * t);
+function checkColorLayer(conv: Conv2D): void {
+  const w = conv.weight.value;
+  if (w.shape[1] !== 3 || conv.groups !== 1) {
+    throw new Error(`renderColorKernels: expects a layer reading 3 channels (R, G, B) without groups, got weight ${shapeStr(w.shape)} with groups ${conv.groups}`);
   }
-  return rgb;
+}
+
+function colorHeading(conv: Conv2D, name: string | undefined): string {
+  return `${name ?? (conv.name || 'conv2d')}  ${conv.weight.value.shape.join('×')}  (channels 0, 1, 2 as red, green, blue)`;
+}
+
+/** The colour of square (m, n) of filter f of a (F, 3, KH, KW) weight. */
+function colorOfWeights(w: Tensor, f: number, m: number, n: number, maxAbs: number): RGB {
+  const [, C, KH, KW] = w.shape;
+  const at = (c: number) => w.data[((f * C + c) * KH + m) * KW + n];
+  return channelsColor(at(0), at(1), at(2), maxAbs);
 }
 
 /** One channel's scale: -maxAbs is none of that colour, 0 half of it, +maxAbs all of it. */

@@ -168,12 +168,15 @@ export function kernelsSection(figs: Array<{ conv: Conv2D; path?: string; png: B
   }).join('\n');
 }
 
-export function learningSection(groups: Array<{ param: string; labels: string[]; values: Tensor[]; png: Buffer; changePng: Buffer | null }>): string {
+export function learningSection(groups: Array<{ param: string; labels: string[]; values: Tensor[]; png: Buffer; changePng: Buffer | null; color?: boolean }>): string {
   return groups.map((g) => {
     const first = esc(g.labels[0]);
     const change = g.values.map((v, k) => `<td class="num">${k === 0 ? '–' : pct(relativeChange(v, g.values[0]), 0)}</td>`).join('');
+    const learned = g.color
+      ? 'colours and edges: each square\'s red, green and blue are its weights on the red, green and blue channels (mid-grey is 0).'
+      : 'smooth strokes and edges, a red region beside a blue one.';
     const changeFig = g.changePng === null ? '' : `<figure>\n<figcaption><b>What training added</b>: each snapshot minus the ${first} weights, on a shared scale of its own. ` +
-      'The random start cancels out and what was learned remains: smooth strokes and edges, a red region beside a blue one.</figcaption>\n' +
+      `The random start cancels out and what was learned remains: ${learned}</figcaption>\n` +
       `<div class="scroll strip">${img(g.changePng, `${g.param}: change since ${g.labels[0]}`, 'pixel')}</div>\n</figure>`;
     return `<p class="note"><b>${esc(g.param)}</b> at ${first} and after each epoch, side by side on one shared colour scale, so that a change of colour is a change of weight. ` +
       'Training starts from random noise and reshapes it a little with every batch.</p>\n' +

@@ -26,7 +26,7 @@ import { Tensor, shapeStr } from '../tensor.ts';
 import { escapeHtml as esc } from './svg.ts';
 import { argmaxRow, evaluate } from '../train/metrics.ts';
 import { featureMaps, renderFeatureMapsPng, renderModelFeatureMapsPng } from './feature-maps.ts';
-import { renderColorKernelsPng, renderKernelGridPng, renderKernelsPng } from './kernels.ts';
+import { renderColorKernelGridPng, renderColorKernelsPng, renderKernelGridPng, renderKernelsPng } from './kernels.ts';
 import {
   confusionTable, featureSection, fmtInt, kernelsSection, learningSection, mistakesSection, overview, page, section, summaryTable, trainingCurves,
 } from './report-html.ts';
@@ -59,14 +59,19 @@ export function buildReport(opts: ReportOptions): Report {
   // Snapshots of one parameter (normally the first layer's weight), grouped by parameter.
   // Beside them, what training added: each later snapshot minus the first, on its own shared scale
   // (the first layer's kernels often keep much of their random start; the change shows what was learned).
+  // The first layer of a colour model is drawn in colour there too, as its kernels figure is.
+  const firstConv = kernelFigs[0]?.conv;
   const snapshotFigs = snapshotGroups(md).map((g, _, all) => {
     const base = all.length === 1 ? 'kernels-snapshots' : `kernels-snapshots-${fileSafe(g.param)}`;
     const deltas = g.values.slice(1).map((v) => minus(v, g.values[0]));
+    const color = firstConv !== undefined && isColorLayer(firstConv) && g.param === firstConv.weight.name && g.values[0].shape[1] === 3;
+    const render = color ? renderColorKernelGridPng : renderKernelGridPng;
     return {
       ...g,
-      png: png(unique(`${base}.png`), renderKernelGridPng(g.values, { labels: g.labels })),
+      color,
+      png: png(unique(`${base}.png`), render(g.values, { labels: g.labels })),
       changePng: deltas.length === 0 ? null
-        : png(unique(`${base}-change.png`), renderKernelGridPng(deltas, { labels: g.labels.slice(1).map((l) => `${l} - ${g.labels[0]}`) })),
+        : png(unique(`${base}-change.png`), render(deltas, { labels: g.labels.slice(1).map((l) => `${l} - ${g.labels[0]}`) })),
     };
   });
 

@@ -9,10 +9,14 @@
 //   layer's weights have long tails: scaled to the largest |w|, one outlier pushed almost every
 //   weight into the two palest shades. So the shades run from 0 to the 90th percentile of |w|
 //   (SHADE_PERCENTILE), and the largest tenth of the weights are all drawn '█'.
+// - `rgb: true` (the first layer of a colour model, whose input channels are red, green and blue):
+//   in 'truecolor' each filter is one picture, its square (m, n) coloured by its three weights as
+//   R, G, B (channelsColor, as inspect's PNG: mid-grey is 0); in 'blocks' each channel is its own
+//   shaded kernel, the columns labelled R, G and B.
 
 import type { Conv2D } from '../layers/conv2d.ts';
 import { type Tensor, shapeStr } from '../tensor.ts';
-import { divergingColor, maxAbsOf } from './colormap.ts';
+import { channelsColor, divergingColor, maxAbsOf } from './colormap.ts';
 import { formatScale } from './canvas.ts';
 
 export type AnsiColorMode = 'truecolor' | 'blocks';
@@ -27,6 +31,8 @@ export interface KernelsAnsiOptions {
   env?: Record<string, string | undefined>;
   /** Terminal width in columns, for wrapping (default: the terminal's, else 80). */
   width?: number;
+  /** Draw a 3-channel weight (F, 3, KH, KW) as colour pictures, channels 0, 1, 2 as red, green, blue (see the top of the file; default false). */
+  rgb?: boolean;
 }
 
 /** 'truecolor' when COLORTERM says 'truecolor' or '24bit' and NO_COLOR is not set; otherwise 'blocks'. */
@@ -63,6 +69,9 @@ export function weightsToAnsi(w: Tensor, opts: KernelsAnsiOptions & { heading?: 
   if (!Number.isFinite(maxAbs) || maxAbs < 0) throw new RangeError(`kernelsToAnsi: maxAbs must be a finite number >= 0, got ${maxAbs}`);
   const width = opts.width ?? process.stdout.columns ?? 80;
   const [F, C, KH, KW] = w.shape;
+  const rgb = opts.rgb === true;
+  if (rgb && C !== 3) throw new Error(`kernelsToAnsi: rgb draws a weight reading 3 channels (R, G, B), (F, 3, KH, KW); got ${shapeStr(w.shape)}`);
+  if (rgb && mode === 'truecolor') return rgbToAnsi(w, maxAbs, width, opts.heading);
 
   const shadeScale = opts.maxAbs ?? (percentileAbs(w.data, SHADE_PERCENTILE) || maxAbs);
   const pixel = (v: number): string => (mode === 'truecolor' ? colorCell(v, maxAbs) : blockCell(v, shadeScale));
@@ -75,6 +84,8 @@ export function weightsToAnsi(w: Tensor, opts: KernelsAnsiOptions & { heading?: 
   const cellW = 2 * KW, sep = '  ';
 
   const lines: string[] = [header(opts.heading, w.shape, mode === 'truecolor' ? maxAbs : shadeScale, mode, opts.maxAbs === undefined)];
+  if (rgb) lines.push('channels R, G, B shaded one by one (a terminal announcing 24-bit colour, COLORTERM=truecolor, draws each filter as one colour picture)\n');
+  const channelName = (c: number) => (rgb ? 'RGB'[c] : `c${c}`);
   if (C === 1) {
     // Compact: as many filters per line as fit.
     const perLine = Math.max(1, Math.floor((width + sep.length) / (cellW + sep.length)));
@@ -90,7 +101,7 @@ export function weightsToAnsi(w: Tensor, opts: KernelsAnsiOptions & { heading?: 
     const perLine = Math.max(1, Math.floor((width - labelW + sep.length) / (cellW + sep.length)));
     for (let c0 = 0; c0 < C; c0 += perLine) {
       const cs = range(c0, Math.min(C, c0 + perLine));
-      lines.push(' '.repeat(labelW) + cs.map((c) => `c${c}`.padEnd(cellW)).join(sep).trimEnd());
+      lines.push(' '.repeat(labelW) + cs.map((c) => channelName(c).padEnd(cellW)).join(sep).trimEnd());
       for (let f = 0; f < F; f++) {
         for (let m = 0; m < KH; m++) {
           const label = m === 0 ? `f${f}`.padEnd(labelW) : ' '.repeat(labelW);
@@ -99,6 +110,32 @@ export function weightsToAnsi(w: Tensor, opts: KernelsAnsiOptions & { heading?: 
         lines.push('');
       }
     }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * 'truecolor' with rgb: one picture per filter, as many side by side as fit, square (m, n) coloured
+ * by w[f, 0..2, m, n] as red, green, blue on the scale [-maxAbs, +maxAbs] (mid-grey = 0).
+ */
+function rgbToAnsi(w: Tensor, maxAbs: number, width: number, heading: string | undefined): string {
+  const [F, C, KH, KW] = w.shape;
+  const cell = (f: number, m: number, n: number) => {
+    const at = (c: number) => w.data[((f * C + c) * KH + m) * KW + n];
+    const [r, g, b] = channelsColor(at(0), at(1), at(2), maxAbs);
+    return `\x1b[48;2;${r};${g};${b}m  `;
+  };
+  const one = (t: number) => `\x1b[48;2;${t};${t};${t}m  `; // a grey swatch: one channel's 0, 128, 255
+  const m = formatScale(maxAbs);
+  const lines = [`${heading ? `${heading}  ` : ''}${w.shape.join('×')}   channels 0, 1, 2 as red, green, blue; each ` +
+    `${one(0)}${RESET} -${m}  ${one(128)}${RESET} 0  ${one(255)}${RESET} +${m}\n`];
+  const cellW = 2 * KW, sep = '  ';
+  const perLine = Math.max(1, Math.floor((width + sep.length) / (cellW + sep.length)));
+  for (let f0 = 0; f0 < F; f0 += perLine) {
+    const fs = range(f0, Math.min(F, f0 + perLine));
+    lines.push(fs.map((f) => `${f}`.padEnd(cellW)).join(sep).trimEnd());
+    for (let r = 0; r < KH; r++) lines.push(fs.map((f) => range(0, KW).map((n) => cell(f, r, n)).join('') + RESET).join(sep));
+    lines.push('');
   }
   return lines.join('\n');
 }

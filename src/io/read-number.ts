@@ -1,20 +1,24 @@
 // Reading a whole handwritten number: every digit in a picture, at any size, left to right.
 // Pure arithmetic on arrays (no file system), so the page can run it as `miniconv read` does.
 //
-// readNumber(rgba, W, H, classify) runs, in order:
+// readNumber(rgba, W, H, classify) runs, in order (small writing, marks under SMALL_MARK pixels high,
+// is read again from step 1 enlarged):
 //   1. clean       the steps `predict` runs (clean-picture.ts): grey, shrink to READ_SIDE, ink polarity,
 //                  background closing, flattened ink, adaptive threshold, ruled lines removed
 //   2. components  8-connected ink; specks (smaller than MIN_SIDE, or with under 1% of the largest mark's ink) dropped
 //   3. merge       pieces of one digit: a mark that overlaps another's columns by half of the narrower
 //                  one, and is vertically within half a height of it (a 5's floating bar, a broken stroke)
-//   4. split       a mark wider than SPLIT_ASPECT x its height, or read with p < SPLIT_P, may be several
-//                  touching digits: cuts from candidate columns (every sixth of its height, moved to
-//                  the column of least ink near it) that follow the gaps in the ink down the mark
-//                  (a drop-fall cut), and the partition of the mark into
-//                  segments that score best, by dynamic programming over the cuts: per segment, log p
-//                  of the class read plus a shape prior (how far its box's aspect is from that class's
-//                  in the training digits: half a 0 read as a 7 is too narrow for a 7), minus a
-//                  penalty per extra digit; kept only if it beats the mark read whole
+//   4. split       a mark wider than SPLIT_ASPECT x its height, or read with p < SPLIT_P, or that the
+//                  verifier (read-verifier.ts) doubts is one whole digit, may be several touching
+//                  digits. Over-segmentation: the cheapest path down the mark through its own ink near
+//                  every eighth of its height (a shortest-path cut: it parts touching strokes where the
+//                  ink between them is thinnest, along any line, not only a column). Then dynamic
+//                  programming over the runs of pieces between cuts picks the partition with the best
+//                  total: per segment, log p of the class read, plus VERIFY x the verifier's log P(one
+//                  whole digit) (a classifier reads half a 0 as a confident 1, a 1 touching a 7 as a
+//                  confident 7; the verifier was trained to tell), plus a shape prior (how far its box's
+//                  aspect is from that class's in the training digits), minus CUT_COST per stroke width
+//                  of ink each cut severs; kept only if it beats the mark read whole
 //   5. normalise   each digit as `predict` does its one: cropped with its own ink only, stroke width
 //                  brought to MNIST's, box into 20x20, centre of mass at the centre of 28x28
 //   6. classify    one batch; warnings for digits read with p < UNSURE_P and for unusual sizes
@@ -27,6 +31,7 @@ import {
   removeLines, shrinkGrey, thresholdInk,
 } from './clean-picture.ts';
 import { resampleArea } from './image-ops.ts';
+import { wholeDigitLogP } from './read-verifier.ts';
 
 /** Pictures are shrunk to at most this many pixels a side before reading (a 12-pixel digit stays readable in a 1600-pixel page). */
 export const READ_SIDE = 1600;
@@ -38,10 +43,16 @@ export const MAX_MARKS = 2000;
 export const MIN_SIDE = 6;
 /** A digit read with a lower probability gets a warning. */
 export const UNSURE_P = 0.7;
-const SPLIT_ASPECT = 0.9;
-const SPLIT_P = 0.9;
-/** The split's prior, in units of log p: what each digit beyond the first costs, and the weight of the shape prior. */
-const EXTRA_DIGIT = 1.0, SHAPE = 0.5;
+/** A mark narrower than SPLIT_ASPECT x its height, read with p >= SPLIT_P and a "one whole digit" log-probability >= SPLIT_Q, is not tried split. */
+const SPLIT_ASPECT = 0.9, SPLIT_P = 0.9, SPLIT_Q = -0.7;
+/**
+ * The split's weights, in units of log p (tuned on numbers composed from the last 1,000 training digits, which the verifier never saw: measure-read --set tune, 2026-12-07):
+ * VERIFY, of the verifier's log P(one whole digit); SHAPE, of the aspect prior; CUT_COST, per stroke
+ * width of ink a cut severs; DIAGONAL, what a cut's sideways step costs (in ink pixels).
+ */
+const VERIFY = 2, SHAPE = 0.25, CUT_COST = 1.5, DIAGONAL = 0.05;
+/** Writing whose marks' median height is under this many working pixels is read again enlarged to it (noisy small digits lose strokes in the threshold). */
+const SMALL_MARK = 48;
 /**
  * ln(width / height) of each class's ink box in the 8,000 training digits of the bundled set: mean and
  * standard deviation (measured 2026-12-07). A half of a 0 may look like a 1 to the classifier, but a
@@ -89,12 +100,20 @@ export interface ReadOptions {
   maxDigits?: number;
 }
 
-interface Mark { x0: number; y0: number; x1: number; y1: number; labels: number[]; mass: number }
+/** One candidate digit: the classifier's 28x28 input and its ink box [x, y, w, h] in working pixels. */
+export interface Segment { input: Float32Array; box: [number, number, number, number] }
+
+export interface Mark { x0: number; y0: number; x1: number; y1: number; labels: number[]; mass: number }
 
 /** Cleans a picture into an ink map and a mask, exactly as preprocessDigit's steps 1-7. */
-export function cleanInk(rgba: ArrayLike<number>, width: number, height: number, maxSide = READ_SIDE): { ink: Float32Array; mask: Uint8Array; W: number; H: number } {
+export function cleanInk(rgba: ArrayLike<number>, width: number, height: number, maxSide = READ_SIDE, zoom = 1): { ink: Float32Array; mask: Uint8Array; W: number; H: number } {
   const { grey: full } = greyFromRgba(rgba, width, height);
-  const { grey: g0, width: W, height: H } = shrinkGrey(full, width, height, maxSide);
+  let { grey: g0, width: W, height: H } = shrinkGrey(full, width, height, maxSide);
+  if (zoom > 1) { // small writing, enlarged (bilinear) so that the cuts between touching digits have pixels to run in
+    const zw = Math.round(W * zoom), zh = Math.round(H * zoom);
+    g0 = resampleArea(g0, W, H, 0, 0, W, H, zw, zh);
+    W = zw; H = zh;
+  }
   const k = backgroundWindow(W, H);
   const grey = inkPolarity(g0, W, H, k) === 'dark' ? g0 : g0.map((v) => 1 - v);
   const ink = flattenIllumination(grey, estimateBackground(grey, W, H, k));
@@ -188,21 +207,15 @@ function argmax(p: Float32Array, at: number): number {
   return best;
 }
 
-/**
- * Reads every digit of a picture of a handwritten number (RGBA bytes, as decoded or from a canvas),
- * left to right. Throws when no digit is found, when there are more than `maxDigits` (default
- * MAX_DIGITS), or when the picture holds more than MAX_MARKS separate marks.
- */
-export function readNumber(rgba: ArrayLike<number>, width: number, height: number, classify: Classify, options: ReadOptions = {}): ReadResult {
-  const source = options.source ?? 'picture';
-  const maxDigits = options.maxDigits ?? MAX_DIGITS;
-  if (!(Number.isInteger(width) && width >= 1 && Number.isInteger(height) && height >= 1) || rgba.length !== width * height * 4) {
-    throw new RangeError(`${source}: expected ${width}x${height}x4 RGBA values for a ${width}x${height} picture, got ${rgba.length}`);
-  }
-  if (width < 8 || height < 8) throw new Error(`${source}: ${width}x${height} pixels is too small to hold a digit (at least 8x8)`);
-  const { ink, mask, W, H } = cleanInk(rgba, width, height);
+/** A mark read whole: its own ink, all its columns. A mark always has ink (its pixels passed the threshold), so the input exists. */
+export function wholeSegment(ink: Float32Array, near: Float32Array, labels: Int32Array, own: Uint8Array, W: number, H: number, m: Mark): Segment {
+  return segmentInput(ink, near, labels, own, W, H, m, m.x0, m.x1)!;
+}
+
+/** Steps 1-3: the cleaned ink, its connected components and the marks (pieces of one digit joined, specks dropped), left to right. */
+export function findMarks(rgba: ArrayLike<number>, width: number, height: number, source = 'picture', maxDigits = MAX_DIGITS, zoom = 1) {
+  const { ink, mask, W, H } = cleanInk(rgba, width, height, READ_SIDE, zoom);
   const scale = Math.max(width / W, height / H);
-  const warnings: string[] = [];
 
   // 2. Connected ink, specks dropped.
   const { labels, blobs } = connectedComponents(mask, ink, W, H);
@@ -225,20 +238,44 @@ export function readNumber(rgba: ArrayLike<number>, width: number, height: numbe
   marks.sort((a, b) => a.x0 + a.x1 - b.x0 - b.x1);
 
   const near = squareFilter(Float32Array.from(mask), W, H, 3, true);
+  return { ink, labels, blobs, marks, near, W, H, scale };
+}
+
+/**
+ * Reads every digit of a picture of a handwritten number (RGBA bytes, as decoded or from a canvas),
+ * left to right. Throws when no digit is found, when there are more than `maxDigits` (default
+ * MAX_DIGITS), or when the picture holds more than MAX_MARKS separate marks.
+ */
+export function readNumber(rgba: ArrayLike<number>, width: number, height: number, classify: Classify, options: ReadOptions = {}): ReadResult {
+  const source = options.source ?? 'picture';
+  const maxDigits = options.maxDigits ?? MAX_DIGITS;
+  if (!(Number.isInteger(width) && width >= 1 && Number.isInteger(height) && height >= 1) || rgba.length !== width * height * 4) {
+    throw new RangeError(`${source}: expected ${width}x${height}x4 RGBA values for a ${width}x${height} picture, got ${rgba.length}`);
+  }
+  if (width < 8 || height < 8) throw new Error(`${source}: ${width}x${height} pixels is too small to hold a digit (at least 8x8)`);
+  let found = findMarks(rgba, width, height, source, maxDigits);
+  // Small writing (the marks' median height under SMALL_MARK working pixels) is read again enlarged,
+  // as far as READ_SIDE allows: a 10-pixel digit has too few columns to cut between its neighbours.
+  const heights = found.marks.map((m) => m.y1 - m.y0 + 1).sort((a, b) => a - b);
+  const zoom = Math.min(SMALL_MARK / heights[heights.length >> 1], READ_SIDE / Math.max(found.W, found.H));
+  if (zoom >= 1.5) found = findMarks(rgba, width, height, source, maxDigits, zoom);
+  const { ink, labels, blobs, marks, near, W, H, scale } = found;
+  const warnings: string[] = [];
   // 4-6. Each mark whole first; the doubtful ones (wide, or read unsure) are tried split.
   const ownOf = (m: Mark) => { const own = new Uint8Array(blobs.length + 1); for (const l of m.labels) own[l] = 1; return own; };
   // A mark always has ink (its pixels passed the threshold), so its whole input exists.
-  const wholes = marks.map((m) => segmentInput(ink, near, labels, ownOf(m), W, H, m, m.x0, m.x1)!);
+  const wholes = marks.map((m) => wholeSegment(ink, near, labels, ownOf(m), W, H, m));
   const wholeProbs = runBatch(classify, wholes.map((w) => w.input));
+  const wholeQ = runBatch(wholeDigitLogP, wholes.map((w) => w.input));
   const digits: ReadDigit[] = [];
   let splits = 0;
   marks.forEach((m, k) => {
     const h = m.y1 - m.y0 + 1, w = m.x1 - m.x0 + 1;
     const pWhole = wholeProbs[10 * k + argmax(wholeProbs, 10 * k)];
     const whole: ReadDigit[] = [toDigit(wholes[k], wholeProbs.subarray(10 * k, 10 * k + 10), scale)];
-    if (w < SPLIT_ASPECT * h && pWhole >= SPLIT_P) { digits.push(...whole); return; }
+    if (w < SPLIT_ASPECT * h && pWhole >= SPLIT_P && wholeQ[k] >= SPLIT_Q) { digits.push(...whole); return; }
     const best = splitMark(m, ownOf(m), ink, near, labels, W, H, classify, scale);
-    const wholeScore = segmentScore(wholeProbs, 10 * k, wholes[k].box);
+    const wholeScore = segmentScore(wholeProbs, 10 * k, wholes[k].box) + VERIFY * wholeQ[k];
     if (best && best.digits.length > 1 && best.score > wholeScore) { splits++; digits.push(...best.digits); } else digits.push(...whole);
   });
   if (digits.length > maxDigits) throw new Error(`${source}: ${digits.length} digits found, more than the ${maxDigits} miniconv read accepts (crop the picture to one number)`);
@@ -269,79 +306,122 @@ function toDigit(seg: { input: Float32Array; box: [number, number, number, numbe
   };
 }
 
-function runBatch(classify: Classify, inputs: Float32Array[]): Float32Array {
-  if (inputs.length === 0) return new Float32Array(0);
+function runBatch<T extends Float32Array | Float64Array>(classify: (x: Float32Array, n: number) => T, inputs: Float32Array[]): T {
+  if (inputs.length === 0) return new Float32Array(0) as T; // no call: a model may refuse a batch of 0
   const all = new Float32Array(inputs.length * DIGIT_SIZE * DIGIT_SIZE);
   inputs.forEach((x, k) => all.set(x, k * DIGIT_SIZE * DIGIT_SIZE));
   return classify(all, inputs.length);
 }
 
+/** A cut candidate: for each row of the mark, the first column of the right-hand side; `ink`, the ink it severs in stroke widths. */
+export interface Cut { path: Int32Array | null; at: number; ink: number }
+
 /**
- * Step 4: the best partition of a mark into touching digits by straight vertical cuts, or null. Cut
- * candidates: every sixth of the mark's height, each moved to the column of least ink near it; segments from 0.15 to 1.3 heights wide. Each segment is scored log p of its best class,
- * minus EXTRA_DIGIT for each digit beyond the first and WIDE per height of width beyond one height.
+ * The cheapest path down the mark through its own ink (cost = the ink of each pixel it crosses, plus
+ * DIAGONAL per sideways step), within a band of `reach` columns either side of `anchor`: a
+ * shortest-path cut, which parts touching digits where the ink between them is thinnest, along
+ * whatever line that is (not only a straight column, not only a gap). Columns are the working picture's.
+ */
+function cheapestCut(cost: Float32Array, mw: number, mh: number, x0: number, anchor: number, reach: number): Cut {
+  const lo = Math.max(1, anchor - reach), hi = Math.min(mw - 1, anchor + reach), bw = hi - lo + 1;
+  const total = new Float32Array(bw * mh), step = new Int8Array(bw * mh); // (mh, bw): the cost so far, and where each row came from
+  for (let x = 0; x < bw; x++) total[x] = cost[lo + x];
+  for (let y = 1; y < mh; y++) {
+    for (let x = 0; x < bw; x++) {
+      let best = total[(y - 1) * bw + x], from = 0;
+      if (x > 0 && total[(y - 1) * bw + x - 1] + DIAGONAL < best) { best = total[(y - 1) * bw + x - 1] + DIAGONAL; from = -1; }
+      if (x < bw - 1 && total[(y - 1) * bw + x + 1] + DIAGONAL < best) { best = total[(y - 1) * bw + x + 1] + DIAGONAL; from = 1; }
+      total[y * bw + x] = best + cost[y * mw + lo + x];
+      step[y * bw + x] = from;
+    }
+  }
+  // The cheapest end, ties to the one nearest the anchor.
+  let end = 0;
+  for (let x = 1; x < bw; x++) {
+    const a = total[(mh - 1) * bw + x] + 1e-4 * Math.abs(lo + x - anchor), b = total[(mh - 1) * bw + end] + 1e-4 * Math.abs(lo + end - anchor);
+    if (a < b) end = x;
+  }
+  const path = new Int32Array(mh);
+  let ink = 0, sum = 0;
+  for (let y = mh - 1, x = end; y >= 0; y--) {
+    path[y] = x0 + lo + x;
+    ink += cost[y * mw + lo + x];
+    sum += lo + x;
+    x += step[y * bw + x];
+  }
+  return { path, at: x0 + sum / mh, ink };
+}
+
+/**
+ * Step 4's over-segmentation of a mark: the cheapest cut down the mark near every eighth of its
+ * height (cheapestCut; duplicates, and cuts within 0.08 heights of an edge, dropped), in order, the
+ * mark's edges first and last; and every run of pieces between two cuts, 0.12 to 1.4 heights wide
+ * (`pairs`: the indices of its two cuts), as the classifier's input (`segs`). The mark whole is not among them.
+ */
+export function splitCandidates(m: Mark, own: Uint8Array, ink: Float32Array, near: Float32Array, labels: Int32Array, W: number, H: number): { cuts: Cut[]; pairs: Array<[number, number]>; segs: Segment[] } {
+  const mh = m.y1 - m.y0 + 1, mw = m.x1 - m.x0 + 1;
+  // The mark's own ink, (mh, mw), and its stroke width (twice the area over the perimeter).
+  const cost = new Float32Array(mw * mh);
+  for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) { const i = (m.y0 + y) * W + m.x0 + x; if (own[labels[i]]) cost[y * mw + x] = Math.min(1, ink[i]); }
+  let area = 0, perimeter = 0;
+  const on = (x: number, y: number) => x >= 0 && y >= 0 && x < mw && y < mh && cost[y * mw + x] > 0;
+  for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) if (on(x, y)) { area++; perimeter += +!on(x + 1, y) + +!on(x - 1, y) + +!on(x, y + 1) + +!on(x, y - 1); }
+  const stroke = Math.max(1, perimeter > 0 ? (2 * area) / perimeter : 1);
+  const cuts: Cut[] = [{ path: null, at: m.x0, ink: 0 }];
+  const step = Math.max(1, Math.round(mh / 8)), reach = Math.max(1, Math.round(mh / 6));
+  for (let a = step; a < mw; a += step) {
+    const c = cheapestCut(cost, mw, mh, m.x0, a, reach);
+    c.ink /= stroke;
+    if (c.at - m.x0 < 0.08 * mh || m.x1 + 1 - c.at < 0.08 * mh) continue;
+    if (cuts.some((d) => d.path && d.path.every((v, y) => Math.abs(v - c.path![y]) <= 1))) continue;
+    cuts.push(c);
+  }
+  cuts.push({ path: null, at: m.x1 + 1, ink: 0 });
+  cuts.sort((a, b) => a.at - b.at);
+  const minW = 0.12 * mh, maxW = 1.4 * mh, last = cuts.length - 1;
+  const pairs: Array<[number, number]> = [];
+  const segs: Segment[] = [];
+  for (let a = 0; a < last; a++) {
+    for (let b = a + 1; b <= last; b++) {
+      const w = cuts[b].at - cuts[a].at;
+      if (a === 0 && b === last) continue; // the mark whole: read already
+      if (w < minW) continue;
+      if (w > maxW) break;
+      const seg = segmentInput(ink, near, labels, own, W, H, m, Math.round(cuts[a].at), Math.round(cuts[b].at) - 1, cuts[a].path, cuts[b].path);
+      if (!seg) continue;
+      pairs.push([a, b]); segs.push(seg);
+    }
+  }
+  return { cuts, pairs, segs };
+}
+
+/**
+ * Step 4: the best partition of a mark into touching digits, or null. The candidates of
+ * splitCandidates are classified and verified (read-verifier.ts) in two batches, and dynamic
+ * programming picks the partition with the best total: per digit, segmentScore plus VERIFY x its
+ * log P(one whole digit), minus CUT_COST per stroke width of ink each inner cut severs.
  */
 function splitMark(m: Mark, own: Uint8Array, ink: Float32Array, near: Float32Array, labels: Int32Array, W: number, H: number, classify: Classify, scale: number): { digits: ReadDigit[]; score: number } | null {
-  const h = m.y1 - m.y0 + 1;
-  const profile = new Float32Array(m.x1 - m.x0 + 1);
-  for (let y = m.y0; y <= m.y1; y++) for (let x = m.x0; x <= m.x1; x++) if (own[labels[y * W + x]]) profile[x - m.x0] += ink[y * W + x];
-  // Cuts every sixth of a height, each moved to the column of least ink within a twelfth of a height of it.
-  const cutSet = new Set<number>([m.x0, m.x1 + 1]);
-  const step = Math.max(1, Math.round(h / 6)), reach = Math.max(0, Math.round(h / 12));
-  for (let x = m.x0 + step; x <= m.x1; x += step) {
-    let at = x;
-    for (let c = Math.max(m.x0 + 1, x - reach); c <= Math.min(m.x1, x + reach); c++) if (profile[c - m.x0] < profile[at - m.x0]) at = c;
-    cutSet.add(at);
-  }
-  const cuts = [...cutSet].sort((a, b) => a - b);
-  // Each inner cut follows the ink's gaps down the mark: from its column at the top, row by row it
-  // moves at most one column, to the one with the least ink, within a sixth of a height of where it
-  // started (a drop-fall cut: touching strokes are parted where they are thinnest).
-  const paths = cuts.map((c, k) => {
-    if (k === 0 || k === cuts.length - 1) return null;
-    const path = new Int32Array(h);
-    const lo = Math.max(m.x0 + 1, c - step), hi = Math.min(m.x1, c + step);
-    let x = c;
-    for (let y = m.y0; y <= m.y1; y++) {
-      const at = (q: number) => (own[labels[y * W + q]] ? ink[y * W + q] : 0);
-      let best = x;
-      for (const q of [x - 1, x + 1]) if (q >= lo && q <= hi && at(q) < at(best) - 1e-6) best = q;
-      x = best;
-      path[y - m.y0] = x;
-    }
-    return path;
-  });
-  const minW = 0.15 * h, maxW = 1.3 * h;
-  const pairs: Array<[number, number]> = [];
-  const inputs: Float32Array[] = [];
-  const segs: Array<{ input: Float32Array; box: [number, number, number, number] }> = [];
-  for (let a = 0; a < cuts.length; a++) {
-    for (let b = a + 1; b < cuts.length; b++) {
-      const w = cuts[b] - cuts[a];
-      if (w < minW && !(a === 0 && b === cuts.length - 1)) continue;
-      if (w > maxW) break;
-      const seg = segmentInput(ink, near, labels, own, W, H, m, cuts[a], cuts[b] - 1, paths[a], paths[b]);
-      if (!seg) continue;
-      pairs.push([a, b]); inputs.push(seg.input); segs.push(seg);
-    }
-  }
+  const { cuts, pairs, segs } = splitCandidates(m, own, ink, near, labels, W, H);
+  const last = cuts.length - 1;
   if (pairs.length === 0) return null;
-  const probs = runBatch(classify, inputs);
+  const probs = runBatch(classify, segs.map((g) => g.input));
+  const q = runBatch(wholeDigitLogP, segs.map((g) => g.input));
   // best[b]: the best score of a partition of the columns before cut b; from[b] the segment ending there.
   const best = new Float64Array(cuts.length).fill(-Infinity), from = new Int32Array(cuts.length).fill(-1);
   best[0] = 0;
   const bySegEnd = new Map<number, number[]>();
   pairs.forEach(([, b], s) => bySegEnd.set(b, [...(bySegEnd.get(b) ?? []), s]));
-  for (let b = 1; b < cuts.length; b++) {
+  for (let b = 1; b <= last; b++) {
     for (const s of bySegEnd.get(b) ?? []) {
       const a = pairs[s][0];
       if (best[a] === -Infinity) continue;
-      const score = best[a] + segmentScore(probs, 10 * s, segs[s].box) - (a === 0 ? 0 : EXTRA_DIGIT);
+      const score = best[a] + segmentScore(probs, 10 * s, segs[s].box) + VERIFY * q[s] - (a === 0 ? 0 : CUT_COST * cuts[a].ink);
       if (score > best[b]) { best[b] = score; from[b] = s; }
     }
   }
-  if (from[cuts.length - 1] < 0) return null;
+  if (from[last] < 0) return null;
   const chosen: number[] = [];
-  for (let b = cuts.length - 1; b > 0;) { const s = from[b]; chosen.unshift(s); b = pairs[s][0]; }
-  return { digits: chosen.map((s) => toDigit(segs[s], probs.subarray(10 * s, 10 * s + 10), scale)), score: best[cuts.length - 1] };
+  for (let b = last; b > 0;) { const s = from[b]; chosen.unshift(s); b = pairs[s][0]; }
+  return { digits: chosen.map((s) => toDigit(segs[s], probs.subarray(10 * s, 10 * s + 10), scale)), score: best[last] };
 }

@@ -17,7 +17,8 @@
 // that does not fit in wasm memory throws a WasmMemoryError before anything is written.
 //
 // With { winograd: true }, a 3x3 stride-1 conv (groups 1, dilation 1, padding <= 2) runs Winograd
-// F(2x2,3x3) in wasm instead (winograd.ts, wasm/assembly/winograd.ts), and a pooled forward pools after it.
+// F(2x2,3x3) in wasm instead (winograd.ts, wasm/assembly/winograd.ts); a pooled forward with a 2x2
+// stride-2 window pools each output tile as it is made (other windows: after it).
 //
 // Glossary: as in conv2d-ts.ts.
 
@@ -64,6 +65,9 @@ export function conv2dForwardWasm(
   const winograd = opts.winograd === true && winogradPass(who).runs(d);
   if (opts.pool) {
     const pooled = pooledDims(d, opts.pool, who);
+    if (winograd && pooled.PK === 2 && pooled.PS === 2) { // Winograd's 2x2 output tiles are the pooling windows
+      return { out: winogradPass(who).forward('wasm', x, w, b, p, { ws, relu, pool: true })!, cache };
+    }
     if (isDepthwise(d) || winograd) { // no fused kernel: the conv, then the max pool, both in wasm
       const unpooled = conv2dForwardWasm(x, w, b, p, { ws, relu, winograd }).out; // (N, F, OH, OW)
       return { out: maxPool2dForwardWasm(unpooled, opts.pool, { ws: poolWorkspace(ws) }).out, cache };

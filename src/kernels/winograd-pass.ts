@@ -11,7 +11,7 @@ type Dims = ReturnType<typeof conv2dDims>;
 
 /** What the conv family calls: see winogradConv2dForward, winogradConv2dBackward and winogradRuns in winograd.ts. */
 export interface WinogradPass {
-  forward(impl: 'ts' | 'wasm', x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, opts?: { ws?: Workspace; relu?: boolean }): Tensor | null;
+  forward(impl: 'ts' | 'wasm', x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, opts?: { ws?: Workspace; relu?: boolean; pool?: boolean }): Tensor | null;
   backward(
     impl: 'ts' | 'wasm', dy: Tensor, cache: Conv2dCache,
     opts?: { ws?: Workspace; computeDx?: boolean; dwInto?: Tensor; dbInto?: Tensor | null; reluOutput?: Tensor },

@@ -33,13 +33,14 @@
 // test/winograd.test.ts and documented there; in float64 it is exact to ~1e-15 (gradient checks).
 // The images are processed in chunks of NB so that the transformed tiles (A*A*max(CI, CO)*T values)
 // stay near 2^16 values (256 KiB in float32: V and M stay in the L2 cache; 2^14 and 2^18 measured
-// no better), whatever the batch size.
+// no better), whatever the batch size; the wasm kernel uses 2^13 (see WASM_CHUNK_VALUES).
 //
 // Where it runs: the conv family's TypeScript and wasm pairs (conv2d-ts.ts, conv2d-wasm.ts, through the
 // slot of winograd-pass.ts that the last line of this file fills) with
 // { winograd: true } (a Conv2D built with winograd: true) call winogradConv2dForward /
 // winogradConv2dBackward below, which return null when the conv is not 3x3, stride 1, dilation 1,
-// groups 1 with padding <= 2: the caller then runs its usual code. The fallback rule of backend.ts
+// groups 1 with padding <= 2, or when the cost model (winogradPays) says Winograd does not pay on its
+// shape: the caller then runs its usual code. The fallback rule of backend.ts
 // applies as to any conv (float64, or a call that does not fit in wasm memory: the TypeScript pair). It is opt-in because its float32 results differ from im2col's in the last bits, and
 // the same seed must keep giving the same trained bits.
 
@@ -144,13 +145,13 @@ const CHUNK_VALUES = 1 << 16;
  * Images per chunk, the tiles of one image and the output size. `rowMultiple`: the tiles of a row are
  * rounded up to a multiple of it (the wasm kernel's 4 tiles per v128).
  */
-export function winogradPlan(t: WinogradTransform, d: WinogradDims, rowMultiple = 1) {
+export function winogradPlan(t: WinogradTransform, d: WinogradDims, rowMultiple = 1, chunkValues = CHUNK_VALUES) {
   const channels = Math.max(d.CI, d.CO);
   const OH = d.H + 2 * d.P - 2, OW = d.W + 2 * d.P - 2;
   if (OH < 1 || OW < 1) throw new RangeError(`winograd: input ${d.H}x${d.W} with padding ${d.P} is smaller than the 3x3 kernel`);
   const TH = Math.ceil(OH / t.m), TW = Math.ceil(Math.ceil(OW / t.m) / rowMultiple) * rowMultiple;
   const perImage = t.A * t.A * channels * TH * TW;
-  const NB = Math.max(1, Math.min(d.N, Math.floor(CHUNK_VALUES / perImage)));
+  const NB = Math.max(1, Math.min(d.N, Math.floor(chunkValues / perImage)));
   return { OH, OW, TH, TW, NB };
 }
 
@@ -319,49 +320,68 @@ function transpose(L: readonly (readonly number[])[]): number[][] {
 
 // ---- WebAssembly SIMD, F(2x2,3x3), float32 (wasm/assembly/winograd.ts) ----
 // Same arguments as winogradForward and winogradWeightGrad without the transform (always F2X3). The
-// transforms there run in float32 (here in TypeScript in float64), four tiles per v128. Each lays out
-// all its buffers before running anything, so a WasmMemoryError (memory.ts) comes before any output
-// is written: the caller can then run the TypeScript pair instead (backend.ts's fallback rule).
+// transforms there run in float32 (here in TypeScript in float64), four tiles per v128, and the
+// products are summed with multiply-adds (fused on the relaxed-SIMD build). Each lays out all its
+// buffers before running anything, so a WasmMemoryError (memory.ts) comes before any output is
+// written: the caller can then run the TypeScript pair instead (backend.ts's fallback rule).
 
-/** winogradForward(F2X3, ...) in wasm; x, w, b, y, mask float32. */
+/**
+ * The wasm kernel's chunks are smaller than the TypeScript pair's: 2^13 values (32 KiB, so one
+ * image at the zoo's shapes, whose V and M then stay in L1 or near it): 2^13 to 2^15 measured 5-15%
+ * faster than 2^16 on the zoo's convs, 2^17 up to 2x slower (bench/winograd.ts's shapes, 2026-12-07).
+ */
+const WASM_CHUNK_VALUES = 1 << 13;
+
+/** The wasm kernel's chunk: images per chunk, tiles (rounded up to a panel of 8), the padded plane's floats. */
+function wasmPlan(d: WinogradDims) {
+  const { TH, TW, NB } = winogradPlan(F2X3, d, 4, WASM_CHUNK_VALUES);
+  return { NB, T: Math.ceil((NB * TH * TW) / 8) * 8, plane: (2 * TH + 2) * (2 * TW + 2) };
+}
+const roundUp4 = (n: number) => Math.ceil(n / 4) * 4;
+
+/**
+ * winogradForward(F2X3, ...) in wasm; x, w, b, y, mask float32. With opts.pool, y is (N, CO, OH/2, OW/2)
+ * (floored): the 2x2 stride-2 max pool of the conv (after bias and ReLU), taken from each output tile
+ * as it is made; its values are those of maxPool2dForwardWasm on the unpooled output, bit for bit.
+ */
 export function winogradForwardWasm(
   wasm: WasmKernels, d: WinogradDims, x: FloatArray, w: FloatArray, b: FloatArray | null, y: FloatArray,
-  opts: { flipped?: boolean; relu?: boolean; mask?: FloatArray | null } = {},
+  opts: { flipped?: boolean; relu?: boolean; mask?: FloatArray | null; pool?: boolean } = {},
 ): void {
   const { N, CI, H, W, CO, P } = d;
-  const { TH, TW, NB } = winogradPlan(F2X3, d, 4);
-  const T = NB * TH * TW;
+  const { NB, T, plane } = wasmPlan(d);
+  const COP = roundUp4(CO);
   const e = wasm.exports;
   const call = wasm.call();
   const xPtr = call.input(x); //                            (N, CI, H, W)
   const maskPtr = opts.mask ? call.input(opts.mask) : 0; // (N, CI, H, W)
   const wPtr = call.input(w); //                            (CO, CI, 3, 3), or (CI, CO, 3, 3) flipped
   const bPtr = b ? call.input(b) : 0; //                    (CO)
-  const yPtr = call.output(y); //                           (N, CO, OH, OW)
-  const U = call.scratch(16 * CO * CI * 4); //              (16, CO, CI)
-  const V = call.scratch(16 * CI * T * 4); //               (16, CI, T)
-  const M = call.scratch(16 * CO * T * 4); //               (16, CO, T)
-  const xp = call.scratch((2 * TH + 2) * (2 * TW + 2) * 4); // one zero-padded plane
-  const gs = call.scratch(wasm.gemmScratch);
+  const yPtr = call.output(y); //                           (N, CO, OH, OW), or pooled (N, CO, OH/2, OW/2)
+  const U = call.scratch(16 * COP * CI * 4); //             (16, COP/4, CI, 4)
+  const V = call.scratch(16 * CI * T * 4); //               (16, T/8, CI, 8)
+  const xp = call.scratch(plane * 4); //                    one zero-padded plane
   call.ready();
   e.winogradF2Weights(wPtr, U, CO, CI, opts.flipped ? 1 : 0);
-  e.winogradF2Forward(xPtr, maskPtr, U, bPtr, yPtr, N, CI, H, W, CO, P, NB, V, M, xp, gs, opts.relu ? 1 : 0);
+  e.winogradF2Forward(xPtr, maskPtr, U, bPtr, yPtr, N, CI, H, W, CO, P, NB, V, xp, opts.relu ? 1 : 0, opts.pool ? 1 : 0);
   call.done();
 }
 
 /**
- * The backward pass in wasm, in one call: dw (CO, CI, 3, 3) += winogradWeightGrad(F2X3, ...), and,
- * unless dx is null, dx (N, CI, H, W) = the forward algorithm on dy (through mask) with the kernel
- * turned (padding 2 - P).
+ * The backward pass in wasm, in one call: dw (CO, CI, 3, 3) += winogradWeightGrad(F2X3, ...); unless
+ * db is null, db (CO) += the sum of dy (through mask), in float32 per image as the default wasm path
+ * sums it; unless dx is null,
+ * dx (N, CI, H, W) = the forward algorithm on dy (through mask) with the kernel turned (padding 2 - P).
  */
 export function winogradBackwardWasm(
   wasm: WasmKernels, d: WinogradDims, x: FloatArray, w: FloatArray, dy: FloatArray, mask: FloatArray | null, dx: FloatArray | null, dw: FloatArray,
+  db: FloatArray | null = null,
 ): void {
   const { N, CI, H, W, CO, P } = d;
-  const { OH, OW, TH, TW, NB } = winogradPlan(F2X3, d, 4);
+  const OH = H + 2 * P - 2, OW = W + 2 * P - 2;
   const dxd: WinogradDims = { N, CI: CO, H: OH, W: OW, CO: CI, P: 2 - P }; // dx's pass: dy in, dx out
-  const px = winogradPlan(F2X3, dxd, 4);
-  const T = NB * TH * TW, Tx = px.NB * px.TH * px.TW;
+  const pw = wasmPlan(d), px = wasmPlan(dxd);
+  const CIP = roundUp4(CI);
   const e = wasm.exports;
   const call = wasm.call();
   const xPtr = call.input(x); //                                (N, CI, H, W)
@@ -369,18 +389,18 @@ export function winogradBackwardWasm(
   const dyPtr = call.input(dy); //                              (N, CO, OH, OW)
   const maskPtr = mask ? call.input(mask) : 0; //               (N, CO, OH, OW)
   const dwPtr = call.output(dw, 'add'); //                      (CO, CI, 3, 3)
+  const dbPtr = db ? call.inout(db) : 0; //                     (CO), added onto
   const dxPtr = dx ? call.output(dx) : 0; //                    (N, CI, H, W)
-  const V = call.scratch(16 * CI * Math.max(T, dx ? Tx : 0) * 4); // (16, CI, T) for dw; dx's M (16, CI, Tx)
-  const DY = call.scratch(16 * CO * Math.max(T, dx ? Tx : 0) * 4); // (16, CO, T) for dw; dx's V (16, CO, Tx)
-  const Mw = call.scratch(16 * CO * CI * 4); //                 (16, CO, CI); dx's U (16, CI, CO)
-  const side = Math.max((2 * TH + 2) * (2 * TW + 2), dx ? (2 * px.TH + 2) * (2 * px.TW + 2) : 0);
-  const xp = call.scratch(side * 4); //                         one zero-padded plane
-  const gs = call.scratch(wasm.gemmScratch);
+  const V = call.scratch(16 * Math.max(CI * pw.T, dx ? CO * px.T : 0) * 4); // dw's V (16, CI, T), then dx's (16, CO, Tx)
+  const DY = call.scratch(16 * CO * pw.T * 4); //                              (16, CO, T)
+  const Mw = call.scratch(16 * Math.max(CO * CI, dx ? CIP * CO : 0) * 4); // (16, CO, CI); dx's U (16, CIP/4, CO, 4)
+  const xp = call.scratch(Math.max(pw.plane, dx ? px.plane : 0) * 4); //  zero-padded planes
+  const dp = call.scratch(pw.plane * 4);
   call.ready(); // (a WasmMemoryError comes from here, before anything is written)
-  e.winogradF2WeightGrad(xPtr, dyPtr, maskPtr, dwPtr, N, CI, H, W, CO, P, NB, V, DY, Mw, xp, gs);
+  e.winogradF2WeightGrad(xPtr, dyPtr, maskPtr, dwPtr, dbPtr, N, CI, H, W, CO, P, pw.NB, V, DY, Mw, xp, dp);
   if (dx) {
     e.winogradF2Weights(wPtr, Mw, CI, CO, 1);
-    e.winogradF2Forward(dyPtr, maskPtr, Mw, 0, dxPtr, N, CO, OH, OW, CI, 2 - P, px.NB, DY, V, xp, gs, 0);
+    e.winogradF2Forward(dyPtr, maskPtr, Mw, 0, dxPtr, N, CO, OH, OW, CI, 2 - P, px.NB, V, xp, 0, 0);
   }
   call.done();
 }
@@ -389,28 +409,54 @@ export function winogradBackwardWasm(
 
 type Dims = ReturnType<typeof conv2dDims>;
 
-/** Whether the conv kernels with { winograd: true } run this conv by Winograd. */
+/**
+ * The cost model: whether F(2x2,3x3) pays on a conv of C to F channels with an OH x OW output,
+ * decided from the shape alone, never by timing, so that a model always runs the same kernels and
+ * gives the same bits however loaded the machine is. It counts the wasm kernels' v128 instructions
+ * per image: the default path's multiply-adds, OH*OW*9*C*F/4, against Winograd's, per tile (TH x TW4
+ * tiles of 2x2 outputs, rows padded to 4 tiles) 16*C*roundUp(F, 4)/4 multiply-adds plus about 20
+ * instructions per input and per output channel for the transforms (counted in
+ * wasm/assembly/winograd.ts: about 80 per input channel and 70 per output channel for 4 tiles).
+ * Winograd runs when it needs at most 1/1.15 of the default path's count. Measured (bench/winograd.ts,
+ * 2026-12-07 23:45, CPU time, batch 32, forward + backward): where it says yes (16->16 at 14x14,
+ * 16->32 and 32->32 at 7x7, 32->32 to 128->128 at 14x14) Winograd was 1.13x-1.50x as fast, where it
+ * says no (1->8, 1->16 and 8->8 at 28x28, 8->16 at 14x14) 0.86x-1.19x, and its forward alone
+ * 0.44x-1.05x. The model is a rough one: 8->16 at 14x14 (no, 1.19x) gained more than 16->32 at 7x7 (yes, 1.15x).
+ */
+export function winogradPays(d: { C: number; F: number; OH: number; OW: number }): boolean {
+  const { C, F, OH, OW } = d;
+  const tiles = Math.ceil(OH / 2) * Math.ceil(Math.ceil(OW / 2) / 4) * 4;
+  const direct = (OH * OW * 9 * C * F) / 4;
+  const winograd = tiles * ((16 * C * Math.ceil(F / 4) * 4) / 4 + 20 * C + 20 * F);
+  return direct >= 1.15 * winograd;
+}
+
+/** Whether the conv kernels with { winograd: true } run this conv by Winograd: where it applies and pays (winogradPays). */
 export function winogradRuns(d: Dims): boolean {
-  return winogradApplies(d) && d.P <= 2; // dx runs the forward algorithm at padding 2 - P
+  return winogradApplies(d) && d.P <= 2 && winogradPays(d); // P <= 2: dx runs the forward algorithm at padding 2 - P
 }
 
 /**
  * The conv forward kernels' pass for { winograd: true } (conv2dForwardTs with impl 'ts', conv2dForwardWasm
  * with 'wasm'): y (N, F, OH, OW) = conv(x, w) + b (ReLU if relu), by F(2x2,3x3): in TypeScript in the
- * tensors' precision, or in wasm SIMD (float32; throws like the other wasm kernels otherwise). Returns
+ * tensors' precision, or in wasm SIMD (float32; throws like the other wasm kernels otherwise). With
+ * pool (wasm only), y is its 2x2 stride-2 max pool (N, F, OH/2, OW/2), made tile by tile. Returns
  * null when Winograd does not run this conv (winogradRuns): the caller runs its usual code.
  */
 export function winogradConv2dForward(
-  impl: 'ts' | 'wasm', x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, opts: { ws?: Workspace; relu?: boolean } = {},
+  impl: 'ts' | 'wasm', x: Tensor, w: Tensor, b: Tensor | null, p: Conv2dParams, opts: { ws?: Workspace; relu?: boolean; pool?: boolean } = {},
 ): Tensor | null {
   const who = impl === 'wasm' ? 'conv2dForwardWasm (winograd)' : 'conv2dForwardTs (winograd)';
   const d = conv2dDims(x, w, b, p, who);
   if (!winogradRuns(d)) return null;
   const { ws } = opts;
   const wasm = impl === 'wasm' ? requireWasm(who, x.data, w.data, b?.data) : null;
-  const out = wsTensor(ws, 'out', [d.N, d.F, d.OH, d.OW], x.dtype, wasm); // (N, F, OH, OW)
+  if (opts.pool && !wasm) throw new Error(`${who}: the fused 2x2 max pool is a wasm kernel; pool the output with maxPool2dForwardTs`);
+  const out = opts.pool
+    ? wsTensor(ws, 'pooled', [d.N, d.F, d.OH >> 1, d.OW >> 1], x.dtype, wasm) // (N, F, OH/2, OW/2)
+    : wsTensor(ws, 'out', [d.N, d.F, d.OH, d.OW], x.dtype, wasm); //              (N, F, OH, OW)
   const wd: WinogradDims = { N: d.N, CI: d.C, H: d.H, W: d.W, CO: d.F, P: d.P };
-  const fo = { relu: opts.relu === true, ws, tag: 'winogradFwd' };
+  const fo = { relu: opts.relu === true, ws, tag: 'winogradFwd', pool: opts.pool === true };
   if (wasm) winogradForwardWasm(wasm, wd, x.data, w.data, b ? b.data : null, out.data, fo);
   else winogradForward(F2X3, wd, x.data, w.data, b ? b.data : null, out.data, fo);
   return out;
@@ -436,15 +482,16 @@ export function winogradConv2dBackward(
   const wd: WinogradDims = { N: d.N, CI: d.C, H: d.H, W: d.W, CO: d.F, P: d.P };
   if (!dwInto) dw.data.fill(0); // a workspace buffer: dw adds onto it
   if (wasm) {
-    winogradBackwardWasm(wasm, wd, x.data, w.data, dy.data, mask, dx?.data ?? null, dw.data); // nothing written if it throws
-  } else {
-    winogradWeightGrad(F2X3, wd, x.data, dy.data, mask, dw.data, ws);
-    if (dx) {
-      const dxd: WinogradDims = { N: d.N, CI: d.F, H: d.OH, W: d.OW, CO: d.C, P: 2 - d.P };
-      winogradForward(F2X3, dxd, dy.data, w.data, null, dx.data, { flipped: true, mask, ws, tag: 'winogradDx' });
-    }
+    if (db && !dbInto) db.data.fill(0);
+    winogradBackwardWasm(wasm, wd, x.data, w.data, dy.data, mask, dx?.data ?? null, dw.data, db?.data ?? null); // nothing written if it throws
+    return { dx, dw, db };
   }
-  if (db) { // db[f] += the sum of dy[., f] (through the mask), each image's in a double
+  winogradWeightGrad(F2X3, wd, x.data, dy.data, mask, dw.data, ws);
+  if (dx) {
+    const dxd: WinogradDims = { N: d.N, CI: d.F, H: d.OH, W: d.OW, CO: d.C, P: 2 - d.P };
+    winogradForward(F2X3, dxd, dy.data, w.data, null, dx.data, { flipped: true, mask, ws, tag: 'winogradDx' });
+  }
+  if (db) { // db[f] += the sum of dy[., f] (through the mask), each image's in a double (as the wasm kernel does)
     if (!dbInto) db.data.fill(0);
     const Q = d.OH * d.OW, g = dy.data;
     for (let n = 0; n < d.N; n++) {

@@ -39,8 +39,10 @@ export interface Conv2DOptions {
   backend?: Backend;
   /**
    * Run this conv by Winograd F(2x2,3x3) (kernels/winograd.ts) when it is 3x3, stride 1, dilation 1,
-   * groups 1, padding <= 2, on the fast backends; otherwise ignored. Default false: the float32 results
-   * differ from the default path's in the last bits, so a seed would no longer give the same trained bits.
+   * groups 1, padding <= 2, on the fast backends, and its shape is one where Winograd pays (the cost
+   * model winogradPays: about 16 channels and more in and out); otherwise ignored. Default false: the
+   * float32 results differ from the default path's in the last bits, so a seed would no longer give
+   * the same trained bits.
    */
   winograd?: boolean;
   /** The layer's name in the model (default: assigned by Sequential, e.g. 'conv1'). */

@@ -24,3 +24,17 @@ export function optimizerReplica(config: Record<string, unknown>, params: Param[
     default: throw new Error(`optimizerReplica: cannot rebuild an optimiser of type ${JSON.stringify(c.type)}; expected SGD, Adam or AdamW`);
   }
 }
+
+/**
+ * The setting besides lr that a run may change between steps and the replicas must follow: SGD's
+ * momentum (setMomentum; the playground's live control), 0 for the others. The main thread sends it
+ * with every shared update (threaded-trainer.ts), and each replica takes it (setLiveSettings).
+ */
+export function liveSettings(optimizer: ElementwiseOptimizer): number {
+  return optimizer instanceof SGD ? optimizer.momentum : 0;
+}
+
+/** A replica takes the main thread's liveSettings before it updates its stripe. */
+export function setLiveSettings(optimizer: ElementwiseOptimizer, momentum: number): void {
+  if (optimizer instanceof SGD) optimizer.momentum = momentum;
+}

@@ -110,7 +110,8 @@ export interface FitOptions extends FitCallbacks {
    * Threads (default 1). With more than one, every batch is split across worker threads that share
    * the weights (see parallel.ts); a seeded run stays bit-reproducible for a given thread count.
    * Needs a Sequential model and Node's worker_threads (import src/train/parallel.ts once, or pass
-   * `parallelTrainer`); in a browser page keep 1.
+   * `parallelTrainer`); in a browser, pass the `parallelTrainer` of startWebThreads (Web Workers, on a
+   * cross-origin isolated page), with the same bits as Node's on as many threads.
    */
   threads?: number;
   /** Builds the threaded trainer for threads > 1 (default: the one parallel.ts registers when loaded). */

@@ -2,7 +2,8 @@
 // node:worker_threads and node:os, and a browser page imports the training loop, so fit.ts must not
 // import it statically; fit() is synchronous, so it cannot import it lazily either. Instead
 // parallel.ts registers its factory here when it is loaded (the CLI, the examples and Node users
-// import it), or a caller passes one in FitOptions.parallelTrainer.
+// import it), or a caller passes one in FitOptions.parallelTrainer (a page: WebThreads.parallelTrainer,
+// web-threads.ts).
 
 import type { Sequential } from '../layers/sequential.ts';
 import type { Tensor } from '../tensor.ts';

@@ -7,7 +7,7 @@ export declare const STARTING: number, READY: number, FAILED: number;
 export declare const NO_ERROR: number, JOB_FAILED: number, JOB_DIVERGED: number;
 export declare const ERROR_BYTES: number;
 export declare const RESULTS_STRIDE: number;
-export declare const SCALAR_LR: number, SCALAR_STEPS: number, SCALARS: number;
+export declare const SCALAR_LR: number, SCALAR_STEPS: number, SCALAR_MOMENTUM: number, SCALARS: number;
 export declare function ctrlOffset(index: number): number;
 export declare function writeError(errors: SharedArrayBuffer, index: number, message: string): void;
 export declare function readError(errors: SharedArrayBuffer, index: number): string;

@@ -1,6 +1,7 @@
-// The shared-memory protocol between ParallelTrainer (parallel.ts, the main thread) and its workers
-// (worker-entry.mjs, worker.ts). Plain JavaScript, so that worker-entry.mjs can read it before any
-// TypeScript loader is registered; parallel-protocol.d.mts gives its types.
+// The shared-memory protocol between the threaded trainer (threaded-trainer.ts, the main thread) and
+// its workers (worker-loop.ts; in Node started by worker-entry.mjs and worker.ts, in a page by
+// web-threads.ts). Plain JavaScript, so that worker-entry.mjs can read it before any TypeScript
+// loader is registered; parallel-protocol.d.mts gives its types.
 //
 // Control array (Int32): one block of CTRL_STRIDE ints per worker; worker w (1-based, 0 is the main
 // thread) owns ints [(w - 1) * CTRL_STRIDE, w * CTRL_STRIDE).
@@ -17,14 +18,16 @@
 //   C_STATUS  STARTING, READY or FAILED (set by the worker once it has loaded)
 //   C_AUGMENT 1 when the worker must augment its slice in place first (from the shared draws), else 0
 //   C_UPDATE  with CMD_TRAIN: 1 when the worker then applies the optimiser's update to the same
-//             stripe (at the lr and step count in the shared scalars: SCALAR_LR, SCALAR_STEPS), else 0
+//             stripe (at the lr, step count and momentum in the shared scalars: SCALAR_LR,
+//             SCALAR_STEPS, SCALAR_MOMENTUM), else 0
 // With CMD_PREDICT a worker ignores C_START and C_COUNT: every thread claims chunks of the C_BATCH
 // images from a shared Int32 counter (claims, worker-step.ts's predictChunks) until none is left.
 // Barrier (Int32, shared by all): [B_ARRIVED, B_ABORT]. A thread whose slice is done adds 1 to
 // B_ARRIVED and waits until every thread has (worker-step.ts's arrive); one whose slice failed sets
 // B_ABORT first, and then no thread sums or updates anything. The main thread zeroes both before it
 // starts a step, when every worker is idle.
-// Scalars (Float64, shared by all): the optimiser's learning rate and step count for the update.
+// Scalars (Float64, shared by all): the optimiser's learning rate, step count and momentum (SGD's;
+// a run may change it between steps, as the playground's control does) for the update.
 // Results (Float64): two per worker, [lossSum, correct]. Errors: ERROR_BYTES per worker, UTF-8,
 // zero-padded.
 
@@ -36,7 +39,7 @@ export const STARTING = 0, READY = 1, FAILED = 2;
 export const NO_ERROR = 0, JOB_FAILED = 1, JOB_DIVERGED = 2;
 export const ERROR_BYTES = 1024;
 export const RESULTS_STRIDE = 2;
-export const SCALAR_LR = 0, SCALAR_STEPS = 1, SCALARS = 2;
+export const SCALAR_LR = 0, SCALAR_STEPS = 1, SCALAR_MOMENTUM = 2, SCALARS = 3;
 
 /** Index of worker `index`'s first int in the control array. */
 export function ctrlOffset(index) {

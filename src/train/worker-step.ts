@@ -1,5 +1,5 @@
 // What one thread does with its slice of a shared batch: the main thread runs it on slice 0, every
-// worker (worker.ts) on its own. The arithmetic is forwardBackward from step.ts, the same as a
+// worker (worker-loop.ts) on its own. The arithmetic is forwardBackward from step.ts, the same as a
 // single-threaded trainStep, with the loss gradient scaled by the slice's share of the batch.
 
 import type { Backend } from '../kernels/backend.ts';
@@ -32,7 +32,7 @@ export interface WorkerSetup {
   draws: SharedArrayBuffer; // (maxBatch, drawsPerImage) float64: the augmentation's random draws for the batch
   /** The optimiser every thread applies to its stripe after the reduction (null: the main thread updates alone). */
   optimizer: { config: Record<string, unknown>; state: SharedArrayBuffer[] } | null;
-  scalars: SharedArrayBuffer; // float64 [lr, steps] of the current update (parallel-protocol.mjs)
+  scalars: SharedArrayBuffer; // float64 [lr, steps, momentum] of the current update (parallel-protocol.mjs)
   claims: SharedArrayBuffer; // int32 [next chunk]: predict()'s chunks, claimed by whichever thread is free (predictChunks)
   barrier: SharedArrayBuffer; // int32 [arrived, abort]: the threads meet here between their slices and the reduction (arrive)
 }

@@ -66,6 +66,8 @@ describe('the URL state', () => {
     expect(writeState(s)).toBe('?model=small&lr=0.005&momentum=0.5&batch=64&augment=affine&seed=7&panel=kernels');
     expect(readState(writeState(s))).toEqual(s);
     expect(readState('')).toEqual({ config: DEFAULT_CONFIG, panel: 'train' });
+    expect(readState('?threads=1')).toEqual({ config: DEFAULT_CONFIG, panel: 'train', threads: 1 });
+    expect(writeState({ config: DEFAULT_CONFIG, panel: 'train', threads: 2 })).toMatch(/&threads=2$/);
   });
 
   test('names the bad parameter and what it accepts', () => {
@@ -73,6 +75,7 @@ describe('the URL state', () => {
     expect(() => readState('?model=huge')).toThrow('URL parameter model=huge: expected one of default, small');
     expect(() => readState('?batch=0')).toThrow('URL: batch size must be an integer from 1 to 512, got 0');
     expect(() => readState('?panel=nope')).toThrow(/expected one of train, kernels, draw, backprop, explorer, models/);
+    expect(() => readState('?threads=3')).toThrow('URL parameter threads=3: expected 1 or 2');
   });
 });
 

@@ -12,11 +12,12 @@ export class WorkerClient {
   private readonly waiting = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
   private saving: Array<(text: string) => void> = [];
 
-  constructor() {
+  /** threads and notIsolated: the init message's (see protocol.ts). */
+  constructor(threads: number | null, notIsolated: string | null) {
     this.worker = new Worker(new URL('../worker.ts', import.meta.url), { type: 'module', name: 'miniconv-training' });
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.dispatch(ev.data);
     this.worker.onerror = (ev) => this.dispatch({ type: 'error', message: `training worker: ${ev.message}` });
-    this.send({ type: 'init', base: new URL('./', document.baseURI).href });
+    this.send({ type: 'init', base: new URL('./', document.baseURI).href, threads, notIsolated });
   }
 
   send(m: ToWorker, transfer: Transferable[] = []): void {

@@ -6,7 +6,8 @@ import { AUGMENT_NAMES, type AugmentName, DEFAULT_CONFIG, MODEL_NAMES, type Mode
 export const PANELS = ['train', 'kernels', 'draw', 'backprop', 'explorer', 'models'] as const;
 export type PanelName = (typeof PANELS)[number];
 
-export interface PageState { config: RunConfig; panel: PanelName }
+/** threads: the URL's ?threads=1 or 2 (absent: as many as the page can use, see worker.ts). */
+export interface PageState { config: RunConfig; panel: PanelName; threads?: number }
 
 /** Reads the state from a query string; a bad value is an error naming the parameter and what it accepts. */
 export function readState(search: string): PageState {
@@ -32,7 +33,9 @@ export function readState(search: string): PageState {
     augment: oneOf<AugmentName>('augment', AUGMENT_NAMES, DEFAULT_CONFIG.augment),
     seed: num('seed', DEFAULT_CONFIG.seed),
   }, 'URL');
-  return { config, panel: oneOf<PanelName>('panel', PANELS, 'train') };
+  const t = q.get('threads');
+  if (t !== null && t !== '1' && t !== '2') throw new RangeError(`URL parameter threads=${t}: expected 1 or 2`);
+  return { config, panel: oneOf<PanelName>('panel', PANELS, 'train'), ...(t === null ? {} : { threads: Number(t) }) };
 }
 
 export function writeState(s: PageState): string {
@@ -40,5 +43,6 @@ export function writeState(s: PageState): string {
   const q = new URLSearchParams({
     model: c.model, lr: String(c.lr), momentum: String(c.momentum), batch: String(c.batchSize), augment: c.augment, seed: String(c.seed), panel: s.panel,
   });
+  if (s.threads !== undefined) q.set('threads', String(s.threads));
   return `?${q.toString()}`;
 }

@@ -58,9 +58,9 @@ export interface KernelExports {
     F: number, KH: number, KW: number, S: number, P: number, D: number, OH: number, OW: number, scratch: number, mask: number): void;
   winogradF2Weights(w: number, U: number, CO: number, CI: number, flipped: number): void;
   winogradF2Forward(x: number, mask: number, U: number, b: number, y: number, N: number, CI: number, H: number, W: number, CO: number, P: number,
-    NB: number, V: number, M: number, xp: number, gemmScratch: number, relu: number): void;
-  winogradF2WeightGrad(x: number, dy: number, mask: number, dw: number, N: number, CI: number, H: number, W: number, CO: number, P: number,
-    NB: number, V: number, DY: number, Mw: number, xp: number, gemmScratch: number): void;
+    NB: number, V: number, xp: number, relu: number, pool: number): void;
+  winogradF2WeightGrad(x: number, dy: number, mask: number, dw: number, db: number, N: number, CI: number, H: number, W: number, CO: number, P: number,
+    NB: number, V: number, DY: number, Mw: number, xp: number, dp: number): void;
   maxPool2dForward(x: number, N: number, C: number, H: number, W: number, K: number, S: number,
     OH: number, OW: number, out: number, argmax: number): void;
   maxPool2dBackward(dy: number, argmax: number, outLen: number, dx: number, len: number): void;
