@@ -80,7 +80,7 @@ if (!values['skip-node']) {
     for (let k = 0; k < 3 + steps; k++) {
       const t0 = performance.now();
       const r = t.trainBatch();
-      if (k >= 3) { ms += performance.now() - t0; images += r.images; }
+      if (k >= 3) { ms += performance.now() - t0; images += r!.images; }
     }
     t.close();
     return (images * 1000) / ms;

@@ -22,6 +22,7 @@ import { type PictureFit, checkChannels, checkFit, checkInputSize, pictureToInpu
 import { MAX_PICTURE_BYTES, formatBytes, readRegularFile } from '../src/io/safe-read.ts';
 import { createRng } from '../src/rng.ts';
 import { type Dataset, byteDataset } from '../src/dataset.ts';
+import { stratifiedSplit } from '../src/train/split.ts';
 import { defaultCacheDir } from './digits-cache.ts';
 
 /** Options of loadImageFolder and loadImageFolderAll. */
@@ -112,18 +113,9 @@ export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): 
       classes, skipped: [...main.skipped, ...test.skipped], cache: [main.cache, test.cache],
     };
   }
-  // Stratified: in each class, a seeded shuffle, the first round(split * n) to the test set (at least
-  // one picture stays for training).
-  const trainIdx: number[] = [], testIdx: number[] = [];
-  classes.forEach((_, k) => {
-    const members: number[] = [];
-    main.labels.forEach((l, i) => { if (l === k) members.push(i); });
-    rng.shuffle(members);
-    const cut = Math.min(members.length - 1, Math.round(opts.split * members.length));
-    members.forEach((i, j) => (j < cut ? testIdx : trainIdx).push(i));
-  });
-  rng.shuffle(trainIdx);
-  rng.shuffle(testIdx);
+  // Stratified (src/train/split.ts, as the page's own-classes panel splits): in each class, a seeded
+  // shuffle, the first round(split * n) to the test set (at least one picture stays for training).
+  const { train: trainIdx, test: testIdx } = stratifiedSplit(main.labels, classes.length, opts.split, rng);
   return { train: make(main.codes, main.labels, trainIdx), test: make(main.codes, main.labels, testIdx), classes, skipped: main.skipped, cache: [main.cache] };
 }
 

@@ -74,6 +74,7 @@ const ENTRY_NAMES: Record<string, string[]> = {
     'setDefaultBackend', 'softmax', 'softmaxCrossEntropy', 'stepLR', 'takeFirst', 'toFullyConvolutional', 'trainStep',
     'trainingSteps', 'warmupCosineLR', 'wasmStatus', 'weightsToAnsi', 'writeFileAtomic', 'Normalize', 'createPictureModel', 'pictureToInput', 'randomPicture',
     'readNumber', 'drawHeatmap', 'CLASS_COLORS', // the page's number pad (issue 22 §3)
+    'PICTURE_MODEL', 'stratifiedSplit', 'channelsColor', // the page's own-classes panel (issue 21 §4)
     'startWebThreads', 'serveWebThread', 'WebThreads', // the page's two threads (issue 27 §3)
   ],
   'miniconv/kernels': [

@@ -29,8 +29,22 @@ export interface Activations {
   convOptions: Record<string, { stride: number; padding: number; dilation: number; groups: number; bias: Float32Array | null }>;
 }
 
-/** Every layer's output for one (1, 1, 28, 28) input, and the softmax of the last. */
+/**
+ * Every layer's output for one (1, C, H, W) input, and the softmax of the last, in evaluation mode
+ * as model.predict (BatchNorm on its running statistics, Dropout off: one picture is no batch); the
+ * model's mode is restored afterwards.
+ */
 export function activations(model: Sequential, x: Tensor): { probs: Float32Array; activations: Activations } {
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    return layerOutputs(model, x);
+  } finally {
+    if (wasTraining) model.train();
+  }
+}
+
+function layerOutputs(model: Sequential, x: Tensor): { probs: Float32Array; activations: Activations } {
   const layers: LayerActivation[] = [];
   const convWeights: Record<string, Plain> = {};
   const convOptions: Activations['convOptions'] = {};

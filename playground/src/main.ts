@@ -6,6 +6,7 @@ import type { RunConfig } from './models.ts';
 import { WorkerClient } from './ui/client.ts';
 import { el, showMessage } from './ui/dom.ts';
 import { createBackpropPanel } from './ui/backprop-panel.ts';
+import { createClassesPanel } from './ui/classes-panel.ts';
 import { createDrawPanel } from './ui/draw-panel.ts';
 import { createExplorerPanel } from './ui/explorer-panel.ts';
 import { createKernelsPanel } from './ui/kernels-panel.ts';
@@ -14,7 +15,7 @@ import { createTrainPanel } from './ui/train-panel.ts';
 import { PANELS, type PageState, type PanelName, readState, writeState } from './ui/url-state.ts';
 
 const TITLES: Record<PanelName, string> = {
-  train: 'Train', kernels: 'Kernels', draw: 'Draw', backprop: 'Backprop', explorer: 'Convolution explorer', models: 'Models',
+  train: 'Train', classes: 'Your classes', kernels: 'Kernels', draw: 'Draw', backprop: 'Backprop', explorer: 'Convolution explorer', models: 'Models',
 };
 
 /**
@@ -57,6 +58,7 @@ function main(): void {
   const drawPanel = createDrawPanel(client, (d) => { digit = d; });
   const bodies: Partial<Record<PanelName, HTMLElement>> = {
     train: trainPanel.element,
+    classes: createClassesPanel(client),
     kernels: createKernelsPanel(client),
     draw: drawPanel.element,
     backprop: createBackpropPanel(client, () => digit),

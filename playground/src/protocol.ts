@@ -3,6 +3,19 @@
 import type { Evaluation } from 'miniconv';
 import type { RunConfig } from './models.ts';
 import type { BackpropReport, Activations } from './inspect-net.ts';
+import type { ClassesRequest } from './own-classes.ts';
+
+/**
+ * What the current model reads and tells apart: the bundled digits (1 x 28 x 28, classes '0'..'9'),
+ * or your own classes (C x 32 x 32, their names). Every panel follows it.
+ */
+export interface TaskInfo {
+  kind: 'digits' | 'classes';
+  classes: string[];
+  inputShape: [number, number, number];
+  /** Your classes: the epochs of the run (a digit run has no last epoch: null). */
+  epochs: number | null;
+}
 
 /** A layer's kernels: weight (F, C, KH, KW) and the last batch's gradient of it. */
 export interface KernelData {
@@ -33,6 +46,8 @@ export type ToWorker =
   /** The first held-out digits with their top-3 predictions, the most confident mistakes first. */
   | { type: 'gallery'; id: number }
   | { type: 'load'; text: string; file: string }
+  /** Train a new net on your own classes (the "Your classes" panel): it becomes the current model, and the run starts. */
+  | { type: 'classesTrain'; request: ClassesRequest }
   | { type: 'save' };
 
 export interface Progress {
@@ -52,8 +67,10 @@ export interface Progress {
 }
 
 export type FromWorker =
-  /** threads: how many threads train and why, for the status line ("2 threads (cross-origin isolated)"). */
-  | { type: 'ready'; backend: string; threads: string; trainCount: number; testCount: number; config: RunConfig; model: string; params: number }
+  /** threads: how many threads train and why, for the status line ("2 threads (cross-origin isolated)"); task: what the current model reads. */
+  | { type: 'ready'; backend: string; threads: string; trainCount: number; testCount: number; config: RunConfig; model: string; params: number; task: TaskInfo }
+  /** A run on your classes trained its last epoch; the model holds the best held-out epoch's weights (restoreBest), scored in `test`. */
+  | { type: 'classesDone'; bestEpoch: number; epochs: number; test: Evaluation }
   | Progress
   | { type: 'epoch'; epoch: number; step: number; seconds: number; test: Evaluation }
   | { type: 'snapshot'; label: string; step: number; weight: Float32Array; shape: [number, number, number, number] }
@@ -80,5 +97,5 @@ export interface NumberRead {
   heatmapError: string | null;
 }
 
-/** One held-out digit of the gallery: its pixels (784), true label and three most probable classes. */
+/** One held-out picture of the gallery: its pixels (the task's input shape), true label and three most probable classes. */
 export interface GalleryItem { index: number; pixels: Float32Array; label: number; top: Array<{ k: number; p: number }> }

@@ -9,10 +9,12 @@ import { deserializeModel, serializeModel, type Snapshot } from 'miniconv';
 import { countParams } from 'miniconv';
 import { Tensor } from 'miniconv';
 import { drawHeatmap, readNumber, toFullyConvolutional } from 'miniconv';
-import { type DigitSet, decodeDigits } from './digits-format.ts';
+import { type Dataset, type Sequential, imageRange } from 'miniconv';
+import { decodeDigits } from './digits-format.ts';
 import { activations, backpropOnDigit } from './inspect-net.ts';
 import { LR_DECAY, type RunConfig, buildModel, checkConfig } from './models.ts';
-import type { FromWorker, GalleryItem, KernelData, NumberRead, Progress, ToWorker } from './protocol.ts';
+import { type ClassesRequest, type PictureRecordOf, classesRun } from './own-classes.ts';
+import type { FromWorker, GalleryItem, KernelData, NumberRead, Progress, TaskInfo, ToWorker } from './protocol.ts';
 import { Trainer } from './trainer.ts';
 
 const SLICE_MS = 40;
@@ -30,7 +32,24 @@ interface EpochRecord { epoch: number; trainLoss: number; trainAccuracy: number;
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
-let train: DigitSet, test: DigitSet;
+/**
+ * What the page trains on now, and so what "the current model" reads: the bundled digits, or your
+ * own classes (the "Your classes" panel). Every panel works on the current task's model, input shape
+ * and class names, which 'ready' sends them.
+ */
+interface Task {
+  train: Dataset;
+  test: Dataset;
+  info: TaskInfo;
+  /** Your classes: how their pictures were read (kept in the model file), and the model's builder for a fresh net. */
+  picture: { record: PictureRecordOf; fresh: () => Sequential } | null;
+}
+const DIGIT_CLASSES = Array.from({ length: 10 }, (_, k) => String(k));
+let digits: { train: Dataset; test: Dataset };
+/** The digit run's settings (the Train panel's), kept while your classes train: a loaded digit model trains with them. */
+let digitConfig: RunConfig;
+let task: Task;
+let train: Dataset, test: Dataset;
 let backend = '';
 /** The kernels' bytes this worker loaded (the threads load the same build), or null on the TypeScript kernels. */
 let wasmBytes: Uint8Array | null = null;
@@ -59,12 +78,13 @@ let loopScheduled = false;
  * bench/relaxed-simd-browser.ts, 2026-12-07), so no isolation is asked for.
  */
 async function init(base: string, requested: number | null, notIsolated: string | null): Promise<void> {
-  const [digits, relaxed, plain] = await Promise.all([
+  const [digitBytes, relaxed, plain] = await Promise.all([
     fetchBytes(new URL('digits.bin', base)),
     fetchBytes(new URL('kernels-relaxed.wasm', base)).catch((e: Error) => e),
     fetchBytes(new URL('kernels.wasm', base)).catch((e: Error) => e),
   ]);
-  ({ train, test } = decodeDigits(digits));
+  const set = decodeDigits(digitBytes);
+  digits = { train: set.train, test: set.test };
   const why: string[] = [];
   backend = '';
   for (const [bytes, what] of [[relaxed, 'WebAssembly relaxed SIMD kernels (fused multiply-add)'], [plain, 'WebAssembly SIMD kernels']] as const) {
@@ -115,18 +135,32 @@ async function fetchBytes(url: URL): Promise<Uint8Array> {
  * A fresh run (or a loaded model). 'ready' goes first: the panels clear what they show of the last
  * run on it, and only then come this run's snapshots (a loaded file's own, then 'init').
  */
-function reset(config: RunConfig, model?: { model: Trainer['model']; label: string; snapshots?: Snapshot[] }): void {
+function reset(config: RunConfig, model?: { model: Trainer['model']; label: string; snapshots?: Snapshot[] }, classes?: ClassesRequest): void {
   running = false;
+  const r = classes ? classesRun(classes) : null; // a bad request throws here, with the last run as it was
   if (trainer) trainer.close(); // the last run's: its threads wait for this run's trainer
-  trainer = new Trainer(config, train, model?.model, threads ? { count: threads.threads, factory: threads.parallelTrainer } : undefined);
-  modelLabel = model?.label ?? config.model;
+  if (classes && r) {
+    const shape = r.train.shape;
+    task = {
+      train: r.train, test: r.test, picture: { record: r.picture, fresh: r.build },
+      info: { kind: 'classes', classes: r.classes, inputShape: [...shape], epochs: classes.epochs },
+    };
+    trainer = new Trainer(r.config, r.train, undefined, undefined, r.run); // on this thread (trainer.ts says why)
+    modelLabel = `your classes (${r.classes.join(', ')})`;
+  } else {
+    digitConfig = config;
+    task = { ...digits, picture: null, info: { kind: 'digits', classes: DIGIT_CLASSES, inputShape: [1, 28, 28], epochs: null } };
+    trainer = new Trainer(config, digits.train, model?.model, threads ? { count: threads.threads, factory: threads.parallelTrainer } : undefined);
+    modelLabel = model?.label ?? config.model;
+  }
+  ({ train, test } = task);
   pending = [];
   heldOut = null;
   history = [];
   snapshots = [];
   epochStats = { loss: 0, correct: 0, images: 0, ms: 0 };
   rate = [];
-  post({ type: 'ready', backend, threads: threadsNote, trainCount: train.count, testCount: test.count, config: trainer.config, model: modelLabel, params: countParams(trainer.model) });
+  post({ type: 'ready', backend, threads: threadsNote, trainCount: train.count, testCount: test.count, config: trainer.config, model: modelLabel, params: countParams(trainer.model), task: task.info });
   const first = firstConv();
   for (const s of model?.snapshots ?? []) {
     if (!first || s.param !== first.weight.name || s.value.shape.join() !== first.weight.value.shape.join()) continue;
@@ -191,9 +225,15 @@ function report(force = false): void {
 
 /** One batch, with its bookkeeping: curves, epoch end (full held-out evaluation), snapshots. */
 function oneStep(): void {
+  const ended = trainer.finished !== null;
   const t0 = performance.now();
   const r = trainer.trainBatch();
   const ms = performance.now() - t0;
+  if (!r) {
+    if (ended) throw new Error(`training: this run has trained its ${trainer.picture?.epochs} epochs; press Train in the Your classes panel for a new one`);
+    finish();
+    return;
+  }
   rate.push({ images: r.images, ms });
   if (rate.length > RATE_STEPS) rate.shift();
   epochStats.loss += r.loss * r.images;
@@ -204,7 +244,7 @@ function oneStep(): void {
   if (snapshotDue(r.step)) takeSnapshot(`step ${r.step}`);
   if (performance.now() - lastHeldOut > HELD_OUT_EVERY_MS || trainer.step === 1) measureHeldOut();
   if (r.epochEnded) {
-    const t = trainer.evaluate(test);
+    const t = r.test ?? trainer.evaluate(test);
     const seconds = epochStats.ms / 1000;
     history.push({ epoch: r.epoch, trainLoss: epochStats.loss / epochStats.images, trainAccuracy: epochStats.correct / epochStats.images, testLoss: t.loss, testAccuracy: t.accuracy, seconds });
     epochStats = { loss: 0, correct: 0, images: 0, ms: 0 };
@@ -213,6 +253,19 @@ function oneStep(): void {
     post({ type: 'epoch', epoch: r.epoch, step: r.step, seconds, test: t });
     lastHeldOut = performance.now();
   }
+}
+
+/**
+ * A run on your classes trained its last epoch: restoreBest has put back the weights of the best
+ * held-out epoch; their held-out figures (and confusion matrix) are what the panels show now.
+ */
+function finish(): void {
+  running = false;
+  const best = trainer.picture!.best;
+  const t = trainer.evaluate(test);
+  heldOut = { step: trainer.step, loss: t.loss, accuracy: t.accuracy, count: t.count };
+  takeSnapshot(`best epoch ${best.bestEpoch}`);
+  post({ type: 'classesDone', bestEpoch: best.bestEpoch, epochs: trainer.finished!.epochs.length, test: t });
 }
 
 function measureHeldOut(): void {
@@ -242,9 +295,11 @@ function schedule(): void {
   }
 }
 
+/** One input of the current task's shape: a 28x28 digit, or a C x 32 x 32 picture of your classes. */
 function digit(pixels: Float32Array): Tensor {
-  if (!(pixels instanceof Float32Array) || pixels.length !== 784) throw new Error(`playground: a digit must be 784 pixels (28x28), got ${pixels?.length}`);
-  return new Tensor([1, 1, 28, 28], pixels);
+  const shape = task.info.inputShape, size = shape[0] * shape[1] * shape[2];
+  if (!(pixels instanceof Float32Array) || pixels.length !== size) throw new Error(`playground: the model reads ${shape.join(' x ')} = ${size} values, got ${pixels?.length}`);
+  return new Tensor([1, ...shape], pixels);
 }
 
 /**
@@ -271,6 +326,11 @@ function handle(m: ToWorker): void {
   switch (m.type) {
     case 'init': throw new Error('playground worker: init sent twice');
     case 'reset': reset(m.config); break;
+    case 'classesTrain':
+      reset(trainer.config, undefined, m.request);
+      running = true;
+      schedule();
+      break;
     case 'start': running = true; report(true); schedule(); break;
     case 'pause': running = false; report(true); break;
     case 'step':
@@ -285,15 +345,16 @@ function handle(m: ToWorker): void {
       break;
     }
     case 'readNumber': {
+      if (task.picture) throw new Error('the number pad reads digits: train on the digits (Train panel) to use it');
       const r = readPad(m.id, m.rgba, m.width, m.height);
       post(r, r.heatmap ? [r.heatmap.buffer as ArrayBuffer] : []);
       break;
     }
     case 'backprop': {
       // The same step seen on a few held-out digits: one step on one picture moves the whole network.
-      const n = BACKPROP_OTHERS;
-      const others = { x: new Tensor([n, 1, 28, 28], test.images.slice(0, n * 784)), labels: test.labels.subarray(0, n) };
-      const model = m.fresh ? buildModel(trainer.config.model, trainer.config.seed) : trainer.model;
+      const n = Math.min(BACKPROP_OTHERS, test.count);
+      const others = { x: new Tensor([n, ...task.info.inputShape], imageRange(test, 0, n).slice()), labels: test.labels.subarray(0, n) };
+      const model = m.fresh ? (task.picture ? task.picture.fresh() : buildModel(trainer.config.model, trainer.config.seed)) : trainer.model;
       post({ type: 'backprop', id: m.id, report: backpropOnDigit(model, digit(m.pixels), m.label, m.lr, others) });
       break;
     }
@@ -308,10 +369,11 @@ function handle(m: ToWorker): void {
       const n = Math.min(GALLERY_FROM, test.count);
       const e = trainer.evaluate(test, n, true);
       const items: GalleryItem[] = [];
+      const K = task.info.classes.length;
       for (let i = 0; i < n; i++) {
-        const p = e.probs!.subarray(i * 10, i * 10 + 10);
+        const p = e.probs!.subarray(i * K, (i + 1) * K);
         const top = Array.from(p, (v, k) => ({ k, p: v })).sort((a, b) => b.p - a.p).slice(0, 3);
-        items.push({ index: i, pixels: test.images.slice(i * 784, (i + 1) * 784), label: test.labels[i], top });
+        items.push({ index: i, pixels: imageRange(test, i, 1).slice(), label: test.labels[i], top });
       }
       // Mistakes first, the most confident one first; then the right ones, the least sure first.
       const wrong = (g: GalleryItem) => g.top[0].k !== g.label;
@@ -321,17 +383,28 @@ function handle(m: ToWorker): void {
     }
     case 'load': {
       const { model, inputShape, metadata } = deserializeModel(m.text, m.file);
-      if (inputShape.join(',') !== '1,28,28') throw new Error(`${m.file}: the model takes inputs of shape [${inputShape.join(', ')}]; the playground feeds 28x28 digits, [1, 28, 28]`);
-      reset(trainer.config, { model, label: `${m.file} (loaded)`, snapshots: metadata.snapshots });
+      if (inputShape.join(',') !== '1,28,28') {
+        throw new Error(`${m.file}: the model takes inputs of shape [${inputShape.join(', ')}]; the page trains it further on its digits, [1, 28, 28]. ` +
+          'A model of your own classes comes back with its data: load the data set file in the Your classes panel and train');
+      }
+      reset(digitConfig, { model, label: `${m.file} (loaded)`, snapshots: metadata.snapshots });
       break;
     }
     case 'save': {
       const c = trainer.config;
-      const text = serializeModel(trainer.model, [1, 28, 28], {
+      // A model of your classes records its class names and how it reads a picture (metadata.picture),
+      // so that `miniconv predict` and `eval` read a PNG as the page did.
+      const own = task.picture ? {
+        classes: task.info.classes, picture: task.picture.record,
+        dataset: `your own classes (${task.info.classes.join(', ')}: ${train.count} train, ${test.count} held-out pictures), made in the miniconv playground`,
+        optimizer: { ...trainer.optimizer.config(), lr: c.lr, schedule: 'cosine' },
+        ...(trainer.finished ? { restoredEpoch: trainer.picture!.best.bestEpoch } : {}),
+      } : {};
+      const text = serializeModel(trainer.model, task.info.inputShape, {
         seed: c.seed, epochs: history.length, batchSize: c.batchSize, threads: trainer.threads,
         optimizer: { ...trainer.optimizer.config(), lr: c.lr, lrDecay: LR_DECAY }, augment: c.augment,
         dataset: 'bundled digits of the mnist package (8,000 train / 2,000 test), trained in the miniconv playground',
-        date: new Date().toISOString(), history, steps: trainer.step, model: modelLabel, snapshots,
+        date: new Date().toISOString(), history, steps: trainer.step, model: modelLabel, snapshots, ...own,
       });
       post({ type: 'saved', text });
       break;

@@ -45,7 +45,7 @@ async function run(req: ThreadsBenchRequest): Promise<ThreadsBenchResult> {
   for (let s = 0; s < WARMUP + req.steps; s++) {
     const t0 = performance.now();
     const r = trainer.trainBatch();
-    if (s >= WARMUP) { ms += performance.now() - t0; images += r.images; }
+    if (s >= WARMUP) { ms += performance.now() - t0; images += r!.images; }
   }
   let checksum = 0;
   for (const p of trainer.model.params()) for (let i = 0; i < p.value.size; i += 97) checksum += p.value.data[i];

@@ -10,7 +10,8 @@
 import type { BackpropReport, BackpropStage, Plain } from '../inspect-net.ts';
 import type { WorkerClient } from './client.ts';
 import { el, fmt, pixelCanvas, showMessage } from './dom.ts';
-import { divergingLegend, maxAbs, paintBlock } from './paint.ts';
+import { divergingLegend, maxAbs, paintBlock, paintPicture } from './paint.ts';
+import type { TaskInfo } from '../protocol.ts';
 
 type Describe = (i: number, j: number) => string;
 
@@ -52,31 +53,51 @@ function rangeMax(d: ArrayLike<number>, o: number, n: number): number {
 }
 
 export function createBackpropPanel(client: WorkerClient, digit: () => Float32Array | null): HTMLElement {
-  const label = el('select', { 'data-testid': 'backprop-label', 'aria-label': 'true label' }, ...Array.from({ length: 10 }, (_, k) => el('option', { value: k }, String(k))));
+  // The current model's classes (digits 0..9, or your own classes' names): 'ready' says which.
+  let task: TaskInfo = { kind: 'digits', classes: Array.from({ length: 10 }, (_, k) => String(k)), inputShape: [1, 28, 28], epochs: null };
+  const name = (k: number) => task.classes[k] ?? String(k);
+  const label = el('select', { 'data-testid': 'backprop-label', 'aria-label': 'true label' }, ...task.classes.map((c, k) => el('option', { value: k }, c)));
   const lr = el('input', { type: 'number', step: 'any', min: '0.0001', max: '10', value: '0.1', 'data-testid': 'backprop-lr', 'aria-label': 'learning rate of the step' });
   const go = el('button', { class: 'primary', 'data-testid': 'backprop-step' }, 'Take one SGD step on my digit');
   const out = el('div', { class: 'backprop', 'data-testid': 'backprop-stages' });
-  const thumb = pixelCanvas(28, 28, 84, 84, { 'data-testid': 'backprop-digit', 'aria-label': 'your digit, as the net sees it' });
+  let thumb = pixelCanvas(28, 28, 84, 84, { 'data-testid': 'backprop-digit', 'aria-label': 'your digit, as the net sees it' });
   const noDigit = el('p', { class: 'hint' }, 'No digit yet: draw one in the Draw panel.');
   const showDigit = () => {
-    const d = digit();
-    noDigit.hidden = d !== null;
-    thumb.hidden = d === null;
-    if (d) paintBlock(thumb.getContext('2d')!, d, 0, 28, 28, 1, 'grey');
+    const d = digit(), shape = task.inputShape;
+    const ok = d !== null && d.length === shape[0] * shape[1] * shape[2];
+    noDigit.hidden = ok;
+    thumb.hidden = !ok;
+    if (ok) paintPicture(thumb.getContext('2d')!, d, 0, shape);
   };
+  client.on('ready', (m) => {
+    const changed = m.task.classes.join('\n') !== task.classes.join('\n') || m.task.inputShape.join() !== task.inputShape.join();
+    task = m.task;
+    if (!changed) return;
+    label.replaceChildren(...task.classes.map((c, k) => el('option', { value: k }, c)));
+    const next = pixelCanvas(task.inputShape[2], task.inputShape[1], 84, 84, { 'data-testid': 'backprop-digit', 'aria-label': `your ${task.kind === 'classes' ? 'picture' : 'digit'}, as the net sees it` });
+    go.textContent = task.kind === 'classes' ? 'Take one SGD step on my picture' : 'Take one SGD step on my digit';
+    intro.textContent = task.kind === 'classes' ? INTRO.replace('Draw a digit in the Draw panel', 'Draw or upload a picture in the Draw panel') : INTRO;
+    thumb.replaceWith(next);
+    thumb = next;
+    noDigit.textContent = task.kind === 'classes' ? 'No picture yet: draw or upload one in the Draw panel.' : 'No digit yet: draw one in the Draw panel.';
+    out.replaceChildren();
+    showDigit();
+  });
   window.addEventListener('panel-open', showDigit);
   showDigit();
+  const INTRO = 'Draw a digit in the Draw panel, say what it really is, and take one step of gradient descent on it alone. The gradient of the loss flows from the output back to the first layer; step through the stages below, each one layer\'s own backward pass (previous / next, or the arrow keys), computed on a double-precision copy of the weights with miniconv\'s naive kernels (the training run is not changed).';
+  const intro = el('p', { class: 'intro' }, INTRO);
   const readout = el('div', { class: 'readout', 'aria-live': 'polite', 'data-testid': 'backprop-readout' }, 'Hover over a picture to read its numbers.');
   const element = el('div', { class: 'panel-body' },
-    el('p', { class: 'intro' }, 'Draw a digit in the Draw panel, say what it really is, and take one step of gradient descent on it alone. The gradient of the loss flows from the output back to the first layer; step through the stages below, each one layer\'s own backward pass (previous / next, or the arrow keys), computed on a double-precision copy of the weights with miniconv\'s naive kernels (the training run is not changed).'),
+    intro,
     el('div', { class: 'controls' }, el('figure', { class: 'heat-fig' }, thumb, noDigit), el('label', { class: 'field' }, el('span', {}, 'true label'), label), el('label', { class: 'field' }, el('span', {}, 'learning rate'), lr), go),
     readout, out);
   element.tabIndex = -1;
 
   /** One step on the drawn digit (on a fresh untrained net when `fresh`). */
   const run = async (fresh = false) => {
-    const d = digit();
-    if (!d) { showMessage('backprop: draw a digit in the Draw panel first', 'error'); return; }
+    const d = digit(), shape = task.inputShape;
+    if (!d || d.length !== shape[0] * shape[1] * shape[2]) { showMessage(`backprop: ${task.kind === 'classes' ? 'draw or upload a picture' : 'draw a digit'} in the Draw panel first`, 'error'); return; }
     const rate = Number(lr.value);
     if (!(rate > 0 && rate <= 10)) { showMessage(`backprop: the learning rate must be a number in (0, 10], got ${lr.value}`, 'error'); return; }
     showMessage('');
@@ -120,8 +141,8 @@ export function createBackpropPanel(client: WorkerClient, digit: () => Float32Ar
     // The result first: what the step did.
     parts.push(el('section', { class: 'stage result', 'data-testid': 'backprop-result' },
       el('h3', {}, 'What one step did'),
-      el('p', {}, `P(true label ${y}) went from ${(r.probs[y] * 100).toFixed(2)}% to `, el('strong', { 'data-testid': 'backprop-p-after', 'data-p-before': r.probs[y], 'data-p-after': r.probsAfter[y] }, `${(r.probsAfter[y] * 100).toFixed(2)}%`),
-        `; the loss -log P(${y}) from ${r.loss.toFixed(4)} to ${r.lossAfter.toFixed(4)} (learning rate ${fmt(r.lr)}).`),
+      el('p', {}, `P(true label ${name(y)}) went from ${(r.probs[y] * 100).toFixed(2)}% to `, el('strong', { 'data-testid': 'backprop-p-after', 'data-p-before': r.probs[y], 'data-p-after': r.probsAfter[y] }, `${(r.probsAfter[y] * 100).toFixed(2)}%`),
+        `; the loss -log P(${name(y)}) from ${r.loss.toFixed(4)} to ${r.lossAfter.toFixed(4)} (learning rate ${fmt(r.lr)}).`),
       el('p', { 'data-testid': 'backprop-sizes' }, sizesInWords(r, fresh)),
       probsTable(r)));
     if (r.confident) parts.push(confidentNote(r));
@@ -157,14 +178,14 @@ export function createBackpropPanel(client: WorkerClient, digit: () => Float32Ar
   /** A confident prediction teaches nothing by itself: say why, and offer what does. */
   function confidentNote(r: BackpropReport): HTMLElement {
     const y = r.label, u = r.runnerUp;
-    const runnerUp = el('button', { 'data-testid': 'backprop-runner-up' }, `Step with label ${u} instead (the runner-up, ${(r.probs[u] * 100).toPrecision(2)}%)`);
+    const runnerUp = el('button', { 'data-testid': 'backprop-runner-up' }, `Step with label ${name(u)} instead (the runner-up, ${(r.probs[u] * 100).toPrecision(2)}%)`);
     const fresh = el('button', { 'data-testid': 'backprop-fresh' }, 'Step on a fresh, untrained net');
     const larger = el('button', { 'data-testid': 'backprop-larger-lr' }, `Step with a 10x larger learning rate (${fmt(Math.min(10, r.lr * 10))})`);
     runnerUp.addEventListener('click', () => { label.value = String(u); run(); });
     fresh.addEventListener('click', () => run(true));
     larger.addEventListener('click', () => { lr.value = String(Math.min(10, r.lr * 10)); run(); });
     return el('section', { class: 'stage note', 'data-testid': 'backprop-confident' },
-      el('h3', {}, `The net is already ${(r.probs[y] * 100).toFixed(2)}% sure this is a ${y}`),
+      el('h3', {}, `The net is already ${(r.probs[y] * 100).toFixed(2)}% sure this is a ${name(y)}`),
       el('p', {}, `The gradient of the loss is p - onehot(label): with P(${y}) that close to 1 every entry is nearly 0, and so is every gradient below it. One step on this digit cannot change much. To see learning happen:`),
       el('div', { class: 'buttons' }, runnerUp, fresh, larger));
   }
@@ -172,21 +193,22 @@ export function createBackpropPanel(client: WorkerClient, digit: () => Float32Ar
   /** A few held-out digits through the same step: P(their label) before and after. */
   function othersView(r: BackpropReport): HTMLElement {
     const o = r.others!, K = r.probs.length;
+    const shape = task.inputShape, per = shape[0] * shape[1] * shape[2];
     const cells = o.labels.map((t, i) => {
-      const c = pixelCanvas(28, 28, 56, 56, { 'aria-label': `held-out digit ${i}, a ${t}` });
-      paintBlock(c.getContext('2d')!, o.pixels, i * 784, 28, 28, 1, 'grey');
+      const c = pixelCanvas(shape[2], shape[1], 56, 56, { 'aria-label': `held-out picture ${i}, a ${name(t)}` });
+      paintPicture(c.getContext('2d')!, o.pixels, i * per, shape);
       const b = o.before[i * K + t], a = o.after[i * K + t];
-      return el('figure', { class: 'heat-fig other' }, c, el('figcaption', {}, `a ${t}: P ${(b * 100).toFixed(2)}% → ${(a * 100).toFixed(2)}% (${a >= b ? '+' : ''}${((a - b) * 100).toPrecision(2)})`));
+      return el('figure', { class: 'heat-fig other' }, c, el('figcaption', {}, `a ${name(t)}: P ${(b * 100).toFixed(2)}% → ${(a * 100).toFixed(2)}% (${a >= b ? '+' : ''}${((a - b) * 100).toPrecision(2)})`));
     });
     return el('section', { class: 'stage', 'data-testid': 'backprop-heldout' },
-      el('h3', {}, 'The same step, seen on held-out digits'),
+      el('h3', {}, `The same step, seen on held-out ${task.kind === 'classes' ? 'pictures' : 'digits'}`),
       el('p', { class: 'hint' }, 'Every weight moved, so the net changed for every picture, not only yours: the probability each of these gives its own label, before and after the one step.'),
       el('div', { class: 'pics' }, ...cells));
   }
 
   function probsTable(r: BackpropReport): HTMLElement {
     return el('div', { class: 'scroll' }, el('table', { class: 'matrix' },
-      el('thead', {}, el('tr', {}, el('th', {}, 'class'), ...Array.from({ length: r.probs.length }, (_, k) => el('th', {}, String(k))))),
+      el('thead', {}, el('tr', {}, el('th', {}, 'class'), ...Array.from({ length: r.probs.length }, (_, k) => el('th', {}, name(k))))),
       el('tbody', {},
         el('tr', {}, el('th', {}, 'P before'), ...Array.from(r.probs, (p) => el('td', {}, `${(p * 100).toFixed(1)}%`))),
         el('tr', {}, el('th', {}, 'P after'), ...Array.from(r.probsAfter, (p, k) => el('td', { class: k === r.label ? 'diag' : '' }, `${(p * 100).toFixed(1)}%`))))));

@@ -6,13 +6,16 @@
 import { DIGIT_SIZE, rgbaToGrey, toMnistDigit } from 'miniconv/digits';
 import type { Activations, LayerActivation, Plain } from '../inspect-net.ts';
 import type { WorkerClient } from './client.ts';
-import { el, fmt, pixelCanvas } from './dom.ts';
+import { el, fmt, pixelCanvas, showMessage } from './dom.ts';
 import { divergingLegend, greyLegend, maxAbs, paintBlock } from './paint.ts';
 import { createNetworkOverview } from './network-overview.ts';
 import type { ExploreCase } from './explorer-panel.ts';
 import { MAX_SIDE } from '../explorer-math.ts';
 import { createNumberPad } from './number-pad.ts';
 import { drawStrokes } from './strokes.ts';
+import type { TaskInfo } from '../protocol.ts';
+import { paintPicture } from './paint.ts';
+import { canvasRgba, fileBitmap, toInput } from './pictures.ts';
 
 const PAD = 280; // drawing pad size in canvas pixels
 const PREDICT_EVERY_MS = 120;
@@ -27,7 +30,12 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
   const clearPad = () => { ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, PAD, PAD); };
   clearPad();
   const clear = el('button', { 'data-testid': 'draw-clear' }, 'Clear');
-  const netInput = pixelCanvas(DIGIT_SIZE, DIGIT_SIZE, 140, 140, { 'data-testid': 'net-input', 'aria-label': 'the 28x28 input the network sees' });
+  // A picture of your own onto the pad (fitted inside it, on white): the pad is then read as a drawing is.
+  const upload = el('input', { type: 'file', accept: 'image/*', id: 'draw-upload', 'data-testid': 'draw-upload' });
+  const uploadLabel = el('label', { for: 'draw-upload', class: 'link upload-link' }, 'or upload a picture', upload);
+  let task: TaskInfo = { kind: 'digits', classes: Array.from({ length: 10 }, (_, k) => String(k)), inputShape: [1, 28, 28], epochs: null };
+  const inputCanvas = (shape: readonly number[]) => pixelCanvas(shape[2], shape[1], 140, 140, { 'data-testid': 'net-input', 'aria-label': `the ${shape.join(' x ')} input the network sees` });
+  let netInput = inputCanvas(task.inputShape);
   const prediction = el('div', { class: 'prediction', 'data-testid': 'prediction', 'aria-live': 'polite' }, '–');
   const probabilities = el('div', { class: 'probs', 'data-testid': 'probabilities' });
   const maps = el('div', { class: 'maps', 'data-testid': 'feature-maps' });
@@ -37,13 +45,18 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
     const l = current?.layers.find((m) => m.layer === layer);
     return current && l?.madeBy ? exploreButton(current, l.madeBy, k, 'network-explore') : [];
   });
+  const DIGIT_INTRO = 'Draw a digit. The network in training (its weights right now) reads it after the same preprocessing as miniconv predict: the strokes are scaled into a 20x20 box and centred by their centre of mass in 28x28, white on black, as the MNIST digits were made.';
+  const intro = el('p', { class: 'intro', 'data-testid': 'draw-intro' }, DIGIT_INTRO);
+  const seen = el('div', { class: 'seen' }, el('h3', {}, 'What the net sees'), netInput);
+  const numberPad = createNumberPad(client);
+  const numberPadOff = el('p', { class: 'hint', 'data-testid': 'number-pad-off', hidden: true }, 'Write a number: the number pad reads digits, so it rests while the page\'s model is one of your classes. Train on the digits (Train panel) to use it again.');
   const element = el('div', { class: 'panel-body' },
-    el('p', { class: 'intro' }, 'Draw a digit. The network in training (its weights right now) reads it after the same preprocessing as miniconv predict: the strokes are scaled into a 20x20 box and centred by their centre of mass in 28x28, white on black, as the MNIST digits were made.'),
+    intro,
     el('div', { class: 'draw-row' },
-      el('div', { class: 'pad-box' }, pad, el('div', { class: 'buttons' }, clear)),
-      el('div', { class: 'seen' }, el('h3', {}, 'What the net sees'), netInput),
+      el('div', { class: 'pad-box' }, pad, el('div', { class: 'buttons' }, clear, uploadLabel)),
+      seen,
       el('div', { class: 'answer' }, el('h3', {}, 'Prediction'), prediction, probabilities)),
-    createNumberPad(client),
+    numberPad, numberPadOff,
     el('h3', {}, 'The whole network at a glance'), overview.element,
     el('h3', {}, 'Feature maps of every layer for your digit'), maps, kernelView);
 
@@ -53,6 +66,11 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
 
   const readPad = (): Float32Array | null => {
     const rgba = ctx.getImageData(0, 0, PAD, PAD).data;
+    if (task.kind === 'classes') {
+      // A picture of your classes: the pad as `miniconv predict` reads a PNG for that model (pictureToInput).
+      if (!rgba.some((v, i) => i % 4 !== 3 && v < 250)) return null; // a blank pad: nothing to read yet
+      return toInput(canvasRgba(pad), task.inputShape);
+    }
     try {
       return toMnistDigit(rgbaToGrey(rgba, PAD, PAD), PAD, PAD, 'drawing pad');
     } catch {
@@ -64,7 +82,8 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
     last = performance.now();
     digit = readPad();
     onDigit(digit);
-    paintBlock(netInput.getContext('2d')!, digit ?? new Float32Array(784), 0, DIGIT_SIZE, DIGIT_SIZE, 1, 'grey');
+    const shape = task.inputShape;
+    paintPicture(netInput.getContext('2d')!, digit ?? new Float32Array(shape[0] * shape[1] * shape[2]), 0, shape);
     if (!digit) {
       prediction.textContent = '–';
       probabilities.replaceChildren();
@@ -87,7 +106,7 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
     // The feature maps (a hundred small pictures) are redrawn when the stroke ends, not during it.
     if (!strokes.drawing()) {
       showMaps(r.activations);
-      if (digit) overview.update(r.activations, digit, r.probs);
+      if (digit) overview.update(r.activations, digit, r.probs, task.inputShape, task.classes);
     }
     element.dataset.predicted = String(argmax(r.probs));
     if (again) { again = false; void predict(); }
@@ -112,16 +131,51 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
   client.on('progress', () => {
     if (digit && !element.closest('[hidden]') && performance.now() - lastRefresh > 1000) { lastRefresh = performance.now(); void predict(); }
   });
-  client.on('ready', () => { if (digit) void predict(); });
+  client.on('ready', (m) => {
+    const changed = m.task.kind !== task.kind || m.task.inputShape.join() !== task.inputShape.join() || m.task.classes.join('\n') !== task.classes.join('\n');
+    task = m.task;
+    if (changed) {
+      const own = task.kind === 'classes';
+      intro.textContent = own
+        ? `Draw or upload a picture for the network of your classes (${task.classes.join(', ')}). It reads the pad as miniconv predict reads a picture for that model: the square pad made ${task.inputShape[1]}x${task.inputShape[2]} (area averaging), ${task.inputShape[0] === 3 ? 'in colour' : 'in grey'}; then its first layer standardises it.`
+        : DIGIT_INTRO;
+      numberPad.hidden = own;
+      numberPadOff.hidden = !own;
+      const next = inputCanvas(task.inputShape);
+      netInput.replaceWith(next);
+      netInput = next;
+      mapsKey = '';
+      overview.clear();
+    }
+    if (digit || changed) void predict();
+  });
+  upload.addEventListener('change', async () => {
+    const f = upload.files?.[0];
+    upload.value = '';
+    if (!f) return;
+    try {
+      const bitmap = await fileBitmap(f);
+      const k = Math.min(PAD / bitmap.width, PAD / bitmap.height), w = bitmap.width * k, h = bitmap.height * k;
+      clearPad();
+      ctx.drawImage(bitmap, (PAD - w) / 2, (PAD - h) / 2, w, h);
+      bitmap.close();
+      showMessage('');
+      void predict();
+    } catch (e) {
+      showMessage((e as Error).message, 'error');
+    }
+  });
 
   function showPrediction(probs: Float32Array): void {
     const best = argmax(probs);
-    prediction.replaceChildren(el('span', { class: 'digit' }, String(best)), el('span', { class: 'conf' }, ` ${(probs[best] * 100).toFixed(1)}% sure`));
+    const name = (k: number) => task.classes[k] ?? String(k);
+    probabilities.classList.toggle('named', task.kind === 'classes');
+    prediction.replaceChildren(el('span', { class: task.kind === 'classes' ? 'digit class-name' : 'digit' }, name(best)), el('span', { class: 'conf' }, ` ${(probs[best] * 100).toFixed(1)}% sure`));
     probabilities.replaceChildren(...Array.from(probs, (p, k) => {
       const bar = el('span', { class: 'bar' });
       bar.style.width = `${(p * 100).toFixed(1)}%`;
-      return el('div', { class: `prob${k === best ? ' best' : ''}`, title: `P(${k}) = ${p}` },
-        el('span', { class: 'k' }, String(k)), el('span', { class: 'track' }, bar), el('span', { class: 'p' }, `${(p * 100).toFixed(1)}%`));
+      return el('div', { class: `prob${k === best ? ' best' : ''}`, title: `P(${name(k)}) = ${p}` },
+        el('span', { class: 'k' }, name(k)), el('span', { class: 'track' }, bar), el('span', { class: 'p' }, `${(p * 100).toFixed(1)}%`));
     }));
   }
 
@@ -155,7 +209,7 @@ export function createDrawPanel(client: WorkerClient, onDigit: (pixels: Float32A
       const cell = last ? 28 : 6;
       const c = pixelCanvas(s[1], 1, Math.min(600, s[1] * cell), 14, { title: `${l.layer}: ${s[1]} values` });
       // The class scores get their class labels under them.
-      const labels = last ? el('div', { class: 'class-labels', 'data-testid': 'class-labels' }, ...Array.from({ length: s[1] }, (_, k) => el('span', { style: `width:${cell}px` }, String(k)))) : null;
+      const labels = last ? el('div', { class: 'class-labels', 'data-testid': 'class-labels' }, ...Array.from({ length: s[1] }, (_, k) => el('span', { style: `width:${cell}px`, title: task.classes[k] ?? String(k) }, (task.classes[k] ?? String(k)).slice(0, 3)))) : null;
       setPainter((a) => {
         const y = own(a), scale = maxAbs(y);
         paintBlock(c.getContext('2d')!, y, 0, 1, s[1], scale, 'diverging');

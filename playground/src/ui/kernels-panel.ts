@@ -5,7 +5,7 @@
 import type { KernelData, Progress } from '../protocol.ts';
 import type { WorkerClient } from './client.ts';
 import { el, fmt, lazyDraw } from './dom.ts';
-import { divergingLegend, maxAbs, paintBlock } from './paint.ts';
+import { divergingLegend, maxAbs, paintBlock, paintColorKernels } from './paint.ts';
 
 const CELL = 8; // css pixels per weight
 
@@ -34,20 +34,33 @@ export function createKernelsPanel(client: WorkerClient): HTMLElement {
   let shapeKey = '';
   const draw1 = (k: KernelData) => {
     const [F, C, KH, KW] = k.shape;
+    // A layer that reads a colour picture: each kernel as one colour picture (its R, G, B weights as
+    // the red, green and blue of each square), as `miniconv inspect` draws a colour model's first layer.
+    const color = C === 3;
+    const cols = color ? KW : KW * C;
     const key = k.shape.join('x');
     if (key !== shapeKey) {
       shapeKey = key;
       canvases = [];
+      layer1.dataset.colour = String(color);
       layer1.replaceChildren(...Array.from({ length: F }, (_, f) => {
-        const w = el('canvas', { width: KW * C, height: KH, class: 'pixels', 'data-filter': f, title: `filter ${f}: weights` });
-        const g = el('canvas', { width: KW * C, height: KH, class: 'pixels grad', title: `filter ${f}: gradient` });
-        for (const c of [w, g]) { c.style.width = `${KW * C * CELL}px`; c.style.height = `${KH * CELL}px`; }
+        const w = el('canvas', { width: cols, height: KH, class: 'pixels', 'data-filter': f, title: `filter ${f}: weights` });
+        const g = el('canvas', { width: cols, height: KH, class: 'pixels grad', title: `filter ${f}: gradient` });
+        for (const c of [w, g]) { c.style.width = `${cols * CELL}px`; c.style.height = `${KH * CELL}px`; }
         canvases.push({ w, g });
         return el('figure', { class: 'kernel' }, w, g, el('figcaption', {}, `${f}: w | dw`));
       }));
     }
     const sw = maxAbs(k.weight), sg = maxAbs(k.grad);
     const per = C * KH * KW;
+    if (color) {
+      for (let f = 0; f < F; f++) {
+        paintColorKernels(canvases[f].w.getContext('2d')!, k.weight.subarray(f * per, (f + 1) * per), [1, 3, KH, KW], sw);
+        paintColorKernels(canvases[f].g.getContext('2d')!, k.grad.subarray(f * per, (f + 1) * per), [1, 3, KH, KW], sg);
+      }
+      legend1.replaceChildren(colorNote(sw, 'weights'), colorNote(sg, 'gradient (last batch)'));
+      return;
+    }
     for (let f = 0; f < F; f++) {
       for (let c = 0; c < C; c++) {
         paintBlock(canvases[f].w.getContext('2d')!, k.weight, f * per + c * KH * KW, KH, KW, sw, 'diverging', c * KW, 0);
@@ -87,6 +100,19 @@ export function createKernelsPanel(client: WorkerClient): HTMLElement {
     if (!s) return;
     const [F, C, KH, KW] = s.shape;
     const gap = 1;
+    const scale = Math.max(...snaps.map((t) => maxAbs(t.weight)));
+    if (C === 3) { // colour kernels, one picture per filter
+      film.width = F * (KW + gap);
+      film.height = KH;
+      film.style.width = `${film.width * 8}px`;
+      const ctx = film.getContext('2d')!;
+      ctx.fillStyle = '#fff';
+      ctx.fillRect(0, 0, film.width, film.height);
+      paintColorKernels(ctx, s.weight, s.shape, scale, gap);
+      filmLabel.textContent = `${s.label.startsWith('step') ? s.label : `${s.label} (step ${s.step})`}, snapshot ${Number(slider.value) + 1} of ${snaps.length}`;
+      filmLegend.replaceChildren(colorNote(scale, 'weights, one scale for all snapshots'));
+      return;
+    }
     film.width = F * (KW * C + gap);
     film.height = KH;
     film.style.width = `${film.width * 8}px`;
@@ -94,7 +120,6 @@ export function createKernelsPanel(client: WorkerClient): HTMLElement {
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, film.width, film.height);
     // One scale for every snapshot (the largest weight of all): later kernels are visibly stronger.
-    const scale = Math.max(...snaps.map((t) => maxAbs(t.weight)));
     for (let f = 0; f < F; f++) for (let c = 0; c < C; c++) paintBlock(ctx, s.weight, (f * C + c) * KH * KW, KH, KW, scale, 'diverging', f * (KW * C + gap) + c * KW, 0);
     filmLabel.textContent = `${s.label.startsWith('step') ? s.label : `${s.label} (step ${s.step})`}, snapshot ${Number(slider.value) + 1} of ${snaps.length}`;
     filmLegend.replaceChildren(divergingLegend(scale, `weights, one scale for all snapshots (max |w| ${fmt(scale, 3)})`));
@@ -110,4 +135,10 @@ export function createKernelsPanel(client: WorkerClient): HTMLElement {
     redrawFilm();
   });
   return element;
+}
+
+/** The scale of colour kernels: each of R, G, B from none (-scale) through half (0, grey) to full (+scale). */
+function colorNote(scale: number, what: string): HTMLElement {
+  return el('span', { class: 'legend', 'data-testid': 'colour-legend', title: `${what}: each channel -${fmt(scale, 3)} (none of that colour) … 0 (grey) … +${fmt(scale, 3)} (all of it)` },
+    el('span', { class: 'legend-what' }, `${what} in colour: the red, green and blue weights of each square, grey = 0, scale ±${fmt(scale, 3)}`));
 }

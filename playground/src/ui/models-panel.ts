@@ -36,14 +36,16 @@ export function createModelsPanel(client: WorkerClient): HTMLElement {
     const f = ev.dataTransfer?.files[0];
     if (f) void load(f);
   });
+  let fileName = 'digits.json';
   client.on('ready', (m) => {
+    fileName = m.task.kind === 'classes' ? 'my-classes.json' : 'digits.json';
     current.textContent = `In the page now: ${m.model}, ${m.params.toLocaleString('en-US')} weights.`;
     if (m.model.endsWith('(loaded)')) showMessage(`loaded ${m.model.replace(/ \(loaded\)$/, '')}: train, draw or look at its kernels`);
   });
   download.addEventListener('click', async () => {
     const text = await client.save();
     const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-    const a = el('a', { href: url, download: 'digits.json' });
+    const a = el('a', { href: url, download: fileName });
     document.body.append(a);
     a.click();
     a.remove();

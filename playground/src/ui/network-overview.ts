@@ -6,13 +6,14 @@
 
 import type { Activations, LayerActivation } from '../inspect-net.ts';
 import { el, pixelCanvas } from './dom.ts';
-import { maxAbs, paintBlock } from './paint.ts';
+import { maxAbs, paintBlock, paintPicture } from './paint.ts';
 
 const MAX_MAPS = 16;
 const MAP = 26; // css pixels per map
 const SVG = 'http://www.w3.org/2000/svg';
 
-export interface NetworkOverview { element: HTMLElement; update(a: Activations, digit: Float32Array, probs: Float32Array): void; clear(): void }
+/** `update`: the input (of shape `inputShape`, default a 28x28 digit) and the class names (default 0..9). */
+export interface NetworkOverview { element: HTMLElement; update(a: Activations, digit: Float32Array, probs: Float32Array, inputShape?: readonly number[], names?: readonly string[]): void; clear(): void }
 
 /**
  * `explore(layer, k)`: the controls that open map k of a layer in the convolution explorer (none
@@ -77,21 +78,22 @@ export function createNetworkOverview(explore: (layer: string, k: number) => HTM
   return {
     element,
     clear() { key = ''; columns.replaceChildren(); svg.replaceChildren(); actions.replaceChildren(); selected = null; },
-    update(a, digit, probs) {
+    update(a, digit, probs, inputShape = [1, 28, 28], names = []) {
       layers = a.layers.filter((l) => l.type !== 'Flatten' && l !== a.layers[a.layers.length - 1]);
       const conv = a.convOptions;
       groupsOf = (col) => conv[layers[col - 1].layer]?.groups ?? 1;
-      const k = layers.map((l) => `${l.layer}:${l.y.shape.join('x')}`).join(',');
+      const k = `${inputShape.join('x')}|${layers.map((l) => `${l.layer}:${l.y.shape.join('x')}`).join(',')}`;
       if (k !== key) {
         key = k;
         selected = null;
         actions.replaceChildren();
         cells = [];
         const column = (title: string, items: HTMLElement[]) => el('div', { class: 'net-col' }, el('div', { class: 'net-title' }, title), ...items);
-        const digitCanvas = pixelCanvas(28, 28, MAP * 1.6, MAP * 1.6);
-        const digitButton = el('button', { class: 'map', 'aria-label': 'your digit' }, digitCanvas) as HTMLButtonElement;
+        const digitCanvas = pixelCanvas(inputShape[2], inputShape[1], MAP * 1.6, MAP * 1.6);
+        const what = inputShape.join() === '1,28,28' ? 'digit' : 'picture';
+        const digitButton = el('button', { class: 'map', 'aria-label': `your ${what}` }, digitCanvas) as HTMLButtonElement;
         cells.push([digitButton]);
-        const cols = [column('digit', [digitButton])];
+        const cols = [column(what, [digitButton])];
         layers.forEach((l, li) => {
           const s = l.y.shape;
           const n = s.length === 4 ? Math.min(MAX_MAPS, s[1]) : 1;
@@ -110,7 +112,7 @@ export function createNetworkOverview(explore: (layer: string, k: number) => HTM
         columns.replaceChildren(...cols);
       }
       // Paint (every update: the weights change as the net trains).
-      paintBlock((cells[0][0].firstChild as HTMLCanvasElement).getContext('2d')!, digit, 0, 28, 28, 1, 'grey');
+      paintPicture((cells[0][0].firstChild as HTMLCanvasElement).getContext('2d')!, digit, 0, inputShape);
       layers.forEach((l, li) => {
         const s = l.y.shape, y = l.y.data;
         const scale = maxAbs(y);
@@ -125,7 +127,7 @@ export function createNetworkOverview(explore: (layer: string, k: number) => HTM
       scores.replaceChildren(...Array.from(probs, (p, c) => {
         const bar = el('span', { class: 'bar' });
         bar.style.width = `${(p * 100).toFixed(1)}%`;
-        return el('div', { class: `prob${c === best ? ' best' : ''}` }, el('span', { class: 'k' }, String(c)), el('span', { class: 'track' }, bar), el('span', { class: 'p' }, `${(p * 100).toFixed(0)}%`));
+        return el('div', { class: `prob${c === best ? ' best' : ''}` }, el('span', { class: 'k' }, names[c] ?? String(c)), el('span', { class: 'track' }, bar), el('span', { class: 'p' }, `${(p * 100).toFixed(0)}%`));
       }));
       if (selected) { drawLines(); actions.replaceChildren(...explore(layers[selected.col - 1].layer, selected.k)); }
     },

@@ -1,7 +1,7 @@
 // Drawing numbers as pictures: cheap (one putImageData per image), with the diverging colour map
 // of `miniconv inspect` (src/inspect/colormap.ts) for values with a sign and grey for activations.
 
-import { DIVERGING_CENTER, DIVERGING_NEGATIVE, DIVERGING_POSITIVE, divergingColor } from 'miniconv';
+import { DIVERGING_CENTER, DIVERGING_NEGATIVE, DIVERGING_POSITIVE, divergingColor, channelsColor } from 'miniconv';
 import { el, fmt } from './dom.ts';
 
 // The diverging map as a 513-entry lookup table, so that painting does no interpolation per pixel.
@@ -45,6 +45,42 @@ export function paintBlock(
 }
 
 /** The legend of the diverging map: a colour bar from -scale through 0 to +scale, with its numbers. */
+/**
+ * An input picture of shape (C, H, W), values 0..1: grey for one channel, colour (R, G, B planes)
+ * for three, at (x0, y0) of the canvas.
+ */
+export function paintPicture(ctx: CanvasRenderingContext2D, data: ArrayLike<number>, offset: number, shape: readonly number[], x0 = 0, y0 = 0): void {
+  const [C, H, W] = shape;
+  if (C !== 3) { paintBlock(ctx, data, offset, H, W, 1, 'grey', x0, y0); return; }
+  const img = ctx.createImageData(W, H);
+  for (let p = 0; p < H * W; p++) {
+    for (let c = 0; c < 3; c++) img.data[4 * p + c] = Math.round(255 * Math.max(0, Math.min(1, data[offset + c * H * W + p])));
+    img.data[4 * p + 3] = 255;
+  }
+  ctx.putImageData(img, x0, y0);
+}
+
+/**
+ * A layer's kernels that read a colour picture (F, 3, KH, KW) as colour pictures, one per filter
+ * side by side (with a gap): the library's channelsColor (`miniconv inspect` draws them so), on the
+ * symmetric scale [-scale, +scale].
+ */
+export function paintColorKernels(ctx: CanvasRenderingContext2D, data: ArrayLike<number>, shape: readonly number[], scale: number, gap = 1, x0 = 0, y0 = 0): void {
+  const [F, , KH, KW] = shape;
+  const img = ctx.createImageData(KW, KH);
+  for (let f = 0; f < F; f++) {
+    for (let m = 0; m < KH; m++) {
+      for (let n = 0; n < KW; n++) {
+        const at = (c: number) => data[((f * 3 + c) * KH + m) * KW + n];
+        const rgb = channelsColor(at(0), at(1), at(2), scale);
+        const q = 4 * (m * KW + n);
+        img.data[q] = rgb[0]; img.data[q + 1] = rgb[1]; img.data[q + 2] = rgb[2]; img.data[q + 3] = 255;
+      }
+    }
+    ctx.putImageData(img, x0 + f * (KW + gap), y0);
+  }
+}
+
 export function divergingLegend(scale: number, what: string): HTMLElement {
   const css = (c: readonly number[]) => `rgb(${c.join(',')})`;
   const bar = el('span', { class: 'legend-bar', 'aria-hidden': 'true' });
@@ -106,7 +142,9 @@ export function lineChart(canvas: HTMLCanvasElement, series: Series[], opts: { y
   ctx.fillText(`step ${fmt(x0)}`, left, ch - 4);
   ctx.textAlign = 'right';
   ctx.fillText(`step ${fmt(x1)}`, cw - right, ch - 4);
-  // Vertical marks (epoch ends, a change of learning rate), labelled at the top of the plot.
+  // Vertical marks (epoch ends, a change of learning rate), labelled at the top of the plot; a label
+  // that would run into the one before it is left out (many short epochs), the line stays.
+  let labelEnd = -Infinity;
   for (const m of opts.marks ?? []) {
     if (m.x < x0 || m.x > x1) continue;
     ctx.strokeStyle = ctx.fillStyle = m.color ?? '#999';
@@ -114,7 +152,10 @@ export function lineChart(canvas: HTMLCanvasElement, series: Series[], opts: { y
     ctx.beginPath(); ctx.moveTo(X(m.x), top); ctx.lineTo(X(m.x), ch - bottom); ctx.stroke();
     ctx.setLineDash([]);
     ctx.textAlign = 'left';
-    ctx.fillText(m.label, Math.min(X(m.x) + 2, cw - right - ctx.measureText(m.label).width), top + 10);
+    const at = Math.min(X(m.x) + 2, cw - right - ctx.measureText(m.label).width);
+    if (at < labelEnd + 4 && !m.color) continue;
+    ctx.fillText(m.label, at, top + 10);
+    labelEnd = at + ctx.measureText(m.label).width;
   }
   ctx.textAlign = 'left';
   let legendX = left + ctx.measureText(opts.title).width + 12;

@@ -3,7 +3,7 @@
 
 import { AUGMENT_NAMES, type AugmentName, DEFAULT_CONFIG, MODEL_NAMES, type ModelName, type RunConfig, checkConfig } from '../models.ts';
 
-export const PANELS = ['train', 'kernels', 'draw', 'backprop', 'explorer', 'models'] as const;
+export const PANELS = ['train', 'kernels', 'draw', 'backprop', 'explorer', 'models', 'classes'] as const;
 export type PanelName = (typeof PANELS)[number];
 
 /** threads: the URL's ?threads=1 or 2 (absent: as many as the page can use, see worker.ts). */
