@@ -17,7 +17,7 @@
 // It is written to a temporary name and renamed into place, so a reader never sees half a file.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../src/io/model-file.ts';
@@ -94,11 +94,27 @@ function sourceKey(dir: string, version: string): Buffer {
 export function encodeDigitsFromJson(dir: string): DigitCodes {
   const codes: Uint8Array[] = [];
   const firstSeen = new Map<number, number>(); // float32 value -> code in order of first appearance
+  // One read buffer and one code buffer serve all ten files, so the first run leaves no 2 MB buffer per
+  // file for the collector (the first run's peak memory, issue 27 §4).
+  let text = new Uint8Array(0);
+  let scratch = new Uint8Array(0);
   for (let d = 0; d < 10; d++) {
     const file = join(dir, `${d}.json`);
-    const st = statSync(file);
-    if (!st.isFile() || st.size > 64 * 2 ** 20) throw new Error(`loadDigits: ${file} is not a regular file under 64 MB`);
-    const bytes = readFileSync(file);
+    const refuse = () => new Error(`loadDigits: ${file} is not a regular file under 64 MB`);
+    const pre = statSync(file); // before opening: opening a FIFO would wait for a writer
+    if (!pre.isFile() || pre.size > 64 * 2 ** 20) throw refuse();
+    const fd = openSync(file, 'r');
+    let size: number;
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile() || st.size > 64 * 2 ** 20) throw refuse();
+      if (text.length < st.size) text = new Uint8Array(st.size);
+      size = 0;
+      for (let n; size < st.size && (n = readSync(fd, text, size, st.size - size, null)) > 0;) size += n;
+    } finally {
+      closeSync(fd);
+    }
+    const bytes = text.subarray(0, size);
     const seen = firstSeen.size;
     const code = (v: number): number => { // v's code, in order of first appearance
       const f = Math.fround(v); // the value as the old loader stored it (Float32Array.from)
@@ -110,19 +126,20 @@ export function encodeDigitsFromJson(dir: string): DigitCodes {
       return k;
     };
     // Straight from the bytes into one byte per value (at most one value per 2 bytes: a digit and a comma).
-    let c = new Uint8Array(bytes.length >> 1);
+    if (scratch.length < bytes.length >> 1) scratch = new Uint8Array(bytes.length >> 1);
+    let c = scratch;
     let count = scanDataArray(bytes, (v, i) => { c[i] = code(v); });
     if (count === null) {
       // Another form than { "data": [...] }: forget what the scan saw, and read the file with JSON.parse.
       for (const [v, k] of firstSeen) if (k >= seen) firstSeen.delete(v);
-      const data = (JSON.parse(bytes.toString('utf8')) as { data?: number[] }).data;
+      const data = (JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8')) as { data?: number[] }).data;
       if (!Array.isArray(data)) throw new Error(`loadDigits: ${file} does not hold a 'data' array of 784-pixel images`);
       c = new Uint8Array(data.length);
       for (let i = 0; i < data.length; i++) c[i] = code(data[i]);
       count = data.length;
     }
     if (count % PIXELS !== 0) throw new Error(`loadDigits: ${file} does not hold a 'data' array of 784-pixel images`);
-    c = c.slice(0, count); // its own buffer: the upper-bound one goes
+    c = c.slice(0, count); // its own buffer: the scratch one is reused for the next file
     codes.push(c);
   }
   const sorted = [...firstSeen.keys()].sort((a, b) => a - b);
