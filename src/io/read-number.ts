@@ -313,8 +313,7 @@ export function readNumber(rgba: ArrayLike<number>, width: number, height: numbe
   let found = findMarks(rgba, width, height, source, maxDigits);
   // Small writing (the marks' median height under SMALL_MARK working pixels) is read again enlarged,
   // as far as READ_SIDE allows: a 10-pixel digit has too few columns to cut between its neighbours.
-  const heights = found.marks.map((m) => m.y1 - m.y0 + 1).sort((a, b) => a - b);
-  const zoom = Math.min(SMALL_MARK / heights[heights.length >> 1], READ_SIDE / Math.max(found.W, found.H));
+  const zoom = Math.min(SMALL_MARK / typicalHeight(found.marks), READ_SIDE / Math.max(found.W, found.H));
   if (zoom >= 1.5) found = findMarks(rgba, width, height, source, maxDigits, zoom);
   const { ink, labels, blobs, marks, near, W, H, scale } = found;
   const typical = typicalHeight(marks);

@@ -185,19 +185,19 @@ export class Sequential extends Layer {
 
   /** Activation values of a pass: the sum over the layers, each at the shape the layer before hands it. */
   override activationValues(inputShape: readonly number[]): number {
-    let shape = [...inputShape], total = 0;
-    for (const l of this.layers) {
-      total += l.activationValues(shape);
-      shape = l.outputShape(shape);
-    }
-    return total;
+    return this.sumOverLayers(inputShape, (l, shape) => l.activationValues(shape));
   }
 
   /** Multiply-adds per image: the sum over the layers, each at the shape the layer before hands it. */
   override macs(inputShape: readonly number[]): number {
+    return this.sumOverLayers(inputShape, (l, shape) => l.macs(shape));
+  }
+
+  /** The sum of `f` over the layers, each called with the shape the layer before hands it. */
+  private sumOverLayers(inputShape: readonly number[], f: (layer: Layer, shape: number[]) => number): number {
     let shape = [...inputShape], total = 0;
     for (const l of this.layers) {
-      total += l.macs(shape);
+      total += f(l, shape);
       shape = l.outputShape(shape);
     }
     return total;
