@@ -2,6 +2,7 @@
 // the bundled set (the 2,000 that `npm start` tests on; the model never saw them), not in CI:
 //
 //   npx tsx scripts/measure-read.ts [--model models/digits.json] [--count 200] [--seeds 1,2,3] [--digits 5] [--set test|tune]
+//   (--set tune: --model defaults to models/tune-digits.json, made by scripts/train-tune-model.ts)
 //
 // Four settings, each `count` numbers of `digits` digits per seed (test/number-pictures.ts composes them):
 //   touching     mixed sizes (the number's scale 0.5x-3x of MNIST's 28-pixel frame, each digit's +-25%),
@@ -22,12 +23,14 @@ import { Tensor } from '../src/tensor.ts';
 import { type ComposeOptions, composeNumber, digitImage } from '../test/number-pictures.ts';
 import { editDistance } from '../test/read-number-metrics.ts';
 
-const { values } = parseArgs({ options: { model: { type: 'string', default: 'models/digits.json' }, count: { type: 'string', default: '200' }, seeds: { type: 'string', default: '1,2,3' }, digits: { type: 'string', default: '5' }, set: { type: 'string', default: 'test' } } });
-const { model } = loadModel(values.model!);
+const { values } = parseArgs({ options: { model: { type: 'string' }, count: { type: 'string', default: '200' }, seeds: { type: 'string', default: '1,2,3' }, digits: { type: 'string', default: '5' }, set: { type: 'string', default: 'test' } } });
+// --set tune reads with models/tune-digits.json (scripts/train-tune-model.ts: trained without the tuning digits), unless --model says otherwise.
+values.model ??= values.set === 'tune' ? 'models/tune-digits.json' : 'models/digits.json';
+const { model } = loadModel(values.model);
 model.eval();
 const classify = (x: Float32Array, n: number) => softmax(model.forward(new Tensor([n, 1, 28, 28], x))).data as Float32Array;
 // --set tune composes from the last 1,000 training digits instead (which the reader's verifier never
-// learnt from: scripts/train-read-verifier.ts): for tuning, so that the held-out figures stay unseen.
+// learnt from: scripts/train-read-verifier.ts, nor the tuning model): for tuning, so that the held-out figures stay unseen.
 const split = loadDigits();
 const test = values.set === 'tune' ? takeLast(split.train, 1000) : split.test;
 const count = Number(values.count), len = Number(values.digits);

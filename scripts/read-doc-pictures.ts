@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { PNG } from 'pngjs';
 import { loadDigits } from '../datasets/mnist.ts';
 import { loadModel } from '../src/io/model-file.ts';
-import { findMarks, readNumber, splitCandidates } from '../src/io/read-number.ts';
+import { type InkMap, findNumberMarks, markCuts, markIndex, readNumber } from '../src/io/read-number.ts';
 import { drawBoxes, drawHeatmap } from '../src/io/read-number-draw.ts';
 import { softmax, toFullyConvolutional } from '../src/index.ts';
 import { createRng } from '../src/rng.ts';
@@ -36,20 +36,19 @@ save('docs/img/read-number.png', c.rgba);
 save('docs/img/read-number-boxes.png', drawBoxes(c.rgba, c.width, c.height, r));
 save('docs/img/read-number-heatmap.png', drawHeatmap(c.rgba, c.width, c.height, r, toFullyConvolutional(model).eval()));
 // The candidate cuts: the over-segmentation of each mark that holds more than one digit read.
-const found = findMarks(c.rgba, c.width, c.height);
+const found = findNumberMarks(c.rgba, c.width, c.height);
+const map: InkMap = { ...found, markOf: markIndex(found.marks, found.blobs.length) };
 const cuts = drawBoxes(c.rgba, c.width, c.height, r);
-for (const m of found.marks) {
+found.marks.forEach((m, k) => {
   const inside = r.digits.filter((d) => d.box[0] / found.scale >= m.x0 - 1 && (d.box[0] + d.box[2]) / found.scale <= m.x1 + 2);
-  if (inside.length < 2) continue;
-  const own = new Uint8Array(found.blobs.length + 1);
-  for (const l of m.labels) own[l] = 1;
-  for (const cut of splitCandidates(m, own, found.ink, found.near, found.labels, found.W, found.H).cuts) {
+  if (inside.length < 2) return;
+  for (const cut of markCuts(map, k)) {
     if (!cut.path) continue;
     cut.path.forEach((x, y) => {
       const px = Math.round(x * found.scale), py = Math.round((m.y0 + y) * found.scale);
       if (px < c.width && py < c.height) cuts.set([0, 160, 230, 255], 4 * (py * c.width + px));
     });
   }
-}
+});
 save('docs/img/read-number-cuts.png', cuts);
 console.log(`written ${c.text}, read ${r.text} (${r.digits.map((d) => `${d.digit} ${(100 * d.p).toFixed(1)}%`).join(', ')}); ${r.warnings.join('; ')}`);

@@ -9,18 +9,22 @@
 //   3. merge       pieces of one digit: a mark that overlaps another's columns by half of the narrower
 //                  one, and is vertically within half a height of it (a 5's floating bar, a broken stroke);
 //                  a small fragment (under FRAGMENT of the typical height) beside a mark joined to it
-//   4. split       a mark wider than SPLIT_ASPECT x its height, or read with p < SPLIT_P, or that the
-//                  verifier (read-verifier.ts) doubts is one whole digit, may be several touching
-//                  digits. Over-segmentation: the cheapest path down the mark through its own ink near
-//                  every eighth of its height (a shortest-path cut: it parts touching strokes where the
-//                  ink between them is thinnest, along any line, not only a column). Then dynamic
-//                  programming over the runs of pieces between cuts picks the partition with the best
-//                  total: per segment, log p of the class read, plus VERIFY x the verifier's log P(one
-//                  whole digit) (a classifier reads half a 0 as a confident 1, a 1 touching a 7 as a
-//                  confident 7; the verifier was trained to tell), plus a shape prior (how far its box's
-//                  aspect is from that class's in the training digits), a height prior (a piece much
-//                  shorter than the number's typical digit is likely half of one), minus CUT_COST per stroke width
-//                  of ink each cut severs; kept only if it beats the mark read whole
+//   4. lattice     the number is read as a whole, by the best path through a lattice of candidate digits
+//                  (over-segmentation, then recognition picks the segmentation, as in LeCun et al.'s
+//                  cheque reader). A mark wider than SPLIT_ASPECT x its height, or read with p < SPLIT_P,
+//                  or that the verifier (read-verifier.ts) doubts is one whole digit, may be several
+//                  touching digits: it gets candidate cuts, the cheapest path down the mark through its
+//                  own ink near every eighth of its height (a shortest-path cut: it parts touching strokes
+//                  where the ink between them is thinnest, along any line, not only a column). A candidate
+//                  digit is the ink between two places a digit may begin or end (a mark's edges, its
+//                  cuts): part of a mark, a mark, or neighbouring marks joined (a digit the threshold
+//                  broke in two side by side, which step 3's overlap rule does not join). Dynamic
+//                  programming picks the path with the best total: per digit, log p of the class read,
+//                  plus VERIFY x the verifier's log P(one whole digit) (a classifier reads half a 0 as a
+//                  confident 1, a 1 touching a 7 as a confident 7; the verifier was trained to tell), plus
+//                  a shape prior (how far its box's aspect is from that class's in the training digits),
+//                  a height prior (a piece much shorter than the number's typical digit is likely part
+//                  of one), minus CUT_COST per stroke width of ink each cut severs
 //   5. normalise   each digit as `predict` does its one: cropped with its own ink only, stroke width
 //                  brought to MNIST's, box into 20x20, centre of mass at the centre of 28x28
 //   6. classify    one batch; warnings for digits read with p < UNSURE_P and for unusual sizes
@@ -48,11 +52,14 @@ export const UNSURE_P = 0.7;
 /** A mark narrower than SPLIT_ASPECT x its height, read with p >= SPLIT_P and a "one whole digit" log-probability >= SPLIT_Q, is not tried split. */
 const SPLIT_ASPECT = 0.9, SPLIT_P = 0.9, SPLIT_Q = -0.7;
 /**
- * The split's weights, in units of log p (tuned on numbers composed from the last 1,000 training digits, which the verifier never saw: measure-read --set tune, 2026-12-07):
+ * The weights of step 4's choice, in units of log p (tuned on numbers composed from the last 1,000
+ * training digits, read by a classifier that never saw them: scripts/tune-read.ts, 2026-12-08):
  * VERIFY, of the verifier's log P(one whole digit); SHAPE, of the aspect prior; CUT_COST, per stroke
- * width of ink a cut severs; DIAGONAL, what a cut's sideways step costs (in ink pixels).
+ * width of ink a cut severs. DIAGONAL: what a cut's sideways step costs (in ink pixels).
  */
-const VERIFY = 2, SHAPE = 0.25, CUT_COST = 1.5, DIAGONAL = 0.05;
+const VERIFY = 1, SHAPE = 0.5, CUT_COST = 1.5, DIAGONAL = 0.05;
+/** Marks further apart than JOIN_GAP x the typical height are never read as one digit. */
+const JOIN_GAP = 0.1;
 /** Writing whose marks' median height is under this many working pixels is read again enlarged to it (noisy small digits lose strokes in the threshold). */
 const SMALL_MARK = 48;
 /**
@@ -65,11 +72,12 @@ const ASPECT: ReadonlyArray<[number, number]> = [
 ];
 
 /**
- * The height prior (tuned on --set tune, 2026-12-08): a digit is rarely much shorter than the
- * number's typical one (the median height of its marks), and the halves of a digit cut in two often
- * are (an 8's two loops read as 00, a 6's loop without its stem read as a 0). A candidate whose ink
- * box is under SHORT x the typical height loses HEIGHT x u^2 / 2, u = ln(its height / (SHORT x typical)) / SHORT_SD
- * (SHORT 0.75: digits of one number differ by +-25% in the test compositions, and wide digits are shorter).
+ * The height prior (2026-12-08): a digit is rarely much shorter than the number's typical one (the
+ * median height of its marks), and the halves of a digit cut in two often are (an 8's two loops read
+ * as 00, a 6's loop without its stem read as a 0, a tick the threshold broke off read as a 1). A
+ * candidate whose ink box is under SHORT x the typical height loses HEIGHT x u^2 / 2,
+ * u = ln(its height / (SHORT x typical)) / SHORT_SD (SHORT 0.75: digits of one number differ by +-25%
+ * in the test compositions, and wide digits are shorter).
  */
 const HEIGHT = 1, SHORT = 0.75, SHORT_SD = 0.15;
 /**
@@ -80,15 +88,15 @@ const HEIGHT = 1, SHORT = 0.75, SHORT_SD = 0.15;
 const FRAGMENT = 0.4, FRAGMENT_GAP = 0.15;
 
 /**
- * log p of the class read, plus the shape prior: -SHAPE z^2 / 2, z how many standard deviations the
- * box's aspect is from that class's; and, when the number's typical digit height is given, the height prior (HEIGHT).
+ * log p of the class read, plus the shape prior: -shape z^2 / 2, z how many standard deviations the
+ * box's aspect is from that class's; plus the height prior (HEIGHT) against the number's typical digit height.
  */
-function segmentScore(probs: Float32Array, at: number, box: readonly number[], typical = 0): number {
-  const c = argmax(probs, at);
+function segmentScore(probs: Float32Array, box: readonly number[], typical: number, w: ReadWeights): number {
+  const c = argmax(probs, 0);
   const [mean, sd] = ASPECT[c];
   const z = (Math.log(box[2] / box[3]) - mean) / sd;
-  const u = typical > 0 ? Math.min(0, Math.log(box[3] / (SHORT * typical))) / SHORT_SD : 0;
-  return Math.log(Math.max(probs[at + c], 1e-9)) - (SHAPE * z * z) / 2 - (HEIGHT * u * u) / 2;
+  const u = Math.min(0, Math.log(box[3] / (SHORT * typical))) / SHORT_SD;
+  return Math.log(Math.max(probs[c], 1e-9)) - (w.shape * z * z) / 2 - (w.height * u * u) / 2;
 }
 
 /** The classifier: n 28x28 inputs (n*784 values in 0..1, MNIST-style) -> n*10 probabilities. */
@@ -168,24 +176,48 @@ function mergePieces(blobs: Blob[]): Mark[] {
 }
 
 /**
- * The 28x28 input of the ink of `mark` between columns c0 and c1 (inclusive), as preprocessDigit
- * makes its one digit: its own ink and a 1-pixel fringe, contrast stretched, 80 pixels, MNIST's stroke, normalizeToMnist.
- * Returns null when the columns hold no ink of the mark.
+ * A run of marks k0..k1 of a number, from cut `start` of mark k0 (null: its left edge) to cut `end`
+ * of mark k1 (null: its right edge): one candidate digit. k0 < k1 joins marks (a 4 whose two strokes
+ * the threshold parted); a cut inside a mark parts touching digits.
  */
-function segmentInput(ink: Float32Array, near: Float32Array, labels: Int32Array, own: Uint8Array, W: number, H: number, mark: Mark, c0: number, c1: number,
-  left: Int32Array | null = null, right: Int32Array | null = null): { input: Float32Array; box: [number, number, number, number] } | null {
-  // Row y's columns: from the left cut's path (or c0) up to the right cut's path (or c1 + 1), excluded.
-  const row = (y: number) => Math.min(mark.y1, Math.max(mark.y0, y)) - mark.y0;
-  const lo = (y: number) => (left ? left[row(y)] : c0), hi = (y: number) => (right ? right[row(y)] : c1 + 1);
-  if (left || right) {
-    c0 = left ? Math.min(...left) : c0;
-    c1 = right ? Math.max(...right) - 1 : c1;
-  }
-  // The segment's own ink rows.
+export interface Span { k0: number; k1: number; start: Cut | null; end: Cut | null }
+
+/** The part of the working picture a number's marks live in: what segmentInput reads. */
+export interface InkMap { ink: Float32Array; near: Float32Array; labels: Int32Array; W: number; H: number; marks: Mark[]; markOf: Int32Array }
+
+/** For each ink label, the index of the mark it belongs to (-1: a speck dropped, or paper). */
+export function markIndex(marks: Mark[], labelCount: number): Int32Array {
+  const markOf = new Int32Array(labelCount + 1).fill(-1);
+  marks.forEach((m, k) => { for (const l of m.labels) markOf[l] = k; });
+  return markOf;
+}
+
+/**
+ * The 28x28 input of the ink of a span, as preprocessDigit makes its one digit: its own ink and a
+ * 1-pixel fringe, contrast stretched, 40 pixels, MNIST's stroke, normalizeToMnist.
+ * Returns null when the span holds no ink.
+ */
+export function segmentInput(map: InkMap, s: Span): Segment | null {
+  const { ink, near, labels, W, H, marks, markOf } = map;
+  const first = marks[s.k0], last = marks[s.k1];
+  const row = (m: Mark, y: number) => Math.min(m.y1, Math.max(m.y0, y)) - m.y0;
+  let ux0 = W, uy0 = H, ux1 = -1, uy1 = -1;
+  for (let k = s.k0; k <= s.k1; k++) { const m = marks[k]; ux0 = Math.min(ux0, m.x0); uy0 = Math.min(uy0, m.y0); ux1 = Math.max(ux1, m.x1); uy1 = Math.max(uy1, m.y1); }
+  // Row y's columns: from the start cut's path (or the span's left edge) up to the end cut's path (or its right edge + 1), excluded.
+  const lo = (y: number) => (s.start ? s.start.path![row(first, y)] : ux0), hi = (y: number) => (s.end ? s.end.path![row(last, y)] : ux1 + 1);
+  const owns = (x: number, y: number, label: number): boolean => {
+    const k = markOf[label];
+    if (k < s.k0 || k > s.k1) return false;
+    if (k === s.k0 && s.start && x < s.start.path![row(first, y)]) return false;
+    if (k === s.k1 && s.end && x >= s.end.path![row(last, y)]) return false;
+    return true;
+  };
+  // The span's own ink box.
   let y0 = H, y1 = -1, x0 = W, x1 = -1;
-  for (let y = mark.y0; y <= mark.y1; y++) {
-    for (let x = lo(y); x < hi(y); x++) {
-      if (own[labels[y * W + x]]) { if (y < y0) y0 = y; if (y > y1) y1 = y; if (x < x0) x0 = x; if (x > x1) x1 = x; }
+  for (let y = uy0; y <= uy1; y++) {
+    for (let x = ux0; x <= ux1; x++) {
+      const l = labels[y * W + x];
+      if (l !== 0 && owns(x, y, l)) { if (y < y0) y0 = y; if (y > y1) y1 = y; if (x < x0) x0 = x; if (x > x1) x1 = x; }
     }
   }
   if (y1 < 0) return null;
@@ -193,17 +225,19 @@ function segmentInput(ink: Float32Array, near: Float32Array, labels: Int32Array,
   const margin = Math.max(2, Math.round(0.1 * Math.max(bw, bh)));
   const cx0 = Math.max(0, x0 - margin), cy0 = Math.max(0, y0 - margin), cx1 = Math.min(W - 1, x1 + margin), cy1 = Math.min(H - 1, y1 + margin);
   const cw = cx1 - cx0 + 1, ch = cy1 - cy0 + 1;
-  const hist = new Uint32Array(256); // the mark's own ink levels, for its contrast (90th percentile)
+  const hist = new Uint32Array(256); // the span's own ink levels, for its contrast (90th percentile)
   let owned = 0;
   const crop = new Float32Array(cw * ch);
   for (let y = 0; y < ch; y++) {
     for (let x = 0; x < cw; x++) {
       const gx = cx0 + x, gy = cy0 + y, i = gy * W + gx;
-      if (gx < lo(gy) || gx >= hi(gy) || near[i] <= 0) continue;
-      // The fringe around the mark's own pixels, but not another mark's ink.
-      if (labels[i] !== 0 && !own[labels[i]]) continue;
+      if (near[i] <= 0) continue;
+      const l = labels[i];
+      if (l !== 0) {
+        if (!owns(gx, gy, l)) continue; // another digit's ink
+        hist[Math.min(255, Math.floor(ink[i] * 256))]++; owned++;
+      } else if (gx < lo(gy) || gx >= hi(gy)) continue; // the fringe, within the span's columns
       crop[y * cw + x] = ink[i];
-      if (own[labels[i]]) { hist[Math.min(255, Math.floor(ink[i] * 256))]++; owned++; }
     }
   }
   let level = 0;
@@ -226,11 +260,6 @@ function argmax(p: Float32Array, at: number): number {
   let best = 0;
   for (let k = 1; k < 10; k++) if (p[at + k] > p[at + best]) best = k;
   return best;
-}
-
-/** A mark read whole: its own ink, all its columns. A mark always has ink (its pixels passed the threshold), so the input exists. */
-export function wholeSegment(ink: Float32Array, near: Float32Array, labels: Int32Array, own: Uint8Array, W: number, H: number, m: Mark): Segment {
-  return segmentInput(ink, near, labels, own, W, H, m, m.x0, m.x1)!;
 }
 
 /** Steps 1-3: the cleaned ink, its connected components and the marks (pieces of one digit joined, specks dropped), left to right. */
@@ -263,8 +292,15 @@ export function findMarks(rgba: ArrayLike<number>, width: number, height: number
   return { ink, labels, blobs, marks, near, W, H, scale };
 }
 
+/** Steps 1-3 as readNumber runs them: findMarks, and small writing (the marks' median height under SMALL_MARK working pixels) again enlarged, as far as READ_SIDE allows: a 10-pixel digit has too few columns to cut between its neighbours. */
+export function findNumberMarks(rgba: ArrayLike<number>, width: number, height: number, source = 'picture', maxDigits = MAX_DIGITS): ReturnType<typeof findMarks> {
+  const found = findMarks(rgba, width, height, source, maxDigits);
+  const zoom = Math.min(SMALL_MARK / typicalHeight(found.marks), READ_SIDE / Math.max(found.W, found.H));
+  return zoom >= 1.5 ? findMarks(rgba, width, height, source, maxDigits, zoom) : found;
+}
+
 /** The median height of the marks: the number's typical digit height (a mark of touching digits is about as high as one). */
-function typicalHeight(marks: Mark[]): number {
+export function typicalHeight(marks: Mark[]): number {
   const hs = marks.map((m) => m.y1 - m.y0 + 1).sort((a, b) => a - b);
   return hs[hs.length >> 1];
 }
@@ -310,37 +346,23 @@ export function readNumber(rgba: ArrayLike<number>, width: number, height: numbe
     throw new RangeError(`${source}: expected ${width}x${height}x4 RGBA values for a ${width}x${height} picture, got ${rgba.length}`);
   }
   if (width < 8 || height < 8) throw new Error(`${source}: ${width}x${height} pixels is too small to hold a digit (at least 8x8)`);
-  let found = findMarks(rgba, width, height, source, maxDigits);
-  // Small writing (the marks' median height under SMALL_MARK working pixels) is read again enlarged,
-  // as far as READ_SIDE allows: a 10-pixel digit has too few columns to cut between its neighbours.
-  const zoom = Math.min(SMALL_MARK / typicalHeight(found.marks), READ_SIDE / Math.max(found.W, found.H));
-  if (zoom >= 1.5) found = findMarks(rgba, width, height, source, maxDigits, zoom);
-  const { ink, labels, blobs, marks, near, W, H, scale } = found;
-  const typical = typicalHeight(marks);
+  const found = findNumberMarks(rgba, width, height, source, maxDigits);
+  const { ink, labels, blobs, marks, W, H, scale } = found;
   const warnings: string[] = [];
-  // 4-6. Each mark whole first; the doubtful ones (wide, or read unsure) are tried split.
-  const ownOf = (m: Mark) => { const own = new Uint8Array(blobs.length + 1); for (const l of m.labels) own[l] = 1; return own; };
-  // A mark always has ink (its pixels passed the threshold), so its whole input exists.
-  const wholes = marks.map((m) => wholeSegment(ink, near, labels, ownOf(m), W, H, m));
-  const wholeProbs = runBatch(classify, wholes.map((w) => w.input));
-  const wholeQ = runBatch(wholeDigitLogP, wholes.map((w) => w.input));
-  const digits: ReadDigit[] = [];
-  let splits = 0;
-  marks.forEach((m, k) => {
-    const h = m.y1 - m.y0 + 1, w = m.x1 - m.x0 + 1;
-    const pWhole = wholeProbs[10 * k + argmax(wholeProbs, 10 * k)];
-    const whole: ReadDigit[] = [toDigit(wholes[k], wholeProbs.subarray(10 * k, 10 * k + 10), scale)];
-    if (w < SPLIT_ASPECT * h && pWhole >= SPLIT_P && wholeQ[k] >= SPLIT_Q) { digits.push(...whole); return; }
-    const best = splitMark(m, ownOf(m), ink, near, labels, W, H, classify, scale, typical);
-    const wholeScore = segmentScore(wholeProbs, 10 * k, wholes[k].box, typical) + VERIFY * wholeQ[k];
-    if (best && best.digits.length > 1 && best.score > wholeScore) { splits++; digits.push(...best.digits); } else digits.push(...whole);
-  });
+  // 4-6. The lattice of candidate digits, and its best path.
+  const lattice = readLattice(found, classify);
+  const chosen = bestReading(lattice);
+  const spans = lattice.spans;
+  const digits = chosen.map((i) => toDigit(spans[i], spans[i].probs, scale));
+  const splits = new Set(chosen.filter((i) => spans[i].start || spans[i].end).flatMap((i) => [spans[i].k0, spans[i].k1])).size;
+  const joins = chosen.filter((i) => spans[i].k1 > spans[i].k0).length;
   if (digits.length > maxDigits) throw new Error(`${source}: ${digits.length} digits found, more than the ${maxDigits} miniconv read accepts (crop the picture to one number)`);
   const unsure = digits.filter((d) => d.p < UNSURE_P);
   if (unsure.length > 0) {
     warnings.push(`unsure of ${unsure.length} digit${unsure.length === 1 ? '' : 's'} (${unsure.map((d) => `${d.digit} at x ${d.box[0]}: ${(100 * d.p).toFixed(0)}%`).join(', ')}); check them`);
   }
   if (splits > 0) warnings.push(`${splits} mark${splits === 1 ? ' was' : 's were'} split into touching digits: check the boxes (--save-boxes)`);
+  if (joins > 0) warnings.push(`${joins} digit${joins === 1 ? ' was' : 's were'} read from separate strokes joined: check the boxes (--save-boxes)`);
   const small = digits.filter((d) => d.box[3] < 12);
   if (small.length > 0) warnings.push(`${small.length} digit${small.length === 1 ? ' is' : 's are'} under 12 pixels high; the result may be unreliable`);
   // The ink of the marks kept (and their 1-pixel fringe), for the heat map: not the paper's grain.
@@ -410,16 +432,17 @@ function cheapestCut(cost: Float32Array, mw: number, mh: number, x0: number, anc
 }
 
 /**
- * Step 4's over-segmentation of a mark: the cheapest cut down the mark near every eighth of its
+ * Step 4's candidate cuts inside mark k: the cheapest cut down the mark near every eighth of its
  * height (cheapestCut; duplicates, and cuts within 0.08 heights of an edge, dropped), in order, the
- * mark's edges first and last; and every run of pieces between two cuts, 0.12 to 1.4 heights wide
- * (`pairs`: the indices of its two cuts), as the classifier's input (`segs`). The mark whole is not among them.
+ * mark's edges first and last (path null), each with the ink it severs in stroke widths.
  */
-export function splitCandidates(m: Mark, own: Uint8Array, ink: Float32Array, near: Float32Array, labels: Int32Array, W: number, H: number): { cuts: Cut[]; pairs: Array<[number, number]>; segs: Segment[] } {
+export function markCuts(map: InkMap, k: number): Cut[] {
+  const { ink, labels, W, markOf } = map;
+  const m = map.marks[k];
   const mh = m.y1 - m.y0 + 1, mw = m.x1 - m.x0 + 1;
   // The mark's own ink, (mh, mw), and its stroke width (twice the area over the perimeter).
   const cost = new Float32Array(mw * mh);
-  for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) { const i = (m.y0 + y) * W + m.x0 + x; if (own[labels[i]]) cost[y * mw + x] = Math.min(1, ink[i]); }
+  for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) { const i = (m.y0 + y) * W + m.x0 + x; if (markOf[labels[i]] === k) cost[y * mw + x] = Math.min(1, ink[i]); }
   let area = 0, perimeter = 0;
   const on = (x: number, y: number) => x >= 0 && y >= 0 && x < mw && y < mh && cost[y * mw + x] > 0;
   for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) if (on(x, y)) { area++; perimeter += +!on(x + 1, y) + +!on(x - 1, y) + +!on(x, y + 1) + +!on(x, y - 1); }
@@ -434,51 +457,115 @@ export function splitCandidates(m: Mark, own: Uint8Array, ink: Float32Array, nea
     cuts.push(c);
   }
   cuts.push({ path: null, at: m.x1 + 1, ink: 0 });
-  cuts.sort((a, b) => a.at - b.at);
-  const minW = 0.12 * mh, maxW = 1.4 * mh, last = cuts.length - 1;
-  const pairs: Array<[number, number]> = [];
-  const segs: Segment[] = [];
-  for (let a = 0; a < last; a++) {
-    for (let b = a + 1; b <= last; b++) {
-      const w = cuts[b].at - cuts[a].at;
-      if (a === 0 && b === last) continue; // the mark whole: read already
-      if (w < minW) continue;
-      if (w > maxW) break;
-      const seg = segmentInput(ink, near, labels, own, W, H, m, Math.round(cuts[a].at), Math.round(cuts[b].at) - 1, cuts[a].path, cuts[b].path);
-      if (!seg) continue;
-      pairs.push([a, b]); segs.push(seg);
-    }
-  }
-  return { cuts, pairs, segs };
+  return cuts.sort((a, b) => a.at - b.at);
 }
 
 /**
- * Step 4: the best partition of a mark into touching digits, or null. The candidates of
- * splitCandidates are classified and verified (read-verifier.ts) in two batches, and dynamic
- * programming picks the partition with the best total: per digit, segmentScore plus VERIFY x its
- * log P(one whole digit), minus CUT_COST per stroke width of ink each inner cut severs.
+ * The lattice of step 4 over a whole number: its nodes are the places a digit may begin or end, left
+ * to right (before the first mark, each inner cut of each mark, after each mark), and each span
+ * between two nodes, 0.12 to 1.4 heights wide, is a candidate digit: part of a mark, a mark, or
+ * neighbouring marks joined across gaps of at most JOIN_GAP x the typical height (a digit the
+ * threshold broke in two). `cutsOf[k]` are mark k's cuts (markCuts; [edge, edge] for a mark never split).
+ * Returns the spans with their inputs (`from`/`to`: node indices; `whole`: the mark a span is exactly, or -1;
+ * `wholes`, when given, are the marks' own inputs, reused).
  */
-function splitMark(m: Mark, own: Uint8Array, ink: Float32Array, near: Float32Array, labels: Int32Array, W: number, H: number, classify: Classify, scale: number, typical = 0): { digits: ReadDigit[]; score: number } | null {
-  const { cuts, pairs, segs } = splitCandidates(m, own, ink, near, labels, W, H);
-  const last = cuts.length - 1;
-  if (pairs.length === 0) return null;
-  const probs = runBatch(classify, segs.map((g) => g.input));
-  const q = runBatch(wholeDigitLogP, segs.map((g) => g.input));
-  // best[b]: the best score of a partition of the columns before cut b; from[b] the segment ending there.
-  const best = new Float64Array(cuts.length).fill(-Infinity), from = new Int32Array(cuts.length).fill(-1);
-  best[0] = 0;
-  const bySegEnd = new Map<number, number[]>();
-  pairs.forEach(([, b], s) => bySegEnd.set(b, [...(bySegEnd.get(b) ?? []), s]));
-  for (let b = 1; b <= last; b++) {
-    for (const s of bySegEnd.get(b) ?? []) {
-      const a = pairs[s][0];
-      if (best[a] === -Infinity) continue;
-      const score = best[a] + segmentScore(probs, 10 * s, segs[s].box, typical) + VERIFY * q[s] - (a === 0 ? 0 : CUT_COST * cuts[a].ink);
-      if (score > best[b]) { best[b] = score; from[b] = s; }
+export function numberCandidates(map: InkMap, cutsOf: Cut[][], typical: number, wholes?: Segment[]): { nodes: number; spans: Array<Span & { from: number; to: number; whole: number; input: Float32Array; box: Segment['box'] }>; cutOfNode: Cut[] } {
+  const { marks } = map;
+  // Node n sits at (mark, cut): node 0 is mark 0's left edge; mark k's last cut is the same node as mark k+1's left edge.
+  const at: Array<[number, number]> = [[0, 0]];
+  const cutOfNode: Cut[] = [cutsOf[0][0]];
+  marks.forEach((_, k) => { for (let a = 1; a < cutsOf[k].length; a++) { at.push([k, a]); cutOfNode.push(cutsOf[k][a]); } });
+  const spans: ReturnType<typeof numberCandidates>['spans'] = [];
+  for (let u = 0; u < at.length - 1; u++) {
+    let [k0, a] = at[u];
+    if (a === cutsOf[k0].length - 1) { k0++; a = 0; } // after mark k0: the next one's left edge
+    const start = a === 0 ? null : cutsOf[k0][a];
+    const x0 = start ? start.at : marks[k0].x0;
+    let reach = marks[k0].x1, top = marks[k0].y0, bottom = marks[k0].y1;
+    for (let v = u + 1; v < at.length; v++) {
+      const [k1, b] = at[v];
+      if (k1 > k0 && at[v - 1][0] !== k1) { // the span enters mark k1: joined across a gap
+        if (marks[k1].x0 - reach - 1 > JOIN_GAP * typical) break;
+      }
+      if (k1 > k0) { reach = Math.max(reach, marks[k1].x1); top = Math.min(top, marks[k1].y0); bottom = Math.max(bottom, marks[k1].y1); }
+      const end = b === cutsOf[k1].length - 1 ? null : cutsOf[k1][b];
+      const whole = k0 === k1 && !start && !end ? k0 : -1;
+      if (whole >= 0 && wholes) { spans.push({ k0, k1, start, end, from: u, to: v, whole, ...wholes[k0] }); continue; }
+      // A mark whole is always a candidate (a thin 1, a wide scrawl: nothing else may cover it).
+      const w = (end ? end.at : marks[k1].x1 + 1) - x0, h = bottom - top + 1;
+      if (whole < 0 && w < 0.12 * h) continue;
+      if (whole < 0 && w > 1.4 * h) { if (k1 > k0) break; continue; }
+      const seg = segmentInput(map, { k0, k1, start, end });
+      if (!seg) continue;
+      spans.push({ k0, k1, start, end, from: u, to: v, whole, ...seg });
     }
   }
-  if (from[last] < 0) return null;
+  return { nodes: at.length, spans, cutOfNode };
+}
+
+/** A candidate digit of the lattice, read: the classifier's ten probabilities and the verifier's log P(one whole digit). */
+export interface ReadSpan extends Span { from: number; to: number; whole: number; input: Float32Array; box: Segment['box']; probs: Float32Array; q: number; cutInk: number; gated: boolean }
+
+/** Step 4's lattice: its node count and its read spans (numberCandidates), and the number's typical digit height. */
+export interface Lattice { nodes: number; spans: ReadSpan[]; typical: number }
+
+/** The weights of a reading's score, in units of log p (the constants above; a tuning script may try others). */
+export interface ReadWeights { verify: number; shape: number; height: number; cutCost: number }
+export const READ_WEIGHTS: Readonly<ReadWeights> = { verify: VERIFY, shape: SHAPE, height: HEIGHT, cutCost: CUT_COST };
+
+/**
+ * Step 4's lattice of a number's marks: each mark read whole first; the doubtful ones (wide, or read
+ * unsure, or that the verifier doubts) get candidate cuts (markCuts); every span (numberCandidates)
+ * classified and verified, in two batches. `cutAll` cuts every mark (a tuning script's view: the
+ * spans a sure mark would not have are marked `gated`).
+ */
+export function readLattice(found: ReturnType<typeof findMarks>, classify: Classify, options: { cutAll?: boolean } = {}): Lattice {
+  const { ink, labels, blobs, marks, near, W, H } = found;
+  const typical = typicalHeight(marks);
+  const map: InkMap = { ink, near, labels, W, H, marks, markOf: markIndex(marks, blobs.length) };
+  // A mark always has ink (its pixels passed the threshold), so its whole input exists.
+  const wholes = marks.map((_, k) => segmentInput(map, { k0: k, k1: k, start: null, end: null })!);
+  const wholeProbs = runBatch(classify, wholes.map((w) => w.input));
+  const wholeQ = runBatch(wholeDigitLogP, wholes.map((w) => w.input));
+  const sure = marks.map((m, k) => {
+    const h = m.y1 - m.y0 + 1, w = m.x1 - m.x0 + 1;
+    return w < SPLIT_ASPECT * h && wholeProbs[10 * k + argmax(wholeProbs, 10 * k)] >= SPLIT_P && wholeQ[k] >= SPLIT_Q;
+  });
+  const cutsOf = marks.map((m, k) => (sure[k] && !options.cutAll ? [{ path: null, at: m.x0, ink: 0 }, { path: null, at: m.x1 + 1, ink: 0 }] : markCuts(map, k)));
+  const { nodes, spans, cutOfNode } = numberCandidates(map, cutsOf, typical, wholes);
+  const fresh = spans.filter((s) => s.whole < 0);
+  const freshProbs = runBatch(classify, fresh.map((s) => s.input));
+  const freshQ = runBatch(wholeDigitLogP, fresh.map((s) => s.input));
+  let f = 0;
+  return {
+    nodes, typical,
+    spans: spans.map((s) => {
+      const at = s.whole >= 0 ? s.whole : f++;
+      const [p, q] = s.whole >= 0 ? [wholeProbs, wholeQ] : [freshProbs, freshQ];
+      const cut = cutOfNode[s.from];
+      return { ...s, probs: p.subarray(10 * at, 10 * at + 10), q: q[at], cutInk: cut.path ? cut.ink : 0, gated: (s.start !== null && sure[s.k0]) || (s.end !== null && sure[s.k1]) };
+    }),
+  };
+}
+
+/**
+ * Step 4's choice: the best path through the lattice, by dynamic programming over its nodes left to
+ * right. A path's score is the sum over its digits of log p of the class read, the shape and height
+ * priors (segmentScore), `verify` x the verifier's log P(one whole digit), minus `cutCost` per stroke
+ * width of ink each inner cut severs. Returns the spans chosen,
+ * left to right. Spans marked `gated` are skipped unless `cutSure`.
+ */
+export function bestReading(lattice: Lattice, w: ReadWeights = READ_WEIGHTS, cutSure = false): number[] {
+  const { nodes, spans, typical } = lattice;
+  // best[v]: the best score of a reading of the ink before node v; from[v] the span ending there.
+  const best = new Float64Array(nodes).fill(-Infinity), from = new Int32Array(nodes).fill(-1);
+  best[0] = 0;
+  spans.forEach((s, i) => {
+    if (best[s.from] === -Infinity || (s.gated && !cutSure)) return;
+    const score = best[s.from] + segmentScore(s.probs, s.box, typical, w) + w.verify * s.q - w.cutCost * s.cutInk;
+    if (score > best[s.to]) { best[s.to] = score; from[s.to] = i; }
+  });
   const chosen: number[] = [];
-  for (let b = last; b > 0;) { const s = from[b]; chosen.unshift(s); b = pairs[s][0]; }
-  return { digits: chosen.map((s) => toDigit(segs[s], probs.subarray(10 * s, 10 * s + 10), scale)), score: best[last] };
+  for (let v = nodes - 1; v > 0;) { const i = from[v]; chosen.unshift(i); v = spans[i].from; }
+  return chosen;
 }
