@@ -27,7 +27,9 @@
 //                  of one), minus CUT_COST per stroke width of ink each cut severs
 //   5. normalise   each digit as `predict` does its one: cropped with its own ink only, stroke width
 //                  brought to MNIST's, box into 20x20, centre of mass at the centre of 28x28
-//   6. classify    one batch; warnings for digits read with p < UNSURE_P and for unusual sizes
+//   6. classify    the digits of the best path were classified in the lattice; each is read again
+//                  moved one pixel each way (SHIFTS) and the nine readings averaged; warnings for
+//                  digits read with p < UNSURE_P, for marks split or joined, and for unusual sizes
 //
 // Letters: W, H the working picture's width and height; h a mark's height; p a probability.
 
@@ -58,6 +60,11 @@ const SPLIT_ASPECT = 0.9, SPLIT_P = 0.9, SPLIT_Q = -0.7;
  * width of ink a cut severs. DIAGONAL: what a cut's sideways step costs (in ink pixels).
  */
 const VERIFY = 1, SHAPE = 0.5, CUT_COST = 1.5, DIAGONAL = 0.05;
+/**
+ * Step 6's moves: the eight one-pixel shifts of a chosen digit's input, read beside it and averaged
+ * (on the tuning set: touching 90.5% -> 92.0% of numbers entirely right, and every setting up, against 4 shifts 91.8%).
+ */
+const SHIFTS: ReadonlyArray<[number, number]> = [[1, 1], [-1, -1], [1, -1], [-1, 1], [1, 0], [-1, 0], [0, 1], [0, -1]];
 /** Marks further apart than JOIN_GAP x the typical height are never read as one digit. */
 const JOIN_GAP = 0.1;
 /** Writing whose marks' median height is under this many working pixels is read again enlarged to it (noisy small digits lose strokes in the threshold). */
@@ -353,7 +360,16 @@ export function readNumber(rgba: ArrayLike<number>, width: number, height: numbe
   const lattice = readLattice(found, classify);
   const chosen = bestReading(lattice);
   const spans = lattice.spans;
-  const digits = chosen.map((i) => toDigit(spans[i], spans[i].probs, scale));
+  // 6. Each digit chosen read again moved by one pixel each way (test-time augmentation): its
+  // centring by centre of mass is itself uncertain by a pixel, and the mean of the nine readings depends less on it.
+  const moved = SHIFTS.flatMap(([dx, dy]) => chosen.map((i) => shiftInput(spans[i].input, dx, dy)));
+  const movedProbs = runBatch(classify, moved);
+  const finalProbs = chosen.map((i, k) => {
+    const mean = Float32Array.from(spans[i].probs);
+    SHIFTS.forEach((_, v) => { for (let c = 0; c < 10; c++) mean[c] += movedProbs[10 * (v * chosen.length + k) + c]; });
+    return mean.map((x) => x / (SHIFTS.length + 1));
+  });
+  const digits = chosen.map((i, k) => toDigit(spans[i], finalProbs[k], scale));
   const splits = new Set(chosen.filter((i) => spans[i].start || spans[i].end).flatMap((i) => [spans[i].k0, spans[i].k1])).size;
   const joins = chosen.filter((i) => spans[i].k1 > spans[i].k0).length;
   if (digits.length > maxDigits) throw new Error(`${source}: ${digits.length} digits found, more than the ${maxDigits} miniconv read accepts (crop the picture to one number)`);
@@ -374,6 +390,16 @@ export function readNumber(rgba: ArrayLike<number>, width: number, height: numbe
   const keptNear = squareFilter(keptMask, W, H, 3, true);
   for (let i = 0; i < ink.length; i++) keptInk[i] = keptNear[i] > 0 ? ink[i] : 0;
   return { text: digits.map((d) => String(d.digit)).join(''), digits, warnings, ink: keptInk, width: W, height: H, scale };
+}
+
+/** A 28x28 input moved dx pixels right and dy down (zeros come in). */
+function shiftInput(x: Float32Array, dx: number, dy: number): Float32Array {
+  const o = new Float32Array(x.length);
+  for (let y = 0; y < DIGIT_SIZE; y++) for (let c = 0; c < DIGIT_SIZE; c++) {
+    const sy = y - dy, sx = c - dx;
+    if (sy >= 0 && sx >= 0 && sy < DIGIT_SIZE && sx < DIGIT_SIZE) o[y * DIGIT_SIZE + c] = x[sy * DIGIT_SIZE + sx];
+  }
+  return o;
 }
 
 function toDigit(seg: { input: Float32Array; box: [number, number, number, number] }, probs: Float32Array, scale: number): ReadDigit {
