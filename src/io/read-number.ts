@@ -486,6 +486,9 @@ export function markCuts(map: InkMap, k: number): Cut[] {
   return cuts.sort((a, b) => a.at - b.at);
 }
 
+/** A candidate digit of the lattice: its span, the nodes it runs between, the mark it is exactly (or -1), its input and ink box. */
+export interface CandidateSpan extends Span, Segment { from: number; to: number; whole: number }
+
 /**
  * The lattice of step 4 over a whole number: its nodes are the places a digit may begin or end, left
  * to right (before the first mark, each inner cut of each mark, after each mark), and each span
@@ -495,13 +498,13 @@ export function markCuts(map: InkMap, k: number): Cut[] {
  * Returns the spans with their inputs (`from`/`to`: node indices; `whole`: the mark a span is exactly, or -1;
  * `wholes`, when given, are the marks' own inputs, reused).
  */
-export function numberCandidates(map: InkMap, cutsOf: Cut[][], typical: number, wholes?: Segment[]): { nodes: number; spans: Array<Span & { from: number; to: number; whole: number; input: Float32Array; box: Segment['box'] }>; cutOfNode: Cut[] } {
+export function numberCandidates(map: InkMap, cutsOf: Cut[][], typical: number, wholes?: Segment[]): { nodes: number; spans: CandidateSpan[]; cutOfNode: Cut[] } {
   const { marks } = map;
   // Node n sits at (mark, cut): node 0 is mark 0's left edge; mark k's last cut is the same node as mark k+1's left edge.
   const at: Array<[number, number]> = [[0, 0]];
   const cutOfNode: Cut[] = [cutsOf[0][0]];
   marks.forEach((_, k) => { for (let a = 1; a < cutsOf[k].length; a++) { at.push([k, a]); cutOfNode.push(cutsOf[k][a]); } });
-  const spans: ReturnType<typeof numberCandidates>['spans'] = [];
+  const spans: CandidateSpan[] = [];
   for (let u = 0; u < at.length - 1; u++) {
     let [k0, a] = at[u];
     if (a === cutsOf[k0].length - 1) { k0++; a = 0; } // after mark k0: the next one's left edge
@@ -529,8 +532,8 @@ export function numberCandidates(map: InkMap, cutsOf: Cut[][], typical: number, 
   return { nodes: at.length, spans, cutOfNode };
 }
 
-/** A candidate digit of the lattice, read: the classifier's ten probabilities and the verifier's log P(one whole digit). */
-export interface ReadSpan extends Span { from: number; to: number; whole: number; input: Float32Array; box: Segment['box']; probs: Float32Array; q: number; cutInk: number; gated: boolean }
+/** A candidate digit read: the classifier's ten probabilities, the verifier's log P(one whole digit), the ink its start cut severs. */
+export interface ReadSpan extends CandidateSpan { probs: Float32Array; q: number; cutInk: number; gated: boolean }
 
 /** Step 4's lattice: its node count and its read spans (numberCandidates), and the number's typical digit height. */
 export interface Lattice { nodes: number; spans: ReadSpan[]; typical: number }
@@ -586,6 +589,7 @@ export function bestReading(lattice: Lattice, w: ReadWeights = READ_WEIGHTS, cut
   // best[v]: the best score of a reading of the ink before node v; from[v] the span ending there.
   const best = new Float64Array(nodes).fill(-Infinity), from = new Int32Array(nodes).fill(-1);
   best[0] = 0;
+  // Spans come in the order of their start node, so best[s.from] is final when s is reached.
   spans.forEach((s, i) => {
     if (best[s.from] === -Infinity || (s.gated && !cutSure)) return;
     const score = best[s.from] + segmentScore(s.probs, s.box, typical, w) + w.verify * s.q - w.cutCost * s.cutInk;
